@@ -1,0 +1,249 @@
+/* samsyn – site behaviour: theme toggle, mobile navigation drawer, "/" to search,
+   heading anchor links, keyboard-scrollable tables, on-page TOC highlight, register filter.
+   Vanilla JS, no dependencies. Loaded with `defer`. */
+(function () {
+  "use strict";
+
+  var doc = document;
+  var html = doc.documentElement;
+  var STORAGE_KEY = "samsyn-theme";
+
+  function store(key, value) {
+    try { localStorage.setItem(key, value); } catch (e) { /* private mode: ignore */ }
+  }
+  function load(key) {
+    try { return localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  /* ---------- Light / dark theme ---------- */
+  var themeButton = doc.querySelector(".theme-toggle");
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  function currentTheme() {
+    return html.getAttribute("data-theme") === "dark" ? "dark" : "light";
+  }
+  function applyTheme(theme) {
+    html.setAttribute("data-theme", theme);
+    if (themeButton) {
+      themeButton.setAttribute("aria-pressed", theme === "dark" ? "true" : "false");
+    }
+  }
+  applyTheme(currentTheme());
+  if (themeButton) {
+    themeButton.addEventListener("click", function () {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      applyTheme(next);
+      store(STORAGE_KEY, next);
+    });
+  }
+  if (darkQuery) {
+    var onSchemeChange = function (event) {
+      var saved = load(STORAGE_KEY);
+      if (saved !== "light" && saved !== "dark") applyTheme(event.matches ? "dark" : "light");
+    };
+    if (darkQuery.addEventListener) darkQuery.addEventListener("change", onSchemeChange);
+    else if (darkQuery.addListener) darkQuery.addListener(onSchemeChange);
+  }
+  // Keep several open tabs in step.
+  window.addEventListener("storage", function (event) {
+    if (event.key === STORAGE_KEY && (event.newValue === "light" || event.newValue === "dark")) {
+      applyTheme(event.newValue);
+    }
+  });
+
+  /* ---------- Mobile navigation drawer ---------- */
+  var menuButton = doc.querySelector(".menu-toggle");
+  var sidebar = doc.getElementById("sidebar");
+  var backdrop = null;
+  var narrowQuery = window.matchMedia ? window.matchMedia("(max-width: 56.1875em)") : null;
+
+  function isNarrow() { return narrowQuery ? narrowQuery.matches : false; }
+  function isOpen() { return html.classList.contains("nav-open"); }
+
+  function openNav() {
+    if (!sidebar || isOpen()) return;
+    html.classList.add("nav-open");
+    if (menuButton) menuButton.setAttribute("aria-expanded", "true");
+    if (!backdrop) {
+      backdrop = doc.createElement("div");
+      backdrop.className = "nav-backdrop";
+      backdrop.addEventListener("click", function () { closeNav(false); });
+    }
+    doc.body.appendChild(backdrop);
+    var target = sidebar.querySelector('[aria-current="page"]') || sidebar.querySelector("a, button");
+    if (target) {
+      target.focus({ preventScroll: true });
+      if (target.scrollIntoView) target.scrollIntoView({ block: "center" });
+    }
+  }
+  function closeNav(returnFocus) {
+    if (!isOpen()) return;
+    html.classList.remove("nav-open");
+    if (menuButton) menuButton.setAttribute("aria-expanded", "false");
+    if (backdrop && backdrop.parentNode) backdrop.parentNode.removeChild(backdrop);
+    if (returnFocus && menuButton) menuButton.focus();
+  }
+
+  if (menuButton && sidebar) {
+    menuButton.addEventListener("click", function () {
+      if (isOpen()) closeNav(true); else openNav();
+    });
+    // A close button at the top of the drawer (hidden on wide screens by CSS).
+    var closeButton = doc.createElement("button");
+    closeButton.type = "button";
+    closeButton.className = "sidebar-close";
+    closeButton.innerHTML = '<span aria-hidden="true">✕</span> Stäng menyn';
+    closeButton.addEventListener("click", function () { closeNav(true); });
+    sidebar.insertBefore(closeButton, sidebar.firstChild);
+
+    sidebar.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (link && isNarrow()) closeNav(false);
+    });
+    // Leaving the drawer with Tab closes it.
+    sidebar.addEventListener("focusout", function (event) {
+      if (!isOpen() || !isNarrow()) return;
+      var to = event.relatedTarget;
+      if (to && !sidebar.contains(to) && to !== menuButton) closeNav(false);
+    });
+    if (narrowQuery) {
+      var onWidthChange = function (event) { if (!event.matches) closeNav(false); };
+      if (narrowQuery.addEventListener) narrowQuery.addEventListener("change", onWidthChange);
+      else if (narrowQuery.addListener) narrowQuery.addListener(onWidthChange);
+    }
+  }
+
+  /* ---------- Keyboard: "/" focuses search, Escape closes the drawer ---------- */
+  function isTyping(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+  doc.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented) return;
+    if (event.key === "Escape" && isOpen()) {
+      closeNav(true);
+      return;
+    }
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(doc.activeElement)) {
+      var input = doc.getElementById("search-input");
+      if (input) {
+        event.preventDefault();
+        if (isOpen()) closeNav(false);
+        input.focus();
+        if (input.select) input.select();
+      }
+    }
+  });
+
+  /* ---------- Heading anchor links: copy the link, keep normal navigation ---------- */
+  doc.addEventListener("click", function (event) {
+    var anchor = event.target.closest ? event.target.closest("a.anchor") : null;
+    if (!anchor || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var url = anchor.href;
+    if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () {
+        anchor.classList.add("copied");
+        setTimeout(function () { anchor.classList.remove("copied"); }, 1800);
+      }, function () { /* clipboard refused: navigation still updates the address bar */ });
+    }
+  });
+
+  /* ---------- Tables: make overflowing tables keyboard scrollable ---------- */
+  var wraps = doc.querySelectorAll(".table-wrap");
+  function checkTables() {
+    for (var i = 0; i < wraps.length; i++) {
+      var wrap = wraps[i];
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) {
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          var caption = wrap.querySelector("caption");
+          var label = caption ? caption.textContent.replace(/\s+/g, " ").trim() : "";
+          wrap.setAttribute("aria-label", label ? "Tabell: " + label + " (rullbar)" : "Tabell (rullbar)");
+        }
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    }
+  }
+  if (wraps.length) {
+    checkTables();
+    var resizeTimer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(checkTables, 150);
+    });
+  }
+
+  /* ---------- On-page TOC: highlight the section being read ---------- */
+  var tocLinks = doc.querySelectorAll(".page-toc a[href^='#']");
+  if (tocLinks.length && "IntersectionObserver" in window) {
+    var byId = {};
+    var targets = [];
+    for (var j = 0; j < tocLinks.length; j++) {
+      var id = decodeURIComponent(tocLinks[j].getAttribute("href").slice(1));
+      var heading = doc.getElementById(id);
+      if (heading) { byId[id] = tocLinks[j]; targets.push(heading); }
+    }
+    var visible = {};
+    var setActive = function () {
+      var active = null;
+      for (var k = 0; k < targets.length; k++) {
+        if (visible[targets[k].id]) { active = targets[k].id; break; }
+      }
+      if (!active) return;
+      for (var key in byId) {
+        if (Object.prototype.hasOwnProperty.call(byId, key)) byId[key].classList.toggle("is-active", key === active);
+      }
+    };
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { visible[entry.target.id] = entry.isIntersecting; });
+      setActive();
+    }, { rootMargin: "0px 0px -60% 0px" });
+    targets.forEach(function (t) { observer.observe(t); });
+  }
+
+  /* ---------- Document register: filter rows ---------- */
+  var filterBox = doc.querySelector(".register-filter");
+  if (filterBox) {
+    var filterInput = filterBox.querySelector("input");
+    var filterStatus = filterBox.querySelector(".register-filter-status");
+    var rows = doc.querySelectorAll(".register-table tbody tr");
+    filterBox.hidden = false;
+    var normalise = function (s) { return s.toLocaleLowerCase("sv").replace(/\s+/g, " "); };
+    var rowText = [];
+    for (var r = 0; r < rows.length; r++) rowText.push(normalise(rows[r].textContent));
+    var statusTimer = null;
+    var runFilter = function () {
+      var q = normalise(filterInput.value).trim();
+      var terms = q ? q.split(" ") : [];
+      var shown = 0;
+      for (var i = 0; i < rows.length; i++) {
+        var ok = true;
+        for (var t = 0; t < terms.length; t++) {
+          if (rowText[i].indexOf(terms[t]) === -1) { ok = false; break; }
+        }
+        rows[i].hidden = !ok;
+        if (ok) shown++;
+      }
+      var tables = doc.querySelectorAll(".register .table-wrap");
+      for (var w = 0; w < tables.length; w++) {
+        tables[w].hidden = !tables[w].querySelector("tbody tr:not([hidden])");
+      }
+      var sections = doc.querySelectorAll(".register-kind");
+      for (var s = 0; s < sections.length; s++) {
+        sections[s].hidden = !sections[s].querySelector(".table-wrap:not([hidden])");
+      }
+      clearTimeout(statusTimer);
+      statusTimer = setTimeout(function () {
+        filterStatus.textContent = q
+          ? (shown === 1 ? "1 dokument matchar." : shown + " dokument matchar.")
+          : "";
+      }, 400);
+    };
+    filterInput.addEventListener("input", runFilter);
+  }
+})();
