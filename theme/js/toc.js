@@ -1,5 +1,6 @@
 /* samsyn – builds the site navigation into <nav id="sidebar"> from window.SAMSYN_TOC
-   (written once per site to js/toc-data.js): [{t: title, u: url relative to root or null, c: [children]}].
+   (written once per site to js/toc-data.js): [{t: title, u: url relative to root or null, c: [children]}],
+   part titles as {t, u: null, c: [], p: 1}.
    Marks the current page, expands its ancestors, collapsible sections, keeps the sidebar scroll. */
 (function () {
   "use strict";
@@ -69,6 +70,13 @@
     for (var i = 0; i < items.length; i++) {
       var item = items[i] || {};
       var li = doc.createElement("li");
+      if (item.p) {
+        // A part title of SUMMARY.md: a heading between groups of chapters.
+        li.className = "toc-part-title";
+        li.textContent = item.t;
+        ol.appendChild(li);
+        continue;
+      }
       var row = doc.createElement("div");
       row.className = "toc-row";
       var label;
