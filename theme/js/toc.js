@@ -146,16 +146,12 @@
 
   /* Keep the sidebar's scroll position from page to page; otherwise show the current page. */
   var saved = parseInt(session(SCROLL_KEY) || "", 10);
-  var restored = false;
-  if (!isNaN(saved) && saved > 0) {
-    nav.scrollTop = saved;
-    restored = true;
-  }
+  if (!isNaN(saved) && saved > 0) nav.scrollTop = saved;
   if (currentLink) {
     var navBox = nav.getBoundingClientRect();
     var linkBox = currentLink.getBoundingClientRect();
     var outside = linkBox.top < navBox.top || linkBox.bottom > navBox.bottom;
-    if (!restored || outside) {
+    if (outside) {
       nav.scrollTop += linkBox.top - navBox.top - nav.clientHeight / 3;
     }
   }
