@@ -1,0 +1,472 @@
+//! Loading a book: `book.toml`, `SUMMARY.md` and the chapters, through mdBook's
+//! book model, into samsyn's page model.
+
+use crate::diagnostics::{Diagnostic, Severity, nearest};
+use crate::frontmatter::{self, FrontMatter};
+use crate::markdown::{self, Heading};
+use mdbook_driver::MDBook;
+use mdbook_driver::book::{Book, BookItem, Chapter};
+use mdbook_driver::config::Config;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Site paths that samsyn generates itself; no chapter may render to them.
+pub const RESERVED_URLS: &[&str] = &[
+    "index.html",
+    "dokumentregister.html",
+    "404.html",
+    "toc.html",
+    "sitemap.xml",
+];
+
+/// A problem that stops samsyn before it can look at the content (exit code 2).
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// One chapter of the book.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Path relative to the source folder, `/`-separated (e.g. `om/styrning.md`).
+    pub path: String,
+    /// Path used in diagnostics, relative to the book folder (e.g. `src/om/styrning.md`).
+    pub file: String,
+    /// Title from SUMMARY.md.
+    pub title: String,
+    /// The file as written, front matter included.
+    pub source: String,
+    /// The Markdown to render: the source with its front matter blanked out, so byte
+    /// offsets (and so lines and columns) are those of the file.
+    pub markdown: String,
+    pub front: FrontMatter,
+    pub headings: Vec<Heading>,
+    /// URL relative to the site root.
+    pub url: String,
+    /// Titles and pages of the ancestors in SUMMARY.md, outermost first.
+    pub ancestors: Vec<(String, Option<usize>)>,
+}
+
+impl Page {
+    /// The prefix that leads from this page to the site root (`""`, `"../"`, …).
+    pub fn root_prefix(&self) -> String {
+        "../".repeat(self.url.matches('/').count())
+    }
+
+    /// Whether the page has a heading with this id.
+    pub fn has_anchor(&self, id: &str) -> bool {
+        self.headings.iter().any(|h| h.id == id)
+    }
+}
+
+/// An entry of the navigation tree.
+#[derive(Debug, Clone)]
+pub enum NavItem {
+    Chapter {
+        title: String,
+        page: Option<usize>,
+        children: Vec<NavItem>,
+    },
+    PartTitle(String),
+    Separator,
+}
+
+/// A loaded book.
+#[derive(Debug, Clone)]
+pub struct LoadedBook {
+    pub root: PathBuf,
+    pub src_dir: PathBuf,
+    /// The source folder relative to the book folder, for diagnostics (`src`).
+    pub src_name: String,
+    pub config: Config,
+    pub title: String,
+    pub description: Option<String>,
+    pub pages: Vec<Page>,
+    pub nav: Vec<NavItem>,
+    /// Pages by source path.
+    pub by_path: HashMap<String, usize>,
+    /// Problems found while loading (front matter, SUMMARY.md).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads `book.toml` of `root` (defaults when absent).
+pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
+    if !root.is_dir() {
+        return Err(ConfigError(format!(
+            "bokmappen `{}` finns inte; ange mappen som innehåller book.toml, till exempel `samsyn build book`",
+            root.display()
+        )));
+    }
+    let file = root.join("book.toml");
+    let mut config = if file.is_file() {
+        Config::from_disk(&file).map_err(|e| {
+            ConfigError(format!(
+                "{}: kan inte läsa konfigurationen: {}",
+                file.display(),
+                error_chain(&e)
+            ))
+        })?
+    } else {
+        Config::default()
+    };
+    config.build.create_missing = false;
+    Ok(config)
+}
+
+fn error_chain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Loads the book in `root` from disk. Missing chapter files and SUMMARY.md syntax
+/// errors are returned as diagnostics (all of them), not as the first failure.
+pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigError> {
+    let config = load_config(root)?;
+    let src_dir = root.join(&config.book.src);
+    let src_name = display_src(root, &config);
+    let summary_path = src_dir.join("SUMMARY.md");
+    let summary_file = format!("{src_name}/SUMMARY.md");
+    let summary_text = std::fs::read_to_string(&summary_path).map_err(|e| {
+        ConfigError(format!(
+            "{}: kan inte läsa innehållsförteckningen: {e}",
+            summary_path.display()
+        ))
+    })?;
+    let summary = match mdbook_summary::parse_summary(&summary_text) {
+        Ok(s) => s,
+        Err(e) => {
+            let message = error_chain(&e);
+            let (line, column) = line_col_in_message(&message).unwrap_or((1, 1));
+            let offset = offset_of_line_col(&summary_text, line, column);
+            return Ok(Err(vec![Diagnostic::at(
+                summary_file,
+                &summary_text,
+                offset..offset + 1,
+                Severity::Error,
+                "summary-syntax",
+                format!("SUMMARY.md kan inte tolkas: {message}"),
+            )]));
+        }
+    };
+    let mut missing = Vec::new();
+    let mut listed = Vec::new();
+    for location in summary_locations(&summary) {
+        let path = location.to_string_lossy().replace('\\', "/");
+        listed.push(path.clone());
+        if !src_dir.join(&location).is_file() {
+            missing.push(path);
+        }
+    }
+    if !missing.is_empty() {
+        let existing = markdown_files(&src_dir);
+        let diags = missing
+            .iter()
+            .map(|path| {
+                let span = summary_span(&summary_text, path);
+                Diagnostic::at(
+                    summary_file.clone(),
+                    &summary_text,
+                    span,
+                    Severity::Error,
+                    "missing-chapter",
+                    format!("kapitlet `{path}` finns inte under {src_name}/"),
+                )
+                .with_suggestion(Some(
+                    match nearest(path, existing.iter().map(String::as_str)) {
+                        Some(p) => format!("menade du `{p}`? (samsyn skapar aldrig tomma sidor)"),
+                        None => format!(
+                            "skapa filen {src_name}/{path} eller ta bort raden (samsyn skapar aldrig tomma sidor)"
+                        ),
+                    },
+                ))
+            })
+            .collect();
+        return Ok(Err(diags));
+    }
+    let md = MDBook::load_with_config_and_summary(root, config, summary)
+        .map_err(|e| ConfigError(format!("kan inte läsa boken: {}", error_chain(&e))))?;
+    let mut loaded = from_book(root, md.config, &md.book);
+    loaded.src_name = src_name;
+    for page in &mut loaded.pages {
+        page.file = format!("{}/{}", loaded.src_name, page.path);
+    }
+    loaded
+        .diagnostics
+        .extend(summary_checks(&loaded, &summary_text, &summary_file));
+    Ok(Ok(loaded))
+}
+
+/// The source folder as diagnostics name it: relative to where samsyn was started
+/// (`book/src`), so `file:line:column` can be opened from the terminal.
+fn display_src(root: &Path, config: &Config) -> String {
+    root.join(&config.book.src)
+        .to_string_lossy()
+        .replace('\\', "/")
+        .trim_start_matches("./")
+        .to_string()
+}
+
+/// Builds samsyn's page model from an mdBook book (from disk or from the
+/// preprocessor protocol). Front matter is parsed and its problems collected.
+pub fn from_book(root: &Path, config: Config, book: &Book) -> LoadedBook {
+    let src_dir = root.join(&config.book.src);
+    let src_name = config.book.src.to_string_lossy().replace('\\', "/");
+    let mut pages = Vec::new();
+    let mut diagnostics = Vec::new();
+    let nav = collect(
+        &book.items,
+        &mut Vec::new(),
+        &mut pages,
+        &mut diagnostics,
+        &src_name,
+    );
+    let by_path = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p): (usize, &Page)| (p.path.clone(), i))
+        .collect();
+    LoadedBook {
+        root: root.to_path_buf(),
+        src_dir,
+        src_name,
+        title: config
+            .book
+            .title
+            .clone()
+            .unwrap_or_else(|| "Kunskapsbank".into()),
+        description: config.book.description.clone(),
+        config,
+        pages,
+        nav,
+        by_path,
+        diagnostics,
+    }
+}
+
+fn collect(
+    items: &[BookItem],
+    ancestors: &mut Vec<(String, Option<usize>)>,
+    pages: &mut Vec<Page>,
+    diagnostics: &mut Vec<Diagnostic>,
+    src_name: &str,
+) -> Vec<NavItem> {
+    items
+        .iter()
+        .map(|item| match item {
+            BookItem::Chapter(ch) => {
+                let page = ch.path.as_ref().map(|path| {
+                    let page = make_page(ch, path, ancestors.clone(), src_name, diagnostics);
+                    pages.push(page);
+                    pages.len() - 1
+                });
+                ancestors.push((ch.name.clone(), page));
+                let children = collect(&ch.sub_items, ancestors, pages, diagnostics, src_name);
+                ancestors.pop();
+                NavItem::Chapter {
+                    title: ch.name.clone(),
+                    page,
+                    children,
+                }
+            }
+            BookItem::PartTitle(t) => NavItem::PartTitle(t.clone()),
+            _ => NavItem::Separator,
+        })
+        .collect()
+}
+
+fn make_page(
+    ch: &Chapter,
+    path: &Path,
+    ancestors: Vec<(String, Option<usize>)>,
+    src_name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Page {
+    let path = path.to_string_lossy().replace('\\', "/");
+    let file = format!("{src_name}/{path}");
+    let (front, diags) = frontmatter::parse(&file, &ch.content);
+    diagnostics.extend(diags);
+    let markdown = blank_front_matter(&ch.content);
+    let headings = markdown::headings(&markdown);
+    let url = match path.strip_suffix(".md") {
+        Some(stem) => format!("{stem}.html"),
+        None => path.clone(),
+    };
+    Page {
+        file,
+        title: ch.name.clone(),
+        source: ch.content.clone(),
+        markdown,
+        front,
+        headings,
+        url,
+        ancestors,
+        path,
+    }
+}
+
+/// The source with its front-matter block replaced by blank lines of the same byte
+/// length, so offsets in the Markdown are offsets in the file.
+pub fn blank_front_matter(source: &str) -> String {
+    let split = frontmatter::split(source);
+    if !split.present {
+        return source.to_string();
+    }
+    let mut out = String::with_capacity(source.len());
+    out.extend(
+        source[..split.body_offset]
+            .bytes()
+            .map(|b| if b == b'\n' { '\n' } else { ' ' }),
+    );
+    out.push_str(&source[split.body_offset..]);
+    out
+}
+
+/// Every chapter location in SUMMARY.md, in order.
+fn summary_locations(summary: &mdbook_summary::Summary) -> Vec<PathBuf> {
+    fn walk(items: &[mdbook_summary::SummaryItem], out: &mut Vec<PathBuf>) {
+        for item in items {
+            if let mdbook_summary::SummaryItem::Link(link) = item {
+                out.extend(link.location.clone());
+                walk(&link.nested_items, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&summary.prefix_chapters, &mut out);
+    walk(&summary.numbered_chapters, &mut out);
+    walk(&summary.suffix_chapters, &mut out);
+    out
+}
+
+/// Checks that need SUMMARY.md's text: chapters that render to reserved paths, and
+/// Markdown files under the source folder that SUMMARY.md does not list.
+fn summary_checks(book: &LoadedBook, summary_text: &str, summary_file: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for page in &book.pages {
+        if RESERVED_URLS.contains(&page.url.as_str()) {
+            diags.push(
+                Diagnostic::at(
+                    summary_file,
+                    summary_text,
+                    summary_span(summary_text, &page.path),
+                    Severity::Error,
+                    "reserved-path",
+                    format!(
+                        "kapitlet `{}` skulle bli `{}`, som samsyn skapar själv",
+                        page.path, page.url
+                    ),
+                )
+                .with_suggestion(Some(
+                    "byt namn på filen; startsidan och dokumentregistret genereras".into(),
+                )),
+            );
+        }
+    }
+    diags.extend(unlisted_pages(book));
+    diags
+}
+
+/// Markdown files under the source folder that SUMMARY.md does not list (warnings).
+pub fn unlisted_pages(book: &LoadedBook) -> Vec<Diagnostic> {
+    markdown_files(&book.src_dir)
+        .into_iter()
+        .filter(|path| path != "SUMMARY.md" && !book.by_path.contains_key(path))
+        .map(|path| {
+            Diagnostic::file_level(
+                format!("{}/{path}", book.src_name),
+                Severity::Warning,
+                "unlisted-page",
+                "sidan finns inte med i SUMMARY.md och publiceras därför inte",
+            )
+            .with_suggestion(Some(format!(
+                "lägg till `- [Titel]({path})` i SUMMARY.md, eller ta bort filen"
+            )))
+        })
+        .collect()
+}
+
+/// Markdown files under `dir`, as `/`-separated paths relative to it, sorted.
+pub fn markdown_files(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Where `path` is written in SUMMARY.md (the `(path)` of its link).
+fn summary_span(summary: &str, path: &str) -> std::ops::Range<usize> {
+    let needle = format!("({path}");
+    let encoded = format!("({}", path.replace(' ', "%20"));
+    match summary.find(&needle).or_else(|| summary.find(&encoded)) {
+        Some(i) => i + 1..i + 1 + path.len(),
+        None => 0..0,
+    }
+}
+
+fn line_col_in_message(message: &str) -> Option<(usize, usize)> {
+    let after = message.split("line ").nth(1)?;
+    let line: usize = after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    let column = message
+        .split("column ")
+        .nth(1)
+        .and_then(|c| {
+            c.split(|ch: char| !ch.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(1);
+    Some((line, column))
+}
+
+fn offset_of_line_col(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanking_front_matter_keeps_offsets() {
+        let src = "+++\nkind = \"fakta\"\ntitle_å = 1\n+++\n# Rubrik\n";
+        let out = blank_front_matter(src);
+        assert_eq!(out.len(), src.len());
+        assert_eq!(out.find("# Rubrik"), src.find("# Rubrik"));
+        assert_eq!(markdown::headings(&out)[0].id, "rubrik");
+    }
+
+    #[test]
+    fn summary_error_positions_are_read() {
+        assert_eq!(
+            line_col_in_message("failed to parse SUMMARY.md line 3, column 5: x"),
+            Some((3, 5))
+        );
+    }
+}

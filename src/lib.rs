@@ -1,0 +1,15 @@
+//! samsyn: a static knowledge-site generator for the child and youth collaboration
+//! in Jönköping county. See `docs/architecture.md` for the data flow.
+
+pub mod book;
+pub mod cli;
+pub mod diagnostics;
+pub mod frontmatter;
+pub mod links;
+pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod preprocessor;
+pub mod render;
+pub mod theme;
+pub mod validate;

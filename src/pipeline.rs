@@ -1,0 +1,192 @@
+//! The jobs samsyn does on a book: check it, and build the site from it.
+
+use crate::book::{self, ConfigError, LoadedBook};
+use crate::diagnostics::{self, Diagnostic};
+use crate::links::Resolver;
+use crate::output::Staging;
+use crate::render::{self, RenderOptions, RenderStats};
+use crate::theme::Theme;
+use crate::validate;
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The date revisions are compared with: `SAMSYN_TODAY` (YYYY-MM-DD) when set, so
+/// builds and tests can be reproduced, else the local date.
+pub fn today() -> NaiveDate {
+    std::env::var("SAMSYN_TODAY")
+        .ok()
+        .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// The result of checking a book.
+#[derive(Debug)]
+pub struct Checked {
+    /// The loaded book, unless SUMMARY.md made loading impossible.
+    pub book: Option<LoadedBook>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub links_checked: usize,
+}
+
+impl Checked {
+    pub fn counts(&self) -> (usize, usize) {
+        diagnostics::counts(&self.diagnostics)
+    }
+
+    /// Whether the content stops a build.
+    pub fn failed(&self, deny_warnings: bool) -> bool {
+        let (errors, warnings) = self.counts();
+        self.book.is_none() || errors > 0 || (deny_warnings && warnings > 0)
+    }
+}
+
+/// Loads and validates the book in `book_dir`.
+pub fn check(book_dir: &Path, today: NaiveDate) -> Result<Checked, ConfigError> {
+    match book::load(book_dir)? {
+        Err(diagnostics) => Ok(Checked {
+            book: None,
+            diagnostics,
+            links_checked: 0,
+        }),
+        Ok(book) => {
+            let report = {
+                let resolver = Resolver::new(&book);
+                validate::validate(&book, &resolver, today)
+            };
+            Ok(Checked {
+                book: Some(book),
+                diagnostics: report.diagnostics,
+                links_checked: report.links_checked,
+            })
+        }
+    }
+}
+
+/// How to build.
+pub struct BuildOptions {
+    pub book_dir: PathBuf,
+    pub dest: PathBuf,
+    pub theme: Theme,
+    pub today: NaiveDate,
+    pub deny_warnings: bool,
+    /// Show a progress bar (only drawn on a terminal).
+    pub progress: bool,
+    pub search: bool,
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct Built {
+    pub checked: Checked,
+    /// `None` when the content had errors and nothing was written.
+    pub stats: Option<RenderStats>,
+    pub elapsed: Duration,
+}
+
+/// Checks the book and, when it has no errors, renders the site atomically into
+/// `dest`. Content errors leave the previous site untouched.
+pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
+    let started = Instant::now();
+    let checked = check(&opts.book_dir, opts.today)?;
+    let Some(book) = checked
+        .book
+        .as_ref()
+        .filter(|_| !checked.failed(opts.deny_warnings))
+    else {
+        return Ok(Built {
+            checked,
+            stats: None,
+            elapsed: started.elapsed(),
+        });
+    };
+    let staging = Staging::new(&opts.dest, &opts.book_dir).map_err(ConfigError)?;
+    let bar = progress_bar(opts.progress, book.pages.len());
+    let tick = || bar.inc(1);
+    let renderer = SamsynRenderer {
+        prepared: Some(book),
+        theme: &opts.theme,
+        today: opts.today,
+        search: opts.search,
+        on_page: &tick,
+    };
+    let ctx = mdbook_renderer::RenderContext::new(
+        &book.root,
+        mdbook_driver::book::Book::new(),
+        book.config.clone(),
+        staging.path(),
+    );
+    let stats = renderer
+        .render_with_stats(&ctx)
+        .map_err(|e| ConfigError(e.to_string()))?;
+    bar.finish_and_clear();
+    staging
+        .commit()
+        .map_err(|e| ConfigError(format!("kan inte flytta webbplatsen på plats: {e}")))?;
+    Ok(Built {
+        checked,
+        stats: Some(stats),
+        elapsed: started.elapsed(),
+    })
+}
+
+fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} Bygger {pos}/{len} sidor {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// samsyn's renderer behind mdBook's renderer interface. Given a book already loaded
+/// and validated by samsyn it renders that; otherwise it loads the book in the
+/// render context (as an mdBook backend would).
+pub struct SamsynRenderer<'a> {
+    pub prepared: Option<&'a LoadedBook>,
+    pub theme: &'a Theme,
+    pub today: NaiveDate,
+    pub search: bool,
+    pub on_page: &'a (dyn Fn() + Sync),
+}
+
+impl SamsynRenderer<'_> {
+    /// Renders into `ctx.destination` and reports what it wrote.
+    pub fn render_with_stats(
+        &self,
+        ctx: &mdbook_renderer::RenderContext,
+    ) -> Result<RenderStats, render::RenderError> {
+        let owned;
+        let book = match self.prepared {
+            Some(b) => b,
+            None => {
+                owned = book::from_book(&ctx.root, ctx.config.clone(), &ctx.book);
+                &owned
+            }
+        };
+        let resolver = Resolver::new(book);
+        let opts = RenderOptions {
+            theme: self.theme,
+            today: self.today,
+            on_page: self.on_page,
+            search: self.search,
+        };
+        render::render_site(book, &resolver, &opts, &ctx.destination)
+    }
+}
+
+impl mdbook_renderer::Renderer for SamsynRenderer<'_> {
+    fn name(&self) -> &str {
+        "samsyn"
+    }
+
+    fn render(&self, ctx: &mdbook_renderer::RenderContext) -> mdbook_driver::errors::Result<()> {
+        self.render_with_stats(ctx)
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!(e.0))
+    }
+}

@@ -1,0 +1,294 @@
+//! samsyn's renderer: the whole site from a validated book, through mdBook's
+//! renderer interface. Pages are rendered in parallel; the navigation is written
+//! once as a shared asset.
+
+pub mod context;
+pub mod page;
+
+use crate::book::{LoadedBook, NavItem};
+use crate::links::Resolver;
+use crate::theme::Theme;
+use chrono::NaiveDate;
+use context::Common;
+use minijinja::{Environment, context};
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Everything a render needs besides the book.
+pub struct RenderOptions<'a> {
+    pub theme: &'a Theme,
+    pub today: NaiveDate,
+    /// Called once per rendered page (for progress bars).
+    pub on_page: &'a (dyn Fn() + Sync),
+    /// Whether to build the search index.
+    pub search: bool,
+}
+
+/// What a render produced.
+#[derive(Debug, Default, Clone)]
+pub struct RenderStats {
+    pub pages: usize,
+    pub sections: usize,
+}
+
+/// A render failure (template error, I/O).
+#[derive(Debug)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> RenderError {
+    RenderError(format!("kan inte skriva `{}`: {e}", path.display()))
+}
+
+/// Writes `bytes` to `out/rel`, creating folders.
+pub fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<(), RenderError> {
+    let path = out.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    }
+    std::fs::write(&path, bytes).map_err(|e| io_err(&path, e))
+}
+
+/// Renders the whole site of `book` into the folder `out`.
+pub fn render_site(
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    opts: &RenderOptions<'_>,
+    out: &Path,
+) -> Result<RenderStats, RenderError> {
+    let env = opts.theme.environment().map_err(RenderError)?;
+    let asset_version = opts.theme.asset_version();
+    let site = context::Site::new(book, &asset_version, opts.today);
+
+    for (rel, bytes) in &opts.theme.assets {
+        write_file(out, rel, bytes)?;
+    }
+    copy_source_assets(book, out)?;
+
+    let rendered = AtomicUsize::new(0);
+    let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
+        .into_par_iter()
+        .map(|i| {
+            let body = page::render(book, resolver, i);
+            let html = render_chapter(&env, &site, book, i, &body.html)?;
+            write_file(out, &book.pages[i].url, html.as_bytes())?;
+            rendered.fetch_add(1, Ordering::Relaxed);
+            (opts.on_page)();
+            Ok(context::search_docs(book, i, &body.sections))
+        })
+        .collect::<Result<_, RenderError>>()?;
+
+    write_generated(&env, &site, book, out)?;
+
+    let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
+    if opts.search {
+        search_index::build_site_index(&docs, &out.join("search-index"))
+            .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
+    }
+    Ok(RenderStats {
+        pages: rendered.into_inner(),
+        sections: docs.len(),
+    })
+}
+
+/// Renders one chapter page with the `page.html` template.
+pub fn render_chapter(
+    env: &Environment<'_>,
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    index: usize,
+    body_html: &str,
+) -> Result<String, RenderError> {
+    let page = &book.pages[index];
+    let common = site.common(&page.title, &page.url);
+    let ctx = context! {
+        content => minijinja::Value::from_safe_string(body_html.to_string()),
+        meta => context::meta(&page.front, site.today),
+        breadcrumbs => context::breadcrumbs(book, index),
+        headings => context::toc_headings(page),
+        prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),
+        next => (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
+        ..minijinja::Value::from_serialize(&common)
+    };
+    render_template(env, "page.html", ctx)
+}
+
+fn render_template(
+    env: &Environment<'_>,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<String, RenderError> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| RenderError(format!("mallen {name} kunde inte renderas: {e:#}")))
+}
+
+/// The start page, the register, 404, the navigation assets and the sitemap.
+pub fn write_generated(
+    env: &Environment<'_>,
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    out: &Path,
+) -> Result<(), RenderError> {
+    let common = |title: &str, url: &str| minijinja::Value::from_serialize(site.common(title, url));
+
+    let start = context! {
+        intro => book.description.clone(),
+        sections => context::start_sections(book),
+        overdue => context::overdue(book, site.today),
+        counts => context! { pages => book.pages.len(), documents => book.pages.iter().filter(|p| p.front.is_document()).count() },
+        ..common(&book.title, "index.html")
+    };
+    write_file(
+        out,
+        "index.html",
+        render_template(env, "index.html", start)?.as_bytes(),
+    )?;
+
+    let register = context! {
+        kinds => context::register(book, site.today),
+        ..common("Dokumentregister", "dokumentregister.html")
+    };
+    write_file(
+        out,
+        "dokumentregister.html",
+        render_template(env, "register.html", register)?.as_bytes(),
+    )?;
+
+    let not_found = context! { ..common("Sidan kunde inte hittas", "404.html") };
+    write_file(
+        out,
+        "404.html",
+        render_template(env, "404.html", not_found)?.as_bytes(),
+    )?;
+
+    let toc = context! {
+        toc_html => minijinja::Value::from_safe_string(nav_html(book, &book.nav)),
+        ..common("Innehållsförteckning", "toc.html")
+    };
+    write_file(
+        out,
+        "toc.html",
+        render_template(env, "toc.html", toc)?.as_bytes(),
+    )?;
+    write_file(out, "js/toc-data.js", nav_script(book).as_bytes())?;
+    write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
+    Ok(())
+}
+
+/// Copies the files of the source folder that are not Markdown (images, PDFs…).
+fn copy_source_assets(book: &LoadedBook, out: &Path) -> Result<(), RenderError> {
+    for entry in walkdir::WalkDir::new(&book.src_dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let Ok(rel) = path.strip_prefix(&book.src_dir) else {
+            continue;
+        };
+        let target = out.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        }
+        std::fs::copy(path, &target).map_err(|e| io_err(&target, e))?;
+    }
+    Ok(())
+}
+
+/// The navigation as JSON for `js/toc-data.js`: `{t: title, u: url|null, c: [...]}`,
+/// part titles as `{t, u: null, c: [], p: 1}`. URLs are relative to the site root.
+pub fn nav_script(book: &LoadedBook) -> String {
+    fn item(book: &LoadedBook, nav: &NavItem) -> Option<serde_json::Value> {
+        match nav {
+            NavItem::Chapter {
+                title,
+                page,
+                children,
+            } => Some(serde_json::json!({
+                "t": title,
+                "u": page.map(|p| book.pages[p].url.clone()),
+                "c": children.iter().filter_map(|c| item(book, c)).collect::<Vec<_>>(),
+            })),
+            NavItem::PartTitle(t) => Some(serde_json::json!({"t": t, "u": null, "c": [], "p": 1})),
+            NavItem::Separator => None,
+        }
+    }
+    let items: Vec<_> = book.nav.iter().filter_map(|n| item(book, n)).collect();
+    format!(
+        "window.SAMSYN_TOC = {};\n",
+        serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
+    )
+}
+
+/// The navigation as a nested `<ol>` (for `toc.html`, the no-script fallback).
+fn nav_html(book: &LoadedBook, items: &[NavItem]) -> String {
+    let mut out = String::from("<ol class=\"toc\">");
+    for nav in items {
+        match nav {
+            NavItem::Chapter {
+                title,
+                page,
+                children,
+            } => {
+                let title = html_escape::encode_text(title);
+                match page {
+                    Some(p) => out.push_str(&format!(
+                        "<li><a href=\"{}\">{title}</a>",
+                        html_escape::encode_double_quoted_attribute(&book.pages[*p].url)
+                    )),
+                    None => out.push_str(&format!("<li><span>{title}</span>")),
+                }
+                if !children.is_empty() {
+                    out.push_str(&nav_html(book, children));
+                }
+                out.push_str("</li>");
+            }
+            NavItem::PartTitle(t) => out.push_str(&format!(
+                "<li class=\"part-title\">{}</li>",
+                html_escape::encode_text(t)
+            )),
+            NavItem::Separator => {}
+        }
+    }
+    out.push_str("</ol>");
+    out
+}
+
+/// `sitemap.xml`. With `output.html.site-url` in book.toml the locations are
+/// absolute; without it they are relative to the sitemap.
+fn sitemap(book: &LoadedBook) -> String {
+    let base = book
+        .config
+        .html_config()
+        .and_then(|h| h.site_url)
+        .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
+        .unwrap_or_default();
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let urls = ["index.html", "dokumentregister.html"]
+        .into_iter()
+        .chain(book.pages.iter().map(|p| p.url.as_str()));
+    for url in urls {
+        out.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            html_escape::encode_text(&format!("{base}{url}"))
+        ));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// Keeps `Common` reachable for templates rendered elsewhere (serve).
+pub type CommonContext<'a> = Common<'a>;

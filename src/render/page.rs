@@ -1,0 +1,161 @@
+//! One chapter's Markdown to HTML: heading ids and anchors, rewritten links, wrapped
+//! tables; and the page split into sections for the search index.
+
+use crate::book::LoadedBook;
+use crate::links::Resolver;
+use crate::markdown::{self, LinkSource};
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
+
+/// A part of a page between two headings, as plain text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Section {
+    /// Heading text (empty for the text before the first heading).
+    pub heading: String,
+    /// Heading id (none for the text before the first heading).
+    pub id: Option<String>,
+    pub text: String,
+}
+
+/// The rendered body of a chapter.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedPage {
+    pub html: String,
+    pub sections: Vec<Section>,
+}
+
+/// Renders chapter `index` of `book`.
+pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
+    let page = &book.pages[index];
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut sections = vec![Section::default()];
+    let mut heading_no = 0;
+    let mut in_heading = false;
+    if !page.headings.iter().any(|h| h.level == 1) {
+        let title = html_escape::encode_text(&page.title);
+        events.push(Event::Html(format!("<h1>{title}</h1>\n").into()));
+    }
+    let href = |dest: &str, source: LinkSource| -> Option<String> {
+        resolver
+            .resolve(index, dest, source)
+            .ok()
+            .and_then(|t| resolver.href(index, &t))
+    };
+    for event in Parser::new_ext(&page.markdown, markdown::options()) {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                classes,
+                attrs,
+                ..
+            }) => {
+                let id = page
+                    .headings
+                    .get(heading_no)
+                    .map(|h| h.id.clone())
+                    .unwrap_or_default();
+                sections.push(Section {
+                    heading: String::new(),
+                    id: Some(id.clone()),
+                    text: String::new(),
+                });
+                in_heading = true;
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(id.into()),
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                let id = page
+                    .headings
+                    .get(heading_no)
+                    .map(|h| h.id.as_str())
+                    .unwrap_or_default();
+                let id = html_escape::encode_double_quoted_attribute(id);
+                events.push(Event::InlineHtml(
+                    format!(
+                        "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Länk till avsnittet\"></a>"
+                    )
+                    .into(),
+                ));
+                events.push(Event::End(TagEnd::Heading(level)));
+                heading_no += 1;
+                in_heading = false;
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = href(&dest_url, LinkSource::Inline)
+                    .map(CowStr::from)
+                    .unwrap_or(dest_url);
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = href(&dest_url, LinkSource::Image)
+                    .map(CowStr::from)
+                    .unwrap_or(dest_url);
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.contains('=') => {
+                let rewritten =
+                    markdown::rewrite_html_urls(&html, |v| href(v, LinkSource::RawHtml));
+                events.push(Event::Html(rewritten.into()));
+            }
+            Event::Start(Tag::Table(align)) => {
+                events.push(Event::Html("<div class=\"table-wrap\">".into()));
+                events.push(Event::Start(Tag::Table(align)));
+            }
+            Event::End(TagEnd::Table) => {
+                events.push(Event::End(TagEnd::Table));
+                events.push(Event::Html("</div>\n".into()));
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                let section = sections.last_mut().expect("one section always exists");
+                if in_heading {
+                    section.heading.push_str(t);
+                } else {
+                    section.text.push_str(t);
+                }
+                events.push(event);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(s) = sections.last_mut() {
+                    s.text.push(' ');
+                }
+                events.push(event);
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock,
+            ) => {
+                if let Some(s) = sections.last_mut() {
+                    s.text.push('\n');
+                }
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    let mut html = String::with_capacity(page.markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    sections.retain(|s| s.id.is_some() || !s.text.trim().is_empty());
+    RenderedPage { html, sections }
+}

@@ -1,0 +1,125 @@
+//! The site theme: minijinja templates and the CSS/JS assets, embedded in the binary
+//! from `theme/` or read from a folder given with `--theme`.
+
+use include_dir::{Dir, include_dir};
+use std::path::{Path, PathBuf};
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/theme");
+
+/// Templates every theme must have.
+pub const TEMPLATES: &[&str] = &[
+    "base.html",
+    "page.html",
+    "index.html",
+    "register.html",
+    "404.html",
+    "toc.html",
+];
+
+/// Folders of the theme copied to the site as they are.
+pub const ASSET_DIRS: &[&str] = &["css", "js", "search"];
+
+/// A loaded theme.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    /// Template name and source.
+    pub templates: Vec<(String, String)>,
+    /// Asset path (relative to the site root) and bytes.
+    pub assets: Vec<(String, Vec<u8>)>,
+    /// Where the theme came from, when it is a folder on disk.
+    pub dir: Option<PathBuf>,
+}
+
+impl Theme {
+    /// The theme built into samsyn.
+    pub fn embedded() -> Theme {
+        let mut theme = Theme {
+            templates: Vec::new(),
+            assets: Vec::new(),
+            dir: None,
+        };
+        for name in TEMPLATES {
+            if let Some(f) = EMBEDDED.get_file(name) {
+                theme.templates.push((
+                    name.to_string(),
+                    String::from_utf8_lossy(f.contents()).into_owned(),
+                ));
+            }
+        }
+        for dir in ASSET_DIRS {
+            if let Some(d) = EMBEDDED.get_dir(dir) {
+                collect_embedded(d, &mut theme.assets);
+            }
+        }
+        theme.assets.sort();
+        theme
+    }
+
+    /// A theme folder on disk (same layout as `theme/` in the samsyn repository).
+    pub fn from_dir(dir: &Path) -> Result<Theme, String> {
+        if !dir.is_dir() {
+            return Err(format!("temamappen `{}` finns inte", dir.display()));
+        }
+        let mut theme = Theme {
+            templates: Vec::new(),
+            assets: Vec::new(),
+            dir: Some(dir.to_path_buf()),
+        };
+        for name in TEMPLATES {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: kan inte läsa mallen: {e}", path.display()))?;
+            theme.templates.push((name.to_string(), text));
+        }
+        for sub in ASSET_DIRS {
+            let base = dir.join(sub);
+            for entry in walkdir::WalkDir::new(&base)
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let bytes = std::fs::read(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                theme
+                    .assets
+                    .push((rel.to_string_lossy().replace('\\', "/"), bytes));
+            }
+        }
+        theme.assets.sort();
+        Ok(theme)
+    }
+
+    /// A short hash of the assets, appended to their URLs so caches refresh.
+    pub fn asset_version(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.assets.hash(&mut h);
+        format!("{:08x}", h.finish() as u32)
+    }
+
+    /// A template environment with this theme's templates.
+    pub fn environment(&self) -> Result<minijinja::Environment<'static>, String> {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        for (name, source) in &self.templates {
+            env.add_template_owned(name.clone(), source.clone())
+                .map_err(|e| format!("mallen {name} i temat har ett fel: {e}"))?;
+        }
+        Ok(env)
+    }
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+    for f in dir.files() {
+        out.push((
+            f.path().to_string_lossy().replace('\\', "/"),
+            f.contents().to_vec(),
+        ));
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
