@@ -272,6 +272,7 @@ pub fn parse(file: &str, source: &str) -> (FrontMatter, Vec<Diagnostic>) {
             diags.push(err("front-matter-type", message, suggestion));
         }
     }
+    diags.sort_by_key(|d| (d.line, d.column));
     (fm, diags)
 }
 

@@ -158,10 +158,10 @@ pub fn links(body: &str) -> Vec<LinkRef> {
                 });
             }
             Event::Start(Tag::Image {
-                link_type,
+                link_type: LinkType::Inline,
                 dest_url,
                 ..
-            }) if link_type == LinkType::Inline => out.push(LinkRef {
+            }) => out.push(LinkRef {
                 span: locate(body, range, &dest_url),
                 dest: dest_url.to_string(),
                 source: LinkSource::Image,
@@ -348,7 +348,7 @@ mod tests {
         let body = "Se [a](a.md#x), <https://x.se>, ![b](bild.png) och [c][ref].\n\n<a href=\"d.md\">d</a>\n\n[ref]: c.md#y\n";
         let found: Vec<_> = links(body)
             .into_iter()
-            .map(|l| (l.dest.clone(), &body[l.span.clone()] == l.dest, l.source))
+            .map(|l| (l.dest.clone(), body[l.span.clone()] == l.dest, l.source))
             .collect();
         assert_eq!(
             found,
