@@ -154,7 +154,16 @@
   function checkTables() {
     for (var i = 0; i < wraps.length; i++) {
       var wrap = wraps[i];
+      var hint = wrap.previousElementSibling;
+      if (!(hint && hint.className === "table-hint")) hint = null;
       if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!hint) {
+          hint = doc.createElement("p");
+          hint.className = "table-hint";
+          hint.setAttribute("aria-hidden", "true");
+          hint.textContent = "Tabellen är bredare än sidan – rulla i sidled för att se alla kolumner.";
+          wrap.parentNode.insertBefore(hint, wrap);
+        }
         if (!wrap.hasAttribute("tabindex")) {
           wrap.setAttribute("tabindex", "0");
           wrap.setAttribute("role", "region");
@@ -163,6 +172,7 @@
           wrap.setAttribute("aria-label", label ? "Tabell: " + label + " (rullbar)" : "Tabell (rullbar)");
         }
       } else if (wrap.getAttribute("role") === "region") {
+        if (hint) hint.parentNode.removeChild(hint);
         wrap.removeAttribute("tabindex");
         wrap.removeAttribute("role");
         wrap.removeAttribute("aria-label");
