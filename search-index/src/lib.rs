@@ -1,7 +1,14 @@
-//! samsyn's search: the Swedish analyzer, the tantivy indexer (feature `indexer`),
-//! the static browser index format and its reader.
-//!
-//! STUB: the interface the samsyn pipeline calls; the implementation is being written.
+//! samsyn's search: the Swedish analyzer, the tantivy indexer (feature `indexer`), the
+//! static browser index format and its reader (native and wasm32, feature `wasm`).
+
+pub mod analyzer;
+pub mod format;
+#[cfg(feature = "indexer")]
+pub mod indexer;
+pub mod query;
+pub mod reader;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 /// One section of one page (a page is split at its headings).
 #[derive(Debug, Clone, Default)]
@@ -28,33 +35,27 @@ pub struct SectionDoc {
 #[derive(Debug, Clone, Default)]
 pub struct IndexStats {
     pub sections: usize,
+    /// Bytes of the static browser index (without the tantivy index).
     pub bytes: u64,
 }
 
 /// One search result.
 #[derive(Debug, Clone, Default)]
 pub struct Hit {
+    /// Page title.
     pub title: String,
+    /// URL relative to the site root, with `#anchor`.
     pub url: String,
     pub score: f32,
+    /// Text around the matches; matches are between « and ».
     pub snippet: String,
+    /// Section heading (empty for the part before the first heading).
+    pub heading: String,
+    /// Document kind.
+    pub kind: String,
+    pub doc_id: Option<String>,
 }
 
 #[cfg(feature = "indexer")]
-pub fn build_site_index(
-    docs: &[SectionDoc],
-    search_dir: &std::path::Path,
-) -> Result<IndexStats, Box<dyn std::error::Error + Send + Sync>> {
-    let _ = (docs, search_dir);
-    Ok(IndexStats { sections: docs.len(), bytes: 0 })
-}
-
-#[cfg(feature = "indexer")]
-pub fn search_site(
-    search_dir: &std::path::Path,
-    query: &str,
-    limit: usize,
-) -> Result<Vec<Hit>, Box<dyn std::error::Error + Send + Sync>> {
-    let _ = (search_dir, query, limit);
-    Ok(Vec::new())
-}
+pub use indexer::{build_site_index, search_site};
+pub use reader::{Filters, Request, search_static};

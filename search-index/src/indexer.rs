@@ -1,0 +1,811 @@
+//! The tantivy index (feature `indexer`): the analyzer as tantivy tokenizers, the index in
+//! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{DocSet, Index, SegmentReader, TERMINATED, TantivyDocument, Term};
+
+use crate::analyzer::{self, IndexAnalyzer};
+use crate::format::*;
+use crate::query::{self, Lexicon, Plan};
+use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard};
+use crate::{Hit, IndexStats, SectionDoc};
+
+/// Field boosts: title > headings > body; exact abbreviations and ids far above.
+pub const BOOST_TITLE: f32 = 3.0;
+pub const BOOST_HEADING: f32 = 2.0;
+pub const BOOST_BODY: f32 = 1.0;
+pub const BOOST_EXACT: f32 = 10.0;
+
+/// Score factor of a document status: in-force (or none) above drafts and repealed ones.
+pub fn status_factor(status: Option<&str>) -> f32 {
+    match status {
+        Some("draft") | Some("planned") => 0.6,
+        Some("repealed") => 0.35,
+        _ => 1.0,
+    }
+}
+
+/// Target size of a term shard (its entries) and of a posting / position pack.
+const SHARD_TARGET: usize = 3000;
+const PACK_TARGET: usize = 8192;
+
+/// tantivy adapter of the analyzer.
+#[derive(Clone)]
+pub struct SvTokenizer {
+    analyzer: Arc<IndexAnalyzer>,
+    exact: bool,
+}
+
+pub struct SvTokenStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for SvTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.index.saturating_sub(1).min(self.tokens.len().saturating_sub(1))]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        let i = self.index.saturating_sub(1).min(self.tokens.len().saturating_sub(1));
+        &mut self.tokens[i]
+    }
+}
+
+impl Tokenizer for SvTokenizer {
+    type TokenStream<'a> = SvTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SvTokenStream {
+        let terms = if self.exact {
+            self.analyzer.analyze_exact(text)
+        } else {
+            self.analyzer.analyze(text)
+        };
+        let mut tokens: Vec<Token> = terms
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        if tokens.is_empty() {
+            // `token()` must not index an empty vector; never reached through `advance`.
+            tokens.push(Token::default());
+            return SvTokenStream { tokens, index: usize::MAX };
+        }
+        SvTokenStream { tokens, index: 0 }
+    }
+}
+
+struct Fields {
+    title: Field,
+    heading: Field,
+    body: Field,
+    exact: Field,
+    all: Field,
+    kind: Field,
+    group: Field,
+    services: Field,
+    status: Field,
+    url: Field,
+    doc_id: Field,
+    stored_title: Field,
+    stored_heading: Field,
+    stored_body: Field,
+    ord: Field,
+    factor: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tok: &str, rec: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(tok).set_index_option(rec),
+        )
+    };
+    let f = Fields {
+        title: b.add_text_field("title", text("sv", IndexRecordOption::WithFreqs)),
+        heading: b.add_text_field("heading", text("sv", IndexRecordOption::WithFreqs)),
+        body: b.add_text_field("body", text("sv", IndexRecordOption::WithFreqs)),
+        exact: b.add_text_field("exact", text("sv_exact", IndexRecordOption::WithFreqs)),
+        all: b.add_text_field("all", text("sv", IndexRecordOption::WithFreqsAndPositions)),
+        kind: b.add_text_field("kind", STRING | STORED),
+        group: b.add_text_field("strategy_group", STRING | STORED),
+        services: b.add_text_field("services", STRING | STORED),
+        status: b.add_text_field("status", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+        doc_id: b.add_text_field("doc_id", STRING | STORED),
+        stored_title: b.add_text_field("title_text", STORED),
+        stored_heading: b.add_text_field("heading_text", STORED),
+        stored_body: b.add_text_field("body_text", STORED),
+        ord: b.add_u64_field("ord", NumericOptions::default().set_fast().set_stored()),
+        factor: b.add_f64_field("factor", NumericOptions::default().set_fast()),
+    };
+    (b.build(), f)
+}
+
+fn fields_of(schema: &Schema) -> Result<Fields> {
+    let g = |n: &str| schema.get_field(n).with_context(|| format!("field {n} missing in the index"));
+    Ok(Fields {
+        title: g("title")?,
+        heading: g("heading")?,
+        body: g("body")?,
+        exact: g("exact")?,
+        all: g("all")?,
+        kind: g("kind")?,
+        group: g("strategy_group")?,
+        services: g("services")?,
+        status: g("status")?,
+        url: g("url")?,
+        doc_id: g("doc_id")?,
+        stored_title: g("title_text")?,
+        stored_heading: g("heading_text")?,
+        stored_body: g("body_text")?,
+        ord: g("ord")?,
+        factor: g("factor")?,
+    })
+}
+
+fn doc_texts(d: &SectionDoc) -> impl Iterator<Item = &str> {
+    std::iter::once(d.title.as_str())
+        .chain(d.heading_path.iter().map(String::as_str))
+        .chain(std::iter::once(d.heading.as_str()))
+        .chain(std::iter::once(d.body.as_str()))
+}
+
+/// Heading text as shown: the page's ancestors are not repeated, only the section heading.
+fn heading_line(d: &SectionDoc) -> String {
+    d.heading.clone()
+}
+
+fn short_hash(bytes: &[u8]) -> u32 {
+    let h = Sha256::digest(bytes);
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+}
+
+struct TermData {
+    key: String,
+    info: query::TermInfo,
+    flags: u8,
+    /// (doc, impact)
+    postings: Vec<(u32, f32)>,
+    positions: HashMap<u32, Vec<u32>>,
+}
+
+/// Builds the tantivy index in `<search_dir>/tantivy/` and the static browser index in
+/// `<search_dir>/` (manifest.json and content-hashed files). Replaces what was there.
+pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexStats> {
+    if search_dir.exists() {
+        std::fs::remove_dir_all(search_dir)
+            .with_context(|| format!("removing the old {}", search_dir.display()))?;
+    }
+    let tantivy_dir = search_dir.join("tantivy");
+    std::fs::create_dir_all(&tantivy_dir).with_context(|| format!("creating {}", tantivy_dir.display()))?;
+
+    // Vocabulary: stems of all words, with their most frequent surface form.
+    let plain = analyzer::Analyzer::new();
+    let mut surfaces: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    for d in docs {
+        for text in doc_texts(d) {
+            for t in analyzer::raw_tokens(text) {
+                let stem = plain.term(t.text);
+                if stem.is_empty() {
+                    continue;
+                }
+                *surfaces.entry(stem).or_default().entry(t.text.to_lowercase()).or_insert(0) += 1;
+            }
+        }
+    }
+    let display: HashMap<String, String> = surfaces
+        .into_iter()
+        .map(|(stem, forms)| {
+            let best = forms
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(f, _)| f)
+                .unwrap_or_default();
+            (stem, best)
+        })
+        .collect();
+    let vocab: HashSet<String> = display.keys().cloned().collect();
+    let ia = Arc::new(IndexAnalyzer::new(vocab));
+
+    // The tantivy index.
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(&tantivy_dir, schema)?;
+    index.tokenizers().register(
+        "sv",
+        TextAnalyzer::from(SvTokenizer {
+            analyzer: ia.clone(),
+            exact: false,
+        }),
+    );
+    index.tokenizers().register(
+        "sv_exact",
+        TextAnalyzer::from(SvTokenizer {
+            analyzer: ia.clone(),
+            exact: true,
+        }),
+    );
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 60_000_000)?;
+    for (i, d) in docs.iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.stored_title, &d.title);
+        for h in &d.heading_path {
+            doc.add_text(f.heading, h);
+        }
+        doc.add_text(f.heading, &d.heading);
+        doc.add_text(f.stored_heading, heading_line(d));
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.stored_body, &d.body);
+        for text in doc_texts(d) {
+            doc.add_text(f.all, text);
+            doc.add_text(f.exact, text);
+        }
+        if let Some(id) = &d.doc_id {
+            doc.add_text(f.exact, id);
+            doc.add_text(f.doc_id, id);
+        }
+        doc.add_text(f.kind, &d.kind);
+        if let Some(g) = &d.strategy_group {
+            doc.add_text(f.group, g);
+        }
+        for s in &d.services {
+            doc.add_text(f.services, s);
+        }
+        if let Some(s) = &d.status {
+            doc.add_text(f.status, s);
+        }
+        doc.add_text(f.url, &d.url);
+        doc.add_u64(f.ord, i as u64);
+        doc.add_f64(f.factor, status_factor(d.status.as_deref()) as f64);
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
+
+    let reader = index.reader()?;
+    reader.reload()?;
+    let searcher = reader.searcher();
+    let mut terms: Vec<TermData> = Vec::new();
+    if docs.is_empty() || searcher.segment_readers().is_empty() {
+        // Nothing indexed.
+    } else {
+        anyhow::ensure!(searcher.segment_readers().len() == 1, "expected one segment after merging");
+        let seg = &searcher.segment_readers()[0];
+        let ords = seg.fast_fields().u64("ord")?.first_or_default_col(0);
+        let ord_of: Vec<u32> = (0..seg.max_doc()).map(|d| ords.get_val(d) as u32).collect();
+        let factors: Vec<f32> = docs.iter().map(|d| status_factor(d.status.as_deref())).collect();
+        let enable = EnableScoring::enabled_from_searcher(&searcher);
+        let scores = |field: Field, text: &str, out: &mut HashMap<u32, f32>, boost: f32| -> Result<()> {
+            let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            let w = q.weight(enable)?;
+            let mut s = w.scorer(seg, 1.0)?;
+            let mut doc = s.doc();
+            while doc != TERMINATED {
+                let ord = ord_of[doc as usize];
+                *out.entry(ord).or_insert(0.0) += boost * s.score();
+                doc = s.advance();
+            }
+            Ok(())
+        };
+
+        // Normal terms: the `all` field (df, positions) and the scored fields (impacts).
+        let inv = seg.inverted_index(f.all)?;
+        let mut stream = inv.terms().stream()?;
+        let mut pos_buf = Vec::new();
+        while stream.advance() {
+            let Ok(text) = std::str::from_utf8(stream.key()) else { continue };
+            let text = text.to_string();
+            let mut postings = inv.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
+            let mut positions = HashMap::new();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                tantivy::postings::Postings::positions(&mut postings, &mut pos_buf);
+                positions.insert(ord_of[doc as usize], pos_buf.clone());
+                doc = postings.advance();
+            }
+            let mut imp: HashMap<u32, f32> = HashMap::new();
+            for (field, boost) in [(f.title, BOOST_TITLE), (f.heading, BOOST_HEADING), (f.body, BOOST_BODY)] {
+                scores(field, &text, &mut imp, boost)?;
+            }
+            let mut postings: Vec<(u32, f32)> = positions
+                .keys()
+                .map(|d| (*d, imp.get(d).copied().unwrap_or(0.0) * factors[*d as usize]))
+                .collect();
+            postings.sort_by_key(|p| p.0);
+            let word = display.contains_key(&text);
+            let mut info = query::TermInfo {
+                df: postings.len() as u32,
+                word,
+                ..Default::default()
+            };
+            if word {
+                info.display = display[&text].clone();
+                info.parts = ia.word_terms(&info.display).1;
+            }
+            terms.push(TermData {
+                key: text,
+                info,
+                flags: if word { FLAG_WORD | FLAG_POSITIONS } else { FLAG_POSITIONS },
+                postings,
+                positions,
+            });
+        }
+        // Exact terms.
+        let inv = seg.inverted_index(f.exact)?;
+        let mut stream = inv.terms().stream()?;
+        while stream.advance() {
+            let Ok(text) = std::str::from_utf8(stream.key()) else { continue };
+            let mut imp: HashMap<u32, f32> = HashMap::new();
+            scores(f.exact, text, &mut imp, BOOST_EXACT)?;
+            let mut postings: Vec<(u32, f32)> =
+                imp.into_iter().map(|(d, s)| (d, s * factors[d as usize])).collect();
+            postings.sort_by_key(|p| p.0);
+            terms.push(TermData {
+                key: format!("{EXACT_PREFIX}{text}"),
+                info: query::TermInfo {
+                    df: postings.len() as u32,
+                    ..Default::default()
+                },
+                flags: 0,
+                postings,
+                positions: HashMap::new(),
+            });
+        }
+    }
+    // Facet terms.
+    let mut facets: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        let mut keys = vec![format!("{KIND_PREFIX}{}", d.kind)];
+        if let Some(g) = &d.strategy_group {
+            keys.push(format!("{GROUP_PREFIX}{g}"));
+        }
+        for s in &d.services {
+            keys.push(format!("{SERVICE_PREFIX}{s}"));
+        }
+        keys.dedup();
+        for k in keys {
+            facets.entry(k).or_default().push(i as u32);
+        }
+    }
+    let facet_list = |prefix: &str| -> Vec<(String, u32)> {
+        facets
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.len() as u32)))
+            .collect()
+    };
+    let mut meta = Meta {
+        n_docs: docs.len() as u32,
+        n_pages: docs
+            .iter()
+            .map(|d| d.url.split('#').next().unwrap_or(""))
+            .collect::<HashSet<_>>()
+            .len() as u32,
+        kinds: facet_list(KIND_PREFIX),
+        groups: facet_list(GROUP_PREFIX),
+        services: facet_list(SERVICE_PREFIX),
+        ..Default::default()
+    };
+    for (k, v) in facets {
+        terms.push(TermData {
+            key: k,
+            info: query::TermInfo {
+                df: v.len() as u32,
+                ..Default::default()
+            },
+            flags: FLAG_NO_IMPACTS,
+            postings: v.into_iter().map(|d| (d, 0.0)).collect(),
+            positions: HashMap::new(),
+        });
+    }
+    terms.sort_by(|a, b| a.key.cmp(&b.key));
+    terms.dedup_by(|a, b| a.key == b.key);
+
+    // Write the static index.
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut start = 0;
+    while start < terms.len() {
+        let mut end = start;
+        let mut size = 0;
+        while end < terms.len() && (end == start || size < SHARD_TARGET) {
+            let t = &terms[end];
+            size += t.key.len() + t.info.display.len() + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>() + 8;
+            size += 12 * block_sizes(t.postings.len()).len();
+            end += 1;
+        }
+        let shard_no = meta.shards.len();
+        let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
+        let bytes = shard.encode();
+        let h = short_hash(&bytes);
+        meta.shards.push((terms[start].key.clone(), h));
+        files.extend(shard_files);
+        files.push((shard_name(shard_no, h), bytes));
+        start = end;
+    }
+    // Fragments.
+    let frags: Vec<Fragment> = docs
+        .iter()
+        .map(|d| Fragment {
+            title: d.title.clone(),
+            heading: heading_line(d),
+            url: d.url.clone(),
+            kind: d.kind.clone(),
+            status: d.status.clone().unwrap_or_default(),
+            doc_id: d.doc_id.clone().unwrap_or_default(),
+            text: cut(&d.body, MAX_FRAGMENT_TEXT).to_string(),
+        })
+        .collect();
+    let mut frag_hashes = Vec::new();
+    for (i, chunk) in frags.chunks(DOCS_PER_FRAG).enumerate() {
+        let bytes = reader::encode_fragments(chunk);
+        let h = short_hash(&bytes);
+        frag_hashes.push(h);
+        files.push((frag_name(i, h), bytes));
+    }
+    meta.n_frags = frag_hashes.len();
+    for (i, chunk) in frag_hashes.chunks(FRAGS_PER_DIR).enumerate() {
+        let bytes = reader::encode_dir(chunk);
+        let h = short_hash(&bytes);
+        meta.dirs.push(h);
+        files.push((dir_name(i, h), bytes));
+    }
+    let meta_bytes = meta.encode();
+    let meta_file = hash_name("meta", short_hash(&meta_bytes));
+    files.push((meta_file.clone(), meta_bytes));
+    let mut total: u64 = 0;
+    for (name, bytes) in &files {
+        std::fs::write(search_dir.join(name), bytes)?;
+        total += bytes.len() as u64;
+    }
+    let manifest = serde_json::json!({
+        "format": 1,
+        "meta": meta_file,
+        "sections": docs.len(),
+        "files": files.len() + 1,
+        "bytes": total,
+    });
+    let manifest = serde_json::to_string_pretty(&manifest)? + "\n";
+    std::fs::write(search_dir.join("manifest.json"), &manifest)?;
+    Ok(IndexStats {
+        sections: docs.len(),
+        bytes: total + manifest.len() as u64,
+    })
+}
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Builds one shard: its entries, posting packs and position packs.
+fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<u8>)>) {
+    struct Packer {
+        packs: Vec<Vec<u8>>,
+    }
+    impl Packer {
+        fn put(&mut self, bytes: &[u8]) -> (usize, usize) {
+            let need_new = match self.packs.last() {
+                None => true,
+                Some(p) => !p.is_empty() && p.len() + bytes.len() > PACK_TARGET,
+            };
+            if need_new {
+                self.packs.push(Vec::new());
+            }
+            let i = self.packs.len() - 1;
+            let off = self.packs[i].len();
+            self.packs[i].extend_from_slice(bytes);
+            (i, off)
+        }
+    }
+    // Blocks per term: impact order, then doc order inside a block.
+    let mut blocks: Vec<Vec<Vec<(u32, f32)>>> = Vec::new();
+    for t in terms {
+        let mut sorted = t.postings.clone();
+        if t.flags & FLAG_NO_IMPACTS != 0 {
+            blocks.push(vec![sorted]);
+            continue;
+        }
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut out = Vec::new();
+        let mut rest = &sorted[..];
+        for n in block_sizes(sorted.len()) {
+            let mut b = rest[..n].to_vec();
+            rest = &rest[n..];
+            b.sort_by_key(|p| p.0);
+            out.push(b);
+        }
+        blocks.push(out);
+    }
+    let mut packer = Packer { packs: Vec::new() };
+    let mut pos_packer = Packer { packs: Vec::new() };
+    let mut refs: Vec<Vec<reader::BlockRef>> = terms.iter().map(|_| Vec::new()).collect();
+    // Round r places the r-th block of every term: first blocks share packs.
+    let rounds = blocks.iter().map(Vec::len).max().unwrap_or(0);
+    for r in 0..rounds {
+        for (ti, t) in terms.iter().enumerate() {
+            let Some(b) = blocks[ti].get(r) else { continue };
+            let impacts = t.flags & FLAG_NO_IMPACTS == 0;
+            let bytes = encode_block(b, impacts);
+            let (pack, off) = packer.put(&bytes);
+            let pos = if t.flags & FLAG_POSITIONS != 0 {
+                let lists: Vec<Vec<u32>> =
+                    b.iter().map(|(d, _)| t.positions.get(d).cloned().unwrap_or_default()).collect();
+                let pbytes = encode_positions(&lists);
+                let (pp, po) = pos_packer.put(&pbytes);
+                Some((pp, po, pbytes.len()))
+            } else {
+                None
+            };
+            refs[ti].push(reader::BlockRef {
+                count: b.len(),
+                max: b.iter().map(|p| p.1).fold(0.0, f32::max),
+                pack,
+                off,
+                len: bytes.len(),
+                pos,
+            });
+        }
+    }
+    let mut files = Vec::new();
+    let mut shard = Shard::default();
+    for (j, p) in packer.packs.into_iter().enumerate() {
+        let h = short_hash(&p);
+        shard.packs.push(h);
+        files.push((pack_name(shard_no, j, h), p));
+    }
+    for (j, p) in pos_packer.packs.into_iter().enumerate() {
+        let h = short_hash(&p);
+        shard.pos_packs.push(h);
+        files.push((pos_pack_name(shard_no, j, h), p));
+    }
+    for (t, r) in terms.iter().zip(refs) {
+        shard.entries.push(reader::Entry {
+            term: t.key.clone(),
+            info: t.info.clone(),
+            flags: t.flags,
+            blocks: r,
+        });
+    }
+    (shard, files)
+}
+
+/// A lexicon over the exported static index on disk (the same term data the browser uses).
+struct DiskLexicon<'a> {
+    dir: &'a Path,
+    engine: Engine,
+}
+
+impl DiskLexicon<'_> {
+    fn open(dir: &Path) -> Result<DiskLexicon<'_>> {
+        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+            .with_context(|| format!("no search index in {}", dir.display()))?;
+        let meta_name = reader::manifest_meta_name(&manifest).context("bad manifest.json")?;
+        let engine = Engine::new(&std::fs::read(dir.join(meta_name))?)?;
+        Ok(DiskLexicon { dir, engine })
+    }
+
+    /// Plans a query, loading the term shards it needs.
+    fn plan(&mut self, pq: &query::ParsedQuery, filters: &Filters) -> Result<(Plan, Vec<String>)> {
+        for _ in 0..1000 {
+            let plan = query::plan(pq, &mut self.engine);
+            let mut pending = plan.pending;
+            for k in filters.keys() {
+                pending |= self.engine.lookup(&k).is_none();
+            }
+            if !pending {
+                let mut present = Vec::new();
+                for k in filters.keys() {
+                    if let Some(Some(_)) = self.engine.lookup(&k) {
+                        present.push(k);
+                    } else {
+                        present.push(String::new());
+                    }
+                }
+                return Ok((plan, present));
+            }
+            let need = self.engine.take_needed();
+            for f in need {
+                anyhow::ensure!(!f.contains('/') && !f.contains(".."), "bad file name {f}");
+                let b = std::fs::read(self.dir.join(&f))?;
+                self.engine.add_file(&f, b);
+            }
+        }
+        anyhow::bail!("query planning did not finish")
+    }
+}
+
+/// Opens the tantivy index of a search folder.
+pub fn open_index(search_dir: &Path) -> Result<Index> {
+    let dir = search_dir.join("tantivy");
+    Index::open_in_dir(&dir).with_context(|| format!("opening the search index {}", dir.display()))
+}
+
+fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(
+        Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)),
+        weight,
+    ))
+}
+
+fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Box<dyn Query> {
+    let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for c in &plan.clauses {
+        let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (key, w) in &c.alts {
+            if let Some(e) = key.strip_prefix(EXACT_PREFIX) {
+                alts.push((Occur::Should, term_query(f.exact, e, w * BOOST_EXACT)));
+            } else {
+                for (field, boost) in [(f.title, BOOST_TITLE), (f.heading, BOOST_HEADING), (f.body, BOOST_BODY)] {
+                    alts.push((Occur::Should, term_query(field, key, w * boost)));
+                }
+                // Membership through `all` (sections where the term is only in a heading path
+                // still match); scores nothing.
+                alts.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(Term::from_field_text(f.all, key), IndexRecordOption::Basic)),
+                        0.0,
+                    )),
+                ));
+            }
+        }
+        let clause: Box<dyn Query> = if alts.is_empty() {
+            Box::new(tantivy::query::EmptyQuery)
+        } else {
+            Box::new(BooleanQuery::new(alts))
+        };
+        words.push((if and { Occur::Must } else { Occur::Should }, clause));
+    }
+    if and {
+        top.extend(words);
+    } else {
+        top.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+    }
+    for p in &plan.phrases {
+        let terms: Vec<Term> = p.iter().map(|t| Term::from_field_text(f.all, t)).collect();
+        if terms.len() >= 2 {
+            top.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(PhraseQuery::new(terms)), 0.0))));
+        }
+    }
+    for key in &plan.excluded {
+        let (field, text) = match key.strip_prefix(EXACT_PREFIX) {
+            Some(e) => (f.exact, e),
+            None => (f.all, key.as_str()),
+        };
+        top.push((
+            Occur::MustNot,
+            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic)),
+        ));
+    }
+    for key in filter_keys {
+        let fq: Box<dyn Query> = if let Some(v) = key.strip_prefix(KIND_PREFIX) {
+            Box::new(TermQuery::new(Term::from_field_text(f.kind, v), IndexRecordOption::Basic))
+        } else if let Some(v) = key.strip_prefix(GROUP_PREFIX) {
+            Box::new(TermQuery::new(Term::from_field_text(f.group, v), IndexRecordOption::Basic))
+        } else if let Some(v) = key.strip_prefix(SERVICE_PREFIX) {
+            Box::new(TermQuery::new(Term::from_field_text(f.services, v), IndexRecordOption::Basic))
+        } else {
+            Box::new(tantivy::query::EmptyQuery)
+        };
+        top.push((Occur::Must, Box::new(ConstScoreQuery::new(fq, 0.0))));
+    }
+    Box::new(BooleanQuery::new(top))
+}
+
+/// One tantivy result: section ordinal (index in the `docs` given to `build_site_index`),
+/// score, and stored fields.
+#[derive(Debug, Clone)]
+pub struct TantivyHit {
+    pub ord: u32,
+    pub score: f32,
+    pub title: String,
+    pub heading: String,
+    pub url: String,
+    pub kind: String,
+    pub doc_id: String,
+    pub body: String,
+}
+
+/// Searches the tantivy index with the shared query analysis. Returns the hits and whether
+/// they come from the ranked fallback (no section matched all words).
+pub fn search_tantivy(search_dir: &Path, query_str: &str, filters: &Filters, limit: usize) -> Result<(Vec<TantivyHit>, Plan, bool)> {
+    let mut lex = DiskLexicon::open(search_dir)?;
+    let pq = query::parse(query_str);
+    let (plan, filter_keys) = lex.plan(&pq, filters)?;
+    if plan.clauses.is_empty() || limit == 0 {
+        return Ok((Vec::new(), plan, false));
+    }
+    // A filter value the index lacks matches nothing.
+    if filter_keys.iter().any(String::is_empty) {
+        return Ok((Vec::new(), plan, false));
+    }
+    let index = open_index(search_dir)?;
+    let f = fields_of(&index.schema())?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let collector = TopDocs::with_limit(limit).tweak_score(|seg: &SegmentReader| {
+        let col = seg.fast_fields().f64("factor").ok().map(|c| c.first_or_default_col(1.0));
+        move |doc: tantivy::DocId, score: tantivy::Score| match &col {
+            Some(c) => score * c.get_val(doc) as f32,
+            None => score,
+        }
+    });
+    let mut fallback = false;
+    let mut top = searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?;
+    if top.is_empty() && plan.clauses.len() > 1 {
+        top = searcher.search(&*build_query(&f, &plan, &filter_keys, false), &collector)?;
+        fallback = !top.is_empty();
+    }
+    let mut hits = Vec::new();
+    for (score, addr) in top {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let s = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        hits.push(TantivyHit {
+            ord: doc.get_first(f.ord).and_then(|v| v.as_u64()).unwrap_or(0) as u32,
+            score,
+            title: s(f.stored_title),
+            heading: s(f.stored_heading),
+            url: s(f.url),
+            kind: s(f.kind),
+            doc_id: s(f.doc_id),
+            body: s(f.stored_body),
+        });
+    }
+    // Ties: same order as the static reader (score, then section order).
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
+    Ok((hits, plan, fallback))
+}
+
+/// `samsyn search`: searches the site's index (tantivy), with snippets.
+pub fn search_site(search_dir: &Path, query_str: &str, limit: usize) -> Result<Vec<Hit>> {
+    let (hits, plan, _) = search_tantivy(search_dir, query_str, &Filters::default(), limit)?;
+    let pq = query::parse(query_str);
+    let hl = reader::highlight_terms(&plan, &pq);
+    Ok(hits
+        .into_iter()
+        .map(|h| Hit {
+            snippet: reader::snippet_text(&reader::make_snippet(&h.body, &hl)),
+            title: h.title,
+            url: h.url,
+            score: h.score,
+            heading: h.heading,
+            kind: h.kind,
+            doc_id: if h.doc_id.is_empty() { None } else { Some(h.doc_id) },
+        })
+        .collect())
+}

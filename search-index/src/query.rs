@@ -1,0 +1,342 @@
+//! Query syntax and query analysis, shared by the tantivy searcher and the static reader.
+//!
+//! Syntax: words (all must match; when no section matches all, a ranked fallback where any
+//! may match), `"a phrase"`, `-exclude`, and the last word is also a prefix while it is
+//! being typed (the query does not end with a space).
+
+use crate::analyzer::{self, Analyzer, WordSet};
+use crate::format::EXACT_PREFIX;
+
+/// Weight of a compound part of a known query word.
+pub const PART_WEIGHT: f32 = 0.25;
+/// Weight of a prefix expansion of the word being typed.
+pub const PREFIX_WEIGHT: f32 = 0.5;
+/// Most prefix expansions.
+pub const MAX_PREFIX_TERMS: usize = 8;
+/// Shortest typed prefix (chars) that is expanded.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+/// The parsed query, before analysis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedQuery {
+    /// Required words (raw, as typed); phrase words are included.
+    pub words: Vec<String>,
+    /// Phrases: raw words of each.
+    pub phrases: Vec<Vec<String>>,
+    /// Excluded words.
+    pub excluded: Vec<String>,
+    /// Index in `words` of the word being typed (prefix search).
+    pub typing: Option<usize>,
+}
+
+pub fn parse(query: &str) -> ParsedQuery {
+    let mut pq = ParsedQuery::default();
+    let mut rest = query;
+    let mut last_plain: Option<usize> = None;
+    while !rest.is_empty() {
+        let trimmed = rest.trim_start();
+        if trimmed.is_empty() {
+            last_plain = None;
+            break;
+        }
+        rest = trimmed;
+        let (negated, body) = match rest.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, rest),
+        };
+        if let Some(inner) = body.strip_prefix('"') {
+            let (phrase, after) = match inner.find('"') {
+                Some(i) => (&inner[..i], &inner[i + 1..]),
+                None => (inner, ""),
+            };
+            let words: Vec<String> =
+                analyzer::raw_tokens(phrase).iter().map(|t| t.text.to_string()).collect();
+            if negated {
+                pq.excluded.extend(words);
+            } else if !words.is_empty() {
+                pq.words.extend(words.iter().cloned());
+                if words.len() > 1 {
+                    pq.phrases.push(words);
+                }
+            }
+            rest = after;
+            last_plain = None;
+            continue;
+        }
+        let end = body
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(body.len());
+        let chunk = &body[..end];
+        let words: Vec<String> =
+            analyzer::raw_tokens(chunk).iter().map(|t| t.text.to_string()).collect();
+        last_plain = None;
+        if negated {
+            pq.excluded.extend(words);
+        } else {
+            pq.words.extend(words);
+            if !pq.words.is_empty() && end == body.len() {
+                last_plain = Some(pq.words.len() - 1);
+            }
+        }
+        rest = &body[end..];
+    }
+    pq.typing = last_plain;
+    pq
+}
+
+/// What the index knows about a term.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TermInfo {
+    pub df: u32,
+    /// The stem of a word of the corpus (not only a compound part).
+    pub word: bool,
+    /// Compound parts (for words).
+    pub parts: Vec<String>,
+    /// Most frequent surface form (for spelling suggestions).
+    pub display: String,
+}
+
+/// Term lookups; `None` means the data is not loaded yet (the browser fetches it and asks
+/// again).
+pub trait Lexicon {
+    fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>>;
+    /// Word terms starting with `prefix`, with their df.
+    fn with_prefix(&mut self, prefix: &str) -> Option<Vec<(String, u32)>>;
+}
+
+/// One required clause: alternative term keys with weights; a section matches the clause if
+/// it has any of them, and scores the weighted sum of their impacts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Clause {
+    pub word: String,
+    pub alts: Vec<(String, f32)>,
+}
+
+/// The analyzed query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub clauses: Vec<Clause>,
+    /// Term keys of each phrase (main stems).
+    pub phrases: Vec<Vec<String>>,
+    /// Excluded term keys.
+    pub excluded: Vec<String>,
+    /// Words the index does not know at all.
+    pub unknown: Vec<String>,
+    /// Some lookups are pending (data not loaded): the plan is incomplete.
+    pub pending: bool,
+}
+
+impl Plan {
+    /// All distinct scored term keys.
+    pub fn terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.clauses {
+            for (t, _) in &c.alts {
+                if !out.contains(t) {
+                    out.push(t.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+struct LexWords<'a> {
+    lex: &'a mut dyn Lexicon,
+    pending: bool,
+}
+
+impl WordSet for LexWords<'_> {
+    fn is_word(&mut self, stem: &str) -> bool {
+        match self.lex.lookup(stem) {
+            Some(Some(info)) => info.word,
+            Some(None) => false,
+            None => {
+                self.pending = true;
+                false
+            }
+        }
+    }
+}
+
+fn push_alt(alts: &mut Vec<(String, f32)>, key: String, w: f32) {
+    if let Some(a) = alts.iter_mut().find(|(k, _)| *k == key) {
+        if w > a.1 {
+            a.1 = w;
+        }
+    } else {
+        alts.push((key, w));
+    }
+}
+
+/// Analyzes a parsed query against the index vocabulary.
+pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
+    let analyzer = Analyzer::new();
+    let mut plan = Plan::default();
+    for (i, word) in pq.words.iter().enumerate() {
+        let folded = analyzer::fold(word);
+        let stem = analyzer.stem_folded(&folded);
+        let mut clause = Clause {
+            word: word.clone(),
+            alts: Vec::new(),
+        };
+        match lex.lookup(&stem) {
+            Some(Some(info)) => {
+                push_alt(&mut clause.alts, stem.clone(), 1.0);
+                for p in info.parts {
+                    if lex.lookup(&p).is_none() {
+                        plan.pending = true;
+                    }
+                    push_alt(&mut clause.alts, p, PART_WEIGHT);
+                }
+            }
+            Some(None) => {
+                // Unknown word: split it against the vocabulary.
+                let mut words = LexWords {
+                    lex: &mut *lex,
+                    pending: false,
+                };
+                let parts = analyzer.compound_parts(&folded, &mut words);
+                plan.pending |= words.pending;
+                for p in parts {
+                    push_alt(&mut clause.alts, p, 1.0);
+                }
+            }
+            None => plan.pending = true,
+        }
+        if let Some(e) = analyzer::query_exact_form(word) {
+            let key = format!("{EXACT_PREFIX}{e}");
+            match lex.lookup(&key) {
+                Some(Some(_)) => push_alt(&mut clause.alts, key, 1.0),
+                Some(None) => {}
+                None => plan.pending = true,
+            }
+        }
+        if pq.typing == Some(i) && folded.chars().count() >= MIN_PREFIX_CHARS {
+            match lex.with_prefix(&folded) {
+                Some(mut cands) => {
+                    cands.retain(|(t, _)| *t != stem);
+                    cands.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    for (t, _) in cands.into_iter().take(MAX_PREFIX_TERMS) {
+                        push_alt(&mut clause.alts, t, PREFIX_WEIGHT);
+                    }
+                }
+                None => plan.pending = true,
+            }
+        }
+        if clause.alts.is_empty() {
+            plan.unknown.push(word.clone());
+        }
+        plan.clauses.push(clause);
+    }
+    for phrase in &pq.phrases {
+        plan.phrases.push(phrase.iter().map(|w| analyzer.term(w)).collect());
+    }
+    for word in &pq.excluded {
+        let stem = analyzer.term(word);
+        match lex.lookup(&stem) {
+            Some(Some(_)) => plan.excluded.push(stem),
+            Some(None) => {}
+            None => plan.pending = true,
+        }
+        if let Some(e) = analyzer::query_exact_form(word) {
+            let key = format!("{EXACT_PREFIX}{e}");
+            match lex.lookup(&key) {
+                Some(Some(_)) => plan.excluded.push(key),
+                Some(None) => {}
+                None => plan.pending = true,
+            }
+        }
+    }
+    plan
+}
+
+/// Optimal string alignment distance (bounded use: short words).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+/// Best spelling suggestion for an unknown word among candidate words
+/// (`(term, df, display)`): smallest edit distance on folded forms (at most 2, 1 for short
+/// words), then highest df.
+pub fn suggest(word: &str, candidates: &[(String, u32, String)]) -> Option<String> {
+    let folded = analyzer::fold(word);
+    let n = folded.chars().count();
+    if n < 3 || n > 40 {
+        return None;
+    }
+    let max = if n <= 5 { 1 } else { 2 };
+    let mut best: Option<(usize, u32, &str)> = None;
+    for (_, df, display) in candidates {
+        let f = analyzer::fold(display);
+        if f == folded || f.chars().count().abs_diff(n) > max {
+            continue;
+        }
+        let dist = edit_distance(&folded, &f);
+        if dist <= max {
+            let better = match best {
+                None => true,
+                Some((bd, bdf, bdisp)) => {
+                    (dist, std::cmp::Reverse(*df), display.as_str())
+                        < (bd, std::cmp::Reverse(bdf), bdisp)
+                }
+            };
+            if better {
+                best = Some((dist, *df, display));
+            }
+        }
+    }
+    best.map(|(_, _, d)| d.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_syntax() {
+        let q = parse(r#"barn "samordnad plan" -skola sip"#);
+        assert_eq!(q.words, ["barn", "samordnad", "plan", "sip"]);
+        assert_eq!(q.phrases, vec![vec!["samordnad".to_string(), "plan".to_string()]]);
+        assert_eq!(q.excluded, ["skola"]);
+        assert_eq!(q.typing, Some(3));
+        assert_eq!(parse("barn ").typing, None);
+        assert_eq!(parse("\"barn").words, ["barn"]);
+        assert_eq!(parse("\"barn").typing, None);
+        for s in ["", "-", "\"", "\"\"", "- -", "<img src=x onerror=alert(1)>", "--\"-\""] {
+            let _ = parse(s);
+        }
+    }
+
+    #[test]
+    fn distance_and_suggestion() {
+        assert_eq!(edit_distance("barn", "bran"), 1);
+        assert_eq!(edit_distance("samverkan", "samverkn"), 1);
+        let c = vec![
+            ("samverkan".to_string(), 10, "samverkan".to_string()),
+            ("samvet".to_string(), 2, "samvete".to_string()),
+        ];
+        assert_eq!(suggest("samverkn", &c).as_deref(), Some("samverkan"));
+        assert_eq!(suggest("xyzxyzxyz", &c), None);
+    }
+}

@@ -1,0 +1,1169 @@
+//! The static index reader: the same code runs in the browser (wasm32, files fetched by the
+//! Web Worker) and natively (files read from disk, see [`search_static`]).
+//!
+//! The reader is driven by [`Engine::search`], which either answers or names the files it
+//! still needs ([`Step::Need`]); the caller fetches them, hands them over with
+//! [`Engine::add_file`] and asks again. Top-k evaluation over impact-ordered posting blocks
+//! is exact (no-random-access threshold algorithm): blocks are loaded until no unseen or
+//! partially seen section can beat the k-th complete one.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::analyzer::{self, Analyzer};
+use crate::format::*;
+use crate::query::{self, Lexicon, Plan, TermInfo};
+
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub n_docs: u32,
+    pub n_pages: u32,
+    /// (first term, hash) per shard.
+    pub shards: Vec<(String, u32)>,
+    pub n_frags: usize,
+    pub dirs: Vec<u32>,
+    /// Facet values with section counts: kinds, strategy groups, services.
+    pub kinds: Vec<(String, u32)>,
+    pub groups: Vec<(String, u32)>,
+    pub services: Vec<(String, u32)>,
+}
+
+impl Meta {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        e.bytes(META_MAGIC);
+        e.var(self.n_docs as u64);
+        e.var(self.n_pages as u64);
+        e.usize(self.shards.len());
+        for (t, h) in &self.shards {
+            e.str(t);
+            e.u32(*h);
+        }
+        e.usize(self.n_frags);
+        e.usize(self.dirs.len());
+        for h in &self.dirs {
+            e.u32(*h);
+        }
+        for list in [&self.kinds, &self.groups, &self.services] {
+            e.usize(list.len());
+            for (v, n) in list {
+                e.str(v);
+                e.var(*n as u64);
+            }
+        }
+        e.buf
+    }
+
+    pub fn decode(bytes: &[u8]) -> R<Meta> {
+        let mut d = Dec::new(bytes);
+        d.magic(META_MAGIC)?;
+        let n_docs = d.var()? as u32;
+        let n_pages = d.var()? as u32;
+        let mut shards = Vec::new();
+        for _ in 0..d.count()? {
+            shards.push((d.str()?.to_string(), d.u32()?));
+        }
+        let n_frags = d.usize()?;
+        let mut dirs = Vec::new();
+        for _ in 0..d.count()? {
+            dirs.push(d.u32()?);
+        }
+        let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
+        for _ in 0..3 {
+            let mut l = Vec::new();
+            for _ in 0..d.count()? {
+                l.push((d.str()?.to_string(), d.var()? as u32));
+            }
+            lists.push(l);
+        }
+        let services = lists.pop().unwrap_or_default();
+        let groups = lists.pop().unwrap_or_default();
+        let kinds = lists.pop().unwrap_or_default();
+        Ok(Meta {
+            n_docs,
+            n_pages,
+            shards,
+            n_frags,
+            dirs,
+            kinds,
+            groups,
+            services,
+        })
+    }
+
+    /// Shard that holds `key` (if any term >= the first term of shard 0 has it).
+    pub fn shard_of(&self, key: &str) -> usize {
+        match self.shards.binary_search_by(|(t, _)| t.as_str().cmp(key)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        }
+    }
+}
+
+/// Where a block of postings is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockRef {
+    pub count: usize,
+    pub max: f32,
+    pub pack: usize,
+    pub off: usize,
+    pub len: usize,
+    /// (pack, offset, len) of the block's positions.
+    pub pos: Option<(usize, usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub term: String,
+    pub info: TermInfo,
+    pub flags: u8,
+    pub blocks: Vec<BlockRef>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Shard {
+    pub packs: Vec<u32>,
+    pub pos_packs: Vec<u32>,
+    pub entries: Vec<Entry>,
+}
+
+impl Shard {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        e.bytes(SHARD_MAGIC);
+        e.usize(self.packs.len());
+        for h in &self.packs {
+            e.u32(*h);
+        }
+        e.usize(self.pos_packs.len());
+        for h in &self.pos_packs {
+            e.u32(*h);
+        }
+        e.usize(self.entries.len());
+        let mut prev = "";
+        for en in &self.entries {
+            let shared = common_prefix(prev, &en.term);
+            e.usize(shared);
+            e.str(&en.term[shared..]);
+            prev = &en.term;
+            e.var(en.info.df as u64);
+            e.u8(en.flags);
+            if en.flags & FLAG_WORD != 0 {
+                e.usize(en.info.parts.len());
+                for p in &en.info.parts {
+                    e.str(p);
+                }
+                let shared = common_prefix(&en.term, &en.info.display);
+                e.usize(shared);
+                e.str(&en.info.display[shared..]);
+            }
+            e.usize(en.blocks.len());
+            for b in &en.blocks {
+                e.usize(b.count);
+                if en.flags & FLAG_NO_IMPACTS == 0 {
+                    e.f32(b.max);
+                }
+                e.usize(b.pack);
+                e.usize(b.off);
+                e.usize(b.len);
+                if en.flags & FLAG_POSITIONS != 0 {
+                    let (p, o, l) = b.pos.unwrap_or((0, 0, 0));
+                    e.usize(p);
+                    e.usize(o);
+                    e.usize(l);
+                }
+            }
+        }
+        e.buf
+    }
+
+    pub fn decode(bytes: &[u8]) -> R<Shard> {
+        let mut d = Dec::new(bytes);
+        d.magic(SHARD_MAGIC)?;
+        let mut s = Shard::default();
+        for _ in 0..d.count()? {
+            s.packs.push(d.u32()?);
+        }
+        for _ in 0..d.count()? {
+            s.pos_packs.push(d.u32()?);
+        }
+        let mut prev = String::new();
+        for _ in 0..d.count()? {
+            let shared = d.usize()?;
+            let suffix = d.str()?;
+            let mut term = prev.get(..shared).ok_or(Corrupt)?.to_string();
+            term.push_str(suffix);
+            let df = d.var()? as u32;
+            let flags = d.u8()?;
+            let mut info = TermInfo {
+                df,
+                word: flags & FLAG_WORD != 0,
+                ..Default::default()
+            };
+            if info.word {
+                for _ in 0..d.count()? {
+                    info.parts.push(d.str()?.to_string());
+                }
+                let shared = d.usize()?;
+                let mut display = term.get(..shared).ok_or(Corrupt)?.to_string();
+                display.push_str(d.str()?);
+                info.display = display;
+            }
+            let mut blocks = Vec::new();
+            for _ in 0..d.count()? {
+                let count = d.usize()?;
+                let max = if flags & FLAG_NO_IMPACTS == 0 { d.f32()? } else { 0.0 };
+                let pack = d.usize()?;
+                let off = d.usize()?;
+                let len = d.usize()?;
+                let pos = if flags & FLAG_POSITIONS != 0 {
+                    Some((d.usize()?, d.usize()?, d.usize()?))
+                } else {
+                    None
+                };
+                blocks.push(BlockRef {
+                    count,
+                    max,
+                    pack,
+                    off,
+                    len,
+                    pos,
+                });
+            }
+            prev = term.clone();
+            s.entries.push(Entry {
+                term,
+                info,
+                flags,
+                blocks,
+            });
+        }
+        if s.entries.windows(2).any(|w| w[0].term >= w[1].term) {
+            return Err(Corrupt);
+        }
+        Ok(s)
+    }
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    let mut n = 0;
+    for ((i, ca), cb) in a.char_indices().zip(b.chars()) {
+        if ca != cb {
+            return i;
+        }
+        n = i + ca.len_utf8();
+    }
+    n
+}
+
+/// One section's displayed data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fragment {
+    pub title: String,
+    pub heading: String,
+    pub url: String,
+    pub kind: String,
+    pub status: String,
+    pub doc_id: String,
+    pub text: String,
+}
+
+pub fn encode_fragments(frags: &[Fragment]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.bytes(FRAG_MAGIC);
+    e.usize(frags.len());
+    for f in frags {
+        for s in [&f.title, &f.heading, &f.url, &f.kind, &f.status, &f.doc_id, &f.text] {
+            e.str(s);
+        }
+    }
+    e.buf
+}
+
+pub fn decode_fragments(bytes: &[u8]) -> R<Vec<Fragment>> {
+    let mut d = Dec::new(bytes);
+    d.magic(FRAG_MAGIC)?;
+    let mut out = Vec::new();
+    for _ in 0..d.count()? {
+        out.push(Fragment {
+            title: d.str()?.to_string(),
+            heading: d.str()?.to_string(),
+            url: d.str()?.to_string(),
+            kind: d.str()?.to_string(),
+            status: d.str()?.to_string(),
+            doc_id: d.str()?.to_string(),
+            text: d.str()?.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+pub fn encode_dir(hashes: &[u32]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.bytes(DIR_MAGIC);
+    e.usize(hashes.len());
+    for h in hashes {
+        e.u32(*h);
+    }
+    e.buf
+}
+
+fn decode_dir(bytes: &[u8]) -> R<Vec<u32>> {
+    let mut d = Dec::new(bytes);
+    d.magic(DIR_MAGIC)?;
+    let mut out = Vec::new();
+    for _ in 0..d.count()? {
+        out.push(d.u32()?);
+    }
+    Ok(out)
+}
+
+/// Filters (exact facet values).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub kind: Option<String>,
+    pub group: Option<String>,
+    pub service: Option<String>,
+}
+
+impl Filters {
+    pub fn keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (p, v) in [
+            (KIND_PREFIX, &self.kind),
+            (GROUP_PREFIX, &self.group),
+            (SERVICE_PREFIX, &self.service),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                out.push(format!("{p}{v}"));
+            }
+        }
+        out
+    }
+}
+
+/// A search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub query: String,
+    pub filters: Filters,
+    /// Most section hits.
+    pub limit: usize,
+    /// Fragments (title, snippet...) are loaded for the first this many hits.
+    pub fragments: usize,
+}
+
+/// A part of a snippet: text, and whether it is a match.
+pub type Snippet = Vec<(String, bool)>;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultHit {
+    pub doc: u32,
+    pub score: f32,
+    /// Present for the first `fragments` hits.
+    pub fragment: Option<Fragment>,
+    pub snippet: Snippet,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResult {
+    pub hits: Vec<ResultHit>,
+    /// No section matched all words: ranked fallback where any may match.
+    pub fallback: bool,
+    /// "Menade du …?" query.
+    pub suggestion: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Fetch these files (names relative to the index folder) and ask again.
+    Need(Vec<String>),
+    Done(SearchResult),
+}
+
+/// The static index reader.
+pub struct Engine {
+    pub meta: Meta,
+    files: HashMap<String, Vec<u8>>,
+    shards: HashMap<usize, Shard>,
+    need: BTreeSet<String>,
+}
+
+struct TermState {
+    shard: usize,
+    flags: u8,
+    blocks: Vec<BlockRef>,
+    loaded: usize,
+    /// doc -> (impact, block, index in block)
+    docs: HashMap<u32, (f32, usize, usize)>,
+}
+
+impl TermState {
+    fn exhausted(&self) -> bool {
+        self.loaded >= self.blocks.len()
+    }
+    fn bound(&self) -> f32 {
+        self.blocks.get(self.loaded).map_or(0.0, |b| b.max)
+    }
+}
+
+impl Engine {
+    pub fn new(meta_bytes: &[u8]) -> R<Engine> {
+        Ok(Engine {
+            meta: Meta::decode(meta_bytes)?,
+            files: HashMap::new(),
+            shards: HashMap::new(),
+            need: BTreeSet::new(),
+        })
+    }
+
+    pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
+        self.files.insert(name.to_string(), bytes);
+    }
+
+    pub fn has_file(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    /// Total bytes of the files handed over so far.
+    pub fn loaded_bytes(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    fn file(&mut self, name: String) -> Option<&[u8]> {
+        if self.files.contains_key(&name) {
+            self.files.get(&name).map(Vec::as_slice)
+        } else {
+            self.need.insert(name);
+            None
+        }
+    }
+
+    fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
+        if !self.shards.contains_key(&i) {
+            let Some(&(_, hash)) = self.meta.shards.get(i) else {
+                return Ok(None);
+            };
+            let Some(bytes) = self.file(shard_name(i, hash)) else {
+                return Ok(None);
+            };
+            let s = Shard::decode(bytes)?;
+            self.shards.insert(i, s);
+        }
+        Ok(self.shards.get(&i))
+    }
+
+    /// Entry of a term: None = shard not loaded; Some(None) = no such term.
+    fn entry(&mut self, key: &str) -> R<Option<Option<(usize, Entry)>>> {
+        if self.meta.shards.is_empty() {
+            return Ok(Some(None));
+        }
+        let i = self.meta.shard_of(key);
+        let Some(s) = self.shard(i)? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            s.entries
+                .binary_search_by(|e| e.term.as_str().cmp(key))
+                .ok()
+                .map(|j| (i, s.entries[j].clone())),
+        ))
+    }
+
+    fn block(&mut self, shard: usize, b: &BlockRef, impacts: bool) -> R<Option<(Vec<u32>, Vec<f32>)>> {
+        let Some(hash) = self.shards.get(&shard).and_then(|s| s.packs.get(b.pack).copied()) else {
+            return Err(Corrupt);
+        };
+        let Some(bytes) = self.file(pack_name(shard, b.pack, hash)) else {
+            return Ok(None);
+        };
+        let end = b.off.checked_add(b.len).ok_or(Corrupt)?;
+        let slice = bytes.get(b.off..end).ok_or(Corrupt)?;
+        decode_block(slice, b.count, impacts).map(Some)
+    }
+
+    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<Vec<Vec<u32>>>> {
+        let Some((p, off, len)) = b.pos else {
+            return Ok(Some(vec![Vec::new(); b.count]));
+        };
+        let Some(hash) = self.shards.get(&shard).and_then(|s| s.pos_packs.get(p).copied()) else {
+            return Err(Corrupt);
+        };
+        let Some(bytes) = self.file(pos_pack_name(shard, p, hash)) else {
+            return Ok(None);
+        };
+        let end = off.checked_add(len).ok_or(Corrupt)?;
+        let slice = bytes.get(off..end).ok_or(Corrupt)?;
+        decode_positions(slice, b.count).map(Some)
+    }
+
+    /// The files lookups found missing since the last call.
+    pub fn take_needed(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.need).into_iter().collect()
+    }
+
+    fn take_need(&mut self) -> Step {
+        Step::Need(std::mem::take(&mut self.need).into_iter().collect())
+    }
+
+    /// All docs of a term (all blocks). None = data missing.
+    fn all_docs(&mut self, key: &str) -> R<Option<HashSet<u32>>> {
+        let Some(entry) = self.entry(key)? else {
+            return Ok(None);
+        };
+        let Some((shard, entry)) = entry else {
+            return Ok(Some(HashSet::new()));
+        };
+        let mut out = HashSet::new();
+        let mut missing = false;
+        for b in &entry.blocks {
+            match self.block(shard, b, entry.flags & FLAG_NO_IMPACTS == 0)? {
+                Some((docs, _)) => out.extend(docs),
+                None => missing = true,
+            }
+        }
+        Ok(if missing { None } else { Some(out) })
+    }
+
+    fn load_next(&mut self, t: &mut TermState) -> R<bool> {
+        let b = t.blocks[t.loaded].clone();
+        let Some((docs, imps)) = self.block(t.shard, &b, t.flags & FLAG_NO_IMPACTS == 0)? else {
+            return Ok(false);
+        };
+        for (i, d) in docs.iter().enumerate() {
+            let imp = imps.get(i).copied().unwrap_or(0.0);
+            t.docs.insert(*d, (imp, t.loaded, i));
+        }
+        t.loaded += 1;
+        Ok(true)
+    }
+
+    /// Runs a search step.
+    pub fn search(&mut self, req: &Request) -> R<Step> {
+        self.need.clear();
+        let pq = query::parse(&req.query);
+        let plan = query::plan(&pq, self);
+        let filter_keys = req.filters.keys();
+        for k in &filter_keys {
+            let _ = self.entry(k)?;
+        }
+        if plan.pending || !self.need.is_empty() {
+            return Ok(self.take_need());
+        }
+        let mut result = SearchResult::default();
+        if !plan.clauses.is_empty() && req.limit > 0 {
+            let Some(mut top) = self.evaluate(&plan, true, &filter_keys, req.limit)? else {
+                return Ok(self.take_need());
+            };
+            if top.is_empty() && plan.clauses.len() > 1 {
+                let Some(t) = self.evaluate(&plan, false, &filter_keys, req.limit)? else {
+                    return Ok(self.take_need());
+                };
+                top = t;
+                result.fallback = !top.is_empty();
+            }
+            result.hits = top
+                .into_iter()
+                .map(|(doc, score)| ResultHit {
+                    doc,
+                    score,
+                    ..Default::default()
+                })
+                .collect();
+        }
+        // Fragments of the first hits.
+        let nfrag = req.fragments.min(result.hits.len());
+        let mut frags = Vec::new();
+        for h in &result.hits[..nfrag] {
+            frags.push(self.fragment(h.doc)?);
+        }
+        if !self.need.is_empty() {
+            return Ok(self.take_need());
+        }
+        let highlight = highlight_terms(&plan, &pq);
+        for (h, f) in result.hits.iter_mut().zip(frags) {
+            if let Some(f) = f {
+                h.snippet = make_snippet(&f.text, &highlight);
+                h.fragment = Some(f);
+            }
+        }
+        if !plan.unknown.is_empty() || result.hits.is_empty() {
+            result.suggestion = self.suggestion(&pq, &plan)?;
+        }
+        Ok(Step::Done(result))
+    }
+
+    fn suggestion(&mut self, pq: &query::ParsedQuery, plan: &Plan) -> R<Option<String>> {
+        let mut changed = false;
+        let mut words: Vec<String> = Vec::new();
+        let analyzer = Analyzer::new();
+        for w in &pq.words {
+            if plan.unknown.contains(w) {
+                let key = analyzer.term(w);
+                let i = self.meta.shard_of(&key);
+                let mut cands = Vec::new();
+                for j in [i.wrapping_sub(1), i, i + 1] {
+                    // Only shards already loaded: suggestions cost no extra requests.
+                    if let Some(s) = self.shards.get(&j) {
+                        for e in &s.entries {
+                            if e.info.word && !e.info.display.is_empty() {
+                                cands.push((e.term.clone(), e.info.df, e.info.display.clone()));
+                            }
+                        }
+                    }
+                }
+                if let Some(s) = query::suggest(w, &cands) {
+                    words.push(s);
+                    changed = true;
+                    continue;
+                }
+            }
+            words.push(w.clone());
+        }
+        Ok(if changed { Some(words.join(" ")) } else { None })
+    }
+
+    /// The fragment of a doc; None = data missing (recorded).
+    pub fn fragment(&mut self, doc: u32) -> R<Option<Fragment>> {
+        let f = doc as usize / DOCS_PER_FRAG;
+        let dir = f / FRAGS_PER_DIR;
+        let Some(&dh) = self.meta.dirs.get(dir) else {
+            return Err(Corrupt);
+        };
+        let Some(bytes) = self.file(dir_name(dir, dh)) else {
+            return Ok(None);
+        };
+        let hashes = decode_dir(bytes)?;
+        let fh = *hashes.get(f % FRAGS_PER_DIR).ok_or(Corrupt)?;
+        let Some(bytes) = self.file(frag_name(f, fh)) else {
+            return Ok(None);
+        };
+        let frags = decode_fragments(bytes)?;
+        Ok(Some(frags.get(doc as usize % DOCS_PER_FRAG).cloned().ok_or(Corrupt)?))
+    }
+
+    /// Exact top-k. None = data missing (recorded in `need`).
+    fn evaluate(&mut self, plan: &Plan, and: bool, filters: &[String], k: usize) -> R<Option<Vec<(u32, f32)>>> {
+        // Exclusions and filters: complete doc sets.
+        let mut excluded = HashSet::new();
+        let mut missing = false;
+        for key in &plan.excluded {
+            match self.all_docs(key)? {
+                Some(s) => excluded.extend(s),
+                None => missing = true,
+            }
+        }
+        let mut filter_sets = Vec::new();
+        for key in filters {
+            match self.all_docs(key)? {
+                Some(s) => filter_sets.push(s),
+                None => missing = true,
+            }
+        }
+        // Term states, first blocks.
+        let keys = plan.terms();
+        let mut phrase_keys: Vec<String> = Vec::new();
+        for p in &plan.phrases {
+            for t in p {
+                if !keys.contains(t) && !phrase_keys.contains(t) {
+                    phrase_keys.push(t.clone());
+                }
+            }
+        }
+        if !phrase_keys.is_empty() {
+            // A phrase word the index lacks: the phrase cannot match.
+            return Ok(if missing { None } else { Some(Vec::new()) });
+        }
+        let mut terms: Vec<TermState> = Vec::new();
+        for key in &keys {
+            let Some(entry) = self.entry(key)? else {
+                missing = true;
+                continue;
+            };
+            let mut t = TermState {
+                shard: 0,
+                flags: 0,
+                blocks: Vec::new(),
+                loaded: 0,
+                docs: HashMap::new(),
+            };
+            if let Some((shard, e)) = entry {
+                t.shard = shard;
+                t.flags = e.flags;
+                t.blocks = e.blocks;
+                if !t.exhausted() && !self.load_next(&mut t)? {
+                    missing = true;
+                }
+            }
+            terms.push(t);
+        }
+        if missing {
+            return Ok(None);
+        }
+        let idx = |key: &str| keys.iter().position(|k| k == key).unwrap_or(0);
+        let clauses: Vec<Vec<(usize, f32)>> = plan
+            .clauses
+            .iter()
+            .map(|c| c.alts.iter().map(|(t, w)| (idx(t), *w)).collect())
+            .collect();
+        let n = clauses.len();
+        loop {
+            let mut candidates: BTreeSet<u32> = BTreeSet::new();
+            for t in &terms {
+                candidates.extend(t.docs.keys().copied());
+            }
+            let mut complete: Vec<(u32, f32)> = Vec::new();
+            let mut max_ub = f32::NEG_INFINITY;
+            for &d in &candidates {
+                if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
+                    continue;
+                }
+                let mut known = 0f32;
+                let mut unknown = 0f32;
+                let mut is_complete = true;
+                let (mut sat, mut poss) = (0, 0);
+                for c in &clauses {
+                    let (mut s, mut p) = (false, false);
+                    for &(ti, w) in c {
+                        let t = &terms[ti];
+                        if let Some(&(imp, _, _)) = t.docs.get(&d) {
+                            known += w * imp;
+                            s = true;
+                        } else if !t.exhausted() {
+                            unknown += w * t.bound();
+                            is_complete = false;
+                            p = true;
+                        }
+                    }
+                    if s {
+                        sat += 1;
+                    } else if p {
+                        poss += 1;
+                    }
+                }
+                if (and && sat + poss < n) || (!and && sat + poss == 0) {
+                    continue;
+                }
+                if is_complete {
+                    if (and && sat < n) || sat == 0 {
+                        continue;
+                    }
+                    match self.phrases_match(plan, &keys, &terms, d)? {
+                        None => missing = true,
+                        Some(false) => {}
+                        Some(true) => complete.push((d, known)),
+                    }
+                } else {
+                    max_ub = max_ub.max(known + unknown);
+                }
+            }
+            if missing {
+                return Ok(None);
+            }
+            // Bound of sections not seen in any loaded block.
+            let mut unseen = 0f32;
+            let mut possible = !and;
+            if and {
+                possible = true;
+                for c in &clauses {
+                    let open: Vec<&(usize, f32)> = c.iter().filter(|(ti, _)| !terms[*ti].exhausted()).collect();
+                    if open.is_empty() {
+                        possible = false;
+                    }
+                    unseen += open.iter().map(|(ti, w)| w * terms[*ti].bound()).sum::<f32>();
+                }
+            } else {
+                let mut any = false;
+                for c in &clauses {
+                    for &(ti, w) in c {
+                        if !terms[ti].exhausted() {
+                            any = true;
+                            unseen += w * terms[ti].bound();
+                        }
+                    }
+                }
+                possible &= any;
+            }
+            if possible {
+                max_ub = max_ub.max(unseen);
+            }
+            complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let kth = if complete.len() >= k { complete[k - 1].1 } else { f32::NEG_INFINITY };
+            if max_ub == f32::NEG_INFINITY || (kth > f32::NEG_INFINITY && max_ub <= kth) {
+                complete.truncate(k);
+                return Ok(Some(complete));
+            }
+            // Load the next block of the term with the largest open bound.
+            let mut best: Option<(usize, f32)> = None;
+            for c in &clauses {
+                for &(ti, w) in c {
+                    if !terms[ti].exhausted() {
+                        let b = w * terms[ti].bound();
+                        if best.is_none_or(|(_, bb)| b > bb) {
+                            best = Some((ti, b));
+                        }
+                    }
+                }
+            }
+            let Some((ti, _)) = best else {
+                complete.truncate(k);
+                return Ok(Some(complete));
+            };
+            if !self.load_next(&mut terms[ti])? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Whether all phrases occur in doc d (positions of field `all`). None = data missing.
+    fn phrases_match(&mut self, plan: &Plan, keys: &[String], terms: &[TermState], d: u32) -> R<Option<bool>> {
+        for phrase in &plan.phrases {
+            let mut lists: Vec<Vec<u32>> = Vec::new();
+            for key in phrase {
+                let Some(ti) = keys.iter().position(|k| k == key) else {
+                    return Ok(Some(false));
+                };
+                let t = &terms[ti];
+                let Some(&(_, bi, pi)) = t.docs.get(&d) else {
+                    return Ok(Some(false));
+                };
+                let b = t.blocks[bi].clone();
+                let Some(pos) = self.positions(t.shard, &b)? else {
+                    return Ok(None);
+                };
+                lists.push(pos.get(pi).cloned().ok_or(Corrupt)?);
+            }
+            if !phrase_at(&lists) {
+                return Ok(Some(false));
+            }
+        }
+        Ok(Some(true))
+    }
+}
+
+/// Whether the position lists contain p, p+1, p+2, ...
+pub fn phrase_at(lists: &[Vec<u32>]) -> bool {
+    let Some(first) = lists.first() else {
+        return true;
+    };
+    first.iter().any(|&p| {
+        lists
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(i, l)| l.binary_search(&(p + i as u32)).is_ok())
+    })
+}
+
+impl Lexicon for Engine {
+    fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>> {
+        match self.entry(key) {
+            Ok(Some(e)) => Some(e.map(|(_, e)| e.info)),
+            Ok(None) => None,
+            Err(_) => Some(None),
+        }
+    }
+
+    fn with_prefix(&mut self, prefix: &str) -> Option<Vec<(String, u32)>> {
+        if self.meta.shards.is_empty() {
+            return Some(Vec::new());
+        }
+        let first = self.meta.shard_of(prefix);
+        let mut out = Vec::new();
+        let mut pending = false;
+        let mut i = first;
+        while i < self.meta.shards.len() {
+            if i > first && !self.meta.shards[i].0.starts_with(prefix) && self.meta.shards[i].0.as_str() > prefix {
+                break;
+            }
+            match self.shard(i) {
+                Ok(Some(s)) => {
+                    for e in &s.entries {
+                        if e.info.word && e.term.starts_with(prefix) {
+                            out.push((e.term.clone(), e.info.df));
+                        }
+                    }
+                }
+                Ok(None) => pending = true,
+                Err(_) => {}
+            }
+            i += 1;
+        }
+        if pending { None } else { Some(out) }
+    }
+}
+
+/// Terms to highlight: the plan's term keys (normal ones), and the typed prefix.
+pub struct Highlight {
+    pub terms: HashSet<String>,
+    pub prefix: Option<String>,
+}
+
+pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
+    let mut terms = HashSet::new();
+    for t in plan.terms() {
+        if let Some(e) = t.strip_prefix(EXACT_PREFIX) {
+            terms.insert(analyzer::fold(e));
+        } else {
+            terms.insert(t);
+        }
+    }
+    let prefix = pq
+        .typing
+        .and_then(|i| pq.words.get(i))
+        .map(|w| analyzer::fold(w))
+        .filter(|p| p.chars().count() >= query::MIN_PREFIX_CHARS);
+    Highlight { terms, prefix }
+}
+
+/// Words of a snippet window.
+const SNIPPET_WORDS: usize = 28;
+
+/// A snippet of `text` around its best run of matches.
+pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
+    let analyzer = Analyzer::new();
+    let toks = analyzer::raw_tokens(text);
+    let matched: Vec<bool> = toks
+        .iter()
+        .map(|t| {
+            let folded = analyzer::fold(t.text);
+            let stem = analyzer.stem_folded(&folded);
+            hl.terms.contains(&stem)
+                || hl.terms.iter().any(|q| q.chars().count() >= 4 && folded.contains(q.as_str()))
+                || hl.prefix.as_ref().is_some_and(|p| folded.starts_with(p.as_str()))
+        })
+        .collect();
+    if toks.is_empty() {
+        return vec![(text.chars().take(200).collect(), false)];
+    }
+    // Window start with the most matches.
+    let mut best = (0usize, 0usize);
+    for i in 0..toks.len() {
+        if matched[i] {
+            let c = matched[i..(i + SNIPPET_WORDS).min(toks.len())].iter().filter(|m| **m).count();
+            if c > best.1 {
+                best = (i, c);
+            }
+        }
+    }
+    let start_tok = best.0.saturating_sub(if best.1 > 0 { 4 } else { 0 });
+    let end_tok = (start_tok + SNIPPET_WORDS).min(toks.len());
+    let start = if start_tok == 0 { 0 } else { toks[start_tok].from };
+    let end = if end_tok == toks.len() { text.len() } else { toks[end_tok - 1].to };
+    let mut out: Snippet = Vec::new();
+    let mut push = |s: &str, m: bool| {
+        if s.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.1 == m && !m => last.0.push_str(s),
+            _ => out.push((s.to_string(), m)),
+        }
+    };
+    if start > 0 {
+        push("… ", false);
+    }
+    let mut cur = start;
+    for (t, m) in toks[start_tok..end_tok].iter().zip(&matched[start_tok..end_tok]) {
+        if *m {
+            push(&text[cur..t.from], false);
+            push(&text[t.from..t.to], true);
+            cur = t.to;
+        }
+    }
+    push(&text[cur..end], false);
+    if end < text.len() {
+        push(" …", false);
+    }
+    out
+}
+
+/// Plain text of a snippet, matches between « and ».
+pub fn snippet_text(s: &Snippet) -> String {
+    let mut out = String::new();
+    for (t, m) in s {
+        if *m {
+            out.push('«');
+            out.push_str(t);
+            out.push('»');
+        } else {
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// JSON of a step, for the browser worker.
+pub fn step_json(step: &Step) -> String {
+    let mut o = String::new();
+    match step {
+        Step::Need(files) => {
+            o.push_str("{\"need\":[");
+            for (i, f) in files.iter().enumerate() {
+                if i > 0 {
+                    o.push(',');
+                }
+                json_str(&mut o, f);
+            }
+            o.push_str("]}");
+        }
+        Step::Done(r) => {
+            o.push_str("{\"fallback\":");
+            o.push_str(if r.fallback { "true" } else { "false" });
+            o.push_str(",\"suggestion\":");
+            match &r.suggestion {
+                Some(s) => json_str(&mut o, s),
+                None => o.push_str("null"),
+            }
+            o.push_str(",\"hits\":[");
+            for (i, h) in r.hits.iter().enumerate() {
+                if i > 0 {
+                    o.push(',');
+                }
+                o.push_str(&format!("{{\"doc\":{},\"score\":{}", h.doc, h.score));
+                if let Some(f) = &h.fragment {
+                    for (k, v) in [
+                        ("title", &f.title),
+                        ("heading", &f.heading),
+                        ("url", &f.url),
+                        ("kind", &f.kind),
+                        ("status", &f.status),
+                        ("docId", &f.doc_id),
+                    ] {
+                        o.push_str(",\"");
+                        o.push_str(k);
+                        o.push_str("\":");
+                        json_str(&mut o, v);
+                    }
+                    o.push_str(",\"snippet\":[");
+                    for (j, (t, m)) in h.snippet.iter().enumerate() {
+                        if j > 0 {
+                            o.push(',');
+                        }
+                        o.push('[');
+                        json_str(&mut o, t);
+                        o.push_str(if *m { ",1]" } else { ",0]" });
+                    }
+                    o.push(']');
+                }
+                o.push('}');
+            }
+            o.push_str("]}");
+        }
+    }
+    o
+}
+
+/// JSON of the facet values (for the filter menus).
+pub fn facets_json(meta: &Meta) -> String {
+    let mut o = String::from("{");
+    for (i, (k, list)) in [("kinds", &meta.kinds), ("groups", &meta.groups), ("services", &meta.services)]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            o.push(',');
+        }
+        json_str(&mut o, k);
+        o.push_str(":[");
+        for (j, (v, n)) in list.iter().enumerate() {
+            if j > 0 {
+                o.push(',');
+            }
+            o.push('[');
+            json_str(&mut o, v);
+            o.push_str(&format!(",{n}]"));
+        }
+        o.push(']');
+    }
+    o.push_str(&format!(",\"docs\":{},\"pages\":{}}}", meta.n_docs, meta.n_pages));
+    o
+}
+
+/// Native driver: runs a request against an exported index folder on disk.
+/// Returns the result and the bytes of the files it read.
+pub fn search_static(search_dir: &std::path::Path, req: &Request) -> std::io::Result<(SearchResult, usize)> {
+    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
+    let meta_name = manifest_meta_name(&manifest)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
+    let meta = std::fs::read(search_dir.join(&meta_name))?;
+    let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut engine = Engine::new(&meta).map_err(bad)?;
+    let mut bytes = meta.len() + manifest.len();
+    for _ in 0..10_000 {
+        match engine.search(req).map_err(bad)? {
+            Step::Done(r) => return Ok((r, bytes)),
+            Step::Need(files) => {
+                for f in files {
+                    if f.contains('/') || f.contains("..") {
+                        return Err(bad(Corrupt));
+                    }
+                    let b = std::fs::read(search_dir.join(&f))?;
+                    bytes += b.len();
+                    engine.add_file(&f, b);
+                }
+            }
+        }
+    }
+    Err(bad(Corrupt))
+}
+
+/// The meta file name in manifest.json (tiny parser: `"meta":"<name>"`).
+pub fn manifest_meta_name(manifest: &str) -> Option<String> {
+    let i = manifest.find("\"meta\"")?;
+    let rest = &manifest[i + 6..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrase_positions() {
+        assert!(phrase_at(&[vec![1, 5], vec![6], vec![7]]));
+        assert!(!phrase_at(&[vec![1, 5], vec![3], vec![7]]));
+    }
+
+    #[test]
+    fn snippet_highlights_and_escapes_nothing() {
+        let hl = Highlight {
+            terms: ["barn".to_string()].into_iter().collect(),
+            prefix: None,
+        };
+        let s = make_snippet("Om <b>barnen</b> och barnhälsovården.", &hl);
+        assert_eq!(snippet_text(&s), "Om <b>«barnen»</b> och «barnhälsovården».");
+        let mut j = String::new();
+        json_str(&mut j, "<img src=x onerror=\"alert(1)\">\n");
+        assert_eq!(j, "\"<img src=x onerror=\\\"alert(1)\\\">\\n\"");
+    }
+
+    #[test]
+    fn corrupt_files_are_errors() {
+        assert!(Meta::decode(b"").is_err());
+        assert!(Meta::decode(b"SSM1\xff\xff\xff").is_err());
+        assert!(Shard::decode(b"SST1\x05").is_err());
+        assert!(decode_fragments(b"SSF1\x01\x09abc").is_err());
+        assert_eq!(manifest_meta_name(r#"{"format":1, "meta": "meta-0a.bin"}"#).as_deref(), Some("meta-0a.bin"));
+    }
+}
