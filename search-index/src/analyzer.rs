@@ -211,7 +211,13 @@ impl Analyzer {
         for i in (0..n).rev() {
             let mut b = i + MIN_PART_CHARS;
             while b <= n {
-                let rest = if b == n { Some(0) } else if best[b] > 0 { Some(best[b]) } else { None };
+                let rest = if b == n {
+                    Some(0)
+                } else if best[b] > 0 {
+                    Some(best[b])
+                } else {
+                    None
+                };
                 if let Some(rest) = rest {
                     if rest < MAX_PARTS && rest + 1 > best[i] && valid(i, b, words) {
                         best[i] = rest + 1;
@@ -408,13 +414,23 @@ mod tests {
     fn tokens_and_abbreviation_inflection() {
         let t = raw_tokens("Barnets SIP:en, BUP och dokument 104623.");
         let words: Vec<&str> = t.iter().map(|t| t.text).collect();
-        assert_eq!(words, ["Barnets", "SIP", "BUP", "och", "dokument", "104623"]);
+        assert_eq!(
+            words,
+            ["Barnets", "SIP", "BUP", "och", "dokument", "104623"]
+        );
         assert_eq!(t[1].position, 1);
     }
 
     #[test]
     fn compounds_split_against_vocabulary() {
-        let ia = IndexAnalyzer::new(vocab(&["barn", "hälsovård", "hälsa", "vård", "samverkan", "former"]));
+        let ia = IndexAnalyzer::new(vocab(&[
+            "barn",
+            "hälsovård",
+            "hälsa",
+            "vård",
+            "samverkan",
+            "former",
+        ]));
         let (stem, parts) = ia.word_terms("barnhälsovården");
         assert_eq!(stem, ia.analyzer().term("barnhälsovården"));
         let hv = ia.analyzer().term("hälsovård");
@@ -422,7 +438,10 @@ mod tests {
         assert!(parts.contains(&hv), "{parts:?}");
         assert!(parts.contains(&ia.analyzer().term("vård")), "{parts:?}");
         let (_, parts) = ia.word_terms("samverkansformer");
-        assert!(parts.contains(&ia.analyzer().term("samverkan")), "{parts:?}");
+        assert!(
+            parts.contains(&ia.analyzer().term("samverkan")),
+            "{parts:?}"
+        );
         // Not split: too short or parts not in the vocabulary.
         assert!(ia.word_terms("barnen").1.is_empty());
         assert!(ia.word_terms("verksamhet").1.is_empty());
@@ -442,7 +461,18 @@ mod tests {
     #[test]
     fn strange_input_does_not_panic() {
         let ia = IndexAnalyzer::new(vocab(&["barn"]));
-        for s in ["", "   ", "\u{0}", "ǅ𝔘𝔫𝔦", "🙂🙂", "a-b-c", "::::", "x:", "ÅÄÖ", "İstanbul"] {
+        for s in [
+            "",
+            "   ",
+            "\u{0}",
+            "ǅ𝔘𝔫𝔦",
+            "🙂🙂",
+            "a-b-c",
+            "::::",
+            "x:",
+            "ÅÄÖ",
+            "İstanbul",
+        ] {
             let _ = ia.analyze(s);
             let _ = ia.analyze_exact(s);
         }

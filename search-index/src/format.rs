@@ -169,7 +169,11 @@ impl<'a> Dec<'a> {
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
     pub fn magic(&mut self, m: &[u8; 4]) -> R<()> {
-        if self.take(4)? == m { Ok(()) } else { Err(Corrupt) }
+        if self.take(4)? == m {
+            Ok(())
+        } else {
+            Err(Corrupt)
+        }
     }
 }
 
@@ -199,7 +203,11 @@ pub fn encode_block(docs_impacts: &[(u32, f32)], impacts: bool) -> Vec<u8> {
     let mut e = Enc::default();
     let mut prev = 0u32;
     for (i, (d, _)) in docs_impacts.iter().enumerate() {
-        e.var(if i == 0 { *d as u64 } else { (*d - prev) as u64 });
+        e.var(if i == 0 {
+            *d as u64
+        } else {
+            (*d - prev) as u64
+        });
         prev = *d;
     }
     if impacts {
@@ -234,7 +242,11 @@ pub fn encode_positions(lists: &[Vec<u32>]) -> Vec<u8> {
         e.usize(ps.len());
         let mut prev = 0;
         for (i, p) in ps.iter().enumerate() {
-            e.var(if i == 0 { *p as u64 } else { (*p - prev) as u64 });
+            e.var(if i == 0 {
+                *p as u64
+            } else {
+                (*p - prev) as u64
+            });
             prev = *p;
         }
     }
@@ -282,9 +294,15 @@ mod tests {
         assert_eq!(d.f32().unwrap(), 1.5);
         assert!(d.u8().is_err());
         let b = encode_block(&[(3, 1.0), (7, 2.0), (100, 0.5)], true);
-        assert_eq!(decode_block(&b, 3, true).unwrap(), (vec![3, 7, 100], vec![1.0, 2.0, 0.5]));
+        assert_eq!(
+            decode_block(&b, 3, true).unwrap(),
+            (vec![3, 7, 100], vec![1.0, 2.0, 0.5])
+        );
         let p = encode_positions(&[vec![1, 5], vec![], vec![9]]);
-        assert_eq!(decode_positions(&p, 3).unwrap(), vec![vec![1, 5], vec![], vec![9]]);
+        assert_eq!(
+            decode_positions(&p, 3).unwrap(),
+            vec![vec![1, 5], vec![], vec![9]]
+        );
         assert!(decode_block(&[0xff, 0xff], 5, true).is_err());
         assert_eq!(block_sizes(400), vec![64, 256, 80]);
     }

@@ -12,7 +12,8 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocSet, Index, SegmentReader, TERMINATED, TantivyDocument, Term};
@@ -64,10 +65,16 @@ impl TokenStream for SvTokenStream {
         }
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.index.saturating_sub(1).min(self.tokens.len().saturating_sub(1))]
+        &self.tokens[self
+            .index
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1))]
     }
     fn token_mut(&mut self) -> &mut Token {
-        let i = self.index.saturating_sub(1).min(self.tokens.len().saturating_sub(1));
+        let i = self
+            .index
+            .saturating_sub(1)
+            .min(self.tokens.len().saturating_sub(1));
         &mut self.tokens[i]
     }
 }
@@ -93,7 +100,10 @@ impl Tokenizer for SvTokenizer {
         if tokens.is_empty() {
             // `token()` must not index an empty vector; never reached through `advance`.
             tokens.push(Token::default());
-            return SvTokenStream { tokens, index: usize::MAX };
+            return SvTokenStream {
+                tokens,
+                index: usize::MAX,
+            };
         }
         SvTokenStream { tokens, index: 0 }
     }
@@ -122,7 +132,9 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = |tok: &str, rec: IndexRecordOption| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(tok).set_index_option(rec),
+            TextFieldIndexing::default()
+                .set_tokenizer(tok)
+                .set_index_option(rec),
         )
     };
     let f = Fields {
@@ -147,7 +159,11 @@ fn schema() -> (Schema, Fields) {
 }
 
 fn fields_of(schema: &Schema) -> Result<Fields> {
-    let g = |n: &str| schema.get_field(n).with_context(|| format!("field {n} missing in the index"));
+    let g = |n: &str| {
+        schema
+            .get_field(n)
+            .with_context(|| format!("field {n} missing in the index"))
+    };
     Ok(Fields {
         title: g("title")?,
         heading: g("heading")?,
@@ -202,7 +218,8 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
             .with_context(|| format!("removing the old {}", search_dir.display()))?;
     }
     let tantivy_dir = search_dir.join("tantivy");
-    std::fs::create_dir_all(&tantivy_dir).with_context(|| format!("creating {}", tantivy_dir.display()))?;
+    std::fs::create_dir_all(&tantivy_dir)
+        .with_context(|| format!("creating {}", tantivy_dir.display()))?;
 
     // Vocabulary: stems of all words, with their most frequent surface form.
     let plain = analyzer::Analyzer::new();
@@ -214,7 +231,11 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
                 if stem.is_empty() {
                     continue;
                 }
-                *surfaces.entry(stem).or_default().entry(t.text.to_lowercase()).or_insert(0) += 1;
+                *surfaces
+                    .entry(stem)
+                    .or_default()
+                    .entry(t.text.to_lowercase())
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -298,33 +319,48 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
     if docs.is_empty() || searcher.segment_readers().is_empty() {
         // Nothing indexed.
     } else {
-        anyhow::ensure!(searcher.segment_readers().len() == 1, "expected one segment after merging");
+        anyhow::ensure!(
+            searcher.segment_readers().len() == 1,
+            "expected one segment after merging"
+        );
         let seg = &searcher.segment_readers()[0];
         let ords = seg.fast_fields().u64("ord")?.first_or_default_col(0);
         let ord_of: Vec<u32> = (0..seg.max_doc()).map(|d| ords.get_val(d) as u32).collect();
-        let factors: Vec<f32> = docs.iter().map(|d| status_factor(d.status.as_deref())).collect();
+        let factors: Vec<f32> = docs
+            .iter()
+            .map(|d| status_factor(d.status.as_deref()))
+            .collect();
         let enable = EnableScoring::enabled_from_searcher(&searcher);
-        let scores = |field: Field, text: &str, out: &mut HashMap<u32, f32>, boost: f32| -> Result<()> {
-            let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-            let w = q.weight(enable)?;
-            let mut s = w.scorer(seg, 1.0)?;
-            let mut doc = s.doc();
-            while doc != TERMINATED {
-                let ord = ord_of[doc as usize];
-                *out.entry(ord).or_insert(0.0) += boost * s.score();
-                doc = s.advance();
-            }
-            Ok(())
-        };
+        let scores =
+            |field: Field, text: &str, out: &mut HashMap<u32, f32>, boost: f32| -> Result<()> {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::WithFreqs,
+                );
+                let w = q.weight(enable)?;
+                let mut s = w.scorer(seg, 1.0)?;
+                let mut doc = s.doc();
+                while doc != TERMINATED {
+                    let ord = ord_of[doc as usize];
+                    *out.entry(ord).or_insert(0.0) += boost * s.score();
+                    doc = s.advance();
+                }
+                Ok(())
+            };
 
         // Normal terms: the `all` field (df, positions) and the scored fields (impacts).
         let inv = seg.inverted_index(f.all)?;
         let mut stream = inv.terms().stream()?;
         let mut pos_buf = Vec::new();
         while stream.advance() {
-            let Ok(text) = std::str::from_utf8(stream.key()) else { continue };
+            let Ok(text) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
             let text = text.to_string();
-            let mut postings = inv.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
+            let mut postings = inv.read_postings_from_terminfo(
+                stream.value(),
+                IndexRecordOption::WithFreqsAndPositions,
+            )?;
             let mut positions = HashMap::new();
             let mut doc = postings.doc();
             while doc != TERMINATED {
@@ -333,12 +369,21 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
                 doc = postings.advance();
             }
             let mut imp: HashMap<u32, f32> = HashMap::new();
-            for (field, boost) in [(f.title, BOOST_TITLE), (f.heading, BOOST_HEADING), (f.body, BOOST_BODY)] {
+            for (field, boost) in [
+                (f.title, BOOST_TITLE),
+                (f.heading, BOOST_HEADING),
+                (f.body, BOOST_BODY),
+            ] {
                 scores(field, &text, &mut imp, boost)?;
             }
             let mut postings: Vec<(u32, f32)> = positions
                 .keys()
-                .map(|d| (*d, imp.get(d).copied().unwrap_or(0.0) * factors[*d as usize]))
+                .map(|d| {
+                    (
+                        *d,
+                        imp.get(d).copied().unwrap_or(0.0) * factors[*d as usize],
+                    )
+                })
                 .collect();
             postings.sort_by_key(|p| p.0);
             let word = display.contains_key(&text);
@@ -354,7 +399,11 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
             terms.push(TermData {
                 key: text,
                 info,
-                flags: if word { FLAG_WORD | FLAG_POSITIONS } else { FLAG_POSITIONS },
+                flags: if word {
+                    FLAG_WORD | FLAG_POSITIONS
+                } else {
+                    FLAG_POSITIONS
+                },
                 postings,
                 positions,
             });
@@ -363,11 +412,15 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         let inv = seg.inverted_index(f.exact)?;
         let mut stream = inv.terms().stream()?;
         while stream.advance() {
-            let Ok(text) = std::str::from_utf8(stream.key()) else { continue };
+            let Ok(text) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
             let mut imp: HashMap<u32, f32> = HashMap::new();
             scores(f.exact, text, &mut imp, BOOST_EXACT)?;
-            let mut postings: Vec<(u32, f32)> =
-                imp.into_iter().map(|(d, s)| (d, s * factors[d as usize])).collect();
+            let mut postings: Vec<(u32, f32)> = imp
+                .into_iter()
+                .map(|(d, s)| (d, s * factors[d as usize]))
+                .collect();
             postings.sort_by_key(|p| p.0);
             terms.push(TermData {
                 key: format!("{EXACT_PREFIX}{text}"),
@@ -399,7 +452,10 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
     let facet_list = |prefix: &str| -> Vec<(String, u32)> {
         facets
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.len() as u32)))
+            .filter_map(|(k, v)| {
+                k.strip_prefix(prefix)
+                    .map(|s| (s.to_string(), v.len() as u32))
+            })
             .collect()
     };
     let mut meta = Meta {
@@ -437,7 +493,10 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         let mut size = 0;
         while end < terms.len() && (end == start || size < SHARD_TARGET) {
             let t = &terms[end];
-            size += t.key.len() + t.info.display.len() + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>() + 8;
+            size += t.key.len()
+                + t.info.display.len()
+                + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>()
+                + 8;
             size += 12 * block_sizes(t.postings.len()).len();
             end += 1;
         }
@@ -562,8 +621,10 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
             let bytes = encode_block(b, impacts);
             let (pack, off) = packer.put(&bytes);
             let pos = if t.flags & FLAG_POSITIONS != 0 {
-                let lists: Vec<Vec<u32>> =
-                    b.iter().map(|(d, _)| t.positions.get(d).cloned().unwrap_or_default()).collect();
+                let lists: Vec<Vec<u32>> = b
+                    .iter()
+                    .map(|(d, _)| t.positions.get(d).cloned().unwrap_or_default())
+                    .collect();
                 let pbytes = encode_positions(&lists);
                 let (pp, po) = pos_packer.put(&pbytes);
                 Some((pp, po, pbytes.len()))
@@ -656,7 +717,10 @@ pub fn open_index(search_dir: &Path) -> Result<Index> {
 
 fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(
-        Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)),
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        )),
         weight,
     ))
 }
@@ -670,7 +734,11 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
             if let Some(e) = key.strip_prefix(EXACT_PREFIX) {
                 alts.push((Occur::Should, term_query(f.exact, e, w * BOOST_EXACT)));
             } else {
-                for (field, boost) in [(f.title, BOOST_TITLE), (f.heading, BOOST_HEADING), (f.body, BOOST_BODY)] {
+                for (field, boost) in [
+                    (f.title, BOOST_TITLE),
+                    (f.heading, BOOST_HEADING),
+                    (f.body, BOOST_BODY),
+                ] {
                     alts.push((Occur::Should, term_query(field, key, w * boost)));
                 }
                 // Membership through `all` (sections where the term is only in a heading path
@@ -678,7 +746,10 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
                 alts.push((
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(
-                        Box::new(TermQuery::new(Term::from_field_text(f.all, key), IndexRecordOption::Basic)),
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.all, key),
+                            IndexRecordOption::Basic,
+                        )),
                         0.0,
                     )),
                 ));
@@ -699,7 +770,10 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
     for p in &plan.phrases {
         let terms: Vec<Term> = p.iter().map(|t| Term::from_field_text(f.all, t)).collect();
         if terms.len() >= 2 {
-            top.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(PhraseQuery::new(terms)), 0.0))));
+            top.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(PhraseQuery::new(terms)), 0.0)),
+            ));
         }
     }
     for key in &plan.excluded {
@@ -709,16 +783,28 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
         };
         top.push((
             Occur::MustNot,
-            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic)),
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::Basic,
+            )),
         ));
     }
     for key in filter_keys {
         let fq: Box<dyn Query> = if let Some(v) = key.strip_prefix(KIND_PREFIX) {
-            Box::new(TermQuery::new(Term::from_field_text(f.kind, v), IndexRecordOption::Basic))
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.kind, v),
+                IndexRecordOption::Basic,
+            ))
         } else if let Some(v) = key.strip_prefix(GROUP_PREFIX) {
-            Box::new(TermQuery::new(Term::from_field_text(f.group, v), IndexRecordOption::Basic))
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.group, v),
+                IndexRecordOption::Basic,
+            ))
         } else if let Some(v) = key.strip_prefix(SERVICE_PREFIX) {
-            Box::new(TermQuery::new(Term::from_field_text(f.services, v), IndexRecordOption::Basic))
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.services, v),
+                IndexRecordOption::Basic,
+            ))
         } else {
             Box::new(tantivy::query::EmptyQuery)
         };
@@ -743,7 +829,12 @@ pub struct TantivyHit {
 
 /// Searches the tantivy index with the shared query analysis. Returns the hits and whether
 /// they come from the ranked fallback (no section matched all words).
-pub fn search_tantivy(search_dir: &Path, query_str: &str, filters: &Filters, limit: usize) -> Result<(Vec<TantivyHit>, Plan, bool)> {
+pub fn search_tantivy(
+    search_dir: &Path,
+    query_str: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<(Vec<TantivyHit>, Plan, bool)> {
     let mut lex = DiskLexicon::open(search_dir)?;
     let pq = query::parse(query_str);
     let (plan, filter_keys) = lex.plan(&pq, filters)?;
@@ -759,7 +850,11 @@ pub fn search_tantivy(search_dir: &Path, query_str: &str, filters: &Filters, lim
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let collector = TopDocs::with_limit(limit).tweak_score(|seg: &SegmentReader| {
-        let col = seg.fast_fields().f64("factor").ok().map(|c| c.first_or_default_col(1.0));
+        let col = seg
+            .fast_fields()
+            .f64("factor")
+            .ok()
+            .map(|c| c.first_or_default_col(1.0));
         move |doc: tantivy::DocId, score: tantivy::Score| match &col {
             Some(c) => score * c.get_val(doc) as f32,
             None => score,
@@ -774,7 +869,12 @@ pub fn search_tantivy(search_dir: &Path, query_str: &str, filters: &Filters, lim
     let mut hits = Vec::new();
     for (score, addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        let s = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let s = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
         hits.push(TantivyHit {
             ord: doc.get_first(f.ord).and_then(|v| v.as_u64()).unwrap_or(0) as u32,
             score,
@@ -805,7 +905,11 @@ pub fn search_site(search_dir: &Path, query_str: &str, limit: usize) -> Result<V
             score: h.score,
             heading: h.heading,
             kind: h.kind,
-            doc_id: if h.doc_id.is_empty() { None } else { Some(h.doc_id) },
+            doc_id: if h.doc_id.is_empty() {
+                None
+            } else {
+                Some(h.doc_id)
+            },
         })
         .collect())
 }

@@ -49,8 +49,10 @@ pub fn parse(query: &str) -> ParsedQuery {
                 Some(i) => (&inner[..i], &inner[i + 1..]),
                 None => (inner, ""),
             };
-            let words: Vec<String> =
-                analyzer::raw_tokens(phrase).iter().map(|t| t.text.to_string()).collect();
+            let words: Vec<String> = analyzer::raw_tokens(phrase)
+                .iter()
+                .map(|t| t.text.to_string())
+                .collect();
             if negated {
                 pq.excluded.extend(words);
             } else if !words.is_empty() {
@@ -67,8 +69,10 @@ pub fn parse(query: &str) -> ParsedQuery {
             .find(|c: char| c.is_whitespace() || c == '"')
             .unwrap_or(body.len());
         let chunk = &body[..end];
-        let words: Vec<String> =
-            analyzer::raw_tokens(chunk).iter().map(|t| t.text.to_string()).collect();
+        let words: Vec<String> = analyzer::raw_tokens(chunk)
+            .iter()
+            .map(|t| t.text.to_string())
+            .collect();
         last_plain = None;
         if negated {
             pq.excluded.extend(words);
@@ -230,7 +234,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
         plan.clauses.push(clause);
     }
     for phrase in &pq.phrases {
-        plan.phrases.push(phrase.iter().map(|w| analyzer.term(w)).collect());
+        plan.phrases
+            .push(phrase.iter().map(|w| analyzer.term(w)).collect());
     }
     for word in &pq.excluded {
         let stem = analyzer.term(word);
@@ -266,7 +271,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -317,13 +324,24 @@ mod tests {
     fn parse_syntax() {
         let q = parse(r#"barn "samordnad plan" -skola sip"#);
         assert_eq!(q.words, ["barn", "samordnad", "plan", "sip"]);
-        assert_eq!(q.phrases, vec![vec!["samordnad".to_string(), "plan".to_string()]]);
+        assert_eq!(
+            q.phrases,
+            vec![vec!["samordnad".to_string(), "plan".to_string()]]
+        );
         assert_eq!(q.excluded, ["skola"]);
         assert_eq!(q.typing, Some(3));
         assert_eq!(parse("barn ").typing, None);
         assert_eq!(parse("\"barn").words, ["barn"]);
         assert_eq!(parse("\"barn").typing, None);
-        for s in ["", "-", "\"", "\"\"", "- -", "<img src=x onerror=alert(1)>", "--\"-\""] {
+        for s in [
+            "",
+            "-",
+            "\"",
+            "\"\"",
+            "- -",
+            "<img src=x onerror=alert(1)>",
+            "--\"-\"",
+        ] {
             let _ = parse(s);
         }
     }

@@ -212,7 +212,11 @@ impl Shard {
             let mut blocks = Vec::new();
             for _ in 0..d.count()? {
                 let count = d.usize()?;
-                let max = if flags & FLAG_NO_IMPACTS == 0 { d.f32()? } else { 0.0 };
+                let max = if flags & FLAG_NO_IMPACTS == 0 {
+                    d.f32()?
+                } else {
+                    0.0
+                };
                 let pack = d.usize()?;
                 let off = d.usize()?;
                 let len = d.usize()?;
@@ -273,7 +277,9 @@ pub fn encode_fragments(frags: &[Fragment]) -> Vec<u8> {
     e.bytes(FRAG_MAGIC);
     e.usize(frags.len());
     for f in frags {
-        for s in [&f.title, &f.heading, &f.url, &f.kind, &f.status, &f.doc_id, &f.text] {
+        for s in [
+            &f.title, &f.heading, &f.url, &f.kind, &f.status, &f.doc_id, &f.text,
+        ] {
             e.str(s);
         }
     }
@@ -470,8 +476,17 @@ impl Engine {
         ))
     }
 
-    fn block(&mut self, shard: usize, b: &BlockRef, impacts: bool) -> R<Option<(Vec<u32>, Vec<f32>)>> {
-        let Some(hash) = self.shards.get(&shard).and_then(|s| s.packs.get(b.pack).copied()) else {
+    fn block(
+        &mut self,
+        shard: usize,
+        b: &BlockRef,
+        impacts: bool,
+    ) -> R<Option<(Vec<u32>, Vec<f32>)>> {
+        let Some(hash) = self
+            .shards
+            .get(&shard)
+            .and_then(|s| s.packs.get(b.pack).copied())
+        else {
             return Err(Corrupt);
         };
         let Some(bytes) = self.file(pack_name(shard, b.pack, hash)) else {
@@ -486,7 +501,11 @@ impl Engine {
         let Some((p, off, len)) = b.pos else {
             return Ok(Some(vec![Vec::new(); b.count]));
         };
-        let Some(hash) = self.shards.get(&shard).and_then(|s| s.pos_packs.get(p).copied()) else {
+        let Some(hash) = self
+            .shards
+            .get(&shard)
+            .and_then(|s| s.pos_packs.get(p).copied())
+        else {
             return Err(Corrupt);
         };
         let Some(bytes) = self.file(pos_pack_name(shard, p, hash)) else {
@@ -639,11 +658,22 @@ impl Engine {
             return Ok(None);
         };
         let frags = decode_fragments(bytes)?;
-        Ok(Some(frags.get(doc as usize % DOCS_PER_FRAG).cloned().ok_or(Corrupt)?))
+        Ok(Some(
+            frags
+                .get(doc as usize % DOCS_PER_FRAG)
+                .cloned()
+                .ok_or(Corrupt)?,
+        ))
     }
 
     /// Exact top-k. None = data missing (recorded in `need`).
-    fn evaluate(&mut self, plan: &Plan, and: bool, filters: &[String], k: usize) -> R<Option<Vec<(u32, f32)>>> {
+    fn evaluate(
+        &mut self,
+        plan: &Plan,
+        and: bool,
+        filters: &[String],
+        k: usize,
+    ) -> R<Option<Vec<(u32, f32)>>> {
         // Exclusions and filters: complete doc sets.
         let mut excluded = HashSet::new();
         let mut missing = false;
@@ -766,11 +796,15 @@ impl Engine {
             if and {
                 possible = true;
                 for c in &clauses {
-                    let open: Vec<&(usize, f32)> = c.iter().filter(|(ti, _)| !terms[*ti].exhausted()).collect();
+                    let open: Vec<&(usize, f32)> =
+                        c.iter().filter(|(ti, _)| !terms[*ti].exhausted()).collect();
                     if open.is_empty() {
                         possible = false;
                     }
-                    unseen += open.iter().map(|(ti, w)| w * terms[*ti].bound()).sum::<f32>();
+                    unseen += open
+                        .iter()
+                        .map(|(ti, w)| w * terms[*ti].bound())
+                        .sum::<f32>();
                 }
             } else {
                 let mut any = false;
@@ -788,7 +822,11 @@ impl Engine {
                 max_ub = max_ub.max(unseen);
             }
             complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let kth = if complete.len() >= k { complete[k - 1].1 } else { f32::NEG_INFINITY };
+            let kth = if complete.len() >= k {
+                complete[k - 1].1
+            } else {
+                f32::NEG_INFINITY
+            };
             if max_ub == f32::NEG_INFINITY || (kth > f32::NEG_INFINITY && max_ub <= kth) {
                 complete.truncate(k);
                 return Ok(Some(complete));
@@ -816,7 +854,13 @@ impl Engine {
     }
 
     /// Whether all phrases occur in doc d (positions of field `all`). None = data missing.
-    fn phrases_match(&mut self, plan: &Plan, keys: &[String], terms: &[TermState], d: u32) -> R<Option<bool>> {
+    fn phrases_match(
+        &mut self,
+        plan: &Plan,
+        keys: &[String],
+        terms: &[TermState],
+        d: u32,
+    ) -> R<Option<bool>> {
         for phrase in &plan.phrases {
             let mut lists: Vec<Vec<u32>> = Vec::new();
             for key in phrase {
@@ -873,7 +917,10 @@ impl Lexicon for Engine {
         let mut pending = false;
         let mut i = first;
         while i < self.meta.shards.len() {
-            if i > first && !self.meta.shards[i].0.starts_with(prefix) && self.meta.shards[i].0.as_str() > prefix {
+            if i > first
+                && !self.meta.shards[i].0.starts_with(prefix)
+                && self.meta.shards[i].0.as_str() > prefix
+            {
                 break;
             }
             match self.shard(i) {
@@ -929,8 +976,14 @@ pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
             let folded = analyzer::fold(t.text);
             let stem = analyzer.stem_folded(&folded);
             hl.terms.contains(&stem)
-                || hl.terms.iter().any(|q| q.chars().count() >= 4 && folded.contains(q.as_str()))
-                || hl.prefix.as_ref().is_some_and(|p| folded.starts_with(p.as_str()))
+                || hl
+                    .terms
+                    .iter()
+                    .any(|q| q.chars().count() >= 4 && folded.contains(q.as_str()))
+                || hl
+                    .prefix
+                    .as_ref()
+                    .is_some_and(|p| folded.starts_with(p.as_str()))
         })
         .collect();
     if toks.is_empty() {
@@ -940,7 +993,10 @@ pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
     let mut best = (0usize, 0usize);
     for i in 0..toks.len() {
         if matched[i] {
-            let c = matched[i..(i + SNIPPET_WORDS).min(toks.len())].iter().filter(|m| **m).count();
+            let c = matched[i..(i + SNIPPET_WORDS).min(toks.len())]
+                .iter()
+                .filter(|m| **m)
+                .count();
             if c > best.1 {
                 best = (i, c);
             }
@@ -948,8 +1004,16 @@ pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
     }
     let start_tok = best.0.saturating_sub(if best.1 > 0 { 4 } else { 0 });
     let end_tok = (start_tok + SNIPPET_WORDS).min(toks.len());
-    let start = if start_tok == 0 { 0 } else { toks[start_tok].from };
-    let end = if end_tok == toks.len() { text.len() } else { toks[end_tok - 1].to };
+    let start = if start_tok == 0 {
+        0
+    } else {
+        toks[start_tok].from
+    };
+    let end = if end_tok == toks.len() {
+        text.len()
+    } else {
+        toks[end_tok - 1].to
+    };
     let mut out: Snippet = Vec::new();
     let mut push = |s: &str, m: bool| {
         if s.is_empty() {
@@ -964,7 +1028,10 @@ pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
         push("… ", false);
     }
     let mut cur = start;
-    for (t, m) in toks[start_tok..end_tok].iter().zip(&matched[start_tok..end_tok]) {
+    for (t, m) in toks[start_tok..end_tok]
+        .iter()
+        .zip(&matched[start_tok..end_tok])
+    {
         if *m {
             push(&text[cur..t.from], false);
             push(&text[t.from..t.to], true);
@@ -1075,9 +1142,13 @@ pub fn step_json(step: &Step) -> String {
 /// JSON of the facet values (for the filter menus).
 pub fn facets_json(meta: &Meta) -> String {
     let mut o = String::from("{");
-    for (i, (k, list)) in [("kinds", &meta.kinds), ("groups", &meta.groups), ("services", &meta.services)]
-        .iter()
-        .enumerate()
+    for (i, (k, list)) in [
+        ("kinds", &meta.kinds),
+        ("groups", &meta.groups),
+        ("services", &meta.services),
+    ]
+    .iter()
+    .enumerate()
     {
         if i > 0 {
             o.push(',');
@@ -1094,13 +1165,19 @@ pub fn facets_json(meta: &Meta) -> String {
         }
         o.push(']');
     }
-    o.push_str(&format!(",\"docs\":{},\"pages\":{}}}", meta.n_docs, meta.n_pages));
+    o.push_str(&format!(
+        ",\"docs\":{},\"pages\":{}}}",
+        meta.n_docs, meta.n_pages
+    ));
     o
 }
 
 /// Native driver: runs a request against an exported index folder on disk.
 /// Returns the result and the bytes of the files it read.
-pub fn search_static(search_dir: &std::path::Path, req: &Request) -> std::io::Result<(SearchResult, usize)> {
+pub fn search_static(
+    search_dir: &std::path::Path,
+    req: &Request,
+) -> std::io::Result<(SearchResult, usize)> {
     let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
     let meta_name = manifest_meta_name(&manifest)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
@@ -1130,7 +1207,11 @@ pub fn search_static(search_dir: &std::path::Path, req: &Request) -> std::io::Re
 pub fn manifest_meta_name(manifest: &str) -> Option<String> {
     let i = manifest.find("\"meta\"")?;
     let rest = &manifest[i + 6..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     let end = rest.find('"')?;
     Some(rest[..end].to_string())
 }
@@ -1152,7 +1233,10 @@ mod tests {
             prefix: None,
         };
         let s = make_snippet("Om <b>barnen</b> och barnhälsovården.", &hl);
-        assert_eq!(snippet_text(&s), "Om <b>«barnen»</b> och «barnhälsovården».");
+        assert_eq!(
+            snippet_text(&s),
+            "Om <b>«barnen»</b> och «barnhälsovården»."
+        );
         let mut j = String::new();
         json_str(&mut j, "<img src=x onerror=\"alert(1)\">\n");
         assert_eq!(j, "\"<img src=x onerror=\\\"alert(1)\\\">\\n\"");
@@ -1164,6 +1248,9 @@ mod tests {
         assert!(Meta::decode(b"SSM1\xff\xff\xff").is_err());
         assert!(Shard::decode(b"SST1\x05").is_err());
         assert!(decode_fragments(b"SSF1\x01\x09abc").is_err());
-        assert_eq!(manifest_meta_name(r#"{"format":1, "meta": "meta-0a.bin"}"#).as_deref(), Some("meta-0a.bin"));
+        assert_eq!(
+            manifest_meta_name(r#"{"format":1, "meta": "meta-0a.bin"}"#).as_deref(),
+            Some("meta-0a.bin")
+        );
     }
 }
