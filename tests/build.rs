@@ -1,0 +1,247 @@
+//! `samsyn build` on fixture books: the HTML is parsed and its links followed.
+
+mod common;
+use common::*;
+
+#[test]
+fn fixture_site_has_metadata_panel_navigation_404_and_sitemap() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let doc = parse(&site, "avtal/huvud.html");
+    let panel = doc
+        .select(&sel("aside.doc-meta"))
+        .next()
+        .expect("metadata panel");
+    let text: String = panel.text().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Dokument-ID",
+        "100",
+        "Version",
+        "5.0",
+        "Gäller från",
+        "2020-11-27",
+        "Nästa revision",
+        "2021-10-31",
+        "Innehållsansvarig",
+        "Anna Andersson",
+        "Godkänd av",
+        "Ledningsgruppen",
+        "Status",
+        "Gällande",
+    ] {
+        assert!(text.contains(expected), "panel lacks {expected}: {text}");
+    }
+    let overdue: String = doc
+        .select(&sel(".review-overdue, .overdue-flag"))
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(
+        overdue.to_lowercase().contains("revision försenad"),
+        "overdue note: {overdue}"
+    );
+    // The front matter is not in the body.
+    let main: String = doc.select(&sel("main")).flat_map(|e| e.text()).collect();
+    assert!(!main.contains("+++") && !main.contains("doc_id"), "{main}");
+
+    // lang, landmarks, skip link, one search field.
+    let html = doc.select(&sel("html")).next().unwrap();
+    assert_eq!(html.value().attr("lang"), Some("sv"));
+    assert_eq!(html.value().attr("data-root"), Some("../"));
+    for landmark in [
+        "header",
+        "main#main",
+        "nav#sidebar",
+        "footer",
+        "a[href='#main']",
+    ] {
+        assert!(
+            doc.select(&sel(landmark)).next().is_some(),
+            "missing {landmark}"
+        );
+    }
+    assert_eq!(doc.select(&sel("input[type=search]")).count(), 1);
+
+    // Navigation is a shared asset, not copied into pages.
+    let nav = std::fs::read_to_string(site.join("js/toc-data.js")).unwrap();
+    assert!(
+        nav.contains("\"avtal/huvud.html\"") && nav.contains("Planerat avtal"),
+        "{nav}"
+    );
+    assert!(
+        !std::fs::read_to_string(site.join("om.html"))
+            .unwrap()
+            .contains("Planerat avtal")
+    );
+
+    // Headings are in order: exactly one h1 per chapter page.
+    for page in [
+        "om.html",
+        "avtal/huvud.html",
+        "avtal/index.html",
+        "begrepp.html",
+    ] {
+        assert_eq!(
+            parse(&site, page).select(&sel("main h1")).count(),
+            1,
+            "{page}"
+        );
+    }
+
+    // Start page, register, 404, sitemap.
+    let start = parse(&site, "index.html");
+    assert!(
+        start
+            .select(&sel("a[href='dokumentregister.html']"))
+            .next()
+            .is_some()
+    );
+    let register = parse(&site, "dokumentregister.html");
+    let rows: Vec<String> = register
+        .select(&sel("table tbody tr"))
+        .map(|r| r.text().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Huvudavtal") && r.contains("100"))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Planerat avtal") && r.contains("Planerad"))
+    );
+    let caption: String = register
+        .select(&sel("caption, h2, h3"))
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(caption.contains("Barn och unga"), "{caption}");
+    let not_found: String = parse(&site, "404.html").root_element().text().collect();
+    assert!(not_found.contains("Sidan kunde inte hittas"));
+    let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>avtal/huvud.html</loc>"), "{sitemap}");
+    assert!(site.join("bilder/logo.svg").is_file(), "assets are copied");
+}
+
+#[test]
+fn every_url_in_the_site_is_relative_and_resolves() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let followed = follow_all_links(&site);
+    assert!(followed > 30, "followed only {followed} links");
+    let om = parse(&site, "om.html");
+    let hrefs: Vec<&str> = om
+        .select(&sel("main a[href]"))
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert!(
+        hrefs.contains(&"avtal/huvud.html#sip"),
+        "doc: link rewritten: {hrefs:?}"
+    );
+    assert!(
+        hrefs.contains(&"avtal/huvud.html#ansvar"),
+        "raw HTML href rewritten: {hrefs:?}"
+    );
+}
+
+#[test]
+fn content_errors_exit_1_and_leave_the_previous_site_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_dir(&fixture("basic"), &book);
+    let site = tmp.path().join("site");
+    let args = ["build", "book", "-o", "site", "--quiet"];
+    assert!(samsyn(tmp.path(), &args).status.success());
+    let before = snapshot(&site);
+
+    let page = book.join("src/om.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replace("begrepp.md#bup", "begrepp.md#bupp")).unwrap();
+    let out = samsyn(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("book/src/om.md:3:"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&site), before, "previous site changed");
+
+    // A failure while rendering (a broken theme) also leaves it whole, and no
+    // temporary folder behind.
+    std::fs::write(&page, text).unwrap();
+    let theme = tmp.path().join("theme");
+    copy_dir(&repo().join("theme"), &theme);
+    std::fs::write(
+        theme.join("page.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ content | nosuchfilter }}{% endblock %}",
+    )
+    .unwrap();
+    let out = samsyn(
+        tmp.path(),
+        &["build", "book", "-o", "site", "--quiet", "--theme", "theme"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(snapshot(&site), before, "previous site changed");
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("samsyn-tmp")), "{names:?}");
+}
+
+#[test]
+fn refuses_to_overwrite_a_folder_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("docs")).unwrap();
+    std::fs::write(tmp.path().join("docs/viktigt.txt"), "behåll").unwrap();
+    let book = fixture("basic");
+    let out = samsyn(tmp.path(), &["build", book.to_str().unwrap(), "-o", "docs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("docs/viktigt.txt")).unwrap(),
+        "behåll"
+    );
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = samsyn(tmp.path(), &["build", "finns-inte"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("finns-inte"), "{}", stderr(&out));
+    assert_eq!(
+        samsyn(tmp.path(), &["build", "--okand-flagga"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        samsyn(tmp.path(), &["check", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    std::fs::create_dir_all(tmp.path().join("b/src")).unwrap();
+    std::fs::write(tmp.path().join("b/book.toml"), "[book]\ntitle = 3\n").unwrap();
+    let out = samsyn(tmp.path(), &["check", "b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("book.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = fixture("basic");
+    let out = samsyn(
+        tmp.path(),
+        &[
+            "build",
+            book.to_str().unwrap(),
+            "-o",
+            "s",
+            "--deny-warnings",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the overdue revision is a warning"
+    );
+    assert!(!tmp.path().join("s").exists());
+}

@@ -1,0 +1,196 @@
+//! Helpers shared by the integration tests: running the binary, copying books,
+//! reading built sites.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The fixed date tests build with, so revision warnings are reproducible.
+pub const TODAY: &str = "2026-11-23";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// Runs samsyn with `args` in `cwd`.
+pub fn samsyn(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_samsyn"))
+        .args(args)
+        .current_dir(cwd)
+        .env("SAMSYN_TODAY", TODAY)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("samsyn runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file of a folder with its bytes, by relative path.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Builds `book` into a fresh temporary folder and returns (tempdir, site path).
+pub fn build(book: &Path) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let out = samsyn(
+        &repo(),
+        &[
+            "build",
+            book.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "build failed: {}", stderr(&out));
+    (tmp, site)
+}
+
+/// HTML files of a site, relative paths.
+pub fn html_files(site: &Path) -> Vec<String> {
+    snapshot(site)
+        .into_keys()
+        .filter(|p| p.ends_with(".html"))
+        .collect()
+}
+
+pub fn parse(site: &Path, rel: &str) -> scraper::Html {
+    let text = std::fs::read_to_string(site.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    scraper::Html::parse_document(&text)
+}
+
+pub fn sel(s: &str) -> scraper::Selector {
+    scraper::Selector::parse(s).unwrap()
+}
+
+/// Percent-decodes a URL fragment or path.
+pub fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Follows every `href` and `src` in every HTML page of `site` that is not external:
+/// the target file must exist inside the site and a `#fragment` must be an id in it.
+/// Returns the number of links followed; panics listing every broken one.
+pub fn follow_all_links(site: &Path) -> usize {
+    let mut broken = Vec::new();
+    let mut followed = 0;
+    let mut ids_cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let any = sel("[href], [src]");
+    for page in html_files(site) {
+        let doc = parse(site, &page);
+        for el in doc.select(&any) {
+            let v = el.value();
+            let Some(url) = v.attr("href").or(v.attr("src")) else {
+                continue;
+            };
+            if url.starts_with('/') {
+                broken.push(format!("{page}: absolute URL {url}"));
+                continue;
+            }
+            if url.contains("://") || url.starts_with("mailto:") || url.starts_with("tel:") {
+                continue;
+            }
+            followed += 1;
+            let (path, fragment) = match url.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (url, None),
+            };
+            let path = path.split('?').next().unwrap();
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                let base = Path::new(&page).parent().unwrap().join(decode(path));
+                normalize(&base)
+            };
+            if !site.join(&target).is_file() {
+                broken.push(format!("{page}: {url} -> {target} does not exist"));
+                continue;
+            }
+            if let Some(f) = fragment.filter(|f| !f.is_empty()) {
+                let ids = ids_cache.entry(target.clone()).or_insert_with(|| {
+                    parse(site, &target)
+                        .select(&sel("[id]"))
+                        .map(|e| e.value().attr("id").unwrap().to_string())
+                        .collect()
+                });
+                if !ids.contains(&decode(f)) {
+                    broken.push(format!("{page}: {url} -> no id {f} in {target}"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    followed
+}
+
+fn normalize(p: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                assert!(
+                    parts.pop().is_some(),
+                    "link leaves the site: {}",
+                    p.display()
+                );
+            }
+            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
