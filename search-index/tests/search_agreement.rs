@@ -1,0 +1,446 @@
+//! Builds a synthetic Swedish corpus, indexes it with tantivy, exports the static index and
+//! checks that the static reader (the code the browser runs) agrees with tantivy, and that
+//! the ranking and analysis rules hold end to end.
+
+use std::path::Path;
+
+use search_index::indexer::search_tantivy;
+use search_index::reader::{Filters, Request, SearchResult, search_static};
+use search_index::{SectionDoc, build_site_index, search_site};
+
+const WORDS: &[&str] = &[
+    "barn",
+    "barnen",
+    "barnets",
+    "unga",
+    "ungdomar",
+    "skola",
+    "skolan",
+    "elevhälsa",
+    "elevhälsan",
+    "socialtjänsten",
+    "socialtjänst",
+    "sjukvård",
+    "vård",
+    "vården",
+    "samverkan",
+    "samarbete",
+    "former",
+    "plan",
+    "planen",
+    "insats",
+    "insatser",
+    "stöd",
+    "stödet",
+    "familj",
+    "familjen",
+    "vårdnadshavare",
+    "föräldrar",
+    "kommun",
+    "kommunen",
+    "region",
+    "regionen",
+    "ansvar",
+    "ansvaret",
+    "rutin",
+    "rutiner",
+    "psykiatri",
+    "psykisk",
+    "ohälsa",
+    "tidiga",
+    "uppföljning",
+    "dokumentation",
+    "behov",
+    "behovet",
+    "samordning",
+    "verksamhet",
+    "verksamheten",
+    "personal",
+    "utredning",
+    "beslut",
+    "mål",
+    "målet",
+    "och",
+    "att",
+    "för",
+    "med",
+    "som",
+    "av",
+    "på",
+    "i",
+    "till",
+    "det",
+    "är",
+    "en",
+    "ett",
+    "om",
+    "hälsa",
+    "tandvård",
+    "förskola",
+    "förskolan",
+];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+fn sentence(rng: &mut Rng, n: usize) -> String {
+    let mut s: Vec<&str> = Vec::new();
+    for _ in 0..n {
+        s.push(rng.pick(WORDS));
+    }
+    let mut out = s.join(" ");
+    out.push('.');
+    out
+}
+
+fn corpus() -> Vec<SectionDoc> {
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    let kinds = ["agreement", "fakta", "process", "action-plan", "page"];
+    let groups = ["Barn och unga", "Psykisk hälsa", "Vård och omsorg"];
+    let services = ["Hälso- och sjukvård", "Socialtjänst", "Skola"];
+    let statuses = [Some("in-force"), Some("draft"), Some("repealed"), None];
+    let mut docs = Vec::new();
+    for p in 0..60 {
+        let kind = kinds[p % kinds.len()];
+        let title = format!("{} {} {}", rng.pick(WORDS), rng.pick(WORDS), p);
+        for s in 0..5 {
+            let heading = if s == 0 {
+                String::new()
+            } else {
+                sentence(&mut rng, 3)
+            };
+            let len = 10 + (rng.next() % 60) as usize;
+            docs.push(SectionDoc {
+                title: title.clone(),
+                heading_path: vec!["Överenskommelser".into()],
+                heading,
+                body: sentence(&mut rng, len),
+                kind: kind.into(),
+                strategy_group: Some(groups[p % groups.len()].into()),
+                services: vec![services[p % 3].into(), services[(p + 1) % 3].into()],
+                status: statuses[p % statuses.len()].map(String::from),
+                doc_id: if p % 7 == 0 {
+                    Some(format!("{}", 100000 + p))
+                } else {
+                    None
+                },
+                url: format!("sida{p}.html#s{s}"),
+            });
+        }
+    }
+    let special =
+        |title: &str, body: &str, status: Option<&str>, doc_id: Option<&str>, url: &str| {
+            SectionDoc {
+                title: title.into(),
+                heading_path: vec![],
+                heading: "Inledning".into(),
+                body: body.into(),
+                kind: "agreement".into(),
+                strategy_group: Some("Barn och unga".into()),
+                services: vec!["Skola".into()],
+                status: status.map(String::from),
+                doc_id: doc_id.map(String::from),
+                url: url.into(),
+            }
+        };
+    docs.push(special(
+        "Barnhälsovården",
+        "Barnhälsovården erbjuder hälsobesök till alla familjer.",
+        Some("in-force"),
+        None,
+        "bhv.html#inledning",
+    ));
+    docs.push(special(
+        "Samordnad individuell plan",
+        "En samordnad individuell plan (SIP) upprättas när barnet behöver insatser från både kommun och region.",
+        Some("in-force"),
+        Some("104623"),
+        "sip.html#inledning",
+    ));
+    docs.push(special(
+        "Gemensam rutin",
+        "Planen är individuell och samordnad mellan huvudmännen.",
+        Some("in-force"),
+        None,
+        "rutin.html#inledning",
+    ));
+    docs.push(special(
+        "Överenskommelse om samverkan",
+        "Överenskommelsen om samverkan kring barn och unga.",
+        Some("in-force"),
+        None,
+        "huvud.html#inledning",
+    ));
+    docs.push(special(
+        "Överenskommelse om samverkan",
+        "Överenskommelsen om samverkan kring barn och unga.",
+        Some("repealed"),
+        None,
+        "gammal.html#inledning",
+    ));
+    docs.push(special(
+        "Läkemedel",
+        "Regionen ansvarar för läkemedel. Mer om NPÖ och LVU finns hos BUP.",
+        None,
+        None,
+        "lakemedel.html#inledning",
+    ));
+    docs
+}
+
+fn build(dir: &Path) -> Vec<SectionDoc> {
+    let docs = corpus();
+    let stats = build_site_index(&docs, dir).expect("index builds");
+    assert_eq!(stats.sections, docs.len());
+    assert!(dir.join("manifest.json").exists());
+    assert!(dir.join("tantivy").join("meta.json").exists());
+    docs
+}
+
+fn req(q: &str) -> Request {
+    Request {
+        query: q.into(),
+        filters: Filters::default(),
+        limit: 10,
+        fragments: 5,
+    }
+}
+
+fn static_search(dir: &Path, r: &Request) -> SearchResult {
+    search_static(dir, r).expect("static search").0
+}
+
+fn urls(docs: &[SectionDoc], r: &SearchResult) -> Vec<String> {
+    r.hits
+        .iter()
+        .map(|h| docs[h.doc as usize].url.clone())
+        .collect()
+}
+
+#[test]
+fn static_reader_agrees_with_tantivy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let queries = [
+        "barn",
+        "barnen",
+        "Barnets",
+        "vård",
+        "hälsovård",
+        "samverkansformer",
+        "SIP",
+        "sip",
+        "104623",
+        "overenskommelse",
+        "barn skola",
+        "barn skola socialtjänst",
+        "\"samordnad individuell plan\"",
+        "barn -skola",
+        "elevhälsa samv",
+        "socialtjänst elevh",
+        "xyzzy barn",
+        "psykisk ohälsa unga",
+        "insatser",
+        "förskolan tandvård",
+        "och",
+    ];
+    let filters = [
+        Filters::default(),
+        Filters {
+            kind: Some("fakta".into()),
+            ..Default::default()
+        },
+        Filters {
+            group: Some("Psykisk hälsa".into()),
+            service: Some("Skola".into()),
+            ..Default::default()
+        },
+    ];
+    let mut compared = 0;
+    for q in queries {
+        for f in &filters {
+            let (t, _, t_fallback) = search_tantivy(&dir, q, f, 10).unwrap();
+            let r = Request {
+                query: q.into(),
+                filters: f.clone(),
+                limit: 10,
+                fragments: 0,
+            };
+            let s = static_search(&dir, &r);
+            assert_eq!(t.len(), s.hits.len(), "hit count for {q:?} {f:?}");
+            assert_eq!(t_fallback, s.fallback, "fallback for {q:?}");
+            let tol = |a: f32| 1e-4 * a.abs().max(1.0);
+            for (i, (th, sh)) in t.iter().zip(&s.hits).enumerate() {
+                assert!(
+                    (th.score - sh.score).abs() <= tol(th.score),
+                    "score {i} for {q:?}: tantivy {} static {}",
+                    th.score,
+                    sh.score
+                );
+                if th.ord != sh.doc {
+                    // Only allowed among (near) ties.
+                    let tied = t
+                        .iter()
+                        .filter(|o| (o.score - th.score).abs() <= tol(th.score))
+                        .count();
+                    assert!(
+                        tied > 1,
+                        "rank {i} for {q:?}: tantivy {} static {}",
+                        th.ord,
+                        sh.doc
+                    );
+                }
+            }
+            compared += t.len();
+        }
+    }
+    assert!(compared > 200, "compared {compared} hits");
+}
+
+#[test]
+fn ranking_and_analysis_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    let docs = build(&dir);
+
+    // Compounds: hälsovård finds Barnhälsovården; samverkansformer finds samverkan.
+    let r = static_search(&dir, &req("hälsovård"));
+    assert!(
+        urls(&docs, &r).contains(&"bhv.html#inledning".to_string()),
+        "{:?}",
+        urls(&docs, &r)
+    );
+    let mut wide = req("samverkansformer");
+    wide.limit = 400;
+    let r = static_search(&dir, &wide);
+    assert!(!r.hits.is_empty());
+    let u = urls(&docs, &r);
+    assert!(u.contains(&"huvud.html#inledning".to_string()), "{u:?}");
+
+    // Folding.
+    let r = static_search(&dir, &req("overenskommelse"));
+    assert_eq!(urls(&docs, &r)[0], "huvud.html#inledning");
+
+    // In force above repealed (same text).
+    let u = urls(
+        &docs,
+        &static_search(&dir, &req("överenskommelsen samverkan")),
+    );
+    let a = u.iter().position(|x| x == "huvud.html#inledning").unwrap();
+    let b = u.iter().position(|x| x == "gammal.html#inledning").unwrap();
+    assert!(a < b, "{u:?}");
+
+    // Abbreviations and ids first.
+    for q in ["SIP", "sip", "104623"] {
+        let r = static_search(&dir, &req(q));
+        assert_eq!(urls(&docs, &r)[0], "sip.html#inledning", "{q}");
+    }
+    for q in ["NPÖ", "LVU", "BUP"] {
+        let r = static_search(&dir, &req(q));
+        assert_eq!(urls(&docs, &r)[0], "lakemedel.html#inledning", "{q}");
+    }
+
+    // Title above body.
+    let u = urls(&docs, &static_search(&dir, &req("samordnad individuell")));
+    assert_eq!(u[0], "sip.html#inledning", "{u:?}");
+    assert!(u.contains(&"rutin.html#inledning".to_string()));
+
+    // Phrase: only where the words are adjacent.
+    let u = urls(
+        &docs,
+        &static_search(&dir, &req("\"samordnad individuell plan\"")),
+    );
+    assert_eq!(u, vec!["sip.html#inledning".to_string()]);
+
+    // Exclusion.
+    let u = urls(&docs, &static_search(&dir, &req("överenskommelsen -kring")));
+    assert!(!u.contains(&"gammal.html#inledning".to_string()), "{u:?}");
+    assert!(!u.contains(&"huvud.html#inledning".to_string()), "{u:?}");
+    let u = urls(&docs, &static_search(&dir, &req("överenskommelsen -SIP")));
+    assert!(u.contains(&"huvud.html#inledning".to_string()), "{u:?}");
+
+    // Fallback when no section has all words, and snippets with highlights.
+    let r = static_search(&dir, &req("barnhälsovården xyzzyq"));
+    assert!(r.fallback);
+    assert_eq!(urls(&docs, &r)[0], "bhv.html#inledning");
+    let h = &r.hits[0];
+    assert!(h.fragment.as_ref().unwrap().title == "Barnhälsovården");
+    assert!(
+        h.snippet.iter().any(|(t, m)| *m && t == "Barnhälsovården"),
+        "{:?}",
+        h.snippet
+    );
+
+    // Spelling suggestion.
+    let r = static_search(&dir, &req("samverkn"));
+    assert!(r.hits.is_empty());
+    assert_eq!(r.suggestion.as_deref(), Some("samverkan"));
+
+    // Prefix of the word being typed.
+    let r = static_search(&dir, &req("barnhäl"));
+    assert_eq!(urls(&docs, &r)[0], "bhv.html#inledning");
+
+    // The CLI entry point (tantivy) agrees on the first hit and gives a snippet.
+    let hits = search_site(&dir, "SIP", 5).unwrap();
+    assert_eq!(hits[0].url, "sip.html#inledning");
+    assert!(hits[0].snippet.contains("«SIP»"), "{}", hits[0].snippet);
+}
+
+#[test]
+fn strange_queries_do_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let long = "barn ".repeat(200);
+    for q in [
+        "",
+        " ",
+        "\"",
+        "-",
+        "--",
+        "\"\"",
+        "-\"barn skola\"",
+        "<img src=x onerror=alert(1)>",
+        "ÅÄÖ",
+        "🙂",
+        "\u{0}",
+        "a",
+        long.as_str(),
+        "#k:agreement",
+        "=SIP",
+    ] {
+        let _ = static_search(&dir, &req(q));
+        let _ = search_site(&dir, q, 10).unwrap();
+    }
+    // Unknown filter values match nothing.
+    let r = Request {
+        query: "barn".into(),
+        filters: Filters {
+            kind: Some("nope".into()),
+            ..Default::default()
+        },
+        limit: 10,
+        fragments: 5,
+    };
+    assert!(static_search(&dir, &r).hits.is_empty());
+}
+
+#[test]
+fn empty_corpus() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build_site_index(&[], &dir).unwrap();
+    assert!(static_search(&dir, &req("barn")).hits.is_empty());
+    assert!(search_site(&dir, "barn", 10).unwrap().is_empty());
+}
