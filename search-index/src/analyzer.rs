@@ -218,11 +218,13 @@ impl Analyzer {
                 } else {
                     None
                 };
-                if let Some(rest) = rest {
-                    if rest < MAX_PARTS && rest + 1 > best[i] && valid(i, b, words) {
-                        best[i] = rest + 1;
-                        next[i] = b;
-                    }
+                if let Some(rest) = rest
+                    && rest < MAX_PARTS
+                    && rest + 1 > best[i]
+                    && valid(i, b, words)
+                {
+                    best[i] = rest + 1;
+                    next[i] = b;
                 }
                 b += 1;
             }
@@ -245,10 +247,11 @@ impl Analyzer {
                     continue;
                 }
                 let surface = &folded[byte_at(bounds[a])..byte_at(bounds[b])];
-                if let Some(stem) = self.part_stem(surface, bounds[b] == n, words) {
-                    if stem != whole && !out.contains(&stem) {
-                        out.push(stem);
-                    }
+                if let Some(stem) = self.part_stem(surface, bounds[b] == n, words)
+                    && stem != whole
+                    && !out.contains(&stem)
+                {
+                    out.push(stem);
                 }
             }
         }

@@ -265,8 +265,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -289,7 +289,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 pub fn suggest(word: &str, candidates: &[(String, u32, String)]) -> Option<String> {
     let folded = analyzer::fold(word);
     let n = folded.chars().count();
-    if n < 3 || n > 40 {
+    if !(3..=40).contains(&n) {
         return None;
     }
     let max = if n <= 5 { 1 } else { 2 };
