@@ -63,14 +63,17 @@ pub fn run(
 /// Removes front matter (shown as a metadata table instead) and rewrites `doc:`
 /// links to relative chapter paths, which mdBook's renderers understand.
 fn transform(loaded: &LoadedBook, resolver: &Resolver<'_>, book: &mut Book) {
-    let mut index = 0;
     book.for_each_mut(|item| {
         let BookItem::Chapter(ch) = item else {
             return;
         };
-        if ch.path.is_none() {
+        let Some(path) = &ch.path else {
             return;
-        }
+        };
+        let key = path.to_string_lossy().replace('\\', "/");
+        let Some(&index) = loaded.by_path.get(&key) else {
+            return;
+        };
         let page = &loaded.pages[index];
         let mut text = page.markdown.clone();
         let mut links = markdown::links(&page.markdown);
@@ -96,7 +99,6 @@ fn transform(loaded: &LoadedBook, resolver: &Resolver<'_>, book: &mut Book) {
         let body_offset = frontmatter::split(&page.source).body_offset;
         let body = text.split_off(body_offset.min(text.len()));
         ch.content = format!("{}{body}", meta_table(&page.front));
-        index += 1;
     });
 }
 

@@ -65,7 +65,7 @@ pub fn render_site(
     out: &Path,
 ) -> Result<RenderStats, RenderError> {
     let env = opts.theme.environment().map_err(RenderError)?;
-    let asset_version = opts.theme.asset_version();
+    let asset_version = asset_version(opts.theme, book);
     let site = context::Site::new(book, &asset_version, opts.today);
 
     for (rel, bytes) in &opts.theme.assets {
@@ -97,6 +97,16 @@ pub fn render_site(
         pages: rendered.into_inner(),
         sections: docs.len(),
     })
+}
+
+/// A short hash of the theme assets and the navigation, appended to asset URLs so
+/// browsers fetch them again when either changes.
+pub fn asset_version(theme: &Theme, book: &LoadedBook) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    theme.asset_version().hash(&mut h);
+    nav_script(book).hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
 }
 
 /// Renders one chapter page with the `page.html` template.
@@ -163,7 +173,10 @@ pub fn write_generated(
         render_template(env, "register.html", register)?.as_bytes(),
     )?;
 
-    let not_found = context! { ..common("Sidan kunde inte hittas", "404.html") };
+    let not_found = context! {
+        site_url => site_url(book),
+        ..common("Sidan kunde inte hittas", "404.html")
+    };
     write_file(
         out,
         "404.html",
@@ -265,15 +278,18 @@ fn nav_html(book: &LoadedBook, items: &[NavItem]) -> String {
     out
 }
 
-/// `sitemap.xml`. With `output.html.site-url` in book.toml the locations are
-/// absolute; without it they are relative to the sitemap.
-fn sitemap(book: &LoadedBook) -> String {
-    let base = book
-        .config
+/// `output.html.site-url` of book.toml, ending in `/`: where IT hosts the site, if told.
+fn site_url(book: &LoadedBook) -> Option<String> {
+    book.config
         .html_config()
         .and_then(|h| h.site_url)
         .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
-        .unwrap_or_default();
+}
+
+/// `sitemap.xml`. With `output.html.site-url` in book.toml the locations are
+/// absolute; without it they are relative to the sitemap.
+fn sitemap(book: &LoadedBook) -> String {
+    let base = site_url(book).unwrap_or_default();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
