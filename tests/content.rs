@@ -75,11 +75,19 @@ struct Page {
 
 impl Page {
     fn main_text(&self) -> String {
-        self.html.select(&sel("main")).next().map(text).unwrap_or_default()
+        self.html
+            .select(&sel("main"))
+            .next()
+            .map(text)
+            .unwrap_or_default()
     }
 
     fn h1(&self) -> String {
-        self.html.select(&sel("main h1")).next().map(text).unwrap_or_default()
+        self.html
+            .select(&sel("main h1"))
+            .next()
+            .map(text)
+            .unwrap_or_default()
     }
 
     /// The metadata panel as label -> value ("Dokument-ID" -> "104623").
@@ -129,7 +137,22 @@ impl Page {
             match (level, hl) {
                 (None, Some(_)) if e.value().attr("id") == Some(id) => level = hl,
                 (Some(l), Some(h)) if h <= l => break,
-                (Some(_), _) if matches!(name, "p" | "li" | "td" | "th" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt" | "dd" | "blockquote") => {
+                (Some(_), _)
+                    if matches!(
+                        name,
+                        "p" | "li"
+                            | "td"
+                            | "th"
+                            | "h2"
+                            | "h3"
+                            | "h4"
+                            | "h5"
+                            | "h6"
+                            | "dt"
+                            | "dd"
+                            | "blockquote"
+                    ) =>
+                {
                     buf.push(' ');
                     buf.push_str(&text(e));
                 }
@@ -142,7 +165,10 @@ impl Page {
 
 fn body_rows(table: ElementRef) -> Vec<Vec<String>> {
     let (tr, td) = (sel("tbody tr"), sel("td"));
-    table.select(&tr).map(|r| r.select(&td).map(text).collect()).collect()
+    table
+        .select(&tr)
+        .map(|r| r.select(&td).map(text).collect())
+        .collect()
 }
 
 fn header(table: ElementRef) -> Vec<String> {
@@ -158,17 +184,29 @@ impl Site {
     fn build() -> Site {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("site");
-        let o = samsyn(&["build", "book", "-o", out.to_str().expect("UTF-8 temp path")]);
+        let o = samsyn(&[
+            "build",
+            "book",
+            "-o",
+            out.to_str().expect("UTF-8 temp path"),
+        ]);
         assert!(
             o.status.success(),
             "`samsyn build book` fails:\n{}",
             String::from_utf8_lossy(&o.stderr)
         );
         let mut pages = BTreeMap::new();
-        for e in walkdir::WalkDir::new(&out).into_iter().filter_map(Result::ok) {
+        for e in walkdir::WalkDir::new(&out)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "html") {
-                let rel = p.strip_prefix(&out).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(&out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let html = Html::parse_document(&std::fs::read_to_string(p).unwrap());
                 pages.insert(rel.clone(), Page { rel, html });
             }
@@ -177,7 +215,9 @@ impl Site {
     }
 
     fn page(&self, rel: &str) -> &Page {
-        self.pages.get(rel).unwrap_or_else(|| panic!("the site has {rel}"))
+        self.pages
+            .get(rel)
+            .unwrap_or_else(|| panic!("the site has {rel}"))
     }
 
     /// Resolves a relative href on `from` to a site page.
@@ -225,8 +265,16 @@ fn seed_001_body(seed: &str) -> Vec<String> {
 /// The page information at the end of seed 001, as label -> value.
 fn seed_001_page_info(seed: &str) -> BTreeMap<String, String> {
     let info = seed.split("\nSidinformation").nth(1).unwrap_or_default();
-    let lines: Vec<&str> = info.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    lines.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].to_string(), c[1].to_string())).collect()
+    let lines: Vec<&str> = info
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[0].to_string(), c[1].to_string()))
+        .collect()
 }
 
 /// Items of a bulleted list in seed 002 between the line containing `start` and the
@@ -234,10 +282,14 @@ fn seed_001_page_info(seed: &str) -> BTreeMap<String, String> {
 /// the (lost) bullet, and its wrapped lines start at the margin; empty lines and URL
 /// lines are noise.
 fn seed_002_list(seed: &str, start: &str, end: &str) -> Vec<String> {
-    let from = seed.find(start).unwrap_or_else(|| panic!("seed 002 contains {start:?}"));
+    let from = seed
+        .find(start)
+        .unwrap_or_else(|| panic!("seed 002 contains {start:?}"));
     let rest = &seed[from..];
     let rest = &rest[rest.find('\n').unwrap_or(0)..];
-    let to = rest.find(end).unwrap_or_else(|| panic!("seed 002 contains {end:?} after {start:?}"));
+    let to = rest
+        .find(end)
+        .unwrap_or_else(|| panic!("seed 002 contains {end:?} after {start:?}"));
     let mut items: Vec<String> = Vec::new();
     for line in rest[..to].lines() {
         let l = line.trim();
@@ -257,8 +309,13 @@ fn seed_002_list(seed: &str, start: &str, end: &str) -> Vec<String> {
 
 /// The current processes of seed 004, as they are listed.
 fn seed_004_processes(seed: &str) -> Vec<String> {
-    let start = seed.find("Aktuella processer:").expect("seed 004 lists the processes");
-    let end = start + seed[start..].find("Barndialogen vill").expect("seed 004 has 'Barndialogen vill' after the list");
+    let start = seed
+        .find("Aktuella processer:")
+        .expect("seed 004 lists the processes");
+    let end = start
+        + seed[start..]
+            .find("Barndialogen vill")
+            .expect("seed 004 has 'Barndialogen vill' after the list");
     seed[start..end]
         .lines()
         .map(str::trim)
@@ -281,8 +338,14 @@ fn check_book_reports_only_the_true_overdue_revision() {
         1,
         "expected exactly one diagnostic (the overdue revision of 104623), got:\n{err}"
     );
-    assert!(diagnostics[0].starts_with("warning[review-overdue]"), "unexpected diagnostic:\n{err}");
-    assert!(err.contains("huvudoverenskommelse.md"), "the overdue warning is for 104623:\n{err}");
+    assert!(
+        diagnostics[0].starts_with("warning[review-overdue]"),
+        "unexpected diagnostic:\n{err}"
+    );
+    assert!(
+        err.contains("huvudoverenskommelse.md"),
+        "the overdue warning is for 104623:\n{err}"
+    );
 }
 
 #[test]
@@ -297,7 +360,12 @@ fn rendered_book_is_faithful_to_the_sources() {
     meeting_calendar(&site, &mut r);
     documents_and_ids(&site, &mut r);
 
-    assert!(r.0.is_empty(), "{} content problem(s):\n- {}", r.0.len(), r.0.join("\n- "));
+    assert!(
+        r.0.is_empty(),
+        "{} content problem(s):\n- {}",
+        r.0.len(),
+        r.0.join("\n- ")
+    );
 }
 
 /// Every paragraph and list item of seed 001 is in the rendered agreement, and its
@@ -308,49 +376,95 @@ fn agreement_104623(site: &Site, r: &mut Report) {
     let main = norm(&page.main_text());
 
     let body = seed_001_body(&s);
-    r.check(body.len() >= 100, || format!("seed 001 body parsed into only {} items", body.len()));
+    r.check(body.len() >= 100, || {
+        format!("seed 001 body parsed into only {} items", body.len())
+    });
     for item in &body {
-        r.check(main.contains(&norm(item)), || format!("104623 lacks seed 001 text: {item:?}"));
+        r.check(main.contains(&norm(item)), || {
+            format!("104623 lacks seed 001 text: {item:?}")
+        });
     }
     let title = body.first().cloned().unwrap_or_default();
-    r.check(norm(&page.h1()) == norm(&title), || format!("104623 h1 is {:?}, seed title {title:?}", page.h1()));
+    r.check(norm(&page.h1()) == norm(&title), || {
+        format!("104623 h1 is {:?}, seed title {title:?}", page.h1())
+    });
 
     let info = seed_001_page_info(&s);
     let meta = page.meta();
-    for label in ["Innehållsansvarig", "Gäller från", "Version", "Godkänd av", "Dokument-ID"] {
+    for label in [
+        "Innehållsansvarig",
+        "Gäller från",
+        "Version",
+        "Godkänd av",
+        "Dokument-ID",
+    ] {
         let want = info.get(label).cloned().unwrap_or_default();
-        r.check(!want.is_empty(), || format!("seed 001 page information has no {label}"));
+        r.check(!want.is_empty(), || {
+            format!("seed 001 page information has no {label}")
+        });
         r.check(meta.get(label) == Some(&want), || {
-            format!("104623 metadata {label} = {:?}, seed says {want:?}", meta.get(label))
+            format!(
+                "104623 metadata {label} = {:?}, seed says {want:?}",
+                meta.get(label)
+            )
         });
     }
     for label in ["Handlingstyp", "Handlingsslag", "Källa"] {
         let want = info.get(label).cloned().unwrap_or_default();
-        r.check(!want.is_empty() && main.contains(&norm(&format!("{label} {want}"))), || {
-            format!("104623 page information lacks {label} {want:?}")
-        });
+        r.check(
+            !want.is_empty() && main.contains(&norm(&format!("{label} {want}"))),
+            || format!("104623 page information lacks {label} {want:?}"),
+        );
     }
-    r.check(meta.get("Dokumenttyp").map(String::as_str) == Some("Överenskommelse"), || {
-        format!("104623 kind is {:?}", meta.get("Dokumenttyp"))
-    });
-    r.check(meta.get("Status").map(String::as_str) == Some("Gällande"), || format!("104623 status is {:?}", meta.get("Status")));
+    r.check(
+        meta.get("Dokumenttyp").map(String::as_str) == Some("Överenskommelse"),
+        || format!("104623 kind is {:?}", meta.get("Dokumenttyp")),
+    );
+    r.check(
+        meta.get("Status").map(String::as_str) == Some("Gällande"),
+        || format!("104623 status is {:?}", meta.get("Status")),
+    );
     // Yearly follow-up in October, valid for 2021: revision due 2021-10-31, overdue.
     let next = meta.get("Nästa revision").cloned().unwrap_or_default();
-    r.check(next.starts_with("2021-10-31") && next.contains("Revision försenad"), || {
-        format!("104623 Nästa revision is {next:?}, expected 2021-10-31 and overdue")
-    });
+    r.check(
+        next.starts_with("2021-10-31") && next.contains("Revision försenad"),
+        || format!("104623 Nästa revision is {next:?}, expected 2021-10-31 and overdue"),
+    );
 
     // Stable link targets for the agreement's sections.
     for id in [
-        "definitioner", "mal", "barnkonventionen", "vardnadshavare", "tidig-upptackt", "jamlik-halsa", "sip",
-        "sip-undantag", "ansvar-halso-och-sjukvard", "ansvar-socialtjanst", "ansvar-forskola", "ansvar-skola",
-        "fakta", "ledning-och-styrning", "avvikelser", "uppfoljning",
+        "definitioner",
+        "mal",
+        "barnkonventionen",
+        "vardnadshavare",
+        "tidig-upptackt",
+        "jamlik-halsa",
+        "sip",
+        "sip-undantag",
+        "ansvar-halso-och-sjukvard",
+        "ansvar-socialtjanst",
+        "ansvar-forskola",
+        "ansvar-skola",
+        "fakta",
+        "ledning-och-styrning",
+        "avvikelser",
+        "uppfoljning",
     ] {
-        let found = page.html.select(&sel(&format!("main .doc-content [id=\"{id}\"]"))).next().is_some();
+        let found = page
+            .html
+            .select(&sel(&format!("main .doc-content [id=\"{id}\"]")))
+            .next()
+            .is_some();
         r.check(found, || format!("104623 has no heading id #{id}"));
     }
-    let sip = page.section_text("sip").map(|t| norm(&t)).unwrap_or_default();
-    r.check(sip.contains(&norm("Undantag i tillämpningen av SIP")), || "the SIP section of 104623 lacks its exceptions".into());
+    let sip = page
+        .section_text("sip")
+        .map(|t| norm(&t))
+        .unwrap_or_default();
+    r.check(
+        sip.contains(&norm("Undantag i tillämpningen av SIP")),
+        || "the SIP section of 104623 lacks its exceptions".into(),
+    );
 }
 
 /// The register lists every agreement title of seed 002 under its group, with the
@@ -361,25 +475,41 @@ fn agreement_register(site: &Site, r: &mut Report) {
         (
             "barn-och-unga",
             Some("Barn och unga"),
-            seed_002_list(&s, "finns för målgruppen barn", "Gemensamma verksamheter inom Strategigrupp"),
+            seed_002_list(
+                &s,
+                "finns för målgruppen barn",
+                "Gemensamma verksamheter inom Strategigrupp",
+            ),
             11,
         ),
         (
             "psykiatri-och-missbruk",
             Some("Psykiatri och missbruk"),
-            seed_002_list(&s, "överenskommelser i samverkan finns i strategigrupp", "Aktiviteter psykiatri missbruk"),
+            seed_002_list(
+                &s,
+                "överenskommelser i samverkan finns i strategigrupp",
+                "Aktiviteter psykiatri missbruk",
+            ),
             3,
         ),
         (
             "aldre",
             Some("Äldre"),
-            seed_002_list(&s, "där äldre är den mest omfattande målgruppen", "Under perioden kommer nya överenskommelser"),
+            seed_002_list(
+                &s,
+                "där äldre är den mest omfattande målgruppen",
+                "Under perioden kommer nya överenskommelser",
+            ),
             7,
         ),
         (
             "reko",
             None, // four of ReKo's agreements belong to Äldre's pages
-            seed_002_list(&s, "ReKo ansvarar för förvaltande och uppföljning av:", "Överenskommelser och avtal: Förutsättningar"),
+            seed_002_list(
+                &s,
+                "ReKo ansvarar för förvaltande och uppföljning av:",
+                "Överenskommelser och avtal: Förutsättningar",
+            ),
             7,
         ),
     ];
@@ -388,20 +518,32 @@ fn agreement_register(site: &Site, r: &mut Report) {
     let link = sel("a[href]");
     let mut agreement_pages = BTreeSet::new();
     for (id, group, titles, count) in &groups {
-        r.check(titles.len() == *count, || format!("seed 002 {id}: parsed {} titles, expected {count}: {titles:?}", titles.len()));
+        r.check(titles.len() == *count, || {
+            format!(
+                "seed 002 {id}: parsed {} titles, expected {count}: {titles:?}",
+                titles.len()
+            )
+        });
         let Some((_, table)) = tables.iter().find(|(h, _)| h == id) else {
             r.0.push(format!("the register has no table under #{id}"));
             continue;
         };
         let rows: Vec<ElementRef> = table.select(&sel("tbody tr")).collect();
-        r.check(rows.len() == *count, || format!("register #{id} has {} rows, expected {count}", rows.len()));
+        r.check(rows.len() == *count, || {
+            format!("register #{id} has {} rows, expected {count}", rows.len())
+        });
         let table_text = norm(&text(*table));
         for t in titles {
-            r.check(table_text.contains(&norm(t)), || format!("register #{id} lacks the seed 002 title {t:?}"));
+            r.check(table_text.contains(&norm(t)), || {
+                format!("register #{id} lacks the seed 002 title {t:?}")
+            });
         }
         for row in rows {
             let Some(a) = row.select(&link).next() else {
-                r.0.push(format!("a register row under #{id} has no link: {:?}", text(row)));
+                r.0.push(format!(
+                    "a register row under #{id} has no link: {:?}",
+                    text(row)
+                ));
                 continue;
             };
             let href = a.value().attr("href").unwrap_or_default();
@@ -411,35 +553,65 @@ fn agreement_register(site: &Site, r: &mut Report) {
             };
             agreement_pages.insert(target.rel.clone());
             let meta = target.meta();
-            r.check(meta.get("Dokumenttyp").map(String::as_str) == Some("Överenskommelse"), || {
-                format!("{} is not an agreement page", target.rel)
+            r.check(
+                meta.get("Dokumenttyp").map(String::as_str) == Some("Överenskommelse"),
+                || format!("{} is not an agreement page", target.rel),
+            );
+            r.check(
+                meta.get("Status").map(String::as_str) == Some("Planerad – ej publicerad"),
+                || {
+                    format!(
+                        "{} is not marked planned: {:?}",
+                        target.rel,
+                        meta.get("Status")
+                    )
+                },
+            );
+            r.check(!meta.contains_key("Dokument-ID"), || {
+                format!("{} has an invented document id", target.rel)
             });
-            r.check(meta.get("Status").map(String::as_str) == Some("Planerad – ej publicerad"), || {
-                format!("{} is not marked planned: {:?}", target.rel, meta.get("Status"))
-            });
-            r.check(!meta.contains_key("Dokument-ID"), || format!("{} has an invented document id", target.rel));
             if let Some(g) = group {
-                r.check(meta.get("Strategigrupp").map(String::as_str) == Some(*g), || {
-                    format!("{} strategy group is {:?}, expected {g}", target.rel, meta.get("Strategigrupp"))
-                });
+                r.check(
+                    meta.get("Strategigrupp").map(String::as_str) == Some(*g),
+                    || {
+                        format!(
+                            "{} strategy group is {:?}, expected {g}",
+                            target.rel,
+                            meta.get("Strategigrupp")
+                        )
+                    },
+                );
             }
             let body = norm(&target.main_text());
-            r.check(body.contains(&norm("inte publicerad här")), || format!("{} does not say the text is not published here", target.rel));
-            r.check(body.contains(&norm(&text(a))), || format!("{} does not carry its title {:?}", target.rel, text(a)));
+            r.check(body.contains(&norm("inte publicerad här")), || {
+                format!("{} does not say the text is not published here", target.rel)
+            });
+            r.check(body.contains(&norm(&text(a))), || {
+                format!("{} does not carry its title {:?}", target.rel, text(a))
+            });
         }
     }
     // 11 + 3 + 7 + 3 pages (four ReKo entries share Äldre's pages).
-    r.check(agreement_pages.len() == 24, || format!("the register links {} distinct agreement pages, expected 24", agreement_pages.len()));
+    r.check(agreement_pages.len() == 24, || {
+        format!(
+            "the register links {} distinct agreement pages, expected 24",
+            agreement_pages.len()
+        )
+    });
 }
 
 /// Seed 004's process list is rendered, and each process has a page of kind process.
 fn barndialogen_processes(site: &Site, r: &mut Report) {
     let s = seed("004_");
     let listed = seed_004_processes(&s);
-    r.check(listed.len() == 10, || format!("seed 004 lists {} processes, expected 10", listed.len()));
+    r.check(listed.len() == 10, || {
+        format!("seed 004 lists {} processes, expected 10", listed.len())
+    });
     let overview = norm(&site.page("barndialogen/processer/index.html").main_text());
     for p in &listed {
-        r.check(overview.contains(&norm(p)), || format!("the process list lacks the seed 004 item {p:?}"));
+        r.check(overview.contains(&norm(p)), || {
+            format!("the process list lacks the seed 004 item {p:?}")
+        });
     }
 
     let process_pages: BTreeMap<String, &Page> = site
@@ -448,7 +620,13 @@ fn barndialogen_processes(site: &Site, r: &mut Report) {
         .filter(|p| p.kind().as_deref() == Some("Process"))
         .map(|p| (p.h1(), p))
         .collect();
-    r.check(process_pages.len() == 10, || format!("{} process pages, expected 10: {:?}", process_pages.len(), process_pages.keys()));
+    r.check(process_pages.len() == 10, || {
+        format!(
+            "{} process pages, expected 10: {:?}",
+            process_pages.len(),
+            process_pages.keys()
+        )
+    });
     for item in &listed {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or_default().trim();
@@ -456,10 +634,22 @@ fn barndialogen_processes(site: &Site, r: &mut Report) {
             r.0.push(format!("no process page titled {name:?}"));
             continue;
         };
-        r.check(page.rel.starts_with("barndialogen/processer/"), || format!("process page {} is outside Barndialogen", page.rel));
-        let h2: Vec<String> = page.html.select(&sel("main .doc-content h2")).map(text).collect();
-        for sub in parts.flat_map(|p| p.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
-            r.check(h2.iter().any(|h| norm(h) == norm(sub)), || format!("{} has no section for the sub-process {sub:?}", page.rel));
+        r.check(page.rel.starts_with("barndialogen/processer/"), || {
+            format!("process page {} is outside Barndialogen", page.rel)
+        });
+        let h2: Vec<String> = page
+            .html
+            .select(&sel("main .doc-content h2"))
+            .map(text)
+            .collect();
+        for sub in parts
+            .flat_map(|p| p.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            r.check(h2.iter().any(|h| norm(h) == norm(sub)), || {
+                format!("{} has no section for the sub-process {sub:?}", page.rel)
+            });
         }
     }
 }
@@ -471,57 +661,186 @@ fn action_plan_tables(site: &Site, r: &mut Report) {
     let al = ["Aktivitetsområden", "Uppföljning", "Genomförande 2025-2027"];
     let two = ["Aktivitetsområden", "Uppföljning"];
     let eh = ["Delmål", "Utvecklingsområden"];
-    let matrix = ["Område", "Verksamheter", "Mål", "Mått", "Aktivitet", "Genomfört"];
+    let matrix = [
+        "Område",
+        "Verksamheter",
+        "Mål",
+        "Mått",
+        "Aktivitet",
+        "Genomfört",
+    ];
     let expected: &[(&str, &str, &[&str], usize)] = &[
-        ("handlingsplaner/handlingsplan-2017.html", "matris", &matrix, 7),
-        ("handlingsplaner/handlingsplan-2017.html", "revidering", &["Organ", "Revidering"], 2),
-        ("handlingsplaner/gemensam-handlingsplan/barn-och-unga.html", "framjande-och-forebyggande", &bu, 6),
-        ("handlingsplaner/gemensam-handlingsplan/barn-och-unga.html", "nara-vard", &bu, 6),
-        ("handlingsplaner/gemensam-handlingsplan/barn-och-unga.html", "insatser-for-de-mest-utsatta", &bu, 7),
-        ("handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html", "forebyggande-och-halsoframjande", &pm, 4),
-        ("handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html", "trygg-saker-sammanhallen", &pm, 1),
-        ("handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html", "inflytande-och-delaktighet", &pm, 1),
-        ("handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html", "kunskapsbaserad-och-jamlik-vard", &pm, 1),
-        ("handlingsplaner/gemensam-handlingsplan/aldre.html", "aldres-halsa", &al, 8),
-        ("handlingsplaner/gemensam-handlingsplan/aldre.html", "aldrevanligt-samhalle", &al, 4),
-        ("handlingsplaner/gemensam-handlingsplan/aldre.html", "insatser-for-mest-sjuka-och-skora-aldre", &al, 8),
-        ("handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html", "forebyggande-och-halsoframjande", &two, 3),
-        ("handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html", "god-och-nara-vard", &two, 1),
-        ("handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html", "insatser-vid-komplexa-behov", &two, 2),
-        ("handlingsplaner/gemensam-handlingsplan/reko.html", "strategiska-omraden", &two, 9),
-        ("handlingsplaner/gemensam-handlingsplan/reko.html", "overenskommelser-och-avtal", &two, 2),
-        ("handlingsplaner/gemensam-handlingsplan/e-halsoradet.html", "mal-1", &eh, 3),
-        ("handlingsplaner/gemensam-handlingsplan/e-halsoradet.html", "mal-2", &eh, 2),
-        ("handlingsplaner/gemensam-handlingsplan/e-halsoradet.html", "mal-3", &eh, 2),
+        (
+            "handlingsplaner/handlingsplan-2017.html",
+            "matris",
+            &matrix,
+            7,
+        ),
+        (
+            "handlingsplaner/handlingsplan-2017.html",
+            "revidering",
+            &["Organ", "Revidering"],
+            2,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html",
+            "framjande-och-forebyggande",
+            &bu,
+            6,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html",
+            "nara-vard",
+            &bu,
+            6,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html",
+            "insatser-for-de-mest-utsatta",
+            &bu,
+            7,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html",
+            "forebyggande-och-halsoframjande",
+            &pm,
+            4,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html",
+            "trygg-saker-sammanhallen",
+            &pm,
+            1,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html",
+            "inflytande-och-delaktighet",
+            &pm,
+            1,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/psykiatri-och-missbruk.html",
+            "kunskapsbaserad-och-jamlik-vard",
+            &pm,
+            1,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/aldre.html",
+            "aldres-halsa",
+            &al,
+            8,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/aldre.html",
+            "aldrevanligt-samhalle",
+            &al,
+            4,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/aldre.html",
+            "insatser-for-mest-sjuka-och-skora-aldre",
+            &al,
+            8,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html",
+            "forebyggande-och-halsoframjande",
+            &two,
+            3,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html",
+            "god-och-nara-vard",
+            &two,
+            1,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/funktionsnedsattning.html",
+            "insatser-vid-komplexa-behov",
+            &two,
+            2,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/reko.html",
+            "strategiska-omraden",
+            &two,
+            9,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/reko.html",
+            "overenskommelser-och-avtal",
+            &two,
+            2,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/e-halsoradet.html",
+            "mal-1",
+            &eh,
+            3,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/e-halsoradet.html",
+            "mal-2",
+            &eh,
+            2,
+        ),
+        (
+            "handlingsplaner/gemensam-handlingsplan/e-halsoradet.html",
+            "mal-3",
+            &eh,
+            2,
+        ),
     ];
     let mut per_page: BTreeMap<&str, usize> = BTreeMap::new();
     for (rel, section, cols, rows) in expected {
         *per_page.entry(rel).or_default() += 1;
         let page = site.page(rel);
-        r.check(page.kind().as_deref() == Some("Handlingsplan"), || format!("{rel} is not an action plan: {:?}", page.kind()));
+        r.check(page.kind().as_deref() == Some("Handlingsplan"), || {
+            format!("{rel} is not an action plan: {:?}", page.kind())
+        });
         let tables = page.tables();
-        let found: Vec<&ElementRef> = tables.iter().filter(|(h, _)| h == section).map(|(_, t)| t).collect();
-        r.check(found.len() == 1, || format!("{rel} #{section} has {} tables, expected 1", found.len()));
+        let found: Vec<&ElementRef> = tables
+            .iter()
+            .filter(|(h, _)| h == section)
+            .map(|(_, t)| t)
+            .collect();
+        r.check(found.len() == 1, || {
+            format!("{rel} #{section} has {} tables, expected 1", found.len())
+        });
         let Some(table) = found.first() else { continue };
         let head = header(**table);
-        r.check(head == cols.iter().map(|c| c.to_string()).collect::<Vec<_>>(), || format!("{rel} #{section} columns are {head:?}, expected {cols:?}"));
+        r.check(
+            head == cols.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            || format!("{rel} #{section} columns are {head:?}, expected {cols:?}"),
+        );
         let body = body_rows(**table);
-        r.check(body.len() == *rows, || format!("{rel} #{section} has {} rows, expected {rows}", body.len()));
+        r.check(body.len() == *rows, || {
+            format!("{rel} #{section} has {} rows, expected {rows}", body.len())
+        });
         for row in &body {
-            r.check(row.len() == cols.len(), || format!("{rel} #{section} row has {} cells: {row:?}", row.len()));
-            r.check(!row[0].is_empty(), || format!("{rel} #{section} row without an activity: {row:?}"));
+            r.check(row.len() == cols.len(), || {
+                format!("{rel} #{section} row has {} cells: {row:?}", row.len())
+            });
+            r.check(!row[0].is_empty(), || {
+                format!("{rel} #{section} row without an activity: {row:?}")
+            });
         }
         // Barn och unga names someone responsible for every activity.
         if cols.last() == Some(&"Ansvarig") {
             for row in &body {
-                r.check(row.last().is_some_and(|c| !c.is_empty() && c != "–"), || format!("{rel} #{section} activity without Ansvarig: {row:?}"));
+                r.check(
+                    row.last().is_some_and(|c| !c.is_empty() && c != "–"),
+                    || format!("{rel} #{section} activity without Ansvarig: {row:?}"),
+                );
             }
         }
     }
     // No action-plan table is left out of the expectations above.
     for (rel, n) in per_page {
         let all = site.page(rel).tables().len();
-        r.check(all == n, || format!("{rel} has {all} tables, the test expects {n}"));
+        r.check(all == n, || {
+            format!("{rel} has {all} tables, the test expects {n}")
+        });
     }
 }
 
@@ -533,7 +852,9 @@ fn meeting_calendar(site: &Site, r: &mut Report) {
         .filter(|w| w.len() == 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-')
         .map(str::to_string)
         .collect();
-    r.check(dates.len() == 6, || format!("seed 003 has {} meeting dates: {dates:?}", dates.len()));
+    r.check(dates.len() == 6, || {
+        format!("seed 003 has {} meeting dates: {dates:?}", dates.len())
+    });
     let page = site.page("basta-platsen/index.html");
     let tables = page.tables();
     let Some((_, cal)) = tables.iter().find(|(h, _)| h == "kalender") else {
@@ -542,11 +863,25 @@ fn meeting_calendar(site: &Site, r: &mut Report) {
     };
     let rows = body_rows(*cal);
     let rendered: BTreeSet<String> = rows.iter().filter_map(|row| row.get(1).cloned()).collect();
-    r.check(rendered == dates, || format!("calendar dates {rendered:?}, seed 003 has {dates:?}"));
+    r.check(rendered == dates, || {
+        format!("calendar dates {rendered:?}, seed 003 has {dates:?}")
+    });
     let main = page.main_text();
-    for mail in ["ida.erixon@rjl.se", "veronica.ottosson@rjl.se", "pernilla.soderberg@rjl.se", "martina.poulsen@rjl.se", "martina.s.larsson@rjl.se"] {
-        let linked = page.html.select(&sel(&format!("a[href=\"mailto:{mail}\"]"))).next().is_some();
-        r.check(linked && main.contains(mail), || format!("basta-platsen lacks the e-mail link {mail}"));
+    for mail in [
+        "ida.erixon@rjl.se",
+        "veronica.ottosson@rjl.se",
+        "pernilla.soderberg@rjl.se",
+        "martina.poulsen@rjl.se",
+        "martina.s.larsson@rjl.se",
+    ] {
+        let linked = page
+            .html
+            .select(&sel(&format!("a[href=\"mailto:{mail}\"]")))
+            .next()
+            .is_some();
+        r.check(linked && main.contains(mail), || {
+            format!("basta-platsen lacks the e-mail link {mail}")
+        });
     }
 }
 
@@ -555,10 +890,18 @@ fn documents_and_ids(site: &Site, r: &mut Report) {
     let with_id: Vec<(&str, String)> = site
         .pages
         .values()
-        .filter_map(|p| p.meta().get("Dokument-ID").map(|id| (p.rel.as_str(), id.clone())))
+        .filter_map(|p| {
+            p.meta()
+                .get("Dokument-ID")
+                .map(|id| (p.rel.as_str(), id.clone()))
+        })
         .collect();
     r.check(
-        with_id == vec![("overenskommelser/huvudoverenskommelse.html", "104623".to_string())],
+        with_id
+            == vec![(
+                "overenskommelser/huvudoverenskommelse.html",
+                "104623".to_string(),
+            )],
         || format!("pages with a document id: {with_id:?}, expected only 104623"),
     );
     let in_force: Vec<&str> = site
@@ -568,15 +911,36 @@ fn documents_and_ids(site: &Site, r: &mut Report) {
         .filter(|p| p.meta().get("Status").map(String::as_str) == Some("Gällande"))
         .map(|p| p.rel.as_str())
         .collect();
-    r.check(in_force == vec!["overenskommelser/huvudoverenskommelse.html"], || format!("in-force agreements: {in_force:?}"));
-    let agreements = site.pages.values().filter(|p| p.kind().as_deref() == Some("Överenskommelse")).count();
-    r.check(agreements == 25, || format!("{agreements} agreement pages, expected 25 (104623 and 24 registered)"));
+    r.check(
+        in_force == vec!["overenskommelser/huvudoverenskommelse.html"],
+        || format!("in-force agreements: {in_force:?}"),
+    );
+    let agreements = site
+        .pages
+        .values()
+        .filter(|p| p.kind().as_deref() == Some("Överenskommelse"))
+        .count();
+    r.check(agreements == 25, || {
+        format!("{agreements} agreement pages, expected 25 (104623 and 24 registered)")
+    });
     // FAKTA areas are not named in the sources: no FAKTA document pages exist.
-    let fakta = site.pages.values().filter(|p| p.kind().as_deref() == Some("FAKTA-dokument")).count();
-    r.check(fakta == 0, || format!("{fakta} FAKTA document pages, but the sources name no FAKTA areas"));
+    let fakta = site
+        .pages
+        .values()
+        .filter(|p| p.kind().as_deref() == Some("FAKTA-dokument"))
+        .count();
+    r.check(fakta == 0, || {
+        format!("{fakta} FAKTA document pages, but the sources name no FAKTA areas")
+    });
     // Every page's root element says Swedish.
-    for p in site.pages.values().filter(|p| p.html.select(&sel("main")).next().is_some()) {
+    for p in site
+        .pages
+        .values()
+        .filter(|p| p.html.select(&sel("main")).next().is_some())
+    {
         let lang = p.html.root_element().value().attr("lang");
-        r.check(lang == Some("sv"), || format!("{} has lang={lang:?}", p.rel));
+        r.check(lang == Some("sv"), || {
+            format!("{} has lang={lang:?}", p.rel)
+        });
     }
 }
