@@ -194,10 +194,6 @@ pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigEr
     let md = MDBook::load_with_config_and_summary(root, config, summary)
         .map_err(|e| ConfigError(format!("kan inte läsa boken: {}", error_chain(&e))))?;
     let mut loaded = from_book(root, md.config, &md.book);
-    loaded.src_name = src_name;
-    for page in &mut loaded.pages {
-        page.file = format!("{}/{}", loaded.src_name, page.path);
-    }
     loaded
         .diagnostics
         .extend(summary_checks(&loaded, &summary_text, &summary_file));
@@ -207,7 +203,10 @@ pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigEr
 /// The source folder as diagnostics name it: relative to where samsyn was started
 /// (`book/src`), so `file:line:column` can be opened from the terminal.
 fn display_src(root: &Path, config: &Config) -> String {
-    root.join(&config.book.src)
+    let src = root.join(&config.book.src);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    src.strip_prefix(&cwd)
+        .unwrap_or(&src)
         .to_string_lossy()
         .replace('\\', "/")
         .trim_start_matches("./")
@@ -218,7 +217,7 @@ fn display_src(root: &Path, config: &Config) -> String {
 /// preprocessor protocol). Front matter is parsed and its problems collected.
 pub fn from_book(root: &Path, config: Config, book: &Book) -> LoadedBook {
     let src_dir = root.join(&config.book.src);
-    let src_name = config.book.src.to_string_lossy().replace('\\', "/");
+    let src_name = display_src(root, &config);
     let mut pages = Vec::new();
     let mut diagnostics = Vec::new();
     let nav = collect(

@@ -332,9 +332,14 @@ fn type_name(value: &toml::Value) -> &'static str {
 }
 
 fn type_error(key: &str, wanted: &str, got: &toml::Value) -> ApplyError {
+    let example = match key {
+        "services" => format!("{key} = [\"Skola\", \"Socialtjänst\"]"),
+        "valid_from" | "review_by" => format!("{key} = 2024-10-31"),
+        _ => format!("{key} = \"…\""),
+    };
     (
         format!("`{key}` ska vara {wanted}, men är {}", type_name(got)),
-        None,
+        Some(format!("skriv till exempel `{example}`")),
     )
 }
 

@@ -126,6 +126,15 @@ impl<'a> Resolver<'a> {
         if let Some(&page) = self.book.by_path.get(&path) {
             return self.check_fragment(page, fragment);
         }
+        // A folder link (`fakta/`) means the folder's index page.
+        let index_page = if path.is_empty() {
+            "index.md".to_string()
+        } else {
+            format!("{path}/index.md")
+        };
+        if let Some(&page) = self.book.by_path.get(&index_page) {
+            return self.check_fragment(page, fragment);
+        }
         if let Some(stem) = path.strip_suffix(".html") {
             if let Some(&page) = self.book.by_path.get(&format!("{stem}.md")) {
                 return self.check_fragment(page, fragment);
@@ -143,6 +152,17 @@ impl<'a> Resolver<'a> {
         }
         if self.files.contains(&path) {
             return Ok(Target::Asset(path));
+        }
+        let folder = format!("{path}/");
+        if let Some(chapter) = self.book.pages.iter().find(|p| p.path.starts_with(&folder)) {
+            return Err(LinkProblem::new(
+                "link-to-folder",
+                format!("`{raw_path}` är en mapp utan index.md"),
+                Some(format!(
+                    "länka till en sida i mappen, till exempel `{}`",
+                    relative_path(&self.book.pages[from].path, &chapter.path)
+                )),
+            ));
         }
         let what = if source == LinkSource::Image {
             "bilden"
