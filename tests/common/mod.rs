@@ -105,21 +105,7 @@ pub fn sel(s: &str) -> scraper::Selector {
 
 /// Percent-decodes a URL fragment or path.
 pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
+    samsyn::markdown::percent_decode(s).to_string()
 }
 
 /// Follows every `href` and `src` in every HTML page of `site` that is not external:
