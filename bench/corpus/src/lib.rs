@@ -150,6 +150,9 @@ impl Rng {
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
+    fn word(&mut self, xs: &[&'static str]) -> &'static str {
+        xs[self.below(xs.len())]
+    }
 }
 
 struct Heading {
@@ -326,7 +329,7 @@ impl Text<'_> {
     }
 
     fn actor(&mut self) -> &'static str {
-        *self.rng.pick(ACTORS)
+        self.rng.word(ACTORS)
     }
 
     /// A verb phrase ready to take an object: (present, infinitive), preposition included.
@@ -513,7 +516,7 @@ fn title_for(rng: &mut Rng, kind: Option<&str>) -> String {
                 let h = rng.pick(COMPOUND_HEADS);
                 format!("Rutin för {p}{}", h.1)
             }
-            _ => format!("{topic} – {}", lower_first(*rng.pick(HEADINGS))),
+            _ => format!("{topic} – {}", lower_first(rng.word(HEADINGS))),
         },
     }
 }
@@ -537,7 +540,7 @@ fn headings_for(rng: &mut Rng, title: &str) -> Vec<Heading> {
     let unique = total - repeated.map_or(0, |(_, n)| n);
     let mut chosen: Vec<&str> = Vec::new();
     while chosen.len() < unique {
-        let h = *rng.pick(HEADINGS);
+        let h = rng.word(HEADINGS);
         if !chosen.contains(&h) && mdbook_id(h) != title_id {
             chosen.push(h);
         }
@@ -725,9 +728,9 @@ pub fn generate(opts: &Options) -> Corpus {
                 "review_by = {}",
                 date(ry, rng.range(1, 12), rng.range(1, 28))
             );
-            let _ = writeln!(out, "owner = {}", toml_str(*rng.pick(OWNERS)));
+            let _ = writeln!(out, "owner = {}", toml_str(rng.word(OWNERS)));
             if rng.chance(0.7) {
-                let _ = writeln!(out, "approved_by = {}", toml_str(*rng.pick(APPROVERS)));
+                let _ = writeln!(out, "approved_by = {}", toml_str(rng.word(APPROVERS)));
             }
             let _ = writeln!(out, "strategy_group = \"Barn och unga\"");
             if rng.chance(0.8) {
@@ -743,7 +746,7 @@ pub fn generate(opts: &Options) -> Corpus {
                 let _ = writeln!(out, "services = [{}]", list.join(", "));
             }
             if rng.chance(0.6) {
-                let _ = writeln!(out, "target_group = {}", toml_str(*rng.pick(TARGET_GROUPS)));
+                let _ = writeln!(out, "target_group = {}", toml_str(rng.word(TARGET_GROUPS)));
             }
             let _ = writeln!(out, "status = {}", toml_str(fm.status));
             if rng.chance(0.7) {
@@ -854,7 +857,7 @@ pub fn generate(opts: &Options) -> Corpus {
                     let a = upper_first(t.actor());
                     let (_, v) = t.verb();
                     let o = t.noun_phrase();
-                    let when = upper_first(*t.rng.pick(TIMES));
+                    let when = upper_first(t.rng.word(TIMES));
                     let _ = writeln!(
                         out,
                         "| {a} | {} | {when} |",
