@@ -60,6 +60,18 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Söker i en byggd webbplats sökindex
+    Search {
+        /// [WEBBPLATSMAPP] SÖKFRÅGA (webbplatsmappen är `site` om den utelämnas)
+        #[arg(required = true, num_args = 1..=2, value_names = ["SITE_DIR", "QUERY"])]
+        args: Vec<String>,
+        /// Högst så många träffar
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Skriv träffarna som JSON: [{title, url, score, snippet}]
+        #[arg(long)]
+        json: bool,
+    },
     /// Kör samsyns kontroller som en mdBook-preprocessor
     #[command(name = "mdbook-preprocessor")]
     MdbookPreprocessor {
@@ -208,6 +220,7 @@ pub fn run(cli: Cli) -> i32 {
                 EXIT_OK
             }
         }
+        Command::Search { args, limit, json } => search(&args, limit, json),
         Command::MdbookPreprocessor { supports } => match supports {
             Some(Supports::Supports { .. }) => EXIT_OK,
             None => crate::preprocessor::run(
@@ -219,4 +232,65 @@ pub fn run(cli: Cli) -> i32 {
             ),
         },
     }
+}
+
+/// One search hit as `samsyn search --json` prints it.
+#[derive(serde::Serialize)]
+struct SearchHit<'a> {
+    title: &'a str,
+    url: &'a str,
+    score: f32,
+    snippet: &'a str,
+}
+
+fn search(args: &[String], limit: usize, json: bool) -> i32 {
+    let (site, query) = match args {
+        [query] => (PathBuf::from("site"), query.as_str()),
+        [site, query] => (PathBuf::from(site), query.as_str()),
+        _ => return config_error("ange en sökfråga: samsyn search [WEBBPLATSMAPP] SÖKFRÅGA"),
+    };
+    if query.trim().is_empty() {
+        return config_error("sökfrågan är tom");
+    }
+    let index = site.join("search-index");
+    if !index.join("tantivy").is_dir() {
+        return config_error(format!(
+            "`{}` har inget sökindex; bygg webbplatsen först med `samsyn build -o {}`",
+            site.display(),
+            site.display()
+        ));
+    }
+    let hits = match search_index::search_site(&index, query, limit.max(1)) {
+        Ok(h) => h,
+        Err(e) => return config_error(format!("sökningen misslyckades: {e:#}")),
+    };
+    if json {
+        let out: Vec<SearchHit<'_>> = hits
+            .iter()
+            .map(|h| SearchHit {
+                title: &h.title,
+                url: &h.url,
+                score: h.score,
+                snippet: &h.snippet,
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into())
+        );
+    } else if hits.is_empty() {
+        println!("Inga träffar för \"{query}\".");
+    } else {
+        for (i, h) in hits.iter().enumerate() {
+            println!(
+                "{}. {} ({:.2})\n   {}\n   {}\n",
+                i + 1,
+                h.title,
+                h.score,
+                h.url,
+                h.snippet
+            );
+        }
+    }
+    EXIT_OK
 }
