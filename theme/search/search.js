@@ -1,0 +1,256 @@
+/* samsyn search UI. Nothing is loaded until the search field is first focused; then a Web
+   Worker (search-worker.js) runs the wasm reader over <root>search-index/. All result text
+   is inserted as text nodes, never as HTML. */
+(function () {
+  "use strict";
+  var doc = document;
+  var input = doc.getElementById("search-input");
+  var box = doc.getElementById("search-results");
+  if (!input || !box) return;
+
+  var root = doc.documentElement.getAttribute("data-root") || "";
+  var KIND = { agreement: "Överenskommelse", fakta: "FAKTA-dokument", process: "Process",
+    "action-plan": "Handlingsplan", page: "Sida" };
+  var STATUS = { draft: "utkast", planned: "planerad – ej publicerad", repealed: "upphävd" };
+
+  var worker = null;
+  var facets = null;
+  var filters = { kind: "", group: "", service: "" };
+  var seq = 0;
+  var timer = 0;
+  var active = -1;
+  var lastResults = null;
+
+  function abs(path) { return new URL(root + path, doc.baseURI).href; }
+
+  function el(tag, cls, text) {
+    var e = doc.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function start() {
+    if (worker) return;
+    var css = el("link");
+    css.rel = "stylesheet";
+    css.href = root + "search/search.css";
+    doc.head.appendChild(css);
+    try {
+      worker = new Worker(root + "search/search-worker.js");
+    } catch (e) {
+      status("Sökningen kunde inte startas.");
+      return;
+    }
+    worker.onmessage = onMessage;
+    worker.postMessage({ type: "init", index: abs("search-index/"), glue: abs("search/search_index.js"),
+      wasm: abs("search/search_index_bg.wasm") });
+    if (input.value.trim()) schedule(0);
+  }
+
+  function status(text) {
+    clear();
+    box.appendChild(el("p", "search-status", text));
+    box.hidden = false;
+  }
+
+  function clear() {
+    while (box.firstChild) box.removeChild(box.firstChild);
+    active = -1;
+  }
+
+  function close() {
+    clear();
+    box.hidden = true;
+  }
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(run, delay);
+  }
+
+  function run() {
+    var q = input.value;
+    if (!q.trim()) { close(); return; }
+    if (!worker) return;
+    seq += 1;
+    worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
+      service: filters.service, limit: 20, fragments: 10 });
+  }
+
+  function onMessage(e) {
+    var m = e.data || {};
+    if (m.type === "ready") {
+      facets = m.facets;
+      if (input.value.trim()) schedule(0);
+    } else if (m.type === "results") {
+      if (m.id !== seq) return;
+      lastResults = m;
+      render(m);
+    } else if (m.type === "error") {
+      if (m.id == null || m.id === seq) status("Sökningen kunde inte genomföras.");
+    }
+  }
+
+  function filterBar() {
+    var bar = el("div", "search-filters");
+    [["kind", "kinds", "Alla dokumenttyper", function (v) { return KIND[v] || v; }],
+      ["group", "groups", "Alla strategigrupper", null],
+      ["service", "services", "Alla verksamheter", null]].forEach(function (spec) {
+      var list = facets && facets[spec[1]];
+      if (!list || !list.length) return;
+      var sel = el("select");
+      sel.setAttribute("aria-label", spec[2]);
+      sel.appendChild(el("option", null, spec[2])).value = "";
+      list.forEach(function (pair) {
+        var o = el("option", null, spec[3] ? spec[3](pair[0]) : pair[0]);
+        o.value = pair[0];
+        if (filters[spec[0]] === pair[0]) o.selected = true;
+        sel.appendChild(o);
+      });
+      sel.addEventListener("change", function () {
+        filters[spec[0]] = sel.value;
+        run();
+      });
+      bar.appendChild(sel);
+    });
+    return bar;
+  }
+
+  function snippet(parts) {
+    var span = el("span", "search-hit-snippet");
+    (parts || []).forEach(function (p) {
+      if (p[1]) span.appendChild(el("mark", null, String(p[0])));
+      else span.appendChild(doc.createTextNode(String(p[0])));
+    });
+    return span;
+  }
+
+  function suggestion(text) {
+    var p = el("p", "search-empty");
+    p.appendChild(doc.createTextNode("Menade du "));
+    var b = el("button", "search-suggestion", text);
+    b.type = "button";
+    b.addEventListener("click", function () {
+      input.value = text;
+      input.focus();
+      run();
+    });
+    p.appendChild(b);
+    p.appendChild(doc.createTextNode("?"));
+    return p;
+  }
+
+  function render(m) {
+    clear();
+    box.hidden = false;
+    if (facets) box.appendChild(filterBar());
+    var hits = (m.hits || []).filter(function (h) { return typeof h.url === "string"; });
+    if (!hits.length) {
+      box.appendChild(el("p", "search-empty", "Inga träffar"));
+      if (m.suggestion) box.appendChild(suggestion(m.suggestion));
+      return;
+    }
+    if (m.fallback) {
+      box.appendChild(el("p", "search-summary", "Inget avsnitt innehåller alla orden – visar de närmaste träffarna."));
+    } else if (m.suggestion) {
+      box.appendChild(suggestion(m.suggestion));
+    }
+    /* Group section hits by page, in order of each page's best hit. */
+    var groups = [];
+    var byPage = Object.create(null);
+    hits.forEach(function (h) {
+      var page = h.url.split("#")[0];
+      if (!byPage[page]) {
+        byPage[page] = { page: page, first: h, hits: [] };
+        groups.push(byPage[page]);
+      }
+      byPage[page].hits.push(h);
+    });
+    var list = el("ul", "search-groups");
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Sökresultat");
+    groups.forEach(function (g) {
+      var li = el("li", "search-group");
+      var head = el("div", "search-group-head");
+      var f = g.first;
+      if (f.kind) {
+        head.appendChild(el("span", "badge kind-" + f.kind.replace(/[^\w-]/g, ""), KIND[f.kind] || f.kind));
+        head.appendChild(doc.createTextNode(" "));
+      }
+      if (STATUS[f.status]) {
+        head.appendChild(el("span", "badge status-" + f.status, STATUS[f.status]));
+        head.appendChild(doc.createTextNode(" "));
+      }
+      head.appendChild(el("span", "search-group-title", f.title));
+      if (f.docId) head.appendChild(el("span", "search-hit-meta", "Dokument-ID " + f.docId));
+      li.appendChild(head);
+      var ul = el("ul");
+      g.hits.forEach(function (h) {
+        var item = el("li", "search-hit");
+        item.setAttribute("role", "option");
+        var a = el("a");
+        a.href = root + h.url;
+        a.tabIndex = -1;
+        a.appendChild(el("span", "search-hit-title", h.heading || h.title));
+        a.appendChild(snippet(h.snippet));
+        item.appendChild(a);
+        ul.appendChild(item);
+      });
+      li.appendChild(ul);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+
+  function links() { return box.querySelectorAll(".search-hit > a"); }
+
+  function move(delta) {
+    var ls = links();
+    if (!ls.length) return;
+    if (active >= 0 && ls[active]) ls[active].parentNode.classList.remove("is-active");
+    active = (active + delta + ls.length + 1) % (ls.length + 1) - 1;
+    if (active < -1) active = ls.length - 1;
+    if (active >= 0) {
+      ls[active].parentNode.classList.add("is-active");
+      ls[active].parentNode.setAttribute("aria-selected", "true");
+      ls[active].scrollIntoView({ block: "nearest" });
+    }
+    for (var i = 0; i < ls.length; i++) {
+      if (i !== active) ls[i].parentNode.removeAttribute("aria-selected");
+    }
+  }
+
+  input.addEventListener("focus", start);
+  input.addEventListener("input", function () { schedule(60); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
+    else if (e.key === "Enter") {
+      var ls = links();
+      var target = ls[active >= 0 ? active : 0];
+      if (target) { e.preventDefault(); window.location.href = target.href; }
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      if (!box.hidden && box.firstChild) close();
+      else input.blur();
+    }
+  });
+  doc.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = doc.activeElement;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if ((e.key === "/" || e.key === "s") && !typing) {
+      e.preventDefault();
+      input.focus();
+      if (input.select) input.select();
+    } else if (e.key === "Escape" && !box.hidden && box.contains(t)) {
+      close();
+      input.focus();
+    }
+  });
+  doc.addEventListener("click", function (e) {
+    if (!box.hidden && !box.contains(e.target) && e.target !== input) close();
+  });
+  if (doc.activeElement === input) start();
+})();
