@@ -268,8 +268,8 @@ pub fn block_sizes(n: usize) -> Vec<usize> {
 }
 
 /// Sections per fragment file and fragment files per directory file.
-pub const DOCS_PER_FRAG: usize = 4;
-pub const FRAGS_PER_DIR: usize = 256;
+pub const DOCS_PER_FRAG: usize = 2;
+pub const FRAGS_PER_DIR: usize = 64;
 
 /// Longest text stored per section for snippets (bytes, cut at a char boundary).
 pub const MAX_FRAGMENT_TEXT: usize = 1200;

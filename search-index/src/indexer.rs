@@ -41,7 +41,7 @@ pub fn status_factor(status: Option<&str>) -> f32 {
 
 /// Target size of a term shard (its entries) and of a posting / position pack.
 const SHARD_TARGET: usize = 3000;
-const PACK_TARGET: usize = 8192;
+const PACK_TARGET: usize = 4096;
 
 /// tantivy adapter of the analyzer.
 #[derive(Clone)]
@@ -504,7 +504,12 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
         let bytes = shard.encode();
         let h = short_hash(&bytes);
-        meta.shards.push((terms[start].key.clone(), h));
+        let sep = if start == 0 {
+            String::new()
+        } else {
+            separator(&terms[start - 1].key, &terms[start].key)
+        };
+        meta.shards.push((sep, h));
         files.extend(shard_files);
         files.push((shard_name(shard_no, h), bytes));
         start = end;
@@ -557,6 +562,17 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         sections: docs.len(),
         bytes: total + manifest.len() as u64,
     })
+}
+
+/// Shortest prefix of `next` (at a char boundary) that sorts after `prev`.
+fn separator(prev: &str, next: &str) -> String {
+    for (i, c) in next.char_indices() {
+        let p = &next[..i + c.len_utf8()];
+        if p > prev {
+            return p.to_string();
+        }
+    }
+    next.to_string()
 }
 
 fn cut(s: &str, max: usize) -> &str {

@@ -12,7 +12,7 @@ pub const PART_WEIGHT: f32 = 0.25;
 /// Weight of a prefix expansion of the word being typed.
 pub const PREFIX_WEIGHT: f32 = 0.5;
 /// Most prefix expansions.
-pub const MAX_PREFIX_TERMS: usize = 8;
+pub const MAX_PREFIX_TERMS: usize = 5;
 /// Shortest typed prefix (chars) that is expanded.
 pub const MIN_PREFIX_CHARS: usize = 3;
 

@@ -17,7 +17,8 @@ use crate::query::{self, Lexicon, Plan, TermInfo};
 pub struct Meta {
     pub n_docs: u32,
     pub n_pages: u32,
-    /// (first term, hash) per shard.
+    /// (separator, hash) per shard: the separator is the shortest prefix of the shard's
+    /// first term that sorts after the previous shard's last term.
     pub shards: Vec<(String, u32)>,
     pub n_frags: usize,
     pub dirs: Vec<u32>,
@@ -34,9 +35,13 @@ impl Meta {
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
         e.usize(self.shards.len());
+        let mut prev = "";
         for (t, h) in &self.shards {
-            e.str(t);
+            let shared = common_prefix(prev, t);
+            e.usize(shared);
+            e.str(&t[shared..]);
             e.u32(*h);
+            prev = t;
         }
         e.usize(self.n_frags);
         e.usize(self.dirs.len());
@@ -58,9 +63,13 @@ impl Meta {
         d.magic(META_MAGIC)?;
         let n_docs = d.var()? as u32;
         let n_pages = d.var()? as u32;
-        let mut shards = Vec::new();
+        let mut shards: Vec<(String, u32)> = Vec::new();
         for _ in 0..d.count()? {
-            shards.push((d.str()?.to_string(), d.u32()?));
+            let shared = d.usize()?;
+            let prev = shards.last().map_or("", |s| s.0.as_str());
+            let mut t = prev.get(..shared).ok_or(Corrupt)?.to_string();
+            t.push_str(d.str()?);
+            shards.push((t, d.u32()?));
         }
         let n_frags = d.usize()?;
         let mut dirs = Vec::new();
@@ -390,6 +399,7 @@ pub enum Step {
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
+    positions_cache: HashMap<(usize, usize, usize), std::rc::Rc<Vec<Vec<u32>>>>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
     need: BTreeSet<String>,
@@ -417,6 +427,7 @@ impl Engine {
     pub fn new(meta_bytes: &[u8]) -> R<Engine> {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
+            positions_cache: HashMap::new(),
             files: HashMap::new(),
             shards: HashMap::new(),
             need: BTreeSet::new(),
@@ -497,10 +508,13 @@ impl Engine {
         decode_block(slice, b.count, impacts).map(Some)
     }
 
-    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<Vec<Vec<u32>>>> {
+    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<std::rc::Rc<Vec<Vec<u32>>>>> {
         let Some((p, off, len)) = b.pos else {
-            return Ok(Some(vec![Vec::new(); b.count]));
+            return Ok(Some(std::rc::Rc::new(vec![Vec::new(); b.count])));
         };
+        if let Some(c) = self.positions_cache.get(&(shard, p, off)) {
+            return Ok(Some(c.clone()));
+        }
         let Some(hash) = self
             .shards
             .get(&shard)
@@ -513,7 +527,10 @@ impl Engine {
         };
         let end = off.checked_add(len).ok_or(Corrupt)?;
         let slice = bytes.get(off..end).ok_or(Corrupt)?;
-        decode_positions(slice, b.count).map(Some)
+        let decoded = std::rc::Rc::new(decode_positions(slice, b.count)?);
+        self.positions_cache
+            .insert((shard, p, off), decoded.clone());
+        Ok(Some(decoded))
     }
 
     /// The files lookups found missing since the last call.
@@ -916,11 +933,10 @@ impl Lexicon for Engine {
         let mut out = Vec::new();
         let mut pending = false;
         let mut i = first;
-        while i < self.meta.shards.len() {
-            if i > first
-                && !self.meta.shards[i].0.starts_with(prefix)
-                && self.meta.shards[i].0.as_str() > prefix
-            {
+        // At most two shards: the one where the prefix sorts and the next if it still has
+        // the prefix (a short prefix of a large vocabulary would otherwise load many).
+        while i < self.meta.shards.len() && i <= first + 1 {
+            if i > first && !self.meta.shards[i].0.starts_with(prefix) {
                 break;
             }
             match self.shard(i) {
@@ -1178,23 +1194,36 @@ pub fn search_static(
     search_dir: &std::path::Path,
     req: &Request,
 ) -> std::io::Result<(SearchResult, usize)> {
+    let (r, files) = search_static_traced(search_dir, req)?;
+    Ok((r, files.iter().map(|f| f.1).sum()))
+}
+
+/// Like [`search_static`], returning the files read (name, bytes) in order: what a cold
+/// browser session transfers for the request.
+pub fn search_static_traced(
+    search_dir: &std::path::Path,
+    req: &Request,
+) -> std::io::Result<(SearchResult, Vec<(String, usize)>)> {
     let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
     let meta_name = manifest_meta_name(&manifest)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
     let meta = std::fs::read(search_dir.join(&meta_name))?;
     let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     let mut engine = Engine::new(&meta).map_err(bad)?;
-    let mut bytes = meta.len() + manifest.len();
+    let mut files = vec![
+        ("manifest.json".to_string(), manifest.len()),
+        (meta_name, meta.len()),
+    ];
     for _ in 0..10_000 {
         match engine.search(req).map_err(bad)? {
-            Step::Done(r) => return Ok((r, bytes)),
-            Step::Need(files) => {
-                for f in files {
+            Step::Done(r) => return Ok((r, files)),
+            Step::Need(need) => {
+                for f in need {
                     if f.contains('/') || f.contains("..") {
                         return Err(bad(Corrupt));
                     }
                     let b = std::fs::read(search_dir.join(&f))?;
-                    bytes += b.len();
+                    files.push((f.clone(), b.len()));
                     engine.add_file(&f, b);
                 }
             }
