@@ -715,13 +715,14 @@ pub fn generate(opts: &Options) -> Corpus {
                 let v = format!("{}.{}", rng.range(1, 6), rng.range(0, 9));
                 let _ = writeln!(out, "version = {}", toml_str(&v));
             }
-            let (y, m, d) = (rng.range(2021, 2026), rng.range(1, 12), rng.range(1, 28));
+            let (y, m, d) = (rng.range(2020, 2025), rng.range(1, 12), rng.range(1, 28));
             let _ = writeln!(out, "valid_from = {}", date(y, m, d));
-            // Mostly in the future; a few overdue reviews give realistic warnings.
+            // Fixed dates keep the corpus deterministic: valid_from in the past, review_by mostly far
+            // in the future; about 3 % overdue (2025) give realistic `review-overdue` warnings.
             let ry = if rng.chance(0.03) {
                 2025
             } else {
-                rng.range(2027, 2030)
+                rng.range(2029, 2036)
             };
             let _ = writeln!(
                 out,
