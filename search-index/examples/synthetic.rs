@@ -205,6 +205,10 @@ fn main() {
         stats.bytes,
         t.elapsed().as_secs_f32()
     );
+    let budget: usize = std::env::var("BUDGET")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(0);
     for q in [
         "barn",
         "samverkan",
@@ -224,6 +228,7 @@ fn main() {
             filters: Filters::default(),
             limit: 10,
             fragments: 5,
+            budget,
         };
         let t = Instant::now();
         let (r, files) = search_static_traced(&out, &req).expect("search");
@@ -236,8 +241,9 @@ fn main() {
             e.1 += n;
         }
         println!(
-            "{q:32} hits {:2}  cold bytes {:6}  {:.1} ms  {by_kind:?}",
+            "{q:32} hits {:2}{}  cold bytes {:6}  {:.1} ms  {by_kind:?}",
             r.hits.len(),
+            if r.approximate { "~" } else { " " },
             bytes,
             t.elapsed().as_secs_f64() * 1000.0
         );

@@ -3,8 +3,9 @@
 //! Files (all in `<site>/search-index/`, names carry the first 4 bytes of the SHA-256 of
 //! their content as 8 hex digits):
 //! - `manifest.json`: `{"format":1,"meta":"meta-<h>.bin"}` (small, not hashed).
-//! - `meta-<h>.bin`: counts, term shard table (first term + hash), fragment directory
+//! - `meta-<h>.bin`: counts, shard table list (separator + hash), fragment directory
 //!   hashes, facet values.
+//! - `s<i>-<h>.bin`: shard table i: separator and hash of `SHARDS_PER_TABLE` term shards.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
 //!   display form and the location of their posting blocks.
 //! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: blocks of postings. A term's postings are
@@ -20,6 +21,10 @@ pub const META_MAGIC: &[u8; 4] = b"SSM1";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST1";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF1";
 pub const DIR_MAGIC: &[u8; 4] = b"SSD1";
+pub const TABLE_MAGIC: &[u8; 4] = b"SSS1";
+
+/// Shards listed per shard table file.
+pub const SHARDS_PER_TABLE: usize = 64;
 
 /// Term flag: the term is the stem of a word of the corpus (not only a compound part).
 pub const FLAG_WORD: u8 = 1;
@@ -37,6 +42,9 @@ pub const SERVICE_PREFIX: &str = "#s:";
 
 pub fn hash_name(prefix: &str, hash: u32) -> String {
     format!("{prefix}-{hash:08x}.bin")
+}
+pub fn table_name(i: usize, hash: u32) -> String {
+    hash_name(&format!("s{i}"), hash)
 }
 pub fn shard_name(i: usize, hash: u32) -> String {
     hash_name(&format!("t{i}"), hash)
@@ -253,7 +261,7 @@ pub fn encode_positions(lists: &[Vec<u32>]) -> Vec<u8> {
     e.buf
 }
 
-/// Block sizes of a posting list: 64, 256, 1024, ... (impact order).
+/// Block sizes of a posting list: 64, 128, 256, ... (impact order).
 pub fn block_sizes(n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut size = 64usize;
@@ -262,7 +270,7 @@ pub fn block_sizes(n: usize) -> Vec<usize> {
         let s = size.min(left);
         out.push(s);
         left -= s;
-        size = size.saturating_mul(4);
+        size = size.saturating_mul(2);
     }
     out
 }
@@ -304,6 +312,6 @@ mod tests {
             vec![vec![1, 5], vec![], vec![9]]
         );
         assert!(decode_block(&[0xff, 0xff], 5, true).is_err());
-        assert_eq!(block_sizes(400), vec![64, 256, 80]);
+        assert_eq!(block_sizes(400), vec![64, 128, 208]);
     }
 }

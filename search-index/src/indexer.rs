@@ -487,6 +487,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
 
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut shard_seps: Vec<(String, u32)> = Vec::new();
     let mut start = 0;
     while start < terms.len() {
         let mut end = start;
@@ -500,7 +501,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
             size += 12 * block_sizes(t.postings.len()).len();
             end += 1;
         }
-        let shard_no = meta.shards.len();
+        let shard_no = shard_seps.len();
         let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
         let bytes = shard.encode();
         let h = short_hash(&bytes);
@@ -509,10 +510,17 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         } else {
             separator(&terms[start - 1].key, &terms[start].key)
         };
-        meta.shards.push((sep, h));
+        shard_seps.push((sep, h));
         files.extend(shard_files);
         files.push((shard_name(shard_no, h), bytes));
         start = end;
+    }
+    meta.n_shards = shard_seps.len();
+    for (i, chunk) in shard_seps.chunks(SHARDS_PER_TABLE).enumerate() {
+        let bytes = reader::encode_table(chunk);
+        let h = short_hash(&bytes);
+        meta.tables.push((chunk[0].0.clone(), h));
+        files.push((table_name(i, h), bytes));
     }
     // Fragments.
     let frags: Vec<Fragment> = docs

@@ -184,8 +184,10 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             word: word.clone(),
             alts: Vec::new(),
         };
+        let mut known = false;
         match lex.lookup(&stem) {
             Some(Some(info)) => {
+                known = true;
                 push_alt(&mut clause.alts, stem.clone(), 1.0);
                 for p in info.parts {
                     if lex.lookup(&p).is_none() {
@@ -216,7 +218,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                 None => plan.pending = true,
             }
         }
-        if pq.typing == Some(i) && folded.chars().count() >= MIN_PREFIX_CHARS {
+        // The word being typed is also a prefix, unless it already is a word of the index.
+        if pq.typing == Some(i) && !known && folded.chars().count() >= MIN_PREFIX_CHARS {
             match lex.with_prefix(&folded) {
                 Some(mut cands) => {
                     cands.retain(|(t, _)| *t != stem);

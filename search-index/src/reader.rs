@@ -17,9 +17,12 @@ use crate::query::{self, Lexicon, Plan, TermInfo};
 pub struct Meta {
     pub n_docs: u32,
     pub n_pages: u32,
-    /// (separator, hash) per shard: the separator is the shortest prefix of the shard's
-    /// first term that sorts after the previous shard's last term.
-    pub shards: Vec<(String, u32)>,
+    pub n_shards: usize,
+    /// Shard tables (`SHARDS_PER_TABLE` shards each): (separator of the table's first
+    /// shard, hash of the table file). A table lists (separator, hash) per shard; the
+    /// separator is the shortest prefix of the shard's first term that sorts after the
+    /// previous shard's last term.
+    pub tables: Vec<(String, u32)>,
     pub n_frags: usize,
     pub dirs: Vec<u32>,
     /// Facet values with section counts: kinds, strategy groups, services.
@@ -34,15 +37,8 @@ impl Meta {
         e.bytes(META_MAGIC);
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
-        e.usize(self.shards.len());
-        let mut prev = "";
-        for (t, h) in &self.shards {
-            let shared = common_prefix(prev, t);
-            e.usize(shared);
-            e.str(&t[shared..]);
-            e.u32(*h);
-            prev = t;
-        }
+        e.usize(self.n_shards);
+        encode_seps(&mut e, &self.tables);
         e.usize(self.n_frags);
         e.usize(self.dirs.len());
         for h in &self.dirs {
@@ -63,13 +59,10 @@ impl Meta {
         d.magic(META_MAGIC)?;
         let n_docs = d.var()? as u32;
         let n_pages = d.var()? as u32;
-        let mut shards: Vec<(String, u32)> = Vec::new();
-        for _ in 0..d.count()? {
-            let shared = d.usize()?;
-            let prev = shards.last().map_or("", |s| s.0.as_str());
-            let mut t = prev.get(..shared).ok_or(Corrupt)?.to_string();
-            t.push_str(d.str()?);
-            shards.push((t, d.u32()?));
+        let n_shards = d.usize()?;
+        let tables = decode_seps(&mut d)?;
+        if tables.len() != n_shards.div_ceil(SHARDS_PER_TABLE) {
+            return Err(Corrupt);
         }
         let n_frags = d.usize()?;
         let mut dirs = Vec::new();
@@ -90,7 +83,8 @@ impl Meta {
         Ok(Meta {
             n_docs,
             n_pages,
-            shards,
+            n_shards,
+            tables,
             n_frags,
             dirs,
             kinds,
@@ -98,15 +92,47 @@ impl Meta {
             services,
         })
     }
+}
 
-    /// Shard that holds `key` (if any term >= the first term of shard 0 has it).
-    pub fn shard_of(&self, key: &str) -> usize {
-        match self.shards.binary_search_by(|(t, _)| t.as_str().cmp(key)) {
-            Ok(i) => i,
-            Err(0) => 0,
-            Err(i) => i - 1,
-        }
+/// Index of the last separator <= key (0 if none).
+fn sep_index(seps: &[(String, u32)], key: &str) -> usize {
+    match seps.binary_search_by(|(t, _)| t.as_str().cmp(key)) {
+        Ok(i) => i,
+        Err(0) => 0,
+        Err(i) => i - 1,
     }
+}
+
+/// Front-coded (separator, hash) list.
+pub fn encode_seps(e: &mut Enc, seps: &[(String, u32)]) {
+    e.usize(seps.len());
+    let mut prev = "";
+    for (t, h) in seps {
+        let shared = common_prefix(prev, t);
+        e.usize(shared);
+        e.str(&t[shared..]);
+        e.u32(*h);
+        prev = t;
+    }
+}
+
+fn decode_seps(d: &mut Dec) -> R<Vec<(String, u32)>> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for _ in 0..d.count()? {
+        let shared = d.usize()?;
+        let prev = out.last().map_or("", |s| s.0.as_str());
+        let mut t = prev.get(..shared).ok_or(Corrupt)?.to_string();
+        t.push_str(d.str()?);
+        out.push((t, d.u32()?));
+    }
+    Ok(out)
+}
+
+pub fn encode_table(seps: &[(String, u32)]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.bytes(TABLE_MAGIC);
+    encode_seps(&mut e, seps);
+    e.buf
 }
 
 /// Where a block of postings is.
@@ -366,6 +392,9 @@ pub struct Request {
     pub limit: usize,
     /// Fragments (title, snippet...) are loaded for the first this many hits.
     pub fragments: usize,
+    /// Most bytes of posting blocks loaded beyond the first block of each term; past it the
+    /// best sections found so far are returned (`approximate`). 0 = no limit (exact).
+    pub budget: usize,
 }
 
 /// A part of a snippet: text, and whether it is a match.
@@ -387,6 +416,8 @@ pub struct SearchResult {
     pub fallback: bool,
     /// "Menade du …?" query.
     pub suggestion: Option<String>,
+    /// The posting budget ran out: the ranking may differ from the exact one.
+    pub approximate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -399,6 +430,7 @@ pub enum Step {
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
+    tables: HashMap<usize, Vec<(String, u32)>>,
     positions_cache: HashMap<(usize, usize, usize), std::rc::Rc<Vec<Vec<u32>>>>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
@@ -427,6 +459,7 @@ impl Engine {
     pub fn new(meta_bytes: &[u8]) -> R<Engine> {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
+            tables: HashMap::new(),
             positions_cache: HashMap::new(),
             files: HashMap::new(),
             shards: HashMap::new(),
@@ -456,9 +489,43 @@ impl Engine {
         }
     }
 
+    /// Separator and hash of shard i. None = its table is not loaded.
+    fn shard_info(&mut self, i: usize) -> R<Option<(String, u32)>> {
+        let t = i / SHARDS_PER_TABLE;
+        if !self.tables.contains_key(&t) {
+            let &(_, hash) = self.meta.tables.get(t).ok_or(Corrupt)?;
+            let Some(bytes) = self.file(table_name(t, hash)) else {
+                return Ok(None);
+            };
+            let mut d = Dec::new(bytes);
+            d.magic(TABLE_MAGIC)?;
+            let seps = decode_seps(&mut d)?;
+            let expected = (self.meta.n_shards - t * SHARDS_PER_TABLE).min(SHARDS_PER_TABLE);
+            if seps.len() != expected {
+                return Err(Corrupt);
+            }
+            self.tables.insert(t, seps);
+        }
+        Ok(self
+            .tables
+            .get(&t)
+            .and_then(|s| s.get(i % SHARDS_PER_TABLE))
+            .cloned())
+    }
+
+    /// The shard where `key` sorts. None = its table is not loaded.
+    fn locate(&mut self, key: &str) -> R<Option<usize>> {
+        let t = sep_index(&self.meta.tables, key);
+        if self.shard_info(t * SHARDS_PER_TABLE)?.is_none() {
+            return Ok(None);
+        }
+        let seps = self.tables.get(&t).ok_or(Corrupt)?;
+        Ok(Some(t * SHARDS_PER_TABLE + sep_index(seps, key)))
+    }
+
     fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
         if !self.shards.contains_key(&i) {
-            let Some(&(_, hash)) = self.meta.shards.get(i) else {
+            let Some((_, hash)) = self.shard_info(i)? else {
                 return Ok(None);
             };
             let Some(bytes) = self.file(shard_name(i, hash)) else {
@@ -472,10 +539,12 @@ impl Engine {
 
     /// Entry of a term: None = shard not loaded; Some(None) = no such term.
     fn entry(&mut self, key: &str) -> R<Option<Option<(usize, Entry)>>> {
-        if self.meta.shards.is_empty() {
+        if self.meta.n_shards == 0 {
             return Ok(Some(None));
         }
-        let i = self.meta.shard_of(key);
+        let Some(i) = self.locate(key)? else {
+            return Ok(None);
+        };
         let Some(s) = self.shard(i)? else {
             return Ok(None);
         };
@@ -588,16 +657,34 @@ impl Engine {
         }
         let mut result = SearchResult::default();
         if !plan.clauses.is_empty() && req.limit > 0 {
-            let Some(mut top) = self.evaluate(&plan, true, &filter_keys, req.limit)? else {
+            let mut approx = false;
+            let Some(mut top) = self.evaluate(
+                &plan,
+                true,
+                &filter_keys,
+                req.limit,
+                req.budget,
+                &mut approx,
+            )?
+            else {
                 return Ok(self.take_need());
             };
             if top.is_empty() && plan.clauses.len() > 1 {
-                let Some(t) = self.evaluate(&plan, false, &filter_keys, req.limit)? else {
+                let Some(t) = self.evaluate(
+                    &plan,
+                    false,
+                    &filter_keys,
+                    req.limit,
+                    req.budget,
+                    &mut approx,
+                )?
+                else {
                     return Ok(self.take_need());
                 };
                 top = t;
                 result.fallback = !top.is_empty();
             }
+            result.approximate = approx;
             result.hits = top
                 .into_iter()
                 .map(|(doc, score)| ResultHit {
@@ -630,13 +717,19 @@ impl Engine {
     }
 
     fn suggestion(&mut self, pq: &query::ParsedQuery, plan: &Plan) -> R<Option<String>> {
+        if self.meta.n_shards == 0 {
+            return Ok(None);
+        }
         let mut changed = false;
         let mut words: Vec<String> = Vec::new();
         let analyzer = Analyzer::new();
         for w in &pq.words {
             if plan.unknown.contains(w) {
                 let key = analyzer.term(w);
-                let i = self.meta.shard_of(&key);
+                let Some(i) = self.locate(&key)? else {
+                    words.push(w.clone());
+                    continue;
+                };
                 let mut cands = Vec::new();
                 for j in [i.wrapping_sub(1), i, i + 1] {
                     // Only shards already loaded: suggestions cost no extra requests.
@@ -690,7 +783,10 @@ impl Engine {
         and: bool,
         filters: &[String],
         k: usize,
+        budget: usize,
+        approximate: &mut bool,
     ) -> R<Option<Vec<(u32, f32)>>> {
+        let mut spent = 0usize;
         // Exclusions and filters: complete doc sets.
         let mut excluded = HashSet::new();
         let mut missing = false;
@@ -864,9 +960,16 @@ impl Engine {
                 complete.truncate(k);
                 return Ok(Some(complete));
             };
+            let cost = terms[ti].blocks[terms[ti].loaded].len;
+            if budget > 0 && spent + cost > budget && !complete.is_empty() {
+                *approximate = true;
+                complete.truncate(k);
+                return Ok(Some(complete));
+            }
             if !self.load_next(&mut terms[ti])? {
                 return Ok(None);
             }
+            spent += cost;
         }
     }
 
@@ -926,18 +1029,26 @@ impl Lexicon for Engine {
     }
 
     fn with_prefix(&mut self, prefix: &str) -> Option<Vec<(String, u32)>> {
-        if self.meta.shards.is_empty() {
+        if self.meta.n_shards == 0 {
             return Some(Vec::new());
         }
-        let first = self.meta.shard_of(prefix);
+        let first = match self.locate(prefix) {
+            Ok(Some(i)) => i,
+            Ok(None) => return None,
+            Err(_) => return Some(Vec::new()),
+        };
         let mut out = Vec::new();
         let mut pending = false;
         let mut i = first;
         // At most two shards: the one where the prefix sorts and the next if it still has
         // the prefix (a short prefix of a large vocabulary would otherwise load many).
-        while i < self.meta.shards.len() && i <= first + 1 {
-            if i > first && !self.meta.shards[i].0.starts_with(prefix) {
-                break;
+        while i < self.meta.n_shards && i <= first + 1 {
+            if i > first {
+                match self.shard_info(i) {
+                    Ok(Some((sep, _))) if sep.starts_with(prefix) => {}
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) => return None,
+                }
             }
             match self.shard(i) {
                 Ok(Some(s)) => {
@@ -1111,6 +1222,8 @@ pub fn step_json(step: &Step) -> String {
         Step::Done(r) => {
             o.push_str("{\"fallback\":");
             o.push_str(if r.fallback { "true" } else { "false" });
+            o.push_str(",\"approximate\":");
+            o.push_str(if r.approximate { "true" } else { "false" });
             o.push_str(",\"suggestion\":");
             match &r.suggestion {
                 Some(s) => json_str(&mut o, s),

@@ -32,7 +32,8 @@ impl SearchEngine {
         reader::facets_json(&self.engine.meta)
     }
 
-    /// One search step as JSON: `{"need":[file...]}` (fetch them, add them, call again) or
+    /// One search step as JSON (`budget`: bytes of posting blocks beyond the first ones
+    /// before the best sections found so far are returned; 0 = exact): `{"need":[file...]}` (fetch them, add them, call again) or
     /// `{"hits":[...],"fallback":bool,"suggestion":string|null}`.
     pub fn search(
         &mut self,
@@ -42,6 +43,7 @@ impl SearchEngine {
         service: &str,
         limit: usize,
         fragments: usize,
+        budget: usize,
     ) -> Result<String, JsError> {
         let opt = |s: &str| {
             if s.is_empty() {
@@ -59,6 +61,7 @@ impl SearchEngine {
             },
             limit: limit.min(200),
             fragments: fragments.min(50),
+            budget,
         };
         let step = self
             .engine

@@ -213,6 +213,7 @@ fn req(q: &str) -> Request {
         filters: Filters::default(),
         limit: 10,
         fragments: 5,
+        budget: 0,
     }
 }
 
@@ -276,6 +277,7 @@ fn static_reader_agrees_with_tantivy() {
                 filters: f.clone(),
                 limit: 10,
                 fragments: 0,
+                budget: 0,
             };
             let s = static_search(&dir, &r);
             assert_eq!(t.len(), s.hits.len(), "hit count for {q:?} {f:?}");
@@ -432,6 +434,7 @@ fn strange_queries_do_not_panic() {
         },
         limit: 10,
         fragments: 5,
+        budget: 0,
     };
     assert!(static_search(&dir, &r).hits.is_empty());
 }

@@ -50,7 +50,7 @@ function search(msg) {
   function step() {
     if (msg.id !== latest) return null; /* a newer query replaced this one */
     var out = JSON.parse(engine.search(msg.query, msg.kind || "", msg.group || "", msg.service || "",
-      msg.limit || 20, msg.fragments || 10));
+      msg.limit || 20, msg.fragments || 10, msg.budget || 0));
     if (out.need) {
       if (++rounds > 200) throw new Error("search did not finish");
       return Promise.all(out.need.map(load)).then(step);

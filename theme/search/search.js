@@ -75,7 +75,7 @@
     if (!worker) return;
     seq += 1;
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
-      service: filters.service, limit: 20, fragments: 10 });
+      service: filters.service, limit: 20, fragments: 10, budget: 60000 });
   }
 
   function onMessage(e) {

@@ -69,7 +69,8 @@ let wasm_bindgen = (function(exports) {
             return this;
         }
         /**
-         * One search step as JSON: `{"need":[file...]}` (fetch them, add them, call again) or
+         * One search step as JSON (`budget`: bytes of posting blocks beyond the first ones
+         * before the best sections found so far are returned; 0 = exact): `{"need":[file...]}` (fetch them, add them, call again) or
          * `{"hits":[...],"fallback":bool,"suggestion":string|null}`.
          * @param {string} query
          * @param {string} kind
@@ -77,14 +78,16 @@ let wasm_bindgen = (function(exports) {
          * @param {string} service
          * @param {number} limit
          * @param {number} fragments
+         * @param {number} budget
          * @returns {string}
          */
-        search(query, kind, group, service, limit, fragments) {
-            let deferred8_0;
-            let deferred8_1;
+        search(query, kind, group, service, limit, fragments, budget) {
+            let deferred9_0;
+            let deferred9_1;
             try {
                 const val5 = +limit;
                 const val6 = +fragments;
+                const val7 = +budget;
                 let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
                 try {
                     ptr0 = passStringToWasm0(query, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -102,18 +105,18 @@ let wasm_bindgen = (function(exports) {
                     if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
                     throw e;
                 }
-                const ret = wasm.searchengine_search(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6);
-                var ptr7 = ret[0];
-                var len7 = ret[1];
+                const ret = wasm.searchengine_search(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val5, val6, val7);
+                var ptr8 = ret[0];
+                var len8 = ret[1];
                 if (ret[3]) {
-                    ptr7 = 0; len7 = 0;
+                    ptr8 = 0; len8 = 0;
                     throw takeFromExternrefTable0(ret[2]);
                 }
-                deferred8_0 = ptr7;
-                deferred8_1 = len7;
-                return getStringFromWasm0(ptr7, len7);
+                deferred9_0 = ptr8;
+                deferred9_1 = len8;
+                return getStringFromWasm0(ptr8, len8);
             } finally {
-                wasm.__wbindgen_free(deferred8_0, deferred8_1, 1);
+                wasm.__wbindgen_free(deferred9_0, deferred9_1, 1);
             }
         }
     }
