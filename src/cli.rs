@@ -72,6 +72,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Förhandsvisar boken: bygger, visar webbplatsen och uppdaterar den när du sparar
+    Serve {
+        /// Bokmappen (med book.toml)
+        #[arg(default_value = "book")]
+        book_dir: PathBuf,
+        /// Adressen servern lyssnar på (bara den här datorn som standard)
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Porten (0 väljer en ledig port)
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Öppna förhandsvisningen i webbläsaren
+        #[arg(long)]
+        open: bool,
+        /// Använd (och bevaka) mallarna och filerna i denna temamapp
+        #[arg(long)]
+        theme: Option<PathBuf>,
+    },
     /// Kör samsyns kontroller som en mdBook-preprocessor
     #[command(name = "mdbook-preprocessor")]
     MdbookPreprocessor {
@@ -221,6 +239,20 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
         Command::Search { args, limit, json } => search(&args, limit, json),
+        Command::Serve {
+            book_dir,
+            host,
+            port,
+            open,
+            theme,
+        } => crate::serve::run(crate::serve::ServeOptions {
+            book_dir,
+            host,
+            port,
+            open,
+            theme,
+            today,
+        }),
         Command::MdbookPreprocessor { supports } => match supports {
             Some(Supports::Supports { .. }) => EXIT_OK,
             None => crate::preprocessor::run(

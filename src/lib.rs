@@ -11,5 +11,6 @@ pub mod output;
 pub mod pipeline;
 pub mod preprocessor;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod validate;

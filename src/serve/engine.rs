@@ -1,0 +1,819 @@
+//! The incremental engine behind `samsyn serve`: it owns the loaded book and the
+//! served site folder, and turns a set of changed files into the least work that
+//! keeps the site equal to a full build.
+//!
+//! What a change costs:
+//! - a chapter edit re-reads that file (front matter, headings), re-validates the
+//!   links of the pages it can affect (itself, the pages that link to it, the pages
+//!   that had errors), re-renders the page (and the generated pages when its front
+//!   matter changed) and hands the search sections to the background indexer;
+//! - SUMMARY.md, book.toml or the theme reload and re-render everything;
+//! - an image or other file under `src/` is copied (a new or removed file
+//!   re-validates every link).
+//!
+//! While the book has errors nothing is rendered: the last good site stays served
+//! and the pages touched in the meantime are rendered once the errors are fixed.
+
+use crate::book::{self, LoadedBook};
+use crate::diagnostics::{self, Diagnostic, Severity};
+use crate::frontmatter;
+use crate::links::{Resolver, Target};
+use crate::markdown;
+use crate::render::{self, RenderError, context, page};
+use crate::theme::Theme;
+use crate::validate;
+use chrono::NaiveDate;
+use minijinja::Environment;
+use rayon::prelude::*;
+use search_index::SectionDoc;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The search sections of every page, shared cheaply with the background indexer.
+pub type Sections = Vec<Arc<Vec<SectionDoc>>>;
+
+/// What one update did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// New content was written: open pages should reload.
+    pub reloaded: bool,
+    /// Site URLs that were rewritten (pages, generated pages, assets).
+    pub changed: Vec<String>,
+    /// The search index is out of date; these are the current sections.
+    pub search: Option<Sections>,
+    /// Source files the update looked at (for the terminal).
+    pub touched: Vec<String>,
+}
+
+/// Where the served site lives and how files are replaced in it.
+pub struct Output {
+    /// The folder served over HTTP.
+    pub site: PathBuf,
+    /// A folder on the same file system for temporary files.
+    pub scratch: PathBuf,
+    counter: AtomicU64,
+}
+
+impl Output {
+    pub fn new(site: PathBuf, scratch: PathBuf) -> std::io::Result<Output> {
+        std::fs::create_dir_all(&site)?;
+        std::fs::create_dir_all(&scratch)?;
+        Ok(Output {
+            site,
+            scratch,
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    /// A fresh path in the scratch folder.
+    pub fn temp_path(&self, prefix: &str) -> PathBuf {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.scratch.join(format!("{prefix}-{n}"))
+    }
+
+    /// Replaces `site/rel` with `bytes` in one rename, so the server never sends a
+    /// half-written file.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), RenderError> {
+        let target = self.site.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        }
+        let tmp = self.temp_path("w");
+        std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
+        std::fs::rename(&tmp, &target).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io_err(&target, e)
+        })
+    }
+
+    /// Removes `site/rel` if it exists.
+    fn remove(&self, rel: &str) {
+        let _ = std::fs::remove_file(self.site.join(rel));
+    }
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> RenderError {
+    RenderError(format!("kan inte skriva `{}`: {e}", path.display()))
+}
+
+/// How the engine was started.
+pub struct EngineOptions {
+    pub book_dir: PathBuf,
+    /// A theme folder to read (and watch); the embedded theme otherwise.
+    pub theme_dir: Option<PathBuf>,
+    pub today: NaiveDate,
+}
+
+/// The state of the preview.
+pub struct Engine {
+    opts: EngineOptions,
+    pub out: Arc<Output>,
+    theme: Theme,
+    env: Environment<'static>,
+    book: Option<LoadedBook>,
+    asset_version: String,
+    /// Diagnostics that come from a page's Markdown (its links), per page.
+    link_diags: Vec<Vec<Diagnostic>>,
+    /// Markdown-derived diagnostics that name no page file.
+    other_link_diags: Vec<Diagnostic>,
+    /// For each page, the pages its links point at.
+    forward: Vec<Vec<usize>>,
+    /// For each page, the pages whose links point at it.
+    linkers: Vec<BTreeSet<usize>>,
+    diagnostics: Vec<Diagnostic>,
+    /// Problems that are not the content's (theme, book.toml, I/O), as diagnostics.
+    setup_diags: Vec<Diagnostic>,
+    /// Pages to render at the next clean validation.
+    dirty: BTreeSet<usize>,
+    dirty_generated: bool,
+    /// The next change reloads the whole book (after a SUMMARY.md, book.toml or
+    /// theme problem).
+    needs_reload: bool,
+    /// The next clean validation renders the whole site.
+    needs_full_render: bool,
+    /// Files written by the last full render, relative to the site.
+    written: BTreeSet<String>,
+    /// Files under the source folder at the last scan.
+    src_files: BTreeSet<String>,
+    sections: Sections,
+}
+
+/// What a path under the watched folders is to the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    /// book.toml, SUMMARY.md or the theme: reload everything.
+    Structure,
+    /// A chapter listed in SUMMARY.md, by page index.
+    Chapter(usize),
+    /// Any other file under the source folder, relative to it.
+    Other(String),
+}
+
+impl Engine {
+    /// Loads the theme and the book and renders the whole site into `out`. A book
+    /// with content errors is rendered anyway (there is no earlier site to keep);
+    /// configuration problems are returned (exit code 2).
+    pub fn start(opts: EngineOptions, out: Arc<Output>) -> Result<(Engine, Outcome), String> {
+        let theme = match &opts.theme_dir {
+            Some(dir) => Theme::from_dir(dir)?,
+            None => Theme::embedded(),
+        };
+        let env = live_env(&theme)?;
+        let mut engine = Engine {
+            opts,
+            out,
+            theme,
+            env,
+            book: None,
+            asset_version: String::new(),
+            link_diags: Vec::new(),
+            other_link_diags: Vec::new(),
+            forward: Vec::new(),
+            linkers: Vec::new(),
+            diagnostics: Vec::new(),
+            setup_diags: Vec::new(),
+            dirty: BTreeSet::new(),
+            dirty_generated: false,
+            needs_reload: false,
+            needs_full_render: true,
+            written: BTreeSet::new(),
+            src_files: BTreeSet::new(),
+            sections: Vec::new(),
+        };
+        match book::load(&engine.opts.book_dir).map_err(|e| e.0)? {
+            Ok(b) => engine.set_book(b),
+            Err(diags) => {
+                engine.diagnostics = diags;
+                engine.needs_reload = true;
+            }
+        }
+        let mut outcome = Outcome::default();
+        if engine.book.is_some() {
+            engine.render(&mut outcome).map_err(|e| e.0)?;
+        } else {
+            engine.write_placeholder().map_err(|e| e.0)?;
+            outcome.reloaded = true;
+        }
+        Ok((engine, outcome))
+    }
+
+    /// The current diagnostics (content and setup), sorted.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut all = self.setup_diags.clone();
+        all.extend(self.diagnostics.iter().cloned());
+        diagnostics::sort(&mut all);
+        all
+    }
+
+    /// The number of pages of the loaded book.
+    pub fn pages(&self) -> usize {
+        self.book.as_ref().map_or(0, |b| b.pages.len())
+    }
+
+    /// Applies a set of changed paths (files that were written, created, renamed or
+    /// removed under the book or theme folder).
+    pub fn apply(&mut self, paths: &BTreeSet<PathBuf>) -> Outcome {
+        let mut outcome = Outcome::default();
+        let changes: Vec<Change> = paths.iter().filter_map(|p| self.classify(p)).collect();
+        if changes.is_empty() {
+            return outcome;
+        }
+        outcome.touched = paths
+            .iter()
+            .filter(|p| self.classify(p).is_some())
+            .map(|p| self.display(p))
+            .collect();
+        let structural = self.needs_reload
+            || self.book.is_none()
+            || changes.contains(&Change::Structure)
+            || changes.iter().any(|c| match c {
+                Change::Chapter(i) => !self.chapter_path(*i).is_file(),
+                _ => false,
+            });
+        let result = if structural {
+            self.reload_all()
+        } else {
+            self.apply_incremental(&changes, &mut outcome)
+        };
+        if let Err(e) = result {
+            self.setup_error(e);
+            return outcome;
+        }
+        if self.has_errors() {
+            return outcome;
+        }
+        if let Err(e) = self.render(&mut outcome) {
+            self.setup_error(e);
+        }
+        outcome
+    }
+
+    fn setup_error(&mut self, e: RenderError) {
+        let place = self.opts.theme_dir.as_ref().unwrap_or(&self.opts.book_dir);
+        self.setup_diags = vec![Diagnostic::file_level(
+            self.display(place),
+            Severity::Error,
+            "render-error",
+            e.0,
+        )];
+        self.needs_reload = true;
+    }
+
+    fn has_errors(&self) -> bool {
+        self.setup_diags.iter().any(Diagnostic::is_error)
+            || self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// A path as diagnostics name files (relative to where samsyn was started).
+    fn display(&self, p: &Path) -> String {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        p.strip_prefix(&cwd)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    fn src_dir(&self) -> PathBuf {
+        match &self.book {
+            Some(b) => b.src_dir.clone(),
+            None => self.opts.book_dir.join("src"),
+        }
+    }
+
+    fn chapter_path(&self, i: usize) -> PathBuf {
+        match &self.book {
+            Some(b) => b.src_dir.join(&b.pages[i].path),
+            None => PathBuf::new(),
+        }
+    }
+
+    fn classify(&self, path: &Path) -> Option<Change> {
+        if let Some(theme) = &self.opts.theme_dir
+            && path.starts_with(theme)
+        {
+            return (!super::watch::is_editor_noise(path)).then_some(Change::Structure);
+        }
+        if path == self.opts.book_dir.join("book.toml") {
+            return Some(Change::Structure);
+        }
+        let src = self.src_dir();
+        let rel = path.strip_prefix(&src).ok()?;
+        if super::watch::is_editor_noise(path) {
+            return None;
+        }
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel == "SUMMARY.md" {
+            return Some(Change::Structure);
+        }
+        if let Some(&i) = self.book.as_ref().and_then(|b| b.by_path.get(&rel)) {
+            return Some(Change::Chapter(i));
+        }
+        if path.is_dir() {
+            return None;
+        }
+        // A file that came and went within the batch (a `sed -i` or editor temporary).
+        if !path.is_file() && !self.src_files.contains(&rel) {
+            return None;
+        }
+        Some(Change::Other(rel))
+    }
+
+    /// Installs a freshly loaded book and validates all of it.
+    fn set_book(&mut self, book: LoadedBook) {
+        self.asset_version = render::asset_version(&self.theme, &book);
+        self.book = Some(book);
+        self.needs_reload = false;
+        self.needs_full_render = true;
+        self.src_files = scan_files(&self.src_dir());
+        self.full_validate();
+    }
+
+    /// Reloads the theme (when it is a folder) and the whole book.
+    fn reload_all(&mut self) -> Result<(), RenderError> {
+        self.setup_diags.clear();
+        if let Some(dir) = self.opts.theme_dir.clone() {
+            let loaded = Theme::from_dir(&dir).and_then(|t| live_env(&t).map(|env| (t, env)));
+            match loaded {
+                Ok((theme, env)) => {
+                    self.theme = theme;
+                    self.env = env;
+                }
+                Err(message) => {
+                    self.setup_diags.push(Diagnostic::file_level(
+                        self.display(&dir),
+                        Severity::Error,
+                        "theme-error",
+                        message,
+                    ));
+                    self.needs_reload = true;
+                    return Ok(());
+                }
+            }
+        }
+        match book::load(&self.opts.book_dir) {
+            Err(e) => {
+                self.setup_diags.push(
+                    Diagnostic::file_level(
+                        self.display(&self.opts.book_dir.join("book.toml")),
+                        Severity::Error,
+                        "config-error",
+                        e.0,
+                    )
+                    .with_suggestion(Some(
+                        "rätta book.toml; förhandsvisningen visar den senaste fungerande versionen"
+                            .into(),
+                    )),
+                );
+                self.needs_reload = true;
+            }
+            Ok(Err(diags)) => {
+                self.diagnostics = diags;
+                self.needs_reload = true;
+            }
+            Ok(Ok(book)) => self.set_book(book),
+        }
+        Ok(())
+    }
+
+    fn apply_incremental(
+        &mut self,
+        changes: &[Change],
+        outcome: &mut Outcome,
+    ) -> Result<(), RenderError> {
+        let mut changed_pages = BTreeSet::new();
+        let mut files_changed = false;
+        for change in changes {
+            match change {
+                Change::Chapter(i) => {
+                    if self.reread_chapter(*i)? {
+                        changed_pages.insert(*i);
+                    }
+                }
+                Change::Other(rel) => {
+                    let exists = self.src_dir().join(rel).is_file();
+                    if exists != self.src_files.contains(rel) {
+                        files_changed = true;
+                    }
+                    if !rel.ends_with(".md") {
+                        if exists {
+                            let bytes = std::fs::read(self.src_dir().join(rel))
+                                .map_err(|e| io_err(&self.src_dir().join(rel), e))?;
+                            self.out.write(rel, &bytes)?;
+                        } else {
+                            self.out.remove(rel);
+                        }
+                        outcome.changed.push(rel.clone());
+                        outcome.reloaded = true;
+                    }
+                }
+                Change::Structure => {}
+            }
+        }
+        if files_changed {
+            self.src_files = scan_files(&self.src_dir());
+            if let Some(book) = self.book.as_mut() {
+                book.diagnostics.retain(|d| d.code != "unlisted-page");
+                let unlisted = book::unlisted_pages(book);
+                book.diagnostics.extend(unlisted);
+            }
+            let before = self.error_pages();
+            self.dirty.extend(before);
+            self.dirty.extend(changed_pages.iter().copied());
+            self.full_validate();
+            let after = self.error_pages();
+            self.dirty.extend(after);
+            return Ok(());
+        }
+        if changed_pages.is_empty() {
+            return Ok(());
+        }
+        let before = self.error_pages();
+        let mut recheck: BTreeSet<usize> = changed_pages.clone();
+        for &i in &changed_pages {
+            recheck.extend(self.linkers[i].iter().copied());
+        }
+        recheck.extend(before.iter().copied());
+        self.dirty.extend(changed_pages);
+        self.dirty.extend(before);
+        self.partial_validate(&recheck);
+        Ok(())
+    }
+
+    /// Re-reads chapter `i` from disk. Returns whether its text changed.
+    fn reread_chapter(&mut self, i: usize) -> Result<bool, RenderError> {
+        let path = self.chapter_path(i);
+        let Some(book) = self.book.as_mut() else {
+            return Ok(false);
+        };
+        let mut text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let file = book.pages[i].file.clone();
+                book.diagnostics.retain(|d| d.file != file);
+                book.diagnostics.push(
+                    Diagnostic::file_level(
+                        file,
+                        Severity::Error,
+                        "unreadable-chapter",
+                        format!("filen kan inte läsas: {e}"),
+                    )
+                    .with_suggestion(Some("spara filen som UTF-8-text".into())),
+                );
+                return Ok(true);
+            }
+        };
+        if text.starts_with('\u{feff}') {
+            text.drain(..3);
+        }
+        let page = &mut book.pages[i];
+        if page.source == text
+            && !book
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unreadable-chapter" && d.file == page.file)
+        {
+            return Ok(false);
+        }
+        let (front, diags) = frontmatter::parse(&page.file, &text);
+        if front != page.front {
+            self.dirty_generated = true;
+        }
+        page.markdown = book::blank_front_matter(&text);
+        page.headings = markdown::headings(&page.markdown);
+        page.front = front;
+        page.source = text;
+        let file = page.file.clone();
+        book.diagnostics.retain(|d| d.file != file);
+        book.diagnostics.extend(diags);
+        Ok(true)
+    }
+
+    /// Pages that have an error in the current diagnostics.
+    fn error_pages(&self) -> BTreeSet<usize> {
+        let Some(book) = &self.book else {
+            return BTreeSet::new();
+        };
+        let by_file: HashMap<&str, usize> = book
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.as_str(), i))
+            .collect();
+        self.diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| by_file.get(d.file.as_str()).copied())
+            .collect()
+    }
+
+    /// Validates the whole book and rebuilds the link graph.
+    fn full_validate(&mut self) {
+        let Some(book) = self.book.as_mut() else {
+            return;
+        };
+        let today = self.opts.today;
+        let n = book.pages.len();
+        let full = masked_validate(book, &|_| true, today);
+        let base = masked_validate(book, &|_| false, today);
+        self.link_diags = vec![Vec::new(); n];
+        self.other_link_diags.clear();
+        self.assign_link_diags(subtract(full, &base));
+        let book = self.book.as_ref().expect("checked above");
+        let resolver = Resolver::new(book);
+        self.forward = (0..n)
+            .into_par_iter()
+            .map(|i| targets_of(book, &resolver, i))
+            .collect();
+        self.linkers = vec![BTreeSet::new(); n];
+        for (from, targets) in self.forward.iter().enumerate() {
+            for &t in targets {
+                self.linkers[t].insert(from);
+            }
+        }
+        self.diagnostics = self.combine(base);
+    }
+
+    /// Re-validates the Markdown of the pages in `recheck`; every other page keeps the
+    /// link diagnostics it had.
+    fn partial_validate(&mut self, recheck: &BTreeSet<usize>) {
+        let Some(book) = self.book.as_mut() else {
+            return;
+        };
+        let today = self.opts.today;
+        let with = masked_validate(book, &|i| recheck.contains(&i), today);
+        let base = masked_validate(book, &|_| false, today);
+        for &i in recheck {
+            self.link_diags[i].clear();
+        }
+        self.assign_link_diags(subtract(with, &base));
+        let book = self.book.as_ref().expect("checked above");
+        let resolver = Resolver::new(book);
+        for &i in recheck {
+            let targets = targets_of(book, &resolver, i);
+            for &t in &self.forward[i] {
+                self.linkers[t].remove(&i);
+            }
+            for &t in &targets {
+                self.linkers[t].insert(i);
+            }
+            self.forward[i] = targets;
+        }
+        self.diagnostics = self.combine(base);
+    }
+
+    fn assign_link_diags(&mut self, diags: Vec<Diagnostic>) {
+        let Some(book) = &self.book else {
+            return;
+        };
+        let by_file: HashMap<&str, usize> = book
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.as_str(), i))
+            .collect();
+        for d in diags {
+            match by_file.get(d.file.as_str()) {
+                Some(&i) => self.link_diags[i].push(d),
+                None => self.other_link_diags.push(d),
+            }
+        }
+    }
+
+    fn combine(&self, base: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let mut all = base;
+        all.extend(self.other_link_diags.iter().cloned());
+        all.extend(self.link_diags.iter().flatten().cloned());
+        diagnostics::sort(&mut all);
+        all
+    }
+
+    /// Renders what is dirty (everything after a reload) into the site folder.
+    fn render(&mut self, outcome: &mut Outcome) -> Result<(), RenderError> {
+        let Some(book) = self.book.as_ref() else {
+            return Ok(());
+        };
+        let full = self.needs_full_render;
+        let pages: Vec<usize> = if full {
+            (0..book.pages.len()).collect()
+        } else {
+            self.dirty.iter().copied().collect()
+        };
+        if pages.is_empty() && !self.dirty_generated {
+            return Ok(());
+        }
+        let resolver = Resolver::new(book);
+        let site = context::Site::new(book, &self.asset_version, self.opts.today);
+        let env = &self.env;
+        let out = &self.out;
+        let rendered: Vec<(usize, Vec<SectionDoc>)> = pages
+            .par_iter()
+            .map(|&i| {
+                let body = page::render(book, &resolver, i);
+                let html = render::render_chapter(env, &site, book, i, &body.html)?;
+                out.write(&book.pages[i].url, html.as_bytes())?;
+                Ok((i, context::search_docs(book, i, &body.sections)))
+            })
+            .collect::<Result<_, RenderError>>()?;
+        let mut written: BTreeSet<String> = BTreeSet::new();
+        if full {
+            for (rel, bytes) in &self.theme.assets {
+                self.out.write(rel, bytes)?;
+                written.insert(rel.clone());
+            }
+            for rel in &self.src_files {
+                if rel.ends_with(".md") {
+                    continue;
+                }
+                let from = book.src_dir.join(rel);
+                let bytes = std::fs::read(&from).map_err(|e| io_err(&from, e))?;
+                self.out.write(rel, &bytes)?;
+                written.insert(rel.clone());
+            }
+            self.sections = (0..book.pages.len()).map(|_| Arc::default()).collect();
+        }
+        for &i in &pages {
+            outcome.changed.push(book.pages[i].url.clone());
+            written.insert(book.pages[i].url.clone());
+        }
+        for (i, docs) in rendered {
+            self.sections[i] = Arc::new(docs);
+        }
+        if full || self.dirty_generated {
+            let generated = self.write_generated(book, &site)?;
+            outcome.changed.extend(generated.iter().cloned());
+            written.extend(generated);
+        }
+        if full {
+            for stale in self.written.difference(&written) {
+                self.out.remove(stale);
+            }
+            self.written = written;
+        }
+        self.out.remove(PLACEHOLDER_MARK);
+        self.needs_full_render = false;
+        self.dirty.clear();
+        self.dirty_generated = false;
+        outcome.reloaded = true;
+        outcome.search = Some(self.sections.clone());
+        Ok(())
+    }
+
+    /// Writes the generated pages through a scratch folder, each file replaced in one
+    /// rename. Returns their site paths.
+    fn write_generated(
+        &self,
+        book: &LoadedBook,
+        site: &context::Site<'_>,
+    ) -> Result<Vec<String>, RenderError> {
+        let dir = self.out.temp_path("generated");
+        render::write_generated(&self.env, site, book, &dir)?;
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let target = self.out.site.join(&rel);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+            }
+            std::fs::rename(entry.path(), &target).map_err(|e| io_err(&target, e))?;
+            files.push(rel);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(files)
+    }
+
+    /// A start page for a book that cannot be loaded yet: it only carries the live
+    /// reload script, whose overlay lists the problems.
+    fn write_placeholder(&self) -> Result<(), RenderError> {
+        let reload = self
+            .theme
+            .assets
+            .iter()
+            .find(|(rel, _)| rel == "js/live-reload.js");
+        if let Some((rel, bytes)) = reload {
+            self.out.write(rel, bytes)?;
+        }
+        let html = "<!doctype html>\n<html lang=\"sv\" data-root=\"\">\n<head><meta charset=\"utf-8\"><title>Boken kan inte byggas</title>\n<script src=\"js/live-reload.js\" defer></script></head>\n<body><main><h1>Boken kan inte byggas än</h1><p>Rätta felen som visas här och i terminalen; sidan laddas om av sig själv.</p></main></body>\n</html>\n";
+        self.out.write("index.html", html.as_bytes())?;
+        self.out.write(PLACEHOLDER_MARK, b"placeholder\n")
+    }
+}
+
+/// Marks a site folder that only holds the placeholder start page.
+const PLACEHOLDER_MARK: &str = ".samsyn-placeholder";
+
+/// The theme's templates with `live_reload` set, so `base.html` adds the reload script.
+fn live_env(theme: &Theme) -> Result<Environment<'static>, String> {
+    let mut env = theme.environment()?;
+    env.add_global("live_reload", true);
+    Ok(env)
+}
+
+/// Every file under `dir`, `/`-separated and relative to it.
+fn scan_files(dir: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && !super::watch::is_editor_noise(e.path()))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
+
+/// Validates `book` as if only the pages for which `keep` is true had Markdown: the
+/// others' bodies are set aside for the call, so their links are not checked (their
+/// front matter, headings and the book-wide checks are).
+fn masked_validate(
+    book: &mut LoadedBook,
+    keep: &dyn Fn(usize) -> bool,
+    today: NaiveDate,
+) -> Vec<Diagnostic> {
+    let mut saved = Vec::new();
+    for (i, p) in book.pages.iter_mut().enumerate() {
+        if !keep(i) {
+            saved.push((i, std::mem::take(&mut p.markdown)));
+        }
+    }
+    let report = {
+        let resolver = Resolver::new(book);
+        validate::validate(book, &resolver, today)
+    };
+    for (i, markdown) in saved {
+        book.pages[i].markdown = markdown;
+    }
+    report.diagnostics
+}
+
+type DiagKey = (String, usize, usize, &'static str, String);
+
+fn key(d: &Diagnostic) -> DiagKey {
+    (d.file.clone(), d.line, d.column, d.code, d.message.clone())
+}
+
+/// `all` without the diagnostics of `base` (as multisets).
+fn subtract(all: Vec<Diagnostic>, base: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut counts: HashMap<DiagKey, usize> = HashMap::new();
+    for d in base {
+        *counts.entry(key(d)).or_default() += 1;
+    }
+    all.into_iter()
+        .filter(|d| match counts.get_mut(&key(d)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+/// The pages the links of page `i` point at (itself excluded).
+fn targets_of(book: &LoadedBook, resolver: &Resolver<'_>, i: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = markdown::links(&book.pages[i].markdown)
+        .iter()
+        .filter_map(|l| match resolver.resolve(i, &l.dest, l.source) {
+            Ok(Target::Page { page, .. }) if page != i => Some(page),
+            _ => None,
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(file: &str, line: usize, message: &str) -> Diagnostic {
+        let mut d = Diagnostic::file_level(file, Severity::Error, "broken-link", message);
+        d.line = line;
+        d
+    }
+
+    #[test]
+    fn subtract_removes_each_base_diagnostic_once() {
+        let all = vec![
+            diag("a.md", 1, "x"),
+            diag("a.md", 1, "x"),
+            diag("b.md", 2, "y"),
+        ];
+        let base = vec![diag("a.md", 1, "x"), diag("c.md", 3, "z")];
+        let left = subtract(all, &base);
+        assert_eq!(left, vec![diag("a.md", 1, "x"), diag("b.md", 2, "y")]);
+    }
+}

@@ -1,0 +1,349 @@
+//! `samsyn serve`: a live preview for editors. Builds the book into a temporary
+//! folder, serves it on loopback, watches the book (and a `--theme` folder), rebuilds
+//! only what a save changed, and tells every open page to reload itself; content
+//! errors keep the last good site and show in an overlay on the page and in the
+//! terminal.
+//!
+//! Threads: the HTTP server (tokio, axum), the watcher and rebuild loop (owns the
+//! [`engine::Engine`]), and the search indexer (rebuilds the search index after the
+//! reload has been sent, newest sections first, in the background).
+
+pub mod engine;
+pub mod http;
+pub mod watch;
+
+use crate::diagnostics::{self, Diagnostic};
+use chrono::NaiveDate;
+use engine::{Engine, EngineOptions, Output, Sections};
+use http::{Shared, Status};
+use std::io::{IsTerminal, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+/// How `samsyn serve` was started.
+pub struct ServeOptions {
+    pub book_dir: PathBuf,
+    pub host: String,
+    pub port: u16,
+    pub open: bool,
+    pub theme: Option<PathBuf>,
+    pub today: NaiveDate,
+}
+
+fn config_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("fel: {message}");
+    crate::cli::EXIT_CONFIG
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Runs the preview until Ctrl+C (or SIGTERM). Returns the exit code.
+pub fn run(opts: ServeOptions) -> i32 {
+    let addr: SocketAddr = match (opts.host.as_str(), opts.port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+    {
+        Some(a) => a,
+        None => return config_error(format!("värden `{}` kan inte slås upp", opts.host)),
+    };
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            return config_error(format!(
+                "port {} på {} används redan av ett annat program; välj en annan med --port (eller --port 0 för en ledig port)",
+                opts.port, opts.host
+            ));
+        }
+        Err(e) => {
+            return config_error(format!(
+                "kan inte lyssna på {}:{}: {e}",
+                opts.host, opts.port
+            ));
+        }
+    };
+    let local = match listener
+        .set_nonblocking(true)
+        .and_then(|_| listener.local_addr())
+    {
+        Ok(a) => a,
+        Err(e) => return config_error(format!("kan inte lyssna på {addr}: {e}")),
+    };
+    let tmp = match tempfile::Builder::new().prefix("samsyn-serve-").tempdir() {
+        Ok(t) => t,
+        Err(e) => return config_error(format!("kan inte skapa en tillfällig mapp: {e}")),
+    };
+    let out = match Output::new(tmp.path().join("site"), tmp.path().join("scratch")) {
+        Ok(o) => Arc::new(o),
+        Err(e) => return config_error(format!("kan inte skapa en tillfällig mapp: {e}")),
+    };
+    let book_dir = std::path::absolute(&opts.book_dir).unwrap_or(opts.book_dir.clone());
+    let theme_dir = opts
+        .theme
+        .as_ref()
+        .map(|t| std::path::absolute(t).unwrap_or(t.clone()));
+    let started = Instant::now();
+    let (engine, first) = match Engine::start(
+        EngineOptions {
+            book_dir: book_dir.clone(),
+            theme_dir: theme_dir.clone(),
+            today: opts.today,
+        },
+        out.clone(),
+    ) {
+        Ok(x) => x,
+        Err(e) => return config_error(e),
+    };
+    let diags = engine.diagnostics();
+    print_problems(&diags);
+    eprintln!(
+        "Byggde {} sidor på {:.2} s.",
+        engine.pages(),
+        started.elapsed().as_secs_f64()
+    );
+    let shared = Shared::new(Status {
+        generation: 1,
+        search_generation: 0,
+        diagnostics: diags,
+        changed: first.changed.clone(),
+    });
+    let search = SearchWorker::start(out.clone(), shared.clone());
+    if let Some(sections) = first.search {
+        search.submit(sections);
+    }
+
+    let mut dirs = vec![book_dir];
+    dirs.extend(theme_dir);
+    let (watcher, rx) = match watch::watch(&dirs) {
+        Ok(w) => w,
+        Err(e) => return config_error(format!("kan inte bevaka bokmappen: {e}")),
+    };
+    {
+        let shared = shared.clone();
+        std::thread::spawn(move || rebuild_loop(engine, rx, shared, search));
+    }
+
+    let url = format!("http://{local}/");
+    println!("Serving on {url}");
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "Förhandsvisningen är igång på {url} – sidorna laddas om när du sparar. Avsluta med Ctrl+C."
+    );
+    if opts.open {
+        open_browser(&url);
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return config_error(format!("kan inte starta webbservern: {e}")),
+    };
+    let app = http::router(shared, out.site.clone());
+    let code = runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => return config_error(format!("kan inte lyssna på {local}: {e}")),
+        };
+        tokio::select! {
+            result = axum::serve(listener, app) => match result {
+                Ok(()) => crate::cli::EXIT_OK,
+                Err(e) => config_error(format!("webbservern stannade: {e}")),
+            },
+            _ = shutdown_signal() => crate::cli::EXIT_OK,
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    drop(watcher);
+    drop(tmp);
+    code
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn open_browser(url: &str) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(program)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("varning: kunde inte öppna webbläsaren; öppna {url} själv");
+    }
+}
+
+fn print_problems(diags: &[Diagnostic]) {
+    if !diags.is_empty() {
+        eprint!("{}", diagnostics::render_human(diags, color()));
+    }
+}
+
+/// Waits for changes, applies them, and tells the pages.
+fn rebuild_loop(
+    mut engine: Engine,
+    rx: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    shared: Arc<Shared>,
+    search: SearchWorker,
+) {
+    while let Some(paths) = watch::next_batch(&rx) {
+        let started = Instant::now();
+        let outcome = engine.apply(&paths);
+        if outcome.touched.is_empty() {
+            continue;
+        }
+        let diags = engine.diagnostics();
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let (before_errors, diags_changed) = {
+            let mut status = shared.status();
+            let before = status.errors();
+            let changed = status.diagnostics != diags;
+            status.diagnostics = diags.clone();
+            if outcome.reloaded {
+                status.generation += 1;
+                status.changed = outcome.changed.clone();
+            }
+            (before, changed)
+        };
+        if outcome.reloaded {
+            shared.broadcast("reload");
+        } else if diags_changed {
+            shared.broadcast("diagnostics");
+        }
+        let ms = started.elapsed().as_millis();
+        let what = outcome.touched.join(", ");
+        if errors > 0 {
+            if diags_changed {
+                print_problems(&diags);
+                eprintln!(
+                    "{errors} fel efter ändringen i {what}. Förhandsvisningen visar den senaste fungerande versionen tills felen är rättade."
+                );
+            }
+        } else {
+            if before_errors > 0 {
+                if diags_changed {
+                    print_problems(&diags);
+                }
+                eprintln!("Felen är rättade.");
+            }
+            if outcome.reloaded {
+                eprintln!(
+                    "Uppdaterade {what}: {} {} på {ms} ms.",
+                    outcome.changed.len(),
+                    if outcome.changed.len() == 1 {
+                        "fil"
+                    } else {
+                        "filer"
+                    }
+                );
+            }
+        }
+        if let Some(sections) = outcome.search {
+            search.submit(sections);
+        }
+    }
+}
+
+/// Rebuilds the search index in the background, always from the newest sections
+/// (a request made while a build runs replaces any older waiting one).
+#[derive(Clone)]
+struct SearchWorker {
+    slot: Arc<(Mutex<Option<Sections>>, Condvar)>,
+}
+
+impl SearchWorker {
+    fn start(out: Arc<Output>, shared: Arc<Shared>) -> SearchWorker {
+        let worker = SearchWorker {
+            slot: Arc::new((Mutex::new(None), Condvar::new())),
+        };
+        let slot = worker.slot.clone();
+        std::thread::spawn(move || {
+            loop {
+                let sections = {
+                    let (lock, cvar) = &*slot;
+                    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    loop {
+                        if let Some(s) = guard.take() {
+                            break s;
+                        }
+                        guard = cvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                let started = Instant::now();
+                match build_search(&out, &sections) {
+                    Ok(count) => {
+                        let first = {
+                            let mut status = shared.status();
+                            status.search_generation += 1;
+                            status.search_generation == 1
+                        };
+                        shared.broadcast("search");
+                        if first {
+                            eprintln!(
+                                "Sökindexet är klart: {count} avsnitt på {:.2} s.",
+                                started.elapsed().as_secs_f64()
+                            );
+                        }
+                    }
+                    Err(e) => eprintln!("varning: sökindexet kunde inte byggas: {e}"),
+                }
+            }
+        });
+        worker
+    }
+
+    fn submit(&self, sections: Sections) {
+        let (lock, cvar) = &*self.slot;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(sections);
+        cvar.notify_one();
+    }
+}
+
+/// Builds the search index in the scratch folder and swaps it in place of the
+/// served one.
+fn build_search(out: &Output, sections: &Sections) -> anyhow::Result<usize> {
+    let docs: Vec<search_index::SectionDoc> =
+        sections.iter().flat_map(|s| s.iter().cloned()).collect();
+    let fresh = out.temp_path("search");
+    search_index::build_site_index(&docs, &fresh)?;
+    let served = out.site.join("search-index");
+    let old = out.temp_path("search-old");
+    let had_old = std::fs::rename(&served, &old).is_ok();
+    std::fs::rename(&fresh, &served)?;
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(docs.len())
+}

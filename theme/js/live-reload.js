@@ -1,0 +1,110 @@
+/* Live reload for `samsyn serve` (included only in the preview, never in a built site).
+ * Listens to the preview's server-sent events: reloads the page after a rebuild,
+ * keeping the scroll position, and shows the book's errors in an overlay until
+ * they are fixed. */
+(function () {
+  "use strict";
+  if (!window.EventSource) return;
+  var root = document.documentElement.getAttribute("data-root") || "";
+  var KEY = "samsyn-live-reload-scroll";
+  var generation = null;
+
+  function restoreScroll() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (e) {}
+    if (!saved || saved.path !== location.pathname) return;
+    try { sessionStorage.removeItem(KEY); } catch (e) {}
+    var apply = function () { window.scrollTo(saved.x, saved.y); };
+    apply();
+    window.addEventListener("load", apply);
+    setTimeout(apply, 50);
+  }
+
+  function reload() {
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({
+        path: location.pathname, x: window.scrollX, y: window.scrollY
+      }));
+    } catch (e) {}
+    location.reload();
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function style() {
+    if (document.getElementById("samsyn-overlay-style")) return;
+    var s = el("style");
+    s.id = "samsyn-overlay-style";
+    s.textContent =
+      "#samsyn-overlay{position:fixed;left:1rem;right:1rem;bottom:1rem;z-index:2147483647;" +
+      "max-height:60vh;overflow:auto;background:#fff8f7;color:#3b0d0c;border:2px solid #b3261e;" +
+      "border-radius:8px;box-shadow:0 6px 24px rgba(0,0,0,.3);padding:1rem 1.25rem;" +
+      "font:15px/1.45 system-ui,sans-serif}" +
+      "#samsyn-overlay h2{margin:0 0 .5rem;font-size:1.1rem;color:#b3261e}" +
+      "#samsyn-overlay ol{margin:0;padding-left:1.25rem}" +
+      "#samsyn-overlay li{margin:.5rem 0}" +
+      "#samsyn-overlay .samsyn-where{font-family:ui-monospace,monospace;font-weight:600}" +
+      "#samsyn-overlay .samsyn-help{color:#1f4d2b}" +
+      "#samsyn-overlay button{float:right;font:inherit;cursor:pointer}";
+    document.head.appendChild(s);
+  }
+
+  function showErrors(status) {
+    var old = document.getElementById("samsyn-overlay");
+    var errors = (status.diagnostics || []).filter(function (d) { return d.severity === "error"; });
+    if (!errors.length) {
+      if (old) old.parentNode.removeChild(old);
+      return;
+    }
+    style();
+    var box = el("div");
+    box.id = "samsyn-overlay";
+    box.setAttribute("role", "alert");
+    var close = el("button", null, "Dölj");
+    close.type = "button";
+    close.addEventListener("click", function () { box.parentNode.removeChild(box); });
+    box.appendChild(close);
+    box.appendChild(el("h2", null, errors.length === 1
+      ? "1 fel i boken – sidan visar den senaste fungerande versionen"
+      : errors.length + " fel i boken – sidan visar den senaste fungerande versionen"));
+    var list = el("ol");
+    errors.forEach(function (d) {
+      var item = el("li");
+      var where = d.file + (d.line ? ":" + d.line + ":" + d.column : "");
+      item.appendChild(el("span", "samsyn-where", where));
+      item.appendChild(document.createTextNode(" " + d.message));
+      if (d.suggestion) {
+        item.appendChild(el("div", "samsyn-help", "Förslag: " + d.suggestion));
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    if (old) old.parentNode.replaceChild(box, old);
+    else document.body.appendChild(box);
+  }
+
+  function parse(ev) {
+    try { return JSON.parse(ev.data); } catch (e) { return null; }
+  }
+
+  restoreScroll();
+  var source = new EventSource(root + "__samsyn/events");
+  source.addEventListener("hello", function (ev) {
+    var status = parse(ev);
+    if (!status) return;
+    // A rebuild happened while the connection was down.
+    if (generation !== null && status.generation !== generation) return reload();
+    generation = status.generation;
+    showErrors(status);
+  });
+  source.addEventListener("reload", reload);
+  source.addEventListener("diagnostics", function (ev) {
+    var status = parse(ev);
+    if (status) showErrors(status);
+  });
+})();
