@@ -447,3 +447,61 @@ fn empty_corpus() {
     assert!(static_search(&dir, &req("barn")).hits.is_empty());
     assert!(search_site(&dir, "barn", 10).unwrap().is_empty());
 }
+
+/// The committed wasm reader (run by Node the way the worker runs it) returns the same hits
+/// as the native reader. Skipped when Node is not installed.
+#[test]
+fn committed_wasm_reader_agrees_with_native_reader() {
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node_ok {
+        eprintln!("node not found: skipping the wasm reader check");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let queries = [
+        "barn skola",
+        "SIP",
+        "hälsovård",
+        "\"samordnad individuell plan\"",
+        "samverkn",
+        "<img src=x>",
+        "barnhäl",
+    ];
+    let out = std::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
+        .arg(root.join("theme/search/search_index.js"))
+        .arg(root.join("theme/search/search_index_bg.wasm"))
+        .arg(&dir)
+        .args(queries)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), queries.len());
+    for (q, line) in queries.iter().zip(lines) {
+        let native = static_search(&dir, &req(q));
+        let docs: Vec<String> = native.hits.iter().map(|h| h.doc.to_string()).collect();
+        let expected = format!("\"docs\":[{}]", docs.join(","));
+        assert!(
+            line.contains(&expected),
+            "{q}: wasm {line} native {expected}"
+        );
+        if let Some(s) = &native.suggestion {
+            assert!(
+                line.contains(&format!("\"suggestion\":\"{s}\"")),
+                "{q}: {line}"
+            );
+        }
+    }
+}
