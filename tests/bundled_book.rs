@@ -16,7 +16,8 @@ fn bundled() -> samsyn::book::LoadedBook {
 fn validator_heading_ids_equal_rendered_ids() {
     let book = bundled();
     let (_tmp, site) = build(&repo().join("book"));
-    let headings = sel("main h1[id], main h2[id], main h3[id], main h4[id], main h5[id], main h6[id]");
+    let headings =
+        sel("main h1[id], main h2[id], main h3[id], main h4[id], main h5[id], main h6[id]");
     let mut compared = 0;
     for page in &book.pages {
         let doc = parse(&site, &page.url);
@@ -51,12 +52,22 @@ fn mutate(dest: &str, m: Mutation) -> Option<String> {
         None => (dest, None),
     };
     match m {
-        Mutation::DocId => dest.strip_prefix("doc:").map(|_| format!("{path}zz{}", fragment.map(|f| format!("#{f}")).unwrap_or_default())),
-        Mutation::Anchor => fragment.map(|f| format!("{path}#{f}-zz")),
-        Mutation::Path if !path.is_empty() && !path.starts_with("doc:") => Some(match path.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() && !stem.ends_with('.') => format!("{stem}-zz.{ext}{}", fragment.map(|f| format!("#{f}")).unwrap_or_default()),
-            _ => format!("{path}-zz"),
+        Mutation::DocId => dest.strip_prefix("doc:").map(|_| {
+            format!(
+                "{path}zz{}",
+                fragment.map(|f| format!("#{f}")).unwrap_or_default()
+            )
         }),
+        Mutation::Anchor => fragment.map(|f| format!("{path}#{f}-zz")),
+        Mutation::Path if !path.is_empty() && !path.starts_with("doc:") => {
+            Some(match path.rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() && !stem.ends_with('.') => format!(
+                    "{stem}-zz.{ext}{}",
+                    fragment.map(|f| format!("#{f}")).unwrap_or_default()
+                ),
+                _ => format!("{path}-zz"),
+            })
+        }
         Mutation::Path => None,
     }
 }
@@ -73,16 +84,34 @@ fn breaking_any_internal_link_fails_check_naming_file_and_line() {
             if !internal {
                 continue;
             }
-            assert_eq!(&page.source[link.span.clone()], link.dest, "{}: span", page.file);
-            let applicable: Vec<(Mutation, String)> = [Mutation::Path, Mutation::Anchor, Mutation::DocId]
-                .into_iter()
-                .filter_map(|m| mutate(&link.dest, m).map(|d| (m, d)))
-                .collect();
-            assert!(!applicable.is_empty(), "{}: no mutation for {}", page.file, link.dest);
+            assert_eq!(
+                &page.source[link.span.clone()],
+                link.dest,
+                "{}: span",
+                page.file
+            );
+            let applicable: Vec<(Mutation, String)> =
+                [Mutation::Path, Mutation::Anchor, Mutation::DocId]
+                    .into_iter()
+                    .filter_map(|m| mutate(&link.dest, m).map(|d| (m, d)))
+                    .collect();
+            assert!(
+                !applicable.is_empty(),
+                "{}: no mutation for {}",
+                page.file,
+                link.dest
+            );
             let (m, broken) = applicable[rotation % applicable.len()].clone();
             rotation += 1;
             let line = page.source[..link.span.start].matches('\n').count() + 1;
-            cases.push((page.path.clone(), link.span.clone(), broken, m, line, link.source));
+            cases.push((
+                page.path.clone(),
+                link.span.clone(),
+                broken,
+                m,
+                line,
+                link.source,
+            ));
         }
     }
     assert!(cases.len() > 300, "only {} internal links", cases.len());
@@ -90,10 +119,15 @@ fn breaking_any_internal_link_fails_check_naming_file_and_line() {
     assert!(kinds(|m| matches!(m, Mutation::Path)) > 10);
     assert!(kinds(|m| matches!(m, Mutation::Anchor)) > 10);
     assert!(kinds(|m| matches!(m, Mutation::DocId)) > 10);
-    assert!(cases.iter().any(|c| c.5 == LinkSource::Reference) || cases.iter().all(|c| c.5 != LinkSource::Reference));
+    assert!(
+        cases.iter().any(|c| c.5 == LinkSource::Reference)
+            || cases.iter().all(|c| c.5 != LinkSource::Reference)
+    );
 
     let threads = 2;
-    let chunks: Vec<Vec<_>> = (0..threads).map(|t| cases.iter().skip(t).step_by(threads).cloned().collect()).collect();
+    let chunks: Vec<Vec<_>> = (0..threads)
+        .map(|t| cases.iter().skip(t).step_by(threads).cloned().collect())
+        .collect();
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .into_iter()
@@ -111,19 +145,34 @@ fn breaking_any_internal_link_fails_check_naming_file_and_line() {
                         std::fs::write(&file, &text).unwrap();
                         let out = samsyn(tmp.path(), &["check", "book", "--format", "json"]);
                         std::fs::write(&file, &original).unwrap();
-                        let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+                        let diags: serde_json::Value =
+                            serde_json::from_slice(&out.stdout).unwrap_or_default();
                         let named = diags.as_array().into_iter().flatten().any(|d| {
-                            d["file"] == format!("book/src/{path}") && d["line"] == line && d["severity"] == "error"
+                            d["file"] == format!("book/src/{path}")
+                                && d["line"] == line
+                                && d["severity"] == "error"
                         });
                         if out.status.code() != Some(1) || !named {
-                            failures.push(format!("{path}:{line} {m:?} -> {broken}: exit {:?}, {}", out.status.code(), stdout(&out)));
+                            failures.push(format!(
+                                "{path}:{line} {m:?} -> {broken}: exit {:?}, {}",
+                                out.status.code(),
+                                stdout(&out)
+                            ));
                         }
                     }
                     failures
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
-    assert!(failures.is_empty(), "{} mutations not caught:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mutations not caught:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -27,7 +27,12 @@ fn run(input: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -55,8 +60,14 @@ fn answers_with_front_matter_removed_and_doc_links_rewritten() {
     assert!(out.status.success(), "{}", stderr(&out));
     let book: Book = serde_json::from_slice(&out.stdout).expect("a book comes back");
     let huvud = chapter(&book, "Huvudavtal");
-    assert!(!huvud.contains("+++") && !huvud.contains("doc_id ="), "{huvud}");
-    assert!(huvud.contains("<dt>Dokument-ID</dt><dd>100</dd>"), "{huvud}");
+    assert!(
+        !huvud.contains("+++") && !huvud.contains("doc_id ="),
+        "{huvud}"
+    );
+    assert!(
+        huvud.contains("<dt>Dokument-ID</dt><dd>100</dd>"),
+        "{huvud}"
+    );
     assert!(huvud.contains("# Huvudavtal"));
     let om = chapter(&book, "Om boken");
     assert!(om.contains("[huvudavtalet](avtal/huvud.md#sip)"), "{om}");
@@ -88,6 +99,10 @@ fn fails_on_a_broken_link_naming_file_and_line() {
 fn bad_input_is_a_clear_error_not_a_panic() {
     let out = run("{ not json");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("mdbook-preprocessor"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("mdbook-preprocessor"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked"));
 }
