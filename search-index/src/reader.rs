@@ -427,11 +427,14 @@ pub enum Step {
     Done(SearchResult),
 }
 
+/// Decoded positions of one block (per posting).
+type BlockPositions = std::rc::Rc<Vec<Vec<u32>>>;
+
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
     tables: HashMap<usize, Vec<(String, u32)>>,
-    positions_cache: HashMap<(usize, usize, usize), std::rc::Rc<Vec<Vec<u32>>>>,
+    positions_cache: HashMap<(usize, usize, usize), BlockPositions>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
     need: BTreeSet<String>,
@@ -577,7 +580,7 @@ impl Engine {
         decode_block(slice, b.count, impacts).map(Some)
     }
 
-    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<std::rc::Rc<Vec<Vec<u32>>>>> {
+    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<BlockPositions>> {
         let Some((p, off, len)) = b.pos else {
             return Ok(Some(std::rc::Rc::new(vec![Vec::new(); b.count])));
         };

@@ -35,6 +35,7 @@ impl SearchEngine {
     /// One search step as JSON (`budget`: bytes of posting blocks beyond the first ones
     /// before the best sections found so far are returned; 0 = exact): `{"need":[file...]}` (fetch them, add them, call again) or
     /// `{"hits":[...],"fallback":bool,"suggestion":string|null}`.
+    #[allow(clippy::too_many_arguments)] // one flat call from the worker
     pub fn search(
         &mut self,
         query: &str,
