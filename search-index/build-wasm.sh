@@ -38,22 +38,28 @@ if ! command -v "$bindgen" >/dev/null 2>&1 || [ "$("$bindgen" --version | awk '{
   bindgen="$HOME/.cargo/bin/wasm-bindgen"
 fi
 
-# Reproducible: own target dir, size-optimised release profile, no local paths embedded.
-target_dir="$repo/target/wasm-build"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# Reproducible: own target dir (a fresh one in --check mode), size-optimised release
+# profile, no local paths embedded.
+if [ "$mode" = "--check" ]; then
+  target_dir="$tmp/target"
+else
+  target_dir="$repo/target/wasm-build"
+fi
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_PANIC=abort
 export CARGO_PROFILE_RELEASE_DEBUG=false
 export CARGO_PROFILE_RELEASE_INCREMENTAL=false
-export RUSTFLAGS="--remap-path-prefix=$repo=/samsyn --remap-path-prefix=$HOME/.cargo=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
+export RUSTFLAGS="--remap-path-prefix=$target_dir=/target --remap-path-prefix=$repo=/samsyn --remap-path-prefix=$HOME/.cargo=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
 export SOURCE_DATE_EPOCH=0
 (cd "$repo" && cargo rustc -p search-index --lib --release --target wasm32-unknown-unknown \
   --no-default-features --features wasm --crate-type cdylib --target-dir "$target_dir" -q)
 wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
 
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 "$bindgen" "$wasm" --out-dir "$tmp" --out-name search_index --target no-modules --no-typescript --remove-name-section --remove-producers-section
 files="search_index.js search_index_bg.wasm"
 
