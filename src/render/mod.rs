@@ -73,6 +73,8 @@ pub fn render_site(
     }
     copy_source_assets(book, out)?;
 
+    let timings = std::env::var_os("SAMSYN_TIMINGS").is_some();
+    let phase = std::time::Instant::now();
     let rendered = AtomicUsize::new(0);
     let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
         .into_par_iter()
@@ -89,9 +91,19 @@ pub fn render_site(
     write_generated(&env, &site, book, out)?;
 
     let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
+    if timings {
+        eprintln!(
+            "tid: sidor och genererade sidor {:.3} s",
+            phase.elapsed().as_secs_f64()
+        );
+    }
+    let phase = std::time::Instant::now();
     if opts.search {
         search_index::build_site_index(&docs, &out.join("search-index"))
             .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
+    }
+    if timings {
+        eprintln!("tid: sökindex {:.3} s", phase.elapsed().as_secs_f64());
     }
     Ok(RenderStats {
         pages: rendered.into_inner(),
