@@ -100,6 +100,8 @@
     // A rebuild happened while the connection was down.
     if (generation !== null && status.generation !== generation) return reload();
     generation = status.generation;
+    // Connected: tests and curious editors can see it on <html>.
+    document.documentElement.setAttribute("data-live-reload", String(generation));
     showErrors(status);
   });
   source.addEventListener("reload", reload);

@@ -1,0 +1,585 @@
+//! `samsyn serve`: the live preview over a temporary copy of a fixture book, driven
+//! over HTTP and server-sent events (and, for the reload itself, headless Chromium).
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `samsyn serve`, stopped (SIGTERM) when dropped.
+struct Serve {
+    child: Child,
+    addr: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(book: &Path, extra: &[&str]) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_samsyn"))
+            .arg("serve")
+            .arg(book)
+            .args(["--port", "0"])
+            .args(extra)
+            .env("SAMSYN_TODAY", TODAY)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("samsyn serve starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let stderr = stderr.clone();
+            let pipe = child.stderr.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut s = stderr.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            });
+        }
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .strip_prefix("Serving on http://")
+            .and_then(|a| a.strip_suffix('/'))
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line {first:?}; stderr: {}",
+                    stderr.lock().unwrap()
+                )
+            })
+            .to_string();
+        Serve {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}/{path}", self.addr)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http_get(&self.addr, &format!("/{path}"))
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let (code, body) = self.get("__samsyn/diagnostics");
+        assert_eq!(code, 200);
+        serde_json::from_str(&body).unwrap()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 GET (the path is sent exactly as given); returns status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let code = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        String::from_utf8_lossy(&dechunk(body.as_bytes()).0).into_owned()
+    } else {
+        body.to_string()
+    };
+    (code, body)
+}
+
+/// Decodes the complete chunks of a chunked body; returns them and the bytes used.
+fn dechunk(mut raw: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut used = 0;
+    loop {
+        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size_text = String::from_utf8_lossy(&raw[..eol]);
+        let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else {
+            break;
+        };
+        if raw.len() < eol + 2 + size + 2 {
+            break;
+        }
+        out.extend_from_slice(&raw[eol + 2..eol + 2 + size]);
+        let step = eol + 2 + size + 2;
+        used += step;
+        raw = &raw[step..];
+        if size == 0 {
+            break;
+        }
+    }
+    (out, used)
+}
+
+/// A client of `/__samsyn/events`.
+struct Events {
+    stream: TcpStream,
+    raw: Vec<u8>,
+    text: String,
+    in_body: bool,
+}
+
+impl Events {
+    fn connect(addr: &str) -> Events {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET /__samsyn/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = Events {
+            stream,
+            raw: Vec::new(),
+            text: String::new(),
+            in_body: false,
+        };
+        let (name, _) = events.next(Duration::from_secs(10)).expect("hello event");
+        assert_eq!(name, "hello");
+        events
+    }
+
+    /// The next event (name, JSON data), or `None` after `timeout`.
+    fn next(&mut self, timeout: Duration) -> Option<(String, serde_json::Value)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(end) = self.text.find("\n\n") {
+                let block: String = self.text.drain(..end + 2).collect();
+                let mut name = "message".to_string();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // keep-alive comment
+                }
+                return Some((name, serde_json::from_str(&data).unwrap()));
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            self.stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .unwrap();
+            let mut buf = [0u8; 8192];
+            match self.stream.read(&mut buf) {
+                Ok(0) => return None,
+                Ok(n) => self.raw.extend_from_slice(&buf[..n]),
+                Err(_) => return None,
+            }
+            if !self.in_body {
+                if let Some(i) = self.raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    self.raw.drain(..i + 4);
+                    self.in_body = true;
+                } else {
+                    continue;
+                }
+            }
+            let (data, used) = dechunk(&self.raw);
+            self.raw.drain(..used);
+            self.text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+
+    /// Waits for the event called `name`, skipping others.
+    fn wait_for(&mut self, name: &str) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.next(left) {
+                Some((n, data)) if n == name => return data,
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        panic!("no `{name}` event within 20 s");
+    }
+}
+
+/// A fresh copy of a fixture book in a temporary folder.
+fn book_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("bok");
+    copy_dir(&fixture(name), &book);
+    (tmp, book)
+}
+
+/// Saves a file the way many editors do: a temporary file renamed over it.
+fn save(path: &Path, text: &str) {
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// The page without the preview's reload script line (to compare with `build`).
+fn without_live_reload(html: &str) -> String {
+    html.lines()
+        .map(|l| {
+            if l.contains("js/live-reload.js") {
+                ""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn an_edit_reloads_and_a_broken_link_shows_until_fixed() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    assert!(
+        serve.addr.starts_with("127.0.0.1:"),
+        "binds to loopback: {}",
+        serve.addr
+    );
+    let (code, html) = serve.get("om.html");
+    assert_eq!(code, 200);
+    assert!(html.contains("js/live-reload.js"), "the preview injects it");
+    let mut events = Events::connect(&serve.addr);
+
+    let page = book.join("src/om.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    let edited = format!("{original}\nEtt alldeles nytt stycke om samverkan.\n");
+    save(&page, &edited);
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0);
+    assert_eq!(status["changed"], serde_json::json!(["om.html"]));
+    let (_, html) = serve.get("om.html");
+    assert!(html.contains("Ett alldeles nytt stycke om samverkan."));
+
+    // A broken link: diagnostics, no rebuild, the last good page stays.
+    let line = edited.lines().count() + 1;
+    save(
+        &page,
+        &format!("{edited}Se [planen](finns-inte.md) och mer text.\n"),
+    );
+    let status = events.wait_for("diagnostics");
+    assert_eq!(status["errors"], 1, "{status}");
+    let diag = status["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap();
+    assert!(
+        diag["file"].as_str().unwrap().ends_with("src/om.md"),
+        "{diag}"
+    );
+    assert_eq!(diag["line"], line);
+    assert_eq!(diag["column"], 13);
+    assert_eq!(diag["code"], "broken-link");
+    assert_eq!(serve.status()["errors"], 1);
+    let (_, html) = serve.get("om.html");
+    assert!(html.contains("Ett alldeles nytt stycke"));
+    assert!(
+        !html.contains("mer text"),
+        "the broken version is not served"
+    );
+    let terminal_deadline = Instant::now() + Duration::from_secs(5);
+    while !serve.stderr().contains(&format!("om.md:{line}:13")) {
+        assert!(
+            Instant::now() < terminal_deadline,
+            "the terminal names the place: {}",
+            serve.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // Fixed: the page is rebuilt and the errors clear.
+    save(
+        &page,
+        &format!("{edited}Se [begreppen](begrepp.md) och mer text.\n"),
+    );
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+    assert_eq!(serve.status()["errors"], 0);
+    let (_, html) = serve.get("om.html");
+    assert!(html.contains("mer text"));
+    assert!(html.contains("href=\"begrepp.html\""));
+}
+
+#[test]
+fn the_preview_matches_a_full_build_after_edits() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+
+    // Body text, a heading another page may link to, and front matter (register).
+    let huvud = book.join("src/avtal/huvud.md");
+    let text = std::fs::read_to_string(&huvud).unwrap();
+    let changed = text
+        .replacen("version = ", "version = \"9.9\"\n# was: ", 1)
+        .replace("\n## ", "\n## Ändrad ");
+    std::fs::write(&huvud, &changed).unwrap();
+    let status = events.wait_for("reload");
+    if status["errors"] != 0 {
+        panic!("the edit itself broke the fixture: {status}");
+    }
+    let om = book.join("src/om.md");
+    let text = std::fs::read_to_string(&om).unwrap();
+    std::fs::write(&om, format!("{text}\n## En ny rubrik\n\nText.\n")).unwrap();
+    events.wait_for("reload");
+
+    let (_site_tmp, site) = build(&book);
+    let mut compared = 0;
+    for rel in html_files(&site) {
+        let expected = std::fs::read_to_string(site.join(&rel)).unwrap();
+        let (code, served) = serve.get(&rel);
+        assert_eq!(code, 200, "{rel}");
+        assert_eq!(
+            without_live_reload(&served),
+            without_live_reload(&expected),
+            "{rel} differs from a full build"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 8, "compared {compared} pages");
+    let (_, register) = serve.get("dokumentregister.html");
+    assert!(
+        register.contains("9.9"),
+        "the register follows front matter"
+    );
+}
+
+#[test]
+fn a_changed_heading_id_breaks_the_links_of_other_pages() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    let huvud = book.join("src/avtal/huvud.md");
+    let original = std::fs::read_to_string(&huvud).unwrap();
+    save(&huvud, &original.replace("{#sip}", "{#samordnad}"));
+    let status = events.wait_for("diagnostics");
+    let errors: Vec<_> = status["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{status}");
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("src/om.md"));
+    assert_eq!(errors[0]["line"], 3);
+    assert_eq!(errors[0]["code"], "broken-anchor");
+    save(&huvud, &original);
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+}
+
+#[test]
+fn summary_changes_add_and_remove_pages() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    let summary = book.join("src/SUMMARY.md");
+    let original = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(
+        book.join("src/nyhet.md"),
+        "# Nyhet\n\nEn sida som just skrivits.\n",
+    )
+    .unwrap();
+    save(&summary, &format!("{original}- [Nyhet](nyhet.md)\n"));
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+    let (code, html) = serve.get("nyhet.html");
+    assert_eq!(code, 200);
+    assert!(html.contains("En sida som just skrivits."));
+
+    save(&summary, &original);
+    events.wait_for("reload");
+    let (code, _) = serve.get("nyhet.html");
+    assert_eq!(code, 404, "a page taken out of SUMMARY.md is gone");
+    let status = serve.status();
+    let unlisted =
+        status["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["code"] == "unlisted-page" && d["file"].as_str().unwrap().ends_with("nyhet.md")
+        });
+    assert!(unlisted, "{status}");
+
+    // A SUMMARY.md entry without its file: an error, the last good site stays.
+    save(&summary, &format!("{original}- [Saknas](saknas.md)\n"));
+    let status = events.wait_for("diagnostics");
+    assert_eq!(
+        status["diagnostics"][0]["code"], "missing-chapter",
+        "{status}"
+    );
+    assert_eq!(serve.get("om.html").0, 200);
+    save(&summary, &original);
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+}
+
+#[test]
+fn nothing_outside_the_site_is_served() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let secret = std::fs::read_to_string(book.join("src/SUMMARY.md")).unwrap();
+    for path in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/js/..%2F..%2F..%2F..%2F..%2Fetc/passwd",
+        "/%2fetc%2fpasswd",
+        "//etc/passwd",
+        "/..\\..\\..\\etc\\passwd",
+        "/src/SUMMARY.md",
+        "/SUMMARY.md",
+        "/__samsyn/../../../etc/passwd",
+    ] {
+        let (code, body) = http_get(&serve.addr, path);
+        assert_ne!(code, 200, "{path} was served");
+        assert!(!body.contains("root:x:0:"), "{path} leaked /etc/passwd");
+        assert!(!body.contains(secret.trim()), "{path} leaked the book");
+    }
+    let (code, body) = serve.get("finns/inte.html");
+    assert_eq!(code, 404);
+    assert!(
+        body.contains("Sidan kunde inte hittas"),
+        "the site's 404 page"
+    );
+    assert_eq!(serve.get("__samsyn/okänd").0, 404);
+}
+
+#[test]
+fn search_works_in_the_preview() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    if serve.status()["search"] == 0 {
+        events.wait_for("search");
+    }
+    let (code, html) = serve.get("index.html");
+    assert_eq!(code, 200);
+    assert!(html.contains("search/search.js"));
+    // The index the search script reads is served, with every file it names.
+    let index_dir = {
+        let (_t, site) = build(&book);
+        std::fs::read_dir(site.join("search-index"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(!index_dir.is_empty());
+    for name in &index_dir {
+        let (code, _) = serve.get(&format!("search-index/{name}"));
+        assert_eq!(code, 200, "search-index/{name}");
+    }
+    // An edit is found by the rebuilt index.
+    let page = book.join("src/begrepp.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(
+        &page,
+        &format!("{text}\nOrdet fladdermusvinge finns bara här.\n"),
+    );
+    events.wait_for("reload");
+    events.wait_for("search");
+    assert_eq!(serve.get("search-index/").0, 404, "no folder listings");
+}
+
+#[test]
+fn a_port_in_use_is_a_usage_error_naming_the_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = samsyn(
+        &repo(),
+        &["serve", fixture("basic").to_str().unwrap(), "--port", &port],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&port), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn a_static_build_has_no_live_reload() {
+    let (_tmp, site) = build(&fixture("basic"));
+    for rel in html_files(&site) {
+        let html = std::fs::read_to_string(site.join(&rel)).unwrap();
+        assert!(!html.contains("live-reload"), "{rel}");
+        assert!(!html.contains("__samsyn"), "{rel}");
+    }
+}
+
+#[test]
+fn a_page_in_chromium_reloads_itself_and_keeps_its_scroll() {
+    let (_tmp, book) = book_copy("basic");
+    // A page long enough to scroll.
+    let page = book.join("src/begrepp.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    for i in 1..=60 {
+        text.push_str(&format!(
+            "\nStycke {i}: samverkan kring barn och unga kräver att huvudmän talar med varandra.\n"
+        ));
+    }
+    std::fs::write(&page, text).unwrap();
+    let serve = Serve::start(&book, &[]);
+    let script = repo().join("tests/browser/serve-reload.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(serve.url("begrepp.html"))
+        .arg(&page)
+        .current_dir(repo().join("tests/browser"))
+        .output()
+        .expect("node runs (scripts/setup installs Node, Chromium and playwright-core)");
+    assert!(
+        out.status.success(),
+        "browser test failed:\n{}\n{}\nserve:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        serve.stderr()
+    );
+    let result: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(result["reloaded"], true);
+    assert!(result["before"].as_f64().unwrap() > 100.0, "{result}");
+}
