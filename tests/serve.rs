@@ -134,10 +134,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 fn dechunk(mut raw: &[u8]) -> (Vec<u8>, usize) {
     let mut out = Vec::new();
     let mut used = 0;
-    loop {
-        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&raw[..eol]);
         let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else {
             break;
