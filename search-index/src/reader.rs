@@ -715,6 +715,9 @@ impl Engine {
         }
         if !plan.unknown.is_empty() || result.hits.is_empty() {
             result.suggestion = self.suggestion(&pq, &plan)?;
+            if !self.need.is_empty() {
+                return Ok(self.take_need());
+            }
         }
         Ok(Step::Done(result))
     }
@@ -735,8 +738,11 @@ impl Engine {
                 };
                 let mut cands = Vec::new();
                 for j in [i.wrapping_sub(1), i, i + 1] {
-                    // Only shards already loaded: suggestions cost no extra requests.
-                    if let Some(s) = self.shards.get(&j) {
+                    if j >= self.meta.n_shards {
+                        continue;
+                    }
+                    // The neighbouring shards too (small; missing ones are requested).
+                    if let Some(s) = self.shard(j)? {
                         for e in &s.entries {
                             if e.info.word && !e.info.display.is_empty() {
                                 cands.push((e.term.clone(), e.info.df, e.info.display.clone()));

@@ -89,6 +89,7 @@
       render(m);
     } else if (m.type === "error") {
       if (m.id == null || m.id === seq) status("Sökningen kunde inte genomföras.");
+      if (window.console) console.warn("samsyn search:", m.message);
     }
   }
 
@@ -209,8 +210,8 @@
     var ls = links();
     if (!ls.length) return;
     if (active >= 0 && ls[active]) ls[active].parentNode.classList.remove("is-active");
-    active = (active + delta + ls.length + 1) % (ls.length + 1) - 1;
-    if (active < -1) active = ls.length - 1;
+    /* Positions -1 (the field) .. n-1 cycle. */
+    active = ((active + 1 + delta) % (ls.length + 1) + ls.length + 1) % (ls.length + 1) - 1;
     if (active >= 0) {
       ls[active].parentNode.classList.add("is-active");
       ls[active].parentNode.setAttribute("aria-selected", "true");
@@ -222,7 +223,8 @@
   }
 
   input.addEventListener("focus", start);
-  input.addEventListener("input", function () { schedule(60); });
+  input.addEventListener("pointerdown", start);
+  input.addEventListener("input", function () { start(); schedule(60); });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
@@ -244,6 +246,7 @@
       e.preventDefault();
       input.focus();
       if (input.select) input.select();
+      start();
     } else if (e.key === "Escape" && !box.hidden && box.contains(t)) {
       close();
       input.focus();
