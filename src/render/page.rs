@@ -24,7 +24,7 @@ pub struct RenderedPage {
 }
 
 /// Renders chapter `index` of `book`.
-pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
+pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
     let page = &book.pages[index];
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
@@ -39,6 +39,10 @@ pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> Rende
             .resolve(index, dest, source)
             .ok()
             .and_then(|t| resolver.href(index, &t))
+    };
+    // A link's destination as the site has it, or as written when it is external.
+    let rewrite = |dest: CowStr<'a>, source: LinkSource| -> CowStr<'a> {
+        href(&dest, source).map(CowStr::from).unwrap_or(dest)
     };
     for event in Parser::new_ext(&page.markdown, markdown::options()) {
         match event {
@@ -88,33 +92,23 @@ pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> Rende
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = href(&dest_url, LinkSource::Inline)
-                    .map(CowStr::from)
-                    .unwrap_or(dest_url);
-                events.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
-            }
+            }) => events.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: rewrite(dest_url, LinkSource::Inline),
+                title,
+                id,
+            })),
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = href(&dest_url, LinkSource::Image)
-                    .map(CowStr::from)
-                    .unwrap_or(dest_url);
-                events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
-            }
+            }) => events.push(Event::Start(Tag::Image {
+                link_type,
+                dest_url: rewrite(dest_url, LinkSource::Image),
+                title,
+                id,
+            })),
             Event::Html(html) | Event::InlineHtml(html) if html.contains('=') => {
                 let rewritten =
                     markdown::rewrite_html_urls(&html, |v| href(v, LinkSource::RawHtml));
