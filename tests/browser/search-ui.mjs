@@ -1,0 +1,215 @@
+// The search UI in headless Chromium, run by tests/search.rs:
+//   node search-ui.mjs <served folder> <spec.json>
+// Serves <served folder> with the plain static server (static-server.mjs) and opens
+// spec.page (a page of the site in a subfolder, e.g. "sub/site/overenskommelser/x.html").
+// spec = {
+//   page: "sub/site/<page>.html", site: "sub/site/",
+//   expect: [{ q, relevant: [url...] }],   // the first hit must be one of these
+//   agree:  [{ q, top: url | null }],      // the first hit must equal `samsyn search --json`'s
+// }
+// URLs are relative to the site root, as in the index. Checks, in this order:
+//  1. nothing of the search (worker, glue, wasm, search-index/) is requested before the
+//     field is first focused;
+//  2. `/` and `s` focus the field; the index is then fetched from <site>search-index/;
+//  3. typed queries show the expected section first (spec.expect);
+//  4. ArrowDown/ArrowUp move the active hit, Enter opens it, Esc closes the results;
+//  5. a query with HTML in it is shown as text: no element injected, no dialog;
+//  6. the top hit of every judged query equals the CLI's (spec.agree);
+//  7. no console errors, no page errors, no failed requests, no "could not search" status.
+// Prints one JSON line with the findings; exits 1 listing every failure.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { startStaticServer } from "./static-server.mjs";
+
+const [servedDir, specFile] = process.argv.slice(2);
+if (!servedDir || !specFile) {
+  console.error("usage: node search-ui.mjs <served folder> <spec.json>");
+  process.exit(2);
+}
+const spec = JSON.parse(readFileSync(specFile, "utf8"));
+const failures = [];
+const fail = (m) => failures.push(m);
+const norm = (u) => {
+  try { return decodeURIComponent(u); } catch { return u; }
+};
+
+const server = await startStaticServer(servedDir);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+});
+const report = { requestsBeforeFocus: [], indexRequests: 0, expect: [], agree: [], mismatches: [] };
+try {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  const requests = [];
+  const dialogs = [];
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const where = m.location()?.url || "?";
+    // Chromium asks the host for /favicon.ico by itself (the site declares none and lives
+    // in a subfolder of the server); that 404 is the test server's, not the site's.
+    if (where === server.url + "favicon.ico") return;
+    consoleErrors.push(`${m.text()} (${where})`);
+  });
+  page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("requestfailed", (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()} ${r.url()}`); });
+
+  const base = server.url;
+  const siteUrl = base + spec.site;
+  const pageUrl = base + spec.page;
+  await page.goto(pageUrl, { waitUntil: "load" });
+  await page.waitForTimeout(600); // give any eager loader a chance to show itself
+  const isSearchAsset = (u) => /\/search-index\/|\.wasm(\?|$)|search-worker\.js|search_index\.js/.test(u);
+  report.requestsBeforeFocus = requests.filter(isSearchAsset);
+  if (report.requestsBeforeFocus.length) {
+    fail(`search files requested before the field was focused: ${report.requestsBeforeFocus.join(", ")}`);
+  }
+  const root = await page.evaluate(() => document.documentElement.getAttribute("data-root"));
+
+  // 2. "/" focuses the field; Escape leaves it; "s" focuses it again.
+  const focused = () => page.evaluate(() => document.activeElement && document.activeElement.id === "search-input");
+  await page.locator("main, body").first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("/");
+  if (!(await focused())) fail("`/` did not focus the search field");
+  const slashTyped = await page.inputValue("#search-input");
+  if (slashTyped !== "") fail(`pressing \`/\` typed ${JSON.stringify(slashTyped)} into the field`);
+  await page.keyboard.press("Escape");
+  if (await focused()) fail("Escape in an empty field did not leave it");
+  await page.keyboard.press("s");
+  if (!(await focused())) fail("`s` did not focus the search field");
+  if ((await page.inputValue("#search-input")) !== "") fail("pressing `s` typed into the field");
+
+  // Results of one query: waits until the box shows hits or an empty/status message for it.
+  async function query(q) {
+    await page.fill("#search-input", "");
+    await page.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return b.hidden || !b.firstChild;
+    }, null, { timeout: 5000 });
+    await page.fill("#search-input", q);
+    await page.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return !b.hidden && b.querySelector(".search-hit > a, .search-empty, .search-status");
+    }, null, { timeout: 15000 });
+    return page.evaluate(() => {
+      const b = document.getElementById("search-results");
+      const status = b.querySelector(".search-status");
+      return {
+        hrefs: Array.from(b.querySelectorAll(".search-hit > a")).map((a) => a.getAttribute("href")),
+        status: status ? status.textContent : null,
+        text: b.textContent,
+      };
+    });
+  }
+  const rel = (href) => (href && href.startsWith(root) ? href.slice(root.length) : href);
+
+  // 3. Expected sections first.
+  for (const e of spec.expect || []) {
+    const r = await query(e.q);
+    const top = r.hrefs.length ? norm(rel(r.hrefs[0])) : null;
+    const ok = top !== null && e.relevant.map(norm).includes(top);
+    report.expect.push({ q: e.q, top, ok });
+    if (r.status) fail(`"${e.q}": status ${r.status}`);
+    if (!ok) fail(`"${e.q}": first hit ${top}, expected one of ${e.relevant.join(", ")}`);
+  }
+  const indexRequests = requests.filter((u) => u.includes("/search-index/"));
+  report.indexRequests = indexRequests.length;
+  if (!indexRequests.length) fail("no request to search-index/ after searching");
+  const outside = indexRequests.filter((u) => !u.startsWith(siteUrl + "search-index/"));
+  if (outside.length) fail(`index fetched outside the site folder: ${outside.join(", ")}`);
+
+  // 4. Keyboard: arrows move, Enter opens, Esc closes.
+  const nav = spec.keyboard || { q: "skolnärvaro" };
+  let r = await query(nav.q);
+  if (r.hrefs.length < 2) {
+    fail(`"${nav.q}" gave ${r.hrefs.length} hits; the keyboard test needs two`);
+  } else {
+    const active = () => page.evaluate(() => {
+      const all = Array.from(document.querySelectorAll("#search-results .search-hit"));
+      return all.map((li, i) => (li.classList.contains("is-active") && li.getAttribute("aria-selected") === "true" ? i : -1))
+        .filter((i) => i >= 0);
+    });
+    await page.keyboard.press("ArrowDown");
+    const a1 = await active();
+    await page.keyboard.press("ArrowDown");
+    const a2 = await active();
+    await page.keyboard.press("ArrowUp");
+    const a3 = await active();
+    report.keyboard = { afterDown: a1, afterDownDown: a2, afterUp: a3 };
+    if (JSON.stringify(a1) !== "[0]") fail(`ArrowDown: active hits ${JSON.stringify(a1)}, expected [0]`);
+    if (JSON.stringify(a2) !== "[1]") fail(`ArrowDown twice: active hits ${JSON.stringify(a2)}, expected [1]`);
+    if (JSON.stringify(a3) !== "[0]") fail(`ArrowUp: active hits ${JSON.stringify(a3)}, expected [0]`);
+    if (!(await focused())) fail("arrow keys moved the focus out of the field");
+    // Esc closes the results.
+    await page.keyboard.press("Escape");
+    const hidden = await page.evaluate(() => {
+      const b = document.getElementById("search-results");
+      return b.hidden && !b.querySelector(".search-hit");
+    });
+    if (!hidden) fail("Escape did not close the results");
+    // Enter opens the active hit.
+    r = await query(nav.q);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    const want = new URL(r.hrefs[1], page.url()).href;
+    await Promise.all([page.waitForURL((u) => norm(u.href) === norm(want), { timeout: 10000 }).catch(() => {}),
+      page.keyboard.press("Enter")]);
+    report.enterOpened = page.url();
+    if (norm(page.url()) !== norm(want)) fail(`Enter opened ${page.url()}, expected the second hit ${want}`);
+    await page.goto(pageUrl, { waitUntil: "load" });
+    await page.focus("#search-input");
+  }
+
+  // 5. HTML in the query is text.
+  const evil = "<img src=x onerror=alert(1)>";
+  const before = await page.evaluate(() => document.querySelectorAll("img").length);
+  r = await query(evil);
+  await page.waitForTimeout(500);
+  const after = await page.evaluate(() => ({
+    imgs: document.querySelectorAll("img").length,
+    injected: document.querySelectorAll("#search-results img, #search-results [onerror], img[src='x']").length,
+    value: document.getElementById("search-input").value,
+  }));
+  report.xss = { ...after, dialogs: dialogs.slice(), shown: r.text.slice(0, 200) };
+  if (after.imgs !== before || after.injected) fail(`the query injected elements: ${JSON.stringify(after)}`);
+  if (dialogs.length) fail(`a dialog opened: ${dialogs.join(", ")}`);
+  if (after.value !== evil) fail(`the field holds ${JSON.stringify(after.value)}`);
+
+  // 6. Browser and CLI agree on the top hit of every judged query.
+  for (const a of spec.agree || []) {
+    const res = await query(a.q);
+    const top = res.hrefs.length ? norm(rel(res.hrefs[0])) : null;
+    const cli = a.top === null ? null : norm(a.top);
+    const ok = top === cli;
+    report.agree.push({ q: a.q, browser: top, cli, ok });
+    if (!ok) report.mismatches.push({ q: a.q, browser: top, cli });
+    if (res.status) fail(`"${a.q}": status ${res.status}`);
+  }
+  if (report.mismatches.length) {
+    fail(`browser and \`samsyn search\` disagree on the top hit of ${report.mismatches.length} of ${spec.agree.length} judged queries: ${JSON.stringify(report.mismatches)}`);
+  }
+
+  // 7. Errors of any kind.
+  const worker = await page.evaluate(() => document.querySelector("#search-results .search-status")?.textContent || null);
+  if (worker) fail(`search status: ${worker}`);
+  report.consoleErrors = consoleErrors;
+  if (consoleErrors.length) fail(`console errors: ${consoleErrors.join(" | ")}`);
+} catch (e) {
+  fail(e && e.stack ? e.stack : String(e));
+} finally {
+  await browser.close();
+  await server.close();
+}
+report.failures = failures;
+console.log(JSON.stringify(report));
+if (failures.length) {
+  console.error(failures.map((f) => `search-ui: ${f}`).join("\n"));
+  process.exitCode = 1;
+}

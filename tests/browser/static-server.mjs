@@ -1,0 +1,78 @@
+// A plain static file server on loopback for the browser tests and the search benchmark:
+// GET/HEAD of files under one folder, nothing else (no compression, no rewriting, no
+// caching headers beyond what a stock server sends), so a site behaves as it would when
+// copied to any web server. `startStaticServer(root)` resolves to
+// `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/".
+import { createServer } from "node:http";
+import { createReadStream, statSync } from "node:fs";
+import { extname, join, resolve, sep } from "node:path";
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".xml": "application/xml",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+  ".woff": "font/woff",
+  ".ttf": "font/ttf",
+};
+
+export function startStaticServer(rootDir) {
+  const root = resolve(rootDir);
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405).end();
+      return;
+    }
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    let file = resolve(join(root, path));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    let st;
+    try {
+      st = statSync(file);
+      if (st.isDirectory()) {
+        file = join(file, "index.html");
+        st = statSync(file);
+      }
+    } catch {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file).toLowerCase()] || "application/octet-stream",
+      "content-length": st.size,
+    });
+    if (req.method === "HEAD") res.end();
+    else createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const port = server.address().port;
+      ok({
+        url: `http://127.0.0.1:${port}/`,
+        port,
+        close: () => new Promise((done) => {
+          server.closeAllConnections?.();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
