@@ -1,0 +1,253 @@
+// Search benchmark harness in headless Chromium, run by bench/search:
+//   node search-bench.mjs <config.json>
+// config = { served: dir, runs: [run...], relevance: [rel...] }
+// run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...] }
+//   page: path of the page opened (under `served`); site: path prefix of the site root.
+//   Each run uses a fresh browser context (empty cache). Measured:
+//   - bytes: response bodies of the search's own requests from page load through the first
+//     query and its results (samsyn: search/ and search-index/; Pagefind: pagefind/;
+//     mdBook: searcher, elasticlunr, mark and searchindex), plus the same files gzipped
+//     (zlib level 6) as a compressing server would send them;
+//   - firstMs: from the first input (focus and query typed, in one task) to the first
+//     results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API);
+//   - warmMs: per later query, the engine's answer time (samsyn: the worker's search
+//     round trip, without the UI's 60 ms typing debounce; Pagefind: search() + data() of the
+//     top 5; mdBook: its synchronous search and rendering), median reported.
+// rel = { tool, page, site, queries: [q...] } -> ranked site-relative URLs (top 10).
+// Prints one JSON object.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { startStaticServer } from "./static-server.mjs";
+
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const server = await startStaticServer(config.served);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+});
+
+const SEARCH_FILES = {
+  samsyn: /\/(search|search-index)\//,
+  pagefind: /\/pagefind\//,
+  mdbook: /\/(searcher|elasticlunr|mark|searchindex)[^/]*$/,
+};
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
+};
+const decode = (u) => { try { return decodeURIComponent(u); } catch { return u; } };
+
+// Counts a worker's search requests and answers (samsyn), before any page script runs.
+const WORKER_HOOK = () => {
+  const W = window.Worker;
+  window.__ss = { post: {}, res: {}, last: 0 };
+  window.Worker = function (url, opts) {
+    const w = new W(url, opts);
+    const post = w.postMessage.bind(w);
+    w.postMessage = (m) => {
+      if (m && m.type === "search") { window.__ss.post[m.id] = performance.now(); window.__ss.last = m.id; }
+      post(m);
+    };
+    w.addEventListener("message", (e) => {
+      const m = e.data;
+      if (m && m.type === "results") window.__ss.res[m.id] = performance.now();
+    });
+    return w;
+  };
+};
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const responses = [];
+  page.on("requestfinished", async (r) => {
+    try {
+      const sizes = await r.sizes();
+      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize });
+    } catch { /* page closed */ }
+  });
+  return { context, page, responses };
+}
+
+function bytesOf(responses, tool) {
+  const seen = new Map();
+  for (const r of responses) if (SEARCH_FILES[tool].test(new URL(r.url).pathname)) seen.set(r.url, r);
+  let body = 0, gz = 0, headers = 0;
+  for (const r of seen.values()) {
+    body += r.body;
+    headers += r.headers;
+    const file = join(config.served, decode(new URL(r.url).pathname));
+    try { gz += gzipSync(readFileSync(file), { level: 6 }).length; } catch { gz += r.body; }
+  }
+  return { requests: seen.size, body, headers, gzip: gz };
+}
+
+async function runSamsyn(run) {
+  const { context, page, responses } = await newPage();
+  await page.addInitScript(WORKER_HOOK);
+  await page.goto(server.url + run.page, { waitUntil: "load" });
+  await page.waitForTimeout(300);
+  const firstMs = await page.evaluate((q) => new Promise((done, fail) => {
+    const box = document.getElementById("search-results");
+    const input = document.getElementById("search-input");
+    const t0 = performance.now();
+    const obs = new MutationObserver(() => {
+      if (box.querySelector(".search-hit")) { obs.disconnect(); done(performance.now() - t0); }
+      else if (box.querySelector(".search-status")) { obs.disconnect(); fail(new Error(box.textContent)); }
+    });
+    obs.observe(box, { childList: true, subtree: true });
+    input.focus();
+    input.value = q;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    setTimeout(() => fail(new Error("no results in 60 s")), 60000);
+  }), run.cold);
+  await page.waitForTimeout(500);
+  const bytes = bytesOf(responses, "samsyn");
+  const top = await page.$$eval("#search-results .search-hit > a", (as) => as.slice(0, 5).map((a) => a.getAttribute("href")));
+  const warm = [];
+  for (const q of run.warm) {
+    const r = await page.evaluate((q) => new Promise((done, fail) => {
+      const box = document.getElementById("search-results");
+      const input = document.getElementById("search-input");
+      const t0 = performance.now();
+      const before = window.__ss.last;
+      const obs = new MutationObserver(() => {
+        const id = window.__ss.last;
+        if (id !== before && window.__ss.res[id] != null) {
+          obs.disconnect();
+          done({ engine: window.__ss.res[id] - window.__ss.post[id], ui: performance.now() - t0 });
+        }
+      });
+      obs.observe(box, { childList: true, subtree: true });
+      input.value = q;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      setTimeout(() => fail(new Error("no results in 30 s")), 30000);
+    }), q);
+    warm.push(r);
+  }
+  await context.close();
+  return { firstMs, bytes, top, warmMs: median(warm.map((w) => w.engine)), warmUiMs: median(warm.map((w) => w.ui)), warm };
+}
+
+const PAGEFIND_QUERY = async ({ base, q, n }) => {
+  if (!window.__pf) window.__pf = await import(base + "pagefind/pagefind.js");
+  const s = await window.__pf.search(q);
+  const data = await Promise.all(s.results.slice(0, n).map((r) => r.data()));
+  return data.map((d) => ({ url: d.url, sub: (d.sub_results || []).map((x) => x.url) }));
+};
+
+async function runPagefind(run) {
+  const { context, page, responses } = await newPage();
+  await page.goto(server.url + run.page, { waitUntil: "load" });
+  await page.waitForTimeout(300);
+  const base = "/" + run.site;
+  const first = await page.evaluate(async (a) => {
+    const t0 = performance.now();
+    const top = await (0, eval)(`(${a.fn})`)(a);
+    return { ms: performance.now() - t0, top };
+  }, { fn: PAGEFIND_QUERY.toString(), base, q: run.cold, n: 5 });
+  await page.waitForTimeout(300);
+  const bytes = bytesOf(responses, "pagefind");
+  const warm = [];
+  for (const q of run.warm) {
+    warm.push(await page.evaluate(async (a) => {
+      const t0 = performance.now();
+      await (0, eval)(`(${a.fn})`)(a);
+      return performance.now() - t0;
+    }, { fn: PAGEFIND_QUERY.toString(), base, q, n: 5 }));
+  }
+  await context.close();
+  return { firstMs: first.ms, bytes, top: first.top.map((t) => t.url), warmMs: median(warm), warm };
+}
+
+const MDBOOK_QUERY = (q) => new Promise((done, fail) => {
+  const list = document.getElementById("mdbook-searchresults");
+  const bar = document.getElementById("mdbook-searchbar");
+  const t0 = performance.now();
+  const finish = () => done({
+    ms: performance.now() - t0,
+    hrefs: Array.from(list.querySelectorAll("a")).map((a) => a.getAttribute("href")),
+    header: document.getElementById("mdbook-searchresults-header").textContent,
+  });
+  const obs = new MutationObserver(() => {
+    if (list.children.length || /no search results/i.test(document.getElementById("mdbook-searchresults-header").textContent)) {
+      obs.disconnect(); finish();
+    }
+  });
+  obs.observe(list, { childList: true });
+  obs.observe(document.getElementById("mdbook-searchresults-header"), { childList: true, characterData: true, subtree: true });
+  if (document.getElementById("mdbook-search-wrapper").classList.contains("hidden")) {
+    document.getElementById("mdbook-search-toggle").click();
+  }
+  bar.value = q;
+  bar.dispatchEvent(new KeyboardEvent("keyup", { key: q.slice(-1), bubbles: true }));
+  setTimeout(() => { obs.disconnect(); list.children.length ? finish() : fail(new Error(`no results for ${q}`)); }, 120000);
+});
+
+async function runMdbook(run) {
+  const { context, page, responses } = await newPage();
+  await page.goto(server.url + run.page, { waitUntil: "load" });
+  await page.waitForTimeout(300);
+  const first = await page.evaluate(MDBOOK_QUERY, run.cold);
+  await page.waitForTimeout(300);
+  const bytes = bytesOf(responses, "mdbook");
+  const warm = [];
+  for (const q of run.warm) warm.push((await page.evaluate(MDBOOK_QUERY, q)).ms);
+  await context.close();
+  return { firstMs: first.ms, bytes, top: first.hrefs.slice(0, 5), warmMs: median(warm), warm };
+}
+
+// Ranked, site-relative section URLs for the relevance evaluation.
+async function relevance(rel) {
+  const { context, page } = await newPage();
+  await page.goto(server.url + rel.page, { waitUntil: "load" });
+  const out = {};
+  const strip = (u, prefix) => {
+    let s = decode(u);
+    if (s.startsWith(prefix)) s = s.slice(prefix.length);
+    return s.replace(/\?[^#]*/, "");
+  };
+  for (const q of rel.queries) {
+    if (rel.tool === "pagefind") {
+      const top = await page.evaluate(async (a) => (0, eval)(`(${a.fn})`)(a),
+        { fn: PAGEFIND_QUERY.toString(), base: "/" + rel.site, q, n: 10 });
+      // Pagefind's own UI shows each page with up to three of its sections.
+      const urls = [];
+      for (const t of top) {
+        const subs = t.sub.slice(0, 3);
+        if (!subs.length) urls.push(t.url);
+        for (const s of subs) urls.push(s);
+      }
+      out[q] = urls.map((u) => strip(u, "/" + rel.site)).slice(0, 10);
+    } else if (rel.tool === "mdbook") {
+      let r;
+      try { r = await page.evaluate(MDBOOK_QUERY, q); } catch { r = { hrefs: [] }; }
+      const root = await page.evaluate(() => window.path_to_root || "");
+      out[q] = r.hrefs.map((h) => strip(h, root)).slice(0, 10);
+    }
+  }
+  await context.close();
+  return out;
+}
+
+const result = { runs: [], relevance: [] };
+try {
+  for (const run of config.runs || []) {
+    const fn = { samsyn: runSamsyn, pagefind: runPagefind, mdbook: runMdbook }[run.tool];
+    try {
+      result.runs.push({ name: run.name, tool: run.tool, ...(await fn(run)) });
+    } catch (e) {
+      result.runs.push({ name: run.name, tool: run.tool, error: String(e && e.message || e) });
+    }
+  }
+  for (const rel of config.relevance || []) {
+    result.relevance.push({ tool: rel.tool, ranked: await relevance(rel) });
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(JSON.stringify(result));
