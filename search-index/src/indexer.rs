@@ -1,24 +1,26 @@
 //! The tantivy index (feature `indexer`): the analyzer as tantivy tokenizers, the index in
 //! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tantivy::collector::TopDocs;
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
+    Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{DocSet, Index, SegmentReader, TERMINATED, TantivyDocument, Term};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 
-use crate::analyzer::{self, IndexAnalyzer};
+use crate::corpus::{self, Analysis};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan};
 use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard};
@@ -42,72 +44,6 @@ pub fn status_factor(status: Option<&str>) -> f32 {
 /// Target size of a term shard (its entries) and of a posting / position pack.
 const SHARD_TARGET: usize = 3000;
 const PACK_TARGET: usize = 4096;
-
-/// tantivy adapter of the analyzer.
-#[derive(Clone)]
-pub struct SvTokenizer {
-    analyzer: Arc<IndexAnalyzer>,
-    exact: bool,
-}
-
-pub struct SvTokenStream {
-    tokens: Vec<Token>,
-    index: usize,
-}
-
-impl TokenStream for SvTokenStream {
-    fn advance(&mut self) -> bool {
-        if self.index < self.tokens.len() {
-            self.index += 1;
-            true
-        } else {
-            false
-        }
-    }
-    fn token(&self) -> &Token {
-        &self.tokens[self
-            .index
-            .saturating_sub(1)
-            .min(self.tokens.len().saturating_sub(1))]
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        let i = self
-            .index
-            .saturating_sub(1)
-            .min(self.tokens.len().saturating_sub(1));
-        &mut self.tokens[i]
-    }
-}
-
-impl Tokenizer for SvTokenizer {
-    type TokenStream<'a> = SvTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> SvTokenStream {
-        let terms = if self.exact {
-            self.analyzer.analyze_exact(text)
-        } else {
-            self.analyzer.analyze(text)
-        };
-        let mut tokens: Vec<Token> = terms
-            .into_iter()
-            .map(|t| Token {
-                offset_from: t.from,
-                offset_to: t.to,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
-        if tokens.is_empty() {
-            // `token()` must not index an empty vector; never reached through `advance`.
-            tokens.push(Token::default());
-            return SvTokenStream {
-                tokens,
-                index: usize::MAX,
-            };
-        }
-        SvTokenStream { tokens, index: 0 }
-    }
-}
 
 struct Fields {
     title: Field,
@@ -184,13 +120,6 @@ fn fields_of(schema: &Schema) -> Result<Fields> {
     })
 }
 
-fn doc_texts(d: &SectionDoc) -> impl Iterator<Item = &str> {
-    std::iter::once(d.title.as_str())
-        .chain(d.heading_path.iter().map(String::as_str))
-        .chain(std::iter::once(d.heading.as_str()))
-        .chain(std::iter::once(d.body.as_str()))
-}
-
 /// Heading text as shown: the page's ancestors are not repeated, only the section heading.
 fn heading_line(d: &SectionDoc) -> String {
     d.heading.clone()
@@ -205,10 +134,29 @@ struct TermData {
     key: String,
     info: query::TermInfo,
     flags: u8,
-    /// (doc, impact)
+    /// (doc, impact), by doc.
     postings: Vec<(u32, f32)>,
-    positions: HashMap<u32, Vec<u32>>,
+    /// Positions (field `all`) per posting: end offsets into the flat list.
+    positions: Option<(Vec<u32>, Vec<u32>)>,
 }
+
+impl TermData {
+    fn positions_of(&self, doc: u32) -> &[u32] {
+        let Some((ends, pos)) = &self.positions else {
+            return &[];
+        };
+        match self.postings.binary_search_by_key(&doc, |p| p.0) {
+            Ok(i) => {
+                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+                pos.get(start..ends[i] as usize).unwrap_or(&[])
+            }
+            Err(_) => &[],
+        }
+    }
+}
+
+/// Sections per parallel unit of the statistics pass.
+const EXPORT_CHUNK: usize = 1024;
 
 /// Builds the tantivy index in `<search_dir>/tantivy/` and the static browser index in
 /// `<search_dir>/` (manifest.json and content-hashed files). Replaces what was there.
@@ -221,73 +169,64 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
     std::fs::create_dir_all(&tantivy_dir)
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
 
-    // Vocabulary: stems of all words, with their most frequent surface form.
-    let plain = analyzer::Analyzer::new();
-    let mut surfaces: HashMap<String, HashMap<String, u32>> = HashMap::new();
-    for d in docs {
-        for text in doc_texts(d) {
-            for t in analyzer::raw_tokens(text) {
-                let stem = plain.term(t.text);
-                if stem.is_empty() {
-                    continue;
-                }
-                *surfaces
-                    .entry(stem)
-                    .or_default()
-                    .entry(t.text.to_lowercase())
-                    .or_insert(0) += 1;
-            }
-        }
-    }
-    let display: HashMap<String, String> = surfaces
-        .into_iter()
-        .map(|(stem, forms)| {
-            let best = forms
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-                .map(|(f, _)| f)
-                .unwrap_or_default();
-            (stem, best)
-        })
-        .collect();
-    let vocab: HashSet<String> = display.keys().cloned().collect();
-    let ia = Arc::new(IndexAnalyzer::new(vocab));
+    let analysis = Arc::new(corpus::analyze(docs));
+    std::thread::scope(|scope| -> Result<IndexStats> {
+        // tantivy indexes on its own thread while the static index is computed and written.
+        let shared = analysis.clone();
+        let tantivy = scope.spawn(move || write_tantivy(docs, shared, &tantivy_dir));
+        let exported = export_static(docs, &analysis, search_dir);
+        let indexed = tantivy
+            .join()
+            .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
+        indexed?;
+        exported
+    })
+}
 
-    // The tantivy index.
+/// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
+/// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
+/// scores do not depend on the segmentation).
+const TANTIVY_MEMORY: usize = 96_000_000;
+
+/// Writes the tantivy index: one document per section, the text fields replayed from the
+/// analysis (see [`corpus::PreAnalyzed`]).
+fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Result<()> {
     let (schema, f) = schema();
-    let index = Index::create_in_dir(&tantivy_dir, schema)?;
+    let index = Index::create_in_dir(dir, schema)?;
     index.tokenizers().register(
         "sv",
-        TextAnalyzer::from(SvTokenizer {
-            analyzer: ia.clone(),
-            exact: false,
+        TextAnalyzer::from(corpus::PreAnalyzed {
+            analysis: analysis.clone(),
+            kind: corpus::Kind::Normal,
         }),
     );
     index.tokenizers().register(
         "sv_exact",
-        TextAnalyzer::from(SvTokenizer {
-            analyzer: ia.clone(),
-            exact: true,
+        TextAnalyzer::from(corpus::PreAnalyzed {
+            analysis: analysis.clone(),
+            kind: corpus::Kind::Exact,
         }),
     );
-    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 60_000_000)?;
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, TANTIVY_MEMORY)?;
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     for (i, d) in docs.iter().enumerate() {
+        let key = |v: usize| corpus::value_key(i, v);
+        let n_text = Analysis::text_values(docs, i);
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.title, &d.title);
+        doc.add_text(f.title, key(0));
         doc.add_text(f.stored_title, &d.title);
-        for h in &d.heading_path {
-            doc.add_text(f.heading, h);
+        for v in 1..n_text - 1 {
+            doc.add_text(f.heading, key(v));
         }
-        doc.add_text(f.heading, &d.heading);
         doc.add_text(f.stored_heading, heading_line(d));
-        doc.add_text(f.body, &d.body);
+        doc.add_text(f.body, key(n_text - 1));
         doc.add_text(f.stored_body, &d.body);
-        for text in doc_texts(d) {
-            doc.add_text(f.all, text);
-            doc.add_text(f.exact, text);
+        for v in 0..n_text {
+            doc.add_text(f.all, key(v));
+            doc.add_text(f.exact, key(v));
         }
         if let Some(id) = &d.doc_id {
-            doc.add_text(f.exact, id);
+            doc.add_text(f.exact, key(n_text));
             doc.add_text(f.doc_id, id);
         }
         doc.add_text(f.kind, &d.kind);
@@ -306,133 +245,157 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         writer.add_document(doc)?;
     }
     writer.commit()?;
-    let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
-    }
     writer.wait_merging_threads()?;
+    Ok(())
+}
 
-    let reader = index.reader()?;
-    reader.reload()?;
-    let searcher = reader.searcher();
-    let mut terms: Vec<TermData> = Vec::new();
-    if docs.is_empty() || searcher.segment_readers().is_empty() {
-        // Nothing indexed.
-    } else {
-        anyhow::ensure!(
-            searcher.segment_readers().len() == 1,
-            "expected one segment after merging"
-        );
-        let seg = &searcher.segment_readers()[0];
-        let ords = seg.fast_fields().u64("ord")?.first_or_default_col(0);
-        let ord_of: Vec<u32> = (0..seg.max_doc()).map(|d| ords.get_val(d) as u32).collect();
-        let factors: Vec<f32> = docs
-            .iter()
-            .map(|d| status_factor(d.status.as_deref()))
+/// Postings of one term in doc order: per doc its frequencies in title, heading, body (or,
+/// for exact terms, in `exact` at index 0) and its positions in `all`.
+#[derive(Default)]
+struct TermPostings {
+    docs: Vec<u32>,
+    tfs: Vec<[u32; 3]>,
+    pos_end: Vec<u32>,
+    pos: Vec<u32>,
+}
+
+/// BM25 of one field, as tantivy computes it (`Bm25Weight`, fieldnorm ids).
+struct FieldScorer {
+    n_docs: u64,
+    avg: f32,
+    boost: f32,
+}
+
+impl FieldScorer {
+    fn new(norms: impl Iterator<Item = u32>, n_docs: usize, boost: f32) -> FieldScorer {
+        let total: u64 = norms.map(u64::from).sum();
+        FieldScorer {
+            n_docs: n_docs as u64,
+            avg: total as f32 / n_docs.max(1) as f32,
+            boost,
+        }
+    }
+    fn weight(&self, df: u64) -> Bm25Weight {
+        Bm25Weight::for_one_term_without_explain(df, self.n_docs, self.avg).boost_by(self.boost)
+    }
+}
+
+/// Computes the static index from the analysis and writes it into `search_dir`.
+fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result<IndexStats> {
+    let n = docs.len();
+    let mut normal: Vec<TermPostings> = (0..a.terms.len())
+        .map(|_| TermPostings::default())
+        .collect();
+    let mut exact: Vec<TermPostings> = (0..a.exact_terms.len())
+        .map(|_| TermPostings::default())
+        .collect();
+    let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
+    for start in (0..n).step_by(EXPORT_CHUNK) {
+        let stats: Vec<corpus::DocStats> = (start..(start + EXPORT_CHUNK).min(n))
+            .into_par_iter()
+            .map(|d| corpus::doc_stats(a, docs, d))
             .collect();
-        let enable = EnableScoring::enabled_from_searcher(&searcher);
-        let scores =
-            |field: Field, text: &str, out: &mut HashMap<u32, f32>, boost: f32| -> Result<()> {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, text),
-                    IndexRecordOption::WithFreqs,
-                );
-                let w = q.weight(enable)?;
-                let mut s = w.scorer(seg, 1.0)?;
-                let mut doc = s.doc();
-                while doc != TERMINATED {
-                    let ord = ord_of[doc as usize];
-                    *out.entry(ord).or_insert(0.0) += boost * s.score();
-                    doc = s.advance();
+        for (k, st) in stats.into_iter().enumerate() {
+            let d = (start + k) as u32;
+            norms.push(st.norms);
+            for (t, tf, ps, pe) in st.terms {
+                let p = &mut normal[t as usize];
+                p.docs.push(d);
+                p.tfs.push(tf);
+                p.pos
+                    .extend_from_slice(&st.positions[ps as usize..pe as usize]);
+                p.pos_end.push(p.pos.len() as u32);
+            }
+            for (t, tf) in st.exact {
+                let p = &mut exact[t as usize];
+                p.docs.push(d);
+                p.tfs.push([tf, 0, 0]);
+            }
+        }
+    }
+    let factors: Vec<f32> = docs
+        .iter()
+        .map(|d| status_factor(d.status.as_deref()))
+        .collect();
+    let fields: Vec<FieldScorer> = [BOOST_TITLE, BOOST_HEADING, BOOST_BODY, BOOST_EXACT]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| FieldScorer::new(norms.iter().map(|x| x[i]), n, *b))
+        .collect();
+    let norm_ids: Vec<[u8; 4]> = norms
+        .iter()
+        .map(|x| x.map(FieldNormReader::fieldnorm_to_id))
+        .collect();
+    drop(norms);
+    let mut terms: Vec<TermData> = Vec::with_capacity(normal.len() + exact.len());
+    for (t, p) in normal.into_iter().enumerate() {
+        if p.docs.is_empty() {
+            continue;
+        }
+        let mut imp = vec![0f32; p.docs.len()];
+        for (f, scorer) in fields.iter().enumerate().take(3) {
+            let df = p.tfs.iter().filter(|tf| tf[f] > 0).count() as u64;
+            if df == 0 {
+                continue;
+            }
+            let w = scorer.weight(df);
+            for (i, (d, tf)) in p.docs.iter().zip(&p.tfs).enumerate() {
+                if tf[f] > 0 {
+                    imp[i] += w.score(norm_ids[*d as usize][f], tf[f]);
                 }
-                Ok(())
-            };
-
-        // Normal terms: the `all` field (df, positions) and the scored fields (impacts).
-        let inv = seg.inverted_index(f.all)?;
-        let mut stream = inv.terms().stream()?;
-        let mut pos_buf = Vec::new();
-        while stream.advance() {
-            let Ok(text) = std::str::from_utf8(stream.key()) else {
-                continue;
-            };
-            let text = text.to_string();
-            let mut postings = inv.read_postings_from_terminfo(
-                stream.value(),
-                IndexRecordOption::WithFreqsAndPositions,
-            )?;
-            let mut positions = HashMap::new();
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                tantivy::postings::Postings::positions(&mut postings, &mut pos_buf);
-                positions.insert(ord_of[doc as usize], pos_buf.clone());
-                doc = postings.advance();
             }
-            let mut imp: HashMap<u32, f32> = HashMap::new();
-            for (field, boost) in [
-                (f.title, BOOST_TITLE),
-                (f.heading, BOOST_HEADING),
-                (f.body, BOOST_BODY),
-            ] {
-                scores(field, &text, &mut imp, boost)?;
-            }
-            let mut postings: Vec<(u32, f32)> = positions
-                .keys()
-                .map(|d| {
-                    (
-                        *d,
-                        imp.get(d).copied().unwrap_or(0.0) * factors[*d as usize],
-                    )
-                })
-                .collect();
-            postings.sort_by_key(|p| p.0);
-            let word = display.contains_key(&text);
-            let mut info = query::TermInfo {
+        }
+        let postings: Vec<(u32, f32)> = p
+            .docs
+            .iter()
+            .zip(imp)
+            .map(|(d, s)| (*d, s * factors[*d as usize]))
+            .collect();
+        let mut info = query::TermInfo {
+            df: postings.len() as u32,
+            ..Default::default()
+        };
+        let mut flags = FLAG_POSITIONS;
+        if let Some((display, parts)) = &a.display[t] {
+            info.word = true;
+            info.display = display.clone();
+            info.parts = parts.iter().map(|&p| a.terms[p as usize].clone()).collect();
+            flags |= FLAG_WORD;
+        }
+        terms.push(TermData {
+            key: a.terms[t].clone(),
+            info,
+            flags,
+            postings,
+            positions: Some((p.pos_end, p.pos)),
+        });
+    }
+    for (t, p) in exact.into_iter().enumerate() {
+        if p.docs.is_empty() {
+            continue;
+        }
+        let w = fields[3].weight(p.docs.len() as u64);
+        let postings: Vec<(u32, f32)> = p
+            .docs
+            .iter()
+            .zip(&p.tfs)
+            .map(|(d, tf)| {
+                (
+                    *d,
+                    w.score(norm_ids[*d as usize][3], tf[0]) * factors[*d as usize],
+                )
+            })
+            .collect();
+        terms.push(TermData {
+            key: format!("{EXACT_PREFIX}{}", a.exact_terms[t]),
+            info: query::TermInfo {
                 df: postings.len() as u32,
-                word,
                 ..Default::default()
-            };
-            if word {
-                info.display = display[&text].clone();
-                info.parts = ia.word_terms(&info.display).1;
-            }
-            terms.push(TermData {
-                key: text,
-                info,
-                flags: if word {
-                    FLAG_WORD | FLAG_POSITIONS
-                } else {
-                    FLAG_POSITIONS
-                },
-                postings,
-                positions,
-            });
-        }
-        // Exact terms.
-        let inv = seg.inverted_index(f.exact)?;
-        let mut stream = inv.terms().stream()?;
-        while stream.advance() {
-            let Ok(text) = std::str::from_utf8(stream.key()) else {
-                continue;
-            };
-            let mut imp: HashMap<u32, f32> = HashMap::new();
-            scores(f.exact, text, &mut imp, BOOST_EXACT)?;
-            let mut postings: Vec<(u32, f32)> = imp
-                .into_iter()
-                .map(|(d, s)| (d, s * factors[d as usize]))
-                .collect();
-            postings.sort_by_key(|p| p.0);
-            terms.push(TermData {
-                key: format!("{EXACT_PREFIX}{text}"),
-                info: query::TermInfo {
-                    df: postings.len() as u32,
-                    ..Default::default()
-                },
-                flags: 0,
-                postings,
-                positions: HashMap::new(),
-            });
-        }
+            },
+            flags: 0,
+            postings,
+            positions: None,
+        });
     }
     // Facet terms.
     let mut facets: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -479,7 +442,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
             },
             flags: FLAG_NO_IMPACTS,
             postings: v.into_iter().map(|d| (d, 0.0)).collect(),
-            positions: HashMap::new(),
+            positions: None,
         });
     }
     terms.sort_by(|a, b| a.key.cmp(&b.key));
@@ -645,10 +608,8 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
             let bytes = encode_block(b, impacts);
             let (pack, off) = packer.put(&bytes);
             let pos = if t.flags & FLAG_POSITIONS != 0 {
-                let lists: Vec<Vec<u32>> = b
-                    .iter()
-                    .map(|(d, _)| t.positions.get(d).cloned().unwrap_or_default())
-                    .collect();
+                let lists: Vec<Vec<u32>> =
+                    b.iter().map(|(d, _)| t.positions_of(*d).to_vec()).collect();
                 let pbytes = encode_positions(&lists);
                 let (pp, po) = pos_packer.put(&pbytes);
                 Some((pp, po, pbytes.len()))

@@ -2,6 +2,8 @@
 //! static browser index format and its reader (native and wasm32, feature `wasm`).
 
 pub mod analyzer;
+#[cfg(feature = "indexer")]
+pub mod corpus;
 pub mod format;
 #[cfg(feature = "indexer")]
 pub mod indexer;

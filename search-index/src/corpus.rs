@@ -1,0 +1,483 @@
+//! Corpus analysis for indexing (feature `indexer`): every section's text is split into
+//! words once, every DISTINCT word is analyzed once (fold, stem, compound parts, exact
+//! form), and the per-field statistics BM25 needs are computed from the result: term
+//! frequencies, field lengths (tantivy's fieldnorms) and the positions of field `all`.
+//!
+//! The same token lists feed tantivy (see [`PreAnalyzed`]): the indexer hands tantivy a key
+//! per field value instead of the text, and the tokenizer replays the analyzed tokens of
+//! that value. Both indexes therefore see exactly the same tokens, and the static index's
+//! impacts can be computed here with tantivy's BM25 (`Bm25Weight`) instead of being read
+//! back from tantivy.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::SectionDoc;
+use crate::analyzer::{self, Analyzer, WordSet};
+
+/// No term (a word whose stem is empty).
+pub const NONE: u32 = u32::MAX;
+
+/// tantivy drops longer tokens (`MAX_TOKEN_LEN`); so do we, to keep the statistics equal.
+const MAX_TOKEN_LEN: usize = u16::MAX as usize - 5;
+
+/// One word occurrence in a field value: the distinct-word id and the word position.
+#[derive(Clone, Copy, Debug)]
+pub struct Tok {
+    pub word: u32,
+    pub pos: u32,
+}
+
+/// Analyzed tokens of every section, and the analysis of every distinct word.
+pub struct Analysis {
+    /// Per section: token ranges (into `toks`) of its values, in this order: title, the
+    /// heading path entries, heading, body, and (only when the section has one) doc id.
+    pub values: Vec<Vec<(u32, u32)>>,
+    pub toks: Vec<Tok>,
+    /// Per distinct word: main term (or [`NONE`]), compound parts, exact term (or NONE).
+    pub word_main: Vec<u32>,
+    pub word_parts: Vec<(u32, u32)>,
+    pub part_ids: Vec<u32>,
+    pub word_exact: Vec<u32>,
+    /// Texts of the normal terms (stems and compound parts) and the exact terms.
+    pub terms: Vec<String>,
+    pub exact_terms: Vec<String>,
+    /// Per normal term: the most frequent surface form (lowercase) if the term is the stem
+    /// of a word of the corpus, and the compound parts of that form.
+    pub display: Vec<Option<(String, Vec<u32>)>>,
+}
+
+impl Analysis {
+    /// Number of values of section `d` that belong to the text fields (without the doc id).
+    pub fn text_values(docs: &[SectionDoc], d: usize) -> usize {
+        docs[d].heading_path.len() + 3
+    }
+
+    /// The normal terms a word emits: main term first, then its compound parts.
+    pub fn word_terms(&self, w: u32) -> impl Iterator<Item = u32> + '_ {
+        let main = self.word_main[w as usize];
+        let (a, b) = self.word_parts[w as usize];
+        let parts: &[u32] = if main == NONE {
+            &[]
+        } else {
+            &self.part_ids[a as usize..b as usize]
+        };
+        (main != NONE)
+            .then_some(main)
+            .into_iter()
+            .chain(parts.iter().copied())
+    }
+}
+
+struct FxVocab<'a>(&'a FxHashSet<String>);
+
+impl WordSet for FxVocab<'_> {
+    fn is_word(&mut self, stem: &str) -> bool {
+        self.0.contains(stem)
+    }
+}
+
+fn doc_values(d: &SectionDoc) -> impl Iterator<Item = &str> {
+    std::iter::once(d.title.as_str())
+        .chain(d.heading_path.iter().map(String::as_str))
+        .chain(std::iter::once(d.heading.as_str()))
+        .chain(std::iter::once(d.body.as_str()))
+        .chain(d.doc_id.as_deref())
+}
+
+/// Words of a chunk of sections, interned locally.
+struct ChunkWords<'a> {
+    words: Vec<&'a str>,
+    /// Occurrences in the text fields (doc ids excluded).
+    counts: Vec<u32>,
+    values: Vec<Vec<(u32, u32)>>,
+    toks: Vec<Tok>,
+}
+
+fn tokenize_chunk(docs: &[SectionDoc]) -> ChunkWords<'_> {
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut out = ChunkWords {
+        words: Vec::new(),
+        counts: Vec::new(),
+        values: Vec::with_capacity(docs.len()),
+        toks: Vec::new(),
+    };
+    for d in docs {
+        let n_text = d.heading_path.len() + 3;
+        let mut ranges = Vec::with_capacity(n_text + 1);
+        for (vi, text) in doc_values(d).enumerate() {
+            let start = out.toks.len() as u32;
+            for t in analyzer::raw_tokens(text) {
+                let id = *ids.entry(t.text).or_insert_with(|| {
+                    out.words.push(t.text);
+                    out.counts.push(0);
+                    (out.words.len() - 1) as u32
+                });
+                if vi < n_text {
+                    out.counts[id as usize] += 1;
+                }
+                out.toks.push(Tok {
+                    word: id,
+                    pos: t.position as u32,
+                });
+            }
+            ranges.push((start, out.toks.len() as u32));
+        }
+        out.values.push(ranges);
+    }
+    out
+}
+
+/// Sections per parallel work unit.
+const CHUNK: usize = 512;
+
+/// Analyzes the corpus (see the module documentation).
+pub fn analyze(docs: &[SectionDoc]) -> Analysis {
+    // Words, per chunk in parallel, then interned globally.
+    let chunks: Vec<ChunkWords> = docs.par_chunks(CHUNK).map(tokenize_chunk).collect();
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut words: Vec<&str> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    let mut values = Vec::with_capacity(docs.len());
+    let mut toks: Vec<Tok> = Vec::with_capacity(chunks.iter().map(|c| c.toks.len()).sum());
+    for c in chunks {
+        let map: Vec<u32> = c
+            .words
+            .iter()
+            .zip(&c.counts)
+            .map(|(w, n)| {
+                let id = *ids.entry(w).or_insert_with(|| {
+                    words.push(w);
+                    counts.push(0);
+                    (words.len() - 1) as u32
+                });
+                counts[id as usize] += n;
+                id
+            })
+            .collect();
+        let base = toks.len() as u32;
+        toks.extend(c.toks.iter().map(|t| Tok {
+            word: map[t.word as usize],
+            pos: t.pos,
+        }));
+        for ranges in c.values {
+            values.push(
+                ranges
+                    .into_iter()
+                    .map(|(a, b)| (a + base, b + base))
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    drop(ids);
+
+    // Each distinct word once: folded form, stem, exact form.
+    let analyzed: Vec<(String, String, Option<String>)> = words
+        .par_iter()
+        .map_init(Analyzer::new, |a, w| {
+            let folded = analyzer::fold(w);
+            let stem = a.stem_folded(&folded);
+            (folded, stem, analyzer::exact_form(w))
+        })
+        .collect();
+    // Vocabulary: stems of the words of the text fields.
+    let vocab: FxHashSet<String> = analyzed
+        .iter()
+        .zip(&counts)
+        .filter(|((_, s, _), n)| **n > 0 && !s.is_empty())
+        .map(|((_, s, _), _)| s.clone())
+        .collect();
+    // Compound parts once per distinct folded form.
+    let mut folded_ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut folded_list: Vec<&str> = Vec::new();
+    let word_folded: Vec<u32> = analyzed
+        .iter()
+        .map(|(f, _, _)| {
+            *folded_ids.entry(f.as_str()).or_insert_with(|| {
+                folded_list.push(f.as_str());
+                (folded_list.len() - 1) as u32
+            })
+        })
+        .collect();
+    let folded_parts: Vec<Vec<String>> = folded_list
+        .par_iter()
+        .map_init(Analyzer::new, |a, f| {
+            a.compound_parts(f, &mut FxVocab(&vocab))
+        })
+        .collect();
+
+    // Terms.
+    let mut term_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut terms: Vec<String> = Vec::new();
+    let mut intern = |s: &str, term_ids: &mut FxHashMap<String, u32>| -> u32 {
+        if let Some(&id) = term_ids.get(s) {
+            return id;
+        }
+        terms.push(s.to_string());
+        let id = (terms.len() - 1) as u32;
+        term_ids.insert(s.to_string(), id);
+        id
+    };
+    let mut exact_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut exact_terms: Vec<String> = Vec::new();
+    let mut word_main = Vec::with_capacity(words.len());
+    let mut word_parts = Vec::with_capacity(words.len());
+    let mut word_exact = Vec::with_capacity(words.len());
+    let mut part_ids: Vec<u32> = Vec::new();
+    for (i, (_, stem, exact)) in analyzed.iter().enumerate() {
+        let main = if stem.is_empty() || stem.len() > MAX_TOKEN_LEN {
+            NONE
+        } else {
+            intern(stem, &mut term_ids)
+        };
+        word_main.push(main);
+        let a = part_ids.len() as u32;
+        for p in &folded_parts[word_folded[i] as usize] {
+            if p.len() <= MAX_TOKEN_LEN {
+                let id = intern(p, &mut term_ids);
+                part_ids.push(id);
+            }
+        }
+        word_parts.push((a, part_ids.len() as u32));
+        word_exact.push(match exact {
+            Some(e) if e.len() <= MAX_TOKEN_LEN => {
+                if let Some(&id) = exact_ids.get(e) {
+                    id
+                } else {
+                    exact_terms.push(e.clone());
+                    let id = (exact_terms.len() - 1) as u32;
+                    exact_ids.insert(e.clone(), id);
+                    id
+                }
+            }
+            _ => NONE,
+        });
+    }
+
+    // Display forms: per stem the most frequent lowercase surface form (ties: the smaller).
+    let mut forms: FxHashMap<(u32, String), u32> = FxHashMap::default();
+    for (i, w) in words.iter().enumerate() {
+        if counts[i] > 0 && word_main[i] != NONE {
+            *forms.entry((word_main[i], w.to_lowercase())).or_insert(0) += counts[i];
+        }
+    }
+    let mut best: Vec<Option<(String, u32)>> = vec![None; terms.len()];
+    for ((t, form), n) in forms {
+        let slot = &mut best[t as usize];
+        let better = match slot {
+            None => true,
+            Some((f, m)) => n > *m || (n == *m && form < *f),
+        };
+        if better {
+            *slot = Some((form, n));
+        }
+    }
+    let display: Vec<Option<(String, Vec<u32>)>> = best
+        .into_iter()
+        .map(|b| {
+            b.map(|(form, _)| {
+                let folded = analyzer::fold(&form);
+                let parts: Vec<String> = match folded_ids.get(folded.as_str()) {
+                    Some(&fi) => folded_parts[fi as usize].clone(),
+                    None => Analyzer::new().compound_parts(&folded, &mut FxVocab(&vocab)),
+                };
+                let ids = parts
+                    .iter()
+                    .filter_map(|p| term_ids.get(p).copied())
+                    .collect();
+                (form, ids)
+            })
+        })
+        .collect();
+    Analysis {
+        values,
+        toks,
+        word_main,
+        word_parts,
+        part_ids,
+        word_exact,
+        terms,
+        exact_terms,
+        display,
+    }
+}
+
+/// Which analyzed field a tantivy field replays.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// Stems and compound parts.
+    Normal,
+    /// Exact forms (abbreviations, ids).
+    Exact,
+}
+
+/// The key tantivy receives instead of the text of a field value.
+pub fn value_key(doc: usize, value: usize) -> String {
+    format!("{doc}:{value}")
+}
+
+fn parse_key(key: &str) -> Option<(usize, usize)> {
+    let (d, v) = key.split_once(':')?;
+    Some((d.parse().ok()?, v.parse().ok()?))
+}
+
+/// tantivy tokenizer replaying the analyzed tokens of a field value named by its
+/// [`value_key`]. Only meaningful while indexing the corpus it was made for; searching
+/// never tokenizes (queries are analyzed by `query.rs` into terms).
+#[derive(Clone)]
+pub struct PreAnalyzed {
+    pub analysis: Arc<Analysis>,
+    pub kind: Kind,
+}
+
+pub struct PreAnalyzedStream {
+    analysis: Arc<Analysis>,
+    kind: Kind,
+    /// Remaining word tokens of the value.
+    next: usize,
+    end: usize,
+    /// Terms of the current word still to emit (normal kind: main then parts).
+    pending: Vec<u32>,
+    token: Token,
+}
+
+impl Tokenizer for PreAnalyzed {
+    type TokenStream<'a> = PreAnalyzedStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PreAnalyzedStream {
+        let (next, end) = parse_key(text)
+            .and_then(|(d, v)| self.analysis.values.get(d)?.get(v).copied())
+            .map_or((0, 0), |(a, b)| (a as usize, b as usize));
+        PreAnalyzedStream {
+            analysis: self.analysis.clone(),
+            kind: self.kind,
+            next,
+            end,
+            pending: Vec::new(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for PreAnalyzedStream {
+    fn advance(&mut self) -> bool {
+        let a = &*self.analysis;
+        loop {
+            if let Some(t) = self.pending.pop() {
+                self.token.text.clear();
+                self.token.text.push_str(&a.terms[t as usize]);
+                return true;
+            }
+            if self.next >= self.end {
+                return false;
+            }
+            let tok = a.toks[self.next];
+            self.next += 1;
+            self.token.position = tok.pos as usize;
+            self.token.position_length = 1;
+            match self.kind {
+                Kind::Exact => {
+                    let e = a.word_exact[tok.word as usize];
+                    if e != NONE {
+                        self.token.text.clear();
+                        self.token.text.push_str(&a.exact_terms[e as usize]);
+                        return true;
+                    }
+                }
+                Kind::Normal => {
+                    // Reversed: popped main first, then the parts in order.
+                    self.pending.extend(a.word_terms(tok.word));
+                    self.pending.reverse();
+                }
+            }
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// Field statistics of one section: lengths (tokens, as tantivy counts them) of title,
+/// heading, body, exact; per normal term its frequencies in title, heading and body and its
+/// positions in `all`; per exact term its frequency.
+#[derive(Default)]
+pub struct DocStats {
+    pub norms: [u32; 4],
+    /// (term, [tf title, tf heading, tf body], positions start, positions end), by term.
+    pub terms: Vec<(u32, [u32; 3], u32, u32)>,
+    pub positions: Vec<u32>,
+    /// (exact term, tf), by term.
+    pub exact: Vec<(u32, u32)>,
+}
+
+/// Statistics of section `d` (see [`DocStats`]); positions are computed the way tantivy
+/// does for a multi-valued field (each value starts one past the end of the previous).
+pub fn doc_stats(a: &Analysis, docs: &[SectionDoc], d: usize) -> DocStats {
+    let vals = &a.values[d];
+    let n_text = Analysis::text_values(docs, d);
+    let body_v = n_text - 1;
+    // (term, field 0..3, position in all)
+    let mut occ: Vec<(u32, u8, u32)> = Vec::new();
+    let mut st = DocStats::default();
+    let mut end = 0u32;
+    for (vi, &(s, e)) in vals.iter().enumerate().take(n_text) {
+        let field = if vi == 0 {
+            0u8
+        } else if vi == body_v {
+            2
+        } else {
+            1
+        };
+        let base = end;
+        for t in &a.toks[s as usize..e as usize] {
+            let mut any = false;
+            for term in a.word_terms(t.word) {
+                occ.push((term, field, base + t.pos));
+                st.norms[field as usize] += 1;
+                any = true;
+            }
+            if any {
+                end = end.max(base + t.pos + 1);
+            }
+        }
+        end += 1;
+    }
+    occ.sort_unstable();
+    let mut i = 0;
+    while i < occ.len() {
+        let term = occ[i].0;
+        let mut tf = [0u32; 3];
+        let ps = st.positions.len() as u32;
+        while i < occ.len() && occ[i].0 == term {
+            tf[occ[i].1 as usize] += 1;
+            st.positions.push(occ[i].2);
+            i += 1;
+        }
+        let pe = st.positions.len() as u32;
+        st.positions[ps as usize..pe as usize].sort_unstable();
+        st.terms.push((term, tf, ps, pe));
+    }
+    let mut ex: Vec<u32> = Vec::new();
+    for &(s, e) in vals {
+        for t in &a.toks[s as usize..e as usize] {
+            let x = a.word_exact[t.word as usize];
+            if x != NONE {
+                ex.push(x);
+            }
+        }
+    }
+    st.norms[3] = ex.len() as u32;
+    ex.sort_unstable();
+    for x in ex {
+        match st.exact.last_mut() {
+            Some((t, n)) if *t == x => *n += 1,
+            _ => st.exact.push((x, 1)),
+        }
+    }
+    st
+}
