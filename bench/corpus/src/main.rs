@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use samsyn_corpus::{Options, generate};
 
-const USAGE: &str = "usage: samsyn-corpus --pages N --out DIR [--seed S] [--title TITLE]
+const USAGE: &str =
+    "usage: samsyn-corpus --pages N (--out DIR | --fingerprint) [--seed S] [--title TITLE]
 
 Writes a deterministic mdBook-layout book of N Swedish-like pages to DIR (replacing DIR only
-if it is empty or was written by samsyn-corpus). Default seed: 1.";
+if it is empty or was written by samsyn-corpus). Default seed: 1.
+--fingerprint prints the line that DIR/.samsyn-corpus would hold, and writes nothing.";
 
 fn main() -> ExitCode {
     match run() {
@@ -25,6 +27,7 @@ fn run() -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut seed: u64 = 1;
     let mut title: Option<String> = None;
+    let mut fingerprint = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -39,6 +42,7 @@ fn run() -> Result<(), String> {
                 seed = v.parse().map_err(|_| format!("bad --seed {v:?}"))?;
             }
             "--title" => title = Some(value("--title")?),
+            "--fingerprint" => fingerprint = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -50,8 +54,12 @@ fn run() -> Result<(), String> {
     if pages == 0 {
         return Err("--pages must be at least 1".into());
     }
-    let out = out.ok_or("--out is required")?;
     let corpus = generate(&Options { pages, seed, title });
+    if fingerprint {
+        print!("{}", corpus.fingerprint());
+        return Ok(());
+    }
+    let out = out.ok_or("--out is required")?;
     corpus
         .write_to(&out)
         .map_err(|e| format!("writing {}: {e}", out.display()))?;

@@ -268,8 +268,10 @@ fn generation_is_deterministic() {
     };
     let (a, b) = (generate(&opts), generate(&opts));
     assert_eq!(a.files, b.files);
+    assert_eq!(a.fingerprint(), b.fingerprint());
     let other = generate(&Options { seed: 43, ..opts });
     assert_ne!(a.files, other.files);
+    assert_ne!(a.fingerprint(), other.fingerprint());
 }
 
 #[test]
@@ -288,6 +290,8 @@ fn write_to_refuses_foreign_directories() {
     std::fs::remove_file(dir.join("keep.txt")).unwrap();
     corpus.write_to(&dir).unwrap();
     assert!(dir.join("src/SUMMARY.md").exists());
+    let marker = std::fs::read_to_string(dir.join(samsyn_corpus::MARKER)).unwrap();
+    assert_eq!(marker, corpus.fingerprint());
     // A second write replaces the first one.
     corpus.write_to(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
