@@ -169,7 +169,7 @@ const MDBOOK_QUERY = (q) => new Promise((done, fail) => {
   const t0 = performance.now();
   const finish = () => done({
     ms: performance.now() - t0,
-    hrefs: Array.from(list.querySelectorAll("a")).map((a) => a.getAttribute("href")),
+    hrefs: Array.from(list.querySelectorAll("a")).map((a) => new URL(a.href).pathname + new URL(a.href).hash),
     header: document.getElementById("mdbook-searchresults-header").textContent,
   });
   const obs = new MutationObserver(() => {
@@ -225,8 +225,7 @@ async function relevance(rel) {
     } else if (rel.tool === "mdbook") {
       let r;
       try { r = await page.evaluate(MDBOOK_QUERY, q); } catch { r = { hrefs: [] }; }
-      const root = await page.evaluate(() => window.path_to_root || "");
-      out[q] = r.hrefs.map((h) => strip(h, root)).slice(0, 10);
+      out[q] = r.hrefs.map((h) => strip(h, "/" + rel.site)).slice(0, 10);
     }
   }
   await context.close();
