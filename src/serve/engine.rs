@@ -113,6 +113,12 @@ pub struct Engine {
     theme: Theme,
     env: Environment<'static>,
     book: Option<LoadedBook>,
+    /// The book with every page's Markdown left out: validating it gives the
+    /// diagnostics that do not come from page bodies (front matter, headings,
+    /// document ids, SUMMARY.md). Pages to re-check get their Markdown back for one
+    /// call. Validated with a resolver over `book` (they differ only in Markdown,
+    /// which the resolver does not read), so one file scan serves a whole update.
+    shadow: Option<LoadedBook>,
     asset_version: String,
     /// Diagnostics that come from a page's Markdown (its links), per page.
     link_diags: Vec<Vec<Diagnostic>>,
@@ -151,6 +157,16 @@ enum Change {
     Other(String),
 }
 
+/// What an update has to validate.
+enum Plan {
+    /// Nothing changed that validation sees.
+    Nothing,
+    /// The whole book (after a reload, or when files appeared or disappeared).
+    Full,
+    /// The Markdown of these pages; every other page keeps its link diagnostics.
+    Pages(BTreeSet<usize>),
+}
+
 impl Engine {
     /// Loads the theme and the book and renders the whole site into `out`. A book
     /// with content errors is rendered anyway (there is no earlier site to keep);
@@ -167,6 +183,7 @@ impl Engine {
             theme,
             env,
             book: None,
+            shadow: None,
             asset_version: String::new(),
             link_diags: Vec::new(),
             other_link_diags: Vec::new(),
@@ -191,7 +208,10 @@ impl Engine {
         }
         let mut outcome = Outcome::default();
         if engine.book.is_some() {
-            engine.render(&mut outcome).map_err(|e| e.0)?;
+            // There is no earlier site to keep: render even a book with errors.
+            engine
+                .validate_and_render(Plan::Full, true, &mut outcome)
+                .map_err(|e| e.0)?;
         } else {
             engine.write_placeholder().map_err(|e| e.0)?;
             outcome.reloaded = true;
@@ -232,22 +252,53 @@ impl Engine {
                 Change::Chapter(i) => !self.chapter_path(*i).is_file(),
                 _ => false,
             });
-        let result = if structural {
-            self.reload_all()
+        let plan = if structural {
+            if self.reload_all() {
+                Plan::Full
+            } else {
+                Plan::Nothing
+            }
         } else {
-            self.apply_incremental(&changes, &mut outcome)
+            match self.apply_incremental(&changes, &mut outcome) {
+                Ok(plan) => plan,
+                Err(e) => {
+                    self.setup_error(e);
+                    return outcome;
+                }
+            }
         };
-        if let Err(e) = result {
-            self.setup_error(e);
-            return outcome;
-        }
-        if self.has_errors() {
-            return outcome;
-        }
-        if let Err(e) = self.render(&mut outcome) {
+        if let Err(e) = self.validate_and_render(plan, false, &mut outcome) {
             self.setup_error(e);
         }
         outcome
+    }
+
+    /// Validates as planned and, when the book has no errors (or `force`), renders
+    /// what is dirty. One resolver (one scan of the source folder) serves both.
+    fn validate_and_render(
+        &mut self,
+        plan: Plan,
+        force: bool,
+        outcome: &mut Outcome,
+    ) -> Result<(), RenderError> {
+        let Some(book) = self.book.take() else {
+            return Ok(());
+        };
+        let result = {
+            let resolver = Resolver::new(&book);
+            match plan {
+                Plan::Nothing => {}
+                Plan::Full => self.full_validate(&book, &resolver),
+                Plan::Pages(recheck) => self.partial_validate(&book, &resolver, &recheck),
+            }
+            if force || !self.has_errors() {
+                self.render(&book, &resolver, outcome)
+            } else {
+                Ok(())
+            }
+        };
+        self.book = Some(book);
+        result
     }
 
     fn setup_error(&mut self, e: RenderError) {
@@ -320,18 +371,23 @@ impl Engine {
         Some(Change::Other(rel))
     }
 
-    /// Installs a freshly loaded book and validates all of it.
+    /// Installs a freshly loaded book (to be validated in full).
     fn set_book(&mut self, book: LoadedBook) {
         self.asset_version = render::asset_version(&self.theme, &book);
+        let mut shadow = book.clone();
+        for p in &mut shadow.pages {
+            p.markdown = String::new();
+        }
+        self.shadow = Some(shadow);
         self.book = Some(book);
         self.needs_reload = false;
         self.needs_full_render = true;
         self.src_files = scan_files(&self.src_dir());
-        self.full_validate();
     }
 
     /// Reloads the theme (when it is a folder) and the whole book.
-    fn reload_all(&mut self) -> Result<(), RenderError> {
+    /// Returns whether a book was loaded (else the problems are in the diagnostics).
+    fn reload_all(&mut self) -> bool {
         self.setup_diags.clear();
         if let Some(dir) = self.opts.theme_dir.clone() {
             let loaded = Theme::from_dir(&dir).and_then(|t| live_env(&t).map(|env| (t, env)));
@@ -348,7 +404,7 @@ impl Engine {
                         message,
                     ));
                     self.needs_reload = true;
-                    return Ok(());
+                    return false;
                 }
             }
         }
@@ -372,16 +428,19 @@ impl Engine {
                 self.diagnostics = diags;
                 self.needs_reload = true;
             }
-            Ok(Ok(book)) => self.set_book(book),
+            Ok(Ok(book)) => {
+                self.set_book(book);
+                return true;
+            }
         }
-        Ok(())
+        false
     }
 
     fn apply_incremental(
         &mut self,
         changes: &[Change],
         outcome: &mut Outcome,
-    ) -> Result<(), RenderError> {
+    ) -> Result<Plan, RenderError> {
         let mut changed_pages = BTreeSet::new();
         let mut files_changed = false;
         for change in changes {
@@ -418,27 +477,39 @@ impl Engine {
                 let unlisted = book::unlisted_pages(book);
                 book.diagnostics.extend(unlisted);
             }
-            let before = self.error_pages();
-            self.dirty.extend(before);
-            self.dirty.extend(changed_pages.iter().copied());
-            self.full_validate();
-            let after = self.error_pages();
-            self.dirty.extend(after);
-            return Ok(());
+        }
+        self.sync_shadow(&changed_pages);
+        // Pages that had errors were last rendered before them; they may resolve
+        // differently now.
+        let before = self.error_pages();
+        self.dirty.extend(before.iter().copied());
+        self.dirty.extend(changed_pages.iter().copied());
+        if files_changed {
+            return Ok(Plan::Full);
         }
         if changed_pages.is_empty() {
-            return Ok(());
+            return Ok(Plan::Nothing);
         }
-        let before = self.error_pages();
-        let mut recheck: BTreeSet<usize> = changed_pages.clone();
+        let mut recheck = changed_pages.clone();
         for &i in &changed_pages {
             recheck.extend(self.linkers[i].iter().copied());
         }
-        recheck.extend(before.iter().copied());
-        self.dirty.extend(changed_pages);
-        self.dirty.extend(before);
-        self.partial_validate(&recheck);
-        Ok(())
+        recheck.extend(before);
+        Ok(Plan::Pages(recheck))
+    }
+
+    /// Copies the changed pages (without Markdown) and the load diagnostics into
+    /// the shadow book.
+    fn sync_shadow(&mut self, changed: &BTreeSet<usize>) {
+        let (Some(book), Some(shadow)) = (self.book.as_ref(), self.shadow.as_mut()) else {
+            return;
+        };
+        for &i in changed {
+            let mut page = book.pages[i].clone();
+            page.markdown = String::new();
+            shadow.pages[i] = page;
+        }
+        shadow.diagnostics = book.diagnostics.clone();
     }
 
     /// Re-reads chapter `i` from disk. Returns whether its text changed.
@@ -509,22 +580,20 @@ impl Engine {
     }
 
     /// Validates the whole book and rebuilds the link graph.
-    fn full_validate(&mut self) {
-        let Some(book) = self.book.as_mut() else {
+    fn full_validate(&mut self, book: &LoadedBook, resolver: &Resolver<'_>) {
+        let Some(shadow) = self.shadow.as_ref() else {
             return;
         };
         let today = self.opts.today;
         let n = book.pages.len();
-        let full = masked_validate(book, &|_| true, today);
-        let base = masked_validate(book, &|_| false, today);
+        let full = validate::validate(book, resolver, today).diagnostics;
+        let base = validate::validate(shadow, resolver, today).diagnostics;
         self.link_diags = vec![Vec::new(); n];
         self.other_link_diags.clear();
-        self.assign_link_diags(subtract(full, &base));
-        let book = self.book.as_ref().expect("checked above");
-        let resolver = Resolver::new(book);
+        self.assign_link_diags(book, subtract(full, &base));
         self.forward = (0..n)
             .into_par_iter()
-            .map(|i| targets_of(book, &resolver, i))
+            .map(|i| targets_of(book, resolver, i))
             .collect();
         self.linkers = vec![BTreeSet::new(); n];
         for (from, targets) in self.forward.iter().enumerate() {
@@ -537,21 +606,30 @@ impl Engine {
 
     /// Re-validates the Markdown of the pages in `recheck`; every other page keeps the
     /// link diagnostics it had.
-    fn partial_validate(&mut self, recheck: &BTreeSet<usize>) {
-        let Some(book) = self.book.as_mut() else {
+    fn partial_validate(
+        &mut self,
+        book: &LoadedBook,
+        resolver: &Resolver<'_>,
+        recheck: &BTreeSet<usize>,
+    ) {
+        let Some(shadow) = self.shadow.as_mut() else {
             return;
         };
         let today = self.opts.today;
-        let with = masked_validate(book, &|i| recheck.contains(&i), today);
-        let base = masked_validate(book, &|_| false, today);
+        for &i in recheck {
+            shadow.pages[i].markdown = book.pages[i].markdown.clone();
+        }
+        let with = validate::validate(shadow, resolver, today).diagnostics;
+        for &i in recheck {
+            shadow.pages[i].markdown = String::new();
+        }
+        let base = validate::validate(shadow, resolver, today).diagnostics;
         for &i in recheck {
             self.link_diags[i].clear();
         }
-        self.assign_link_diags(subtract(with, &base));
-        let book = self.book.as_ref().expect("checked above");
-        let resolver = Resolver::new(book);
+        self.assign_link_diags(book, subtract(with, &base));
         for &i in recheck {
-            let targets = targets_of(book, &resolver, i);
+            let targets = targets_of(book, resolver, i);
             for &t in &self.forward[i] {
                 self.linkers[t].remove(&i);
             }
@@ -563,10 +641,7 @@ impl Engine {
         self.diagnostics = self.combine(base);
     }
 
-    fn assign_link_diags(&mut self, diags: Vec<Diagnostic>) {
-        let Some(book) = &self.book else {
-            return;
-        };
+    fn assign_link_diags(&mut self, book: &LoadedBook, diags: Vec<Diagnostic>) {
         let by_file: HashMap<&str, usize> = book
             .pages
             .iter()
@@ -590,10 +665,12 @@ impl Engine {
     }
 
     /// Renders what is dirty (everything after a reload) into the site folder.
-    fn render(&mut self, outcome: &mut Outcome) -> Result<(), RenderError> {
-        let Some(book) = self.book.as_ref() else {
-            return Ok(());
-        };
+    fn render(
+        &mut self,
+        book: &LoadedBook,
+        resolver: &Resolver<'_>,
+        outcome: &mut Outcome,
+    ) -> Result<(), RenderError> {
         let full = self.needs_full_render;
         let pages: Vec<usize> = if full {
             (0..book.pages.len()).collect()
@@ -603,14 +680,13 @@ impl Engine {
         if pages.is_empty() && !self.dirty_generated {
             return Ok(());
         }
-        let resolver = Resolver::new(book);
         let site = context::Site::new(book, &self.asset_version, self.opts.today);
         let env = &self.env;
         let out = &self.out;
         let rendered: Vec<(usize, Vec<SectionDoc>)> = pages
             .par_iter()
             .map(|&i| {
-                let body = page::render(book, &resolver, i);
+                let body = page::render(book, resolver, i);
                 let html = render::render_chapter(env, &site, book, i, &body.html)?;
                 out.write(&book.pages[i].url, html.as_bytes())?;
                 Ok((i, context::search_docs(book, i, &body.sections)))
@@ -732,30 +808,6 @@ fn scan_files(dir: &Path) -> BTreeSet<String> {
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         })
         .collect()
-}
-
-/// Validates `book` as if only the pages for which `keep` is true had Markdown: the
-/// others' bodies are set aside for the call, so their links are not checked (their
-/// front matter, headings and the book-wide checks are).
-fn masked_validate(
-    book: &mut LoadedBook,
-    keep: &dyn Fn(usize) -> bool,
-    today: NaiveDate,
-) -> Vec<Diagnostic> {
-    let mut saved = Vec::new();
-    for (i, p) in book.pages.iter_mut().enumerate() {
-        if !keep(i) {
-            saved.push((i, std::mem::take(&mut p.markdown)));
-        }
-    }
-    let report = {
-        let resolver = Resolver::new(book);
-        validate::validate(book, &resolver, today)
-    };
-    for (i, markdown) in saved {
-        book.pages[i].markdown = markdown;
-    }
-    report.diagnostics
 }
 
 type DiagKey = (String, usize, usize, &'static str, String);
