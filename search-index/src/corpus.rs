@@ -78,6 +78,9 @@ impl WordSet for FxVocab<'_> {
     fn is_word(&mut self, stem: &str) -> bool {
         self.0.contains(stem)
     }
+    fn cheap(&self) -> bool {
+        true
+    }
 }
 
 fn doc_values(d: &SectionDoc) -> impl Iterator<Item = &str> {

@@ -155,12 +155,30 @@ impl TermData {
     }
 }
 
+/// With `SAMSYN_TIMINGS` set, prints the time since the previous call (per thread).
+fn timing(what: &str) {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+    }
+    if std::env::var_os("SAMSYN_TIMINGS").is_none() {
+        return;
+    }
+    let now = std::time::Instant::now();
+    LAST.with(|l| {
+        if let Some(prev) = l.get() {
+            eprintln!("tid:   sökindex {what} {:.3} s", (now - prev).as_secs_f64());
+        }
+        l.set(Some(now));
+    });
+}
+
 /// Sections per parallel unit of the statistics pass.
 const EXPORT_CHUNK: usize = 1024;
 
 /// Builds the tantivy index in `<search_dir>/tantivy/` and the static browser index in
 /// `<search_dir>/` (manifest.json and content-hashed files). Replaces what was there.
 pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexStats> {
+    timing("start");
     if search_dir.exists() {
         std::fs::remove_dir_all(search_dir)
             .with_context(|| format!("removing the old {}", search_dir.display()))?;
@@ -170,6 +188,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
 
     let analysis = Arc::new(corpus::analyze(docs));
+    timing("analysis");
     std::thread::scope(|scope| -> Result<IndexStats> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
@@ -178,7 +197,9 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
         let indexed = tantivy
             .join()
             .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
+        timing("static index written; waiting for tantivy");
         indexed?;
+        timing("tantivy done");
         exported
     })
 }
@@ -191,6 +212,7 @@ const TANTIVY_MEMORY: usize = 96_000_000;
 /// Writes the tantivy index: one document per section, the text fields replayed from the
 /// analysis (see [`corpus::PreAnalyzed`]).
 fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Result<()> {
+    timing("tantivy start");
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
     index.tokenizers().register(
@@ -244,7 +266,9 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
         doc.add_f64(f.factor, status_factor(d.status.as_deref()) as f64);
         writer.add_document(doc)?;
     }
+    timing("tantivy documents added");
     writer.commit()?;
+    timing("tantivy commit");
     writer.wait_merging_threads()?;
     Ok(())
 }
@@ -448,6 +472,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     terms.sort_by(|a, b| a.key.cmp(&b.key));
     terms.dedup_by(|a, b| a.key == b.key);
 
+    timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut shard_seps: Vec<(String, u32)> = Vec::new();
@@ -485,6 +510,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         meta.tables.push((chunk[0].0.clone(), h));
         files.push((table_name(i, h), bytes));
     }
+    timing("shards");
     // Fragments.
     let frags: Vec<Fragment> = docs
         .iter()
@@ -515,11 +541,13 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
     files.push((meta_file.clone(), meta_bytes));
+    timing("fragments");
     let mut total: u64 = 0;
     for (name, bytes) in &files {
         std::fs::write(search_dir.join(name), bytes)?;
         total += bytes.len() as u64;
     }
+    timing("files written");
     let manifest = serde_json::json!({
         "format": 1,
         "meta": meta_file,
