@@ -245,3 +245,49 @@ fn deny_warnings_turns_warnings_into_failure() {
     );
     assert!(!tmp.path().join("s").exists());
 }
+
+#[test]
+fn a_killed_build_leaves_the_previous_site_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    std::fs::create_dir_all(book.join("src")).unwrap();
+    std::fs::write(book.join("book.toml"), "[book]\ntitle = \"Stor\"\n").unwrap();
+    let mut summary = String::new();
+    for i in 0..600 {
+        summary.push_str(&format!("- [Sida {i}](s{i}.md)\n"));
+        let body = "Barn och unga i samverkan mellan socialtjänst och skola. ".repeat(200);
+        std::fs::write(
+            book.join(format!("src/s{i}.md")),
+            format!("# Sida {i}\n\n## Del\n\n{body}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(book.join("src/SUMMARY.md"), summary).unwrap();
+    let site = tmp.path().join("site");
+    let args = ["build", "book", "-o", "site", "--quiet"];
+    assert!(samsyn(tmp.path(), &args).status.success());
+    let before = snapshot(&site);
+    let mut killed = 0;
+    for delay_ms in [30, 80, 150, 300] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_samsyn"))
+            .args(args)
+            .current_dir(tmp.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.success() {
+            // It finished before the kill: the new site is complete.
+            assert!(site.join("index.html").is_file() && site.join(".samsyn-site").is_file());
+            return;
+        }
+        killed += 1;
+        assert_eq!(
+            snapshot(&site),
+            before,
+            "killed after {delay_ms} ms: previous site changed"
+        );
+    }
+    assert!(killed > 0);
+}
