@@ -1,30 +1,26 @@
 //! Binary encoding of the static browser index (shared by the exporter and the reader).
 //!
 //! Files (all in `<site>/search-index/`, names carry the first 4 bytes of the SHA-256 of
-//! their content as 8 hex digits):
-//! - `manifest.json`: `{"format":1,"meta":"meta-<h>.bin"}` (small, not hashed).
-//! - `meta-<h>.bin`: counts, shard table list (separator + hash), fragment directory
-//!   hashes, facet values.
-//! - `s<i>-<h>.bin`: shard table i: separator and hash of `SHARDS_PER_TABLE` term shards.
+//! their content as 8 hex digits). Few files, sized for a cold query: a build writes
+//! roughly one file per 10-20 KB of index, and a query reads the meta file, one term shard
+//! per word, the posting packs it needs and one fragment pack per result page.
+//! - `manifest.json`: `{"format":2,"meta":"meta-<h>.bin"}` (small, not hashed).
+//! - `meta-<h>.bin`: counts, the separator and hash of every term shard, first section and
+//!   hash of every fragment pack, facet values.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
 //!   display form and the location of their posting blocks.
 //! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: blocks of postings. A term's postings are
 //!   sorted by impact (descending) and cut into blocks of growing size; inside a block, doc
-//!   ids ascend (delta coded) followed by the f32 impacts.
+//!   ids ascend (delta coded) followed by the f32 impacts. The first blocks of all terms of
+//!   a shard come first (a cold query needs only those, mostly).
 //! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per block, per posting the word
 //!   positions (field `all`) phrases need.
-//! - `d<i>-<h>.bin`: fragment directory i: hashes of `FRAGS_PER_DIR` fragment files.
-//! - `f<i>-<h>.bin`: fragment file i: `DOCS_PER_FRAG` sections (title, heading, url, kind,
-//!   status, doc id, text for snippets).
+//! - `f<i>-<h>.bin`: fragment pack i: consecutive sections (title, heading, url, kind,
+//!   status, doc id, text for snippets), page data not repeated within a page.
 
-pub const META_MAGIC: &[u8; 4] = b"SSM1";
+pub const META_MAGIC: &[u8; 4] = b"SSM2";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST1";
-pub const FRAG_MAGIC: &[u8; 4] = b"SSF1";
-pub const DIR_MAGIC: &[u8; 4] = b"SSD1";
-pub const TABLE_MAGIC: &[u8; 4] = b"SSS1";
-
-/// Shards listed per shard table file.
-pub const SHARDS_PER_TABLE: usize = 64;
+pub const FRAG_MAGIC: &[u8; 4] = b"SSF2";
 
 /// Term flag: the term is the stem of a word of the corpus (not only a compound part).
 pub const FLAG_WORD: u8 = 1;
@@ -43,9 +39,6 @@ pub const SERVICE_PREFIX: &str = "#s:";
 pub fn hash_name(prefix: &str, hash: u32) -> String {
     format!("{prefix}-{hash:08x}.bin")
 }
-pub fn table_name(i: usize, hash: u32) -> String {
-    hash_name(&format!("s{i}"), hash)
-}
 pub fn shard_name(i: usize, hash: u32) -> String {
     hash_name(&format!("t{i}"), hash)
 }
@@ -54,9 +47,6 @@ pub fn pack_name(shard: usize, j: usize, hash: u32) -> String {
 }
 pub fn pos_pack_name(shard: usize, j: usize, hash: u32) -> String {
     hash_name(&format!("x{shard}-{j}"), hash)
-}
-pub fn dir_name(i: usize, hash: u32) -> String {
-    hash_name(&format!("d{i}"), hash)
 }
 pub fn frag_name(i: usize, hash: u32) -> String {
     hash_name(&format!("f{i}"), hash)
@@ -275,9 +265,8 @@ pub fn block_sizes(n: usize) -> Vec<usize> {
     out
 }
 
-/// Sections per fragment file and fragment files per directory file.
-pub const DOCS_PER_FRAG: usize = 2;
-pub const FRAGS_PER_DIR: usize = 64;
+/// Target size of a fragment pack (bytes before the last section added).
+pub const FRAG_PACK_TARGET: usize = 16 * 1024;
 
 /// Longest text stored per section for snippets (bytes, cut at a char boundary).
 pub const MAX_FRAGMENT_TEXT: usize = 1200;

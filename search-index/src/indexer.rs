@@ -42,8 +42,10 @@ pub fn status_factor(status: Option<&str>) -> f32 {
 }
 
 /// Target size of a term shard (its entries) and of a posting / position pack.
-const SHARD_TARGET: usize = 3000;
-const PACK_TARGET: usize = 4096;
+const SHARD_TARGET: usize = 12_000;
+/// Packs of the first blocks (what most queries read) and of the later blocks.
+const PACK_TARGET_FIRST: usize = 12 * 1024;
+const PACK_TARGET_DEEP: usize = 32 * 1024;
 
 struct Fields {
     title: Field,
@@ -475,7 +477,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut shard_seps: Vec<(String, u32)> = Vec::new();
+    let mut bounds: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     while start < terms.len() {
         let mut end = start;
@@ -489,54 +491,74 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             size += 12 * block_sizes(t.postings.len()).len();
             end += 1;
         }
-        let shard_no = shard_seps.len();
-        let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
-        let bytes = shard.encode();
-        let h = short_hash(&bytes);
-        let sep = if start == 0 {
-            String::new()
-        } else {
-            separator(&terms[start - 1].key, &terms[start].key)
-        };
-        shard_seps.push((sep, h));
-        files.extend(shard_files);
-        files.push((shard_name(shard_no, h), bytes));
+        bounds.push((start, end));
         start = end;
     }
-    meta.n_shards = shard_seps.len();
-    for (i, chunk) in shard_seps.chunks(SHARDS_PER_TABLE).enumerate() {
-        let bytes = reader::encode_table(chunk);
-        let h = short_hash(&bytes);
-        meta.tables.push((chunk[0].0.clone(), h));
-        files.push((table_name(i, h), bytes));
-    }
-    timing("shards");
-    // Fragments.
-    let frags: Vec<Fragment> = docs
-        .iter()
-        .map(|d| Fragment {
-            title: d.title.clone(),
-            heading: heading_line(d),
-            url: d.url.clone(),
-            kind: d.kind.clone(),
-            status: d.status.clone().unwrap_or_default(),
-            doc_id: d.doc_id.clone().unwrap_or_default(),
-            text: cut(&d.body, MAX_FRAGMENT_TEXT).to_string(),
+    let built: Vec<(String, u32, Vec<(String, Vec<u8>)>)> = bounds
+        .par_iter()
+        .enumerate()
+        .map(|(shard_no, &(start, end))| {
+            let (shard, mut shard_files) = build_shard(shard_no, &terms[start..end]);
+            let bytes = shard.encode();
+            let h = short_hash(&bytes);
+            let sep = if start == 0 {
+                String::new()
+            } else {
+                separator(&terms[start - 1].key, &terms[start].key)
+            };
+            shard_files.push((shard_name(shard_no, h), bytes));
+            (sep, h, shard_files)
         })
         .collect();
-    let mut frag_hashes = Vec::new();
-    for (i, chunk) in frags.chunks(DOCS_PER_FRAG).enumerate() {
-        let bytes = reader::encode_fragments(chunk);
-        let h = short_hash(&bytes);
-        frag_hashes.push(h);
-        files.push((frag_name(i, h), bytes));
+    drop(terms);
+    for (sep, h, shard_files) in built {
+        meta.shards.push((sep, h));
+        files.extend(shard_files);
     }
-    meta.n_frags = frag_hashes.len();
-    for (i, chunk) in frag_hashes.chunks(FRAGS_PER_DIR).enumerate() {
-        let bytes = reader::encode_dir(chunk);
-        let h = short_hash(&bytes);
-        meta.dirs.push(h);
-        files.push((dir_name(i, h), bytes));
+    meta.n_shards = meta.shards.len();
+    timing("shards");
+    // Fragments: packs of consecutive sections, closed at a page boundary once past the
+    // target size (or anywhere past twice the target).
+    let frag = |d: &SectionDoc| Fragment {
+        title: d.title.clone(),
+        heading: heading_line(d),
+        url: d.url.clone(),
+        kind: d.kind.clone(),
+        status: d.status.clone().unwrap_or_default(),
+        doc_id: d.doc_id.clone().unwrap_or_default(),
+        text: cut(&d.body, MAX_FRAGMENT_TEXT).to_string(),
+    };
+    let page = |d: &SectionDoc| d.url.split('#').next().unwrap_or("").to_string();
+    let mut packs: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut size = 0;
+    for (i, d) in docs.iter().enumerate() {
+        let new_page = i > 0 && page(d) != page(&docs[i - 1]);
+        if i > start && ((size >= FRAG_PACK_TARGET && new_page) || size >= 2 * FRAG_PACK_TARGET) {
+            packs.push((start, i));
+            start = i;
+            size = 0;
+        }
+        size += d.title.len()
+            + d.heading.len()
+            + d.url.len()
+            + d.body.len().min(MAX_FRAGMENT_TEXT)
+            + 16;
+    }
+    if start < docs.len() {
+        packs.push((start, docs.len()));
+    }
+    let encoded: Vec<(u32, u32, Vec<u8>)> = packs
+        .par_iter()
+        .map(|&(a, b)| {
+            let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
+            let bytes = reader::encode_fragments(&chunk);
+            (a as u32, short_hash(&bytes), bytes)
+        })
+        .collect();
+    for (i, (first, h, bytes)) in encoded.into_iter().enumerate() {
+        meta.frags.push((first, h));
+        files.push((frag_name(i, h), bytes));
     }
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
@@ -549,7 +571,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     }
     timing("files written");
     let manifest = serde_json::json!({
-        "format": 1,
+        "format": 2,
         "meta": meta_file,
         "sections": docs.len(),
         "files": files.len() + 1,
@@ -589,12 +611,20 @@ fn cut(s: &str, max: usize) -> &str {
 fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<u8>)>) {
     struct Packer {
         packs: Vec<Vec<u8>>,
+        target: usize,
     }
     impl Packer {
+        /// From now on, new packs of `target` bytes (the current one is closed).
+        fn switch(&mut self, target: usize) {
+            if self.packs.last().is_some_and(|p| !p.is_empty()) {
+                self.packs.push(Vec::new());
+            }
+            self.target = target;
+        }
         fn put(&mut self, bytes: &[u8]) -> (usize, usize) {
             let need_new = match self.packs.last() {
                 None => true,
-                Some(p) => !p.is_empty() && p.len() + bytes.len() > PACK_TARGET,
+                Some(p) => !p.is_empty() && p.len() + bytes.len() > self.target,
             };
             if need_new {
                 self.packs.push(Vec::new());
@@ -624,12 +654,22 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
         }
         blocks.push(out);
     }
-    let mut packer = Packer { packs: Vec::new() };
-    let mut pos_packer = Packer { packs: Vec::new() };
+    let mut packer = Packer {
+        packs: Vec::new(),
+        target: PACK_TARGET_FIRST,
+    };
+    let mut pos_packer = Packer {
+        packs: Vec::new(),
+        target: PACK_TARGET_FIRST,
+    };
     let mut refs: Vec<Vec<reader::BlockRef>> = terms.iter().map(|_| Vec::new()).collect();
     // Round r places the r-th block of every term: first blocks share packs.
     let rounds = blocks.iter().map(Vec::len).max().unwrap_or(0);
     for r in 0..rounds {
+        if r == 1 {
+            packer.switch(PACK_TARGET_DEEP);
+            pos_packer.switch(PACK_TARGET_DEEP);
+        }
         for (ti, t) in terms.iter().enumerate() {
             let Some(b) = blocks[ti].get(r) else { continue };
             let impacts = t.flags & FLAG_NO_IMPACTS == 0;

@@ -17,14 +17,14 @@ use crate::query::{self, Lexicon, Plan, TermInfo};
 pub struct Meta {
     pub n_docs: u32,
     pub n_pages: u32,
+    /// Number of term shards (`shards.len()`).
     pub n_shards: usize,
-    /// Shard tables (`SHARDS_PER_TABLE` shards each): (separator of the table's first
-    /// shard, hash of the table file). A table lists (separator, hash) per shard; the
-    /// separator is the shortest prefix of the shard's first term that sorts after the
-    /// previous shard's last term.
-    pub tables: Vec<(String, u32)>,
-    pub n_frags: usize,
-    pub dirs: Vec<u32>,
+    /// Per term shard: its separator (the shortest prefix of its first term that sorts
+    /// after the previous shard's last term; empty for the first) and file hash.
+    pub shards: Vec<(String, u32)>,
+    /// Per fragment pack: its first section and file hash. Packs hold runs of consecutive
+    /// sections and end at page boundaries where possible.
+    pub frags: Vec<(u32, u32)>,
     /// Facet values with section counts: kinds, strategy groups, services.
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
@@ -37,12 +37,13 @@ impl Meta {
         e.bytes(META_MAGIC);
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
-        e.usize(self.n_shards);
-        encode_seps(&mut e, &self.tables);
-        e.usize(self.n_frags);
-        e.usize(self.dirs.len());
-        for h in &self.dirs {
-            e.u32(*h);
+        encode_seps(&mut e, &self.shards);
+        e.usize(self.frags.len());
+        let mut prev = 0;
+        for &(first, h) in &self.frags {
+            e.var((first - prev) as u64);
+            prev = first;
+            e.u32(h);
         }
         for list in [&self.kinds, &self.groups, &self.services] {
             e.usize(list.len());
@@ -59,15 +60,16 @@ impl Meta {
         d.magic(META_MAGIC)?;
         let n_docs = d.var()? as u32;
         let n_pages = d.var()? as u32;
-        let n_shards = d.usize()?;
-        let tables = decode_seps(&mut d)?;
-        if tables.len() != n_shards.div_ceil(SHARDS_PER_TABLE) {
-            return Err(Corrupt);
-        }
-        let n_frags = d.usize()?;
-        let mut dirs = Vec::new();
-        for _ in 0..d.count()? {
-            dirs.push(d.u32()?);
+        let shards = decode_seps(&mut d)?;
+        let mut frags = Vec::new();
+        let mut first = 0u32;
+        for i in 0..d.count()? {
+            let delta = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+            if i > 0 && delta == 0 {
+                return Err(Corrupt);
+            }
+            first = first.checked_add(delta).ok_or(Corrupt)?;
+            frags.push((first, d.u32()?));
         }
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
         for _ in 0..3 {
@@ -83,10 +85,9 @@ impl Meta {
         Ok(Meta {
             n_docs,
             n_pages,
-            n_shards,
-            tables,
-            n_frags,
-            dirs,
+            n_shards: shards.len(),
+            shards,
+            frags,
             kinds,
             groups,
             services,
@@ -126,13 +127,6 @@ fn decode_seps(d: &mut Dec) -> R<Vec<(String, u32)>> {
         out.push((t, d.u32()?));
     }
     Ok(out)
-}
-
-pub fn encode_table(seps: &[(String, u32)]) -> Vec<u8> {
-    let mut e = Enc::default();
-    e.bytes(TABLE_MAGIC);
-    encode_seps(&mut e, seps);
-    e.buf
 }
 
 /// Where a block of postings is.
@@ -307,16 +301,39 @@ pub struct Fragment {
     pub text: String,
 }
 
+fn page_of(url: &str) -> &str {
+    url.split('#').next().unwrap_or("")
+}
+
+/// A fragment pack: per section a flag (1 = same page as the previous section: title, kind,
+/// status, doc id and the URL up to `#` are not repeated), then the fields.
 pub fn encode_fragments(frags: &[Fragment]) -> Vec<u8> {
     let mut e = Enc::default();
     e.bytes(FRAG_MAGIC);
     e.usize(frags.len());
+    let mut prev: Option<&Fragment> = None;
     for f in frags {
-        for s in [
-            &f.title, &f.heading, &f.url, &f.kind, &f.status, &f.doc_id, &f.text,
-        ] {
-            e.str(s);
+        let same = prev.is_some_and(|p| {
+            p.title == f.title
+                && p.kind == f.kind
+                && p.status == f.status
+                && p.doc_id == f.doc_id
+                && page_of(&p.url) == page_of(&f.url)
+        });
+        if same {
+            e.u8(1);
+            e.str(&f.url[page_of(&f.url).len()..]);
+            e.str(&f.heading);
+            e.str(&f.text);
+        } else {
+            e.u8(0);
+            for s in [
+                &f.title, &f.heading, &f.url, &f.kind, &f.status, &f.doc_id, &f.text,
+            ] {
+                e.str(s);
+            }
         }
+        prev = Some(f);
     }
     e.buf
 }
@@ -324,37 +341,34 @@ pub fn encode_fragments(frags: &[Fragment]) -> Vec<u8> {
 pub fn decode_fragments(bytes: &[u8]) -> R<Vec<Fragment>> {
     let mut d = Dec::new(bytes);
     d.magic(FRAG_MAGIC)?;
-    let mut out = Vec::new();
+    let mut out: Vec<Fragment> = Vec::new();
     for _ in 0..d.count()? {
-        out.push(Fragment {
-            title: d.str()?.to_string(),
-            heading: d.str()?.to_string(),
-            url: d.str()?.to_string(),
-            kind: d.str()?.to_string(),
-            status: d.str()?.to_string(),
-            doc_id: d.str()?.to_string(),
-            text: d.str()?.to_string(),
-        });
-    }
-    Ok(out)
-}
-
-pub fn encode_dir(hashes: &[u32]) -> Vec<u8> {
-    let mut e = Enc::default();
-    e.bytes(DIR_MAGIC);
-    e.usize(hashes.len());
-    for h in hashes {
-        e.u32(*h);
-    }
-    e.buf
-}
-
-fn decode_dir(bytes: &[u8]) -> R<Vec<u32>> {
-    let mut d = Dec::new(bytes);
-    d.magic(DIR_MAGIC)?;
-    let mut out = Vec::new();
-    for _ in 0..d.count()? {
-        out.push(d.u32()?);
+        let f = match d.u8()? {
+            0 => Fragment {
+                title: d.str()?.to_string(),
+                heading: d.str()?.to_string(),
+                url: d.str()?.to_string(),
+                kind: d.str()?.to_string(),
+                status: d.str()?.to_string(),
+                doc_id: d.str()?.to_string(),
+                text: d.str()?.to_string(),
+            },
+            1 => {
+                let p = out.last().ok_or(Corrupt)?;
+                let url = format!("{}{}", page_of(&p.url), d.str()?);
+                Fragment {
+                    title: p.title.clone(),
+                    heading: d.str()?.to_string(),
+                    url,
+                    kind: p.kind.clone(),
+                    status: p.status.clone(),
+                    doc_id: p.doc_id.clone(),
+                    text: d.str()?.to_string(),
+                }
+            }
+            _ => return Err(Corrupt),
+        };
+        out.push(f);
     }
     Ok(out)
 }
@@ -433,7 +447,6 @@ type BlockPositions = std::rc::Rc<Vec<Vec<u32>>>;
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
-    tables: HashMap<usize, Vec<(String, u32)>>,
     positions_cache: HashMap<(usize, usize, usize), BlockPositions>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
@@ -462,7 +475,6 @@ impl Engine {
     pub fn new(meta_bytes: &[u8]) -> R<Engine> {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
-            tables: HashMap::new(),
             positions_cache: HashMap::new(),
             files: HashMap::new(),
             shards: HashMap::new(),
@@ -492,38 +504,14 @@ impl Engine {
         }
     }
 
-    /// Separator and hash of shard i. None = its table is not loaded.
+    /// Separator and hash of shard i (always known: the list is in the meta file).
     fn shard_info(&mut self, i: usize) -> R<Option<(String, u32)>> {
-        let t = i / SHARDS_PER_TABLE;
-        if !self.tables.contains_key(&t) {
-            let &(_, hash) = self.meta.tables.get(t).ok_or(Corrupt)?;
-            let Some(bytes) = self.file(table_name(t, hash)) else {
-                return Ok(None);
-            };
-            let mut d = Dec::new(bytes);
-            d.magic(TABLE_MAGIC)?;
-            let seps = decode_seps(&mut d)?;
-            let expected = (self.meta.n_shards - t * SHARDS_PER_TABLE).min(SHARDS_PER_TABLE);
-            if seps.len() != expected {
-                return Err(Corrupt);
-            }
-            self.tables.insert(t, seps);
-        }
-        Ok(self
-            .tables
-            .get(&t)
-            .and_then(|s| s.get(i % SHARDS_PER_TABLE))
-            .cloned())
+        Ok(Some(self.meta.shards.get(i).cloned().ok_or(Corrupt)?))
     }
 
-    /// The shard where `key` sorts. None = its table is not loaded.
+    /// The shard where `key` sorts.
     fn locate(&mut self, key: &str) -> R<Option<usize>> {
-        let t = sep_index(&self.meta.tables, key);
-        if self.shard_info(t * SHARDS_PER_TABLE)?.is_none() {
-            return Ok(None);
-        }
-        let seps = self.tables.get(&t).ok_or(Corrupt)?;
-        Ok(Some(t * SHARDS_PER_TABLE + sep_index(seps, key)))
+        Ok(Some(sep_index(&self.meta.shards, key)))
     }
 
     fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
@@ -763,25 +751,18 @@ impl Engine {
 
     /// The fragment of a doc; None = data missing (recorded).
     pub fn fragment(&mut self, doc: u32) -> R<Option<Fragment>> {
-        let f = doc as usize / DOCS_PER_FRAG;
-        let dir = f / FRAGS_PER_DIR;
-        let Some(&dh) = self.meta.dirs.get(dir) else {
-            return Err(Corrupt);
+        let p = match self.meta.frags.binary_search_by_key(&doc, |f| f.0) {
+            Ok(i) => i,
+            Err(0) => return Err(Corrupt),
+            Err(i) => i - 1,
         };
-        let Some(bytes) = self.file(dir_name(dir, dh)) else {
-            return Ok(None);
-        };
-        let hashes = decode_dir(bytes)?;
-        let fh = *hashes.get(f % FRAGS_PER_DIR).ok_or(Corrupt)?;
-        let Some(bytes) = self.file(frag_name(f, fh)) else {
+        let (first, hash) = self.meta.frags[p];
+        let Some(bytes) = self.file(frag_name(p, hash)) else {
             return Ok(None);
         };
         let frags = decode_fragments(bytes)?;
         Ok(Some(
-            frags
-                .get(doc as usize % DOCS_PER_FRAG)
-                .cloned()
-                .ok_or(Corrupt)?,
+            frags.get((doc - first) as usize).cloned().ok_or(Corrupt)?,
         ))
     }
 
