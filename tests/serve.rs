@@ -456,6 +456,41 @@ fn summary_changes_add_and_remove_pages() {
 }
 
 #[test]
+fn a_theme_folder_is_watched_and_its_errors_shown() {
+    let (tmp, book) = book_copy("basic");
+    let theme = tmp.path().join("tema");
+    copy_dir(&repo().join("theme"), &theme);
+    let serve = Serve::start(&book, &["--theme", theme.to_str().unwrap()]);
+    let mut events = Events::connect(&serve.addr);
+
+    let css = theme.join("css/samsyn.css");
+    let text = std::fs::read_to_string(&css).unwrap();
+    save(&css, &format!("{text}\n.tema-test {{ color: red; }}\n"));
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+    assert!(serve.get("css/samsyn.css").1.contains(".tema-test"));
+
+    // A template that does not compile: shown as an error, the last site stays.
+    let page = theme.join("page.html");
+    let template = std::fs::read_to_string(&page).unwrap();
+    save(&page, &format!("{template}\n{{% if %}}\n"));
+    let status = events.wait_for("diagnostics");
+    assert_eq!(status["errors"], 1, "{status}");
+    let error = status["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap();
+    assert_eq!(error["code"], "theme-error", "{status}");
+    assert!(error["message"].as_str().unwrap().contains("page.html"));
+    assert_eq!(serve.get("om.html").0, 200);
+    save(&page, &template);
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+}
+
+#[test]
 fn nothing_outside_the_site_is_served() {
     let (_tmp, book) = book_copy("basic");
     let serve = Serve::start(&book, &[]);
