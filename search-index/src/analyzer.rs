@@ -7,7 +7,6 @@
 //! All-caps abbreviations and tokens with digits are additionally kept exact (see
 //! [`exact_form`]).
 
-use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Shortest surface length of a compound part.
@@ -122,10 +121,8 @@ impl WordSet for std::collections::HashSet<String> {
     }
 }
 
-/// The analyzer (stateless apart from the stemmer).
-pub struct Analyzer {
-    stemmer: Stemmer,
-}
+/// The analyzer (stateless).
+pub struct Analyzer;
 
 impl Default for Analyzer {
     fn default() -> Self {
@@ -135,9 +132,7 @@ impl Default for Analyzer {
 
 impl Analyzer {
     pub fn new() -> Self {
-        Analyzer {
-            stemmer: Stemmer::create(Algorithm::Swedish),
-        }
+        Analyzer
     }
 
     /// Stem of an already folded word: Swedish snowball, plus the neuter definite `-et`
@@ -153,7 +148,7 @@ impl Analyzer {
         } else {
             folded
         };
-        let mut s = self.stemmer.stem(pre).into_owned();
+        let mut s = crate::stemmer::stem(pre);
         if s.ends_with("et") && s.chars().count() >= 5 {
             s.truncate(s.len() - 2);
         }

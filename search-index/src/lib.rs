@@ -9,6 +9,7 @@ pub mod format;
 pub mod indexer;
 pub mod query;
 pub mod reader;
+pub mod stemmer;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
