@@ -1,13 +1,12 @@
 //! The Swedish analyzer. Tantivy-free: the same code runs in the indexer (behind a thin
 //! tantivy `Tokenizer` adapter, see `indexer.rs`) and in the wasm32 browser reader.
 //!
-//! Pipeline for one word: Unicode word segmentation (UAX #29) -> lowercase -> folding
+//! Pipeline for one word: word segmentation (runs of letters and digits, see
+//! [`word_spans`]) -> lowercase -> folding
 //! (å ä -> a, ö -> o, é -> e, ...) -> Swedish snowball stem. Words are also split into
 //! compound parts found in the corpus vocabulary (parts are emitted at the same position).
 //! All-caps abbreviations and tokens with digits are additionally kept exact (see
 //! [`exact_form`]).
-
-use unicode_segmentation::UnicodeSegmentation;
 
 /// Shortest surface length of a compound part.
 pub const MIN_PART_CHARS: usize = 4;
@@ -25,11 +24,57 @@ pub struct RawToken<'a> {
     pub position: usize,
 }
 
-/// Splits text into words (UAX #29). A word like `SIP:en` keeps only the part before the
-/// colon (the Swedish inflection of an abbreviation).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// Word segmentation for Swedish text, the subset of UAX #29 word boundaries that matters
+/// here (without its large Unicode tables, which would weigh on the wasm reader): a word is
+/// a run of letters, digits and combining marks; `.` `:` `'` `’` join two letters (`t.ex`,
+/// `SIP:en`), `.` `,` `'` `’` `;` join two digits (`1,5`, `2.0`). Everything else separates.
+/// Yields (byte offset, word).
+pub fn word_spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        // Skip to the first word char.
+        let (from, first) = loop {
+            let (i, c) = chars.next()?;
+            if is_word_char(c) {
+                break (i, c);
+            }
+        };
+        let mut end = from + first.len_utf8();
+        let mut prev = first;
+        while let Some(&(i, c)) = chars.peek() {
+            if is_word_char(c) {
+                chars.next();
+                end = i + c.len_utf8();
+                prev = c;
+                continue;
+            }
+            let letters = matches!(c, '.' | ':' | '\'' | '’') && prev.is_alphabetic();
+            let digits = matches!(c, '.' | ',' | '\'' | '’' | ';') && prev.is_numeric();
+            if !(letters || digits) {
+                break;
+            }
+            let next = text[i + c.len_utf8()..].chars().next();
+            let joins = next.is_some_and(|n| {
+                (letters && n.is_alphabetic()) || (digits && n.is_numeric())
+            });
+            if !joins {
+                break;
+            }
+            chars.next();
+        }
+        Some((from, &text[from..end]))
+    })
+}
+
+/// Splits text into words ([`word_spans`]). A word like `SIP:en` keeps only the part before
+/// the colon (the Swedish inflection of an abbreviation).
 pub fn raw_tokens(text: &str) -> Vec<RawToken<'_>> {
     let mut out = Vec::new();
-    for (from, word) in text.unicode_word_indices() {
+    for (from, word) in word_spans(text) {
         let word = match word.find(':') {
             Some(0) => continue,
             Some(i) => &word[..i],
@@ -440,6 +485,15 @@ mod tests {
             ["Barnets", "SIP", "BUP", "och", "dokument", "104623"]
         );
         assert_eq!(t[1].position, 1);
+        fn spans(s: &str) -> Vec<&str> {
+            word_spans(s).map(|(_, w)| w).collect()
+        }
+        assert_eq!(
+            spans("e-hälsa, t.ex. 1,5 år; ”citat” (BUP) LSS-insatser 2.0. x:"),
+            ["e", "hälsa", "t.ex", "1,5", "år", "citat", "BUP", "LSS", "insatser", "2.0", "x"]
+        );
+        assert_eq!(spans("barn's o\u{308}vrigt"), ["barn's", "o\u{308}vrigt"]);
+        assert!(spans(" .,:;- ").is_empty());
     }
 
     #[test]
