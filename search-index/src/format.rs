@@ -4,7 +4,9 @@
 //! their content as 8 hex digits). Few files, sized for a cold query: a build writes
 //! roughly one file per 10-20 KB of index, and a query reads the meta file, one term shard
 //! per word, the posting packs it needs and one fragment pack per result page.
-//! - `manifest.json`: `{"format":2,"meta":"meta-<h>.bin"}` (small, not hashed).
+//! Every `.bin` file but the meta file is compressed (raw DEFLATE, see [`compress`]); the
+//! reader inflates files as they are handed over. Hashes are of the uncompressed content.
+//! - `manifest.json`: `{"format":3,"meta":"meta-<h>.bin"}` (small, not hashed).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, first section and
 //!   hash of every fragment pack, facet values.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
@@ -50,6 +52,22 @@ pub fn pos_pack_name(shard: usize, j: usize, hash: u32) -> String {
 }
 pub fn frag_name(i: usize, hash: u32) -> String {
     hash_name(&format!("f{i}"), hash)
+}
+
+/// Compresses an index file (raw DEFLATE).
+pub fn compress(bytes: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(bytes, COMPRESSION_LEVEL)
+}
+
+/// DEFLATE level of the index files (speed of the build against bytes transferred).
+pub const COMPRESSION_LEVEL: u8 = 1;
+
+/// Largest inflated index file accepted (guards against corrupt or hostile input).
+pub const MAX_FILE: usize = 64 << 20;
+
+/// Inflates an index file.
+pub fn decompress(bytes: &[u8]) -> R<Vec<u8>> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, MAX_FILE).map_err(|_| Corrupt)
 }
 
 /// Writer of varints, strings and floats.
@@ -301,6 +319,11 @@ mod tests {
             vec![vec![1, 5], vec![], vec![9]]
         );
         assert!(decode_block(&[0xff, 0xff], 5, true).is_err());
+        let text = "barn och unga ".repeat(100);
+        let z = compress(text.as_bytes());
+        assert!(z.len() < text.len() / 5);
+        assert_eq!(decompress(&z).unwrap(), text.as_bytes());
+        assert!(decompress(&[0xff, 0x00, 0x12]).is_err());
         assert_eq!(block_sizes(400), vec![64, 128, 208]);
     }
 }

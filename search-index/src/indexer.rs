@@ -494,6 +494,19 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         bounds.push((start, end));
         start = end;
     }
+    // The vocabulary table for typo correction.
+    let vocab: Vec<crate::typo::VocabEntry> = terms
+        .iter()
+        .filter(|t| t.flags & FLAG_WORD != 0)
+        .map(|t| crate::typo::VocabEntry {
+            term: t.key.clone(),
+            df: t.info.df,
+            display: t.info.display.clone(),
+        })
+        .collect();
+    let vocab = crate::typo::encode_vocab(vocab);
+    meta.vocab = short_hash(&vocab);
+    files.push((hash_name("vocab", meta.vocab), vocab));
     let built: Vec<(String, u32, Vec<(String, Vec<u8>)>)> = bounds
         .par_iter()
         .enumerate()
@@ -562,8 +575,13 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     }
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
-    files.push((meta_file.clone(), meta_bytes));
     timing("fragments");
+    let mut files: Vec<(String, Vec<u8>)> = files
+        .into_par_iter()
+        .map(|(name, bytes)| (name, compress(&bytes)))
+        .collect();
+    files.push((meta_file.clone(), meta_bytes));
+    timing("compressed");
     let mut total: u64 = 0;
     for (name, bytes) in &files {
         std::fs::write(search_dir.join(name), bytes)?;
@@ -571,7 +589,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     }
     timing("files written");
     let manifest = serde_json::json!({
-        "format": 2,
+        "format": 3,
         "meta": meta_file,
         "sections": docs.len(),
         "files": files.len() + 1,
@@ -663,35 +681,41 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
         target: PACK_TARGET_FIRST,
     };
     let mut refs: Vec<Vec<reader::BlockRef>> = terms.iter().map(|_| Vec::new()).collect();
-    // Round r places the r-th block of every term: first blocks share packs.
-    let rounds = blocks.iter().map(Vec::len).max().unwrap_or(0);
-    for r in 0..rounds {
-        if r == 1 {
-            packer.switch(PACK_TARGET_DEEP);
-            pos_packer.switch(PACK_TARGET_DEEP);
+    // First blocks of all terms (what most queries read) share packs; then each term's
+    // later blocks, together (a query that needs one often needs the next).
+    let mut place = |ti: usize, r: usize, packer: &mut Packer, pos_packer: &mut Packer| {
+        let t = &terms[ti];
+        let b = &blocks[ti][r];
+        let impacts = t.flags & FLAG_NO_IMPACTS == 0;
+        let bytes = encode_block(b, impacts);
+        let (pack, off) = packer.put(&bytes);
+        let pos = if t.flags & FLAG_POSITIONS != 0 {
+            let lists: Vec<Vec<u32>> = b.iter().map(|(d, _)| t.positions_of(*d).to_vec()).collect();
+            let pbytes = encode_positions(&lists);
+            let (pp, po) = pos_packer.put(&pbytes);
+            Some((pp, po, pbytes.len()))
+        } else {
+            None
+        };
+        refs[ti].push(reader::BlockRef {
+            count: b.len(),
+            max: b.iter().map(|p| p.1).fold(0.0, f32::max),
+            pack,
+            off,
+            len: bytes.len(),
+            pos,
+        });
+    };
+    for ti in 0..terms.len() {
+        if !blocks[ti].is_empty() {
+            place(ti, 0, &mut packer, &mut pos_packer);
         }
-        for (ti, t) in terms.iter().enumerate() {
-            let Some(b) = blocks[ti].get(r) else { continue };
-            let impacts = t.flags & FLAG_NO_IMPACTS == 0;
-            let bytes = encode_block(b, impacts);
-            let (pack, off) = packer.put(&bytes);
-            let pos = if t.flags & FLAG_POSITIONS != 0 {
-                let lists: Vec<Vec<u32>> =
-                    b.iter().map(|(d, _)| t.positions_of(*d).to_vec()).collect();
-                let pbytes = encode_positions(&lists);
-                let (pp, po) = pos_packer.put(&pbytes);
-                Some((pp, po, pbytes.len()))
-            } else {
-                None
-            };
-            refs[ti].push(reader::BlockRef {
-                count: b.len(),
-                max: b.iter().map(|p| p.1).fold(0.0, f32::max),
-                pack,
-                off,
-                len: bytes.len(),
-                pos,
-            });
+    }
+    packer.switch(PACK_TARGET_DEEP);
+    pos_packer.switch(PACK_TARGET_DEEP);
+    for ti in 0..terms.len() {
+        for r in 1..blocks[ti].len() {
+            place(ti, r, &mut packer, &mut pos_packer);
         }
     }
     let mut files = Vec::new();

@@ -29,6 +29,9 @@ pub struct Meta {
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
     pub services: Vec<(String, u32)>,
+    /// Hash of the vocabulary table for typo correction (`vocab-<hash>.bin`, see
+    /// [`crate::typo`]); 0 = none.
+    pub vocab: u32,
 }
 
 impl Meta {
@@ -52,6 +55,7 @@ impl Meta {
                 e.var(*n as u64);
             }
         }
+        e.u32(self.vocab);
         e.buf
     }
 
@@ -79,6 +83,7 @@ impl Meta {
             }
             lists.push(l);
         }
+        let vocab = if d.at_end() { 0 } else { d.u32()? };
         let services = lists.pop().unwrap_or_default();
         let groups = lists.pop().unwrap_or_default();
         let kinds = lists.pop().unwrap_or_default();
@@ -91,6 +96,7 @@ impl Meta {
             kinds,
             groups,
             services,
+            vocab,
         })
     }
 }
@@ -451,6 +457,8 @@ pub struct Engine {
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
     need: BTreeSet<String>,
+    /// The decoded typo vocabulary, once loaded.
+    vocab: Option<Vec<crate::typo::VocabEntry>>,
 }
 
 struct TermState {
@@ -479,18 +487,22 @@ impl Engine {
             files: HashMap::new(),
             shards: HashMap::new(),
             need: BTreeSet::new(),
+            vocab: None,
         })
     }
 
+    /// Hands over a fetched file (as stored: compressed). A file that does not inflate is
+    /// kept empty, which makes the search that needs it fail as corrupt.
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
-        self.files.insert(name.to_string(), bytes);
+        self.files
+            .insert(name.to_string(), decompress(&bytes).unwrap_or_default());
     }
 
     pub fn has_file(&self, name: &str) -> bool {
         self.files.contains_key(name)
     }
 
-    /// Total bytes of the files handed over so far.
+    /// Total bytes of the files handed over so far (inflated).
     pub fn loaded_bytes(&self) -> usize {
         self.files.values().map(Vec::len).sum()
     }
@@ -701,52 +713,8 @@ impl Engine {
                 h.fragment = Some(f);
             }
         }
-        if !plan.unknown.is_empty() || result.hits.is_empty() {
-            result.suggestion = self.suggestion(&pq, &plan)?;
-            if !self.need.is_empty() {
-                return Ok(self.take_need());
-            }
-        }
+        result.suggestion = query::suggestion(&pq, &plan);
         Ok(Step::Done(result))
-    }
-
-    fn suggestion(&mut self, pq: &query::ParsedQuery, plan: &Plan) -> R<Option<String>> {
-        if self.meta.n_shards == 0 {
-            return Ok(None);
-        }
-        let mut changed = false;
-        let mut words: Vec<String> = Vec::new();
-        let analyzer = Analyzer::new();
-        for w in &pq.words {
-            if plan.unknown.contains(w) {
-                let key = analyzer.term(w);
-                let Some(i) = self.locate(&key)? else {
-                    words.push(w.clone());
-                    continue;
-                };
-                let mut cands = Vec::new();
-                for j in [i.wrapping_sub(1), i, i + 1] {
-                    if j >= self.meta.n_shards {
-                        continue;
-                    }
-                    // The neighbouring shards too (small; missing ones are requested).
-                    if let Some(s) = self.shard(j)? {
-                        for e in &s.entries {
-                            if e.info.word && !e.info.display.is_empty() {
-                                cands.push((e.term.clone(), e.info.df, e.info.display.clone()));
-                            }
-                        }
-                    }
-                }
-                if let Some(s) = query::suggest(w, &cands) {
-                    words.push(s);
-                    changed = true;
-                    continue;
-                }
-            }
-            words.push(w.clone());
-        }
-        Ok(if changed { Some(words.join(" ")) } else { None })
     }
 
     /// The fragment of a doc; None = data missing (recorded).
@@ -1054,6 +1022,25 @@ impl Lexicon for Engine {
             i += 1;
         }
         if pending { None } else { Some(out) }
+    }
+
+    fn near(&mut self, folded: &str, stem: &str) -> Option<Vec<(String, String)>> {
+        if self.vocab.is_none() {
+            if self.meta.vocab == 0 {
+                self.vocab = Some(Vec::new());
+            } else {
+                let bytes = self.file(hash_name("vocab", self.meta.vocab))?;
+                let vocab = crate::typo::decode_vocab(bytes).unwrap_or_default();
+                self.vocab = Some(vocab);
+            }
+        }
+        let vocab = self.vocab.as_deref().unwrap_or_default();
+        Some(
+            crate::typo::nearest(folded, stem, vocab)
+                .into_iter()
+                .map(|(e, _)| (e.term.clone(), e.display.clone()))
+                .collect(),
+        )
     }
 }
 
