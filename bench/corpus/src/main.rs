@@ -55,14 +55,16 @@ fn run() -> Result<(), String> {
         return Err("--pages must be at least 1".into());
     }
     let corpus = generate(&Options { pages, seed, title });
-    if fingerprint {
+    let target = if fingerprint {
         print!("{}", corpus.fingerprint());
-        return Ok(());
-    }
-    let out = out.ok_or("--out is required")?;
-    corpus
-        .write_to(&out)
-        .map_err(|e| format!("writing {}: {e}", out.display()))?;
+        "(not written)".to_string()
+    } else {
+        let out = out.ok_or("--out is required")?;
+        corpus
+            .write_to(&out)
+            .map_err(|e| format!("writing {}: {e}", out.display()))?;
+        out.display().to_string()
+    };
     let s = &corpus.stats;
     eprintln!(
         "samsyn-corpus: {} pages ({} with front matter, {} drafts) in {} parts, depth {}, \
@@ -81,7 +83,7 @@ fn run() -> Result<(), String> {
         s.fragment_links,
         s.tables,
         s.bytes as f64 / 1e6,
-        out.display()
+        target
     );
     Ok(())
 }
