@@ -614,4 +614,5 @@ fn a_page_in_chromium_reloads_itself_and_keeps_its_scroll() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     assert_eq!(result["reloaded"], true);
     assert!(result["before"].as_f64().unwrap() > 100.0, "{result}");
+    assert!(result["hits"].as_u64().unwrap() >= 1, "{result}");
 }

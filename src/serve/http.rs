@@ -29,6 +29,9 @@ use tokio::sync::broadcast;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// How many rewritten paths the status lists.
+pub const CHANGED_LISTED: usize = 100;
+
 /// What the preview knows about the current build.
 #[derive(Debug, Clone, Default)]
 pub struct Status {
@@ -47,16 +50,20 @@ impl Status {
     }
 
     /// `{generation, search, errors, warnings, diagnostics: [{file, line, column,
-    /// severity, code, message, suggestion}], changed: [...]}`.
+    /// severity, code, message, suggestion}], changed: [...], changed_count}`;
+    /// `changed` lists at most [`CHANGED_LISTED`] paths (a full rebuild rewrites
+    /// them all).
     pub fn json(&self) -> String {
         let errors = self.errors();
+        let listed = &self.changed[..self.changed.len().min(CHANGED_LISTED)];
         serde_json::json!({
             "generation": self.generation,
             "search": self.search_generation,
             "errors": errors,
             "warnings": self.diagnostics.len() - errors,
             "diagnostics": self.diagnostics,
-            "changed": self.changed,
+            "changed": listed,
+            "changed_count": self.changed.len(),
         })
         .to_string()
     }

@@ -246,16 +246,15 @@ fn rebuild_loop(
         let what = outcome.touched.join(", ");
         if errors > 0 {
             if diags_changed {
-                print_problems(&diags);
+                let errors_only: Vec<Diagnostic> =
+                    diags.iter().filter(|d| d.is_error()).cloned().collect();
+                print_problems(&errors_only);
                 eprintln!(
                     "{errors} fel efter ändringen i {what}. Förhandsvisningen visar den senaste fungerande versionen tills felen är rättade."
                 );
             }
         } else {
             if before_errors > 0 {
-                if diags_changed {
-                    print_problems(&diags);
-                }
                 eprintln!("Felen är rättade.");
             }
             if outcome.reloaded {

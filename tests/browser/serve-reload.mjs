@@ -4,8 +4,8 @@
 // Opens the page, scrolls down, appends a paragraph to the Markdown file and checks
 // that the page reloads itself by itself, shows the new text and keeps its scroll
 // position. Then breaks a link and checks the error overlay (role="alert", file:line),
-// fixes it and checks that the overlay goes away. Prints one JSON line; exits 1 on
-// failure.
+// fixes it and checks that the overlay goes away, and that search answers in the
+// preview. Prints one JSON line; exits 1 on failure.
 import { chromium } from "playwright-core";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -62,7 +62,13 @@ try {
   writeFileSync(file, good);
   await page.waitForSelector("#samsyn-overlay", { state: "detached", timeout: 15000 });
 
-  console.log(JSON.stringify({ reloaded, before, after, overlay: overlayText.split("\n")[0] }));
+  // Search works in the preview: the index the server built answers in the page.
+  await page.fill("#search-input", "samverkan");
+  await page.waitForSelector("#search-results .search-hit", { timeout: 15000 });
+  const hits = await page.evaluate(() =>
+    document.querySelectorAll("#search-results .search-hit").length);
+
+  console.log(JSON.stringify({ reloaded, before, after, hits, overlay: overlayText.split("\n")[0] }));
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));
 } finally {
