@@ -851,6 +851,99 @@ fn targets_of(book: &LoadedBook, resolver: &Resolver<'_>, i: usize) -> Vec<usize
 mod tests {
     use super::*;
 
+    fn copy_fixture(to: &Path) {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.unwrap();
+            let target = to.join(entry.path().strip_prefix(&from).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+
+    /// After every edit the engine's diagnostics (partly re-validated) equal a
+    /// full check of the book as it is on disk.
+    #[test]
+    fn incremental_diagnostics_equal_a_full_check() {
+        let tmp = tempfile::tempdir().unwrap();
+        let book_dir = tmp.path().join("bok");
+        copy_fixture(&book_dir);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let out = Output::new(tmp.path().join("site"), tmp.path().join("scratch")).unwrap();
+        let (mut engine, _) = Engine::start(
+            EngineOptions {
+                book_dir: book_dir.clone(),
+                theme_dir: None,
+                today,
+            },
+            Arc::new(out),
+        )
+        .unwrap();
+        let src = book_dir.join("src");
+        let edit = |rel: &str, f: &dyn Fn(String) -> String| {
+            let path = src.join(rel);
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            std::fs::write(&path, f(text)).unwrap();
+            path
+        };
+        type Edit<'a> = (&'a str, Box<dyn Fn(String) -> String>);
+        let steps: Vec<Edit> = vec![
+            ("om.md", Box::new(|t| format!("{t}\n[trasig](saknas.md)\n"))),
+            ("avtal/huvud.md", Box::new(|t| t.replace("{#sip}", "{#x}"))),
+            ("avtal/huvud.md", Box::new(|t| t.replace("{#x}", "{#sip}"))),
+            (
+                "om.md",
+                Box::new(|t| t.replace("[trasig](saknas.md)", "text")),
+            ),
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replace("doc_id = \"100\"", "doc_id = \"101\"")),
+            ),
+            (
+                "begrepp.md",
+                Box::new(|t| format!("{t}\n+ [doc](doc:101)\n")),
+            ),
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replace("doc_id = \"101\"", "doc_id = \"100\"")),
+            ),
+            ("begrepp.md", Box::new(|t| t.replace("doc:101", "doc:100"))),
+            (
+                "om.md",
+                Box::new(|t| format!("{t}\n![ny](bilder/ny.png)\n")),
+            ),
+            ("bilder/ny.png", Box::new(|_| "png".into())),
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replacen("version", "versio", 1)),
+            ),
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replacen("versio", "version", 1)),
+            ),
+        ];
+        let mut errors_seen = 0;
+        for (i, (rel, f)) in steps.iter().enumerate() {
+            let path = edit(rel, f.as_ref());
+            let outcome = engine.apply(&BTreeSet::from([path]));
+            let expected = crate::pipeline::check(&book_dir, today)
+                .unwrap()
+                .diagnostics;
+            assert_eq!(engine.diagnostics(), expected, "after step {i} ({rel})");
+            errors_seen += expected.iter().filter(|d| d.is_error()).count();
+            if !expected.iter().any(|d| d.is_error()) {
+                assert!(outcome.reloaded, "step {i} rendered");
+            }
+        }
+        assert!(
+            errors_seen >= 5,
+            "the steps exercised errors: {errors_seen}"
+        );
+    }
+
     fn diag(file: &str, line: usize, message: &str) -> Diagnostic {
         let mut d = Diagnostic::file_level(file, Severity::Error, "broken-link", message);
         d.line = line;
