@@ -73,6 +73,12 @@ pub fn run(opts: ServeOptions) -> i32 {
         Ok(a) => a,
         Err(e) => return config_error(format!("kan inte lyssna på {addr}: {e}")),
     };
+    if !local.ip().is_loopback() {
+        eprintln!(
+            "varning: förhandsvisningen lyssnar på {} och kan nås från andra datorer i nätverket",
+            local.ip()
+        );
+    }
     let tmp = match tempfile::Builder::new().prefix("samsyn-serve-").tempdir() {
         Ok(t) => t,
         Err(e) => return config_error(format!("kan inte skapa en tillfällig mapp: {e}")),
