@@ -253,6 +253,11 @@ pub fn decode_positions(bytes: &[u8], count: usize) -> R<Vec<Vec<u32>>> {
 }
 
 pub fn encode_positions(lists: &[Vec<u32>]) -> Vec<u8> {
+    encode_position_lists(lists.iter().map(Vec::as_slice))
+}
+
+/// [`encode_positions`] over borrowed lists.
+pub fn encode_position_lists<'a>(lists: impl Iterator<Item = &'a [u32]>) -> Vec<u8> {
     let mut e = Enc::default();
     for ps in lists {
         e.usize(ps.len());

@@ -143,17 +143,15 @@ struct TermData {
 }
 
 impl TermData {
-    fn positions_of(&self, doc: u32) -> &[u32] {
+    /// Positions of the i-th posting.
+    fn positions_at(&self, i: usize) -> &[u32] {
         let Some((ends, pos)) = &self.positions else {
             return &[];
         };
-        match self.postings.binary_search_by_key(&doc, |p| p.0) {
-            Ok(i) => {
-                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-                pos.get(start..ends[i] as usize).unwrap_or(&[])
-            }
-            Err(_) => &[],
-        }
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        ends.get(i)
+            .and_then(|&e| pos.get(start..e as usize))
+            .unwrap_or(&[])
     }
 }
 
@@ -653,21 +651,26 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
             (i, off)
         }
     }
-    // Blocks per term: impact order, then doc order inside a block.
-    let mut blocks: Vec<Vec<Vec<(u32, f32)>>> = Vec::new();
+    // Blocks per term: impact order, then doc order inside a block. Entries are indexes
+    // into the term's (doc-ordered) postings.
+    let mut blocks: Vec<Vec<Vec<u32>>> = Vec::with_capacity(terms.len());
     for t in terms {
-        let mut sorted = t.postings.clone();
+        let mut order: Vec<u32> = (0..t.postings.len() as u32).collect();
         if t.flags & FLAG_NO_IMPACTS != 0 {
-            blocks.push(vec![sorted]);
+            blocks.push(vec![order]);
             continue;
         }
-        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let p = &t.postings;
+        order.sort_by(|&a, &b| {
+            let (a, b) = (p[a as usize], p[b as usize]);
+            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+        });
         let mut out = Vec::new();
-        let mut rest = &sorted[..];
-        for n in block_sizes(sorted.len()) {
+        let mut rest = &order[..];
+        for n in block_sizes(order.len()) {
             let mut b = rest[..n].to_vec();
             rest = &rest[n..];
-            b.sort_by_key(|p| p.0);
+            b.sort_unstable();
             out.push(b);
         }
         blocks.push(out);
@@ -685,13 +688,16 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
     // later blocks, together (a query that needs one often needs the next).
     let mut place = |ti: usize, r: usize, packer: &mut Packer, pos_packer: &mut Packer| {
         let t = &terms[ti];
-        let b = &blocks[ti][r];
+        let b: Vec<(u32, f32)> = blocks[ti][r]
+            .iter()
+            .map(|&i| t.postings[i as usize])
+            .collect();
         let impacts = t.flags & FLAG_NO_IMPACTS == 0;
-        let bytes = encode_block(b, impacts);
+        let bytes = encode_block(&b, impacts);
         let (pack, off) = packer.put(&bytes);
         let pos = if t.flags & FLAG_POSITIONS != 0 {
-            let lists: Vec<Vec<u32>> = b.iter().map(|(d, _)| t.positions_of(*d).to_vec()).collect();
-            let pbytes = encode_positions(&lists);
+            let pbytes =
+                encode_position_lists(blocks[ti][r].iter().map(|&i| t.positions_at(i as usize)));
             let (pp, po) = pos_packer.put(&pbytes);
             Some((pp, po, pbytes.len()))
         } else {
