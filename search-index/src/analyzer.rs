@@ -58,9 +58,8 @@ pub fn word_spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
                 break;
             }
             let next = text[i + c.len_utf8()..].chars().next();
-            let joins = next.is_some_and(|n| {
-                (letters && n.is_alphabetic()) || (digits && n.is_numeric())
-            });
+            let joins =
+                next.is_some_and(|n| (letters && n.is_alphabetic()) || (digits && n.is_numeric()));
             if !joins {
                 break;
             }
@@ -490,7 +489,9 @@ mod tests {
         }
         assert_eq!(
             spans("e-hälsa, t.ex. 1,5 år; ”citat” (BUP) LSS-insatser 2.0. x:"),
-            ["e", "hälsa", "t.ex", "1,5", "år", "citat", "BUP", "LSS", "insatser", "2.0", "x"]
+            [
+                "e", "hälsa", "t.ex", "1,5", "år", "citat", "BUP", "LSS", "insatser", "2.0", "x"
+            ]
         );
         assert_eq!(spans("barn's o\u{308}vrigt"), ["barn's", "o\u{308}vrigt"]);
         assert!(spans(" .,:;- ").is_empty());

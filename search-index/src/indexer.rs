@@ -1,14 +1,14 @@
 //! The tantivy index (feature `indexer`): the analyzer as tantivy tokenizers, the index in
 //! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{
     Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -207,7 +207,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
 /// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
 /// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
 /// scores do not depend on the segmentation).
-const TANTIVY_MEMORY: usize = 96_000_000;
+const TANTIVY_MEMORY: usize = 48_000_000;
 
 /// Writes the tantivy index: one document per section, the text fields replayed from the
 /// analysis (see [`corpus::PreAnalyzed`]).
@@ -278,7 +278,9 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
 #[derive(Default)]
 struct TermPostings {
     docs: Vec<u32>,
-    tfs: Vec<[u32; 3]>,
+    /// Frequencies above 65535 in one field of one section are clamped (their BM25 tf
+    /// factor differs from tantivy's by less than 1e-5).
+    tfs: Vec<[u16; 3]>,
     pos_end: Vec<u32>,
     pos: Vec<u32>,
 }
@@ -325,7 +327,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             for (t, tf, ps, pe) in st.terms {
                 let p = &mut normal[t as usize];
                 p.docs.push(d);
-                p.tfs.push(tf);
+                p.tfs.push(tf.map(|x| x.min(u16::MAX as u32) as u16));
                 p.pos
                     .extend_from_slice(&st.positions[ps as usize..pe as usize]);
                 p.pos_end.push(p.pos.len() as u32);
@@ -333,7 +335,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             for (t, tf) in st.exact {
                 let p = &mut exact[t as usize];
                 p.docs.push(d);
-                p.tfs.push([tf, 0, 0]);
+                p.tfs.push([tf.min(u16::MAX as u32) as u16, 0, 0]);
             }
         }
     }
@@ -365,7 +367,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             let w = scorer.weight(df);
             for (i, (d, tf)) in p.docs.iter().zip(&p.tfs).enumerate() {
                 if tf[f] > 0 {
-                    imp[i] += w.score(norm_ids[*d as usize][f], tf[f]);
+                    imp[i] += w.score(norm_ids[*d as usize][f], tf[f] as u32);
                 }
             }
         }
@@ -406,7 +408,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             .map(|(d, tf)| {
                 (
                     *d,
-                    w.score(norm_ids[*d as usize][3], tf[0]) * factors[*d as usize],
+                    w.score(norm_ids[*d as usize][3], tf[0] as u32) * factors[*d as usize],
                 )
             })
             .collect();
@@ -505,27 +507,38 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let vocab = crate::typo::encode_vocab(vocab);
     meta.vocab = short_hash(&vocab);
     files.push((hash_name("vocab", meta.vocab), vocab));
-    let built: Vec<(String, u32, Vec<(String, Vec<u8>)>)> = bounds
+    // Files are compressed and written as they are made (by the worker that made them).
+    let written = std::sync::atomic::AtomicU64::new(0);
+    let n_files = std::sync::atomic::AtomicUsize::new(0);
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        let z = compress(bytes);
+        std::fs::write(search_dir.join(name), &z)
+            .with_context(|| format!("writing {}", search_dir.join(name).display()))?;
+        written.fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    };
+    let built: Vec<(String, u32)> = bounds
         .par_iter()
         .enumerate()
-        .map(|(shard_no, &(start, end))| {
-            let (shard, mut shard_files) = build_shard(shard_no, &terms[start..end]);
+        .map(|(shard_no, &(start, end))| -> Result<(String, u32)> {
+            let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
+            for (name, bytes) in shard_files {
+                write(&name, &bytes)?;
+            }
             let bytes = shard.encode();
             let h = short_hash(&bytes);
+            write(&shard_name(shard_no, h), &bytes)?;
             let sep = if start == 0 {
                 String::new()
             } else {
                 separator(&terms[start - 1].key, &terms[start].key)
             };
-            shard_files.push((shard_name(shard_no, h), bytes));
-            (sep, h, shard_files)
+            Ok((sep, h))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     drop(terms);
-    for (sep, h, shard_files) in built {
-        meta.shards.push((sep, h));
-        files.extend(shard_files);
-    }
+    meta.shards = built;
     meta.n_shards = meta.shards.len();
     timing("shards");
     // Fragments: packs of consecutive sections, closed at a page boundary once past the
@@ -559,38 +572,33 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     if start < docs.len() {
         packs.push((start, docs.len()));
     }
-    let encoded: Vec<(u32, u32, Vec<u8>)> = packs
+    meta.frags = packs
         .par_iter()
-        .map(|&(a, b)| {
+        .enumerate()
+        .map(|(i, &(a, b))| -> Result<(u32, u32)> {
             let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
             let bytes = reader::encode_fragments(&chunk);
-            (a as u32, short_hash(&bytes), bytes)
+            let h = short_hash(&bytes);
+            write(&frag_name(i, h), &bytes)?;
+            Ok((a as u32, h))
         })
-        .collect();
-    for (i, (first, h, bytes)) in encoded.into_iter().enumerate() {
-        meta.frags.push((first, h));
-        files.push((frag_name(i, h), bytes));
+        .collect::<Result<_>>()?;
+    timing("fragments");
+    for (name, bytes) in files {
+        write(&name, &bytes)?;
     }
+    // The meta file is not compressed (the worker reads it before the engine exists).
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
-    timing("fragments");
-    let mut files: Vec<(String, Vec<u8>)> = files
-        .into_par_iter()
-        .map(|(name, bytes)| (name, compress(&bytes)))
-        .collect();
-    files.push((meta_file.clone(), meta_bytes));
-    timing("compressed");
-    let mut total: u64 = 0;
-    for (name, bytes) in &files {
-        std::fs::write(search_dir.join(name), bytes)?;
-        total += bytes.len() as u64;
-    }
+    std::fs::write(search_dir.join(&meta_file), &meta_bytes)?;
+    let total = written.into_inner() + meta_bytes.len() as u64;
+    let n_files = n_files.into_inner() + 1;
     timing("files written");
     let manifest = serde_json::json!({
         "format": 3,
         "meta": meta_file,
         "sections": docs.len(),
-        "files": files.len() + 1,
+        "files": n_files + 1,
         "bytes": total,
     });
     let manifest = serde_json::to_string_pretty(&manifest)? + "\n";
@@ -808,10 +816,9 @@ fn term_query(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
     ))
 }
 
-fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Box<dyn Query> {
-    let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for c in &plan.clauses {
+/// The query of one clause: any of its alternatives, each scored by its weight.
+fn clause_query(f: &Fields, c: &query::Clause) -> Box<dyn Query> {
+    {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (key, w) in &c.alts {
             if let Some(e) = key.strip_prefix(EXACT_PREFIX) {
@@ -838,11 +845,19 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
                 ));
             }
         }
-        let clause: Box<dyn Query> = if alts.is_empty() {
+        if alts.is_empty() {
             Box::new(tantivy::query::EmptyQuery)
         } else {
             Box::new(BooleanQuery::new(alts))
-        };
+        }
+    }
+}
+
+fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Box<dyn Query> {
+    let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for c in &plan.clauses {
+        let clause = clause_query(f, c);
         words.push((if and { Occur::Must } else { Occur::Should }, clause));
     }
     if and {
@@ -945,9 +960,57 @@ pub fn search_tantivy(
     });
     let mut fallback = false;
     let mut top = searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?;
-    if top.is_empty() && plan.clauses.len() > 1 {
-        top = searcher.search(&*build_query(&f, &plan, &filter_keys, false), &collector)?;
-        fallback = !top.is_empty();
+    let n = plan.clauses.len();
+    if n > 1 {
+        // Ranked fallback: every section matching any word, its score scaled by the share
+        // of words it matches (the same rule as the static reader).
+        let all = TopDocs::with_limit(searcher.num_docs().max(1) as usize).tweak_score(
+            |seg: &SegmentReader| {
+                let col = seg
+                    .fast_fields()
+                    .f64("factor")
+                    .ok()
+                    .map(|c| c.first_or_default_col(1.0));
+                move |doc: tantivy::DocId, score: tantivy::Score| match &col {
+                    Some(c) => score * c.get_val(doc) as f32,
+                    None => score,
+                }
+            },
+        );
+        let any = searcher.search(&*build_query(&f, &plan, &filter_keys, false), &all)?;
+        if !any.is_empty() {
+            let mut sat: HashMap<tantivy::DocAddress, usize> = HashMap::new();
+            for c in &plan.clauses {
+                for addr in searcher.search(&*clause_query(&f, c), &DocSetCollector)? {
+                    *sat.entry(addr).or_insert(0) += 1;
+                }
+            }
+            fallback = top.is_empty();
+            top = any
+                .into_iter()
+                .map(|(s, addr)| {
+                    let k = sat.get(&addr).copied().unwrap_or(0);
+                    (s * query::coverage(k, n), addr)
+                })
+                .collect();
+            // Ties broken by section order below; keep the best `limit` by score, then order.
+            let ords: Vec<Option<tantivy::columnar::Column<u64>>> = searcher
+                .segment_readers()
+                .iter()
+                .map(|seg| seg.fast_fields().u64("ord").ok())
+                .collect();
+            let ord = |addr: tantivy::DocAddress| -> u32 {
+                ords.get(addr.segment_ord as usize)
+                    .and_then(|c| c.as_ref())
+                    .and_then(|c| c.first(addr.doc_id))
+                    .unwrap_or(0) as u32
+            };
+            let mut keyed: Vec<(f32, u32, tantivy::DocAddress)> =
+                top.into_iter().map(|(s, a)| (s, ord(a), a)).collect();
+            keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            keyed.truncate(limit);
+            top = keyed.into_iter().map(|(s, _, a)| (s, a)).collect();
+        }
     }
     let mut hits = Vec::new();
     for (score, addr) in top {

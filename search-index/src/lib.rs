@@ -10,6 +10,7 @@ pub mod indexer;
 pub mod query;
 pub mod reader;
 pub mod stemmer;
+pub mod typo;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

@@ -1,8 +1,15 @@
 //! Query syntax and query analysis, shared by the tantivy searcher and the static reader.
 //!
-//! Syntax: words (all must match; when no section matches all, a ranked fallback where any
-//! may match), `"a phrase"`, `-exclude`, and the last word is also a prefix while it is
-//! being typed (the query does not end with a space).
+//! Syntax: words (ranked by the sum of the matched words' impacts times the share of the
+//! words matched, see [`coverage`]; `fallback` when no section matches all), `"a phrase"`, `-exclude`,
+//! and the last word is also a prefix while it is being typed (the query does not end with
+//! a space).
+//!
+//! Swedish stop and question words (`vad`, `vilka`, `för`, `av`, ...) are dropped, unless
+//! they are part of a phrase or the query has nothing else. A word the index does not know
+//! (and that is no compound of known words) is expanded to its nearest vocabulary words
+//! (see [`crate::typo`]), weighted slightly below exact matches, and the corrected query is
+//! offered as "Menade du …?".
 
 use crate::analyzer::{self, Analyzer, WordSet};
 use crate::format::EXACT_PREFIX;
@@ -15,6 +22,35 @@ pub const PREFIX_WEIGHT: f32 = 0.5;
 pub const MAX_PREFIX_TERMS: usize = 5;
 /// Shortest typed prefix (chars) that is expanded.
 pub const MIN_PREFIX_CHARS: usize = 3;
+/// Weight of a typo correction (a word at the smallest edit distance found).
+pub const TYPO_WEIGHT: f32 = 0.8;
+
+/// Score factor of a section matching `sat` of the `n` clauses in the ranked (any-word)
+/// ranking of a query of several words: `sat / n`. Sections matching all words keep their
+/// score, so a partial match comes first only where it scores far higher (the all-words
+/// set is weak).
+pub fn coverage(sat: usize, n: usize) -> f32 {
+    if n == 0 {
+        return 1.0;
+    }
+    sat.min(n) as f32 / n as f32
+}
+
+/// Swedish stop and question words (folded): they do not restrict or score a query.
+pub const STOP_WORDS: &[&str] = &[
+    "ar", "att", "av", "da", "dar", "de", "dem", "den", "denna", "dessa", "det", "detta", "du",
+    "eller", "en", "er", "ett", "for", "fran", "ha", "har", "hade", "han", "hon", "hos", "hur",
+    "i", "jag", "kan", "man", "med", "men", "nar", "ni", "nagon", "nagot", "nagra", "och", "om",
+    "pa", "sa", "sig", "ska", "skall", "som", "till", "ut", "vad", "var", "vara", "vart", "vem",
+    "vi", "vid", "vilka", "vilken", "vilket", "inte", "finns", "galler",
+];
+
+/// Whether a query word is a stop word. A word typed in capitals (2+ letters) is an
+/// abbreviation, never a stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    let caps = word.chars().count() >= 2 && word.chars().all(|c| c.is_uppercase());
+    !caps && STOP_WORDS.contains(&analyzer::fold(word).as_str())
+}
 
 /// The parsed query, before analysis.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -106,6 +142,9 @@ pub trait Lexicon {
     fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>>;
     /// Word terms starting with `prefix`, with their df.
     fn with_prefix(&mut self, prefix: &str) -> Option<Vec<(String, u32)>>;
+    /// The vocabulary words nearest to an unknown word (typo candidates, see
+    /// [`crate::typo::nearest`]) as (term, display); `None` = the table is not loaded yet.
+    fn near(&mut self, folded: &str, stem: &str) -> Option<Vec<(String, String)>>;
 }
 
 /// One required clause: alternative term keys with weights; a section matches the clause if
@@ -126,6 +165,8 @@ pub struct Plan {
     pub excluded: Vec<String>,
     /// Words the index does not know at all.
     pub unknown: Vec<String>,
+    /// Typo corrections: (query word, the nearest vocabulary word's surface form).
+    pub corrections: Vec<(String, String)>,
     /// Some lookups are pending (data not loaded): the plan is incomplete.
     pub pending: bool,
 }
@@ -177,7 +218,11 @@ fn push_alt(alts: &mut Vec<(String, f32)>, key: String, w: f32) {
 pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let analyzer = Analyzer::new();
     let mut plan = Plan::default();
+    let content = pq.words.iter().any(|w| !is_stop_word(w));
     for (i, word) in pq.words.iter().enumerate() {
+        if content && is_stop_word(word) && !pq.phrases.iter().any(|p| p.contains(word)) {
+            continue;
+        }
         let folded = analyzer::fold(word);
         let stem = analyzer.stem_folded(&folded);
         let mut clause = Clause {
@@ -231,6 +276,20 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                 None => plan.pending = true,
             }
         }
+        // An unknown word: its nearest vocabulary words.
+        if clause.alts.is_empty() && !plan.pending {
+            match lex.near(&folded, &stem) {
+                Some(cands) => {
+                    if let Some((_, display)) = cands.first() {
+                        plan.corrections.push((word.clone(), display.clone()));
+                    }
+                    for (t, _) in cands {
+                        push_alt(&mut clause.alts, t, TYPO_WEIGHT);
+                    }
+                }
+                None => plan.pending = true,
+            }
+        }
         if clause.alts.is_empty() {
             plan.unknown.push(word.clone());
         }
@@ -259,64 +318,23 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     plan
 }
 
-/// Optimal string alignment distance (bounded use: short words).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[n][m]
-}
-
-/// Best spelling suggestion for an unknown word among candidate words
-/// (`(term, df, display)`): smallest edit distance on folded forms (at most 2, 1 for short
-/// words), then highest df.
-pub fn suggest(word: &str, candidates: &[(String, u32, String)]) -> Option<String> {
-    let folded = analyzer::fold(word);
-    let n = folded.chars().count();
-    if !(3..=40).contains(&n) {
+/// The "Menade du …?" query: the query's words with each corrected word replaced by its
+/// nearest vocabulary word (None without corrections).
+pub fn suggestion(pq: &ParsedQuery, plan: &Plan) -> Option<String> {
+    if plan.corrections.is_empty() {
         return None;
     }
-    let max = if n <= 5 { 1 } else { 2 };
-    let mut best: Option<(usize, u32, &str)> = None;
-    for (_, df, display) in candidates {
-        let f = analyzer::fold(display);
-        if f == folded || f.chars().count().abs_diff(n) > max {
-            continue;
-        }
-        let dist = edit_distance(&folded, &f);
-        if dist <= max {
-            let better = match best {
-                None => true,
-                Some((bd, bdf, bdisp)) => {
-                    (dist, std::cmp::Reverse(*df), display.as_str())
-                        < (bd, std::cmp::Reverse(bdf), bdisp)
-                }
-            };
-            if better {
-                best = Some((dist, *df, display));
-            }
-        }
-    }
-    best.map(|(_, _, d)| d.to_string())
+    let words: Vec<&str> = pq
+        .words
+        .iter()
+        .map(|w| {
+            plan.corrections
+                .iter()
+                .find(|(q, _)| q == w)
+                .map_or(w.as_str(), |(_, d)| d.as_str())
+        })
+        .collect();
+    Some(words.join(" "))
 }
 
 #[cfg(test)]
@@ -350,14 +368,12 @@ mod tests {
     }
 
     #[test]
-    fn distance_and_suggestion() {
-        assert_eq!(edit_distance("barn", "bran"), 1);
-        assert_eq!(edit_distance("samverkan", "samverkn"), 1);
-        let c = vec![
-            ("samverkan".to_string(), 10, "samverkan".to_string()),
-            ("samvet".to_string(), 2, "samvete".to_string()),
-        ];
-        assert_eq!(suggest("samverkn", &c).as_deref(), Some("samverkan"));
-        assert_eq!(suggest("xyzxyzxyz", &c), None);
+    fn stop_words() {
+        assert!(is_stop_word("vilka"));
+        assert!(is_stop_word("För"));
+        assert!(is_stop_word("är"));
+        assert!(!is_stop_word("barn"));
+        assert!(!is_stop_word("OM"));
+        assert!(!is_stop_word("mål"));
     }
 }

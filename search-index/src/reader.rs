@@ -672,7 +672,8 @@ impl Engine {
             else {
                 return Ok(self.take_need());
             };
-            if top.is_empty() && plan.clauses.len() > 1 {
+            let all_words = top.len();
+            if plan.clauses.len() > 1 {
                 let Some(t) = self.evaluate(
                     &plan,
                     false,
@@ -684,8 +685,10 @@ impl Engine {
                 else {
                     return Ok(self.take_need());
                 };
-                top = t;
-                result.fallback = !top.is_empty();
+                if !t.is_empty() {
+                    top = t;
+                    result.fallback = all_words == 0;
+                }
             }
             result.approximate = approx;
             result.hits = top
@@ -845,6 +848,12 @@ impl Engine {
                 if (and && sat + poss < n) || (!and && sat + poss == 0) {
                     continue;
                 }
+                // The ranked fallback scales by coverage (an upper bound for open docs).
+                let (cov, cov_ub) = if and {
+                    (1.0, 1.0)
+                } else {
+                    (query::coverage(sat, n), query::coverage(sat + poss, n))
+                };
                 if is_complete {
                     if (and && sat < n) || sat == 0 {
                         continue;
@@ -852,10 +861,10 @@ impl Engine {
                     match self.phrases_match(plan, &keys, &terms, d)? {
                         None => missing = true,
                         Some(false) => {}
-                        Some(true) => complete.push((d, known)),
+                        Some(true) => complete.push((d, known * cov)),
                     }
                 } else {
-                    max_ub = max_ub.max(known + unknown);
+                    max_ub = max_ub.max((known + unknown) * cov_ub);
                 }
             }
             if missing {
@@ -878,16 +887,19 @@ impl Engine {
                         .sum::<f32>();
                 }
             } else {
-                let mut any = false;
+                let mut open_clauses = 0;
                 for c in &clauses {
+                    let mut open = false;
                     for &(ti, w) in c {
                         if !terms[ti].exhausted() {
-                            any = true;
+                            open = true;
                             unseen += w * terms[ti].bound();
                         }
                     }
+                    open_clauses += usize::from(open);
                 }
-                possible &= any;
+                unseen *= query::coverage(open_clauses, n);
+                possible &= open_clauses > 0;
             }
             if possible {
                 max_ub = max_ub.max(unseen);

@@ -85,10 +85,8 @@ pub fn stem(word: &str) -> String {
     let s_fits = w.len() > p1 && w.last() == Some(&'s');
     match main {
         Some(len) => w.truncate(w.len() - len),
-        None if s_fits => {
-            if w.len() >= 2 && is_s_ending(w[w.len() - 2]) {
-                w.pop();
-            }
+        None if s_fits && w.len() >= 2 && is_s_ending(w[w.len() - 2]) => {
+            w.pop();
         }
         None => {}
     }
@@ -98,14 +96,10 @@ pub fn stem(word: &str) -> String {
     }
     // Step 3: other suffix.
     if let Some(len) = longest_in_r1(&w, p1, &["ig", "lig", "els", "fullt", "löst"]) {
+        // `fullt` -> `full` and `löst` -> `lös` drop one letter; the others are deleted.
+        let replaced = (len == 5 && ends_with(&w, "fullt")) || (len == 4 && ends_with(&w, "löst"));
         let n = w.len();
-        if ends_with(&w, "fullt") && len == 5 {
-            w.truncate(n - 1);
-        } else if ends_with(&w, "löst") && len == 4 {
-            w.truncate(n - 1);
-        } else {
-            w.truncate(n - len);
-        }
+        w.truncate(if replaced { n - 1 } else { n - len });
     }
     w.into_iter().collect()
 }

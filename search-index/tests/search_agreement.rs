@@ -255,6 +255,14 @@ fn static_reader_agrees_with_tantivy() {
         "insatser",
         "förskolan tandvård",
         "och",
+        // Typos (also in the first letter), questions with stop words, weak all-words sets.
+        "samverkn",
+        "damverkan",
+        "vårdnadshavre barn",
+        "vad ansvarar socialtjänsten för",
+        "vilka insatser ges av regionen",
+        "barn tandvård ohälsa psykiatri",
+        "vad är det",
     ];
     let filters = [
         Filters::default(),
@@ -384,10 +392,37 @@ fn ranking_and_analysis_rules() {
         h.snippet
     );
 
-    // Spelling suggestion.
-    let r = static_search(&dir, &req("samverkn"));
-    assert!(r.hits.is_empty());
-    assert_eq!(r.suggestion.as_deref(), Some("samverkan"));
+    // Typos: results for the nearest vocabulary word (a wrong first letter too), and the
+    // suggestion stays.
+    let plain = urls(&docs, &static_search(&dir, &req("samverkan")));
+    for typo in ["samverkn", "damverkan", "asmverkan"] {
+        let r = static_search(&dir, &req(typo));
+        assert_eq!(urls(&docs, &r), plain, "{typo}");
+        assert_eq!(r.suggestion.as_deref(), Some("samverkan"), "{typo}");
+    }
+    let r = static_search(&dir, &req("läkemedl BUP"));
+    assert_eq!(urls(&docs, &r)[0], "lakemedel.html#inledning");
+    assert_eq!(r.suggestion.as_deref(), Some("läkemedel BUP"));
+    assert_eq!(static_search(&dir, &req("samverkan")).suggestion, None);
+
+    // Stop and question words neither restrict nor score; alone they still search.
+    let q = static_search(&dir, &req("vad ansvarar regionen för"));
+    assert_eq!(urls(&docs, &q)[0], "lakemedel.html#inledning");
+    assert!(!q.fallback);
+    let scores = |r: &SearchResult| r.hits.iter().map(|h| h.score).collect::<Vec<_>>();
+    assert_eq!(
+        scores(&static_search(&dir, &req("vilka är barnhälsovården"))),
+        scores(&static_search(&dir, &req("barnhälsovården")))
+    );
+    assert!(!static_search(&dir, &req("och")).hits.is_empty());
+    // ... but count inside a phrase.
+    let r = static_search(&dir, &req("\"samverkan kring barn\""));
+    assert!(!r.hits.is_empty());
+    assert!(
+        static_search(&dir, &req("\"samverkan och barn\""))
+            .hits
+            .is_empty()
+    );
 
     // Prefix of the word being typed.
     let r = static_search(&dir, &req("barnhäl"));
