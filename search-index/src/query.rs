@@ -22,6 +22,8 @@ pub const PREFIX_WEIGHT: f32 = 0.5;
 pub const MAX_PREFIX_TERMS: usize = 5;
 /// Shortest typed prefix (chars) that is expanded.
 pub const MIN_PREFIX_CHARS: usize = 3;
+/// Weight of the -ing noun of a verb and the other way round (placerade ~ placering).
+pub const DERIVED_WEIGHT: f32 = 0.5;
 /// Weight of a typo correction (a word at the smallest edit distance found).
 pub const TYPO_WEIGHT: f32 = 0.8;
 
@@ -239,6 +241,22 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                         plan.pending = true;
                     }
                     push_alt(&mut clause.alts, p, PART_WEIGHT);
+                }
+                // The verb and its -ing noun (placerade ~ placering).
+                let derived = match stem.strip_suffix("ing") {
+                    Some(base) if base.chars().count() >= 4 => base.to_string(),
+                    Some(_) => String::new(),
+                    None if stem.chars().count() >= 4 => format!("{stem}ing"),
+                    None => String::new(),
+                };
+                if !derived.is_empty() {
+                    match lex.lookup(&derived) {
+                        Some(Some(d)) if d.word => {
+                            push_alt(&mut clause.alts, derived, DERIVED_WEIGHT)
+                        }
+                        Some(_) => {}
+                        None => plan.pending = true,
+                    }
                 }
             }
             Some(None) => {
