@@ -1194,6 +1194,19 @@ fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// A score with four decimals, by integer arithmetic: float formatting would add its
+/// tables and algorithms (~10 KB) to the wasm reader.
+fn push_score(o: &mut String, s: f32) {
+    let scaled = if s.is_finite() {
+        (f64::from(s) * 10_000.0).round().clamp(-1e15, 1e15) as i64
+    } else {
+        0
+    };
+    let sign = if scaled < 0 { "-" } else { "" };
+    let a = scaled.unsigned_abs();
+    o.push_str(&format!("{sign}{}.{:04}", a / 10_000, a % 10_000));
+}
+
 /// JSON of a step, for the browser worker.
 pub fn step_json(step: &Step) -> String {
     let mut o = String::new();
@@ -1223,7 +1236,8 @@ pub fn step_json(step: &Step) -> String {
                 if i > 0 {
                     o.push(',');
                 }
-                o.push_str(&format!("{{\"doc\":{},\"score\":{}", h.doc, h.score));
+                o.push_str(&format!("{{\"doc\":{},\"score\":", h.doc));
+                push_score(&mut o, h.score);
                 if let Some(f) = &h.fragment {
                     for (k, v) in [
                         ("title", &f.title),
@@ -1368,6 +1382,12 @@ mod tests {
             snippet_text(&s),
             "Om <b>«barnen»</b> och «barnhälsovården»."
         );
+        let mut j = String::new();
+        for v in [1.5f32, 0.0, -2.25, 12.34567, f32::NAN, f32::INFINITY] {
+            push_score(&mut j, v);
+            j.push(' ');
+        }
+        assert_eq!(j, "1.5000 0.0000 -2.2500 12.3457 0.0000 0.0000 ");
         let mut j = String::new();
         json_str(&mut j, "<img src=x onerror=\"alert(1)\">\n");
         assert_eq!(j, "\"<img src=x onerror=\\\"alert(1)\\\">\\n\"");
