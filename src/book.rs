@@ -40,10 +40,11 @@ pub struct Page {
     pub file: String,
     /// Title from SUMMARY.md.
     pub title: String,
-    /// The file as written, front matter included.
-    pub source: String,
-    /// The Markdown to render: the source with its front matter blanked out, so byte
-    /// offsets (and so lines and columns) are those of the file.
+    /// The front-matter block as written (`+++` lines included); empty when none.
+    pub front_block: String,
+    /// The Markdown to render: the file with its front-matter block blanked out, so
+    /// byte offsets (and so lines and columns) are those of the file. The page's only
+    /// copy of its text.
     pub markdown: String,
     pub front: FrontMatter,
     pub headings: Vec<Heading>,
@@ -54,6 +55,38 @@ pub struct Page {
 }
 
 impl Page {
+    /// The file as written, front matter included (rebuilt on demand: diagnostics only).
+    pub fn source(&self) -> std::borrow::Cow<'_, str> {
+        if self.front_block.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.markdown);
+        }
+        let mut text = self.front_block.clone();
+        text.push_str(self.markdown.get(self.front_block.len()..).unwrap_or(""));
+        std::borrow::Cow::Owned(text)
+    }
+
+    /// Replaces the page's text with `text` (as read from its file): front matter,
+    /// Markdown and headings. Returns the front-matter diagnostics.
+    pub fn set_text(&mut self, mut text: String) -> Vec<Diagnostic> {
+        let (front, mut diags) = frontmatter::parse(&self.file, &text);
+        let body_offset = frontmatter::split(&text).body_offset;
+        self.front_block = text[..body_offset].to_string();
+        let blank: String = text[..body_offset]
+            .bytes()
+            .map(|b| if b == b'\n' { '\n' } else { ' ' })
+            .collect();
+        text.replace_range(..body_offset, &blank);
+        self.markdown = text;
+        self.headings = markdown::headings(&self.markdown);
+        self.front = front;
+        diags.extend(skipped_heading_levels(
+            &self.file,
+            &self.source(),
+            &self.headings,
+        ));
+        diags
+    }
+
     /// The prefix that leads from this page to the site root (`""`, `"../"`, …).
     pub fn root_prefix(&self) -> String {
         "../".repeat(self.url.matches('/').count())
@@ -63,6 +96,32 @@ impl Page {
     pub fn has_anchor(&self, id: &str) -> bool {
         self.headings.iter().any(|h| h.id == id)
     }
+}
+
+/// Headings must not skip levels (h2 followed by h4): screen-reader users navigate by them.
+fn skipped_heading_levels(file: &str, source: &str, headings: &[Heading]) -> Vec<Diagnostic> {
+    let mut previous = 1;
+    let mut diags = Vec::new();
+    for h in headings {
+        if h.level > previous + 1 {
+            diags.push(
+                Diagnostic::at(
+                    file,
+                    source,
+                    h.span.start..h.span.start + usize::from(h.level),
+                    Severity::Warning,
+                    "heading-level-skipped",
+                    format!("rubriken hoppar från nivå {previous} till nivå {}", h.level),
+                )
+                .with_suggestion(Some(format!(
+                    "använd {} för en underrubrik här",
+                    "#".repeat(usize::from(previous) + 1)
+                ))),
+            );
+        }
+        previous = h.level;
+    }
+    diags
 }
 
 /// An entry of the navigation tree.
@@ -193,7 +252,7 @@ pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigEr
     }
     let md = MDBook::load_with_config_and_summary(root, config, summary)
         .map_err(|e| ConfigError(format!("kan inte läsa boken: {}", error_chain(&e))))?;
-    let mut loaded = from_book(root, md.config, &md.book);
+    let mut loaded = from_book(root, md.config, md.book);
     loaded
         .diagnostics
         .extend(summary_checks(&loaded, &summary_text, &summary_file));
@@ -215,13 +274,13 @@ fn display_src(root: &Path, config: &Config) -> String {
 
 /// Builds samsyn's page model from an mdBook book (from disk or from the
 /// preprocessor protocol). Front matter is parsed and its problems collected.
-pub fn from_book(root: &Path, config: Config, book: &Book) -> LoadedBook {
+pub fn from_book(root: &Path, config: Config, book: Book) -> LoadedBook {
     let src_dir = root.join(&config.book.src);
     let src_name = display_src(root, &config);
     let mut pages = Vec::new();
     let mut diagnostics = Vec::new();
     let nav = collect(
-        &book.items,
+        book.items,
         &mut Vec::new(),
         &mut pages,
         &mut diagnostics,
@@ -251,81 +310,63 @@ pub fn from_book(root: &Path, config: Config, book: &Book) -> LoadedBook {
 }
 
 fn collect(
-    items: &[BookItem],
+    items: Vec<BookItem>,
     ancestors: &mut Vec<(String, Option<usize>)>,
     pages: &mut Vec<Page>,
     diagnostics: &mut Vec<Diagnostic>,
     src_name: &str,
 ) -> Vec<NavItem> {
     items
-        .iter()
+        .into_iter()
         .map(|item| match item {
-            BookItem::Chapter(ch) => {
-                let page = ch.path.as_ref().map(|path| {
-                    let page = make_page(ch, path, ancestors.clone(), src_name, diagnostics);
+            BookItem::Chapter(mut ch) => {
+                let sub_items = std::mem::take(&mut ch.sub_items);
+                let name = ch.name.clone();
+                let page = ch.path.take().map(|path| {
+                    let page = make_page(ch, &path, ancestors.clone(), src_name, diagnostics);
                     pages.push(page);
                     pages.len() - 1
                 });
-                ancestors.push((ch.name.clone(), page));
-                let children = collect(&ch.sub_items, ancestors, pages, diagnostics, src_name);
+                ancestors.push((name.clone(), page));
+                let children = collect(sub_items, ancestors, pages, diagnostics, src_name);
                 ancestors.pop();
                 NavItem::Chapter {
-                    title: ch.name.clone(),
+                    title: name,
                     page,
                     children,
                 }
             }
-            BookItem::PartTitle(t) => NavItem::PartTitle(t.clone()),
+            BookItem::PartTitle(t) => NavItem::PartTitle(t),
             _ => NavItem::Separator,
         })
         .collect()
 }
 
 fn make_page(
-    ch: &Chapter,
+    ch: Chapter,
     path: &Path,
     ancestors: Vec<(String, Option<usize>)>,
     src_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Page {
     let path = path.to_string_lossy().replace('\\', "/");
-    let file = format!("{src_name}/{path}");
-    let (front, diags) = frontmatter::parse(&file, &ch.content);
-    diagnostics.extend(diags);
-    let markdown = blank_front_matter(&ch.content);
-    let headings = markdown::headings(&markdown);
     let url = match path.strip_suffix(".md") {
         Some(stem) => format!("{stem}.html"),
         None => path.clone(),
     };
-    Page {
-        file,
-        title: ch.name.clone(),
-        source: ch.content.clone(),
-        markdown,
-        front,
-        headings,
+    let mut page = Page {
+        file: format!("{src_name}/{path}"),
+        title: ch.name,
+        front_block: String::new(),
+        markdown: String::new(),
+        front: FrontMatter::default(),
+        headings: Vec::new(),
         url,
         ancestors,
         path,
-    }
-}
-
-/// The source with its front-matter block replaced by blank lines of the same byte
-/// length, so offsets in the Markdown are offsets in the file.
-pub fn blank_front_matter(source: &str) -> String {
-    let split = frontmatter::split(source);
-    if !split.present {
-        return source.to_string();
-    }
-    let mut out = String::with_capacity(source.len());
-    out.extend(
-        source[..split.body_offset]
-            .bytes()
-            .map(|b| if b == b'\n' { '\n' } else { ' ' }),
-    );
-    out.push_str(&source[split.body_offset..]);
-    out
+    };
+    diagnostics.extend(page.set_text(ch.content));
+    page
 }
 
 /// Every chapter location in SUMMARY.md, in order.
@@ -453,12 +494,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blanking_front_matter_keeps_offsets() {
-        let src = "+++\nkind = \"fakta\"\ntitle_å = 1\n+++\n# Rubrik\n";
-        let out = blank_front_matter(src);
-        assert_eq!(out.len(), src.len());
-        assert_eq!(out.find("# Rubrik"), src.find("# Rubrik"));
-        assert_eq!(markdown::headings(&out)[0].id, "rubrik");
+    fn blanking_front_matter_keeps_offsets_and_the_source() {
+        let src = "+++\nkind = \"fakta\"\nowner = \"Åsa\"\n+++\n# Rubrik\n";
+        let mut page = Page {
+            path: "a.md".into(),
+            file: "src/a.md".into(),
+            title: "A".into(),
+            front_block: String::new(),
+            markdown: String::new(),
+            front: FrontMatter::default(),
+            headings: Vec::new(),
+            url: "a.html".into(),
+            ancestors: Vec::new(),
+        };
+        assert!(page.set_text(src.to_string()).is_empty());
+        assert_eq!(page.markdown.len(), src.len());
+        assert_eq!(page.markdown.find("# Rubrik"), src.find("# Rubrik"));
+        assert_eq!(page.headings[0].id, "rubrik");
+        assert_eq!(page.front.owner.as_deref(), Some("Åsa"));
+        assert_eq!(page.source(), src);
     }
 
     #[test]

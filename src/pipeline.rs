@@ -164,7 +164,7 @@ impl SamsynRenderer<'_> {
         let book = match self.prepared {
             Some(b) => b,
             None => {
-                owned = book::from_book(&ctx.root, ctx.config.clone(), &ctx.book);
+                owned = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
                 &owned
             }
         };

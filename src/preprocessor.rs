@@ -30,7 +30,7 @@ pub fn run(
             return 2;
         }
     };
-    let loaded = book::from_book(&ctx.root, ctx.config.clone(), &book);
+    let loaded = book::from_book(&ctx.root, ctx.config.clone(), book.clone());
     let resolver = Resolver::new(&loaded);
     let mut report = validate::validate(&loaded, &resolver, today);
     report.diagnostics.extend(book::unlisted_pages(&loaded));
@@ -96,7 +96,7 @@ fn transform(loaded: &LoadedBook, resolver: &Resolver<'_>, book: &mut Book) {
                 text.replace_range(link.span.clone(), &path);
             }
         }
-        let body_offset = frontmatter::split(&page.source).body_offset;
+        let body_offset = page.front_block.len();
         let body = text.split_off(body_offset.min(text.len()));
         ch.content = format!("{}{body}", meta_table(&page.front));
     });

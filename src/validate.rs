@@ -20,7 +20,6 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
     let mut diagnostics = book.diagnostics.clone();
     diagnostics.extend(duplicate_doc_ids(book));
     diagnostics.extend(overdue_reviews(book, today));
-    diagnostics.extend(book.pages.iter().flat_map(skipped_heading_levels));
     let per_page: Vec<(Vec<Diagnostic>, usize)> = (0..book.pages.len())
         .into_par_iter()
         .map(|i| check_links(book, resolver, i))
@@ -51,7 +50,7 @@ fn check_links(
             Some(
                 Diagnostic::at(
                     &page.file,
-                    &page.source,
+                    &page.source(),
                     link.span.clone(),
                     Severity::Error,
                     problem.code,
@@ -62,32 +61,6 @@ fn check_links(
         })
         .collect();
     (diags, links.len())
-}
-
-/// Headings must not skip levels (h2 followed by h4): screen-reader users navigate by them.
-fn skipped_heading_levels(page: &crate::book::Page) -> Vec<Diagnostic> {
-    let mut previous = 1;
-    let mut diags = Vec::new();
-    for h in &page.headings {
-        if h.level > previous + 1 {
-            diags.push(
-                Diagnostic::at(
-                    &page.file,
-                    &page.source,
-                    h.span.start..h.span.start + usize::from(h.level),
-                    Severity::Warning,
-                    "heading-level-skipped",
-                    format!("rubriken hoppar från nivå {previous} till nivå {}", h.level),
-                )
-                .with_suggestion(Some(format!(
-                    "använd {} för en underrubrik här",
-                    "#".repeat(usize::from(previous) + 1)
-                ))),
-            );
-        }
-        previous = h.level;
-    }
-    diags
 }
 
 fn duplicate_doc_ids(book: &LoadedBook) -> Vec<Diagnostic> {
@@ -106,7 +79,7 @@ fn duplicate_doc_ids(book: &LoadedBook) -> Vec<Diagnostic> {
                 diags.push(
                     Diagnostic::at(
                         &page.file,
-                        &page.source,
+                        &page.source(),
                         span,
                         Severity::Error,
                         "duplicate-doc-id",
@@ -134,7 +107,7 @@ fn overdue_reviews(book: &LoadedBook, today: NaiveDate) -> Vec<Diagnostic> {
             Some(
                 Diagnostic::at(
                     &page.file,
-                    &page.source,
+                    &page.source(),
                     span,
                     Severity::Warning,
                     "review-overdue",

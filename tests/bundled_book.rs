@@ -85,7 +85,7 @@ fn breaking_any_internal_link_fails_check_naming_file_and_line() {
                 continue;
             }
             assert_eq!(
-                &page.source[link.span.clone()],
+                &page.source()[link.span.clone()],
                 link.dest,
                 "{}: span",
                 page.file
@@ -103,7 +103,7 @@ fn breaking_any_internal_link_fails_check_naming_file_and_line() {
             );
             let (m, broken) = applicable[rotation % applicable.len()].clone();
             rotation += 1;
-            let line = page.source[..link.span.start].matches('\n').count() + 1;
+            let line = page.source()[..link.span.start].matches('\n').count() + 1;
             cases.push((
                 page.path.clone(),
                 link.span.clone(),

@@ -16,7 +16,6 @@
 
 use crate::book::{self, LoadedBook};
 use crate::diagnostics::{self, Diagnostic, Severity};
-use crate::frontmatter;
 use crate::links::{Resolver, Target};
 use crate::markdown;
 use crate::render::{self, RenderError, context, page};
@@ -539,7 +538,7 @@ impl Engine {
             text.drain(..3);
         }
         let page = &mut book.pages[i];
-        if page.source == text
+        if page.source() == text
             && !book
                 .diagnostics
                 .iter()
@@ -547,14 +546,11 @@ impl Engine {
         {
             return Ok(false);
         }
-        let (front, diags) = frontmatter::parse(&page.file, &text);
-        if front != page.front {
+        let old_front = page.front.clone();
+        let diags = page.set_text(text);
+        if page.front != old_front {
             self.dirty_generated = true;
         }
-        page.markdown = book::blank_front_matter(&text);
-        page.headings = markdown::headings(&page.markdown);
-        page.front = front;
-        page.source = text;
         let file = page.file.clone();
         book.diagnostics.retain(|d| d.file != file);
         book.diagnostics.extend(diags);
