@@ -959,9 +959,26 @@ pub fn search_tantivy(
         }
     });
     let mut fallback = false;
-    let mut top = searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?;
     let n = plan.clauses.len();
-    if n > 1 {
+    let mut top = if limit < query::WEAK_MATCHES {
+        let weak = TopDocs::with_limit(query::WEAK_MATCHES).tweak_score(|seg: &SegmentReader| {
+            let col = seg
+                .fast_fields()
+                .f64("factor")
+                .ok()
+                .map(|c| c.first_or_default_col(1.0));
+            move |doc: tantivy::DocId, score: tantivy::Score| match &col {
+                Some(c) => score * c.get_val(doc) as f32,
+                None => score,
+            }
+        });
+        searcher.search(&*build_query(&f, &plan, &filter_keys, true), &weak)?
+    } else {
+        searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?
+    };
+    let all_words = top.len();
+    top.truncate(limit);
+    if query::use_ranked_fallback(&plan, all_words) {
         // Ranked fallback: every section matching any word, its score scaled by the share
         // of words it matches (the same rule as the static reader).
         let all = TopDocs::with_limit(searcher.num_docs().max(1) as usize).tweak_score(
@@ -985,7 +1002,7 @@ pub fn search_tantivy(
                     *sat.entry(addr).or_insert(0) += 1;
                 }
             }
-            fallback = top.is_empty();
+            fallback = all_words == 0;
             top = any
                 .into_iter()
                 .map(|(s, addr)| {

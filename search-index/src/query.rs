@@ -1,7 +1,8 @@
 //! Query syntax and query analysis, shared by the tantivy searcher and the static reader.
 //!
-//! Syntax: words (ranked by the sum of the matched words' impacts times the share of the
-//! words matched, see [`coverage`]; `fallback` when no section matches all), `"a phrase"`, `-exclude`,
+//! Syntax: words (all must match; when fewer than [`WEAK_MATCHES`] sections match all,
+//! ranked by the sum of the matched words' impacts times the share of the words matched,
+//! see [`coverage`]; `fallback` when no section matches all), `"a phrase"`, `-exclude`,
 //! and the last word is also a prefix while it is being typed (the query does not end with
 //! a space).
 //!
@@ -26,6 +27,18 @@ pub const MIN_PREFIX_CHARS: usize = 3;
 pub const DERIVED_WEIGHT: f32 = 0.5;
 /// Weight of a typo correction (a word at the smallest edit distance found).
 pub const TYPO_WEIGHT: f32 = 0.8;
+
+/// An all-words result with fewer sections than this is weak: the query is ranked by
+/// [`coverage`] instead (any word may match).
+pub const WEAK_MATCHES: usize = 10;
+
+/// Whether a query whose all-words evaluation found `all_words` sections (counted up to at
+/// least [`WEAK_MATCHES`]) is ranked by coverage: several words, and a weak all-words set
+/// (an empty one only for a query with a phrase, which must match anyway).
+pub fn use_ranked_fallback(plan: &Plan, all_words: usize) -> bool {
+    plan.clauses.len() > 1
+        && (all_words == 0 || (all_words < WEAK_MATCHES && plan.phrases.is_empty()))
+}
 
 /// Score factor of a section matching `sat` of the `n` clauses in the ranked (any-word)
 /// ranking of a query of several words: `sat / n`. Sections matching all words keep their

@@ -665,7 +665,7 @@ impl Engine {
                 &plan,
                 true,
                 &filter_keys,
-                req.limit,
+                req.limit.max(query::WEAK_MATCHES),
                 req.budget,
                 &mut approx,
             )?
@@ -673,7 +673,8 @@ impl Engine {
                 return Ok(self.take_need());
             };
             let all_words = top.len();
-            if plan.clauses.len() > 1 {
+            top.truncate(req.limit);
+            if query::use_ranked_fallback(&plan, all_words) {
                 let Some(t) = self.evaluate(
                     &plan,
                     false,
