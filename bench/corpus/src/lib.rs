@@ -105,38 +105,11 @@ impl Corpus {
     }
 }
 
-/// The mdBook 0.5 automatic heading id: trim, lowercase, keep alphanumerics, `_` and `-`,
-/// whitespace becomes `-`, everything else is dropped.
-pub fn mdbook_id(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| {
-            if c.is_alphanumeric() || c == '_' || c == '-' {
-                Some(c)
-            } else if c.is_whitespace() {
-                Some('-')
-            } else {
-                None
-            }
-        })
-        .collect()
-}
+/// The mdBook 0.5 automatic heading id, as samsyn computes it (samsyn's own tests check
+/// it against mdBook's rule).
+pub use samsyn::markdown::id_from_text as mdbook_id;
 
-/// mdBook's de-duplication of automatic ids: repeats get `-1`, `-2`, ...
-pub fn unique_id(id: &str, used: &mut HashSet<String>) -> String {
-    if used.insert(id.to_string()) {
-        return id.to_string();
-    }
-    let mut n = 1u32;
-    loop {
-        let candidate = format!("{id}-{n}");
-        if used.insert(candidate.clone()) {
-            return candidate;
-        }
-        n += 1;
-    }
-}
+pub use samsyn::markdown::unique_id;
 
 /// SplitMix64: small, fast, and identical on every platform.
 struct Rng(u64);
