@@ -140,41 +140,45 @@ const CHUNK: usize = 512;
 /// Analyzes the corpus (see the module documentation).
 pub fn analyze(docs: &[SectionDoc]) -> Analysis {
     // Words, per chunk in parallel, then interned globally.
-    let chunks: Vec<ChunkWords> = docs.par_chunks(CHUNK).map(tokenize_chunk).collect();
+    // (A group of chunks at a time: the chunks' token lists are freed as they are merged.)
     let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
     let mut words: Vec<&str> = Vec::new();
     let mut counts: Vec<u32> = Vec::new();
     let mut values = Vec::with_capacity(docs.len());
-    let mut toks: Vec<Tok> = Vec::with_capacity(chunks.iter().map(|c| c.toks.len()).sum());
-    for c in chunks {
-        let map: Vec<u32> = c
-            .words
-            .iter()
-            .zip(&c.counts)
-            .map(|(w, n)| {
-                let id = *ids.entry(w).or_insert_with(|| {
-                    words.push(w);
-                    counts.push(0);
-                    (words.len() - 1) as u32
-                });
-                counts[id as usize] += n;
-                id
-            })
-            .collect();
-        let base = toks.len() as u32;
-        toks.extend(c.toks.iter().map(|t| Tok {
-            word: map[t.word as usize],
-            pos: t.pos,
-        }));
-        for ranges in c.values {
-            values.push(
-                ranges
-                    .into_iter()
-                    .map(|(a, b)| (a + base, b + base))
-                    .collect::<Vec<_>>(),
-            );
+    let mut toks: Vec<Tok> = Vec::new();
+    for group in docs.chunks(CHUNK * 8) {
+        let chunks: Vec<ChunkWords> = group.par_chunks(CHUNK).map(tokenize_chunk).collect();
+        for c in chunks {
+            let map: Vec<u32> = c
+                .words
+                .iter()
+                .zip(&c.counts)
+                .map(|(w, n)| {
+                    let id = *ids.entry(w).or_insert_with(|| {
+                        words.push(w);
+                        counts.push(0);
+                        (words.len() - 1) as u32
+                    });
+                    counts[id as usize] += n;
+                    id
+                })
+                .collect();
+            let base = toks.len() as u32;
+            toks.extend(c.toks.iter().map(|t| Tok {
+                word: map[t.word as usize],
+                pos: t.pos,
+            }));
+            for ranges in c.values {
+                values.push(
+                    ranges
+                        .into_iter()
+                        .map(|(a, b)| (a + base, b + base))
+                        .collect::<Vec<_>>(),
+                );
+            }
         }
     }
+    toks.shrink_to_fit();
     drop(ids);
 
     // Each distinct word once: folded form, stem, exact form.

@@ -289,7 +289,7 @@ pub fn block_sizes(n: usize) -> Vec<usize> {
 }
 
 /// Target size of a fragment pack (bytes before the last section added).
-pub const FRAG_PACK_TARGET: usize = 16 * 1024;
+pub const FRAG_PACK_TARGET: usize = 24 * 1024;
 
 /// Longest text stored per section for snippets (bytes, cut at a char boundary).
 pub const MAX_FRAGMENT_TEXT: usize = 1200;

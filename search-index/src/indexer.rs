@@ -207,7 +207,11 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
 /// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
 /// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
 /// scores do not depend on the segmentation).
-const TANTIVY_MEMORY: usize = 48_000_000;
+const TANTIVY_MEMORY: usize = 32_000_000;
+/// tantivy indexing threads. One: with several, sections are spread over segments in no
+/// particular order, and tantivy breaks score ties by segment, not by section order as the
+/// static reader does (the agreement tests compare the two at the top-k cutoff).
+const TANTIVY_THREADS: usize = 1;
 
 /// Writes the tantivy index: one document per section, the text fields replayed from the
 /// analysis (see [`corpus::PreAnalyzed`]).
@@ -229,7 +233,8 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
             kind: corpus::Kind::Exact,
         }),
     );
-    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, TANTIVY_MEMORY)?;
+    let mut writer: tantivy::IndexWriter =
+        index.writer_with_num_threads(TANTIVY_THREADS, TANTIVY_MEMORY)?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     for (i, d) in docs.iter().enumerate() {
         let key = |v: usize| corpus::value_key(i, v);
