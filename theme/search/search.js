@@ -154,9 +154,9 @@
     }
     if (m.fallback) {
       box.appendChild(el("p", "search-summary", "Inget avsnitt innehåller alla orden – visar de närmaste träffarna."));
-    } else if (m.suggestion) {
-      box.appendChild(suggestion(m.suggestion));
     }
+    /* A corrected typo: its results are shown, and the corrected query is offered. */
+    if (m.suggestion) box.appendChild(suggestion(m.suggestion));
     /* Group section hits by page, in order of each page's best hit. */
     var groups = [];
     var byPage = Object.create(null);
