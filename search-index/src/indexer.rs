@@ -725,15 +725,16 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
             pos,
         });
     };
-    for ti in 0..terms.len() {
-        if !blocks[ti].is_empty() {
+    let n_blocks: Vec<usize> = blocks.iter().map(Vec::len).collect();
+    for (ti, &n) in n_blocks.iter().enumerate() {
+        if n > 0 {
             place(ti, 0, &mut packer, &mut pos_packer);
         }
     }
     packer.switch(PACK_TARGET_DEEP);
     pos_packer.switch(PACK_TARGET_DEEP);
-    for ti in 0..terms.len() {
-        for r in 1..blocks[ti].len() {
+    for (ti, &n) in n_blocks.iter().enumerate() {
+        for r in 1..n {
             place(ti, r, &mut packer, &mut pos_packer);
         }
     }
