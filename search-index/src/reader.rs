@@ -812,15 +812,21 @@ impl Engine {
             .map(|c| c.alts.iter().map(|(t, w)| (idx(t), *w)).collect())
             .collect();
         let n = clauses.len();
+        // Open candidates; settled docs (complete, or unable to match or to reach the top k)
+        // are never looked at again: complete scores are final and bounds only shrink.
+        let mut candidates: BTreeSet<u32> = BTreeSet::new();
+        for t in &terms {
+            candidates.extend(t.docs.keys().copied());
+        }
+        let mut settled: HashSet<u32> = HashSet::new();
+        let mut complete: Vec<(u32, f32)> = Vec::new();
+        let mut kth = f32::NEG_INFINITY;
         loop {
-            let mut candidates: BTreeSet<u32> = BTreeSet::new();
-            for t in &terms {
-                candidates.extend(t.docs.keys().copied());
-            }
-            let mut complete: Vec<(u32, f32)> = Vec::new();
             let mut max_ub = f32::NEG_INFINITY;
+            let mut settle: Vec<u32> = Vec::new();
             for &d in &candidates {
                 if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
+                    settle.push(d);
                     continue;
                 }
                 let mut known = 0f32;
@@ -847,6 +853,7 @@ impl Engine {
                     }
                 }
                 if (and && sat + poss < n) || (!and && sat + poss == 0) {
+                    settle.push(d);
                     continue;
                 }
                 // The ranked fallback scales by coverage (an upper bound for open docs).
@@ -857,16 +864,29 @@ impl Engine {
                 };
                 if is_complete {
                     if (and && sat < n) || sat == 0 {
+                        settle.push(d);
                         continue;
                     }
                     match self.phrases_match(plan, &keys, &terms, d)? {
                         None => missing = true,
-                        Some(false) => {}
-                        Some(true) => complete.push((d, known * cov)),
+                        Some(false) => settle.push(d),
+                        Some(true) => {
+                            complete.push((d, known * cov));
+                            settle.push(d);
+                        }
                     }
                 } else {
-                    max_ub = max_ub.max((known + unknown) * cov_ub);
+                    let ub = (known + unknown) * cov_ub;
+                    if ub < kth {
+                        settle.push(d);
+                    } else {
+                        max_ub = max_ub.max(ub);
+                    }
                 }
+            }
+            for d in settle {
+                candidates.remove(&d);
+                settled.insert(d);
             }
             if missing {
                 return Ok(None);
@@ -906,11 +926,13 @@ impl Engine {
                 max_ub = max_ub.max(unseen);
             }
             complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let kth = if complete.len() >= k {
+            kth = if complete.len() >= k {
                 complete[k - 1].1
             } else {
                 f32::NEG_INFINITY
             };
+            // The rest can never return (kth only grows).
+            complete.truncate(k);
             if max_ub == f32::NEG_INFINITY || (kth > f32::NEG_INFINITY && max_ub <= kth) {
                 complete.truncate(k);
                 return Ok(Some(complete));
@@ -939,6 +961,12 @@ impl Engine {
             }
             if !self.load_next(&mut terms[ti])? {
                 return Ok(None);
+            }
+            let block = terms[ti].loaded - 1;
+            for (&d, &(_, b, _)) in &terms[ti].docs {
+                if b == block && !settled.contains(&d) {
+                    candidates.insert(d);
+                }
             }
             spent += cost;
         }
