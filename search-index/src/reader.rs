@@ -468,6 +468,8 @@ struct TermState {
     loaded: usize,
     /// doc -> (impact, block, index in block)
     docs: HashMap<u32, (f32, usize, usize)>,
+    /// Docs of the last loaded block.
+    fresh: Vec<u32>,
 }
 
 impl TermState {
@@ -642,6 +644,7 @@ impl Engine {
             let imp = imps.get(i).copied().unwrap_or(0.0);
             t.docs.insert(*d, (imp, t.loaded, i));
         }
+        t.fresh = docs;
         t.loaded += 1;
         Ok(true)
     }
@@ -791,6 +794,7 @@ impl Engine {
                 blocks: Vec::new(),
                 loaded: 0,
                 docs: HashMap::new(),
+                fresh: Vec::new(),
             };
             if let Some((shard, e)) = entry {
                 t.shard = shard;
@@ -962,9 +966,8 @@ impl Engine {
             if !self.load_next(&mut terms[ti])? {
                 return Ok(None);
             }
-            let block = terms[ti].loaded - 1;
-            for (&d, &(_, b, _)) in &terms[ti].docs {
-                if b == block && !settled.contains(&d) {
+            for d in std::mem::take(&mut terms[ti].fresh) {
+                if !settled.contains(&d) {
                     candidates.insert(d);
                 }
             }
