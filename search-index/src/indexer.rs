@@ -344,6 +344,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             }
         }
     }
+    timing("postings");
     let factors: Vec<f32> = docs
         .iter()
         .map(|d| status_factor(d.status.as_deref()))
@@ -401,6 +402,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             positions: Some((p.pos_end, p.pos)),
         });
     }
+    timing("normal term impacts");
     for (t, p) in exact.into_iter().enumerate() {
         if p.docs.is_empty() {
             continue;
