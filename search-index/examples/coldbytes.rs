@@ -4,7 +4,8 @@
 //! (manifest, meta, term shards, posting and position packs, fragments), the number of
 //! files, whether the ranking is exact, and the time the native reader took (warm page
 //! cache). Without queries, a standard list is used. Also prints the index's file count and
-//! total bytes.
+//! total bytes. `BUDGET=60000` applies the browser UI's posting budget (bytes of posting
+//! blocks beyond the first ones; `~` marks a ranking that stopped at the budget).
 
 use std::time::Instant;
 
@@ -53,7 +54,10 @@ fn main() {
             filters: Filters::default(),
             limit: 10,
             fragments: 5,
-            budget: 0,
+            budget: std::env::var("BUDGET")
+                .ok()
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(0),
         };
         let t = Instant::now();
         let (r, read) = search_static_traced(dir, &req).expect("search");
