@@ -207,7 +207,7 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
 /// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
 /// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
 /// scores do not depend on the segmentation).
-const TANTIVY_MEMORY: usize = 32_000_000;
+const TANTIVY_MEMORY: usize = 20_000_000;
 /// tantivy indexing threads. One: with several, sections are spread over segments in no
 /// particular order, and tantivy breaks score ties by segment, not by section order as the
 /// static reader does (the agreement tests compare the two at the top-k cutoff).
