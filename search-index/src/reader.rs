@@ -447,6 +447,9 @@ pub enum Step {
     Done(SearchResult),
 }
 
+/// Decoded docs and impacts of one posting block.
+type DecodedBlock = std::rc::Rc<(Vec<u32>, Vec<f32>)>;
+
 /// Decoded positions of one block (per posting).
 type BlockPositions = std::rc::Rc<Vec<Vec<u32>>>;
 
@@ -454,6 +457,10 @@ type BlockPositions = std::rc::Rc<Vec<Vec<u32>>>;
 pub struct Engine {
     pub meta: Meta,
     positions_cache: HashMap<(usize, usize, usize), BlockPositions>,
+    /// Decoded posting blocks and fragment packs: a query is evaluated again after each
+    /// fetch round, and later queries reuse them.
+    block_cache: HashMap<(usize, usize, usize), DecodedBlock>,
+    frag_cache: HashMap<usize, std::rc::Rc<Vec<Fragment>>>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
     need: BTreeSet<String>,
@@ -486,6 +493,8 @@ impl Engine {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
             positions_cache: HashMap::new(),
+            block_cache: HashMap::new(),
+            frag_cache: HashMap::new(),
             files: HashMap::new(),
             shards: HashMap::new(),
             need: BTreeSet::new(),
@@ -561,12 +570,10 @@ impl Engine {
         ))
     }
 
-    fn block(
-        &mut self,
-        shard: usize,
-        b: &BlockRef,
-        impacts: bool,
-    ) -> R<Option<(Vec<u32>, Vec<f32>)>> {
+    fn block(&mut self, shard: usize, b: &BlockRef, impacts: bool) -> R<Option<DecodedBlock>> {
+        if let Some(c) = self.block_cache.get(&(shard, b.pack, b.off)) {
+            return Ok(Some(c.clone()));
+        }
         let Some(hash) = self
             .shards
             .get(&shard)
@@ -579,7 +586,10 @@ impl Engine {
         };
         let end = b.off.checked_add(b.len).ok_or(Corrupt)?;
         let slice = bytes.get(b.off..end).ok_or(Corrupt)?;
-        decode_block(slice, b.count, impacts).map(Some)
+        let decoded = std::rc::Rc::new(decode_block(slice, b.count, impacts)?);
+        self.block_cache
+            .insert((shard, b.pack, b.off), decoded.clone());
+        Ok(Some(decoded))
     }
 
     fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<BlockPositions>> {
@@ -628,7 +638,7 @@ impl Engine {
         let mut missing = false;
         for b in &entry.blocks {
             match self.block(shard, b, entry.flags & FLAG_NO_IMPACTS == 0)? {
-                Some((docs, _)) => out.extend(docs),
+                Some(block) => out.extend(block.0.iter().copied()),
                 None => missing = true,
             }
         }
@@ -637,14 +647,15 @@ impl Engine {
 
     fn load_next(&mut self, t: &mut TermState) -> R<bool> {
         let b = t.blocks[t.loaded].clone();
-        let Some((docs, imps)) = self.block(t.shard, &b, t.flags & FLAG_NO_IMPACTS == 0)? else {
+        let Some(block) = self.block(t.shard, &b, t.flags & FLAG_NO_IMPACTS == 0)? else {
             return Ok(false);
         };
+        let (docs, imps) = (&block.0, &block.1);
         for (i, d) in docs.iter().enumerate() {
             let imp = imps.get(i).copied().unwrap_or(0.0);
             t.docs.insert(*d, (imp, t.loaded, i));
         }
-        t.fresh = docs;
+        t.fresh = docs.clone();
         t.loaded += 1;
         Ok(true)
     }
@@ -732,10 +743,17 @@ impl Engine {
             Err(i) => i - 1,
         };
         let (first, hash) = self.meta.frags[p];
-        let Some(bytes) = self.file(frag_name(p, hash)) else {
-            return Ok(None);
+        let frags = match self.frag_cache.get(&p) {
+            Some(f) => f.clone(),
+            None => {
+                let Some(bytes) = self.file(frag_name(p, hash)) else {
+                    return Ok(None);
+                };
+                let f = std::rc::Rc::new(decode_fragments(bytes)?);
+                self.frag_cache.insert(p, f.clone());
+                f
+            }
         };
-        let frags = decode_fragments(bytes)?;
         Ok(Some(
             frags.get((doc - first) as usize).cloned().ok_or(Corrupt)?,
         ))
