@@ -16,6 +16,9 @@ pub const TEMPLATES: &[&str] = &[
     "toc.html",
 ];
 
+/// Assets only the live preview uses; static builds leave them out.
+pub const PREVIEW_ONLY_ASSETS: &[&str] = &["js/live-reload.js"];
+
 /// Folders of the theme copied to the site as they are.
 pub const ASSET_DIRS: &[&str] = &["css", "js", "search"];
 

@@ -118,6 +118,10 @@ fn fixture_site_has_metadata_panel_navigation_404_and_sitemap() {
     let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains("<loc>avtal/huvud.html</loc>"), "{sitemap}");
     assert!(site.join("bilder/logo.svg").is_file(), "assets are copied");
+    assert!(
+        !site.join("js/live-reload.js").exists(),
+        "the preview's reload script is not in static builds"
+    );
 }
 
 #[test]

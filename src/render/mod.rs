@@ -69,7 +69,9 @@ pub fn render_site(
     let site = context::Site::new(book, &asset_version, opts.today);
 
     for (rel, bytes) in &opts.theme.assets {
-        write_file(out, rel, bytes)?;
+        if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()) {
+            write_file(out, rel, bytes)?;
+        }
     }
     copy_source_assets(book, out)?;
 
