@@ -154,6 +154,17 @@ pub struct LoadedBook {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl LoadedBook {
+    /// Page indices by the file name diagnostics use (`Page::file`).
+    pub fn pages_by_file(&self) -> HashMap<&str, usize> {
+        self.pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.as_str(), i))
+            .collect()
+    }
+}
+
 /// Reads `book.toml` of `root` (defaults when absent).
 pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
     if !root.is_dir() {

@@ -163,6 +163,9 @@ pub fn write_generated(
     out: &Path,
 ) -> Result<(), RenderError> {
     let common = |title: &str, url: &str| minijinja::Value::from_serialize(site.common(title, url));
+    let page = |template: &str, rel: &str, ctx| -> Result<(), RenderError> {
+        write_file(out, rel, render_template(env, template, ctx)?.as_bytes())
+    };
 
     let start = context! {
         intro => book.description.clone(),
@@ -171,41 +174,25 @@ pub fn write_generated(
         counts => context! { pages => book.pages.len(), documents => book.pages.iter().filter(|p| p.front.is_document()).count() },
         ..common(&book.title, "index.html")
     };
-    write_file(
-        out,
-        "index.html",
-        render_template(env, "index.html", start)?.as_bytes(),
-    )?;
+    page("index.html", "index.html", start)?;
 
     let register = context! {
         kinds => context::register(book, site.today),
         ..common("Dokumentregister", "dokumentregister.html")
     };
-    write_file(
-        out,
-        "dokumentregister.html",
-        render_template(env, "register.html", register)?.as_bytes(),
-    )?;
+    page("register.html", "dokumentregister.html", register)?;
 
     let not_found = context! {
         site_url => site_url(book),
         ..common("Sidan kunde inte hittas", "404.html")
     };
-    write_file(
-        out,
-        "404.html",
-        render_template(env, "404.html", not_found)?.as_bytes(),
-    )?;
+    page("404.html", "404.html", not_found)?;
 
     let toc = context! {
         toc_html => minijinja::Value::from_safe_string(nav_html(book, &book.nav)),
         ..common("Innehållsförteckning", "toc.html")
     };
-    write_file(
-        out,
-        "toc.html",
-        render_template(env, "toc.html", toc)?.as_bytes(),
-    )?;
+    page("toc.html", "toc.html", toc)?;
     write_file(out, "js/toc-data.js", nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())

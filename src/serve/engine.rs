@@ -562,12 +562,7 @@ impl Engine {
         let Some(book) = &self.book else {
             return BTreeSet::new();
         };
-        let by_file: HashMap<&str, usize> = book
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.file.as_str(), i))
-            .collect();
+        let by_file = book.pages_by_file();
         self.diagnostics
             .iter()
             .filter(|d| d.is_error())
@@ -638,12 +633,7 @@ impl Engine {
     }
 
     fn assign_link_diags(&mut self, book: &LoadedBook, diags: Vec<Diagnostic>) {
-        let by_file: HashMap<&str, usize> = book
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.file.as_str(), i))
-            .collect();
+        let by_file = book.pages_by_file();
         for d in diags {
             match by_file.get(d.file.as_str()) {
                 Some(&i) => self.link_diags[i].push(d),
