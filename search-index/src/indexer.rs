@@ -955,31 +955,11 @@ pub fn search_tantivy(
     let f = fields_of(&index.schema())?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
-    let collector = TopDocs::with_limit(limit).tweak_score(|seg: &SegmentReader| {
-        let col = seg
-            .fast_fields()
-            .f64("factor")
-            .ok()
-            .map(|c| c.first_or_default_col(1.0));
-        move |doc: tantivy::DocId, score: tantivy::Score| match &col {
-            Some(c) => score * c.get_val(doc) as f32,
-            None => score,
-        }
-    });
+    let collector = status_weighted_top(limit);
     let mut fallback = false;
     let n = plan.clauses.len();
     let mut top = if limit < query::WEAK_MATCHES {
-        let weak = TopDocs::with_limit(query::WEAK_MATCHES).tweak_score(|seg: &SegmentReader| {
-            let col = seg
-                .fast_fields()
-                .f64("factor")
-                .ok()
-                .map(|c| c.first_or_default_col(1.0));
-            move |doc: tantivy::DocId, score: tantivy::Score| match &col {
-                Some(c) => score * c.get_val(doc) as f32,
-                None => score,
-            }
-        });
+        let weak = status_weighted_top(query::WEAK_MATCHES);
         searcher.search(&*build_query(&f, &plan, &filter_keys, true), &weak)?
     } else {
         searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?
@@ -1060,6 +1040,24 @@ pub fn search_tantivy(
     // Ties: same order as the static reader (score, then section order).
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
     Ok((hits, plan, fallback))
+}
+
+/// The top `limit` documents, each score multiplied by its document's status factor
+/// (in-force above drafts and repealed documents), as the static index ranks them.
+fn status_weighted_top(
+    limit: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<(tantivy::Score, tantivy::DocAddress)>> {
+    TopDocs::with_limit(limit).tweak_score(|seg: &SegmentReader| {
+        let col = seg
+            .fast_fields()
+            .f64("factor")
+            .ok()
+            .map(|c| c.first_or_default_col(1.0));
+        move |doc: tantivy::DocId, score: tantivy::Score| match &col {
+            Some(c) => score * c.get_val(doc) as f32,
+            None => score,
+        }
+    })
 }
 
 /// `samsyn search`: searches the site's index (tantivy), with snippets.
