@@ -284,7 +284,8 @@ impl Shard {
     }
 }
 
-fn common_prefix(a: &str, b: &str) -> usize {
+/// Byte length of the longest common prefix of `a` and `b` (on character boundaries).
+pub(crate) fn common_prefix(a: &str, b: &str) -> usize {
     let mut n = 0;
     for ((i, ca), cb) in a.char_indices().zip(b.chars()) {
         if ca != cb {

@@ -11,6 +11,7 @@
 
 use crate::analyzer;
 use crate::format::{Corrupt, Dec, Enc, R};
+use crate::reader::common_prefix;
 
 /// Magic of the vocabulary file.
 pub const VOCAB_MAGIC: &[u8; 4] = b"SSV1";
@@ -72,17 +73,6 @@ pub fn decode_vocab(bytes: &[u8]) -> R<Vec<VocabEntry>> {
         out.push(VocabEntry { term, df, display });
     }
     Ok(out)
-}
-
-fn common_prefix(a: &str, b: &str) -> usize {
-    let mut n = 0;
-    for ((i, ca), cb) in a.char_indices().zip(b.chars()) {
-        if ca != cb {
-            return i;
-        }
-        n = i + ca.len_utf8();
-    }
-    n
 }
 
 /// Optimal string alignment distance if it is at most `max` (None otherwise).
