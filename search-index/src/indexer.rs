@@ -969,19 +969,7 @@ pub fn search_tantivy(
     if query::use_ranked_fallback(&plan, all_words) {
         // Ranked fallback: every section matching any word, its score scaled by the share
         // of words it matches (the same rule as the static reader).
-        let all = TopDocs::with_limit(searcher.num_docs().max(1) as usize).tweak_score(
-            |seg: &SegmentReader| {
-                let col = seg
-                    .fast_fields()
-                    .f64("factor")
-                    .ok()
-                    .map(|c| c.first_or_default_col(1.0));
-                move |doc: tantivy::DocId, score: tantivy::Score| match &col {
-                    Some(c) => score * c.get_val(doc) as f32,
-                    None => score,
-                }
-            },
-        );
+        let all = status_weighted_top(searcher.num_docs().max(1) as usize);
         let any = searcher.search(&*build_query(&f, &plan, &filter_keys, false), &all)?;
         if !any.is_empty() {
             let mut sat: HashMap<tantivy::DocAddress, usize> = HashMap::new();
