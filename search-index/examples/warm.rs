@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use search_index::reader::{Engine, Filters, Request, Step, manifest_meta_name};
+use search_index::reader::{Engine, Filters, Request, Step};
 
 fn run(engine: &mut Engine, dir: &std::path::Path, req: &Request) -> usize {
     for _ in 0..10_000 {
@@ -15,7 +15,7 @@ fn run(engine: &mut Engine, dir: &std::path::Path, req: &Request) -> usize {
             Step::Done(r) => return r.hits.len(),
             Step::Need(files) => {
                 for f in files {
-                    let b = std::fs::read(dir.join(&f)).expect("index file");
+                    let (b, _) = search_index::reader::read_index_file(dir, &f).expect("index file");
                     engine.add_file(&f, b);
                 }
             }
@@ -31,9 +31,7 @@ fn main() {
         std::process::exit(2);
     };
     let dir = std::path::Path::new(dir);
-    let manifest = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json");
-    let meta = std::fs::read(dir.join(manifest_meta_name(&manifest).expect("meta"))).expect("meta");
-    let mut engine = Engine::new(&meta).expect("meta decodes");
+    let (mut engine, _) = search_index::reader::open_static(dir).expect("index opens");
     let mut queries: Vec<String> = args[2..].to_vec();
     if queries.is_empty() {
         queries = [

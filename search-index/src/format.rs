@@ -4,8 +4,9 @@
 //! their content as 8 hex digits). Few files, sized for a cold query: a build writes
 //! roughly one file per 10-20 KB of index, and a query reads the meta file, one term shard
 //! per word, the posting packs it needs and one fragment pack per result page.
-//! Every `.bin` file but the meta file is compressed (raw DEFLATE, see [`compress`]); the
-//! reader inflates files as they are handed over. Hashes are of the uncompressed content.
+//! Every `.bin` file is compressed (raw DEFLATE, see [`compress`]) and handed to the engine
+//! inflated: natively by [`crate::reader::read_index_file`], in the browser by the worker
+//! (DecompressionStream). Hashes are of the uncompressed content.
 //! - `manifest.json`: `{"format":3,"meta":"meta-<h>.bin"}` (small, not hashed).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, first section and
 //!   hash of every fragment pack, facet values.
@@ -55,6 +56,7 @@ pub fn frag_name(i: usize, hash: u32) -> String {
 }
 
 /// Compresses an index file (raw DEFLATE).
+#[cfg(feature = "inflate")]
 pub fn compress(bytes: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec(bytes, COMPRESSION_LEVEL)
 }
@@ -65,7 +67,8 @@ pub const COMPRESSION_LEVEL: u8 = 1;
 /// Largest inflated index file accepted (guards against corrupt or hostile input).
 pub const MAX_FILE: usize = 64 << 20;
 
-/// Inflates an index file.
+/// Inflates an index file (natively; the browser's worker uses DecompressionStream).
+#[cfg(feature = "inflate")]
 pub fn decompress(bytes: &[u8]) -> R<Vec<u8>> {
     miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, MAX_FILE).map_err(|_| Corrupt)
 }
@@ -324,6 +327,11 @@ mod tests {
             vec![vec![1, 5], vec![], vec![9]]
         );
         assert!(decode_block(&[0xff, 0xff], 5, true).is_err());
+    }
+
+    #[cfg(feature = "inflate")]
+    #[test]
+    fn deflate_roundtrip() {
         let text = "barn och unga ".repeat(100);
         let z = compress(text.as_bytes());
         assert!(z.len() < text.len() / 5);

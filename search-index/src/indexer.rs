@@ -594,11 +594,11 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     for (name, bytes) in files {
         write(&name, &bytes)?;
     }
-    // The meta file is not compressed (the worker reads it before the engine exists).
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
-    std::fs::write(search_dir.join(&meta_file), &meta_bytes)?;
-    let total = written.into_inner() + meta_bytes.len() as u64;
+    let meta_stored = compress(&meta_bytes);
+    std::fs::write(search_dir.join(&meta_file), &meta_stored)?;
+    let total = written.into_inner() + meta_stored.len() as u64;
     let n_files = n_files.into_inner() + 1;
     timing("files written");
     let manifest = serde_json::json!({
@@ -771,10 +771,8 @@ struct DiskLexicon<'a> {
 
 impl DiskLexicon<'_> {
     fn open(dir: &Path) -> Result<DiskLexicon<'_>> {
-        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+        let (engine, _) = reader::open_static(dir)
             .with_context(|| format!("no search index in {}", dir.display()))?;
-        let meta_name = reader::manifest_meta_name(&manifest).context("bad manifest.json")?;
-        let engine = Engine::new(&std::fs::read(dir.join(meta_name))?)?;
         Ok(DiskLexicon { dir, engine })
     }
 
@@ -799,8 +797,7 @@ impl DiskLexicon<'_> {
             }
             let need = self.engine.take_needed();
             for f in need {
-                anyhow::ensure!(!f.contains('/') && !f.contains(".."), "bad file name {f}");
-                let b = std::fs::read(self.dir.join(&f))?;
+                let (b, _) = reader::read_index_file(self.dir, &f)?;
                 self.engine.add_file(&f, b);
             }
         }

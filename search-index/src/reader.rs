@@ -503,11 +503,9 @@ impl Engine {
         })
     }
 
-    /// Hands over a fetched file (as stored: compressed). A file that does not inflate is
-    /// kept empty, which makes the search that needs it fail as corrupt.
+    /// Hands over a fetched file, inflated (see [`read_index_file`]).
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
-        self.files
-            .insert(name.to_string(), decompress(&bytes).unwrap_or_default());
+        self.files.insert(name.to_string(), bytes);
     }
 
     pub fn has_file(&self, name: &str) -> bool {
@@ -1355,8 +1353,23 @@ pub fn facets_json(meta: &Meta) -> String {
     o
 }
 
+/// Reads and inflates one index file of `search_dir` (natively; the browser's worker does
+/// the same with DecompressionStream). Returns the inflated bytes and the stored size.
+#[cfg(feature = "inflate")]
+pub fn read_index_file(search_dir: &std::path::Path, name: &str) -> std::io::Result<(Vec<u8>, usize)> {
+    let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    if name.contains('/') || name.contains('\\') || name.contains("..") {
+        return Err(invalid(format!("bad index file name {name}")));
+    }
+    let stored = std::fs::read(search_dir.join(name))?;
+    let bytes = crate::format::decompress(&stored)
+        .map_err(|_| invalid(format!("{name}: {Corrupt}")))?;
+    Ok((bytes, stored.len()))
+}
+
 /// Native driver: runs a request against an exported index folder on disk.
 /// Returns the result and the bytes of the files it read.
+#[cfg(feature = "inflate")]
 pub fn search_static(
     search_dir: &std::path::Path,
     req: &Request,
@@ -1365,32 +1378,38 @@ pub fn search_static(
     Ok((r, files.iter().map(|f| f.1).sum()))
 }
 
-/// Like [`search_static`], returning the files read (name, bytes) in order: what a cold
-/// browser session transfers for the request.
+/// Opens the engine of an exported index folder. Returns it with the files read
+/// (manifest and meta: name, stored bytes).
+#[cfg(feature = "inflate")]
+pub fn open_static(search_dir: &std::path::Path) -> std::io::Result<(Engine, Vec<(String, usize)>)> {
+    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
+    let meta_name = manifest_meta_name(&manifest)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
+    let (meta, stored) = read_index_file(search_dir, &meta_name)?;
+    let engine = Engine::new(&meta)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    Ok((
+        engine,
+        vec![("manifest.json".to_string(), manifest.len()), (meta_name, stored)],
+    ))
+}
+
+/// Like [`search_static`], returning the files read (name, stored bytes) in order: what a
+/// cold browser session transfers for the request.
+#[cfg(feature = "inflate")]
 pub fn search_static_traced(
     search_dir: &std::path::Path,
     req: &Request,
 ) -> std::io::Result<(SearchResult, Vec<(String, usize)>)> {
-    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
-    let meta_name = manifest_meta_name(&manifest)
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
-    let meta = std::fs::read(search_dir.join(&meta_name))?;
     let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-    let mut engine = Engine::new(&meta).map_err(bad)?;
-    let mut files = vec![
-        ("manifest.json".to_string(), manifest.len()),
-        (meta_name, meta.len()),
-    ];
+    let (mut engine, mut files) = open_static(search_dir)?;
     for _ in 0..10_000 {
         match engine.search(req).map_err(bad)? {
             Step::Done(r) => return Ok((r, files)),
             Step::Need(need) => {
                 for f in need {
-                    if f.contains('/') || f.contains("..") {
-                        return Err(bad(Corrupt));
-                    }
-                    let b = std::fs::read(search_dir.join(&f))?;
-                    files.push((f.clone(), b.len()));
+                    let (b, stored) = read_index_file(search_dir, &f)?;
+                    files.push((f.clone(), stored));
                     engine.add_file(&f, b);
                 }
             }

@@ -9,10 +9,11 @@ var ready = null;
 var latest = 0;
 var fetched = Object.create(null);
 
+/* Index files are raw DEFLATE; the engine takes them inflated. */
 function fetchBytes(url, opts) {
   return fetch(url, opts).then(function (r) {
-    if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-    return r.arrayBuffer();
+    if (!r.ok || !r.body) throw new Error("HTTP " + r.status + " " + url);
+    return new Response(r.body.pipeThrough(new DecompressionStream("deflate-raw"))).arrayBuffer();
   }).then(function (b) { return new Uint8Array(b); });
 }
 
