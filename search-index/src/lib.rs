@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod format;
 #[cfg(feature = "indexer")]
 pub mod indexer;
+pub mod json;
 pub mod query;
 pub mod reader;
 pub mod stemmer;

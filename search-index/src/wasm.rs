@@ -29,7 +29,7 @@ impl SearchEngine {
 
     /// Facet values as JSON: `{"kinds":[[value,count]...],"groups":...,"services":...}`.
     pub fn facets(&self) -> String {
-        reader::facets_json(&self.engine.meta)
+        crate::json::facets_json(&self.engine.meta)
     }
 
     /// One search step as JSON (`budget`: bytes of posting blocks beyond the first ones
@@ -68,6 +68,6 @@ impl SearchEngine {
             .engine
             .search(&req)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(reader::step_json(&step))
+        Ok(crate::json::step_json(&step))
     }
 }
