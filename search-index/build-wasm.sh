@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Rebuilds the browser reader: search-index compiled to wasm32 (feature `wasm`, no tantivy)
-# plus its wasm-bindgen JS glue, committed under theme/search/.
+# Rebuilds the browser reader: search-index compiled to wasm32 (feature `wasm`, no tantivy,
+# plain C-ABI exports loaded by theme/search/search-worker.js), committed as
+# theme/search/search_index.wasm.
 #
 #   search-index/build-wasm.sh          rebuild into theme/search/
 #   search-index/build-wasm.sh --check  rebuild into a temp dir, fail if it differs from the
-#                                       committed files (exit 0 with a notice when the
+#                                       committed wasm (exit 0 with a notice when the
 #                                       wasm32 target cannot be installed)
 set -euo pipefail
 
@@ -22,20 +23,6 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
     echo "build-wasm: cannot install the wasm32-unknown-unknown target" >&2
     exit 1
   fi
-fi
-
-# wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in Cargo.lock.
-version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$repo/Cargo.lock")"
-if [ -z "$version" ]; then
-  echo "build-wasm: wasm-bindgen not found in Cargo.lock" >&2
-  exit 1
-fi
-bindgen="${WASM_BINDGEN:-wasm-bindgen}"
-if ! command -v "$bindgen" >/dev/null 2>&1 || [ "$("$bindgen" --version | awk '{print $2}')" != "$version" ]; then
-  echo "build-wasm: installing wasm-bindgen-cli $version"
-  cargo install wasm-bindgen-cli --version "$version" --locked \
-    || cargo install wasm-bindgen-cli --version "$version"
-  bindgen="$HOME/.cargo/bin/wasm-bindgen"
 fi
 
 tmp="$(mktemp -d)"
@@ -60,21 +47,39 @@ export SOURCE_DATE_EPOCH=0
   --no-default-features --features wasm --crate-type cdylib --target-dir "$target_dir" -q)
 wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
 
-"$bindgen" "$wasm" --out-dir "$tmp" --out-name search_index --target no-modules --no-typescript --remove-name-section --remove-producers-section
-files="search_index.js search_index_bg.wasm"
+# The committed file drops every custom section (names, producers: smaller, and free of
+# toolchain details); the build in target/wasm-build keeps the names for `twiggy`.
+python3 - "$wasm" "$tmp/search_index.wasm" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\0asm\1\0\0\0", "not a wasm module"
+out, i = bytearray(data[:8]), 8
+while i < len(data):
+    start, sid = i, data[i]
+    i += 1
+    size = shift = 0
+    while True:
+        b = data[i]
+        i += 1
+        size |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            break
+    i += size
+    if sid != 0:  # 0: custom section
+        out += data[start:i]
+open(sys.argv[2], "wb").write(out)
+PY
 
 if [ "$mode" = "--check" ]; then
-  status=0
-  for f in $files; do
-    if ! cmp -s "$tmp/$f" "$out_dir/$f"; then
-      echo "build-wasm: $f differs from the committed theme/search/$f (run search-index/build-wasm.sh)" >&2
-      status=1
-    fi
-  done
-  [ "$status" = 0 ] && echo "build-wasm: committed wasm and glue are up to date"
-  exit "$status"
+  if ! cmp -s "$tmp/search_index.wasm" "$out_dir/search_index.wasm"; then
+    echo "build-wasm: search_index.wasm differs from the committed theme/search/search_index.wasm (run search-index/build-wasm.sh)" >&2
+    exit 1
+  fi
+  echo "build-wasm: the committed wasm is up to date"
+  exit 0
 fi
 
 mkdir -p "$out_dir"
-for f in $files; do cp "$tmp/$f" "$out_dir/$f"; done
-ls -l "$out_dir/search_index_bg.wasm" "$out_dir/search_index.js"
+cp "$tmp/search_index.wasm" "$out_dir/search_index.wasm"
+ls -l "$out_dir/search_index.wasm"

@@ -1,4 +1,6 @@
 //! JSON answers of the browser reader (what the worker receives from the wasm engine).
+//! Numbers are written by hand: `core::fmt` (and float formatting) would add its
+//! machinery to the wasm reader.
 
 use crate::reader::{Meta, Step};
 
@@ -12,12 +14,33 @@ pub(crate) fn json_str(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(char::from(HEX[(c as usize >> shift) & 15]));
+                }
             }
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// Decimal digits of `n`.
+pub(crate) fn push_u64(o: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        o.push(char::from(d));
+    }
 }
 
 /// A score with four decimals, by integer arithmetic: float formatting would add its
@@ -28,9 +51,16 @@ fn push_score(o: &mut String, s: f32) {
     } else {
         0
     };
-    let sign = if scaled < 0 { "-" } else { "" };
+    if scaled < 0 {
+        o.push('-');
+    }
     let a = scaled.unsigned_abs();
-    o.push_str(&format!("{sign}{}.{:04}", a / 10_000, a % 10_000));
+    push_u64(o, a / 10_000);
+    o.push('.');
+    let frac = a % 10_000;
+    for unit in [1000, 100, 10, 1] {
+        o.push(char::from(b'0' + (frac / unit % 10) as u8));
+    }
 }
 
 /// JSON of a step, for the browser worker.
@@ -62,7 +92,9 @@ pub fn step_json(step: &Step) -> String {
                 if i > 0 {
                     o.push(',');
                 }
-                o.push_str(&format!("{{\"doc\":{},\"score\":", h.doc));
+                o.push_str("{\"doc\":");
+                push_u64(&mut o, u64::from(h.doc));
+                o.push_str(",\"score\":");
                 push_score(&mut o, h.score);
                 if let Some(f) = &h.fragment {
                     for (k, v) in [
@@ -119,17 +151,19 @@ pub fn facets_json(meta: &Meta) -> String {
             }
             o.push('[');
             json_str(&mut o, v);
-            o.push_str(&format!(",{n}]"));
+            o.push(',');
+            push_u64(&mut o, u64::from(*n));
+            o.push(']');
         }
         o.push(']');
     }
-    o.push_str(&format!(
-        ",\"docs\":{},\"pages\":{}}}",
-        meta.n_docs, meta.n_pages
-    ));
+    o.push_str(",\"docs\":");
+    push_u64(&mut o, u64::from(meta.n_docs));
+    o.push_str(",\"pages\":");
+    push_u64(&mut o, u64::from(meta.n_pages));
+    o.push('}');
     o
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -146,5 +180,13 @@ mod tests {
         let mut j = String::new();
         json_str(&mut j, "<img src=x onerror=\"alert(1)\">\n");
         assert_eq!(j, "\"<img src=x onerror=\\\"alert(1)\\\">\\n\"");
+        let mut j = String::new();
+        json_str(&mut j, "a\u{1}b\u{2028}\u{1f}");
+        assert_eq!(j, "\"a\\u0001b\\u2028\\u001f\"");
+        for n in [0u64, 7, 10, 4_294_967_295, u64::MAX] {
+            let mut j = String::new();
+            push_u64(&mut j, n);
+            assert_eq!(j, n.to_string());
+        }
     }
 }

@@ -510,8 +510,7 @@ fn committed_wasm_reader_agrees_with_native_reader() {
     ];
     let out = std::process::Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
-        .arg(root.join("theme/search/search_index.js"))
-        .arg(root.join("theme/search/search_index_bg.wasm"))
+        .arg(root.join("theme/search/search_index.wasm"))
         .arg(&dir)
         .args(queries)
         .output()

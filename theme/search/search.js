@@ -43,8 +43,7 @@
       return;
     }
     worker.onmessage = onMessage;
-    worker.postMessage({ type: "init", index: abs("search-index/"), glue: abs("search/search_index.js"),
-      wasm: abs("search/search_index_bg.wasm") });
+    worker.postMessage({ type: "init", index: abs("search-index/"), wasm: abs("search/search_index.wasm") });
     if (input.value.trim()) schedule(0);
   }
 

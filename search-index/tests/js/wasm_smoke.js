@@ -1,34 +1,59 @@
-// Runs the committed wasm reader (theme/search/) in Node the way search-worker.js does,
-// against an index folder, and prints one JSON result line per query.
-// usage: node wasm_smoke.js GLUE_JS WASM INDEX_DIR QUERY...
+// Runs the committed wasm reader (theme/search/search_index.wasm) in Node through the same
+// C-ABI calls as search-worker.js, against an index folder, and prints one JSON result line
+// per query.
+// usage: node wasm_smoke.js WASM INDEX_DIR QUERY...
+// WASM may be the raw module or its raw-DEFLATE form (*.deflate, as a built site ships it).
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const vm = require("vm");
 const zlib = require("zlib");
+
+const [wasmPath, dir, ...queries] = process.argv.slice(2);
 
 // Index files are raw DEFLATE; the engine takes them inflated (the worker uses
 // DecompressionStream("deflate-raw")).
 const readIndexFile = (name) => zlib.inflateRawSync(fs.readFileSync(path.join(dir, name)));
 
-const [glue, wasm, dir, ...queries] = process.argv.slice(2);
-vm.runInThisContext(fs.readFileSync(glue, "utf8") + "\nglobalThis.wasm_bindgen = wasm_bindgen;");
-const wb = globalThis.wasm_bindgen;
-wb.initSync({ module: fs.readFileSync(wasm) });
+let wasmBytes = fs.readFileSync(wasmPath);
+if (wasmPath.endsWith(".deflate")) wasmBytes = zlib.inflateRawSync(wasmBytes);
+const mod = new WebAssembly.Module(wasmBytes);
+if (WebAssembly.Module.imports(mod).length) throw new Error("the wasm must need no imports");
+const ex = new WebAssembly.Instance(mod, {}).exports;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const put = (bytes) => {
+  const p = ex.ss_alloc(bytes.length);
+  new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
+  return p;
+};
 
-const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-const engine = new wb.SearchEngine(readIndexFile(manifest.meta));
-const facets = JSON.parse(engine.facets());
+const meta = readIndexFile(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).meta);
+const h = ex.ss_new(put(meta), meta.length);
+if (!h) throw new Error("corrupt meta");
+const answer = (len) => JSON.parse(dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
+
+// A corrupt meta file is refused, not a trap.
+const bad = enc.encode("not an index");
+if (ex.ss_new(put(bad), bad.length) !== 0) throw new Error("corrupt meta accepted");
+// A buffer no call takes is given back.
+ex.ss_free(ex.ss_alloc(100), 100);
+
+const facets = answer(ex.ss_facets(h));
 for (const q of queries) {
+  const params = enc.encode([q, "", "", ""].join("\0"));
   let out;
   for (let round = 0; round < 1000; round++) {
-    out = JSON.parse(engine.search(q, "", "", "", 10, 5, 0));
+    out = answer(ex.ss_search(h, put(params), params.length, 10, 5, 0));
+    if (out.error) throw new Error(out.error);
     if (!out.need) break;
     for (const f of out.need) {
       if (!/^[\w.-]+$/.test(f)) throw new Error("bad file name " + f);
-      engine.addFile(f, readIndexFile(f));
+      const name = enc.encode(f);
+      const bytes = readIndexFile(f);
+      const np = put(name);
+      ex.ss_add_file(h, np, name.length, put(bytes), bytes.length);
     }
   }
-  console.log(JSON.stringify({ query: q, docs: out.hits.map((h) => h.doc), first: out.hits[0] || null,
+  console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), first: out.hits[0] || null,
     suggestion: out.suggestion, fallback: out.fallback, kinds: facets.kinds.length }));
 }
