@@ -149,3 +149,106 @@ pub unsafe extern "C" fn ss_search(
     .into_bytes();
     h.out.len()
 }
+
+/// The wasm reader's allocator: power-of-two size classes with a free list each, carved
+/// from pages of `memory.grow`. Much smaller than the default dlmalloc (~7 KB of code);
+/// the engine's allocations (index files, vectors that double) suit it, and the worker
+/// is single-threaded.
+#[cfg(target_arch = "wasm32")]
+mod size_classes {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
+    use core::ptr::null_mut;
+
+    /// Smallest block (room for the free list link).
+    const MIN: usize = 16;
+    const PAGE: usize = 65536;
+    /// Pages taken from the host at least at once (fewer grows, fewer detached buffers).
+    const GROW: usize = 16;
+
+    struct State {
+        free: [*mut u8; usize::BITS as usize],
+        next: usize,
+        end: usize,
+    }
+
+    pub struct SizeClasses(UnsafeCell<State>);
+
+    // SAFETY: wasm32-unknown-unknown without threads: one thread only.
+    unsafe impl Sync for SizeClasses {}
+
+    #[global_allocator]
+    static ALLOCATOR: SizeClasses = SizeClasses(UnsafeCell::new(State {
+        free: [null_mut(); usize::BITS as usize],
+        next: 0,
+        end: 0,
+    }));
+
+    /// Size class (log2 of the block size) of a layout.
+    fn class(layout: &Layout) -> Option<usize> {
+        let size = layout.size().max(layout.align()).max(MIN);
+        Some(size.checked_next_power_of_two()?.trailing_zeros() as usize)
+    }
+
+    unsafe impl GlobalAlloc for SizeClasses {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: single-threaded, and no allocator call re-enters another.
+            let s = unsafe { &mut *self.0.get() };
+            let Some(c) = class(&layout) else {
+                return null_mut();
+            };
+            let head = s.free[c];
+            if !head.is_null() && layout.align() <= MIN {
+                // SAFETY: a free block holds the link to the next one.
+                s.free[c] = unsafe { *(head as *mut *mut u8) };
+                return head;
+            }
+            let size = 1usize << c;
+            let align = layout.align().max(MIN);
+            loop {
+                let start = (s.next + align - 1) & !(align - 1);
+                if let Some(end) = start.checked_add(size)
+                    && end <= s.end
+                {
+                    s.next = end;
+                    return start as *mut u8;
+                }
+                let pages = (size + align).div_ceil(PAGE).max(GROW);
+                let prev = core::arch::wasm32::memory_grow(0, pages);
+                if prev == usize::MAX {
+                    return null_mut();
+                }
+                let base = prev * PAGE;
+                if base != s.end {
+                    s.next = base;
+                }
+                s.end = base + pages * PAGE;
+            }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: as in alloc; `ptr` is a block of this layout's class.
+            let s = unsafe { &mut *self.0.get() };
+            if let Some(c) = class(&layout) {
+                unsafe { *(ptr as *mut *mut u8) = s.free[c] };
+                s.free[c] = ptr;
+            }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: GlobalAlloc's contract: the new layout is valid.
+            let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+            if class(&layout) == class(&new) {
+                return ptr;
+            }
+            let p = unsafe { self.alloc(new) };
+            if !p.is_null() {
+                unsafe {
+                    core::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+            }
+            p
+        }
+    }
+}
