@@ -15,7 +15,8 @@ fn run(engine: &mut Engine, dir: &std::path::Path, req: &Request) -> usize {
             Step::Done(r) => return r.hits.len(),
             Step::Need(files) => {
                 for f in files {
-                    let (b, _) = search_index::reader::read_index_file(dir, &f).expect("index file");
+                    let (b, _) =
+                        search_index::reader::read_index_file(dir, &f).expect("index file");
                     engine.add_file(&f, b);
                 }
             }

@@ -1,29 +1,44 @@
 //! Binary encoding of the static browser index (shared by the exporter and the reader).
 //!
-//! Files (all in `<site>/search-index/`, names carry the first 4 bytes of the SHA-256 of
-//! their content as 8 hex digits). Few files, sized for a cold query: a build writes
-//! roughly one file per 10-20 KB of index, and a query reads the meta file, one term shard
-//! per word, the posting packs it needs and one fragment pack per result page.
-//! Every `.bin` file is compressed (raw DEFLATE, see [`compress`]) and handed to the engine
-//! inflated: natively by [`crate::reader::read_index_file`], in the browser by the worker
-//! (DecompressionStream). Hashes are of the uncompressed content.
-//! - `manifest.json`: `{"format":3,"meta":"meta-<h>.bin"}` (small, not hashed).
-//! - `meta-<h>.bin`: counts, the separator and hash of every term shard, first section and
-//!   hash of every fragment pack, facet values.
+//! Files (all in `<site>/search-index/`, names carry a content hash as 8 hex digits), sized
+//! for a cold query: it reads the meta file, one term shard per word (which holds the first
+//! postings of its terms), a few posting packs for words with many sections, and one
+//! fragment file per result page.
+//! - `manifest.json`: `{"format":4,"meta":"meta-<h>.bin"}` (small, not hashed).
+//! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
+//!   group of fragment files, facet values.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
-//!   display form and the location of their posting blocks.
-//! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: blocks of postings. A term's postings are
-//!   sorted by impact (descending) and cut into blocks of growing size; inside a block, doc
-//!   ids ascend (delta coded) followed by the f32 impacts. The first blocks of all terms of
-//!   a shard come first (a cold query needs only those, mostly).
-//! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per block, per posting the word
+//!   display form, where their posting chunks are, and the first chunk ("head") of each.
+//! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: later chunks of its terms.
+//! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per chunk, per posting the word
 //!   positions (field `all`) phrases need.
-//! - `f<i>-<h>.bin`: fragment pack i: consecutive sections (title, heading, url, kind,
-//!   status, doc id, text for snippets), page data not repeated within a page.
+//! - `f<v>-<h>.bin`: the sections of virtual page v (title, heading, url, kind, status, doc
+//!   id, text for snippets); `h` is the hash of its group of [`FRAG_GROUP`] files.
+//!
+//! Postings: a term's postings are ordered by impact (the field-boosted BM25 score of the
+//! term in the section, times the section's status factor; descending) and cut into chunks
+//! of growing size ([`chunk_sizes`]). Inside a chunk, postings with the same impact form a
+//! segment (impact as f32, so scores are exact; sections in ascending order, delta coded),
+//! as in impact-ordered indexes (JASS). A cold query reads the heads, and further chunks
+//! only while they can change the top results (or up to a byte budget).
+//!
+//! Section numbers ("docs") are virtual: `page << SLOT_BITS | slot`, where a page with more
+//! than [`SLOTS`] sections takes several virtual pages. So a hit's fragment file is
+//! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
-pub const META_MAGIC: &[u8; 4] = b"SSM2";
-pub const SHARD_MAGIC: &[u8; 4] = b"SST1";
-pub const FRAG_MAGIC: &[u8; 4] = b"SSF2";
+pub const META_MAGIC: &[u8; 4] = b"SSM4";
+pub const SHARD_MAGIC: &[u8; 4] = b"SST4";
+pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
+
+/// Bits of the section slot in a virtual section number.
+pub const SLOT_BITS: u32 = 3;
+/// Sections per virtual page.
+pub const SLOTS: usize = 1 << SLOT_BITS;
+/// Fragment files per content hash (meta lists one hash per group).
+pub const FRAG_GROUP: usize = 256;
+
+/// Postings in a term's first chunk (stored in the term shard).
+pub const HEAD_POSTINGS: usize = 32;
 
 /// Term flag: the term is the stem of a word of the corpus (not only a compound part).
 pub const FLAG_WORD: u8 = 1;
@@ -32,8 +47,23 @@ pub const FLAG_NO_IMPACTS: u8 = 2;
 /// Term flag: blocks have positions.
 pub const FLAG_POSITIONS: u8 = 4;
 
-/// Term key prefix of exact terms (abbreviations, ids).
-pub const EXACT_PREFIX: char = '=';
+/// Separator in the key of an exact term (abbreviation, id): `<folded form>\u{1}<form>`,
+/// so that it sorts right after the folded word (and lands in the same term shard as the
+/// stem a query looks up with it).
+const EXACT_MARK: char = '\u{1}';
+
+/// The term key of an exact form (`SIP` -> `sip\u{1}SIP`).
+pub fn exact_key(form: &str) -> String {
+    let mut key = crate::analyzer::fold(form);
+    key.push(EXACT_MARK);
+    key.push_str(form);
+    key
+}
+
+/// The exact form of an exact term key (None for other keys).
+pub fn exact_form(key: &str) -> Option<&str> {
+    key.split_once(EXACT_MARK).map(|(_, form)| form)
+}
 /// Term key prefixes of facet terms.
 pub const KIND_PREFIX: &str = "#k:";
 pub const GROUP_PREFIX: &str = "#g:";
@@ -51,18 +81,27 @@ pub fn pack_name(shard: usize, j: usize, hash: u32) -> String {
 pub fn pos_pack_name(shard: usize, j: usize, hash: u32) -> String {
     hash_name(&format!("x{shard}-{j}"), hash)
 }
-pub fn frag_name(i: usize, hash: u32) -> String {
-    hash_name(&format!("f{i}"), hash)
+/// Fragment file of virtual page `vpage` (hash of its group).
+pub fn frag_name(vpage: usize, group_hash: u32) -> String {
+    hash_name(&format!("f{vpage}"), group_hash)
 }
 
-/// Compresses an index file (raw DEFLATE).
+/// Compresses an index file (raw DEFLATE) at [`COMPRESSION_LEVEL`].
 #[cfg(feature = "inflate")]
 pub fn compress(bytes: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec(bytes, COMPRESSION_LEVEL)
+    compress_at(bytes, COMPRESSION_LEVEL)
 }
 
-/// DEFLATE level of the index files (speed of the build against bytes transferred).
-pub const COMPRESSION_LEVEL: u8 = 1;
+/// Compresses at a DEFLATE level (1 = fastest ... 9 = smallest).
+#[cfg(feature = "inflate")]
+pub fn compress_at(bytes: &[u8], level: u8) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(bytes, level)
+}
+
+/// DEFLATE level of the files a cold query reads (meta, shards, fragments, near chunks).
+pub const COMPRESSION_LEVEL: u8 = 6;
+/// DEFLATE level of deep posting and position packs (rarely read; most of the bytes).
+pub const DEEP_COMPRESSION_LEVEL: u8 = 1;
 
 /// Largest inflated index file accepted (guards against corrupt or hostile input).
 pub const MAX_FILE: usize = 64 << 20;
@@ -196,43 +235,59 @@ impl<'a> Dec<'a> {
     }
 }
 
-/// Postings of one block, sorted by doc id.
-pub fn decode_block(bytes: &[u8], count: usize, impacts: bool) -> R<(Vec<u32>, Vec<f32>)> {
-    let mut d = Dec::new(bytes);
+/// Decodes a chunk of `count` postings: with impacts, segments of equal impact (f32,
+/// length, ascending delta-coded sections), in descending impact order; without (facet
+/// terms), ascending delta-coded sections with impact 0.
+pub fn decode_chunk(bytes: &[u8], count: usize, impacts: bool) -> R<Vec<(u32, f32)>> {
     if count > bytes.len() {
         return Err(Corrupt);
     }
-    let mut docs = Vec::with_capacity(count);
-    let mut doc = 0u64;
-    for i in 0..count {
-        let delta = d.var()?;
-        doc = if i == 0 { delta } else { doc + delta };
-        docs.push(u32::try_from(doc).map_err(|_| Corrupt)?);
-    }
-    let mut imps = Vec::with_capacity(if impacts { count } else { 0 });
-    if impacts {
-        for _ in 0..count {
-            imps.push(d.f32()?);
+    let mut d = Dec::new(bytes);
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        let (imp, n) = if impacts {
+            (d.f32()?, d.usize()?)
+        } else {
+            (0.0, count)
+        };
+        if n == 0 || n > count - out.len() {
+            return Err(Corrupt);
+        }
+        let mut doc = 0u64;
+        for i in 0..n {
+            let delta = d.var()?;
+            if i > 0 && delta == 0 {
+                return Err(Corrupt);
+            }
+            doc = doc.checked_add(delta).ok_or(Corrupt)?;
+            out.push((u32::try_from(doc).map_err(|_| Corrupt)?, imp));
         }
     }
-    Ok((docs, imps))
+    Ok(out)
 }
 
-pub fn encode_block(docs_impacts: &[(u32, f32)], impacts: bool) -> Vec<u8> {
+/// Encodes a chunk (postings in chunk order: impact descending, then section ascending;
+/// see [`decode_chunk`]).
+pub fn encode_chunk(postings: &[(u32, f32)], impacts: bool) -> Vec<u8> {
     let mut e = Enc::default();
-    let mut prev = 0u32;
-    for (i, (d, _)) in docs_impacts.iter().enumerate() {
-        e.var(if i == 0 {
-            *d as u64
+    let mut i = 0;
+    while i < postings.len() {
+        let mut j = i + 1;
+        if impacts {
+            while j < postings.len() && postings[j].1.to_bits() == postings[i].1.to_bits() {
+                j += 1;
+            }
+            e.f32(postings[i].1);
+            e.usize(j - i);
         } else {
-            (*d - prev) as u64
-        });
-        prev = *d;
-    }
-    if impacts {
-        for (_, s) in docs_impacts {
-            e.f32(*s);
+            j = postings.len();
         }
+        let mut prev = 0;
+        for (k, &(d, _)) in postings[i..j].iter().enumerate() {
+            e.var(if k == 0 { d as u64 } else { (d - prev) as u64 });
+            prev = d;
+        }
+        i = j;
     }
     e.buf
 }
@@ -277,22 +332,21 @@ pub fn encode_position_lists<'a>(lists: impl Iterator<Item = &'a [u32]>) -> Vec<
     e.buf
 }
 
-/// Block sizes of a posting list: 64, 128, 256, ... (impact order).
-pub fn block_sizes(n: usize) -> Vec<usize> {
+/// Chunk sizes of a posting list of `n` postings (impact order): the head of
+/// [`HEAD_POSTINGS`], then chunks that end at 4, 16, 64, ... times the head (32, 224, 768,
+/// 3072, ...): each further chunk roughly triples what a query has read.
+pub fn chunk_sizes(n: usize) -> Vec<usize> {
     let mut out = Vec::new();
-    let mut size = 64usize;
-    let mut left = n;
-    while left > 0 {
-        let s = size.min(left);
-        out.push(s);
-        left -= s;
-        size = size.saturating_mul(2);
+    let mut end = HEAD_POSTINGS;
+    let mut start = 0;
+    while start < n {
+        let e = end.min(n);
+        out.push(e - start);
+        start = e;
+        end = end.saturating_mul(if out.len() == 1 { 8 } else { 4 });
     }
     out
 }
-
-/// Target size of a fragment pack (bytes before the last section added).
-pub const FRAG_PACK_TARGET: usize = 24 * 1024;
 
 /// Longest text stored per section for snippets (bytes, cut at a char boundary).
 pub const MAX_FRAGMENT_TEXT: usize = 1200;
@@ -316,17 +370,21 @@ mod tests {
         assert_eq!(d.str().unwrap(), "hälsa");
         assert_eq!(d.f32().unwrap(), 1.5);
         assert!(d.u8().is_err());
-        let b = encode_block(&[(3, 1.0), (7, 2.0), (100, 0.5)], true);
+        let chunk = [(7, 2.0), (3, 1.0), (9, 1.0), (100, 0.5)];
+        let b = encode_chunk(&chunk, true);
+        assert_eq!(decode_chunk(&b, 4, true).unwrap(), chunk);
+        let facet = [(3, 0.0), (9, 0.0)];
         assert_eq!(
-            decode_block(&b, 3, true).unwrap(),
-            (vec![3, 7, 100], vec![1.0, 2.0, 0.5])
+            decode_chunk(&encode_chunk(&facet, false), 2, false).unwrap(),
+            facet
         );
+        assert!(decode_chunk(&b, 5, true).is_err());
         let p = encode_positions(&[vec![1, 5], vec![], vec![9]]);
         assert_eq!(
             decode_positions(&p, 3).unwrap(),
             vec![vec![1, 5], vec![], vec![9]]
         );
-        assert!(decode_block(&[0xff, 0xff], 5, true).is_err());
+        assert!(decode_chunk(&[0xff, 0xff], 5, true).is_err());
     }
 
     #[cfg(feature = "inflate")]
@@ -337,6 +395,8 @@ mod tests {
         assert!(z.len() < text.len() / 5);
         assert_eq!(decompress(&z).unwrap(), text.as_bytes());
         assert!(decompress(&[0xff, 0x00, 0x12]).is_err());
-        assert_eq!(block_sizes(400), vec![64, 128, 208]);
+        assert_eq!(chunk_sizes(5000), vec![32, 224, 768, 3072, 904]);
+        assert_eq!(chunk_sizes(10), vec![10]);
+        assert!(chunk_sizes(0).is_empty());
     }
 }

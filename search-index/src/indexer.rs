@@ -41,11 +41,9 @@ pub fn status_factor(status: Option<&str>) -> f32 {
     }
 }
 
-/// Target size of a term shard (its entries) and of a posting / position pack.
-const SHARD_TARGET: usize = 12_000;
-/// Packs of the first blocks (what most queries read) and of the later blocks.
-const PACK_TARGET_FIRST: usize = 12 * 1024;
-const PACK_TARGET_DEEP: usize = 32 * 1024;
+/// Target size of a term shard (entries and heads, before compression): a query reads one
+/// per word.
+const SHARD_TARGET: usize = 2560;
 
 struct Fields {
     title: Field,
@@ -345,6 +343,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         }
     }
     timing("postings");
+    let (vdocs, n_vpages) = virtual_docs(docs);
     let factors: Vec<f32> = docs
         .iter()
         .map(|d| status_factor(d.status.as_deref()))
@@ -381,7 +380,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             .docs
             .iter()
             .zip(imp)
-            .map(|(d, s)| (*d, s * factors[*d as usize]))
+            .map(|(d, s)| (vdocs[*d as usize], s * factors[*d as usize]))
             .collect();
         let mut info = query::TermInfo {
             df: postings.len() as u32,
@@ -414,13 +413,13 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
             .zip(&p.tfs)
             .map(|(d, tf)| {
                 (
-                    *d,
+                    vdocs[*d as usize],
                     w.score(norm_ids[*d as usize][3], tf[0] as u32) * factors[*d as usize],
                 )
             })
             .collect();
         terms.push(TermData {
-            key: format!("{EXACT_PREFIX}{}", a.exact_terms[t]),
+            key: exact_key(&a.exact_terms[t]),
             info: query::TermInfo {
                 df: postings.len() as u32,
                 ..Default::default()
@@ -458,9 +457,10 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         n_docs: docs.len() as u32,
         n_pages: docs
             .iter()
-            .map(|d| d.url.split('#').next().unwrap_or(""))
+            .map(|d| page_of(&d.url))
             .collect::<HashSet<_>>()
             .len() as u32,
+        n_vpages,
         kinds: facet_list(KIND_PREFIX),
         groups: facet_list(GROUP_PREFIX),
         services: facet_list(SERVICE_PREFIX),
@@ -474,7 +474,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
                 ..Default::default()
             },
             flags: FLAG_NO_IMPACTS,
-            postings: v.into_iter().map(|d| (d, 0.0)).collect(),
+            postings: v.into_iter().map(|d| (vdocs[d as usize], 0.0)).collect(),
             positions: None,
         });
     }
@@ -495,7 +495,10 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
                 + t.info.display.len()
                 + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>()
                 + 8;
-            size += 12 * block_sizes(t.postings.len()).len();
+            size += 12 * chunk_sizes(t.postings.len()).len();
+            if t.flags & FLAG_NO_IMPACTS == 0 {
+                size += 3 * t.postings.len().min(HEAD_POSTINGS);
+            }
             end += 1;
         }
         bounds.push((start, end));
@@ -517,8 +520,8 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     // Files are compressed and written as they are made (by the worker that made them).
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let z = compress(bytes);
+    let write = |name: &str, bytes: &[u8], level: u8| -> Result<()> {
+        let z = compress_at(bytes, level);
         std::fs::write(search_dir.join(name), &z)
             .with_context(|| format!("writing {}", search_dir.join(name).display()))?;
         written.fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -530,12 +533,12 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         .enumerate()
         .map(|(shard_no, &(start, end))| -> Result<(String, u32)> {
             let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
-            for (name, bytes) in shard_files {
-                write(&name, &bytes)?;
+            for (name, bytes, level) in shard_files {
+                write(&name, &bytes, level)?;
             }
             let bytes = shard.encode();
             let h = short_hash(&bytes);
-            write(&shard_name(shard_no, h), &bytes)?;
+            write(&shard_name(shard_no, h), &bytes, COMPRESSION_LEVEL)?;
             let sep = if start == 0 {
                 String::new()
             } else {
@@ -548,8 +551,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     meta.shards = built;
     meta.n_shards = meta.shards.len();
     timing("shards");
-    // Fragments: packs of consecutive sections, closed at a page boundary once past the
-    // target size (or anywhere past twice the target).
+    // Fragments: one file per virtual page, named by the hash of its group of files.
     let frag = |d: &SectionDoc| Fragment {
         title: d.title.clone(),
         heading: heading_line(d),
@@ -559,40 +561,33 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         doc_id: d.doc_id.clone().unwrap_or_default(),
         text: cut(&d.body, MAX_FRAGMENT_TEXT).to_string(),
     };
-    let page = |d: &SectionDoc| d.url.split('#').next().unwrap_or("").to_string();
-    let mut packs: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    let mut size = 0;
-    for (i, d) in docs.iter().enumerate() {
-        let new_page = i > 0 && page(d) != page(&docs[i - 1]);
-        if i > start && ((size >= FRAG_PACK_TARGET && new_page) || size >= 2 * FRAG_PACK_TARGET) {
-            packs.push((start, i));
-            start = i;
-            size = 0;
-        }
-        size += d.title.len()
-            + d.heading.len()
-            + d.url.len()
-            + d.body.len().min(MAX_FRAGMENT_TEXT)
-            + 16;
-    }
-    if start < docs.len() {
-        packs.push((start, docs.len()));
-    }
-    meta.frags = packs
-        .par_iter()
+    // First section of each virtual page, and the end.
+    let mut starts: Vec<usize> = (0..docs.len())
+        .filter(|&i| vdocs[i] as usize & (SLOTS - 1) == 0)
+        .collect();
+    starts.push(docs.len());
+    let vpage_ranges: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    meta.frag_groups = vpage_ranges
+        .par_chunks(FRAG_GROUP)
         .enumerate()
-        .map(|(i, &(a, b))| -> Result<(u32, u32)> {
-            let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
-            let bytes = reader::encode_fragments(&chunk);
-            let h = short_hash(&bytes);
-            write(&frag_name(i, h), &bytes)?;
-            Ok((a as u32, h))
+        .map(|(g, ranges)| -> Result<u32> {
+            let files: Vec<Vec<u8>> = ranges
+                .iter()
+                .map(|&(a, b)| {
+                    let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
+                    reader::encode_fragments(&chunk)
+                })
+                .collect();
+            let h = group_hash(files.iter().map(Vec::as_slice));
+            for (i, f) in files.iter().enumerate() {
+                write(&frag_name(g * FRAG_GROUP + i, h), f, COMPRESSION_LEVEL)?;
+            }
+            Ok(h)
         })
         .collect::<Result<_>>()?;
     timing("fragments");
     for (name, bytes) in files {
-        write(&name, &bytes)?;
+        write(&name, &bytes, COMPRESSION_LEVEL)?;
     }
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
@@ -602,7 +597,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let n_files = n_files.into_inner() + 1;
     timing("files written");
     let manifest = serde_json::json!({
-        "format": 3,
+        "format": 4,
         "meta": meta_file,
         "sections": docs.len(),
         "files": n_files + 1,
@@ -638,129 +633,166 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Builds one shard: its entries, posting packs and position packs.
-fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<u8>)>) {
-    struct Packer {
-        packs: Vec<Vec<u8>>,
-        target: usize,
+/// The page part of a URL (before `#`).
+fn page_of(url: &str) -> &str {
+    url.split('#').next().unwrap_or("")
+}
+
+/// Virtual section numbers (see [`crate::format`]): consecutive sections of a page share a
+/// virtual page of up to [`SLOTS`]. Returns them and the number of virtual pages.
+fn virtual_docs(docs: &[SectionDoc]) -> (Vec<u32>, u32) {
+    let mut out = Vec::with_capacity(docs.len());
+    let (mut vpage, mut slot) = (0u32, 0usize);
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 && (slot == SLOTS || page_of(&d.url) != page_of(&docs[i - 1].url)) {
+            vpage += 1;
+            slot = 0;
+        }
+        out.push(vpage << SLOT_BITS | slot as u32);
+        slot += 1;
     }
-    impl Packer {
-        /// From now on, new packs of `target` bytes (the current one is closed).
-        fn switch(&mut self, target: usize) {
-            if self.packs.last().is_some_and(|p| !p.is_empty()) {
-                self.packs.push(Vec::new());
+    let n_vpages = if docs.is_empty() { 0 } else { vpage + 1 };
+    (out, n_vpages)
+}
+
+/// Target size of a pack of near chunks (the second and third of a term), before
+/// compression: a query that reads one chunk fetches the pack.
+const NEAR_PACK_TARGET: usize = 2 * 1024;
+/// Target size of packs of positions of near chunks, of deep chunks and of their positions
+/// (a query that goes deep reads one of each).
+const POS_PACK_TARGET: usize = 8 * 1024;
+const DEEP_PACK_TARGET: usize = 16 * 1024;
+const DEEP_POS_PACK_TARGET: usize = 32 * 1024;
+
+/// Packs chunks into files: each class of chunk fills its own open pack up to its target
+/// (a chunk larger than the target gets a pack of its own).
+#[derive(Default)]
+struct Packer {
+    /// Bytes and DEFLATE level of each pack.
+    packs: Vec<(Vec<u8>, u8)>,
+    /// The open pack of each class (index into `packs`).
+    open: HashMap<usize, usize>,
+}
+
+impl Packer {
+    /// Appends a chunk; returns (pack, offset).
+    fn put(&mut self, bytes: &[u8], target: usize, level: u8) -> (usize, usize) {
+        let i = match self.open.get(&target) {
+            Some(&i) if self.packs[i].0.len() + bytes.len() <= target => i,
+            _ => {
+                self.packs.push((Vec::new(), level));
+                let i = self.packs.len() - 1;
+                self.open.insert(target, i);
+                i
             }
-            self.target = target;
-        }
-        fn put(&mut self, bytes: &[u8]) -> (usize, usize) {
-            let need_new = match self.packs.last() {
-                None => true,
-                Some(p) => !p.is_empty() && p.len() + bytes.len() > self.target,
-            };
-            if need_new {
-                self.packs.push(Vec::new());
-            }
-            let i = self.packs.len() - 1;
-            let off = self.packs[i].len();
-            self.packs[i].extend_from_slice(bytes);
-            (i, off)
-        }
-    }
-    // Blocks per term: impact order, then doc order inside a block. Entries are indexes
-    // into the term's (doc-ordered) postings.
-    let mut blocks: Vec<Vec<Vec<u32>>> = Vec::with_capacity(terms.len());
-    for t in terms {
-        let mut order: Vec<u32> = (0..t.postings.len() as u32).collect();
-        if t.flags & FLAG_NO_IMPACTS != 0 {
-            blocks.push(vec![order]);
-            continue;
-        }
-        let p = &t.postings;
-        order.sort_by(|&a, &b| {
-            let (a, b) = (p[a as usize], p[b as usize]);
-            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-        });
-        let mut out = Vec::new();
-        let mut rest = &order[..];
-        for n in block_sizes(order.len()) {
-            let mut b = rest[..n].to_vec();
-            rest = &rest[n..];
-            b.sort_unstable();
-            out.push(b);
-        }
-        blocks.push(out);
-    }
-    let mut packer = Packer {
-        packs: Vec::new(),
-        target: PACK_TARGET_FIRST,
-    };
-    let mut pos_packer = Packer {
-        packs: Vec::new(),
-        target: PACK_TARGET_FIRST,
-    };
-    let mut refs: Vec<Vec<reader::BlockRef>> = terms.iter().map(|_| Vec::new()).collect();
-    // First blocks of all terms (what most queries read) share packs; then each term's
-    // later blocks, together (a query that needs one often needs the next).
-    let mut place = |ti: usize, r: usize, packer: &mut Packer, pos_packer: &mut Packer| {
-        let t = &terms[ti];
-        let b: Vec<(u32, f32)> = blocks[ti][r]
-            .iter()
-            .map(|&i| t.postings[i as usize])
-            .collect();
-        let impacts = t.flags & FLAG_NO_IMPACTS == 0;
-        let bytes = encode_block(&b, impacts);
-        let (pack, off) = packer.put(&bytes);
-        let pos = if t.flags & FLAG_POSITIONS != 0 {
-            let pbytes =
-                encode_position_lists(blocks[ti][r].iter().map(|&i| t.positions_at(i as usize)));
-            let (pp, po) = pos_packer.put(&pbytes);
-            Some((pp, po, pbytes.len()))
-        } else {
-            None
         };
-        refs[ti].push(reader::BlockRef {
-            count: b.len(),
-            max: b.iter().map(|p| p.1).fold(0.0, f32::max),
-            pack,
-            off,
-            len: bytes.len(),
-            pos,
-        });
-    };
-    let n_blocks: Vec<usize> = blocks.iter().map(Vec::len).collect();
-    for (ti, &n) in n_blocks.iter().enumerate() {
-        if n > 0 {
-            place(ti, 0, &mut packer, &mut pos_packer);
-        }
+        let off = self.packs[i].0.len();
+        self.packs[i].0.extend_from_slice(bytes);
+        (i, off)
     }
-    packer.switch(PACK_TARGET_DEEP);
-    pos_packer.switch(PACK_TARGET_DEEP);
-    for (ti, &n) in n_blocks.iter().enumerate() {
-        for r in 1..n {
-            place(ti, r, &mut packer, &mut pos_packer);
-        }
-    }
-    let mut files = Vec::new();
+}
+
+/// Builds one shard: its entries and heads, its posting packs and position packs
+/// (name, bytes, DEFLATE level).
+fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<u8>, u8)>) {
+    let mut packs = Packer::default();
+    let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
-    for (j, p) in packer.packs.into_iter().enumerate() {
-        let h = short_hash(&p);
-        shard.packs.push(h);
-        files.push((pack_name(shard_no, j, h), p));
-    }
-    for (j, p) in pos_packer.packs.into_iter().enumerate() {
-        let h = short_hash(&p);
-        shard.pos_packs.push(h);
-        files.push((pos_pack_name(shard_no, j, h), p));
-    }
-    for (t, r) in terms.iter().zip(refs) {
+    for t in terms {
+        let impacts = t.flags & FLAG_NO_IMPACTS == 0;
+        // Impact order (descending), then section order; facet terms: one chunk, by section.
+        let mut order: Vec<u32> = (0..t.postings.len() as u32).collect();
+        let sizes = if impacts {
+            let p = &t.postings;
+            order.sort_by(|&a, &b| {
+                let (a, b) = (p[a as usize], p[b as usize]);
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
+            chunk_sizes(order.len())
+        } else {
+            vec![order.len()]
+        };
+        let mut chunks = Vec::new();
+        let mut rest = &order[..];
+        for (ci, n) in sizes.into_iter().enumerate() {
+            let (idx, r) = rest.split_at(n);
+            rest = r;
+            let postings: Vec<(u32, f32)> = idx.iter().map(|&i| t.postings[i as usize]).collect();
+            let bytes = encode_chunk(&postings, impacts);
+            let near = ci <= 2;
+            let (pack, off) = if impacts && ci == 0 {
+                shard.heads.extend_from_slice(&bytes);
+                (None, shard.heads.len() - bytes.len())
+            } else if near && impacts {
+                let (p, o) = packs.put(&bytes, NEAR_PACK_TARGET, COMPRESSION_LEVEL);
+                (Some(p), o)
+            } else {
+                let (p, o) = packs.put(&bytes, DEEP_PACK_TARGET, DEEP_COMPRESSION_LEVEL);
+                (Some(p), o)
+            };
+            let pos = (t.flags & FLAG_POSITIONS != 0).then(|| {
+                let pbytes = encode_position_lists(idx.iter().map(|&i| t.positions_at(i as usize)));
+                let (p, o) = if near {
+                    pos_packs.put(&pbytes, POS_PACK_TARGET, COMPRESSION_LEVEL)
+                } else {
+                    pos_packs.put(&pbytes, DEEP_POS_PACK_TARGET, DEEP_COMPRESSION_LEVEL)
+                };
+                (p, o, pbytes.len())
+            });
+            chunks.push(reader::ChunkRef {
+                count: n,
+                max: postings.first().map_or(0.0, |p| p.1),
+                pack,
+                off,
+                len: bytes.len(),
+                pos,
+            });
+        }
         shard.entries.push(reader::Entry {
             term: t.key.clone(),
             info: t.info.clone(),
             flags: t.flags,
-            blocks: r,
+            chunks,
         });
     }
+    let mut files = Vec::new();
+    let (set, named) = name_packs(packs, |j, h| pack_name(shard_no, j, h));
+    shard.packs = set;
+    files.extend(named);
+    let (set, named) = name_packs(pos_packs, |j, h| pos_pack_name(shard_no, j, h));
+    shard.pos_packs = set;
+    files.extend(named);
     (shard, files)
+}
+
+/// Names the packs of a [`Packer`] with the hash of all of them.
+fn name_packs(
+    packer: Packer,
+    name: impl Fn(usize, u32) -> String,
+) -> (reader::PackSet, Vec<(String, Vec<u8>, u8)>) {
+    let hash = group_hash(packer.packs.iter().map(|p| p.0.as_slice()));
+    let set = reader::PackSet {
+        count: packer.packs.len(),
+        hash,
+    };
+    let files = packer
+        .packs
+        .into_iter()
+        .enumerate()
+        .map(|(j, (bytes, level))| (name(j, hash), bytes, level))
+        .collect();
+    (set, files)
+}
+
+/// Hash of several files together (each one's length and bytes).
+fn group_hash<'a>(files: impl Iterator<Item = &'a [u8]>) -> u32 {
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update((f.len() as u64).to_le_bytes());
+        hasher.update(f);
+    }
+    let h = hasher.finalize();
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
 /// A lexicon over the exported static index on disk (the same term data the browser uses).
@@ -826,7 +858,7 @@ fn clause_query(f: &Fields, c: &query::Clause) -> Box<dyn Query> {
     {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (key, w) in &c.alts {
-            if let Some(e) = key.strip_prefix(EXACT_PREFIX) {
+            if let Some(e) = exact_form(key) {
                 alts.push((Occur::Should, term_query(f.exact, e, w * BOOST_EXACT)));
             } else {
                 for (field, boost) in [
@@ -880,7 +912,7 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
         }
     }
     for key in &plan.excluded {
-        let (field, text) = match key.strip_prefix(EXACT_PREFIX) {
+        let (field, text) = match exact_form(key) {
             Some(e) => (f.exact, e),
             None => (f.all, key.as_str()),
         };

@@ -63,6 +63,6 @@ pub struct Hit {
 
 #[cfg(feature = "indexer")]
 pub use indexer::{build_site_index, search_site};
-pub use reader::{Filters, Request};
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
+pub use reader::{Filters, Request};

@@ -13,7 +13,7 @@
 //! offered as "Menade du …?".
 
 use crate::analyzer::{self, Analyzer, WordSet};
-use crate::format::EXACT_PREFIX;
+use crate::format::exact_key;
 
 /// Weight of a compound part of a known query word.
 pub const PART_WEIGHT: f32 = 0.25;
@@ -287,7 +287,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             None => plan.pending = true,
         }
         if let Some(e) = analyzer::query_exact_form(word) {
-            let key = format!("{EXACT_PREFIX}{e}");
+            let key = exact_key(&e);
             match lex.lookup(&key) {
                 Some(Some(_)) => push_alt(&mut clause.alts, key, 1.0),
                 Some(None) => {}
@@ -338,7 +338,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             None => plan.pending = true,
         }
         if let Some(e) = analyzer::query_exact_form(word) {
-            let key = format!("{EXACT_PREFIX}{e}");
+            let key = exact_key(&e);
             match lex.lookup(&key) {
                 Some(Some(_)) => plan.excluded.push(key),
                 Some(None) => {}

@@ -3,11 +3,12 @@
 //!
 //! The reader is driven by [`Engine::search`], which either answers or names the files it
 //! still needs ([`Step::Need`]); the caller fetches them, hands them over with
-//! [`Engine::add_file`] and asks again. Top-k evaluation over impact-ordered posting blocks
-//! is exact (no-random-access threshold algorithm): blocks are loaded until no unseen or
-//! partially seen section can beat the k-th complete one.
+//! [`Engine::add_file`] and asks again. Top-k evaluation over impact-ordered posting chunks
+//! (no-random-access threshold algorithm, see [`Engine::evaluate`]) is exact, or within a
+//! byte budget the browser sets.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::analyzer::{self, Analyzer};
 use crate::format::*;
@@ -15,16 +16,18 @@ use crate::query::{self, Lexicon, Plan, TermInfo};
 
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
+    /// Sections indexed.
     pub n_docs: u32,
     pub n_pages: u32,
+    /// Virtual pages (fragment files): section numbers are below `n_vpages << SLOT_BITS`.
+    pub n_vpages: u32,
     /// Number of term shards (`shards.len()`).
     pub n_shards: usize,
     /// Per term shard: its separator (the shortest prefix of its first term that sorts
     /// after the previous shard's last term; empty for the first) and file hash.
     pub shards: Vec<(String, u32)>,
-    /// Per fragment pack: its first section and file hash. Packs hold runs of consecutive
-    /// sections and end at page boundaries where possible.
-    pub frags: Vec<(u32, u32)>,
+    /// Hash of each group of [`FRAG_GROUP`] fragment files.
+    pub frag_groups: Vec<u32>,
     /// Facet values with section counts: kinds, strategy groups, services.
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
@@ -40,13 +43,11 @@ impl Meta {
         e.bytes(META_MAGIC);
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
+        e.var(self.n_vpages as u64);
         encode_seps(&mut e, &self.shards);
-        e.usize(self.frags.len());
-        let mut prev = 0;
-        for &(first, h) in &self.frags {
-            e.var((first - prev) as u64);
-            prev = first;
-            e.u32(h);
+        e.usize(self.frag_groups.len());
+        for h in &self.frag_groups {
+            e.u32(*h);
         }
         for list in [&self.kinds, &self.groups, &self.services] {
             e.usize(list.len());
@@ -62,18 +63,19 @@ impl Meta {
     pub fn decode(bytes: &[u8]) -> R<Meta> {
         let mut d = Dec::new(bytes);
         d.magic(META_MAGIC)?;
-        let n_docs = d.var()? as u32;
-        let n_pages = d.var()? as u32;
+        let n_docs = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+        let n_pages = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+        let n_vpages = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+        if u64::from(n_vpages) << SLOT_BITS > u64::from(u32::MAX) {
+            return Err(Corrupt);
+        }
         let shards = decode_seps(&mut d)?;
-        let mut frags = Vec::new();
-        let mut first = 0u32;
-        for i in 0..d.count()? {
-            let delta = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
-            if i > 0 && delta == 0 {
-                return Err(Corrupt);
-            }
-            first = first.checked_add(delta).ok_or(Corrupt)?;
-            frags.push((first, d.u32()?));
+        let mut frag_groups = Vec::new();
+        for _ in 0..d.count()? {
+            frag_groups.push(d.u32()?);
+        }
+        if frag_groups.len() != (n_vpages as usize).div_ceil(FRAG_GROUP) {
+            return Err(Corrupt);
         }
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
         for _ in 0..3 {
@@ -83,16 +85,17 @@ impl Meta {
             }
             lists.push(l);
         }
-        let vocab = if d.at_end() { 0 } else { d.u32()? };
+        let vocab = d.u32()?;
         let services = lists.pop().unwrap_or_default();
         let groups = lists.pop().unwrap_or_default();
         let kinds = lists.pop().unwrap_or_default();
         Ok(Meta {
             n_docs,
             n_pages,
+            n_vpages,
             n_shards: shards.len(),
             shards,
-            frags,
+            frag_groups,
             kinds,
             groups,
             services,
@@ -135,15 +138,17 @@ fn decode_seps(d: &mut Dec) -> R<Vec<(String, u32)>> {
     Ok(out)
 }
 
-/// Where a block of postings is.
+/// Where a chunk of postings is: in the shard's head area (`pack` None) or in a posting
+/// pack of the shard, at a byte range.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BlockRef {
+pub struct ChunkRef {
     pub count: usize,
+    /// Highest impact in the chunk (its first segment's).
     pub max: f32,
-    pub pack: usize,
+    pub pack: Option<usize>,
     pub off: usize,
     pub len: usize,
-    /// (pack, offset, len) of the block's positions.
+    /// (position pack, offset, len) of the chunk's positions.
     pub pos: Option<(usize, usize, usize)>,
 }
 
@@ -152,27 +157,33 @@ pub struct Entry {
     pub term: String,
     pub info: TermInfo,
     pub flags: u8,
-    pub blocks: Vec<BlockRef>,
+    pub chunks: Vec<ChunkRef>,
+}
+
+/// Files of one kind of a shard: their number and the hash of all of them together (in
+/// every name).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PackSet {
+    pub count: usize,
+    pub hash: u32,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Shard {
-    pub packs: Vec<u32>,
-    pub pos_packs: Vec<u32>,
+    pub packs: PackSet,
+    pub pos_packs: PackSet,
     pub entries: Vec<Entry>,
+    /// The head chunks (see [`ChunkRef::pack`]).
+    pub heads: Vec<u8>,
 }
 
 impl Shard {
     pub fn encode(&self) -> Vec<u8> {
         let mut e = Enc::default();
         e.bytes(SHARD_MAGIC);
-        e.usize(self.packs.len());
-        for h in &self.packs {
-            e.u32(*h);
-        }
-        e.usize(self.pos_packs.len());
-        for h in &self.pos_packs {
-            e.u32(*h);
+        for set in [self.packs, self.pos_packs] {
+            e.usize(set.count);
+            e.u32(set.hash);
         }
         e.usize(self.entries.len());
         let mut prev = "";
@@ -192,23 +203,25 @@ impl Shard {
                 e.usize(shared);
                 e.str(&en.info.display[shared..]);
             }
-            e.usize(en.blocks.len());
-            for b in &en.blocks {
-                e.usize(b.count);
+            e.usize(en.chunks.len());
+            for c in &en.chunks {
+                e.usize(c.count);
                 if en.flags & FLAG_NO_IMPACTS == 0 {
-                    e.f32(b.max);
+                    e.f32(c.max);
                 }
-                e.usize(b.pack);
-                e.usize(b.off);
-                e.usize(b.len);
+                // 0 = head area, else pack + 1.
+                e.usize(c.pack.map_or(0, |p| p + 1));
+                e.usize(c.off);
+                e.usize(c.len);
                 if en.flags & FLAG_POSITIONS != 0 {
-                    let (p, o, l) = b.pos.unwrap_or((0, 0, 0));
+                    let (p, o, l) = c.pos.unwrap_or((0, 0, 0));
                     e.usize(p);
                     e.usize(o);
                     e.usize(l);
                 }
             }
         }
+        e.bytes(&self.heads);
         e.buf
     }
 
@@ -216,11 +229,11 @@ impl Shard {
         let mut d = Dec::new(bytes);
         d.magic(SHARD_MAGIC)?;
         let mut s = Shard::default();
-        for _ in 0..d.count()? {
-            s.packs.push(d.u32()?);
-        }
-        for _ in 0..d.count()? {
-            s.pos_packs.push(d.u32()?);
+        for set in [&mut s.packs, &mut s.pos_packs] {
+            *set = PackSet {
+                count: d.usize()?,
+                hash: d.u32()?,
+            };
         }
         let mut prev = String::new();
         for _ in 0..d.count()? {
@@ -244,7 +257,7 @@ impl Shard {
                 display.push_str(d.str()?);
                 info.display = display;
             }
-            let mut blocks = Vec::new();
+            let mut chunks = Vec::new();
             for _ in 0..d.count()? {
                 let count = d.usize()?;
                 let max = if flags & FLAG_NO_IMPACTS == 0 {
@@ -252,15 +265,19 @@ impl Shard {
                 } else {
                     0.0
                 };
-                let pack = d.usize()?;
-                let off = d.usize()?;
-                let len = d.usize()?;
+                let pack = d.usize()?.checked_sub(1);
+                let (off, len) = (d.usize()?, d.usize()?);
                 let pos = if flags & FLAG_POSITIONS != 0 {
                     Some((d.usize()?, d.usize()?, d.usize()?))
                 } else {
                     None
                 };
-                blocks.push(BlockRef {
+                if pack.is_some_and(|p| p >= s.packs.count)
+                    || pos.is_some_and(|p| p.2 > 0 && p.0 >= s.pos_packs.count)
+                {
+                    return Err(Corrupt);
+                }
+                chunks.push(ChunkRef {
                     count,
                     max,
                     pack,
@@ -274,9 +291,10 @@ impl Shard {
                 term,
                 info,
                 flags,
-                blocks,
+                chunks,
             });
         }
+        s.heads = d.buf.get(d.pos..).ok_or(Corrupt)?.to_vec();
         if s.entries.windows(2).any(|w| w[0].term >= w[1].term) {
             return Err(Corrupt);
         }
@@ -312,8 +330,9 @@ fn page_of(url: &str) -> &str {
     url.split('#').next().unwrap_or("")
 }
 
-/// A fragment pack: per section a flag (1 = same page as the previous section: title, kind,
-/// status, doc id and the URL up to `#` are not repeated), then the fields.
+/// A fragment file (the sections of one virtual page, slot order): per section a flag (1 =
+/// same page as the previous section: title, kind, status, doc id and the URL up to `#`
+/// are not repeated), then the fields.
 pub fn encode_fragments(frags: &[Fragment]) -> Vec<u8> {
     let mut e = Enc::default();
     e.bytes(FRAG_MAGIC);
@@ -362,7 +381,8 @@ pub fn decode_fragments(bytes: &[u8]) -> R<Vec<Fragment>> {
             },
             1 => {
                 let p = out.last().ok_or(Corrupt)?;
-                let url = format!("{}{}", page_of(&p.url), d.str()?);
+                let mut url = page_of(&p.url).to_string();
+                url.push_str(d.str()?);
                 Fragment {
                     title: p.title.clone(),
                     heading: d.str()?.to_string(),
@@ -376,6 +396,9 @@ pub fn decode_fragments(bytes: &[u8]) -> R<Vec<Fragment>> {
             _ => return Err(Corrupt),
         };
         out.push(f);
+    }
+    if out.len() > SLOTS {
+        return Err(Corrupt);
     }
     Ok(out)
 }
@@ -397,7 +420,9 @@ impl Filters {
             (SERVICE_PREFIX, &self.service),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                out.push(format!("{p}{v}"));
+                let mut key = p.to_string();
+                key.push_str(v);
+                out.push(key);
             }
         }
         out
@@ -411,21 +436,29 @@ pub struct Request {
     pub filters: Filters,
     /// Most section hits.
     pub limit: usize,
-    /// Fragments (title, snippet...) are loaded for the first this many hits.
+    /// Result pages (distinct pages of the hits, in rank order) whose hits get their
+    /// fragment (title, heading, snippet...).
     pub fragments: usize,
-    /// Most bytes of posting blocks loaded beyond the first block of each term; past it the
-    /// best sections found so far are returned (`approximate`). 0 = no limit (exact).
+    /// Most bytes of posting chunks read beyond the heads; past it the best sections found
+    /// so far are returned (`approximate`): those seen with every word first, then those
+    /// seen with some, whose other words (and phrases) are checked in the text of their
+    /// fragment before they are shown. 0 = no limit (exact).
     pub budget: usize,
 }
+
+/// A budgeted evaluation keeps this many times the hits asked for, as some of those not
+/// seen with every word turn out not to have it.
+const UNVERIFIED_ROOM: usize = 4;
 
 /// A part of a snippet: text, and whether it is a match.
 pub type Snippet = Vec<(String, bool)>;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultHit {
+    /// Virtual section number (see [`crate::format`]).
     pub doc: u32,
     pub score: f32,
-    /// Present for the first `fragments` hits.
+    /// Present for the hits of the first `fragments` result pages.
     pub fragment: Option<Fragment>,
     pub snippet: Snippet,
 }
@@ -448,44 +481,64 @@ pub enum Step {
     Done(SearchResult),
 }
 
-/// Decoded docs and impacts of one posting block.
-type DecodedBlock = std::rc::Rc<(Vec<u32>, Vec<f32>)>;
+/// Decoded postings of one chunk (chunk order).
+type DecodedChunk = Rc<Vec<(u32, f32)>>;
 
-/// Decoded positions of one block (per posting).
-type BlockPositions = std::rc::Rc<Vec<Vec<u32>>>;
+/// Decoded positions of one chunk (per posting).
+type ChunkPositions = Rc<Vec<Vec<u32>>>;
+
+/// Ranked sections of an evaluation: (section, score), best first; sections whose match
+/// of some clauses (indexes into the plan's clauses) is not known yet.
+#[derive(Debug, Default)]
+struct Ranked {
+    top: Vec<(u32, f32)>,
+    unverified: HashMap<u32, Vec<usize>>,
+}
+
+impl Ranked {
+    fn exact(top: Vec<(u32, f32)>) -> Ranked {
+        Ranked {
+            top,
+            unverified: HashMap::new(),
+        }
+    }
+}
 
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
-    positions_cache: HashMap<(usize, usize, usize), BlockPositions>,
-    /// Decoded posting blocks and fragment packs: a query is evaluated again after each
-    /// fetch round, and later queries reuse them.
-    block_cache: HashMap<(usize, usize, usize), DecodedBlock>,
-    frag_cache: HashMap<usize, std::rc::Rc<Vec<Fragment>>>,
     files: HashMap<String, Vec<u8>>,
     shards: HashMap<usize, Shard>,
+    /// Decoded chunks, positions and fragment files: a query is evaluated again after each
+    /// fetch round, and later queries reuse them. Keys: (shard, pack + 1 or 0 for the
+    /// head area, offset).
+    chunk_cache: HashMap<(usize, usize, usize), DecodedChunk>,
+    positions_cache: HashMap<(usize, usize, usize), ChunkPositions>,
+    frag_cache: HashMap<usize, Rc<Vec<Fragment>>>,
     need: BTreeSet<String>,
     /// The decoded typo vocabulary, once loaded.
     vocab: Option<Vec<crate::typo::VocabEntry>>,
 }
 
+/// A query term's postings as far as they are read.
 struct TermState {
     shard: usize,
     flags: u8,
-    blocks: Vec<BlockRef>,
+    chunks: Vec<ChunkRef>,
     loaded: usize,
-    /// doc -> (impact, block, index in block)
+    /// doc -> (impact, chunk, index in chunk)
     docs: HashMap<u32, (f32, usize, usize)>,
-    /// Docs of the last loaded block.
+    /// Docs of the chunks loaded last.
     fresh: Vec<u32>,
 }
 
 impl TermState {
     fn exhausted(&self) -> bool {
-        self.loaded >= self.blocks.len()
+        self.loaded >= self.chunks.len()
     }
+    /// Highest impact of a posting not read yet.
     fn bound(&self) -> f32 {
-        self.blocks.get(self.loaded).map_or(0.0, |b| b.max)
+        self.chunks.get(self.loaded).map_or(0.0, |c| c.max)
     }
 }
 
@@ -493,11 +546,11 @@ impl Engine {
     pub fn new(meta_bytes: &[u8]) -> R<Engine> {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
-            positions_cache: HashMap::new(),
-            block_cache: HashMap::new(),
-            frag_cache: HashMap::new(),
             files: HashMap::new(),
             shards: HashMap::new(),
+            chunk_cache: HashMap::new(),
+            positions_cache: HashMap::new(),
+            frag_cache: HashMap::new(),
             need: BTreeSet::new(),
             vocab: None,
         })
@@ -526,21 +579,9 @@ impl Engine {
         }
     }
 
-    /// Separator and hash of shard i (always known: the list is in the meta file).
-    fn shard_info(&mut self, i: usize) -> R<Option<(String, u32)>> {
-        Ok(Some(self.meta.shards.get(i).cloned().ok_or(Corrupt)?))
-    }
-
-    /// The shard where `key` sorts.
-    fn locate(&mut self, key: &str) -> R<Option<usize>> {
-        Ok(Some(sep_index(&self.meta.shards, key)))
-    }
-
     fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
         if !self.shards.contains_key(&i) {
-            let Some((_, hash)) = self.shard_info(i)? else {
-                return Ok(None);
-            };
+            let hash = self.meta.shards.get(i).ok_or(Corrupt)?.1;
             let Some(bytes) = self.file(shard_name(i, hash)) else {
                 return Ok(None);
             };
@@ -555,9 +596,7 @@ impl Engine {
         if self.meta.n_shards == 0 {
             return Ok(Some(None));
         }
-        let Some(i) = self.locate(key)? else {
-            return Ok(None);
-        };
+        let i = sep_index(&self.meta.shards, key);
         let Some(s) = self.shard(i)? else {
             return Ok(None);
         };
@@ -569,48 +608,46 @@ impl Engine {
         ))
     }
 
-    fn block(&mut self, shard: usize, b: &BlockRef, impacts: bool) -> R<Option<DecodedBlock>> {
-        if let Some(c) = self.block_cache.get(&(shard, b.pack, b.off)) {
-            return Ok(Some(c.clone()));
+    /// The postings of a chunk; None = its pack is not loaded (recorded in `need`).
+    fn chunk(&mut self, shard: usize, c: &ChunkRef, impacts: bool) -> R<Option<DecodedChunk>> {
+        let key = (shard, c.pack.map_or(0, |p| p + 1), c.off);
+        if let Some(d) = self.chunk_cache.get(&key) {
+            return Ok(Some(d.clone()));
         }
-        let Some(hash) = self
-            .shards
-            .get(&shard)
-            .and_then(|s| s.packs.get(b.pack).copied())
-        else {
-            return Err(Corrupt);
+        let s = self.shards.get(&shard).ok_or(Corrupt)?;
+        let end = c.off.checked_add(c.len).ok_or(Corrupt)?;
+        let decoded = match c.pack {
+            None => decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?,
+            Some(p) => {
+                let name = pack_name(shard, p, s.packs.hash);
+                let Some(bytes) = self.file(name) else {
+                    return Ok(None);
+                };
+                decode_chunk(bytes.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
+            }
         };
-        let Some(bytes) = self.file(pack_name(shard, b.pack, hash)) else {
-            return Ok(None);
-        };
-        let end = b.off.checked_add(b.len).ok_or(Corrupt)?;
-        let slice = bytes.get(b.off..end).ok_or(Corrupt)?;
-        let decoded = std::rc::Rc::new(decode_block(slice, b.count, impacts)?);
-        self.block_cache
-            .insert((shard, b.pack, b.off), decoded.clone());
+        let decoded = Rc::new(decoded);
+        self.chunk_cache.insert(key, decoded.clone());
         Ok(Some(decoded))
     }
 
-    fn positions(&mut self, shard: usize, b: &BlockRef) -> R<Option<BlockPositions>> {
-        let Some((p, off, len)) = b.pos else {
-            return Ok(Some(std::rc::Rc::new(vec![Vec::new(); b.count])));
+    /// Positions of a chunk's postings; None = not loaded (recorded).
+    fn positions(&mut self, shard: usize, c: &ChunkRef) -> R<Option<ChunkPositions>> {
+        let Some((p, off, len)) = c.pos.filter(|p| p.2 > 0) else {
+            return Ok(Some(Rc::new(vec![Vec::new(); c.count])));
         };
-        if let Some(c) = self.positions_cache.get(&(shard, p, off)) {
-            return Ok(Some(c.clone()));
+        if let Some(d) = self.positions_cache.get(&(shard, p, off)) {
+            return Ok(Some(d.clone()));
         }
-        let Some(hash) = self
-            .shards
-            .get(&shard)
-            .and_then(|s| s.pos_packs.get(p).copied())
-        else {
-            return Err(Corrupt);
-        };
+        let hash = self.shards.get(&shard).ok_or(Corrupt)?.pos_packs.hash;
         let Some(bytes) = self.file(pos_pack_name(shard, p, hash)) else {
             return Ok(None);
         };
         let end = off.checked_add(len).ok_or(Corrupt)?;
-        let slice = bytes.get(off..end).ok_or(Corrupt)?;
-        let decoded = std::rc::Rc::new(decode_positions(slice, b.count)?);
+        let decoded = Rc::new(decode_positions(
+            bytes.get(off..end).ok_or(Corrupt)?,
+            c.count,
+        )?);
         self.positions_cache
             .insert((shard, p, off), decoded.clone());
         Ok(Some(decoded))
@@ -622,10 +659,10 @@ impl Engine {
     }
 
     fn take_need(&mut self) -> Step {
-        Step::Need(std::mem::take(&mut self.need).into_iter().collect())
+        Step::Need(self.take_needed())
     }
 
-    /// All docs of a term (all blocks). None = data missing.
+    /// All docs of a term (all chunks). None = data missing (all of it recorded).
     fn all_docs(&mut self, key: &str) -> R<Option<HashSet<u32>>> {
         let Some(entry) = self.entry(key)? else {
             return Ok(None);
@@ -635,27 +672,41 @@ impl Engine {
         };
         let mut out = HashSet::new();
         let mut missing = false;
-        for b in &entry.blocks {
-            match self.block(shard, b, entry.flags & FLAG_NO_IMPACTS == 0)? {
-                Some(block) => out.extend(block.0.iter().copied()),
+        for c in &entry.chunks {
+            match self.chunk(shard, c, entry.flags & FLAG_NO_IMPACTS == 0)? {
+                Some(chunk) => out.extend(chunk.iter().map(|p| p.0)),
                 None => missing = true,
             }
         }
         Ok(if missing { None } else { Some(out) })
     }
 
-    fn load_next(&mut self, t: &mut TermState) -> R<bool> {
-        let b = t.blocks[t.loaded].clone();
-        let Some(block) = self.block(t.shard, &b, t.flags & FLAG_NO_IMPACTS == 0)? else {
-            return Ok(false);
-        };
-        let (docs, imps) = (&block.0, &block.1);
-        for (i, d) in docs.iter().enumerate() {
-            let imp = imps.get(i).copied().unwrap_or(0.0);
-            t.docs.insert(*d, (imp, t.loaded, i));
+    /// Reads the next chunk of every term in `which` (one fetch round for all of them),
+    /// with its positions when `positions`. False = data missing (all of it recorded).
+    fn load_next(&mut self, terms: &mut [TermState], which: &[usize], positions: bool) -> R<bool> {
+        let mut loaded = Vec::new();
+        for &ti in which {
+            let t = &terms[ti];
+            let c = t.chunks[t.loaded].clone();
+            let impacts = t.flags & FLAG_NO_IMPACTS == 0;
+            let chunk = self.chunk(t.shard, &c, impacts)?;
+            let pos_ok = !positions || self.positions(t.shard, &c)?.is_some();
+            if let (Some(chunk), true) = (chunk, pos_ok) {
+                loaded.push((ti, chunk));
+            }
         }
-        t.fresh = docs.clone();
-        t.loaded += 1;
+        if loaded.len() < which.len() {
+            return Ok(false);
+        }
+        for (ti, chunk) in loaded {
+            let t = &mut terms[ti];
+            t.fresh.clear();
+            for (i, &(d, imp)) in chunk.iter().enumerate() {
+                t.docs.insert(d, (imp, t.loaded, i));
+                t.fresh.push(d);
+            }
+            t.loaded += 1;
+        }
         Ok(true)
     }
 
@@ -672,9 +723,10 @@ impl Engine {
             return Ok(self.take_need());
         }
         let mut result = SearchResult::default();
+        let mut ranked = Ranked::default();
         if !plan.clauses.is_empty() && req.limit > 0 {
             let mut approx = false;
-            let Some(mut top) = self.evaluate(
+            let Some(mut all) = self.evaluate(
                 &plan,
                 true,
                 &filter_keys,
@@ -685,10 +737,11 @@ impl Engine {
             else {
                 return Ok(self.take_need());
             };
-            let all_words = top.len();
-            top.truncate(req.limit);
+            let all_words = all.top.len();
+            all.top.truncate(req.limit);
+            ranked = all;
             if query::use_ranked_fallback(&plan, all_words) {
-                let Some(t) = self.evaluate(
+                let Some(any) = self.evaluate(
                     &plan,
                     false,
                     &filter_keys,
@@ -699,66 +752,115 @@ impl Engine {
                 else {
                     return Ok(self.take_need());
                 };
-                if !t.is_empty() {
-                    top = t;
+                if !any.top.is_empty() {
+                    ranked = any;
                     result.fallback = all_words == 0;
                 }
             }
             result.approximate = approx;
-            result.hits = top
-                .into_iter()
-                .map(|(doc, score)| ResultHit {
-                    doc,
-                    score,
-                    ..Default::default()
-                })
-                .collect();
         }
-        // Fragments of the first hits.
-        let nfrag = req.fragments.min(result.hits.len());
-        let mut frags = Vec::new();
-        for h in &result.hits[..nfrag] {
-            frags.push(self.fragment(h.doc)?);
-        }
-        if !self.need.is_empty() {
-            return Ok(self.take_need());
-        }
+        // Fragments of the hits of the first result pages; unverified hits there are
+        // checked against their text (and dropped if a word is missing), unverified hits
+        // further down are left out.
         let highlight = highlight_terms(&plan, &pq);
-        for (h, f) in result.hits.iter_mut().zip(frags) {
-            if let Some(f) = f {
-                h.snippet = make_snippet(&f.text, &highlight);
-                h.fragment = Some(f);
+        let mut pages: Vec<usize> = Vec::new();
+        // Pages whose fragment file is being fetched: the hits from there on wait for it.
+        let mut requested: Vec<usize> = Vec::new();
+        for &(doc, score) in &ranked.top {
+            let vpage = (doc >> SLOT_BITS) as usize;
+            let unverified = ranked.unverified.get(&doc);
+            let known_page = pages.contains(&vpage) || requested.contains(&vpage);
+            if !known_page && pages.len() + requested.len() >= req.fragments {
+                if unverified.is_none() && requested.is_empty() {
+                    result.hits.push(ResultHit {
+                        doc,
+                        score,
+                        ..Default::default()
+                    });
+                }
+                continue;
             }
+            let Some(frags) = self.fragments_of(vpage)? else {
+                if !requested.contains(&vpage) {
+                    requested.push(vpage);
+                }
+                continue;
+            };
+            if !requested.is_empty() {
+                continue;
+            }
+            let f = frags.get(doc as usize & (SLOTS - 1)).ok_or(Corrupt)?;
+            if let Some(clauses) = unverified {
+                let words = text_terms(&[&f.title, &f.heading, &f.text]);
+                let all_there = clauses.iter().all(|&ci| {
+                    plan.clauses[ci]
+                        .alts
+                        .iter()
+                        .any(|(key, _)| has_term(&words, key))
+                });
+                let phrases = plan.phrases.iter().all(|p| {
+                    words
+                        .windows(p.len().max(1))
+                        .any(|w| w.iter().zip(p).all(|(word, key)| word.1 == *key))
+                });
+                if !all_there || !phrases {
+                    continue;
+                }
+            }
+            if !pages.contains(&vpage) {
+                pages.push(vpage);
+            }
+            result.hits.push(ResultHit {
+                doc,
+                score,
+                snippet: make_snippet(&f.text, &highlight),
+                fragment: Some(f.clone()),
+            });
+        }
+        if !requested.is_empty() {
+            return Ok(self.take_need());
         }
         result.suggestion = query::suggestion(&pq, &plan);
         Ok(Step::Done(result))
     }
 
-    /// The fragment of a doc; None = data missing (recorded).
-    pub fn fragment(&mut self, doc: u32) -> R<Option<Fragment>> {
-        let p = match self.meta.frags.binary_search_by_key(&doc, |f| f.0) {
-            Ok(i) => i,
-            Err(0) => return Err(Corrupt),
-            Err(i) => i - 1,
+    /// The sections of a virtual page; None = not loaded (recorded).
+    fn fragments_of(&mut self, vpage: usize) -> R<Option<Rc<Vec<Fragment>>>> {
+        if let Some(f) = self.frag_cache.get(&vpage) {
+            return Ok(Some(f.clone()));
+        }
+        let hash = *self
+            .meta
+            .frag_groups
+            .get(vpage / FRAG_GROUP)
+            .ok_or(Corrupt)?;
+        let Some(bytes) = self.file(frag_name(vpage, hash)) else {
+            return Ok(None);
         };
-        let (first, hash) = self.meta.frags[p];
-        let frags = match self.frag_cache.get(&p) {
-            Some(f) => f.clone(),
-            None => {
-                let Some(bytes) = self.file(frag_name(p, hash)) else {
-                    return Ok(None);
-                };
-                let f = std::rc::Rc::new(decode_fragments(bytes)?);
-                self.frag_cache.insert(p, f.clone());
-                f
-            }
+        let f = Rc::new(decode_fragments(bytes)?);
+        self.frag_cache.insert(vpage, f.clone());
+        Ok(Some(f))
+    }
+
+    /// The fragment of one section; None = not loaded (recorded).
+    pub fn fragment(&mut self, doc: u32) -> R<Option<Fragment>> {
+        let Some(f) = self.fragments_of((doc >> SLOT_BITS) as usize)? else {
+            return Ok(None);
         };
         Ok(Some(
-            frags.get((doc - first) as usize).cloned().ok_or(Corrupt)?,
+            f.get(doc as usize & (SLOTS - 1)).cloned().ok_or(Corrupt)?,
         ))
     }
 
-    /// Exact top-k. None = data missing (recorded in `need`).
+    /// Top-k sections by score (all words when `and`, else the coverage-scaled ranked
+    /// fallback). Impact-ordered, no random access (NRA): a section's score is known once
+    /// it is seen in every word's postings read so far or the word's list is read to the
+    /// end; chunks are read (the next one of every open word per round) until no partly
+    /// seen or unseen section can beat the k-th known one, or up to the budget.
+    /// When the budget stops it, sections seen in some words' postings only come after the
+    /// complete ones of higher score, by their known score, marked unverified (the words
+    /// they were not seen with are checked in their fragment text before they are shown).
+    /// None = data missing (recorded in `need`).
     fn evaluate(
         &mut self,
         plan: &Plan,
@@ -767,8 +869,7 @@ impl Engine {
         k: usize,
         budget: usize,
         approximate: &mut bool,
-    ) -> R<Option<Vec<(u32, f32)>>> {
-        let mut spent = 0usize;
+    ) -> R<Option<Ranked>> {
         // Exclusions and filters: complete doc sets.
         let mut excluded = HashSet::new();
         let mut missing = false;
@@ -785,45 +886,44 @@ impl Engine {
                 None => missing = true,
             }
         }
-        // Term states, first blocks.
         let keys = plan.terms();
-        let mut phrase_keys: Vec<String> = Vec::new();
-        for p in &plan.phrases {
-            for t in p {
-                if !keys.contains(t) && !phrase_keys.contains(t) {
-                    phrase_keys.push(t.clone());
-                }
-            }
-        }
-        if !phrase_keys.is_empty() {
+        if plan.phrases.iter().flatten().any(|t| !keys.contains(t)) {
             // A phrase word the index lacks: the phrase cannot match.
-            return Ok(if missing { None } else { Some(Vec::new()) });
+            return Ok(if missing {
+                None
+            } else {
+                Some(Ranked::default())
+            });
         }
+        let positions = !plan.phrases.is_empty();
         let mut terms: Vec<TermState> = Vec::new();
         for key in &keys {
-            let Some(entry) = self.entry(key)? else {
-                missing = true;
-                continue;
-            };
             let mut t = TermState {
                 shard: 0,
                 flags: 0,
-                blocks: Vec::new(),
+                chunks: Vec::new(),
                 loaded: 0,
                 docs: HashMap::new(),
                 fresh: Vec::new(),
             };
-            if let Some((shard, e)) = entry {
-                t.shard = shard;
-                t.flags = e.flags;
-                t.blocks = e.blocks;
-                if !t.exhausted() && !self.load_next(&mut t)? {
-                    missing = true;
+            match self.entry(key)? {
+                None => missing = true,
+                Some(None) => {}
+                Some(Some((shard, e))) => {
+                    t.shard = shard;
+                    t.flags = e.flags;
+                    t.chunks = e.chunks;
                 }
             }
             terms.push(t);
         }
         if missing {
+            return Ok(None);
+        }
+        let heads: Vec<usize> = (0..terms.len())
+            .filter(|&i| !terms[i].exhausted())
+            .collect();
+        if !self.load_next(&mut terms, &heads, positions)? {
             return Ok(None);
         }
         let idx = |key: &str| keys.iter().position(|k| k == key).unwrap_or(0);
@@ -833,15 +933,23 @@ impl Engine {
             .map(|c| c.alts.iter().map(|(t, w)| (idx(t), *w)).collect())
             .collect();
         let n = clauses.len();
+        // Heaviest weight of each term in the clauses.
+        let mut weights = vec![0f32; terms.len()];
+        for c in &clauses {
+            for &(ti, w) in c {
+                weights[ti] = weights[ti].max(w);
+            }
+        }
         // Open candidates; settled docs (complete, or unable to match or to reach the top k)
         // are never looked at again: complete scores are final and bounds only shrink.
         let mut candidates: BTreeSet<u32> = BTreeSet::new();
-        for t in &terms {
-            candidates.extend(t.docs.keys().copied());
+        for t in &mut terms {
+            candidates.extend(t.fresh.drain(..));
         }
         let mut settled: HashSet<u32> = HashSet::new();
         let mut complete: Vec<(u32, f32)> = Vec::new();
         let mut kth = f32::NEG_INFINITY;
+        let mut spent = 0usize;
         loop {
             let mut max_ub = f32::NEG_INFINITY;
             let mut settle: Vec<u32> = Vec::new();
@@ -912,83 +1020,111 @@ impl Engine {
             if missing {
                 return Ok(None);
             }
-            // Bound of sections not seen in any loaded block.
+            // Bound of sections not seen in any chunk read.
             let mut unseen = 0f32;
-            let mut possible = !and;
-            if and {
-                possible = true;
-                for c in &clauses {
-                    let open: Vec<&(usize, f32)> =
-                        c.iter().filter(|(ti, _)| !terms[*ti].exhausted()).collect();
-                    if open.is_empty() {
-                        possible = false;
+            let mut open_clauses = 0;
+            for c in &clauses {
+                let mut open = false;
+                for &(ti, w) in c {
+                    if !terms[ti].exhausted() {
+                        open = true;
+                        unseen += w * terms[ti].bound();
                     }
-                    unseen += open
-                        .iter()
-                        .map(|(ti, w)| w * terms[*ti].bound())
-                        .sum::<f32>();
                 }
-            } else {
-                let mut open_clauses = 0;
-                for c in &clauses {
-                    let mut open = false;
-                    for &(ti, w) in c {
-                        if !terms[ti].exhausted() {
-                            open = true;
-                            unseen += w * terms[ti].bound();
-                        }
-                    }
-                    open_clauses += usize::from(open);
-                }
-                unseen *= query::coverage(open_clauses, n);
-                possible &= open_clauses > 0;
+                open_clauses += usize::from(open);
             }
+            let possible = if and {
+                open_clauses == n
+            } else {
+                unseen *= query::coverage(open_clauses, n);
+                open_clauses > 0
+            };
             if possible {
                 max_ub = max_ub.max(unseen);
             }
             complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            // The rest can never return (kth only grows).
+            complete.truncate(k);
             kth = if complete.len() >= k {
                 complete[k - 1].1
             } else {
                 f32::NEG_INFINITY
             };
-            // The rest can never return (kth only grows).
-            complete.truncate(k);
             if max_ub == f32::NEG_INFINITY || (kth > f32::NEG_INFINITY && max_ub <= kth) {
-                complete.truncate(k);
-                return Ok(Some(complete));
+                return Ok(Some(Ranked::exact(complete)));
             }
-            // Load the next block of the term with the largest open bound.
-            let mut best: Option<(usize, f32)> = None;
-            for c in &clauses {
-                for &(ti, w) in c {
-                    if !terms[ti].exhausted() {
-                        let b = w * terms[ti].bound();
-                        if best.is_none_or(|(_, bb)| b > bb) {
-                            best = Some((ti, b));
+            // Read the next chunk of the open words whose unread postings weigh most (at
+            // least half of the heaviest; all of them for phrases).
+            let gain = |ti: usize| {
+                if positions {
+                    1.0
+                } else {
+                    weights[ti] * terms[ti].bound()
+                }
+            };
+            let best = (0..terms.len())
+                .filter(|&i| !terms[i].exhausted())
+                .map(gain)
+                .fold(f32::NEG_INFINITY, f32::max);
+            let open: Vec<usize> = (0..terms.len())
+                .filter(|&i| !terms[i].exhausted() && gain(i) >= 0.5 * best)
+                .collect();
+            if open.is_empty() {
+                return Ok(Some(Ranked::exact(complete)));
+            }
+            let cost: usize = open
+                .iter()
+                .map(|&ti| terms[ti].chunks[terms[ti].loaded].len)
+                .sum();
+            if budget > 0 && spent + cost > budget {
+                *approximate = true;
+                let mut ranked = Ranked::exact(complete);
+                {
+                    for &d in &candidates {
+                        if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
+                            continue;
+                        }
+                        let mut known = 0f32;
+                        let mut unseen_clauses = Vec::new();
+                        for (ci, c) in clauses.iter().enumerate() {
+                            let mut seen = false;
+                            for &(ti, w) in c {
+                                if let Some(&(imp, _, _)) = terms[ti].docs.get(&d) {
+                                    known += w * imp;
+                                    seen = true;
+                                }
+                            }
+                            if !seen {
+                                unseen_clauses.push(ci);
+                            }
+                        }
+                        let sat = n - unseen_clauses.len();
+                        if and || positions {
+                            ranked.top.push((d, known));
+                            ranked.unverified.insert(d, unseen_clauses);
+                        } else {
+                            ranked.top.push((d, known * query::coverage(sat, n)));
                         }
                     }
                 }
+                ranked
+                    .top
+                    .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                // Room for the unverified ones that their text will rule out.
+                ranked.top.truncate(k * UNVERIFIED_ROOM);
+                return Ok(Some(ranked));
             }
-            let Some((ti, _)) = best else {
-                complete.truncate(k);
-                return Ok(Some(complete));
-            };
-            let cost = terms[ti].blocks[terms[ti].loaded].len;
-            if budget > 0 && spent + cost > budget && !complete.is_empty() {
-                *approximate = true;
-                complete.truncate(k);
-                return Ok(Some(complete));
-            }
-            if !self.load_next(&mut terms[ti])? {
+            if !self.load_next(&mut terms, &open, positions)? {
                 return Ok(None);
             }
-            for d in std::mem::take(&mut terms[ti].fresh) {
-                if !settled.contains(&d) {
-                    candidates.insert(d);
+            spent += cost;
+            for &ti in &open {
+                for d in std::mem::take(&mut terms[ti].fresh) {
+                    if !settled.contains(&d) {
+                        candidates.insert(d);
+                    }
                 }
             }
-            spent += cost;
         }
     }
 
@@ -1007,11 +1143,11 @@ impl Engine {
                     return Ok(Some(false));
                 };
                 let t = &terms[ti];
-                let Some(&(_, bi, pi)) = t.docs.get(&d) else {
+                let Some(&(_, ci, pi)) = t.docs.get(&d) else {
                     return Ok(Some(false));
                 };
-                let b = t.blocks[bi].clone();
-                let Some(pos) = self.positions(t.shard, &b)? else {
+                let c = t.chunks[ci].clone();
+                let Some(pos) = self.positions(t.shard, &c)? else {
                     return Ok(None);
                 };
                 lists.push(pos.get(pi).cloned().ok_or(Corrupt)?);
@@ -1021,6 +1157,35 @@ impl Engine {
             }
         }
         Ok(Some(true))
+    }
+}
+
+/// The words of a text as (folded, stem) pairs, for [`has_term`].
+fn text_terms(texts: &[&str]) -> Vec<(String, String)> {
+    let analyzer = Analyzer::new();
+    let mut out = Vec::new();
+    for text in texts {
+        for t in analyzer::raw_tokens(text) {
+            let folded = analyzer::fold(t.text);
+            let stem = analyzer.stem_folded(&folded);
+            out.push((folded, stem));
+        }
+    }
+    out
+}
+
+/// Whether a text has a term: a word with that stem, or (compound parts) a word that
+/// contains it; exact terms (abbreviations, ids) as whole words. A superset of what the
+/// indexer matched, as the snippet highlighting.
+fn has_term(words: &[(String, String)], key: &str) -> bool {
+    match exact_form(key) {
+        Some(exact) => {
+            let exact = analyzer::fold(exact);
+            words.iter().any(|(folded, _)| *folded == exact)
+        }
+        None => words
+            .iter()
+            .any(|(folded, stem)| stem == key || folded.contains(key)),
     }
 }
 
@@ -1051,23 +1216,14 @@ impl Lexicon for Engine {
         if self.meta.n_shards == 0 {
             return Some(Vec::new());
         }
-        let first = match self.locate(prefix) {
-            Ok(Some(i)) => i,
-            Ok(None) => return None,
-            Err(_) => return Some(Vec::new()),
-        };
+        let first = sep_index(&self.meta.shards, prefix);
         let mut out = Vec::new();
         let mut pending = false;
-        let mut i = first;
         // At most two shards: the one where the prefix sorts and the next if it still has
         // the prefix (a short prefix of a large vocabulary would otherwise load many).
-        while i < self.meta.n_shards && i <= first + 1 {
-            if i > first {
-                match self.shard_info(i) {
-                    Ok(Some((sep, _))) if sep.starts_with(prefix) => {}
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) => return None,
-                }
+        for i in first..self.meta.n_shards.min(first + 2) {
+            if i > first && !self.meta.shards[i].0.starts_with(prefix) {
+                break;
             }
             match self.shard(i) {
                 Ok(Some(s)) => {
@@ -1080,7 +1236,6 @@ impl Lexicon for Engine {
                 Ok(None) => pending = true,
                 Err(_) => {}
             }
-            i += 1;
         }
         if pending { None } else { Some(out) }
     }
@@ -1114,7 +1269,7 @@ pub struct Highlight {
 pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
     let mut terms = HashSet::new();
     for t in plan.terms() {
-        if let Some(e) = t.strip_prefix(EXACT_PREFIX) {
+        if let Some(e) = exact_form(&t) {
             terms.insert(analyzer::fold(e));
         } else {
             terms.insert(t);
@@ -1228,14 +1383,17 @@ pub fn snippet_text(s: &Snippet) -> String {
 /// Reads and inflates one index file of `search_dir` (natively; the browser's worker does
 /// the same with DecompressionStream). Returns the inflated bytes and the stored size.
 #[cfg(feature = "inflate")]
-pub fn read_index_file(search_dir: &std::path::Path, name: &str) -> std::io::Result<(Vec<u8>, usize)> {
+pub fn read_index_file(
+    search_dir: &std::path::Path,
+    name: &str,
+) -> std::io::Result<(Vec<u8>, usize)> {
     let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
     if name.contains('/') || name.contains('\\') || name.contains("..") {
         return Err(invalid(format!("bad index file name {name}")));
     }
     let stored = std::fs::read(search_dir.join(name))?;
-    let bytes = crate::format::decompress(&stored)
-        .map_err(|_| invalid(format!("{name}: {Corrupt}")))?;
+    let bytes =
+        crate::format::decompress(&stored).map_err(|_| invalid(format!("{name}: {Corrupt}")))?;
     Ok((bytes, stored.len()))
 }
 
@@ -1253,16 +1411,21 @@ pub fn search_static(
 /// Opens the engine of an exported index folder. Returns it with the files read
 /// (manifest and meta: name, stored bytes).
 #[cfg(feature = "inflate")]
-pub fn open_static(search_dir: &std::path::Path) -> std::io::Result<(Engine, Vec<(String, usize)>)> {
+pub fn open_static(
+    search_dir: &std::path::Path,
+) -> std::io::Result<(Engine, Vec<(String, usize)>)> {
     let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
     let meta_name = manifest_meta_name(&manifest)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
     let (meta, stored) = read_index_file(search_dir, &meta_name)?;
-    let engine = Engine::new(&meta)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let engine =
+        Engine::new(&meta).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     Ok((
         engine,
-        vec![("manifest.json".to_string(), manifest.len()), (meta_name, stored)],
+        vec![
+            ("manifest.json".to_string(), manifest.len()),
+            (meta_name, stored),
+        ],
     ))
 }
 
