@@ -19,8 +19,13 @@ pub const TEMPLATES: &[&str] = &[
 /// Assets only the live preview uses; static builds leave them out.
 pub const PREVIEW_ONLY_ASSETS: &[&str] = &["js/live-reload.js"];
 
-/// Folders of the theme copied to the site as they are.
+/// Folders of the theme copied to the site as they are (except [`SHIPPED_COMPRESSED`]).
 pub const ASSET_DIRS: &[&str] = &["css", "js", "search"];
+
+/// Assets with this extension (the search's wasm reader) are written raw-DEFLATE
+/// compressed, named `NAME.deflate`: the search worker inflates them with
+/// `DecompressionStream`, so no server needs to compress (or know the wasm MIME type).
+pub const SHIPPED_COMPRESSED: &str = ".wasm";
 
 /// A loaded theme.
 #[derive(Debug, Clone)]
@@ -54,7 +59,7 @@ impl Theme {
                 collect_embedded(d, &mut theme.assets);
             }
         }
-        theme.assets.sort();
+        theme.compress_assets();
         theme
     }
 
@@ -91,8 +96,20 @@ impl Theme {
                     .push((rel.to_string_lossy().replace('\\', "/"), bytes));
             }
         }
-        theme.assets.sort();
+        theme.compress_assets();
         Ok(theme)
+    }
+
+    /// Replaces every `*.wasm` asset by its raw DEFLATE form, `*.wasm.deflate`
+    /// (deterministic: the same bytes every build); then sorts the assets.
+    fn compress_assets(&mut self) {
+        for (rel, bytes) in &mut self.assets {
+            if rel.ends_with(SHIPPED_COMPRESSED) {
+                rel.push_str(".deflate");
+                *bytes = search_index::format::compress(bytes);
+            }
+        }
+        self.assets.sort();
     }
 
     /// A short hash of the assets, appended to their URLs so caches refresh.
@@ -124,5 +141,45 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
     }
     for d in dir.dirs() {
         collect_embedded(d, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wasm reader is shipped compressed, and inflates to the committed module.
+    #[test]
+    fn the_wasm_is_shipped_raw_deflate() {
+        let theme = Theme::embedded();
+        let names: Vec<&str> = theme.assets.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(!names.iter().any(|n| n.ends_with(".wasm")), "{names:?}");
+        let (_, shipped) = theme
+            .assets
+            .iter()
+            .find(|(n, _)| n == "search/search_index.wasm.deflate")
+            .expect("search/search_index.wasm.deflate");
+        let raw = EMBEDDED
+            .get_file("search/search_index.wasm")
+            .unwrap()
+            .contents();
+        assert_eq!(search_index::format::decompress(shipped).unwrap(), raw);
+        assert!(
+            shipped.len() < raw.len() * 3 / 5,
+            "{} of {}",
+            shipped.len(),
+            raw.len()
+        );
+        // A theme folder gets the same treatment.
+        let dir = tempfile::tempdir().unwrap();
+        for name in TEMPLATES {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("search")).unwrap();
+        std::fs::write(dir.path().join("search/x.wasm"), raw).unwrap();
+        let custom = Theme::from_dir(dir.path()).unwrap();
+        assert_eq!(custom.assets.len(), 1);
+        assert_eq!(custom.assets[0].0, "search/x.wasm.deflate");
+        assert_eq!(&custom.assets[0].1, shipped);
     }
 }

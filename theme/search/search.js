@@ -43,7 +43,7 @@
       return;
     }
     worker.onmessage = onMessage;
-    worker.postMessage({ type: "init", index: abs("search-index/"), wasm: abs("search/search_index.wasm") });
+    worker.postMessage({ type: "init", index: abs("search-index/"), wasm: abs("search/search_index.wasm.deflate") });
     if (input.value.trim()) schedule(0);
   }
 
