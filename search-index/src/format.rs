@@ -38,7 +38,7 @@ pub const SLOTS: usize = 1 << SLOT_BITS;
 pub const FRAG_GROUP: usize = 256;
 
 /// Postings in a term's first chunk (stored in the term shard).
-pub const HEAD_POSTINGS: usize = 32;
+pub const HEAD_POSTINGS: usize = 16;
 
 /// Term flag: the term is the stem of a word of the corpus (not only a compound part).
 pub const FLAG_WORD: u8 = 1;
@@ -47,14 +47,15 @@ pub const FLAG_NO_IMPACTS: u8 = 2;
 /// Term flag: blocks have positions.
 pub const FLAG_POSITIONS: u8 = 4;
 
-/// Separator in the key of an exact term (abbreviation, id): `<folded form>\u{1}<form>`,
-/// so that it sorts right after the folded word (and lands in the same term shard as the
-/// stem a query looks up with it).
+/// Separator in the key of an exact term (abbreviation, id): `<stem>\u{1}<form>`, so that
+/// it sorts right after the stem of the word (and lands in the same term shard as the stem a
+/// query looks up with it).
 const EXACT_MARK: char = '\u{1}';
 
 /// The term key of an exact form (`SIP` -> `sip\u{1}SIP`).
 pub fn exact_key(form: &str) -> String {
-    let mut key = crate::analyzer::fold(form);
+    let analyzer = crate::analyzer::Analyzer::new();
+    let mut key = analyzer.stem_folded(&crate::analyzer::fold(form));
     key.push(EXACT_MARK);
     key.push_str(form);
     key
@@ -333,8 +334,8 @@ pub fn encode_position_lists<'a>(lists: impl Iterator<Item = &'a [u32]>) -> Vec<
 }
 
 /// Chunk sizes of a posting list of `n` postings (impact order): the head of
-/// [`HEAD_POSTINGS`], then chunks that end at 4, 16, 64, ... times the head (32, 224, 768,
-/// 3072, ...): each further chunk roughly triples what a query has read.
+/// [`HEAD_POSTINGS`], then chunks that end at 8, 32, 128, ... times the head (16, 112, 384,
+/// 1536, ...): each further chunk roughly triples what a query has read.
 pub fn chunk_sizes(n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut end = HEAD_POSTINGS;
@@ -395,7 +396,7 @@ mod tests {
         assert!(z.len() < text.len() / 5);
         assert_eq!(decompress(&z).unwrap(), text.as_bytes());
         assert!(decompress(&[0xff, 0x00, 0x12]).is_err());
-        assert_eq!(chunk_sizes(5000), vec![32, 224, 768, 3072, 904]);
+        assert_eq!(chunk_sizes(3000), vec![16, 112, 384, 1536, 952]);
         assert_eq!(chunk_sizes(10), vec![10]);
         assert!(chunk_sizes(0).is_empty());
     }

@@ -484,26 +484,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut bounds: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start < terms.len() {
-        let mut end = start;
-        let mut size = 0;
-        while end < terms.len() && (end == start || size < SHARD_TARGET) {
-            let t = &terms[end];
-            size += t.key.len()
-                + t.info.display.len()
-                + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>()
-                + 8;
-            size += 12 * chunk_sizes(t.postings.len()).len();
-            if t.flags & FLAG_NO_IMPACTS == 0 {
-                size += 3 * t.postings.len().min(HEAD_POSTINGS);
-            }
-            end += 1;
-        }
-        bounds.push((start, end));
-        start = end;
-    }
+    let bounds = shard_bounds(&terms);
     // The vocabulary table for typo correction.
     let vocab: Vec<crate::typo::VocabEntry> = terms
         .iter()
@@ -631,6 +612,59 @@ fn cut(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Estimated size of a term in its shard (entry and head).
+fn shard_bytes(t: &TermData) -> usize {
+    let mut size = t.key.len()
+        + t.info.display.len()
+        + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>()
+        + 8
+        + 12 * chunk_sizes(t.postings.len()).len();
+    if t.flags & FLAG_NO_IMPACTS == 0 {
+        size += 6 * t.postings.len().min(HEAD_POSTINGS);
+    }
+    size
+}
+
+/// Term ranges of the shards: about [`SHARD_TARGET`] bytes each, cut where neighbouring
+/// terms share the shortest prefix within a quarter of the target, so that the forms a query
+/// looks up together (stem, `-ing` form, exact form, prefix completions) share a shard.
+fn shard_bounds(terms: &[TermData]) -> Vec<(usize, usize)> {
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    while start < terms.len() {
+        let mut end = start;
+        let mut size = 0;
+        // (cut, shared prefix with the previous term) of the best cut so far.
+        let mut best: Option<(usize, usize)> = None;
+        while end < terms.len() {
+            size += shard_bytes(&terms[end]);
+            end += 1;
+            if end == terms.len() {
+                best = Some((end, 0));
+                break;
+            }
+            if size >= SHARD_TARGET * 3 / 4 {
+                let shared = common_prefix_chars(&terms[end - 1].key, &terms[end].key);
+                if best.is_none_or(|(_, s)| shared < s) {
+                    best = Some((end, shared));
+                }
+                if size >= SHARD_TARGET * 5 / 4 || shared == 0 {
+                    break;
+                }
+            }
+        }
+        let cut = best.map_or(end, |(c, _)| c).max(start + 1);
+        bounds.push((start, cut));
+        start = cut;
+    }
+    bounds
+}
+
+/// Characters two strings share at the start.
+fn common_prefix_chars(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// The page part of a URL (before `#`).

@@ -738,7 +738,9 @@ impl Engine {
                 return Ok(self.take_need());
             };
             let all_words = all.top.len();
-            all.top.truncate(req.limit);
+            if all.unverified.is_empty() {
+                all.top.truncate(req.limit);
+            }
             ranked = all;
             if query::use_ranked_fallback(&plan, all_words) {
                 let Some(any) = self.evaluate(
@@ -820,6 +822,7 @@ impl Engine {
         if !requested.is_empty() {
             return Ok(self.take_need());
         }
+        result.hits.truncate(req.limit);
         result.suggestion = query::suggestion(&pq, &plan);
         Ok(Step::Done(result))
     }
