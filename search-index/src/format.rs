@@ -334,8 +334,9 @@ pub fn encode_position_lists<'a>(lists: impl Iterator<Item = &'a [u32]>) -> Vec<
 }
 
 /// Chunk sizes of a posting list of `n` postings (impact order): the head of
-/// [`HEAD_POSTINGS`], then chunks that end at 8, 32, 128, ... times the head (16, 112, 384,
-/// 1536, ...): each further chunk roughly triples what a query has read.
+/// [`HEAD_POSTINGS`], then chunks that end at 32, 128, 512, ... times the head (16, 496,
+/// 1536, 6144, ...): a query that reads past the head reads the next 500 postings in one
+/// round, and each further chunk triples what it has read.
 pub fn chunk_sizes(n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut end = HEAD_POSTINGS;
@@ -344,7 +345,7 @@ pub fn chunk_sizes(n: usize) -> Vec<usize> {
         let e = end.min(n);
         out.push(e - start);
         start = e;
-        end = end.saturating_mul(if out.len() == 1 { 8 } else { 4 });
+        end = end.saturating_mul(if out.len() == 1 { 32 } else { 4 });
     }
     out
 }
@@ -396,7 +397,7 @@ mod tests {
         assert!(z.len() < text.len() / 5);
         assert_eq!(decompress(&z).unwrap(), text.as_bytes());
         assert!(decompress(&[0xff, 0x00, 0x12]).is_err());
-        assert_eq!(chunk_sizes(3000), vec![16, 112, 384, 1536, 952]);
+        assert_eq!(chunk_sizes(3000), vec![16, 496, 1536, 952]);
         assert_eq!(chunk_sizes(10), vec![10]);
         assert!(chunk_sizes(0).is_empty());
     }

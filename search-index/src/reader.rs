@@ -767,12 +767,22 @@ impl Engine {
         let highlight = highlight_terms(&plan, &pq);
         let mut pages: Vec<usize> = Vec::new();
         // Pages whose fragment file is being fetched: the hits from there on wait for it.
-        let mut requested: Vec<usize> = Vec::new();
+        // Once an unverified hit has failed, a page asked for one counts half, so that a
+        // round fetches enough of them.
+        let mut requested: Vec<(usize, bool)> = Vec::new();
+        let mut failed = false;
+        let expected = |pages: &[usize], requested: &[(usize, bool)], failed: bool| {
+            2 * pages.len()
+                + requested
+                    .iter()
+                    .map(|r| if r.1 && failed { 1 } else { 2 })
+                    .sum::<usize>()
+        };
         for &(doc, score) in &ranked.top {
             let vpage = (doc >> SLOT_BITS) as usize;
             let unverified = ranked.unverified.get(&doc);
-            let known_page = pages.contains(&vpage) || requested.contains(&vpage);
-            if !known_page && pages.len() + requested.len() >= req.fragments {
+            let known_page = pages.contains(&vpage) || requested.iter().any(|r| r.0 == vpage);
+            if !known_page && expected(&pages, &requested, failed) >= 2 * req.fragments {
                 if unverified.is_none() && requested.is_empty() {
                     result.hits.push(ResultHit {
                         doc,
@@ -783,8 +793,8 @@ impl Engine {
                 continue;
             }
             let Some(frags) = self.fragments_of(vpage)? else {
-                if !requested.contains(&vpage) {
-                    requested.push(vpage);
+                if !known_page {
+                    requested.push((vpage, unverified.is_some()));
                 }
                 continue;
             };
@@ -806,6 +816,7 @@ impl Engine {
                         .any(|w| w.iter().zip(p).all(|(word, key)| word.1 == *key))
                 });
                 if !all_there || !phrases {
+                    failed = true;
                     continue;
                 }
             }
