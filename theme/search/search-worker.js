@@ -1,43 +1,31 @@
 /* samsyn search worker: runs the wasm search engine (search-index crate, plain C-ABI exports
    of search-index/src/wasm.rs) over the static index in <root>search-index/, fetching only
-   the files a query needs. The wasm, manifest.json and the meta file load in parallel. */
+   the files a query needs. search.js fetches the wasm (and compiles it) and the meta file
+   while this worker starts, and posts them with "init"; queries posted before are kept. */
 "use strict";
 
 var ex = null; /* the wasm exports */
 var h = 0; /* the engine */
 var indexBase = "";
-var ready = null;
+var initialized;
+var ready = new Promise(function (resolve) { initialized = resolve; });
+ready.catch(function () { /* reported by init */ });
 var latest = 0;
 var fetched = Object.create(null);
 var enc = new TextEncoder();
 var dec = new TextDecoder();
 
-/* Index files (and the shipped wasm, *.deflate) are raw DEFLATE; the engine takes them
-   inflated. */
-function inflated(url) {
-  return fetch(url).then(function (r) {
-    if (!r.ok || !r.body) throw new Error("HTTP " + r.status + " " + url);
-    return new Response(r.body.pipeThrough(new DecompressionStream("deflate-raw")),
-      { headers: { "Content-Type": "application/wasm" } });
-  });
-}
-
-function fetchBytes(url) {
-  return inflated(url).then(function (r) { return r.arrayBuffer(); })
+/* Index files are raw DEFLATE; the engine takes them inflated. */
+function inflate(stream) {
+  return new Response(stream.pipeThrough(new DecompressionStream("deflate-raw"))).arrayBuffer()
     .then(function (b) { return new Uint8Array(b); });
 }
 
-function loadWasm(url) {
-  if (/\.deflate$/.test(url)) {
-    return inflated(url).then(function (r) {
-      return WebAssembly.instantiateStreaming ? WebAssembly.instantiateStreaming(r, {})
-        : r.arrayBuffer().then(function (b) { return WebAssembly.instantiate(b, {}); });
-    });
-  }
+function fetchBytes(url) {
   return fetch(url).then(function (r) {
-    if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-    return r.arrayBuffer();
-  }).then(function (b) { return WebAssembly.instantiate(b, {}); });
+    if (!r.ok || !r.body) throw new Error("HTTP " + r.status + " " + url);
+    return inflate(r.body);
+  });
 }
 
 /* Copies bytes into a fresh wasm buffer (ss_alloc); the call it is passed to takes it. */
@@ -52,24 +40,17 @@ function answer(len) {
   return JSON.parse(dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
 }
 
+/* msg: { index: URL of search-index/, module: the compiled wasm, meta: the meta file (raw
+   DEFLATE, an ArrayBuffer) }. */
 function init(msg) {
   indexBase = msg.index;
-  var wasm = loadWasm(msg.wasm);
-  var meta = fetch(indexBase + "manifest.json", { cache: "no-cache" }).then(function (r) {
-    if (!r.ok) throw new Error("HTTP " + r.status + " manifest.json");
-    return r.json();
-  }).then(function (manifest) {
-    if (!manifest || typeof manifest.meta !== "string" || !/^[\w.-]+$/.test(manifest.meta)) {
-      throw new Error("bad manifest.json");
-    }
-    return fetchBytes(indexBase + manifest.meta);
-  });
-  return Promise.all([wasm, meta]).then(function (r) {
-    ex = r[0].instance.exports;
-    h = ex.ss_new(put(r[1]), r[1].length);
-    if (!h) throw new Error("corrupt index");
-    postMessage({ type: "ready", facets: answer(ex.ss_facets(h)) });
-  });
+  return Promise.all([WebAssembly.instantiate(msg.module, {}), inflate(new Blob([msg.meta]).stream())])
+    .then(function (r) {
+      ex = r[0].exports;
+      h = ex.ss_new(put(r[1]), r[1].length);
+      if (!h) throw new Error("corrupt index");
+      postMessage({ type: "ready", facets: answer(ex.ss_facets(h)) });
+    });
 }
 
 function load(name) {
@@ -111,11 +92,11 @@ function search(msg) {
 onmessage = function (e) {
   var msg = e.data || {};
   if (msg.type === "init") {
-    ready = init(msg).catch(function (err) {
+    initialized(init(msg).catch(function (err) {
       postMessage({ type: "error", message: String(err && err.message || err) });
       throw err;
-    });
-  } else if (msg.type === "search" && ready) {
+    }));
+  } else if (msg.type === "search") {
     latest = msg.id;
     ready.then(function () { return search(msg); }).catch(function (err) {
       postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });

@@ -1,6 +1,8 @@
-/* samsyn search UI. Nothing is loaded until the search field is first focused; then a Web
-   Worker (search-worker.js) runs the wasm reader over <root>search-index/. All result text
-   is inserted as text nodes, never as HTML. */
+/* samsyn search UI. Nothing is loaded until the search field is first focused; then, all at
+   once, the Web Worker (search-worker.js) starts while this page fetches and compiles the
+   wasm reader (search/search_index.wasm.deflate) and fetches manifest.json and the meta file
+   of <root>search-index/, and hands them to the worker. All result text is inserted as text
+   nodes, never as HTML. */
 (function () {
   "use strict";
   var doc = document;
@@ -14,6 +16,8 @@
   var STATUS = { draft: "utkast", planned: "planerad – ej publicerad", repealed: "upphävd" };
 
   var worker = null;
+  var ready = false;
+  var sent = "";
   var facets = null;
   var filters = { kind: "", group: "", service: "" };
   var seq = 0;
@@ -36,15 +40,44 @@
     css.rel = "stylesheet";
     css.href = root + "search/search.css";
     doc.head.appendChild(css);
+    var index = abs("search-index/");
     try {
       worker = new Worker(root + "search/search-worker.js");
+      /* Compiled here while the worker starts (a compiled module can be posted to it). */
+      var wasm = get(abs("search/search_index.wasm.deflate")).then(function (r) {
+        var body = new Response(inflate(r.body), { headers: { "Content-Type": "application/wasm" } });
+        return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(body)
+          : body.arrayBuffer().then(function (b) { return WebAssembly.compile(b); });
+      });
+      var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
+        return r.json();
+      }).then(function (m) {
+        if (!m || typeof m.meta !== "string" || !/^[\w.-]+$/.test(m.meta)) throw new Error("bad manifest.json");
+        return get(index + m.meta);
+      }).then(function (r) { return r.arrayBuffer(); });
     } catch (e) {
-      status("Sökningen kunde inte startas.");
+      failed(e);
       return;
     }
     worker.onmessage = onMessage;
-    worker.postMessage({ type: "init", index: abs("search-index/"), wasm: abs("search/search_index.wasm.deflate") });
+    Promise.all([wasm, meta]).then(function (v) {
+      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1] }, [v[1]]);
+    }).catch(failed);
     if (input.value.trim()) schedule(0);
+  }
+
+  function get(url, opts) {
+    return fetch(url, opts).then(function (r) {
+      if (!r.ok || !r.body) throw new Error("HTTP " + r.status + " " + url);
+      return r;
+    });
+  }
+
+  function inflate(stream) { return stream.pipeThrough(new DecompressionStream("deflate-raw")); }
+
+  function failed(e) {
+    status("Sökningen kunde inte startas.");
+    if (window.console) console.warn("samsyn search:", e && e.message || e);
   }
 
   function status(text) {
@@ -72,6 +105,10 @@
     var q = input.value;
     if (!q.trim()) { close(); return; }
     if (!worker) return;
+    /* The worker queues a query sent before it is ready; once ready, it is not resent. */
+    var key = [q, filters.kind, filters.group, filters.service].join("\u0000");
+    if (!ready && key === sent) return;
+    sent = key;
     seq += 1;
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
       service: filters.service, limit: 20, fragments: 10, budget: 60000 });
@@ -80,8 +117,8 @@
   function onMessage(e) {
     var m = e.data || {};
     if (m.type === "ready") {
+      ready = true;
       facets = m.facets;
-      if (input.value.trim()) schedule(0);
     } else if (m.type === "results") {
       if (m.id !== seq) return;
       lastResults = m;
@@ -223,7 +260,8 @@
 
   input.addEventListener("focus", start);
   input.addEventListener("pointerdown", start);
-  input.addEventListener("input", function () { start(); schedule(60); });
+  /* While the engine loads, a query goes out at once (the worker keeps only the latest). */
+  input.addEventListener("input", function () { start(); schedule(ready ? 60 : 0); });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
