@@ -10,6 +10,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::analyzer::{self, Analyzer};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan, TermInfo};
@@ -489,19 +491,28 @@ type ChunkPositions = Rc<Vec<Vec<u32>>>;
 
 /// Ranked sections of an evaluation: (section, score), best first; sections whose match
 /// of some clauses (indexes into the plan's clauses) is not known yet.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Ranked {
     top: Vec<(u32, f32)>,
-    unverified: HashMap<u32, Vec<usize>>,
+    unverified: FxHashMap<u32, Vec<usize>>,
 }
 
 impl Ranked {
     fn exact(top: Vec<(u32, f32)>) -> Ranked {
         Ranked {
             top,
-            unverified: HashMap::new(),
+            unverified: FxHashMap::default(),
         }
     }
+}
+
+/// The ranking of the last request whose evaluation finished, with its fallback and
+/// approximate flags: the fetch rounds for its fragments do not evaluate it again.
+struct LastRanking {
+    request: Request,
+    ranked: Ranked,
+    fallback: bool,
+    approximate: bool,
 }
 
 /// The static index reader.
@@ -518,6 +529,9 @@ pub struct Engine {
     need: BTreeSet<String>,
     /// The decoded typo vocabulary, once loaded.
     vocab: Option<Vec<crate::typo::VocabEntry>>,
+    last: Option<LastRanking>,
+    /// Words (folded, stem) of fragments checked for unverified hits.
+    words_cache: FxHashMap<u32, Rc<Vec<(String, String)>>>,
 }
 
 /// A query term's postings as far as they are read.
@@ -527,7 +541,7 @@ struct TermState {
     chunks: Vec<ChunkRef>,
     loaded: usize,
     /// doc -> (impact, chunk, index in chunk)
-    docs: HashMap<u32, (f32, usize, usize)>,
+    docs: FxHashMap<u32, (f32, usize, usize)>,
     /// Docs of the chunks loaded last.
     fresh: Vec<u32>,
 }
@@ -553,12 +567,25 @@ impl Engine {
             frag_cache: HashMap::new(),
             need: BTreeSet::new(),
             vocab: None,
+            last: None,
+            words_cache: FxHashMap::default(),
         })
     }
 
     /// Hands over a fetched file, inflated (see [`read_index_file`]).
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
         self.files.insert(name.to_string(), bytes);
+    }
+
+    /// Drops what was decoded or ranked (keeps the files): the next search costs what a
+    /// first search over fetched files costs (for measurements).
+    pub fn forget_decoded(&mut self) {
+        self.shards.clear();
+        self.chunk_cache.clear();
+        self.positions_cache.clear();
+        self.frag_cache.clear();
+        self.words_cache.clear();
+        self.last = None;
     }
 
     pub fn has_file(&self, name: &str) -> bool {
@@ -724,7 +751,17 @@ impl Engine {
         }
         let mut result = SearchResult::default();
         let mut ranked = Ranked::default();
-        if !plan.clauses.is_empty() && req.limit > 0 {
+        let cached = self
+            .last
+            .as_ref()
+            .filter(|l| l.request == *req)
+            .map(|l| (l.ranked.clone(), l.fallback, l.approximate));
+        let evaluated = cached.is_none();
+        if let Some((r, fallback, approximate)) = cached {
+            ranked = r;
+            result.fallback = fallback;
+            result.approximate = approximate;
+        } else if !plan.clauses.is_empty() && req.limit > 0 {
             let mut approx = false;
             let Some(mut all) = self.evaluate(
                 &plan,
@@ -760,6 +797,14 @@ impl Engine {
                 }
             }
             result.approximate = approx;
+        }
+        if evaluated {
+            self.last = Some(LastRanking {
+                request: req.clone(),
+                ranked: ranked.clone(),
+                fallback: result.fallback,
+                approximate: result.approximate,
+            });
         }
         // Fragments of the hits of the first result pages; unverified hits there are
         // checked against their text (and dropped if a word is missing), unverified hits
@@ -803,7 +848,11 @@ impl Engine {
             }
             let f = frags.get(doc as usize & (SLOTS - 1)).ok_or(Corrupt)?;
             if let Some(clauses) = unverified {
-                let words = text_terms(&[&f.title, &f.heading, &f.text]);
+                let words = self
+                    .words_cache
+                    .entry(doc)
+                    .or_insert_with(|| Rc::new(text_terms(&[&f.title, &f.heading, &f.text])))
+                    .clone();
                 let all_there = clauses.iter().all(|&ci| {
                     plan.clauses[ci]
                         .alts
@@ -917,7 +966,7 @@ impl Engine {
                 flags: 0,
                 chunks: Vec::new(),
                 loaded: 0,
-                docs: HashMap::new(),
+                docs: FxHashMap::default(),
                 fresh: Vec::new(),
             };
             match self.entry(key)? {
@@ -960,7 +1009,7 @@ impl Engine {
         for t in &mut terms {
             candidates.extend(t.fresh.drain(..));
         }
-        let mut settled: HashSet<u32> = HashSet::new();
+        let mut settled: FxHashSet<u32> = FxHashSet::default();
         let mut complete: Vec<(u32, f32)> = Vec::new();
         let mut kth = f32::NEG_INFINITY;
         let mut spent = 0usize;
