@@ -8,11 +8,13 @@
 //   agree:  [{ q, top: url | null }],      // the first hit must equal `samsyn search --json`'s
 // }
 // URLs are relative to the site root, as in the index. Checks, in this order:
-//  1. nothing of the search (worker, glue, wasm, search-index/) is requested before the
+//  1. nothing of the search (worker, wasm, search-index/) is requested before the
 //     field is first focused;
 //  2. `/` and `s` focus the field; the index is then fetched from <site>search-index/;
 //  3. typed queries show the expected section first (spec.expect);
 //  4. ArrowDown/ArrowUp move the active hit, Enter opens it, Esc closes the results;
+//     a broad query (spec.more, default "barn") shows 5 pages and "Visa fler träffar",
+//     which shows the next 5 (the first 5 unchanged, the first new hit active);
 //  5. a query with HTML in it is shown as text: no element injected, no dialog;
 //  6. the top hit of every judged query equals the CLI's (spec.agree);
 //  7. no console errors, no page errors, no failed requests, no "could not search" status.
@@ -65,7 +67,7 @@ try {
   const pageUrl = base + spec.page;
   await page.goto(pageUrl, { waitUntil: "load" });
   await page.waitForTimeout(600); // give any eager loader a chance to show itself
-  const isSearchAsset = (u) => /\/search-index\/|\.wasm(\?|$)|search-worker\.js|search_index\.js/.test(u);
+  const isSearchAsset = (u) => /\/search-index\/|\.wasm(\.deflate)?(\?|$)|search-worker\.js|search_index\.js/.test(u);
   report.requestsBeforeFocus = requests.filter(isSearchAsset);
   if (report.requestsBeforeFocus.length) {
     fail(`search files requested before the field was focused: ${report.requestsBeforeFocus.join(", ")}`);
@@ -165,6 +167,38 @@ try {
     if (norm(page.url()) !== norm(want)) fail(`Enter opened ${page.url()}, expected the second hit ${want}`);
     await page.goto(pageUrl, { waitUntil: "load" });
     await page.focus("#search-input");
+  }
+
+  // 4b. Five pages first; "Visa fler träffar" shows the next five.
+  const groupsOf = () => page.evaluate(() => Array.from(document.querySelectorAll("#search-results .search-group"))
+    .map((g) => g.querySelector(".search-hit > a").getAttribute("href").split("#")[0]));
+  const moreQ = spec.more || "barn";
+  await query(moreQ);
+  const first = await groupsOf();
+  const moreButton = page.locator("#search-results .search-more > button");
+  report.more = { q: moreQ, first: first.length };
+  if (first.length !== 5) fail(`"${moreQ}": ${first.length} pages shown at first, expected 5`);
+  if ((await moreButton.count()) !== 1) {
+    fail(`"${moreQ}": no "Visa fler träffar" button`);
+  } else {
+    if ((await moreButton.textContent()) !== "Visa fler träffar") fail("the more button's text");
+    await moreButton.click();
+    await page.waitForFunction((n) => document.querySelectorAll("#search-results .search-group").length > n,
+      first.length, { timeout: 15000 }).catch(() => {});
+    const next = await groupsOf();
+    report.more.after = next.length;
+    if (next.length <= first.length || next.length > 10) fail(`"Visa fler träffar" showed ${next.length} pages, expected 6 to 10`);
+    if (JSON.stringify(next.slice(0, first.length)) !== JSON.stringify(first)) {
+      fail(`"Visa fler träffar" changed the first pages: ${JSON.stringify(first)} -> ${JSON.stringify(next)}`);
+    }
+    if (new Set(next).size !== next.length) fail(`a page is shown twice: ${JSON.stringify(next)}`);
+    const activeGroup = await page.evaluate(() => {
+      const gs = Array.from(document.querySelectorAll("#search-results .search-group"));
+      return gs.findIndex((g) => g.querySelector(".search-hit.is-active"));
+    });
+    report.more.activeGroup = activeGroup;
+    if (activeGroup !== first.length) fail(`after "Visa fler träffar" the active hit is in page ${activeGroup}, expected ${first.length}`);
+    if (!(await focused())) fail("after \"Visa fler träffar\" the field lost the focus");
   }
 
   // 5. HTML in the query is text.

@@ -83,6 +83,7 @@ function search(msg) {
     out.id = msg.id;
     out.query = msg.query;
     out.fragments = msg.fragments;
+    out.limit = msg.limit;
     postMessage(out);
     return null;
   }

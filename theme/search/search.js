@@ -21,6 +21,10 @@
   var facets = null;
   var filters = { kind: "", group: "", service: "" };
   var seq = 0;
+  /* Result pages shown at first and added by "Visa fler träffar". */
+  var PAGES = 5;
+  var shown = 1; /* blocks of PAGES pages asked for */
+  var moreFrom = -1; /* after "Visa fler": the first new group, to move to */
   var timer = 0;
   var active = -1;
   var lastResults = null;
@@ -101,17 +105,20 @@
     timer = setTimeout(run, delay);
   }
 
-  function run() {
+  /* more: keep the number of pages shown (the "Visa fler träffar" button raised it). */
+  function run(more) {
     var q = input.value;
     if (!q.trim()) { close(); return; }
     if (!worker) return;
+    if (more !== true) { shown = 1; moreFrom = -1; }
     /* The worker queues a query sent before it is ready; once ready, it is not resent. */
-    var key = [q, filters.kind, filters.group, filters.service].join("\u0000");
+    var key = [q, filters.kind, filters.group, filters.service, shown].join("\u0000");
     if (!ready && key === sent) return;
     sent = key;
     seq += 1;
+    /* fragments: the pages (in rank order) whose hits come with title, URL and snippet. */
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
-      service: filters.service, limit: 20, fragments: 10, budget: 60000 });
+      service: filters.service, limit: Math.min(200, 20 * shown), fragments: PAGES * shown, budget: 60000 });
   }
 
   function onMessage(e) {
@@ -182,7 +189,9 @@
     clear();
     box.hidden = false;
     if (facets) box.appendChild(filterBar());
-    var hits = (m.hits || []).filter(function (h) { return typeof h.url === "string"; });
+    var all = m.hits || [];
+    /* Hits without a fragment (beyond the pages asked for) are not shown. */
+    var hits = all.filter(function (h) { return typeof h.url === "string"; });
     if (!hits.length) {
       box.appendChild(el("p", "search-empty", "Inga träffar"));
       if (m.suggestion) box.appendChild(suggestion(m.suggestion));
@@ -204,6 +213,9 @@
       }
       byPage[page].hits.push(h);
     });
+    var pages = m.fragments || PAGES;
+    var more = groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20);
+    groups = groups.slice(0, pages);
     var list = el("ul", "search-groups");
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Sökresultat");
@@ -238,9 +250,32 @@
       list.appendChild(li);
     });
     box.appendChild(list);
+    if (more) {
+      var row = el("div", "search-more");
+      var b = el("button", null, "Visa fler träffar");
+      b.type = "button";
+      b.tabIndex = -1;
+      b.addEventListener("click", function () {
+        moreFrom = groups.length;
+        shown += 1;
+        b.disabled = true;
+        input.focus();
+        run(true);
+      });
+      row.appendChild(b);
+      box.appendChild(row);
+    }
+    if (moreFrom >= 0 && moreFrom < groups.length) {
+      /* After "Visa fler träffar": the first new page's first hit is the active one. */
+      var first = list.children[moreFrom].querySelector(".search-hit > a");
+      var ls = links();
+      for (var i = 0; i < ls.length; i++) if (ls[i] === first) { active = i - 1; move(1); break; }
+    }
+    moreFrom = -1;
   }
 
-  function links() { return box.querySelectorAll(".search-hit > a"); }
+  /* The keyboard's stops: every hit's link, then the "Visa fler träffar" button. */
+  function links() { return box.querySelectorAll(".search-hit > a, .search-more > button"); }
 
   function move(delta) {
     var ls = links();
@@ -268,7 +303,8 @@
     else if (e.key === "Enter") {
       var ls = links();
       var target = ls[active >= 0 ? active : 0];
-      if (target) { e.preventDefault(); window.location.href = target.href; }
+      if (target && target.tagName === "BUTTON") { e.preventDefault(); target.click(); }
+      else if (target) { e.preventDefault(); window.location.href = target.href; }
     } else if (e.key === "Escape") {
       e.preventDefault();
       if (!box.hidden && box.firstChild) close();
