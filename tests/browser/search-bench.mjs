@@ -10,19 +10,45 @@
 //     (zlib level 6) as a compressing server would send them;
 //   - firstMs: from the first input (focus and query typed, in one task) to the first
 //     results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API);
+//   - timeline (samsyn): every request of the search's own files from the first input to
+//     the first results, in order: [path, start, responseStart, responseEnd (ms after the
+//     first input), body bytes], to see where the time of the cold query goes;
 //   - warmMs: per later query, the engine's answer time (samsyn: the worker's search
 //     round trip, without the UI's 60 ms typing debounce; Pagefind: search() + data() of the
 //     top 5; mdBook: its synchronous search and rendering), median reported.
 // rel = { tool, page, site, queries: [q...] } -> ranked site-relative URLs (top 10).
+// The static server runs in a child process (see startServerProcess).
 // Prints one JSON object.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { startStaticServer } from "./static-server.mjs";
+import { spawn } from "node:child_process";
+
+// The static server (static-server.mjs) runs in a process of its own, so that this
+// process's work (Playwright's protocol traffic, response bookkeeping) does not delay
+// its answers.
+function startServerProcess(dir) {
+  const code = `import { startStaticServer } from ${JSON.stringify(new URL("./static-server.mjs", import.meta.url).href)};
+const s = await startStaticServer(${JSON.stringify(dir)});
+process.stdout.write(s.url + "\\n");`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  process.on("exit", () => child.kill());
+  return new Promise((ok, fail) => {
+    let out = "";
+    child.once("error", fail);
+    child.once("exit", (c) => fail(new Error(`static server exited (${c})`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("\n")) {
+        ok({ url: out.trim(), close: () => new Promise((done) => { child.once("exit", done); child.kill(); }) });
+      }
+    });
+  });
+}
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const server = await startStaticServer(config.served);
+const server = await startServerProcess(config.served);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
@@ -66,7 +92,8 @@ async function newPage() {
   page.on("requestfinished", async (r) => {
     try {
       const sizes = await r.sizes();
-      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize });
+      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize,
+        timing: r.timing() });
     } catch { /* page closed */ }
   });
   return { context, page, responses };
@@ -90,12 +117,12 @@ async function runSamsyn(run) {
   await page.addInitScript(WORKER_HOOK);
   await page.goto(server.url + run.page, { waitUntil: "load" });
   await page.waitForTimeout(300);
-  const firstMs = await page.evaluate((q) => new Promise((done, fail) => {
+  const [firstMs, epoch0] = await page.evaluate((q) => new Promise((done, fail) => {
     const box = document.getElementById("search-results");
     const input = document.getElementById("search-input");
     const t0 = performance.now();
     const obs = new MutationObserver(() => {
-      if (box.querySelector(".search-hit")) { obs.disconnect(); done(performance.now() - t0); }
+      if (box.querySelector(".search-hit")) { obs.disconnect(); done([performance.now() - t0, performance.timeOrigin + t0]); }
       else if (box.querySelector(".search-status")) { obs.disconnect(); fail(new Error(box.textContent)); }
     });
     obs.observe(box, { childList: true, subtree: true });
@@ -106,6 +133,13 @@ async function runSamsyn(run) {
   }), run.cold);
   await page.waitForTimeout(500);
   const bytes = bytesOf(responses, "samsyn");
+  const at = (t, x) => (x >= 0 ? Math.round((t.startTime + x - epoch0) * 10) / 10 : null);
+  const timeline = responses
+    .filter((r) => SEARCH_FILES.samsyn.test(new URL(r.url).pathname) && r.timing && r.timing.startTime >= epoch0 - 1
+      && r.timing.startTime <= epoch0 + firstMs)
+    .map((r) => [new URL(r.url).pathname, at(r.timing, 0), at(r.timing, r.timing.responseStart),
+      at(r.timing, r.timing.responseEnd), r.body])
+    .sort((a, b) => a[1] - b[1]);
   const top = await page.$$eval("#search-results .search-hit > a", (as) => as.slice(0, 5).map((a) => a.getAttribute("href")));
   const warm = [];
   for (const q of run.warm) {
@@ -129,7 +163,7 @@ async function runSamsyn(run) {
     warm.push(r);
   }
   await context.close();
-  return { firstMs, bytes, top, warmMs: median(warm.map((w) => w.engine)), warmUiMs: median(warm.map((w) => w.ui)), warm };
+  return { firstMs, bytes, top, timeline, warmMs: median(warm.map((w) => w.engine)), warmUiMs: median(warm.map((w) => w.ui)), warm };
 }
 
 const PAGEFIND_QUERY = async ({ base, q, n }) => {
