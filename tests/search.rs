@@ -250,6 +250,7 @@ fn the_search_ui_works_in_chromium_from_a_subfolder_and_agrees_with_the_cli() {
     assert_eq!(r["keyboard"]["afterDownDown"], serde_json::json!([1]));
     assert_eq!(r["more"]["first"], 5, "{r}");
     assert!(r["more"]["after"].as_u64().unwrap() > 5, "{r}");
+    assert_eq!(r["brokenStatus"], "Sökningen kunde inte startas.");
     assert_eq!(r["xss"]["injected"], 0);
     assert!(r["enterOpened"].as_str().unwrap().contains("/sub/site/"));
 }

@@ -17,7 +17,8 @@
 //     which shows the next 5 (the first 5 unchanged, the first new hit active);
 //  5. a query with HTML in it is shown as text: no element injected, no dialog;
 //  6. the top hit of every judged query equals the CLI's (spec.agree);
-//  7. no console errors, no page errors, no failed requests, no "could not search" status.
+//  7. no console errors, no page errors, no failed requests, no "could not search" status;
+//  8. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.").
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
@@ -235,6 +236,19 @@ try {
   if (worker) fail(`search status: ${worker}`);
   report.consoleErrors = consoleErrors;
   if (consoleErrors.length) fail(`console errors: ${consoleErrors.join(" | ")}`);
+
+  // 8. A search that cannot load says so (here: the wasm is unreachable).
+  const broken = await browser.newContext();
+  const bpage = await broken.newPage();
+  await bpage.route(/search_index\.wasm/, (r) => r.abort());
+  await bpage.goto(pageUrl, { waitUntil: "load" });
+  await bpage.fill("#search-input", "barn");
+  report.brokenStatus = await bpage.waitForSelector("#search-results .search-status", { timeout: 10000 })
+    .then((e) => e.textContent()).catch(() => null);
+  if (report.brokenStatus !== "Sökningen kunde inte startas.") {
+    fail(`with the wasm unreachable the box shows ${JSON.stringify(report.brokenStatus)}`);
+  }
+  await broken.close();
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));
 } finally {

@@ -17,6 +17,7 @@
 
   var worker = null;
   var ready = false;
+  var broken = false; /* the engine could not be loaded */
   var sent = "";
   var facets = null;
   var filters = { kind: "", group: "", service: "" };
@@ -27,7 +28,6 @@
   var moreFrom = -1; /* after "Visa fler": the first new group, to move to */
   var timer = 0;
   var active = -1;
-  var lastResults = null;
 
   function abs(path) { return new URL(root + path, doc.baseURI).href; }
 
@@ -64,6 +64,7 @@
       return;
     }
     worker.onmessage = onMessage;
+    worker.onerror = failed;
     Promise.all([wasm, meta]).then(function (v) {
       worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1] }, [v[1]]);
     }).catch(failed);
@@ -80,6 +81,8 @@
   function inflate(stream) { return stream.pipeThrough(new DecompressionStream("deflate-raw")); }
 
   function failed(e) {
+    broken = true;
+    if (worker) worker.terminate();
     status("Sökningen kunde inte startas.");
     if (window.console) console.warn("samsyn search:", e && e.message || e);
   }
@@ -110,6 +113,7 @@
     var q = input.value;
     if (!q.trim()) { close(); return; }
     if (!worker) return;
+    if (broken) { status("Sökningen kunde inte startas."); return; }
     if (more !== true) { shown = 1; moreFrom = -1; }
     /* The worker queues a query sent before it is ready; once ready, it is not resent. */
     var key = [q, filters.kind, filters.group, filters.service, shown].join("\u0000");
@@ -128,7 +132,6 @@
       facets = m.facets;
     } else if (m.type === "results") {
       if (m.id !== seq) return;
-      lastResults = m;
       render(m);
     } else if (m.type === "error") {
       if (m.id == null || m.id === seq) status("Sökningen kunde inte genomföras.");
