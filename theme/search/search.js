@@ -46,19 +46,20 @@
     doc.head.appendChild(css);
     var index = abs("search-index/");
     try {
-      worker = new Worker(root + "search/search-worker.js");
-      /* Compiled here while the worker starts (a compiled module can be posted to it). */
-      var wasm = get(abs("search/search_index.wasm.deflate")).then(function (r) {
-        var body = new Response(inflate(r.body), { headers: { "Content-Type": "application/wasm" } });
-        return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(body)
-          : body.arrayBuffer().then(function (b) { return WebAssembly.compile(b); });
-      });
+      /* The fetches go out first: creating the worker can hold this thread for a while. */
       var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
         return r.json();
       }).then(function (m) {
         if (!m || typeof m.meta !== "string" || !/^[\w.-]+$/.test(m.meta)) throw new Error("bad manifest.json");
         return get(index + m.meta);
       }).then(function (r) { return r.arrayBuffer(); });
+      /* Compiled here while the worker starts (a compiled module can be posted to it). */
+      var wasm = get(abs("search/search_index.wasm.deflate")).then(function (r) {
+        var body = new Response(inflate(r.body), { headers: { "Content-Type": "application/wasm" } });
+        return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(body)
+          : body.arrayBuffer().then(function (b) { return WebAssembly.compile(b); });
+      });
+      worker = new Worker(root + "search/search-worker.js");
     } catch (e) {
       failed(e);
       return;
