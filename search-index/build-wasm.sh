@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the browser reader: search-index compiled to wasm32 (feature `wasm`, no tantivy,
 # plain C-ABI exports loaded by theme/search/search-worker.js), committed as
-# theme/search/search_index.wasm.
+# theme/search/search_index.wasm. Needs the wasm32-unknown-unknown target and Node (which
+# strips the custom sections).
 #
 #   search-index/build-wasm.sh          rebuild into theme/search/
 #   search-index/build-wasm.sh --check  rebuild into a temp dir, fail if it differs from the
@@ -49,27 +50,26 @@ wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
 
 # The committed file drops every custom section (names, producers: smaller, and free of
 # toolchain details); the build in target/wasm-build keeps the names for `twiggy`.
-python3 - "$wasm" "$tmp/search_index.wasm" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\0asm\1\0\0\0", "not a wasm module"
-out, i = bytearray(data[:8]), 8
-while i < len(data):
-    start, sid = i, data[i]
-    i += 1
-    size = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        size |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            break
-    i += size
-    if sid != 0:  # 0: custom section
-        out += data[start:i]
-open(sys.argv[2], "wb").write(out)
-PY
+node - "$wasm" "$tmp/search_index.wasm" <<'JS'
+const fs = require("fs");
+const [src, dst] = process.argv.slice(2);
+const data = fs.readFileSync(src);
+if (data.readUInt32LE(0) !== 0x6d736100 || data.readUInt32LE(4) !== 1) throw new Error("not a wasm module");
+const parts = [data.subarray(0, 8)];
+for (let i = 8; i < data.length;) {
+  const start = i;
+  const id = data[i++];
+  let size = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = data[i++];
+    size += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  i += size;
+  if (id !== 0) parts.push(data.subarray(start, i)); // 0: custom section
+}
+fs.writeFileSync(dst, Buffer.concat(parts));
+JS
 
 if [ "$mode" = "--check" ]; then
   if ! cmp -s "$tmp/search_index.wasm" "$out_dir/search_index.wasm"; then
