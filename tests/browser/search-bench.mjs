@@ -104,10 +104,15 @@ function bytesOf(responses, tool) {
   for (const r of responses) if (SEARCH_FILES[tool].test(new URL(r.url).pathname)) seen.set(r.url, r);
   let body = 0, gz = 0, headers = 0;
   for (const r of seen.values()) {
-    body += r.body;
     headers += r.headers;
     const file = join(config.served, decode(new URL(r.url).pathname));
-    try { gz += gzipSync(readFileSync(file), { level: 6 }).length; } catch { gz += r.body; }
+    let bytes = null;
+    try { bytes = readFileSync(file); } catch { /* not a file of the served folder */ }
+    // Chromium reports no body size for a worker's own script; the server sends the file
+    // as it is (no compression), so its size is the body.
+    const size = r.body || (bytes ? bytes.length : 0);
+    body += size;
+    gz += bytes ? gzipSync(bytes, { level: 6 }).length : size;
   }
   return { requests: seen.size, body, headers, gzip: gz };
 }
@@ -138,7 +143,7 @@ async function runSamsyn(run) {
     .filter((r) => SEARCH_FILES.samsyn.test(new URL(r.url).pathname) && r.timing && r.timing.startTime >= epoch0 - 1
       && r.timing.startTime <= epoch0 + firstMs)
     .map((r) => [new URL(r.url).pathname, at(r.timing, 0), at(r.timing, r.timing.responseStart),
-      at(r.timing, r.timing.responseEnd), r.body])
+      at(r.timing, r.timing.responseEnd), r.body || null])
     .sort((a, b) => a[1] - b[1]);
   const top = await page.$$eval("#search-results .search-hit > a", (as) => as.slice(0, 5).map((a) => a.getAttribute("href")));
   const warm = [];
