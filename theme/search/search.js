@@ -218,7 +218,8 @@
       byPage[page].hits.push(h);
     });
     var pages = m.fragments || PAGES;
-    var more = groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20);
+    /* The engine gives fragments for at most 50 pages (search-index/src/wasm.rs). */
+    var more = pages < 50 && (groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20));
     groups = groups.slice(0, pages);
     var list = el("ul", "search-groups");
     list.setAttribute("role", "listbox");
