@@ -4,7 +4,7 @@
 // copied to any web server. `startStaticServer(root)` resolves to
 // `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/".
 import { createServer } from "node:http";
-import { createReadStream, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 
 const TYPES = {
@@ -43,23 +43,20 @@ export function startStaticServer(rootDir) {
       res.writeHead(403).end();
       return;
     }
-    let st;
+    let body;
     try {
-      st = statSync(file);
-      if (st.isDirectory()) {
-        file = join(file, "index.html");
-        st = statSync(file);
-      }
+      if (statSync(file).isDirectory()) file = join(file, "index.html");
+      // Whole file, sent with the headers (as stock servers send small files).
+      body = readFileSync(file);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
     res.writeHead(200, {
       "content-type": TYPES[extname(file).toLowerCase()] || "application/octet-stream",
-      "content-length": st.size,
+      "content-length": body.length,
     });
-    if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+    res.end(req.method === "HEAD" ? undefined : body);
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);

@@ -24,6 +24,10 @@
   var seq = 0;
   /* Result pages shown at first and added by "Visa fler träffar". */
   var PAGES = 5;
+  /* Bytes of posting chunks the engine reads beyond each word's first postings before it
+     ranks what it has (Request.budget in search-index/src/reader.rs): about 3,600 postings;
+     the ranking is exact whenever that suffices. */
+  var BUDGET = 8000;
   var shown = 1; /* blocks of PAGES pages asked for */
   var moreFrom = -1; /* after "Visa fler": the first new group, to move to */
   var timer = 0;
@@ -123,7 +127,8 @@
     seq += 1;
     /* fragments: the pages (in rank order) whose hits come with title, URL and snippet. */
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
-      service: filters.service, limit: Math.min(200, 20 * shown), fragments: PAGES * shown, budget: 60000 });
+      service: filters.service, limit: Math.min(200, 3 * PAGES * shown), fragments: PAGES * shown,
+      budget: BUDGET });
   }
 
   function onMessage(e) {
