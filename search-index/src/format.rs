@@ -4,7 +4,8 @@
 //! for a cold query: it reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
 //! fragment file per result page.
-//! - `manifest.json`: `{"format":4,"meta":"meta-<h>.bin"}` (small, not hashed).
+//! - `manifest.json`: `{"format":4,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
 //!   group of fragment files, facet values.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,

@@ -577,9 +577,12 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let total = written.into_inner() + meta_stored.len() as u64;
     let n_files = n_files.into_inner() + 1;
     timing("files written");
+    // The meta file is also inlined (as stored, base64): the browser reads it from the
+    // manifest, one round trip fewer; the CLI reads the file.
     let manifest = serde_json::json!({
         "format": 4,
         "meta": meta_file,
+        "meta_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &meta_stored),
         "sections": docs.len(),
         "files": n_files + 1,
         "bytes": total,

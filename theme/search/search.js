@@ -54,9 +54,16 @@
       var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
         return r.json();
       }).then(function (m) {
+        /* The meta file, inlined (base64 of the stored bytes); else fetched. */
+        if (m && typeof m.meta_data === "string") {
+          var bin = atob(m.meta_data);
+          var bytes = new Uint8Array(bin.length);
+          for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+          return bytes.buffer;
+        }
         if (!m || typeof m.meta !== "string" || !/^[\w.-]+$/.test(m.meta)) throw new Error("bad manifest.json");
-        return get(index + m.meta);
-      }).then(function (r) { return r.arrayBuffer(); });
+        return get(index + m.meta).then(function (r) { return r.arrayBuffer(); });
+      });
       /* Compiled here while the worker starts (a compiled module can be posted to it). */
       var wasm = get(abs("search/search_index.wasm.deflate")).then(function (r) {
         var body = new Response(inflate(r.body), { headers: { "Content-Type": "application/wasm" } });
