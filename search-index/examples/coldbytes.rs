@@ -52,7 +52,10 @@ fn main() {
         let req = Request {
             query: q.clone(),
             filters: Filters::default(),
-            limit: std::env::var("LIMIT").ok().and_then(|v| v.parse().ok()).unwrap_or(10),
+            limit: std::env::var("LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10),
             fragments: 5,
             budget: std::env::var("BUDGET")
                 .ok()

@@ -531,7 +531,7 @@ pub struct Engine {
     vocab: Option<Vec<crate::typo::VocabEntry>>,
     last: Option<LastRanking>,
     /// Words (folded, stem) of fragments checked for unverified hits.
-    words_cache: FxHashMap<u32, Rc<Vec<(String, String)>>>,
+    words_cache: FxHashMap<u32, Rc<Vec<String>>>,
 }
 
 /// A query term's postings as far as they are read.
@@ -859,10 +859,13 @@ impl Engine {
                         .iter()
                         .any(|(key, _)| has_term(&words, key))
                 });
+                let analyzer = Analyzer::new();
                 let phrases = plan.phrases.iter().all(|p| {
-                    words
-                        .windows(p.len().max(1))
-                        .any(|w| w.iter().zip(p).all(|(word, key)| word.1 == *key))
+                    words.windows(p.len().max(1)).any(|w| {
+                        w.iter()
+                            .zip(p)
+                            .all(|(word, key)| has_stem(&analyzer, word, key))
+                    })
                 });
                 if !all_there || !phrases {
                     failed = true;
@@ -1117,9 +1120,11 @@ impl Engine {
                 return Ok(Some(Ranked::exact(complete)));
             }
             // Read the next chunk of the open words whose unread postings weigh most (at
-            // least half of the heaviest; all of them for phrases).
+            // least half of the heaviest; all of them in the first round past the heads,
+            // which saves a round trip, and for phrases).
+            let first_round = spent == 0;
             let gain = |ti: usize| {
-                if positions {
+                if positions || first_round {
                     1.0
                 } else {
                     weights[ti] * terms[ti].bound()
@@ -1223,32 +1228,54 @@ impl Engine {
     }
 }
 
-/// The words of a text as (folded, stem) pairs, for [`has_term`].
-fn text_terms(texts: &[&str]) -> Vec<(String, String)> {
+/// Runs the analyzer, the text checks and the snippet code once on a sample text: the
+/// browser calls it while the first query's files are in flight, so that the engine's
+/// code is compiled by then (wasm functions are compiled on their first call).
+pub fn warm_up() -> usize {
+    const SAMPLE: &str = "Överenskommelsen om samordnad individuell plan (SIP) gäller \
+        barn och unga; vårdnadshavare, socialtjänsten och elevhälsan följer upp insatserna.";
+    let words = text_terms(&[SAMPLE]);
     let analyzer = Analyzer::new();
+    let hl = Highlight {
+        terms: words
+            .iter()
+            .take(4)
+            .map(|w| analyzer.stem_folded(w))
+            .collect(),
+        prefix: Some("sam".to_string()),
+    };
+    let snippet = make_snippet(SAMPLE, &hl);
+    let pq = query::parse(SAMPLE);
+    words.len() + snippet.len() + pq.words.len() + usize::from(has_term(&words, "barn"))
+}
+
+/// The words of a text as (folded, stem) pairs, for [`has_term`].
+fn text_terms(texts: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for text in texts {
         for t in analyzer::raw_tokens(text) {
-            let folded = analyzer::fold(t.text);
-            let stem = analyzer.stem_folded(&folded);
-            out.push((folded, stem));
+            out.push(analyzer::fold(t.text));
         }
     }
     out
 }
 
-/// Whether a text has a term: a word with that stem, or (compound parts) a word that
-/// contains it; exact terms (abbreviations, ids) as whole words. A superset of what the
-/// indexer matched, as the snippet highlighting.
-fn has_term(words: &[(String, String)], key: &str) -> bool {
+/// Whether a folded word has the stem `key` (a stem is always a prefix of its word, so
+/// only words that start with it are stemmed).
+fn has_stem(analyzer: &Analyzer, folded: &str, key: &str) -> bool {
+    folded.starts_with(key) && analyzer.stem_folded(folded) == key
+}
+
+/// Whether a text (its folded words) has a term: a word that contains it (its stem, or a
+/// compound part of it); exact terms (abbreviations, ids) as whole words. A superset of
+/// what the indexer matched, as the snippet highlighting.
+fn has_term(words: &[String], key: &str) -> bool {
     match exact_form(key) {
         Some(exact) => {
             let exact = analyzer::fold(exact);
-            words.iter().any(|(folded, _)| *folded == exact)
+            words.iter().any(|folded| *folded == exact)
         }
-        None => words
-            .iter()
-            .any(|(folded, stem)| stem == key || folded.contains(key)),
+        None => words.iter().any(|folded| folded.contains(key)),
     }
 }
 
@@ -1353,20 +1380,18 @@ const SNIPPET_WORDS: usize = 28;
 pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
     let analyzer = Analyzer::new();
     let toks = analyzer::raw_tokens(text);
+    // A word matches a term it contains (4+ letters), whose stem it has, or the typed prefix.
     let matched: Vec<bool> = toks
         .iter()
         .map(|t| {
             let folded = analyzer::fold(t.text);
-            let stem = analyzer.stem_folded(&folded);
-            hl.terms.contains(&stem)
-                || hl
-                    .terms
-                    .iter()
-                    .any(|q| q.chars().count() >= 4 && folded.contains(q.as_str()))
-                || hl
-                    .prefix
-                    .as_ref()
-                    .is_some_and(|p| folded.starts_with(p.as_str()))
+            hl.terms.iter().any(|q| {
+                (q.chars().count() >= 4 && folded.contains(q.as_str()))
+                    || has_stem(&analyzer, &folded, q)
+            }) || hl
+                .prefix
+                .as_ref()
+                .is_some_and(|p| folded.starts_with(p.as_str()))
         })
         .collect();
     if toks.is_empty() {

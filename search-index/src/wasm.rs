@@ -150,6 +150,12 @@ pub unsafe extern "C" fn ss_search(
     h.out.len()
 }
 
+/// Compiles the engine's code by running it once on a sample (see [`crate::reader::warm_up`]).
+#[unsafe(no_mangle)]
+pub extern "C" fn ss_warm() -> usize {
+    crate::reader::warm_up()
+}
+
 /// The wasm reader's allocator: power-of-two size classes with a free list each, carved
 /// from pages of `memory.grow`. Much smaller than the default dlmalloc (~7 KB of code);
 /// the engine's allocations (index files, vectors that double) suit it, and the worker

@@ -1,6 +1,7 @@
 // Search benchmark harness in headless Chromium, run by bench/search:
 //   node search-bench.mjs <config.json>
-// config = { served: dir, runs: [run...], relevance: [rel...] }
+// config = { served: dir, repeat: n, runs: [run...], relevance: [rel...] }
+//   repeat: cold runs per tool and corpus (each in a fresh context; the median is reported)
 // run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...] }
 //   page: path of the page opened (under `served`); site: path prefix of the site root.
 //   Each run uses a fresh browser context (empty cache). Measured:
@@ -276,7 +277,18 @@ try {
   for (const run of config.runs || []) {
     const fn = { samsyn: runSamsyn, pagefind: runPagefind, mdbook: runMdbook }[run.tool];
     try {
-      result.runs.push({ name: run.name, tool: run.tool, ...(await fn(run)) });
+      // Each repetition in a fresh context (empty cache); the run with the median time to
+      // first results is reported, with the median warm query time over the repetitions.
+      const reps = [];
+      for (let i = 0; i < (config.repeat || 1); i++) reps.push(await fn(run));
+      reps.sort((a, b) => a.firstMs - b.firstMs);
+      const mid = reps[Math.floor(reps.length / 2)];
+      result.runs.push({
+        name: run.name, tool: run.tool, ...mid,
+        firstRuns: reps.map((r) => r.firstMs),
+        warmMs: median(reps.map((r) => r.warmMs)),
+        ...(mid.warmUiMs !== undefined ? { warmUiMs: median(reps.map((r) => r.warmUiMs)) } : {}),
+      });
     } catch (e) {
       result.runs.push({ name: run.name, tool: run.tool, error: String(e && e.message || e) });
     }

@@ -11,6 +11,7 @@ var initialized;
 var ready = new Promise(function (resolve) { initialized = resolve; });
 ready.catch(function () { /* reported by init */ });
 var latest = 0;
+var warmed = false;
 var fetched = Object.create(null);
 var enc = new TextEncoder();
 var dec = new TextDecoder();
@@ -77,7 +78,14 @@ function search(msg) {
     if (out.error) throw new Error(out.error);
     if (out.need) {
       if (++rounds > 200) throw new Error("search did not finish");
-      return Promise.all(out.need.map(load)).then(step);
+      var files = Promise.all(out.need.map(load));
+      /* While the first files are in flight: run the engine's code once on a sample, so
+         that it is compiled (on first call) before the query needs it. */
+      if (!warmed) {
+        warmed = true;
+        ex.ss_warm();
+      }
+      return files.then(step);
     }
     out.type = "results";
     out.id = msg.id;
