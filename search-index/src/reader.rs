@@ -1273,7 +1273,7 @@ fn has_term(words: &[String], key: &str) -> bool {
     match exact_form(key) {
         Some(exact) => {
             let exact = analyzer::fold(exact);
-            words.iter().any(|folded| *folded == exact)
+            words.contains(&exact)
         }
         None => words.iter().any(|folded| folded.contains(key)),
     }
