@@ -54,16 +54,37 @@ function init(msg) {
     });
 }
 
+/* Hands an inflated index file to the engine. */
+function addFile(name, bytes) {
+  var n = enc.encode(name);
+  var np = put(n);
+  ex.ss_add_file(h, np, n.length, put(bytes), bytes.length);
+}
+
 function load(name) {
   if (!fetched[name]) {
     if (!/^[\w.-]+$/.test(name)) return Promise.reject(new Error("bad file name"));
-    fetched[name] = fetchBytes(indexBase + name).then(function (bytes) {
-      var n = enc.encode(name);
-      var np = put(n);
-      ex.ss_add_file(h, np, n.length, put(bytes), bytes.length);
-    }, function (e) { delete fetched[name]; throw e; });
+    fetched[name] = fetchBytes(indexBase + name).then(function (bytes) { addFile(name, bytes); },
+      function (e) { delete fetched[name]; throw e; });
   }
   return fetched[name];
+}
+
+/* A file the page fetches for the first query while this worker starts (search.js): it
+   arrives as a "file" message (its stored bytes; null if the page's fetch failed). */
+var arriving = Object.create(null);
+/* Resolved once the page said which files it fetches (init.expect), else at once. */
+var expected = null;
+var expectedDone = null;
+function expect(name) {
+  if (fetched[name] || !/^[\w.-]+$/.test(name)) return;
+  fetched[name] = new Promise(function (resolve) { arriving[name] = resolve; }).then(function (raw) {
+    if (!raw) {
+      delete fetched[name];
+      return ready.then(function () { return load(name); });
+    }
+    return Promise.all([inflate(new Blob([raw]).stream()), ready]).then(function (r) { addFile(name, r[0]); });
+  });
 }
 
 function search(msg) {
@@ -101,13 +122,22 @@ function search(msg) {
 onmessage = function (e) {
   var msg = e.data || {};
   if (msg.type === "init") {
+    if (msg.expect) expected = new Promise(function (resolve) { expectedDone = resolve; });
     initialized(init(msg).catch(function (err) {
       postMessage({ type: "error", message: String(err && err.message || err) });
       throw err;
     }));
+  } else if (msg.type === "expect") {
+    (msg.names || []).forEach(function (name) { expect(String(name)); });
+    if (expectedDone) expectedDone();
+  } else if (msg.type === "file") {
+    var arrived = arriving[msg.name];
+    delete arriving[msg.name];
+    if (arrived) arrived(msg.bytes || null);
   } else if (msg.type === "search") {
     latest = msg.id;
-    ready.then(function () { return search(msg); }).catch(function (err) {
+    /* After init: the files the page announced there are registered (see expect). */
+    ready.then(function () { return expected; }).then(function () { return search(msg); }).catch(function (err) {
       postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });
     });
   }

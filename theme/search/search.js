@@ -78,9 +78,48 @@
     worker.onmessage = onMessage;
     worker.onerror = failed;
     Promise.all([wasm, meta]).then(function (v) {
-      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1] }, [v[1]]);
+      var metaCopy = v[1].slice(0);
+      var planning = !!input.value.trim();
+      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1], expect: planning }, [v[1]]);
+      if (planning) prefetch(v[0], metaCopy, index);
     }).catch(failed);
     if (input.value.trim()) schedule(0);
+  }
+
+  /* While the worker starts (tens of milliseconds), the files the typed query reads first
+     (its term shards) are fetched from here: the query is planned with the wasm reader on
+     this thread (one planning step, no search), and the worker is told which files are
+     coming (an "expect" message, always sent once announced in "init") and then gets their
+     bytes. The search itself runs in the worker. */
+  function prefetch(module, meta, index) {
+    var q = input.value;
+    var names = [];
+    WebAssembly.instantiate(module, {}).then(function (ex) {
+      ex = ex.exports || ex;
+      return new Response(inflate(new Blob([meta]).stream())).arrayBuffer().then(function (m) {
+        var put = function (b) {
+          var p = ex.ss_alloc(b.length);
+          new Uint8Array(ex.memory.buffer, p, b.length).set(b);
+          return p;
+        };
+        m = new Uint8Array(m);
+        var h = ex.ss_new(put(m), m.length);
+        if (!h) return;
+        var params = new TextEncoder().encode([q, filters.kind, filters.group, filters.service].join("\0"));
+        var len = ex.ss_search(h, put(params), params.length, 3 * PAGES, PAGES, BUDGET);
+        var out = JSON.parse(new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
+        names = (out.need || []).filter(function (name) { return /^[\w.-]+$/.test(name); });
+      });
+    }).catch(function () { /* the worker fetches what it needs itself */ }).then(function () {
+      worker.postMessage({ type: "expect", names: names });
+      names.forEach(function (name) {
+        get(index + name).then(function (r) { return r.arrayBuffer(); }).then(function (b) {
+          worker.postMessage({ type: "file", name: name, bytes: b }, [b]);
+        }, function () {
+          worker.postMessage({ type: "file", name: name, bytes: null });
+        });
+      });
+    });
   }
 
   function get(url, opts) {
