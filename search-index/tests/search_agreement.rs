@@ -542,3 +542,62 @@ fn committed_wasm_reader_agrees_with_native_reader() {
         }
     }
 }
+
+/// With a posting budget too small for an exact answer, every hit shown (with its fragment)
+/// still has every word of the query (sections seen with only some words are checked in
+/// their text), phrases included; the answer says it is approximate; and the same request
+/// twice gives the same answer.
+#[test]
+fn budgeted_search_shows_only_sections_with_every_word() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let analyzer = search_index::analyzer::Analyzer::new();
+    let words_of = |text: &str| -> Vec<String> {
+        search_index::analyzer::raw_tokens(text)
+            .iter()
+            .map(|t| search_index::analyzer::fold(t.text))
+            .collect()
+    };
+    let mut approximate = 0;
+    for q in [
+        "barn skola",
+        "samverkan insatser",
+        "socialtjänst region",
+        "\"barn och unga\"",
+    ] {
+        let r = Request {
+            query: q.into(),
+            filters: Filters::default(),
+            limit: 15,
+            fragments: 5,
+            budget: 1,
+        };
+        let s = static_search(&dir, &r);
+        assert_eq!(s, static_search(&dir, &r), "{q}: deterministic");
+        approximate += usize::from(s.approximate);
+        let shown: Vec<_> = s.hits.iter().filter_map(|h| h.fragment.as_ref()).collect();
+        assert!(!shown.is_empty(), "{q}: no hits");
+        for f in shown {
+            let words = words_of(&format!("{} {} {}", f.title, f.heading, f.text));
+            let query_words = words_of(&q.replace('"', ""));
+            for qw in query_words.iter().filter(|w| *w != "och") {
+                let stem = analyzer.stem_folded(qw);
+                assert!(
+                    words.iter().any(|w| w.contains(&stem)),
+                    "{q}: {} lacks {qw}",
+                    f.url
+                );
+            }
+            if q.starts_with('"') {
+                let text = words.join(" ");
+                assert!(
+                    text.contains("barn och unga"),
+                    "{q}: {} lacks the phrase",
+                    f.url
+                );
+            }
+        }
+    }
+    assert!(approximate > 0, "the budget never ran out");
+}

@@ -237,7 +237,45 @@ try {
   report.consoleErrors = consoleErrors;
   if (consoleErrors.length) fail(`console errors: ${consoleErrors.join(" | ")}`);
 
-  // 8. A search that cannot load says so (here: the wasm is unreachable).
+  // 8. A query typed in the same moment the field is focused (the page then fetches the
+  // first files while the worker starts and hands them over): right first hit, and each
+  // index file fetched once.
+  const dup = (urls) => urls.filter((u, i) => urls.indexOf(u) !== i);
+  // The worker script is held back 300 ms, so the page's fetches come first for sure.
+  const fresh = await browser.newContext();
+  const fpage = await fresh.newPage();
+  const freshRequests = [];
+  const finished = [];
+  fpage.on("request", (r) => freshRequests.push(r.url()));
+  fpage.on("requestfinished", (r) => finished.push(r.url()));
+  await fpage.route(/search-worker\.js/, async (r) => {
+    await new Promise((ok) => setTimeout(ok, 300));
+    await r.continue();
+  });
+  await fpage.goto(pageUrl, { waitUntil: "load" });
+  const atFocus = spec.expect[0];
+  await fpage.evaluate((q) => {
+    const input = document.getElementById("search-input");
+    input.focus();
+    input.value = q;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }, atFocus.q);
+  const freshTop = await fpage.waitForSelector("#search-results .search-hit > a", { timeout: 15000 })
+    .then((a) => a.getAttribute("href")).catch(() => null);
+  report.typedAtFocus = { q: atFocus.q, top: freshTop && norm(rel(freshTop)) };
+  if (!freshTop || !atFocus.relevant.map(norm).includes(norm(rel(freshTop)))) {
+    fail(`"${atFocus.q}" typed as the field was focused: first hit ${freshTop}`);
+  }
+  const freshTwice = dup(freshRequests.filter((u) => u.includes("/search-index/")));
+  if (freshTwice.length) fail(`typed at focus: index files fetched twice: ${freshTwice.join(", ")}`);
+  const workerDone = finished.findIndex((u) => /search-worker\.js/.test(u));
+  const shardDone = finished.findIndex((u) => /\/search-index\/t\d+-/.test(u));
+  if (shardDone < 0 || workerDone < 0 || shardDone > workerDone) {
+    fail("typed at focus: the page did not fetch the query's term shards while the worker started");
+  }
+  await fresh.close();
+
+  // 9. A search that cannot load says so (here: the wasm is unreachable).
   const broken = await browser.newContext();
   const bpage = await broken.newPage();
   await bpage.route(/search_index\.wasm/, (r) => r.abort());
