@@ -588,15 +588,6 @@ impl Engine {
         self.last = None;
     }
 
-    pub fn has_file(&self, name: &str) -> bool {
-        self.files.contains_key(name)
-    }
-
-    /// Total bytes of the files handed over so far (inflated).
-    pub fn loaded_bytes(&self) -> usize {
-        self.files.values().map(Vec::len).sum()
-    }
-
     fn file(&mut self, name: String) -> Option<&[u8]> {
         if self.files.contains_key(&name) {
             self.files.get(&name).map(Vec::as_slice)
@@ -906,16 +897,6 @@ impl Engine {
         let f = Rc::new(decode_fragments(bytes)?);
         self.frag_cache.insert(vpage, f.clone());
         Ok(Some(f))
-    }
-
-    /// The fragment of one section; None = not loaded (recorded).
-    pub fn fragment(&mut self, doc: u32) -> R<Option<Fragment>> {
-        let Some(f) = self.fragments_of((doc >> SLOT_BITS) as usize)? else {
-            return Ok(None);
-        };
-        Ok(Some(
-            f.get(doc as usize & (SLOTS - 1)).cloned().ok_or(Corrupt)?,
-        ))
     }
 
     /// Top-k sections by score (all words when `and`, else the coverage-scaled ranked
