@@ -23,7 +23,7 @@ use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 use crate::corpus::{self, Analysis};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan};
-use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard};
+use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
 use crate::{Hit, IndexStats, SectionDoc};
 
 /// Field boosts: title > headings > body; exact abbreviations and ids far above.
@@ -668,11 +668,6 @@ fn shard_bounds(terms: &[TermData]) -> Vec<(usize, usize)> {
 /// Characters two strings share at the start.
 fn common_prefix_chars(a: &str, b: &str) -> usize {
     a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
-}
-
-/// The page part of a URL (before `#`).
-fn page_of(url: &str) -> &str {
-    url.split('#').next().unwrap_or("")
 }
 
 /// Virtual section numbers (see [`crate::format`]): consecutive sections of a page share a

@@ -328,7 +328,8 @@ pub struct Fragment {
     pub text: String,
 }
 
-fn page_of(url: &str) -> &str {
+/// The page part of a URL (before `#`).
+pub(crate) fn page_of(url: &str) -> &str {
     url.split('#').next().unwrap_or("")
 }
 
