@@ -1,48 +1,91 @@
 // Search benchmark harness in headless Chromium, run by bench/search:
 //   node search-bench.mjs <config.json>
 // config = { served: dir, repeat: n, runs: [run...], relevance: [rel...] }
-//   repeat: cold runs per tool and corpus (each in a fresh context; the median is reported)
+//   repeat: cold runs per tool, corpus and browser mode (the median is reported)
 // run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...] }
 //   page: path of the page opened (under `served`); site: path prefix of the site root.
-//   Each run uses a fresh browser context (empty cache). Measured:
-//   - bytes: response bodies of the search's own requests from page load through the first
-//     query and its results (samsyn: search/ and search-index/; Pagefind: pagefind/;
-//     mdBook: searcher, elasticlunr, mark and searchindex), plus the same files gzipped
-//     (zlib level 6) as a compressing server would send them;
-//   - firstMs: from the first input (focus and query typed, in one task) to the first
-//     results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API);
-//   - timeline (samsyn): every request of the search's own files from the first input to
-//     the first results, in order: [path, start, responseStart, responseEnd (ms after the
-//     first input), body bytes], to see where the time of the cold query goes;
-//   - warmMs: per later query, the engine's answer time (samsyn: the worker's search
-//     round trip, without the UI's 60 ms typing debounce; Pagefind: search() + data() of the
-//     top 5; mdBook: its synchronous search and rendering), median reported.
-// rel = { tool, page, site, queries: [q...] } -> ranked site-relative URLs (top 10).
-// The static server runs in a child process (see startServerProcess).
+// rel = { tool: "pagefind" | "mdbook", page, site, queries: [q...] } -> ranked site-relative
+//   URLs (top ten).
+//
+// The measurements themselves run in the browser (bench-driver.html, served at
+// /__bench/driver.html by the static server, which opens the site's page in an iframe of
+// the same origin and POSTs its report back), each time in a fresh browser profile (cold
+// cache), in two modes:
+//   - "devtools": Chromium driven by Playwright. Playwright also records the responses:
+//     bytes (response bodies of the search's own files from page load through the first
+//     query and its results; samsyn: search/ and search-index/; Pagefind: pagefind/;
+//     mdBook: searcher, elasticlunr, mark and searchindex; plus the same files gzipped, zlib
+//     level 6, as a compressing server would send them) and, for samsyn, the timeline of
+//     the cold query's requests ([path, start, responseStart, responseEnd (ms after the
+//     first input), body bytes]). With the DevTools protocol attached, every request costs
+//     Chromium about twice as much (its network events go to the client).
+//   - "plain": Chromium started as a visitor's browser is, with no DevTools client; only
+//     the timings.
+// Timings: firstMs, from the first input (focus and query typed, in one task) to the first
+// results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API); per
+// later query (warm), the engine's answer time (samsyn: the worker's search round trip;
+// Pagefind: search() + data() of the top 5; mdBook: its search and rendering) and for
+// samsyn also the time from the input event to the results on screen (ui).
+// The static server runs in a child process of its own, so that this process's work
+// (Playwright's protocol traffic, response bookkeeping) does not delay its answers.
 // Prints one JSON object.
 import { chromium } from "playwright-core";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 
-// The static server (static-server.mjs) runs in a process of its own, so that this
-// process's work (Playwright's protocol traffic, response bookkeeping) does not delay
-// its answers.
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+  "--disable-sync", "--no-first-run"];
+
+// The static server of `dir`, plus the driver page and its report (as "REPORT <json>" lines
+// on the child's stdout).
 function startServerProcess(dir) {
   const code = `import { startStaticServer } from ${JSON.stringify(new URL("./static-server.mjs", import.meta.url).href)};
-const s = await startStaticServer(${JSON.stringify(dir)});
-process.stdout.write(s.url + "\\n");`;
+import { readFileSync } from "node:fs";
+const driver = readFileSync(${JSON.stringify(new URL("./bench-driver.html", import.meta.url).pathname)});
+const s = await startStaticServer(${JSON.stringify(dir)}, (req, res) => {
+  if (req.url.startsWith("/__bench/driver.html")) {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": driver.length });
+    res.end(driver);
+    return true;
+  }
+  if (req.url === "/__bench/report" && req.method === "POST") {
+    let body = "";
+    req.on("data", (d) => { body += d; });
+    req.on("end", () => { process.stdout.write("REPORT " + body.replace(/\\n/g, " ") + "\\n"); res.end(); });
+    return true;
+  }
+  return false;
+});
+process.stdout.write("URL " + s.url + "\\n");`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
   process.on("exit", () => child.kill());
+  let waiting = null;
+  let buffered = "";
   return new Promise((ok, fail) => {
-    let out = "";
     child.once("error", fail);
     child.once("exit", (c) => fail(new Error(`static server exited (${c})`)));
     child.stdout.on("data", (d) => {
-      out += d;
-      if (out.includes("\n")) {
-        ok({ url: out.trim(), close: () => new Promise((done) => { child.once("exit", done); child.kill(); }) });
+      buffered += d;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.startsWith("URL ")) {
+          ok({
+            url: line.slice(4).trim(),
+            // The next report of the driver page.
+            report: () => new Promise((done) => { waiting = done; }),
+            close: () => new Promise((done) => { child.once("exit", done); child.kill(); }),
+          });
+        } else if (line.startsWith("REPORT ") && waiting) {
+          const w = waiting;
+          waiting = null;
+          w(JSON.parse(line.slice(7)));
+        }
       }
     });
   });
@@ -50,11 +93,7 @@ process.stdout.write(s.url + "\\n");`;
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const server = await startServerProcess(config.served);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 
 const SEARCH_FILES = {
   samsyn: /\/(search|search-index)\//,
@@ -66,38 +105,12 @@ const median = (xs) => {
   return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
 };
 const decode = (u) => { try { return decodeURIComponent(u); } catch { return u; } };
+const driverUrl = (cfg) => server.url + "__bench/driver.html#" + encodeURIComponent(JSON.stringify(cfg));
 
-// Counts a worker's search requests and answers (samsyn), before any page script runs.
-const WORKER_HOOK = () => {
-  const W = window.Worker;
-  window.__ss = { post: {}, res: {}, last: 0 };
-  window.Worker = function (url, opts) {
-    const w = new W(url, opts);
-    const post = w.postMessage.bind(w);
-    w.postMessage = (m) => {
-      if (m && m.type === "search") { window.__ss.post[m.id] = performance.now(); window.__ss.last = m.id; }
-      post(m);
-    };
-    w.addEventListener("message", (e) => {
-      const m = e.data;
-      if (m && m.type === "results") window.__ss.res[m.id] = performance.now();
-    });
-    return w;
-  };
-};
-
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  const responses = [];
-  page.on("requestfinished", async (r) => {
-    try {
-      const sizes = await r.sizes();
-      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize,
-        timing: r.timing() });
-    } catch { /* page closed */ }
-  });
-  return { context, page, responses };
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`${what}: no report in ${ms / 1000} s`)), ms); })])
+    .finally(() => clearTimeout(timer));
 }
 
 function bytesOf(responses, tool) {
@@ -118,183 +131,103 @@ function bytesOf(responses, tool) {
   return { requests: seen.size, body, headers, gzip: gz };
 }
 
-async function runSamsyn(run) {
-  const { context, page, responses } = await newPage();
-  await page.addInitScript(WORKER_HOOK);
-  await page.goto(server.url + run.page, { waitUntil: "load" });
-  await page.waitForTimeout(300);
-  const [firstMs, epoch0] = await page.evaluate((q) => new Promise((done, fail) => {
-    const box = document.getElementById("search-results");
-    const input = document.getElementById("search-input");
-    const t0 = performance.now();
-    const obs = new MutationObserver(() => {
-      if (box.querySelector(".search-hit")) { obs.disconnect(); done([performance.now() - t0, performance.timeOrigin + t0]); }
-      else if (box.querySelector(".search-status")) { obs.disconnect(); fail(new Error(box.textContent)); }
-    });
-    obs.observe(box, { childList: true, subtree: true });
-    input.focus();
-    input.value = q;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    setTimeout(() => fail(new Error("no results in 60 s")), 60000);
-  }), run.cold);
-  await page.waitForTimeout(500);
-  const bytes = bytesOf(responses, "samsyn");
-  const at = (t, x) => (x >= 0 ? Math.round((t.startTime + x - epoch0) * 10) / 10 : null);
-  const timeline = responses
-    .filter((r) => SEARCH_FILES.samsyn.test(new URL(r.url).pathname) && r.timing && r.timing.startTime >= epoch0 - 1
-      && r.timing.startTime <= epoch0 + firstMs)
-    .map((r) => [new URL(r.url).pathname, at(r.timing, 0), at(r.timing, r.timing.responseStart),
-      at(r.timing, r.timing.responseEnd), r.body || null])
-    .sort((a, b) => a[1] - b[1]);
-  const top = await page.$$eval("#search-results .search-hit > a", (as) => as.slice(0, 5).map((a) => a.getAttribute("href")));
-  const warm = [];
-  for (const q of run.warm) {
-    const r = await page.evaluate((q) => new Promise((done, fail) => {
-      const box = document.getElementById("search-results");
-      const input = document.getElementById("search-input");
-      const t0 = performance.now();
-      const before = window.__ss.last;
-      const obs = new MutationObserver(() => {
-        const id = window.__ss.last;
-        if (id !== before && window.__ss.res[id] != null) {
-          obs.disconnect();
-          done({ engine: window.__ss.res[id] - window.__ss.post[id], ui: performance.now() - t0 });
-        }
-      });
-      obs.observe(box, { childList: true, subtree: true });
-      input.value = q;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-      setTimeout(() => fail(new Error("no results in 30 s")), 30000);
-    }), q);
-    warm.push(r);
-  }
-  await context.close();
-  return { firstMs, bytes, top, timeline, warmMs: median(warm.map((w) => w.engine)), warmUiMs: median(warm.map((w) => w.ui)), warm };
-}
-
-const PAGEFIND_QUERY = async ({ base, q, n }) => {
-  if (!window.__pf) window.__pf = await import(base + "pagefind/pagefind.js");
-  const s = await window.__pf.search(q);
-  const data = await Promise.all(s.results.slice(0, n).map((r) => r.data()));
-  return data.map((d) => ({ url: d.url, sub: (d.sub_results || []).map((x) => x.url) }));
-};
-
-async function runPagefind(run) {
-  const { context, page, responses } = await newPage();
-  await page.goto(server.url + run.page, { waitUntil: "load" });
-  await page.waitForTimeout(300);
-  const base = "/" + run.site;
-  const first = await page.evaluate(async (a) => {
-    const t0 = performance.now();
-    const top = await (0, eval)(`(${a.fn})`)(a);
-    return { ms: performance.now() - t0, top };
-  }, { fn: PAGEFIND_QUERY.toString(), base, q: run.cold, n: 5 });
-  await page.waitForTimeout(300);
-  const bytes = bytesOf(responses, "pagefind");
-  const warm = [];
-  for (const q of run.warm) {
-    warm.push(await page.evaluate(async (a) => {
-      const t0 = performance.now();
-      await (0, eval)(`(${a.fn})`)(a);
-      return performance.now() - t0;
-    }, { fn: PAGEFIND_QUERY.toString(), base, q, n: 5 }));
-  }
-  await context.close();
-  return { firstMs: first.ms, bytes, top: first.top.map((t) => t.url), warmMs: median(warm), warm };
-}
-
-const MDBOOK_QUERY = (q) => new Promise((done, fail) => {
-  const list = document.getElementById("mdbook-searchresults");
-  const bar = document.getElementById("mdbook-searchbar");
-  const t0 = performance.now();
-  const finish = () => done({
-    ms: performance.now() - t0,
-    hrefs: Array.from(list.querySelectorAll("a")).map((a) => new URL(a.href).pathname + new URL(a.href).hash),
-    header: document.getElementById("mdbook-searchresults-header").textContent,
+// One driver run in a Playwright-driven Chromium (fresh context = cold cache), with the
+// bytes and the samsyn timeline.
+async function viaDevtools(cfg) {
+  const context = await browser.newContext({ viewport: { width: 1250, height: 850 } });
+  const page = await context.newPage();
+  const responses = [];
+  page.on("requestfinished", async (r) => {
+    try {
+      const sizes = await r.sizes();
+      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize, timing: r.timing() });
+    } catch { /* page closed */ }
   });
-  const obs = new MutationObserver(() => {
-    if (list.children.length || /no search results/i.test(document.getElementById("mdbook-searchresults-header").textContent)) {
-      obs.disconnect(); finish();
-    }
-  });
-  obs.observe(list, { childList: true });
-  obs.observe(document.getElementById("mdbook-searchresults-header"), { childList: true, characterData: true, subtree: true });
-  if (document.getElementById("mdbook-search-wrapper").classList.contains("hidden")) {
-    document.getElementById("mdbook-search-toggle").click();
-  }
-  bar.value = q;
-  bar.dispatchEvent(new KeyboardEvent("keyup", { key: q.slice(-1), bubbles: true }));
-  setTimeout(() => { obs.disconnect(); list.children.length ? finish() : fail(new Error(`no results for ${q}`)); }, 120000);
-});
-
-async function runMdbook(run) {
-  const { context, page, responses } = await newPage();
-  await page.goto(server.url + run.page, { waitUntil: "load" });
-  await page.waitForTimeout(300);
-  const first = await page.evaluate(MDBOOK_QUERY, run.cold);
-  await page.waitForTimeout(300);
-  const bytes = bytesOf(responses, "mdbook");
-  const warm = [];
-  for (const q of run.warm) warm.push((await page.evaluate(MDBOOK_QUERY, q)).ms);
+  const report = server.report();
+  await page.goto(driverUrl(cfg), { waitUntil: "load" });
+  const r = await withTimeout(report, 300000, cfg.tool);
+  await page.waitForTimeout(200);
   await context.close();
-  return { firstMs: first.ms, bytes, top: first.hrefs.slice(0, 5), warmMs: median(warm), warm };
+  if (r.error || cfg.relevance) return r;
+  // The cold phase: requests made before the warm queries start (the driver waits 300 ms
+  // after the first results).
+  r.bytes = bytesOf(responses.filter((x) => !x.timing || x.timing.startTime <= r.epoch0 + r.firstMs + 250), cfg.tool);
+  if (cfg.tool === "samsyn") {
+    const at = (t, x) => (x >= 0 ? Math.round((t.startTime + x - r.epoch0) * 10) / 10 : null);
+    r.timeline = responses
+      .filter((x) => SEARCH_FILES.samsyn.test(new URL(x.url).pathname) && x.timing && x.timing.startTime >= r.epoch0 - 1
+        && x.timing.startTime <= r.epoch0 + r.firstMs)
+      .map((x) => [new URL(x.url).pathname, at(x.timing, 0), at(x.timing, x.timing.responseStart),
+        at(x.timing, x.timing.responseEnd), x.body || null])
+      .sort((a, b) => a[1] - b[1]);
+  }
+  return r;
 }
 
-// Ranked, site-relative section URLs for the relevance evaluation.
-async function relevance(rel) {
-  const { context, page } = await newPage();
-  await page.goto(server.url + rel.page, { waitUntil: "load" });
-  const out = {};
-  const strip = (u, prefix) => {
-    let s = decode(u);
-    if (s.startsWith(prefix)) s = s.slice(prefix.length);
-    return s.replace(/\?[^#]*/, "");
+// One driver run in a Chromium without any DevTools client (fresh profile = cold cache).
+async function viaPlain(cfg) {
+  const profile = mkdtempSync(join(tmpdir(), "samsyn-bench-"));
+  const report = server.report();
+  const child = spawn(CHROMIUM, ["--headless", ...ARGS, `--user-data-dir=${profile}`, "--window-size=1250,850",
+    driverUrl(cfg)], { stdio: "ignore", detached: true });
+  try {
+    return await withTimeout(report, 300000, cfg.tool);
+  } finally {
+    // The whole process group: Chromium's helper processes too.
+    const exited = new Promise((done) => child.once("exit", done));
+    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
+    await exited;
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  }
+}
+
+const summary = (reps) => {
+  const engine = (r) => median(r.warm.map((w) => w.engine));
+  const ui = (r) => median(r.warm.map((w) => w.ui));
+  return {
+    firstMs: median(reps.map((r) => r.firstMs)),
+    firstRuns: reps.map((r) => r.firstMs),
+    warmMs: median(reps.map(engine)),
+    ...(reps[0].warm[0]?.ui !== undefined ? { warmUiMs: median(reps.map(ui)) } : {}),
   };
-  for (const q of rel.queries) {
-    if (rel.tool === "pagefind") {
-      const top = await page.evaluate(async (a) => (0, eval)(`(${a.fn})`)(a),
-        { fn: PAGEFIND_QUERY.toString(), base: "/" + rel.site, q, n: 10 });
-      // Pagefind's own UI shows each page with up to three of its sections.
-      const urls = [];
-      for (const t of top) {
-        const subs = t.sub.slice(0, 3);
-        if (!subs.length) urls.push(t.url);
-        for (const s of subs) urls.push(s);
-      }
-      out[q] = urls.map((u) => strip(u, "/" + rel.site)).slice(0, 10);
-    } else if (rel.tool === "mdbook") {
-      let r;
-      try { r = await page.evaluate(MDBOOK_QUERY, q); } catch { r = { hrefs: [] }; }
-      out[q] = r.hrefs.map((h) => strip(h, "/" + rel.site)).slice(0, 10);
-    }
-  }
-  await context.close();
-  return out;
-}
+};
 
 const result = { runs: [], relevance: [] };
 try {
   for (const run of config.runs || []) {
-    const fn = { samsyn: runSamsyn, pagefind: runPagefind, mdbook: runMdbook }[run.tool];
+    const cfg = { tool: run.tool, page: run.page, site: run.site, cold: run.cold, warm: run.warm };
     try {
-      // Each repetition in a fresh context (empty cache); the run with the median time to
-      // first results is reported, with the median warm query time over the repetitions.
-      const reps = [];
-      for (let i = 0; i < (config.repeat || 1); i++) reps.push(await fn(run));
-      reps.sort((a, b) => a.firstMs - b.firstMs);
-      const mid = reps[Math.floor(reps.length / 2)];
+      const attached = [];
+      const plain = [];
+      for (let i = 0; i < (config.repeat || 1); i++) {
+        for (const [mode, out] of [[viaDevtools, attached], [viaPlain, plain]]) {
+          const r = await mode(cfg);
+          if (r.error) throw new Error(r.error);
+          out.push(r);
+        }
+      }
+      // The DevTools run with the median time to first results gives bytes, top and timeline.
+      attached.sort((a, b) => a.firstMs - b.firstMs);
+      const mid = attached[Math.floor(attached.length / 2)];
       result.runs.push({
-        name: run.name, tool: run.tool, ...mid,
-        firstRuns: reps.map((r) => r.firstMs),
-        warmMs: median(reps.map((r) => r.warmMs)),
-        ...(mid.warmUiMs !== undefined ? { warmUiMs: median(reps.map((r) => r.warmUiMs)) } : {}),
+        name: run.name, tool: run.tool, bytes: mid.bytes, top: mid.top, timeline: mid.timeline,
+        devtools: { ...summary(attached), warm: mid.warm },
+        plain: { ...summary(plain), warm: plain[Math.floor(plain.length / 2)].warm },
       });
     } catch (e) {
       result.runs.push({ name: run.name, tool: run.tool, error: String(e && e.message || e) });
     }
   }
   for (const rel of config.relevance || []) {
-    result.relevance.push({ tool: rel.tool, ranked: await relevance(rel) });
+    const r = await viaDevtools({ tool: rel.tool, page: rel.page, site: rel.site, relevance: rel.queries });
+    const strip = (u) => {
+      let s = decode(new URL(u, server.url + rel.page).pathname + new URL(u, server.url + rel.page).hash);
+      if (s.startsWith("/" + rel.site)) s = s.slice(rel.site.length + 1);
+      return s;
+    };
+    const ranked = {};
+    for (const [q, urls] of Object.entries(r.ranked || {})) ranked[q] = urls.map(strip);
+    result.relevance.push({ tool: rel.tool, ranked, ...(r.error ? { error: r.error } : {}) });
   }
 } finally {
   await browser.close();

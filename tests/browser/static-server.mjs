@@ -2,7 +2,9 @@
 // GET/HEAD of files under one folder, nothing else (no compression, no rewriting, no
 // caching headers beyond what a stock server sends), so a site behaves as it would when
 // copied to any web server. `startStaticServer(root)` resolves to
-// `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/".
+// `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/". `before(req, res)`, if
+// given, sees each request first and returns true for those it answered itself (the
+// search benchmark's driver page and its report; nothing of a site).
 import { createServer } from "node:http";
 import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
@@ -24,9 +26,10 @@ const TYPES = {
   ".ttf": "font/ttf",
 };
 
-export function startStaticServer(rootDir) {
+export function startStaticServer(rootDir, before) {
   const root = resolve(rootDir);
   const server = createServer((req, res) => {
+    if (before && before(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405).end();
       return;

@@ -351,8 +351,9 @@
 
   input.addEventListener("focus", start);
   input.addEventListener("pointerdown", start);
-  /* While the engine loads, a query goes out at once (the worker keeps only the latest). */
-  input.addEventListener("input", function () { start(); schedule(ready ? 60 : 0); });
+  /* Every edit is searched at once (no typing delay): the worker drops a query as soon as a
+     newer one arrives, and the files each one fetched serve the next. */
+  input.addEventListener("input", function () { start(); schedule(0); });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }

@@ -1,0 +1,115 @@
+//! `cargo run -p search-index --release --example rounds -- INDEX_DIR [QUERY...]`
+//!
+//! Fetch rounds of a browser session, machine-independent: one engine (as in the worker),
+//! the queries in order (the first one cold, later ones warm: they reuse what earlier ones
+//! fetched), each with what the UI asks for first (15 hits, fragments of 5 pages, a posting
+//! budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES` override). Per query: the fetch rounds
+//! (each a set of parallel requests), the requests and the stored bytes. Without queries, the
+//! search benchmark's lists are used (`--book` for the bundled book's).
+
+use search_index::reader::{Engine, Filters, Request, Step, open_static, read_index_file};
+
+const CORPUS: &[&str] = &[
+    "samordnad individuell plan",
+    "vårdnadshavare",
+    "elevhälsan",
+    "socialtjänsten uppföljning",
+    "SIP",
+    "BUP insatser",
+    "överenskommelse",
+    "barn och unga",
+    "ansvar",
+];
+const BOOK: &[&str] = &[
+    "samordnad individuell plan",
+    "vårdnadshavare",
+    "skolnärvaro",
+    "barnkonventionen",
+    "avvikelse samverkan",
+    "familjecentral",
+    "hälsoundersökning",
+    "ReKo",
+    "elevhälsan",
+];
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs one request to the end; returns the rounds as (requests, stored bytes).
+fn session_query(engine: &mut Engine, dir: &std::path::Path, req: &Request) -> Vec<(usize, usize)> {
+    let mut rounds = Vec::new();
+    for _ in 0..10_000 {
+        match engine.search(req).expect("search") {
+            Step::Done(_) => return rounds,
+            Step::Need(files) => {
+                let mut bytes = 0;
+                for f in &files {
+                    let (b, stored) = read_index_file(dir, f).expect("index file");
+                    bytes += stored;
+                    engine.add_file(f, b);
+                }
+                if std::env::var("VERBOSE").is_ok() {
+                    eprintln!("  round {}: {}", rounds.len() + 1, files.join(" "));
+                }
+                rounds.push((files.len(), bytes));
+            }
+        }
+    }
+    panic!("search did not finish");
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let book = args.iter().any(|a| a == "--book");
+    args.retain(|a| a != "--book");
+    let Some(dir) = args.first().cloned() else {
+        eprintln!("usage: rounds INDEX_DIR [--book] [QUERY...]");
+        std::process::exit(2);
+    };
+    let dir = std::path::Path::new(&dir);
+    let mut queries: Vec<String> = args[1..].to_vec();
+    if queries.is_empty() {
+        queries = (if book { BOOK } else { CORPUS })
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    }
+    let (mut engine, _) = open_static(dir).expect("index opens");
+    let (mut total_rounds, mut total_requests) = (0, 0);
+    println!("| query | rounds | requests per round | requests | KB |");
+    println!("|---|---:|---|---:|---:|");
+    for (i, q) in queries.iter().enumerate() {
+        let req = Request {
+            query: q.clone(),
+            filters: Filters::default(),
+            limit: env("LIMIT", 15),
+            fragments: env("PAGES", 5),
+            budget: env("BUDGET", 8000),
+        };
+        let rounds = session_query(&mut engine, dir, &req);
+        let requests: usize = rounds.iter().map(|r| r.0).sum();
+        let bytes: usize = rounds.iter().map(|r| r.1).sum();
+        if i > 0 {
+            total_rounds += rounds.len();
+            total_requests += requests;
+        }
+        let per: Vec<String> = rounds.iter().map(|r| r.0.to_string()).collect();
+        println!(
+            "| {q}{} | {} | {} | {requests} | {:.1} |",
+            if i == 0 { " (cold)" } else { "" },
+            rounds.len(),
+            per.join(" + "),
+            bytes as f64 / 1000.0
+        );
+    }
+    let warm = queries.len().saturating_sub(1).max(1) as f64;
+    println!(
+        "\nwarm queries: {:.2} rounds, {:.1} requests on average",
+        total_rounds as f64 / warm,
+        total_requests as f64 / warm
+    );
+}
