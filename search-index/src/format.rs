@@ -4,7 +4,7 @@
 //! for a cold query: it reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
 //! fragment file per result page.
-//! - `manifest.json`: `{"format":4,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//! - `manifest.json`: `{"format":5,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
 //!   group of fragment files, facet values.
@@ -28,7 +28,7 @@
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
 pub const META_MAGIC: &[u8; 4] = b"SSM4";
-pub const SHARD_MAGIC: &[u8; 4] = b"SST4";
+pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
 
 /// Bits of the section slot in a virtual section number.
@@ -47,6 +47,9 @@ pub const FLAG_WORD: u8 = 1;
 pub const FLAG_NO_IMPACTS: u8 = 2;
 /// Term flag: blocks have positions.
 pub const FLAG_POSITIONS: u8 = 4;
+/// Term flag: the word's `-ing` sibling ([`crate::query::derived_key`]) is a word of the
+/// corpus too.
+pub const FLAG_DERIVED: u8 = 8;
 
 /// Separator in the key of an exact term (abbreviation, id): `<stem>\u{1}<form>`, so that
 /// it sorts right after the stem of the word (and lands in the same term shard as the stem a

@@ -1,7 +1,7 @@
 //! The tantivy index (feature `indexer`): the analyzer as tantivy tokenizers, the index in
 //! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -480,6 +480,24 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     }
     terms.sort_by(|a, b| a.key.cmp(&b.key));
     terms.dedup_by(|a, b| a.key == b.key);
+    // Words whose -ing sibling is a word too.
+    let derived: Vec<bool> = terms
+        .iter()
+        .map(|t| {
+            t.flags & FLAG_WORD != 0
+                && query::derived_key(&t.key).is_some_and(|d| {
+                    terms
+                        .binary_search_by(|x| x.key.as_str().cmp(&d))
+                        .is_ok_and(|j| terms[j].flags & FLAG_WORD != 0)
+                })
+        })
+        .collect();
+    for (t, d) in terms.iter_mut().zip(derived) {
+        if d {
+            t.flags |= FLAG_DERIVED;
+            t.info.derived = true;
+        }
+    }
 
     timing("impacts");
     // Write the static index.
@@ -509,25 +527,46 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     };
-    let built: Vec<(String, u32)> = bounds
+    // Shards and their packs, then the copies of compound parts' entries (which need the
+    // parts' own shards), then the shard files.
+    let mut shards: Vec<Shard> = bounds
         .par_iter()
         .enumerate()
-        .map(|(shard_no, &(start, end))| -> Result<(String, u32)> {
+        .map(|(shard_no, &(start, end))| -> Result<Shard> {
             let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
             for (name, bytes, level) in shard_files {
                 write(&name, &bytes, level)?;
             }
-            let bytes = shard.encode();
-            let h = short_hash(&bytes);
-            write(&shard_name(shard_no, h), &bytes, COMPRESSION_LEVEL)?;
-            let sep = if start == 0 {
-                String::new()
-            } else {
-                separator(&terms[start - 1].key, &terms[start].key)
-            };
-            Ok((sep, h))
+            Ok(shard)
         })
         .collect::<Result<_>>()?;
+    let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
+        .into_par_iter()
+        .map(|i| foreign_parts(&shards, &bounds, &terms, i))
+        .collect();
+    for (shard, (f, heads)) in shards.iter_mut().zip(foreign) {
+        shard.foreign = f;
+        shard.heads.extend_from_slice(&heads);
+    }
+    let built: Vec<(String, u32)> = shards
+        .par_iter()
+        .zip(bounds.par_iter())
+        .enumerate()
+        .map(
+            |(shard_no, (shard, &(start, _)))| -> Result<(String, u32)> {
+                let bytes = shard.encode();
+                let h = short_hash(&bytes);
+                write(&shard_name(shard_no, h), &bytes, COMPRESSION_LEVEL)?;
+                let sep = if start == 0 {
+                    String::new()
+                } else {
+                    separator(&terms[start - 1].key, &terms[start].key)
+                };
+                Ok((sep, h))
+            },
+        )
+        .collect::<Result<_>>()?;
+    drop(shards);
     drop(terms);
     meta.shards = built;
     meta.n_shards = meta.shards.len();
@@ -580,7 +619,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     // The meta file is also inlined (as stored, base64): the browser reads it from the
     // manifest, one round trip fewer; the CLI reads the file.
     let manifest = serde_json::json!({
-        "format": 4,
+        "format": 5,
         "meta": meta_file,
         "meta_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &meta_stored),
         "sections": docs.len(),
@@ -795,6 +834,59 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
     shard.pos_packs = set;
     files.extend(named);
     (shard, files)
+}
+
+/// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
+/// siblings of its words whose own shard is another (see [`reader::Foreign`]), sorted by
+/// term, and their head chunks, to append to its head area.
+fn foreign_parts(
+    shards: &[Shard],
+    bounds: &[(usize, usize)],
+    terms: &[TermData],
+    i: usize,
+) -> (Vec<reader::Foreign>, Vec<u8>) {
+    let own = &shards[i];
+    let parts: BTreeSet<String> = own
+        .entries
+        .iter()
+        .flat_map(|e| {
+            let derived = e
+                .info
+                .derived
+                .then(|| query::derived_key(&e.term))
+                .flatten();
+            e.info.parts.iter().cloned().chain(derived)
+        })
+        .collect();
+    let mut base = own.heads.len();
+    let mut heads = Vec::new();
+    let mut out = Vec::new();
+    for part in parts {
+        let Ok(t) = terms.binary_search_by(|t| t.key.as_str().cmp(&part)) else {
+            continue;
+        };
+        let home = bounds.partition_point(|&(_, end)| end <= t);
+        if home == i {
+            continue;
+        }
+        let s = &shards[home];
+        let Some(e) = s.entries.get(t - bounds[home].0) else {
+            continue;
+        };
+        let mut entry = e.clone();
+        for c in entry.chunks.iter_mut().filter(|c| c.pack.is_none()) {
+            heads.extend_from_slice(&s.heads[c.off..c.off + c.len]);
+            c.off = base;
+            base += c.len;
+        }
+        out.push(reader::Foreign {
+            home,
+            packs: s.packs,
+            pos_packs: s.pos_packs,
+            entry,
+        });
+    }
+    (out, heads)
 }
 
 /// Names the packs of a [`Packer`] with the hash of all of them.

@@ -147,8 +147,19 @@ pub struct TermInfo {
     pub word: bool,
     /// Compound parts (for words).
     pub parts: Vec<String>,
+    /// The word's `-ing` sibling ([`derived_key`]) is a word of the corpus.
+    pub derived: bool,
     /// Most frequent surface form (for spelling suggestions).
     pub display: String,
+}
+
+/// The `-ing` sibling of a word's stem: the noun of a verb (`placer` -> `placering`) or
+/// the verb of such a noun, for stems of at least four letters.
+pub fn derived_key(stem: &str) -> Option<String> {
+    match stem.strip_suffix("ing") {
+        Some(base) => (base.chars().count() >= 4).then(|| base.to_string()),
+        None => (stem.chars().count() >= 4).then(|| format!("{stem}ing")),
+    }
 }
 
 /// Term lookups; `None` means the data is not loaded yet (the browser fetches it and asks
@@ -256,20 +267,10 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                     push_alt(&mut clause.alts, p, PART_WEIGHT);
                 }
                 // The verb and its -ing noun (placerade ~ placering).
-                let derived = match stem.strip_suffix("ing") {
-                    Some(base) if base.chars().count() >= 4 => base.to_string(),
-                    Some(_) => String::new(),
-                    None if stem.chars().count() >= 4 => format!("{stem}ing"),
-                    None => String::new(),
-                };
-                if !derived.is_empty() {
-                    match lex.lookup(&derived) {
-                        Some(Some(d)) if d.word => {
-                            push_alt(&mut clause.alts, derived, DERIVED_WEIGHT)
-                        }
-                        Some(_) => {}
-                        None => plan.pending = true,
-                    }
+                if info.derived
+                    && let Some(derived) = derived_key(&stem)
+                {
+                    push_alt(&mut clause.alts, derived, DERIVED_WEIGHT);
                 }
             }
             Some(None) => {

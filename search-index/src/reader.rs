@@ -170,23 +170,146 @@ pub struct PackSet {
     pub hash: u32,
 }
 
+/// A copy of another shard's entry, kept beside the words of this shard that have it as a
+/// compound part: a query for such a word finds the part's entry (and its head chunk, in
+/// this shard's head area) without fetching the part's own shard first.
+#[derive(Debug, Clone)]
+pub struct Foreign {
+    /// The part's own shard, whose packs hold its later chunks.
+    pub home: usize,
+    pub packs: PackSet,
+    pub pos_packs: PackSet,
+    pub entry: Entry,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Shard {
     pub packs: PackSet,
     pub pos_packs: PackSet,
     pub entries: Vec<Entry>,
+    /// Entries of other shards (by term): see [`Foreign`].
+    pub foreign: Vec<Foreign>,
     /// The head chunks (see [`ChunkRef::pack`]).
     pub heads: Vec<u8>,
+}
+
+/// Where a term's postings are: the shard whose head area holds its first chunk, and its
+/// own shard, whose packs hold the later chunks and the positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Loc {
+    pub heads: usize,
+    pub home: usize,
+    pub packs: PackSet,
+    pub pos_packs: PackSet,
+}
+
+/// Writes an entry after its term: df, flags, compound parts and display form (words),
+/// chunk references.
+fn encode_entry(e: &mut Enc, en: &Entry) {
+    e.var(en.info.df as u64);
+    e.u8(en.flags);
+    if en.flags & FLAG_WORD != 0 {
+        e.usize(en.info.parts.len());
+        for p in &en.info.parts {
+            e.str(p);
+        }
+        let shared = common_prefix(&en.term, &en.info.display);
+        e.usize(shared);
+        e.str(&en.info.display[shared..]);
+    }
+    e.usize(en.chunks.len());
+    for c in &en.chunks {
+        e.usize(c.count);
+        if en.flags & FLAG_NO_IMPACTS == 0 {
+            e.f32(c.max);
+        }
+        // 0 = head area, else pack + 1.
+        e.usize(c.pack.map_or(0, |p| p + 1));
+        e.usize(c.off);
+        e.usize(c.len);
+        if en.flags & FLAG_POSITIONS != 0 {
+            let (p, o, l) = c.pos.unwrap_or((0, 0, 0));
+            e.usize(p);
+            e.usize(o);
+            e.usize(l);
+        }
+    }
+}
+
+/// Reads what [`encode_entry`] wrote; pack numbers are checked against the sets.
+fn decode_entry(d: &mut Dec, term: String, packs: PackSet, pos_packs: PackSet) -> R<Entry> {
+    let df = d.var()? as u32;
+    let flags = d.u8()?;
+    let mut info = TermInfo {
+        df,
+        word: flags & FLAG_WORD != 0,
+        derived: flags & FLAG_DERIVED != 0,
+        ..Default::default()
+    };
+    if info.word {
+        for _ in 0..d.count()? {
+            info.parts.push(d.str()?.to_string());
+        }
+        let shared = d.usize()?;
+        let mut display = term.get(..shared).ok_or(Corrupt)?.to_string();
+        display.push_str(d.str()?);
+        info.display = display;
+    }
+    let mut chunks = Vec::new();
+    for _ in 0..d.count()? {
+        let count = d.usize()?;
+        let max = if flags & FLAG_NO_IMPACTS == 0 {
+            d.f32()?
+        } else {
+            0.0
+        };
+        let pack = d.usize()?.checked_sub(1);
+        let (off, len) = (d.usize()?, d.usize()?);
+        let pos = if flags & FLAG_POSITIONS != 0 {
+            Some((d.usize()?, d.usize()?, d.usize()?))
+        } else {
+            None
+        };
+        if pack.is_some_and(|p| p >= packs.count)
+            || pos.is_some_and(|p| p.2 > 0 && p.0 >= pos_packs.count)
+        {
+            return Err(Corrupt);
+        }
+        chunks.push(ChunkRef {
+            count,
+            max,
+            pack,
+            off,
+            len,
+            pos,
+        });
+    }
+    Ok(Entry {
+        term,
+        info,
+        flags,
+        chunks,
+    })
+}
+
+fn encode_pack_set(e: &mut Enc, set: PackSet) {
+    e.usize(set.count);
+    e.u32(set.hash);
+}
+
+fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
+    Ok(PackSet {
+        count: d.usize()?,
+        hash: d.u32()?,
+    })
 }
 
 impl Shard {
     pub fn encode(&self) -> Vec<u8> {
         let mut e = Enc::default();
         e.bytes(SHARD_MAGIC);
-        for set in [self.packs, self.pos_packs] {
-            e.usize(set.count);
-            e.u32(set.hash);
-        }
+        encode_pack_set(&mut e, self.packs);
+        encode_pack_set(&mut e, self.pos_packs);
         e.usize(self.entries.len());
         let mut prev = "";
         for en in &self.entries {
@@ -194,34 +317,15 @@ impl Shard {
             e.usize(shared);
             e.str(&en.term[shared..]);
             prev = &en.term;
-            e.var(en.info.df as u64);
-            e.u8(en.flags);
-            if en.flags & FLAG_WORD != 0 {
-                e.usize(en.info.parts.len());
-                for p in &en.info.parts {
-                    e.str(p);
-                }
-                let shared = common_prefix(&en.term, &en.info.display);
-                e.usize(shared);
-                e.str(&en.info.display[shared..]);
-            }
-            e.usize(en.chunks.len());
-            for c in &en.chunks {
-                e.usize(c.count);
-                if en.flags & FLAG_NO_IMPACTS == 0 {
-                    e.f32(c.max);
-                }
-                // 0 = head area, else pack + 1.
-                e.usize(c.pack.map_or(0, |p| p + 1));
-                e.usize(c.off);
-                e.usize(c.len);
-                if en.flags & FLAG_POSITIONS != 0 {
-                    let (p, o, l) = c.pos.unwrap_or((0, 0, 0));
-                    e.usize(p);
-                    e.usize(o);
-                    e.usize(l);
-                }
-            }
+            encode_entry(&mut e, en);
+        }
+        e.usize(self.foreign.len());
+        for f in &self.foreign {
+            e.str(&f.entry.term);
+            e.usize(f.home);
+            encode_pack_set(&mut e, f.packs);
+            encode_pack_set(&mut e, f.pos_packs);
+            encode_entry(&mut e, &f.entry);
         }
         e.bytes(&self.heads);
         e.buf
@@ -230,77 +334,53 @@ impl Shard {
     pub fn decode(bytes: &[u8]) -> R<Shard> {
         let mut d = Dec::new(bytes);
         d.magic(SHARD_MAGIC)?;
-        let mut s = Shard::default();
-        for set in [&mut s.packs, &mut s.pos_packs] {
-            *set = PackSet {
-                count: d.usize()?,
-                hash: d.u32()?,
-            };
-        }
+        let mut s = Shard {
+            packs: decode_pack_set(&mut d)?,
+            pos_packs: decode_pack_set(&mut d)?,
+            ..Default::default()
+        };
         let mut prev = String::new();
         for _ in 0..d.count()? {
             let shared = d.usize()?;
             let suffix = d.str()?;
             let mut term = prev.get(..shared).ok_or(Corrupt)?.to_string();
             term.push_str(suffix);
-            let df = d.var()? as u32;
-            let flags = d.u8()?;
-            let mut info = TermInfo {
-                df,
-                word: flags & FLAG_WORD != 0,
-                ..Default::default()
-            };
-            if info.word {
-                for _ in 0..d.count()? {
-                    info.parts.push(d.str()?.to_string());
-                }
-                let shared = d.usize()?;
-                let mut display = term.get(..shared).ok_or(Corrupt)?.to_string();
-                display.push_str(d.str()?);
-                info.display = display;
-            }
-            let mut chunks = Vec::new();
-            for _ in 0..d.count()? {
-                let count = d.usize()?;
-                let max = if flags & FLAG_NO_IMPACTS == 0 {
-                    d.f32()?
-                } else {
-                    0.0
-                };
-                let pack = d.usize()?.checked_sub(1);
-                let (off, len) = (d.usize()?, d.usize()?);
-                let pos = if flags & FLAG_POSITIONS != 0 {
-                    Some((d.usize()?, d.usize()?, d.usize()?))
-                } else {
-                    None
-                };
-                if pack.is_some_and(|p| p >= s.packs.count)
-                    || pos.is_some_and(|p| p.2 > 0 && p.0 >= s.pos_packs.count)
-                {
-                    return Err(Corrupt);
-                }
-                chunks.push(ChunkRef {
-                    count,
-                    max,
-                    pack,
-                    off,
-                    len,
-                    pos,
-                });
-            }
             prev = term.clone();
-            s.entries.push(Entry {
-                term,
-                info,
-                flags,
-                chunks,
+            s.entries
+                .push(decode_entry(&mut d, term, s.packs, s.pos_packs)?);
+        }
+        for _ in 0..d.count()? {
+            let term = d.str()?.to_string();
+            let home = d.usize()?;
+            let packs = decode_pack_set(&mut d)?;
+            let pos_packs = decode_pack_set(&mut d)?;
+            let entry = decode_entry(&mut d, term, packs, pos_packs)?;
+            s.foreign.push(Foreign {
+                home,
+                packs,
+                pos_packs,
+                entry,
             });
         }
         s.heads = d.buf.get(d.pos..).ok_or(Corrupt)?.to_vec();
-        if s.entries.windows(2).any(|w| w[0].term >= w[1].term) {
+        if s.entries.windows(2).any(|w| w[0].term >= w[1].term)
+            || s.foreign
+                .windows(2)
+                .any(|w| w[0].entry.term >= w[1].entry.term)
+        {
             return Err(Corrupt);
         }
         Ok(s)
+    }
+
+    /// Where the postings of this shard's own entries are (shard `i`).
+    fn loc(&self, i: usize) -> Loc {
+        Loc {
+            heads: i,
+            home: i,
+            packs: self.packs,
+            pos_packs: self.pos_packs,
+        }
     }
 }
 
@@ -533,11 +613,14 @@ pub struct Engine {
     last: Option<LastRanking>,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
+    /// Result pages whose fragment files an evaluation that must fetch posting chunks asks
+    /// for in the same round, by its provisional ranking (see [`Engine::evaluate`]).
+    speculate: usize,
 }
 
 /// A query term's postings as far as they are read.
 struct TermState {
-    shard: usize,
+    loc: Loc,
     flags: u8,
     chunks: Vec<ChunkRef>,
     loaded: usize,
@@ -570,6 +653,7 @@ impl Engine {
             vocab: None,
             last: None,
             words_cache: FxHashMap::default(),
+            speculate: 0,
         })
     }
 
@@ -610,12 +694,23 @@ impl Engine {
         Ok(self.shards.get(&i))
     }
 
-    /// Entry of a term: None = shard not loaded; Some(None) = no such term.
-    fn entry(&mut self, key: &str) -> R<Option<Option<(usize, Entry)>>> {
+    /// Entry of a term: None = shard not loaded; Some(None) = no such term. While the
+    /// term's own shard is not at hand, a copy in a loaded shard (a compound part, see
+    /// [`Foreign`]) serves.
+    fn entry(&mut self, key: &str) -> R<Option<Option<(Loc, Entry)>>> {
         if self.meta.n_shards == 0 {
             return Ok(Some(None));
         }
         let i = sep_index(&self.meta.shards, key);
+        let at_hand = self.shards.contains_key(&i)
+            || self
+                .meta
+                .shards
+                .get(i)
+                .is_some_and(|(_, h)| self.files.contains_key(&shard_name(i, *h)));
+        if !at_hand && let Some(found) = self.foreign_entry(i, key) {
+            return Ok(Some(Some(found)));
+        }
         let Some(s) = self.shard(i)? else {
             return Ok(None);
         };
@@ -623,23 +718,47 @@ impl Engine {
             s.entries
                 .binary_search_by(|e| e.term.as_str().cmp(key))
                 .ok()
-                .map(|j| (i, s.entries[j].clone())),
+                .map(|j| (s.loc(i), s.entries[j].clone())),
         ))
     }
 
+    /// A copy of the entry of `key` (whose own shard is `home`) in a decoded shard.
+    fn foreign_entry(&self, home: usize, key: &str) -> Option<(Loc, Entry)> {
+        self.shards.iter().find_map(|(&carrier, s)| {
+            let j = s
+                .foreign
+                .binary_search_by(|f| f.entry.term.as_str().cmp(key))
+                .ok()?;
+            let f = &s.foreign[j];
+            (f.home == home).then(|| {
+                let loc = Loc {
+                    heads: carrier,
+                    home,
+                    packs: f.packs,
+                    pos_packs: f.pos_packs,
+                };
+                (loc, f.entry.clone())
+            })
+        })
+    }
+
     /// The postings of a chunk; None = its pack is not loaded (recorded in `need`).
-    fn chunk(&mut self, shard: usize, c: &ChunkRef, impacts: bool) -> R<Option<DecodedChunk>> {
-        let key = (shard, c.pack.map_or(0, |p| p + 1), c.off);
+    fn chunk(&mut self, loc: &Loc, c: &ChunkRef, impacts: bool) -> R<Option<DecodedChunk>> {
+        let key = match c.pack {
+            None => (loc.heads, 0, c.off),
+            Some(p) => (loc.home, p + 1, c.off),
+        };
         if let Some(d) = self.chunk_cache.get(&key) {
             return Ok(Some(d.clone()));
         }
-        let s = self.shards.get(&shard).ok_or(Corrupt)?;
         let end = c.off.checked_add(c.len).ok_or(Corrupt)?;
         let decoded = match c.pack {
-            None => decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?,
+            None => {
+                let s = self.shards.get(&loc.heads).ok_or(Corrupt)?;
+                decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
+            }
             Some(p) => {
-                let name = pack_name(shard, p, s.packs.hash);
-                let Some(bytes) = self.file(name) else {
+                let Some(bytes) = self.file(pack_name(loc.home, p, loc.packs.hash)) else {
                     return Ok(None);
                 };
                 decode_chunk(bytes.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
@@ -651,15 +770,14 @@ impl Engine {
     }
 
     /// Positions of a chunk's postings; None = not loaded (recorded).
-    fn positions(&mut self, shard: usize, c: &ChunkRef) -> R<Option<ChunkPositions>> {
+    fn positions(&mut self, loc: &Loc, c: &ChunkRef) -> R<Option<ChunkPositions>> {
         let Some((p, off, len)) = c.pos.filter(|p| p.2 > 0) else {
             return Ok(Some(Rc::new(vec![Vec::new(); c.count])));
         };
-        if let Some(d) = self.positions_cache.get(&(shard, p, off)) {
+        if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {
             return Ok(Some(d.clone()));
         }
-        let hash = self.shards.get(&shard).ok_or(Corrupt)?.pos_packs.hash;
-        let Some(bytes) = self.file(pos_pack_name(shard, p, hash)) else {
+        let Some(bytes) = self.file(pos_pack_name(loc.home, p, loc.pos_packs.hash)) else {
             return Ok(None);
         };
         let end = off.checked_add(len).ok_or(Corrupt)?;
@@ -668,7 +786,7 @@ impl Engine {
             c.count,
         )?);
         self.positions_cache
-            .insert((shard, p, off), decoded.clone());
+            .insert((loc.home, p, off), decoded.clone());
         Ok(Some(decoded))
     }
 
@@ -686,13 +804,13 @@ impl Engine {
         let Some(entry) = self.entry(key)? else {
             return Ok(None);
         };
-        let Some((shard, entry)) = entry else {
+        let Some((loc, entry)) = entry else {
             return Ok(Some(HashSet::new()));
         };
         let mut out = HashSet::new();
         let mut missing = false;
         for c in &entry.chunks {
-            match self.chunk(shard, c, entry.flags & FLAG_NO_IMPACTS == 0)? {
+            match self.chunk(&loc, c, entry.flags & FLAG_NO_IMPACTS == 0)? {
                 Some(chunk) => out.extend(chunk.iter().map(|p| p.0)),
                 None => missing = true,
             }
@@ -708,8 +826,8 @@ impl Engine {
             let t = &terms[ti];
             let c = t.chunks[t.loaded].clone();
             let impacts = t.flags & FLAG_NO_IMPACTS == 0;
-            let chunk = self.chunk(t.shard, &c, impacts)?;
-            let pos_ok = !positions || self.positions(t.shard, &c)?.is_some();
+            let chunk = self.chunk(&t.loc, &c, impacts)?;
+            let pos_ok = !positions || self.positions(&t.loc, &c)?.is_some();
             if let (Some(chunk), true) = (chunk, pos_ok) {
                 loaded.push((ti, chunk));
             }
@@ -755,15 +873,17 @@ impl Engine {
             result.approximate = approximate;
         } else if !plan.clauses.is_empty() && req.limit > 0 {
             let mut approx = false;
-            let Some(mut all) = self.evaluate(
+            self.speculate = req.fragments;
+            let all = self.evaluate(
                 &plan,
                 true,
                 &filter_keys,
                 req.limit.max(query::WEAK_MATCHES),
                 req.budget,
                 &mut approx,
-            )?
-            else {
+            );
+            self.speculate = 0;
+            let Some(mut all) = all? else {
                 return Ok(self.take_need());
             };
             let all_words = all.top.len();
@@ -882,6 +1002,27 @@ impl Engine {
         Ok(Step::Done(result))
     }
 
+    /// Asks for the fragment files of the first [`Engine::speculate`] pages of a provisional
+    /// ranking (section, score), along with the data the evaluation still needs.
+    fn speculate_fragments(&mut self, mut provisional: Vec<(u32, f32)>) -> R<()> {
+        if self.speculate == 0 {
+            return Ok(());
+        }
+        provisional.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut pages: Vec<usize> = Vec::new();
+        for (d, _) in provisional {
+            let vpage = (d >> SLOT_BITS) as usize;
+            if !pages.contains(&vpage) {
+                pages.push(vpage);
+                self.fragments_of(vpage)?;
+                if pages.len() >= self.speculate {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The sections of a virtual page; None = not loaded (recorded).
     fn fragments_of(&mut self, vpage: usize) -> R<Option<Rc<Vec<Fragment>>>> {
         if let Some(f) = self.frag_cache.get(&vpage) {
@@ -947,7 +1088,7 @@ impl Engine {
         let mut terms: Vec<TermState> = Vec::new();
         for key in &keys {
             let mut t = TermState {
-                shard: 0,
+                loc: Loc::default(),
                 flags: 0,
                 chunks: Vec::new(),
                 loaded: 0,
@@ -957,8 +1098,8 @@ impl Engine {
             match self.entry(key)? {
                 None => missing = true,
                 Some(None) => {}
-                Some(Some((shard, e))) => {
-                    t.shard = shard;
+                Some(Some((loc, e))) => {
+                    t.loc = loc;
                     t.flags = e.flags;
                     t.chunks = e.chunks;
                 }
@@ -1165,6 +1306,27 @@ impl Engine {
                 return Ok(Some(ranked));
             }
             if !self.load_next(&mut terms, &open, positions)? {
+                // While the chunks are fetched, so are the fragment files of the best
+                // sections so far that are seen with every word: most of them stay on the
+                // first result pages.
+                let mut provisional = complete.clone();
+                for &d in &candidates {
+                    let mut known = 0f32;
+                    let all_seen = clauses.iter().all(|c| {
+                        let mut seen = false;
+                        for &(ti, w) in c {
+                            if let Some(p) = terms[ti].docs.get(&d) {
+                                known += w * p.0;
+                                seen = true;
+                            }
+                        }
+                        seen
+                    });
+                    if all_seen {
+                        provisional.push((d, known));
+                    }
+                }
+                self.speculate_fragments(provisional)?;
                 return Ok(None);
             }
             spent += cost;
@@ -1197,7 +1359,7 @@ impl Engine {
                     return Ok(Some(false));
                 };
                 let c = t.chunks[ci].clone();
-                let Some(pos) = self.positions(t.shard, &c)? else {
+                let Some(pos) = self.positions(&t.loc, &c)? else {
                     return Ok(None);
                 };
                 lists.push(pos.get(pi).cloned().ok_or(Corrupt)?);

@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use search_index::indexer::search_tantivy;
-use search_index::reader::{Filters, Request, SearchResult, search_static};
+use search_index::reader::{
+    Filters, Request, SearchResult, Step, open_static, read_index_file, search_static,
+};
 use search_index::{SectionDoc, build_site_index, search_site};
 
 const WORDS: &[&str] = &[
@@ -600,4 +602,83 @@ fn budgeted_search_shows_only_sections_with_every_word() {
         }
     }
     assert!(approximate > 0, "the budget never ran out");
+}
+
+/// The files each fetch round of a cold search asks for (as the browser's worker fetches
+/// them: one round, then the next step).
+fn rounds(dir: &Path, r: &Request) -> Vec<Vec<String>> {
+    let (mut engine, _) = open_static(dir).expect("index opens");
+    let mut out = Vec::new();
+    loop {
+        match engine.search(r).expect("search") {
+            Step::Done(_) => return out,
+            Step::Need(files) => {
+                for f in &files {
+                    let (bytes, _) = read_index_file(dir, f).expect("index file");
+                    engine.add_file(f, bytes);
+                }
+                out.push(files);
+                assert!(out.len() < 50, "search did not finish");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let shards = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('t')
+        })
+        .count();
+    assert!(
+        shards > 3,
+        "the corpus spreads over several term shards ({shards})"
+    );
+    let is_shard = |f: &String| f.starts_with('t');
+    // Compounds (their parts live in other shards), words with an -ing sibling, exact forms.
+    // (A word the index does not know, split into known words, may take more rounds.)
+    let mut checked = 0;
+    for q in [
+        "barnhälsovården",
+        "elevhälsan",
+        "socialtjänsten",
+        "förskolan",
+        "tandvård",
+        "samordning",
+        "uppföljning",
+        "SIP",
+        "BUP",
+        "vårdnadshavare",
+    ] {
+        let rs = rounds(&dir, &req(q));
+        assert!(rs[0].iter().all(is_shard), "{q}: first round {:?}", rs[0]);
+        for (i, r) in rs.iter().enumerate().skip(1) {
+            assert!(
+                !r.iter().any(is_shard),
+                "{q}: round {} fetches term shards {r:?}",
+                i + 1
+            );
+        }
+        // As the browser asks: a round that fetches posting chunks also fetches the
+        // fragment files of the best sections seen so far (most of them are needed next).
+        let mut ui = req(q);
+        (ui.limit, ui.fragments, ui.budget) = (15, 5, 8000);
+        let rs = rounds(&dir, &ui);
+        for r in &rs {
+            let packs = r.iter().any(|f| f.starts_with('p'));
+            assert!(!packs || r.iter().any(|f| f.starts_with('f')), "{q}: {rs:?}");
+        }
+        assert!(rs.len() <= 3, "{q}: {rs:?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
 }
