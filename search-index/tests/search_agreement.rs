@@ -675,7 +675,10 @@ fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
         let rs = rounds(&dir, &ui);
         for r in &rs {
             let packs = r.iter().any(|f| f.starts_with('p'));
-            assert!(!packs || r.iter().any(|f| f.starts_with('f')), "{q}: {rs:?}");
+            assert!(
+                !packs || r.iter().any(|f| f.starts_with('f')),
+                "{q}: {rs:?}"
+            );
         }
         assert!(rs.len() <= 3, "{q}: {rs:?}");
         checked += 1;
