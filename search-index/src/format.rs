@@ -15,6 +15,10 @@
 //!   positions (field `all`) phrases need.
 //! - `f<v>-<h>.bin`: the sections of virtual page v (title, heading, url, kind, status, doc
 //!   id, text for snippets); `h` is the hash of its group of [`FRAG_GROUP`] files.
+//! - `bundle-<h>.bin` (small indexes only): copies of whole kinds of files (all term shards;
+//!   then all fragment files, all packs, the vocabulary, as long as they fit in
+//!   [`BUNDLE_MAX`]), which the browser fetches in one request once the first results are
+//!   shown, so that later queries need fewer round trips (see [`encode_bundle`]).
 //!
 //! Postings: a term's postings are ordered by impact (the field-boosted BM25 score of the
 //! term in the section, times the section's status factor; descending) and cut into chunks
@@ -27,7 +31,8 @@
 //! than [`SLOTS`] sections takes several virtual pages. So a hit's fragment file is
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
-pub const META_MAGIC: &[u8; 4] = b"SSM4";
+pub const META_MAGIC: &[u8; 4] = b"SSM5";
+pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
 
@@ -89,6 +94,34 @@ pub fn pos_pack_name(shard: usize, j: usize, hash: u32) -> String {
 /// Fragment file of virtual page `vpage` (hash of its group).
 pub fn frag_name(vpage: usize, group_hash: u32) -> String {
     hash_name(&format!("f{vpage}"), group_hash)
+}
+
+/// Most stored bytes of the files a bundle copies.
+pub const BUNDLE_MAX: u64 = 384 * 1024;
+
+/// A bundle: `SSB5`, then per file its name and its (inflated) bytes.
+pub fn encode_bundle<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.bytes(BUNDLE_MAGIC);
+    for (name, bytes) in files {
+        e.str(name);
+        e.usize(bytes.len());
+        e.bytes(bytes);
+    }
+    e.buf
+}
+
+/// The files of a bundle (name, inflated bytes).
+pub fn decode_bundle(bytes: &[u8]) -> R<Vec<(String, Vec<u8>)>> {
+    let mut d = Dec::new(bytes);
+    d.magic(BUNDLE_MAGIC)?;
+    let mut out = Vec::new();
+    while !d.at_end() {
+        let name = d.str()?.to_string();
+        let len = d.usize()?;
+        out.push((name, d.take(len)?.to_vec()));
+    }
+    Ok(out)
 }
 
 /// Compresses an index file (raw DEFLATE) at [`COMPRESSION_LEVEL`].

@@ -519,12 +519,16 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     // Files are compressed and written as they are made (by the worker that made them).
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
+    let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS.len()] = Default::default();
     let write = |name: &str, bytes: &[u8], level: u8| -> Result<()> {
         let z = compress_at(bytes, level);
         std::fs::write(search_dir.join(name), &z)
             .with_context(|| format!("writing {}", search_dir.join(name).display()))?;
         written.fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(k) = bundle_kind(name) {
+            by_kind[k].fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(())
     };
     // Shards and their packs, then the copies of compound parts' entries (which need the
@@ -609,6 +613,12 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     for (name, bytes) in files {
         write(&name, &bytes, COMPRESSION_LEVEL)?;
     }
+    let sizes = by_kind.map(|k| k.into_inner());
+    if let Some(bundle) = write_bundle(search_dir, &sizes)? {
+        meta.bundle = bundle;
+        n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    timing("bundle");
     let meta_bytes = meta.encode();
     let meta_file = hash_name("meta", short_hash(&meta_bytes));
     let meta_stored = compress(&meta_bytes);
@@ -887,6 +897,59 @@ fn foreign_parts(
         });
     }
     (out, heads)
+}
+
+/// The kinds of files a bundle copies, in the order they are taken (file name prefixes):
+/// term shards, fragment files, posting and position packs, the vocabulary.
+const BUNDLE_KINDS: [&str; 4] = ["t", "f", "px", "vocab"];
+
+/// Which of [`BUNDLE_KINDS`] an index file is.
+fn bundle_kind(name: &str) -> Option<usize> {
+    if name.starts_with("vocab") {
+        return Some(3);
+    }
+    let first = name.chars().next()?;
+    if !name[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    BUNDLE_KINDS[..3].iter().position(|k| k.contains(first))
+}
+
+/// Writes the bundle when the term shards fit in [`BUNDLE_MAX`] (`sizes`: stored bytes of
+/// each of [`BUNDLE_KINDS`]): the shards and each further kind as long as the total stays
+/// within it. Returns its hash.
+fn write_bundle(search_dir: &Path, sizes: &[u64; BUNDLE_KINDS.len()]) -> Result<Option<u32>> {
+    let mut kinds = Vec::new();
+    let mut total = 0;
+    for (k, size) in sizes.iter().enumerate() {
+        if total + size > BUNDLE_MAX {
+            break;
+        }
+        total += size;
+        kinds.push(k);
+    }
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(search_dir)?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| bundle_kind(n).is_some_and(|k| kinds.contains(&k)))
+        .collect();
+    names.sort_by_key(|n| (bundle_kind(n), n.clone()));
+    let mut files = Vec::with_capacity(names.len());
+    for n in &names {
+        let (bytes, _) = reader::read_index_file(search_dir, n)?;
+        files.push(bytes);
+    }
+    let bundle = encode_bundle(
+        names
+            .iter()
+            .map(String::as_str)
+            .zip(files.iter().map(Vec::as_slice)),
+    );
+    let h = short_hash(&bundle);
+    std::fs::write(search_dir.join(hash_name("bundle", h)), compress(&bundle))?;
+    Ok(Some(h))
 }
 
 /// Names the packs of a [`Packer`] with the hash of all of them.

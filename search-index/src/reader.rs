@@ -37,6 +37,9 @@ pub struct Meta {
     /// Hash of the vocabulary table for typo correction (`vocab-<hash>.bin`, see
     /// [`crate::typo`]); 0 = none.
     pub vocab: u32,
+    /// Hash of the bundle (`bundle-<hash>.bin`, see [`crate::format::encode_bundle`]);
+    /// 0 = none.
+    pub bundle: u32,
 }
 
 impl Meta {
@@ -59,6 +62,7 @@ impl Meta {
             }
         }
         e.u32(self.vocab);
+        e.u32(self.bundle);
         e.buf
     }
 
@@ -88,6 +92,7 @@ impl Meta {
             lists.push(l);
         }
         let vocab = d.u32()?;
+        let bundle = d.u32()?;
         let services = lists.pop().unwrap_or_default();
         let groups = lists.pop().unwrap_or_default();
         let kinds = lists.pop().unwrap_or_default();
@@ -102,7 +107,13 @@ impl Meta {
             groups,
             services,
             vocab,
+            bundle,
         })
+    }
+
+    /// The bundle's file name, if the index has one.
+    pub fn bundle_name(&self) -> Option<String> {
+        (self.bundle != 0).then(|| hash_name("bundle", self.bundle))
     }
 }
 
@@ -660,6 +671,14 @@ impl Engine {
     /// Hands over a fetched file, inflated (see [`read_index_file`]).
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
         self.files.insert(name.to_string(), bytes);
+    }
+
+    /// Hands over the bundle (inflated): its files are added as if fetched one by one.
+    pub fn add_bundle(&mut self, bytes: &[u8]) -> R<()> {
+        for (name, file) in decode_bundle(bytes)? {
+            self.files.entry(name).or_insert(file);
+        }
+        Ok(())
     }
 
     /// Drops what was decoded or ranked (keeps the files): the next search costs what a

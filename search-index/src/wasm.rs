@@ -12,6 +12,8 @@
 //! ss_new(meta_ptr, meta_len) -> engine    (0: corrupt meta; the meta file inflated)
 //! ss_add_file(engine, name_ptr, name_len, bytes_ptr, bytes_len)   (bytes inflated)
 //! ss_facets(engine) -> len                ss_out(engine) -> ptr
+//! ss_bundle(engine) -> len                (the bundle's file name; empty: none)
+//! ss_add_bundle(engine, bytes_ptr, bytes_len) -> 1 (0: corrupt; the bundle inflated)
 //! ss_search(engine, params_ptr, params_len, limit, fragments, budget) -> len
 //!     params: "query\0kind\0group\0service" (empty = no filter)
 //!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results
@@ -85,6 +87,32 @@ pub unsafe extern "C" fn ss_add_file(
     let bytes = unsafe { take(bytes_ptr, bytes_len) };
     let h = unsafe { &mut *h };
     h.engine.add_file(&name, bytes);
+}
+
+/// The name of the index's bundle (empty if it has none); returns the answer's length.
+///
+/// # Safety
+/// `h` from `ss_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_bundle(h: *mut Handle) -> usize {
+    let h = unsafe { &mut *h };
+    h.out = h.engine.meta.bundle_name().unwrap_or_default().into_bytes();
+    h.out.len()
+}
+
+/// Hands over the fetched (inflated) bundle; takes the buffer. 0 when it is corrupt.
+///
+/// # Safety
+/// `h` from `ss_new`; the buffer from `ss_alloc(bytes_len)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_add_bundle(
+    h: *mut Handle,
+    bytes_ptr: *mut u8,
+    bytes_len: usize,
+) -> usize {
+    let bytes = unsafe { take(bytes_ptr, bytes_len) };
+    let h = unsafe { &mut *h };
+    usize::from(h.engine.add_bundle(&bytes).is_ok())
 }
 
 /// Address of the last answer.

@@ -15,7 +15,8 @@
 //     bytes (response bodies of the search's own files from page load through the first
 //     query and its results; samsyn: search/ and search-index/; Pagefind: pagefind/;
 //     mdBook: searcher, elasticlunr, mark and searchindex; plus the same files gzipped, zlib
-//     level 6, as a compressing server would send them) and, for samsyn, the timeline of
+//     level 6, as a compressing server would send them; samsyn's bundle, fetched after the
+//     first results for the later queries, is counted apart as `prefetch`) and, for samsyn, the timeline of
 //     the cold query's requests ([path, start, responseStart, responseEnd (ms after the
 //     first input), body bytes]). With the DevTools protocol attached, every request costs
 //     Chromium about twice as much (its network events go to the client).
@@ -151,7 +152,11 @@ async function viaDevtools(cfg) {
   if (r.error || cfg.relevance) return r;
   // The cold phase: requests made before the warm queries start (the driver waits 300 ms
   // after the first results).
-  r.bytes = bytesOf(responses.filter((x) => !x.timing || x.timing.startTime <= r.epoch0 + r.firstMs + 250), cfg.tool);
+  // samsyn's bundle (a small index's files in one request, fetched once the first results
+  // are shown, for the later queries) is counted apart.
+  const bundle = (x) => /\/bundle-[^/]*$/.test(new URL(x.url).pathname);
+  r.bytes = bytesOf(responses.filter((x) => !bundle(x) && (!x.timing || x.timing.startTime <= r.epoch0 + r.firstMs + 250)), cfg.tool);
+  r.prefetch = bytesOf(responses.filter(bundle), cfg.tool);
   if (cfg.tool === "samsyn") {
     const at = (t, x) => (x >= 0 ? Math.round((t.startTime + x - r.epoch0) * 10) / 10 : null);
     r.timeline = responses
@@ -210,7 +215,7 @@ try {
       attached.sort((a, b) => a.firstMs - b.firstMs);
       const mid = attached[Math.floor(attached.length / 2)];
       result.runs.push({
-        name: run.name, tool: run.tool, bytes: mid.bytes, top: mid.top, timeline: mid.timeline,
+        name: run.name, tool: run.tool, bytes: mid.bytes, prefetch: mid.prefetch, top: mid.top, timeline: mid.timeline,
         devtools: { ...summary(attached), warm: mid.warm },
         plain: { ...summary(plain), warm: plain[Math.floor(plain.length / 2)].warm },
       });

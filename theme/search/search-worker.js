@@ -104,6 +104,21 @@ function expect(name) {
   });
 }
 
+/* Once the first results are shown: a small index's bundle (its term shards, and more when
+   they fit; search-index/src/format.rs), in one request, so that later queries need fewer
+   round trips. Only a prefetch: the engine fetches what it lacks as before. */
+var bundleAsked = false;
+function prefetchBundle() {
+  if (bundleAsked) return;
+  bundleAsked = true;
+  var n = ex.ss_bundle(h);
+  var name = dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), n));
+  if (!/^[\w.-]+$/.test(name)) return;
+  fetchBytes(indexBase + name).then(function (bytes) {
+    ex.ss_add_bundle(h, put(bytes), bytes.length);
+  }).catch(function () { /* the files are fetched one by one when needed */ });
+}
+
 function search(msg) {
   var rounds = 0;
   var params = enc.encode([msg.query, msg.kind, msg.group, msg.service].map(function (s) {
@@ -131,6 +146,7 @@ function search(msg) {
     out.fragments = msg.fragments;
     out.limit = msg.limit;
     postMessage(out);
+    prefetchBundle();
     return null;
   }
   return Promise.resolve().then(step);
