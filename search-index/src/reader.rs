@@ -540,6 +540,17 @@ pub struct Request {
     pub budget: usize,
 }
 
+impl Request {
+    /// Whether two requests rank the same way (they may differ in the result pages that
+    /// get fragments: the browser asks for its first result pages, then for more).
+    fn same_ranking(&self, other: &Request) -> bool {
+        self.query == other.query
+            && self.filters == other.filters
+            && self.limit == other.limit
+            && self.budget == other.budget
+    }
+}
+
 /// A budgeted evaluation keeps this many times the hits asked for, as some of those not
 /// seen with every word turn out not to have it.
 const UNVERIFIED_ROOM: usize = 4;
@@ -618,7 +629,9 @@ pub struct Engine {
     chunk_cache: HashMap<(usize, usize, usize), DecodedChunk>,
     positions_cache: HashMap<(usize, usize, usize), ChunkPositions>,
     frag_cache: HashMap<usize, Rc<Vec<Fragment>>>,
-    need: BTreeSet<String>,
+    /// Files found missing, in the order they were asked for (the fragment files of better
+    /// sections first: the browser fetches them first).
+    need: Vec<String>,
     /// The decoded typo vocabulary, once loaded.
     vocab: Option<Vec<crate::typo::VocabEntry>>,
     last: Option<LastRanking>,
@@ -660,7 +673,7 @@ impl Engine {
             chunk_cache: HashMap::new(),
             positions_cache: HashMap::new(),
             frag_cache: HashMap::new(),
-            need: BTreeSet::new(),
+            need: Vec::new(),
             vocab: None,
             last: None,
             words_cache: FxHashMap::default(),
@@ -696,7 +709,9 @@ impl Engine {
         if self.files.contains_key(&name) {
             self.files.get(&name).map(Vec::as_slice)
         } else {
-            self.need.insert(name);
+            if !self.need.contains(&name) {
+                self.need.push(name);
+            }
             None
         }
     }
@@ -811,7 +826,7 @@ impl Engine {
 
     /// The files lookups found missing since the last call.
     pub fn take_needed(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.need).into_iter().collect()
+        std::mem::take(&mut self.need)
     }
 
     fn take_need(&mut self) -> Step {
@@ -883,7 +898,7 @@ impl Engine {
         let cached = self
             .last
             .as_ref()
-            .filter(|l| l.request == *req)
+            .filter(|l| l.request.same_ranking(req))
             .map(|l| (l.ranked.clone(), l.fallback, l.approximate));
         let evaluated = cached.is_none();
         if let Some((r, fallback, approximate)) = cached {

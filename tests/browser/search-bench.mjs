@@ -26,7 +26,9 @@
 // results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API); per
 // later query (warm), the engine's answer time (samsyn: the worker's search round trip;
 // Pagefind: search() + data() of the top 5; mdBook: its search and rendering) and for
-// samsyn also the time from the input event to the results on screen (ui).
+// samsyn, whose UI shows a new query's first three result pages as soon as their text is in,
+// also the time to the complete answer (five pages) and from the input event to the first
+// results on screen (ui).
 // The static server runs in a child process of its own, so that this process's work
 // (Playwright's protocol traffic, response bookkeeping) does not delay its answers.
 // Prints one JSON object.
@@ -187,13 +189,13 @@ async function viaPlain(cfg) {
 }
 
 const summary = (reps) => {
-  const engine = (r) => median(r.warm.map((w) => w.engine));
-  const ui = (r) => median(r.warm.map((w) => w.ui));
+  const of = (key) => (r) => median(r.warm.map((w) => w[key]));
   return {
     firstMs: median(reps.map((r) => r.firstMs)),
     firstRuns: reps.map((r) => r.firstMs),
-    warmMs: median(reps.map(engine)),
-    ...(reps[0].warm[0]?.ui !== undefined ? { warmUiMs: median(reps.map(ui)) } : {}),
+    warmMs: median(reps.map(of("engine"))),
+    ...(reps[0].warm[0]?.ui !== undefined
+      ? { warmUiMs: median(reps.map(of("ui"))), warmCompleteMs: median(reps.map(of("complete"))) } : {}),
   };
 };
 

@@ -18,7 +18,11 @@
 //  5. a query with HTML in it is shown as text: no element injected, no dialog;
 //  6. the top hit of every judged query equals the CLI's (spec.agree);
 //  7. no console errors, no page errors, no failed requests, no "could not search" status;
-//  8. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.").
+//  8. a query typed as the field is focused is answered from the files the page fetched
+//     while the worker started, each fetched once;
+//  9. without the bundle (a small index's files in one prefetch) the answers are the same,
+//     and a new query shows its first three pages first (aria-busy), then all five;
+// 10. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.").
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
@@ -97,9 +101,10 @@ try {
       return b.hidden || !b.firstChild;
     }, null, { timeout: 5000 });
     await page.fill("#search-input", q);
+    // The whole answer: the first pages may be shown before the rest (aria-busy).
     await page.waitForFunction(() => {
       const b = document.getElementById("search-results");
-      return !b.hidden && b.querySelector(".search-hit > a, .search-empty, .search-status");
+      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
     }, null, { timeout: 15000 });
     return page.evaluate(() => {
       const b = document.getElementById("search-results");
@@ -275,7 +280,61 @@ try {
   }
   await fresh.close();
 
-  // 9. A search that cannot load says so (here: the wasm is unreachable).
+  // 9. A new query shows its first three pages as soon as their text is in (the box
+  // aria-busy), then all five. Without the bundle (here: unreachable; it is only a
+  // prefetch) every file is fetched as a query needs it, and the answers are the same.
+  const nobundle = await browser.newContext();
+  const npage = await nobundle.newPage();
+  let bundleAsked = 0;
+  await npage.route(/\/search-index\/bundle-/, (r) => { bundleAsked += 1; return r.abort(); });
+  await npage.goto(pageUrl, { waitUntil: "load" });
+  await npage.evaluate(() => {
+    const box = document.getElementById("search-results");
+    window.__states = [];
+    new MutationObserver(() => {
+      const groups = Array.from(box.querySelectorAll(".search-group"))
+        .map((g) => g.querySelector(".search-hit > a").getAttribute("href").split("#")[0]);
+      window.__states.push({ groups, busy: box.hasAttribute("aria-busy"), more: !!box.querySelector(".search-more") });
+    }).observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
+  });
+  // Types q into the emptied field and waits for the whole answer.
+  const npQuery = async (q) => {
+    await npage.fill("#search-input", "");
+    await npage.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return b.hidden || !b.firstChild;
+    }, null, { timeout: 5000 });
+    await npage.evaluate(() => { window.__states = []; });
+    await npage.fill("#search-input", q);
+    await npage.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+    }, null, { timeout: 15000 });
+  };
+  await npQuery(moreQ);
+  const states = await npage.evaluate(() => window.__states);
+  const last = states[states.length - 1];
+  const partial = states.find((st) => st.busy && st.groups.length);
+  report.partial = { partial, last };
+  if (!last || last.busy || last.groups.length !== 5 || !last.more) {
+    fail(`"${moreQ}" without the bundle: the final answer ${JSON.stringify(last)}`);
+  } else if (!partial) {
+    fail(`"${moreQ}" without the bundle: no first answer before the final one (${JSON.stringify(states)})`);
+  } else if (partial.groups.length !== 3 || partial.more
+    || JSON.stringify(partial.groups) !== JSON.stringify(last.groups.slice(0, 3))) {
+    fail(`"${moreQ}": the first answer ${JSON.stringify(partial)} is not the final one's first three pages ${JSON.stringify(last)}`);
+  }
+  report.noBundle = [];
+  for (const e of spec.expect) {
+    await npQuery(e.q);
+    const top = await npage.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href"));
+    report.noBundle.push({ q: e.q, top: top && norm(rel(top)) });
+    if (!top || !e.relevant.map(norm).includes(norm(rel(top)))) fail(`without the bundle, "${e.q}": first hit ${top}`);
+  }
+  if (!bundleAsked) fail("the worker never asked for the bundle");
+  await nobundle.close();
+
+  // 10. A search that cannot load says so (here: the wasm is unreachable).
   const broken = await browser.newContext();
   const bpage = await broken.newPage();
   await bpage.route(/search_index\.wasm/, (r) => r.abort());

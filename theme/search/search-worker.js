@@ -119,35 +119,57 @@ function prefetchBundle() {
   }).catch(function () { /* the files are fetched one by one when needed */ });
 }
 
+/* msg.fragments: the result pages whose hits come with their text; msg.first (fewer): the
+   pages of a first answer ("partial"), posted as soon as their files are in: they are
+   fetched before those of the other pages, which follow in the final answer. */
 function search(msg) {
   var rounds = 0;
+  var fragments = msg.fragments || 10;
+  var first = Math.min(msg.first || fragments, fragments);
+  var partialSent = first >= fragments;
   var params = enc.encode([msg.query, msg.kind, msg.group, msg.service].map(function (s) {
     return String(s || "").replace(/\0/g, " ");
   }).join("\0"));
-  function step() {
-    if (msg.id !== latest) return null; /* a newer query replaced this one */
-    var out = answer(ex.ss_search(h, put(params), params.length, msg.limit || 20, msg.fragments || 10,
-      msg.budget || 0));
+  function run(pages) {
+    var out = answer(ex.ss_search(h, put(params), params.length, msg.limit || 20, pages, msg.budget || 0));
     if (out.error) throw new Error(out.error);
-    if (out.need) {
-      if (++rounds > 200) throw new Error("search did not finish");
-      var files = Promise.all(out.need.map(load));
-      /* While the first files are in flight: run the engine's code once on a sample, so
-         that it is compiled (on first call) before the query needs it. */
-      if (!warmed) {
-        warmed = true;
-        ex.ss_warm();
-      }
-      return files.then(step);
-    }
+    return out;
+  }
+  function post(out, partial) {
     out.type = "results";
     out.id = msg.id;
     out.query = msg.query;
-    out.fragments = msg.fragments;
+    out.fragments = partial ? first : fragments;
     out.limit = msg.limit;
+    out.partial = partial;
     postMessage(out);
-    prefetchBundle();
-    return null;
+  }
+  function step() {
+    if (msg.id !== latest) return null; /* a newer query replaced this one */
+    var out = run(fragments);
+    if (!out.need) {
+      post(out, false);
+      prefetchBundle();
+      return null;
+    }
+    if (!partialSent) {
+      var part = run(first);
+      if (part.need) {
+        out = part; /* the first pages' files first */
+      } else {
+        partialSent = true;
+        post(part, true);
+      }
+    }
+    if (++rounds > 200) throw new Error("search did not finish");
+    var files = Promise.all(out.need.map(load));
+    /* While the first files are in flight: run the engine's code once on a sample, so
+       that it is compiled (on first call) before the query needs it. */
+    if (!warmed) {
+      warmed = true;
+      ex.ss_warm();
+    }
+    return files.then(step);
   }
   return Promise.resolve().then(step);
 }

@@ -24,6 +24,9 @@
   var seq = 0;
   /* Result pages shown at first and added by "Visa fler träffar". */
   var PAGES = 5;
+  /* The first result pages of a new query are shown as soon as their text is in; the other
+     pages follow (the box is aria-busy in between). */
+  var FIRST = 3;
   /* Bytes of posting chunks the engine reads beyond each word's first postings before it
      ranks what it has (Request.budget in search-index/src/reader.rs): about 3,600 postings;
      the ranking is exact whenever that suffices. */
@@ -32,6 +35,7 @@
   var moreFrom = -1; /* after "Visa fler": the first new group, to move to */
   var timer = 0;
   var active = -1;
+  var shownPartial = 0; /* the query whose first pages are shown, the rest to follow */
 
   function abs(path) { return new URL(root + path, doc.baseURI).href; }
 
@@ -140,6 +144,7 @@
 
   function status(text) {
     clear();
+    box.removeAttribute("aria-busy");
     box.appendChild(el("p", "search-status", text));
     box.hidden = false;
   }
@@ -152,6 +157,8 @@
   function close() {
     clear();
     box.hidden = true;
+    box.removeAttribute("aria-busy");
+    shownPartial = 0;
   }
 
   function schedule(delay) {
@@ -174,7 +181,7 @@
     /* fragments: the pages (in rank order) whose hits come with title, URL and snippet. */
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
       service: filters.service, limit: Math.min(200, 3 * PAGES * shown), fragments: PAGES * shown,
-      budget: BUDGET });
+      first: shown === 1 ? FIRST : 0, budget: BUDGET });
   }
 
   function onMessage(e) {
@@ -184,7 +191,13 @@
       facets = m.facets;
     } else if (m.type === "results") {
       if (m.id !== seq) return;
+      /* The final answer of a query shown in part keeps the active hit. */
+      var keep = shownPartial === m.id ? active : -1;
       render(m);
+      shownPartial = m.partial ? m.id : 0;
+      if (m.partial) box.setAttribute("aria-busy", "true");
+      else box.removeAttribute("aria-busy");
+      if (keep >= 0) { active = keep - 1; move(1); }
     } else if (m.type === "error") {
       if (m.id == null || m.id === seq) status("Sökningen kunde inte genomföras.");
       if (window.console) console.warn("samsyn search:", m.message);
@@ -270,7 +283,8 @@
     });
     var pages = m.fragments || PAGES;
     /* The engine gives fragments for at most 50 pages (search-index/src/wasm.rs). */
-    var more = pages < 50 && (groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20));
+    var more = !m.partial && pages < 50 &&
+      (groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20));
     groups = groups.slice(0, pages);
     var list = el("ul", "search-groups");
     list.setAttribute("role", "listbox");
