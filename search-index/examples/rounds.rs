@@ -2,9 +2,11 @@
 //!
 //! Fetch rounds of a browser session, machine-independent: one engine (as in the worker),
 //! the queries in order (the first one cold, later ones warm: they reuse what earlier ones
-//! fetched), each with what the UI asks for first (15 hits, fragments of 5 pages, a posting
-//! budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES` override). Per query: the fetch rounds
-//! (each a set of parallel requests), the requests and the stored bytes. After the first
+//! fetched), each with what the UI asks for first (15 hits, fragments of 5 pages, the first
+//! answer at 3, a posting budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES`, `FIRST`
+//! override), fetched in the worker's order. Per query: the fetch rounds (each a set of
+//! parallel requests; in brackets those before the first answer), the requests and the
+//! stored bytes. After the first
 //! query the index's bundle, if it has one, is added, as the worker fetches it then
 //! (`NO_BUNDLE=1`: not). Without queries, the search benchmark's lists are used (`--book`
 //! for the bundled book's).
@@ -41,25 +43,47 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Runs one request to the end; returns the rounds as (requests, stored bytes).
-fn session_query(engine: &mut Engine, dir: &std::path::Path, req: &Request) -> Vec<(usize, usize)> {
+/// Runs one request to the end as the worker does (search-worker.js): while the first
+/// `first` result pages are not complete, it fetches what they need first. Returns the
+/// rounds as (requests, stored bytes) and the number of rounds before the first answer.
+fn session_query(
+    engine: &mut Engine,
+    dir: &std::path::Path,
+    req: &Request,
+    first: usize,
+) -> (Vec<(usize, usize)>, usize) {
     let mut rounds = Vec::new();
+    let mut partial = (first >= req.fragments).then_some(usize::MAX);
+    let part_req = Request {
+        fragments: first,
+        ..req.clone()
+    };
     for _ in 0..10_000 {
-        match engine.search(req).expect("search") {
-            Step::Done(_) => return rounds,
-            Step::Need(files) => {
-                let mut bytes = 0;
-                for f in &files {
-                    let (b, stored) = read_index_file(dir, f).expect("index file");
-                    bytes += stored;
-                    engine.add_file(f, b);
-                }
-                if std::env::var("VERBOSE").is_ok() {
-                    eprintln!("  round {}: {}", rounds.len() + 1, files.join(" "));
-                }
-                rounds.push((files.len(), bytes));
+        let mut files = match engine.search(req).expect("search") {
+            Step::Done(_) => {
+                return (
+                    rounds.clone(),
+                    partial.unwrap_or(rounds.len()).min(rounds.len()),
+                );
+            }
+            Step::Need(files) => files,
+        };
+        if partial.is_none() {
+            match engine.search(&part_req).expect("search") {
+                Step::Done(_) => partial = Some(rounds.len()),
+                Step::Need(part) => files = part,
             }
         }
+        let mut bytes = 0;
+        for f in &files {
+            let (b, stored) = read_index_file(dir, f).expect("index file");
+            bytes += stored;
+            engine.add_file(f, b);
+        }
+        if std::env::var("VERBOSE").is_ok() {
+            eprintln!("  round {}: {}", rounds.len() + 1, files.join(" "));
+        }
+        rounds.push((files.len(), bytes));
     }
     panic!("search did not finish");
 }
@@ -81,8 +105,8 @@ fn main() {
             .collect();
     }
     let (mut engine, _) = open_static(dir).expect("index opens");
-    let (mut total_rounds, mut total_requests) = (0, 0);
-    println!("| query | rounds | requests per round | requests | KB |");
+    let (mut total_rounds, mut total_first, mut total_requests) = (0, 0, 0);
+    println!("| query | rounds (first answer) | requests per round | requests | KB |");
     println!("|---|---:|---|---:|---:|");
     for (i, q) in queries.iter().enumerate() {
         let req = Request {
@@ -92,16 +116,17 @@ fn main() {
             fragments: env("PAGES", 5),
             budget: env("BUDGET", 8000),
         };
-        let rounds = session_query(&mut engine, dir, &req);
+        let (rounds, first_answer) = session_query(&mut engine, dir, &req, env("FIRST", 3));
         let requests: usize = rounds.iter().map(|r| r.0).sum();
         let bytes: usize = rounds.iter().map(|r| r.1).sum();
         if i > 0 {
             total_rounds += rounds.len();
+            total_first += first_answer;
             total_requests += requests;
         }
         let per: Vec<String> = rounds.iter().map(|r| r.0.to_string()).collect();
         println!(
-            "| {q}{} | {} | {} | {requests} | {:.1} |",
+            "| {q}{} | {} ({first_answer}) | {} | {requests} | {:.1} |",
             if i == 0 { " (cold)" } else { "" },
             rounds.len(),
             per.join(" + "),
@@ -122,8 +147,9 @@ fn main() {
     }
     let warm = queries.len().saturating_sub(1).max(1) as f64;
     println!(
-        "\nwarm queries: {:.2} rounds, {:.1} requests on average",
+        "\nwarm queries: {:.2} rounds ({:.2} before the first answer), {:.1} requests on average",
         total_rounds as f64 / warm,
+        total_first as f64 / warm,
         total_requests as f64 / warm
     );
 }

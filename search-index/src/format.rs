@@ -7,9 +7,12 @@
 //! - `manifest.json`: `{"format":5,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
-//!   group of fragment files, facet values.
+//!   group of fragment files, facet values, the hashes of the vocabulary and the bundle.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
-//!   display form, where their posting chunks are, and the first chunk ("head") of each.
+//!   display form, where their posting chunks are, and the first chunk ("head") of each;
+//!   then copies of the entries (and heads) of the compound parts and `-ing` siblings of its
+//!   words that live in other shards (`reader::Foreign`), so that a query for a word needs
+//!   one round of term shards.
 //! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: later chunks of its terms.
 //! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per chunk, per posting the word
 //!   positions (field `all`) phrases need.

@@ -637,6 +637,9 @@ pub struct Engine {
     last: Option<LastRanking>,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
+    /// Snippets made for the highlight of the last query (its key, see [`Highlight::key`]):
+    /// the browser asks for its first result pages, then for all of them.
+    snippets: (String, FxHashMap<u32, Snippet>),
     /// Result pages whose fragment files an evaluation that must fetch posting chunks asks
     /// for in the same round, by its provisional ranking (see [`Engine::evaluate`]).
     speculate: usize,
@@ -678,6 +681,7 @@ impl Engine {
             last: None,
             words_cache: FxHashMap::default(),
             speculate: 0,
+            snippets: Default::default(),
         })
     }
 
@@ -956,24 +960,35 @@ impl Engine {
         // checked against their text (and dropped if a word is missing), unverified hits
         // further down are left out.
         let highlight = highlight_terms(&plan, &pq);
+        let key = highlight.key();
+        if self.snippets.0 != key {
+            self.snippets = (key, FxHashMap::default());
+        }
         let mut pages: Vec<usize> = Vec::new();
         // Pages whose fragment file is being fetched: the hits from there on wait for it.
-        // Once an unverified hit has failed, a page asked for one counts half, so that a
-        // round fetches enough of them.
+        // A page asked for an unverified hit counts as the share of the unverified hits
+        // checked so far that had every word (as a whole page before any was checked), so
+        // that a round fetches enough of them.
         let mut requested: Vec<(usize, bool)> = Vec::new();
-        let mut failed = false;
-        let expected = |pages: &[usize], requested: &[(usize, bool)], failed: bool| {
-            2 * pages.len()
+        let (mut checked, mut passed) = (0usize, 0usize);
+        let expected = |pages: &[usize], requested: &[(usize, bool)], checked, passed| {
+            let share = if checked == 0 {
+                1.0
+            } else {
+                (passed as f32 / checked as f32).max(0.15)
+            };
+            pages.len() as f32
                 + requested
                     .iter()
-                    .map(|r| if r.1 && failed { 1 } else { 2 })
-                    .sum::<usize>()
+                    .map(|r| if r.1 { share } else { 1.0 })
+                    .sum::<f32>()
         };
         for &(doc, score) in &ranked.top {
             let vpage = (doc >> SLOT_BITS) as usize;
             let unverified = ranked.unverified.get(&doc);
             let known_page = pages.contains(&vpage) || requested.iter().any(|r| r.0 == vpage);
-            if !known_page && expected(&pages, &requested, failed) >= 2 * req.fragments {
+            if !known_page && expected(&pages, &requested, checked, passed) >= req.fragments as f32
+            {
                 if unverified.is_none() && requested.is_empty() {
                     result.hits.push(ResultHit {
                         doc,
@@ -1013,10 +1028,11 @@ impl Engine {
                             .all(|(word, key)| has_stem(&analyzer, word, key))
                     })
                 });
+                checked += 1;
                 if !all_there || !phrases {
-                    failed = true;
                     continue;
                 }
+                passed += 1;
             }
             if !pages.contains(&vpage) {
                 pages.push(vpage);
@@ -1024,7 +1040,12 @@ impl Engine {
             result.hits.push(ResultHit {
                 doc,
                 score,
-                snippet: make_snippet(&f.text, &highlight),
+                snippet: self
+                    .snippets
+                    .1
+                    .entry(doc)
+                    .or_insert_with(|| make_snippet(&f.text, &highlight))
+                    .clone(),
                 fragment: Some(f.clone()),
             });
         }
@@ -1532,6 +1553,15 @@ impl Lexicon for Engine {
 pub struct Highlight {
     pub terms: HashSet<String>,
     pub prefix: Option<String>,
+}
+
+impl Highlight {
+    /// A key equal for equal highlights.
+    fn key(&self) -> String {
+        let mut terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
+        terms.sort_unstable();
+        format!("{}\0{}", terms.join("\0"), self.prefix.as_deref().unwrap_or(""))
+    }
 }
 
 pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {

@@ -2,7 +2,8 @@
 //   node search-bench.mjs <config.json>
 // config = { served: dir, repeat: n, runs: [run...], relevance: [rel...] }
 //   repeat: cold runs per tool, corpus and browser mode (the median is reported)
-// run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...] }
+// run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...],
+//   typed: [q...] }
 //   page: path of the page opened (under `served`); site: path prefix of the site root.
 // rel = { tool: "pagefind" | "mdbook", page, site, queries: [q...] } -> ranked site-relative
 //   URLs (top ten).
@@ -28,7 +29,8 @@
 // Pagefind: search() + data() of the top 5; mdBook: its search and rendering) and for
 // samsyn, whose UI shows a new query's first three result pages as soon as their text is in,
 // also the time to the complete answer (five pages) and from the input event to the first
-// results on screen (ui).
+// results on screen (ui); typed: other queries typed a key every 100 ms (every edit searched;
+// Pagefind: its preload() of each prefix), the time of the last one.
 // The static server runs in a child process of its own, so that this process's work
 // (Playwright's protocol traffic, response bookkeeping) does not delay its answers.
 // Prints one JSON object.
@@ -189,20 +191,25 @@ async function viaPlain(cfg) {
 }
 
 const summary = (reps) => {
-  const of = (key) => (r) => median(r.warm.map((w) => w[key]));
+  const of = (list, key) => (r) => median((r[list] || []).map((w) => w[key]));
   return {
     firstMs: median(reps.map((r) => r.firstMs)),
     firstRuns: reps.map((r) => r.firstMs),
-    warmMs: median(reps.map(of("engine"))),
+    warmMs: median(reps.map(of("warm", "engine"))),
+    typedMs: median(reps.map(of("typed", "engine"))),
     ...(reps[0].warm[0]?.ui !== undefined
-      ? { warmUiMs: median(reps.map(of("ui"))), warmCompleteMs: median(reps.map(of("complete"))) } : {}),
+      ? {
+        warmUiMs: median(reps.map(of("warm", "ui"))),
+        warmCompleteMs: median(reps.map(of("warm", "complete"))),
+        typedCompleteMs: median(reps.map(of("typed", "complete"))),
+      } : {}),
   };
 };
 
 const result = { runs: [], relevance: [] };
 try {
   for (const run of config.runs || []) {
-    const cfg = { tool: run.tool, page: run.page, site: run.site, cold: run.cold, warm: run.warm };
+    const cfg = { tool: run.tool, page: run.page, site: run.site, cold: run.cold, warm: run.warm, typed: run.typed };
     try {
       const attached = [];
       const plain = [];
@@ -218,8 +225,8 @@ try {
       const mid = attached[Math.floor(attached.length / 2)];
       result.runs.push({
         name: run.name, tool: run.tool, bytes: mid.bytes, prefetch: mid.prefetch, top: mid.top, timeline: mid.timeline,
-        devtools: { ...summary(attached), warm: mid.warm },
-        plain: { ...summary(plain), warm: plain[Math.floor(plain.length / 2)].warm },
+        devtools: { ...summary(attached), warm: mid.warm, typed: mid.typed },
+        plain: { ...summary(plain), warm: plain[Math.floor(plain.length / 2)].warm, typed: plain[Math.floor(plain.length / 2)].typed },
       });
     } catch (e) {
       result.runs.push({ name: run.name, tool: run.tool, error: String(e && e.message || e) });

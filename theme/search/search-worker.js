@@ -146,20 +146,23 @@ function search(msg) {
   }
   function step() {
     if (msg.id !== latest) return null; /* a newer query replaced this one */
-    var out = run(fragments);
+    var out;
+    if (!partialSent) {
+      var part = run(first); /* the first pages' files first */
+      out = part;
+      if (!part.need) {
+        partialSent = true;
+        out = run(fragments);
+        /* All pages at once when nothing is missing; else the first ones now. */
+        if (out.need) post(part, true);
+      }
+    } else {
+      out = run(fragments);
+    }
     if (!out.need) {
       post(out, false);
       prefetchBundle();
       return null;
-    }
-    if (!partialSent) {
-      var part = run(first);
-      if (part.need) {
-        out = part; /* the first pages' files first */
-      } else {
-        partialSent = true;
-        post(part, true);
-      }
     }
     if (++rounds > 200) throw new Error("search did not finish");
     var files = Promise.all(out.need.map(load));
