@@ -1560,7 +1560,11 @@ impl Highlight {
     fn key(&self) -> String {
         let mut terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
         terms.sort_unstable();
-        format!("{}\0{}", terms.join("\0"), self.prefix.as_deref().unwrap_or(""))
+        format!(
+            "{}\0{}",
+            terms.join("\0"),
+            self.prefix.as_deref().unwrap_or("")
+        )
     }
 }
 
