@@ -191,9 +191,14 @@
       facets = m.facets;
     } else if (m.type === "results") {
       if (m.id !== seq) return;
+      /* The engine's answer (JSON text) and what the worker adds to it. */
+      var r = JSON.parse(m.json);
+      r.partial = m.partial;
+      r.fragments = m.fragments;
+      r.limit = m.limit;
       /* The final answer of a query shown in part keeps the active hit. */
       var keep = shownPartial === m.id ? active : -1;
-      render(m);
+      render(r);
       shownPartial = m.partial ? m.id : 0;
       if (m.partial) box.setAttribute("aria-busy", "true");
       else box.removeAttribute("aria-busy");
