@@ -685,3 +685,34 @@ fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
     }
     assert_eq!(checked, 10);
 }
+
+/// A small index bundles its files: with the bundle added, a query needs no fetch round and
+/// answers exactly as with the files fetched one by one; a corrupt bundle is refused.
+#[test]
+fn the_bundle_answers_without_fetches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let (mut engine, _) = open_static(&dir).unwrap();
+    let name = engine
+        .meta
+        .bundle_name()
+        .expect("a small index has a bundle");
+    let (bytes, _) = read_index_file(&dir, &name).unwrap();
+    assert!(engine.add_bundle(b"not a bundle").is_err());
+    engine.add_bundle(&bytes).unwrap();
+    for q in [
+        "barn skola",
+        "SIP",
+        "\"samordnad individuell plan\"",
+        "samverkn",
+        "elevh",
+    ] {
+        let mut r = req(q);
+        r.budget = 8000;
+        let Step::Done(bundled) = engine.search(&r).unwrap() else {
+            panic!("{q}: the bundle lacks a file");
+        };
+        assert_eq!(bundled, static_search(&dir, &r), "{q}");
+    }
+}
