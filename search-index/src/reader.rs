@@ -609,6 +609,18 @@ impl Ranked {
     }
 }
 
+/// What an evaluation ranks: sections with every word (`and`) or the ranked fallback, the
+/// `k` best, reading at most `budget` bytes of chunks beyond the heads (0 = no limit); while
+/// it fetches chunks it also asks for the fragment files of its first `speculate` result
+/// pages so far.
+#[derive(Debug, Clone, Copy)]
+struct Goal {
+    and: bool,
+    k: usize,
+    budget: usize,
+    speculate: usize,
+}
+
 /// The ranking of the last request whose evaluation finished, with its fallback and
 /// approximate flags: the fetch rounds for its fragments do not evaluate it again.
 struct LastRanking {
@@ -637,12 +649,9 @@ pub struct Engine {
     last: Option<LastRanking>,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
-    /// Snippets made for the highlight of the last query (its key, see [`Highlight::key`]):
-    /// the browser asks for its first result pages, then for all of them.
-    snippets: (String, FxHashMap<u32, Snippet>),
-    /// Result pages whose fragment files an evaluation that must fetch posting chunks asks
-    /// for in the same round, by its provisional ranking (see [`Engine::evaluate`]).
-    speculate: usize,
+    /// Snippets made for the highlight of the last query: the browser asks for its first
+    /// result pages, then for all of them.
+    snippets: (Highlight, FxHashMap<u32, Snippet>),
 }
 
 /// A query term's postings as far as they are read.
@@ -680,7 +689,6 @@ impl Engine {
             vocab: None,
             last: None,
             words_cache: FxHashMap::default(),
-            speculate: 0,
             snippets: Default::default(),
         })
     }
@@ -911,17 +919,13 @@ impl Engine {
             result.approximate = approximate;
         } else if !plan.clauses.is_empty() && req.limit > 0 {
             let mut approx = false;
-            self.speculate = req.fragments;
-            let all = self.evaluate(
-                &plan,
-                true,
-                &filter_keys,
-                req.limit.max(query::WEAK_MATCHES),
-                req.budget,
-                &mut approx,
-            );
-            self.speculate = 0;
-            let Some(mut all) = all? else {
+            let goal = Goal {
+                and: true,
+                k: req.limit.max(query::WEAK_MATCHES),
+                budget: req.budget,
+                speculate: req.fragments,
+            };
+            let Some(mut all) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                 return Ok(self.take_need());
             };
             let all_words = all.top.len();
@@ -930,15 +934,13 @@ impl Engine {
             }
             ranked = all;
             if query::use_ranked_fallback(&plan, all_words) {
-                let Some(any) = self.evaluate(
-                    &plan,
-                    false,
-                    &filter_keys,
-                    req.limit,
-                    req.budget,
-                    &mut approx,
-                )?
-                else {
+                let goal = Goal {
+                    and: false,
+                    k: req.limit,
+                    budget: req.budget,
+                    speculate: 0,
+                };
+                let Some(any) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                     return Ok(self.take_need());
                 };
                 if !any.top.is_empty() {
@@ -960,9 +962,8 @@ impl Engine {
         // checked against their text (and dropped if a word is missing), unverified hits
         // further down are left out.
         let highlight = highlight_terms(&plan, &pq);
-        let key = highlight.key();
-        if self.snippets.0 != key {
-            self.snippets = (key, FxHashMap::default());
+        if self.snippets.0 != highlight {
+            self.snippets = (highlight, FxHashMap::default());
         }
         let mut pages: Vec<usize> = Vec::new();
         // Pages whose fragment file is being fetched: the hits from there on wait for it.
@@ -1040,12 +1041,12 @@ impl Engine {
             result.hits.push(ResultHit {
                 doc,
                 score,
-                snippet: self
-                    .snippets
-                    .1
-                    .entry(doc)
-                    .or_insert_with(|| make_snippet(&f.text, &highlight))
-                    .clone(),
+                snippet: {
+                    let (highlight, made) = &mut self.snippets;
+                    made.entry(doc)
+                        .or_insert_with(|| make_snippet(&f.text, highlight))
+                        .clone()
+                },
                 fragment: Some(f.clone()),
             });
         }
@@ -1057,20 +1058,20 @@ impl Engine {
         Ok(Step::Done(result))
     }
 
-    /// Asks for the fragment files of the first [`Engine::speculate`] pages of a provisional
+    /// Asks for the fragment files of the first `pages` result pages of a provisional
     /// ranking (section, score), along with the data the evaluation still needs.
-    fn speculate_fragments(&mut self, mut provisional: Vec<(u32, f32)>) -> R<()> {
-        if self.speculate == 0 {
+    fn speculate_fragments(&mut self, mut provisional: Vec<(u32, f32)>, pages: usize) -> R<()> {
+        if pages == 0 {
             return Ok(());
         }
         provisional.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut pages: Vec<usize> = Vec::new();
+        let mut asked: Vec<usize> = Vec::new();
         for (d, _) in provisional {
             let vpage = (d >> SLOT_BITS) as usize;
-            if !pages.contains(&vpage) {
-                pages.push(vpage);
+            if !asked.contains(&vpage) {
+                asked.push(vpage);
                 self.fragments_of(vpage)?;
-                if pages.len() >= self.speculate {
+                if asked.len() >= pages {
                     break;
                 }
             }
@@ -1096,7 +1097,7 @@ impl Engine {
         Ok(Some(f))
     }
 
-    /// Top-k sections by score (all words when `and`, else the coverage-scaled ranked
+    /// Top-k sections by score ([`Goal`]: all words when `and`, else the coverage-scaled ranked
     /// fallback). Impact-ordered, no random access (NRA): a section's score is known once
     /// it is seen in every word's postings read so far or the word's list is read to the
     /// end; chunks are read (the next one of every open word per round) until no partly
@@ -1108,12 +1109,16 @@ impl Engine {
     fn evaluate(
         &mut self,
         plan: &Plan,
-        and: bool,
         filters: &[String],
-        k: usize,
-        budget: usize,
+        goal: Goal,
         approximate: &mut bool,
     ) -> R<Option<Ranked>> {
+        let Goal {
+            and,
+            k,
+            budget,
+            speculate,
+        } = goal;
         // Exclusions and filters: complete doc sets.
         let mut excluded = HashSet::new();
         let mut missing = false;
@@ -1330,20 +1335,7 @@ impl Engine {
                         if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
                             continue;
                         }
-                        let mut known = 0f32;
-                        let mut unseen_clauses = Vec::new();
-                        for (ci, c) in clauses.iter().enumerate() {
-                            let mut seen = false;
-                            for &(ti, w) in c {
-                                if let Some(&(imp, _, _)) = terms[ti].docs.get(&d) {
-                                    known += w * imp;
-                                    seen = true;
-                                }
-                            }
-                            if !seen {
-                                unseen_clauses.push(ci);
-                            }
-                        }
+                        let (known, unseen_clauses) = seen_score(&clauses, &terms, d);
                         let sat = n - unseen_clauses.len();
                         if and || positions {
                             ranked.top.push((d, known));
@@ -1366,22 +1358,12 @@ impl Engine {
                 // first result pages.
                 let mut provisional = complete.clone();
                 for &d in &candidates {
-                    let mut known = 0f32;
-                    let all_seen = clauses.iter().all(|c| {
-                        let mut seen = false;
-                        for &(ti, w) in c {
-                            if let Some(p) = terms[ti].docs.get(&d) {
-                                known += w * p.0;
-                                seen = true;
-                            }
-                        }
-                        seen
-                    });
-                    if all_seen {
+                    let (known, unseen) = seen_score(&clauses, &terms, d);
+                    if unseen.is_empty() {
                         provisional.push((d, known));
                     }
                 }
-                self.speculate_fragments(provisional)?;
+                self.speculate_fragments(provisional, speculate)?;
                 return Ok(None);
             }
             spent += cost;
@@ -1425,6 +1407,26 @@ impl Engine {
         }
         Ok(Some(true))
     }
+}
+
+/// What the postings read so far know of section `d`: the weighted sum of the impacts seen,
+/// and the clauses (indexes into `clauses`: (term, weight) alternatives) it was not seen in.
+fn seen_score(clauses: &[Vec<(usize, f32)>], terms: &[TermState], d: u32) -> (f32, Vec<usize>) {
+    let mut known = 0f32;
+    let mut unseen = Vec::new();
+    for (ci, c) in clauses.iter().enumerate() {
+        let mut seen = false;
+        for &(ti, w) in c {
+            if let Some(&(imp, _, _)) = terms[ti].docs.get(&d) {
+                known += w * imp;
+                seen = true;
+            }
+        }
+        if !seen {
+            unseen.push(ci);
+        }
+    }
+    (known, unseen)
 }
 
 /// Runs the analyzer, the text checks and the snippet code once on a sample text: the
@@ -1550,22 +1552,10 @@ impl Lexicon for Engine {
 }
 
 /// Terms to highlight: the plan's term keys (normal ones), and the typed prefix.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Highlight {
     pub terms: HashSet<String>,
     pub prefix: Option<String>,
-}
-
-impl Highlight {
-    /// A key equal for equal highlights.
-    fn key(&self) -> String {
-        let mut terms: Vec<&str> = self.terms.iter().map(String::as_str).collect();
-        terms.sort_unstable();
-        format!(
-            "{}\0{}",
-            terms.join("\0"),
-            self.prefix.as_deref().unwrap_or("")
-        )
-    }
 }
 
 pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
