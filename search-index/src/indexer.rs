@@ -519,7 +519,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     // Files are compressed and written as they are made (by the worker that made them).
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
-    let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS.len()] = Default::default();
+    let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS] = Default::default();
     let write = |name: &str, bytes: &[u8], level: u8| -> Result<()> {
         let z = compress_at(bytes, level);
         std::fs::write(search_dir.join(name), &z)
@@ -899,26 +899,30 @@ fn foreign_parts(
     (out, heads)
 }
 
-/// The kinds of files a bundle copies, in the order they are taken (file name prefixes):
-/// term shards, fragment files, posting and position packs, the vocabulary.
-const BUNDLE_KINDS: [&str; 4] = ["t", "f", "px", "vocab"];
+/// The number of kinds of files a bundle copies (see [`bundle_kind`]).
+const BUNDLE_KINDS: usize = 4;
 
-/// Which of [`BUNDLE_KINDS`] an index file is.
+/// The kind of an index file a bundle may copy, in the order the kinds are taken: 0 term
+/// shards (`t<i>-`), 1 fragment files (`f<v>-`), 2 posting and position packs (`p<i>-`,
+/// `x<i>-`), 3 the vocabulary (`vocab-`).
 fn bundle_kind(name: &str) -> Option<usize> {
-    if name.starts_with("vocab") {
+    if name.starts_with("vocab-") {
         return Some(3);
     }
-    let first = name.chars().next()?;
-    if !name[1..].starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    BUNDLE_KINDS[..3].iter().position(|k| k.contains(first))
+    let mut chars = name.chars();
+    let kind = match chars.next()? {
+        't' => 0,
+        'f' => 1,
+        'p' | 'x' => 2,
+        _ => return None,
+    };
+    chars.next()?.is_ascii_digit().then_some(kind)
 }
 
 /// Writes the bundle when the term shards fit in [`BUNDLE_MAX`] (`sizes`: stored bytes of
-/// each of [`BUNDLE_KINDS`]): the shards and each further kind as long as the total stays
-/// within it. Returns its hash.
-fn write_bundle(search_dir: &Path, sizes: &[u64; BUNDLE_KINDS.len()]) -> Result<Option<u32>> {
+/// each kind of [`bundle_kind`]): the shards and each further kind as long as the total
+/// stays within it. Returns its hash.
+fn write_bundle(search_dir: &Path, sizes: &[u64; BUNDLE_KINDS]) -> Result<Option<u32>> {
     let mut kinds = Vec::new();
     let mut total = 0;
     for (k, size) in sizes.iter().enumerate() {
