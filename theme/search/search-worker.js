@@ -53,9 +53,13 @@ function put(bytes) {
   return p;
 }
 
-/* The engine's JSON answer of `len` bytes. */
+/* The engine's answer of `len` bytes, as text and as the JSON value it holds. */
+function answerText(len) {
+  return dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len));
+}
+
 function answer(len) {
-  return JSON.parse(dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
+  return JSON.parse(answerText(len));
 }
 
 /* msg: { index: URL of search-index/, module: the compiled wasm, meta: the meta file (raw
@@ -111,8 +115,7 @@ var bundleAsked = false;
 function prefetchBundle() {
   if (bundleAsked) return;
   bundleAsked = true;
-  var n = ex.ss_bundle(h);
-  var name = dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), n));
+  var name = answerText(ex.ss_bundle(h));
   if (!/^[\w.-]+$/.test(name)) return;
   fetchBytes(indexBase + name).then(function (bytes) {
     ex.ss_add_bundle(h, put(bytes), bytes.length);
@@ -133,8 +136,8 @@ function search(msg) {
   /* An engine step: {need: [file...]}, or {text}: the results, which go to the page as the
      engine's JSON text (no parse and copy of the object here). */
   function run(pages) {
-    var len = ex.ss_search(h, put(params), params.length, msg.limit || 20, pages, msg.budget || 0);
-    var text = dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len));
+    var text = answerText(ex.ss_search(h, put(params), params.length, msg.limit || 20, pages,
+      msg.budget || 0));
     if (text.lastIndexOf("{\"need\"", 0) !== 0 && text.lastIndexOf("{\"error\"", 0) !== 0) return { text: text };
     var out = JSON.parse(text);
     if (out.error) throw new Error(out.error);
