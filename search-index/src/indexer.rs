@@ -520,7 +520,8 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
     let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS] = Default::default();
-    let write = |name: &str, bytes: &[u8], level: u8| -> Result<()> {
+    // Writes one file compressed; returns its stored size.
+    let write = |name: &str, bytes: &[u8], level: u8| -> Result<u64> {
         let z = compress_at(bytes, level);
         std::fs::write(search_dir.join(name), &z)
             .with_context(|| format!("writing {}", search_dir.join(name).display()))?;
@@ -529,21 +530,28 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         if let Some(k) = bundle_kind(name) {
             by_kind[k].fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
-        Ok(())
+        Ok(z.len() as u64)
     };
     // Shards and their packs, then the copies of compound parts' entries (which need the
-    // parts' own shards), then the shard files.
-    let mut shards: Vec<Shard> = bounds
+    // parts' own shards), then the shard files. Packs of second chunks are candidates for the
+    // bundle's spare room: (name, stored size, weight).
+    let (mut shards, spare): (Vec<Shard>, Vec<Vec<Spare>>) = bounds
         .par_iter()
         .enumerate()
-        .map(|(shard_no, &(start, end))| -> Result<Shard> {
+        .map(|(shard_no, &(start, end))| -> Result<_> {
             let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
-            for (name, bytes, level) in shard_files {
-                write(&name, &bytes, level)?;
+            let mut spare = Vec::new();
+            for (name, bytes, level, weight) in shard_files {
+                let stored = write(&name, &bytes, level)?;
+                if weight > 0 {
+                    spare.push((name, stored, weight));
+                }
             }
-            Ok(shard)
+            Ok((shard, spare))
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
         .into_par_iter()
         .map(|i| foreign_parts(&shards, &bounds, &terms, i))
@@ -614,7 +622,8 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         write(&name, &bytes, COMPRESSION_LEVEL)?;
     }
     let sizes = by_kind.map(|k| k.into_inner());
-    if let Some(bundle) = write_bundle(search_dir, &sizes)? {
+    let spare: Vec<_> = spare.into_iter().flatten().collect();
+    if let Some(bundle) = write_bundle(search_dir, &sizes, spare)? {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -749,33 +758,44 @@ const DEEP_POS_PACK_TARGET: usize = 32 * 1024;
 /// (a chunk larger than the target gets a pack of its own).
 #[derive(Default)]
 struct Packer {
-    /// Bytes and DEFLATE level of each pack.
-    packs: Vec<(Vec<u8>, u8)>,
+    /// Bytes, DEFLATE level and weight of each pack: the weight is the highest document
+    /// frequency of a term whose second chunk it holds (0: none), the order in which the
+    /// bundle takes packs.
+    packs: Vec<(Vec<u8>, u8, usize)>,
     /// The open pack of each class (index into `packs`).
     open: HashMap<usize, usize>,
 }
 
 impl Packer {
-    /// Appends a chunk; returns (pack, offset).
-    fn put(&mut self, bytes: &[u8], target: usize, level: u8) -> (usize, usize) {
+    /// Appends a chunk of a term with `weight` (see [`Packer::packs`]); returns (pack,
+    /// offset).
+    fn put(&mut self, bytes: &[u8], target: usize, level: u8, weight: usize) -> (usize, usize) {
         let i = match self.open.get(&target) {
             Some(&i) if self.packs[i].0.len() + bytes.len() <= target => i,
             _ => {
-                self.packs.push((Vec::new(), level));
+                self.packs.push((Vec::new(), level, 0));
                 let i = self.packs.len() - 1;
                 self.open.insert(target, i);
                 i
             }
         };
-        let off = self.packs[i].0.len();
-        self.packs[i].0.extend_from_slice(bytes);
+        let pack = &mut self.packs[i];
+        let off = pack.0.len();
+        pack.0.extend_from_slice(bytes);
+        pack.2 = pack.2.max(weight);
         (i, off)
     }
 }
 
-/// Builds one shard: its entries and heads, its posting packs and position packs
-/// (name, bytes, DEFLATE level).
-fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<u8>, u8)>) {
+/// An index file to write: name, bytes, DEFLATE level, and its weight as a candidate for
+/// the bundle's spare room (0: not one; see [`bundle_contents`]).
+type IndexFile = (String, Vec<u8>, u8, usize);
+
+/// A candidate for the bundle's spare room: name, stored size, weight.
+type Spare = (String, u64, usize);
+
+/// Builds one shard: its entries and heads, its posting packs and position packs.
+fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<IndexFile>) {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
@@ -805,18 +825,21 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<(String, Vec<
                 shard.heads.extend_from_slice(&bytes);
                 (None, shard.heads.len() - bytes.len())
             } else if near && impacts {
-                let (p, o) = packs.put(&bytes, NEAR_PACK_TARGET, COMPRESSION_LEVEL);
+                // The bundle's spare room goes to second chunks: the one chunk past the
+                // head that a query reads of every word at once.
+                let weight = if ci == 1 { t.postings.len() } else { 0 };
+                let (p, o) = packs.put(&bytes, NEAR_PACK_TARGET, COMPRESSION_LEVEL, weight);
                 (Some(p), o)
             } else {
-                let (p, o) = packs.put(&bytes, DEEP_PACK_TARGET, DEEP_COMPRESSION_LEVEL);
+                let (p, o) = packs.put(&bytes, DEEP_PACK_TARGET, DEEP_COMPRESSION_LEVEL, 0);
                 (Some(p), o)
             };
             let pos = (t.flags & FLAG_POSITIONS != 0).then(|| {
                 let pbytes = encode_position_lists(idx.iter().map(|&i| t.positions_at(i as usize)));
                 let (p, o) = if near {
-                    pos_packs.put(&pbytes, POS_PACK_TARGET, COMPRESSION_LEVEL)
+                    pos_packs.put(&pbytes, POS_PACK_TARGET, COMPRESSION_LEVEL, 0)
                 } else {
-                    pos_packs.put(&pbytes, DEEP_POS_PACK_TARGET, DEEP_COMPRESSION_LEVEL)
+                    pos_packs.put(&pbytes, DEEP_POS_PACK_TARGET, DEEP_COMPRESSION_LEVEL, 0)
                 };
                 (p, o, pbytes.len())
             });
@@ -901,6 +924,8 @@ fn foreign_parts(
 
 /// The number of kinds of files a bundle copies (see [`bundle_kind`]).
 const BUNDLE_KINDS: usize = 4;
+/// The kind of posting and position packs.
+const PACKS: usize = 2;
 
 /// The kind of an index file a bundle may copy, in the order the kinds are taken: 0 term
 /// shards (`t<i>-`), 1 fragment files (`f<v>-`), 2 posting and position packs (`p<i>-`,
@@ -913,33 +938,61 @@ fn bundle_kind(name: &str) -> Option<usize> {
     let kind = match chars.next()? {
         't' => 0,
         'f' => 1,
-        'p' | 'x' => 2,
+        'p' | 'x' => PACKS,
         _ => return None,
     };
     chars.next()?.is_ascii_digit().then_some(kind)
 }
 
-/// Writes the bundle when the term shards fit in [`BUNDLE_MAX`] (`sizes`: stored bytes of
-/// each kind of [`bundle_kind`]): the shards and each further kind as long as the total
-/// stays within it. Returns its hash.
-fn write_bundle(search_dir: &Path, sizes: &[u64; BUNDLE_KINDS]) -> Result<Option<u32>> {
+/// What a bundle copies: the kinds of files ([`bundle_kind`]; `sizes`: stored bytes of
+/// each) that fit whole in `max`, in order, starting with the term shards; then, if the
+/// packs did not fit whole, in the room left, the packs of second chunks (`spare`: name,
+/// stored size, weight), heaviest first: the chunks that queries of the most frequent
+/// terms read past the heads. None when the term shards alone do not fit.
+fn bundle_contents(
+    sizes: &[u64; BUNDLE_KINDS],
+    mut spare: Vec<Spare>,
+    max: u64,
+) -> Option<(Vec<usize>, Vec<String>)> {
+    if sizes[0] > max {
+        return None;
+    }
     let mut kinds = Vec::new();
     let mut total = 0;
-    for (k, size) in sizes.iter().enumerate() {
-        if total + size > BUNDLE_MAX {
-            break;
+    for (k, &size) in sizes.iter().enumerate() {
+        if total + size <= max {
+            total += size;
+            kinds.push(k);
         }
-        total += size;
-        kinds.push(k);
     }
-    if kinds.is_empty() {
+    let mut extra = Vec::new();
+    if !kinds.contains(&PACKS) {
+        spare.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        for (name, stored, _) in spare {
+            if total + stored <= max {
+                total += stored;
+                extra.push(name);
+            }
+        }
+    }
+    Some((kinds, extra))
+}
+
+/// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]); returns its hash.
+fn write_bundle(
+    search_dir: &Path,
+    sizes: &[u64; BUNDLE_KINDS],
+    spare: Vec<Spare>,
+) -> Result<Option<u32>> {
+    let Some((kinds, extra)) = bundle_contents(sizes, spare, BUNDLE_MAX) else {
         return Ok(None);
-    }
+    };
     let mut names: Vec<String> = std::fs::read_dir(search_dir)?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| bundle_kind(n).is_some_and(|k| kinds.contains(&k)))
         .collect();
     names.sort_by_key(|n| (bundle_kind(n), n.clone()));
+    names.extend(extra);
     let mut files = Vec::with_capacity(names.len());
     for n in &names {
         let (bytes, _) = reader::read_index_file(search_dir, n)?;
@@ -960,7 +1013,7 @@ fn write_bundle(search_dir: &Path, sizes: &[u64; BUNDLE_KINDS]) -> Result<Option
 fn name_packs(
     packer: Packer,
     name: impl Fn(usize, u32) -> String,
-) -> (reader::PackSet, Vec<(String, Vec<u8>, u8)>) {
+) -> (reader::PackSet, Vec<IndexFile>) {
     let hash = group_hash(packer.packs.iter().map(|p| p.0.as_slice()));
     let set = reader::PackSet {
         count: packer.packs.len(),
@@ -970,7 +1023,7 @@ fn name_packs(
         .packs
         .into_iter()
         .enumerate()
-        .map(|(j, (bytes, level))| (name(j, hash), bytes, level))
+        .map(|(j, (bytes, level, weight))| (name(j, hash), bytes, level, weight))
         .collect();
     (set, files)
 }
@@ -1289,4 +1342,55 @@ pub fn search_site(search_dir: &Path, query_str: &str, limit: usize) -> Result<V
             },
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spare(list: &[(&str, u64, usize)]) -> Vec<Spare> {
+        list.iter()
+            .map(|&(n, s, w)| (n.to_string(), s, w))
+            .collect()
+    }
+
+    #[test]
+    fn files_are_bundled_by_kind() {
+        assert_eq!(bundle_kind("t12-0000abcd.bin"), Some(0));
+        assert_eq!(bundle_kind("f300-0000abcd.bin"), Some(1));
+        assert_eq!(bundle_kind("p3-4-0000abcd.bin"), Some(PACKS));
+        assert_eq!(bundle_kind("x3-4-0000abcd.bin"), Some(PACKS));
+        assert_eq!(bundle_kind("vocab-0000abcd.bin"), Some(3));
+        assert_eq!(bundle_kind("meta-0000abcd.bin"), None);
+        assert_eq!(bundle_kind("tantivy"), None);
+    }
+
+    #[test]
+    fn a_small_index_is_bundled_whole_without_spare_packs() {
+        let near = spare(&[("p0-1-h.bin", 10, 500)]);
+        let (kinds, extra) = bundle_contents(&[100, 200, 300, 10], near, 1000).unwrap();
+        assert_eq!(kinds, vec![0, 1, 2, 3]);
+        assert!(extra.is_empty(), "the packs are all in already");
+    }
+
+    #[test]
+    fn a_larger_index_bundles_the_packs_of_its_most_frequent_terms_in_the_room_left() {
+        // Fragments (900) and packs (800) do not fit whole; the vocabulary does.
+        let near = spare(&[
+            ("p1-0-h.bin", 30, 40),
+            ("p2-0-h.bin", 50, 900),
+            ("p3-0-h.bin", 60, 700),
+            ("p4-0-h.bin", 20, 10),
+        ]);
+        let (kinds, extra) = bundle_contents(&[100, 900, 800, 10], near, 200).unwrap();
+        assert_eq!(kinds, vec![0, 3]);
+        // 90 bytes of room: the heaviest (50) first, the next (60) does not fit, then 30.
+        assert_eq!(extra, vec!["p2-0-h.bin", "p1-0-h.bin"]);
+    }
+
+    #[test]
+    fn no_bundle_when_the_term_shards_do_not_fit() {
+        let near = spare(&[("p0-0-h.bin", 1, 1)]);
+        assert_eq!(bundle_contents(&[201, 0, 0, 0], near, 200), None);
+    }
 }

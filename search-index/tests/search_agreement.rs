@@ -6,7 +6,7 @@ use std::path::Path;
 
 use search_index::indexer::search_tantivy;
 use search_index::reader::{
-    Filters, Request, SearchResult, Step, open_static, read_index_file, search_static,
+    Engine, Filters, Request, SearchResult, Step, open_static, read_index_file, search_static,
 };
 use search_index::{SectionDoc, build_site_index, search_site};
 
@@ -608,6 +608,11 @@ fn budgeted_search_shows_only_sections_with_every_word() {
 /// them: one round, then the next step).
 fn rounds(dir: &Path, r: &Request) -> Vec<Vec<String>> {
     let (mut engine, _) = open_static(dir).expect("index opens");
+    rounds_with(&mut engine, dir, r)
+}
+
+/// [`rounds`] in an engine that may hold files already.
+fn rounds_with(engine: &mut Engine, dir: &Path, r: &Request) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     loop {
         match engine.search(r).expect("search") {
@@ -715,4 +720,114 @@ fn the_bundle_answers_without_fetches() {
         };
         assert_eq!(bundled, static_search(&dir, &r), "{q}");
     }
+}
+
+/// An index too large to bundle whole bundles its term shards, the vocabulary and, in the
+/// room left, the second chunks of its most frequent words: after a first query and the
+/// bundle, a query of two common words fetches no posting pack, only the text of its result
+/// pages.
+#[test]
+fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    // Skewed word frequencies: the first words of WORDS are by far the most frequent.
+    let mut word = |rng: &mut Rng| {
+        let u = (rng.next() % 10_000) as f64 / 10_000.0;
+        WORDS[(u * u * u * WORDS.len() as f64) as usize]
+    };
+    let docs: Vec<SectionDoc> = (0..6000)
+        .map(|i| {
+            let body: Vec<&str> = (0..60).map(|_| word(&mut rng)).collect();
+            SectionDoc {
+                title: format!("Sida {}", i / 4),
+                heading_path: vec![],
+                heading: format!("Avsnitt {i}"),
+                body: body.join(" "),
+                kind: "page".into(),
+                strategy_group: None,
+                services: vec![],
+                status: None,
+                doc_id: None,
+                url: format!("sida{}.html#a{}", i / 4, i % 4),
+            }
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build_site_index(&docs, &dir).expect("index builds");
+    let (mut engine, _) = open_static(&dir).unwrap();
+    let name = engine.meta.bundle_name().expect("a bundle");
+    let (bytes, _) = read_index_file(&dir, &name).unwrap();
+    let bundled: Vec<String> = search_index::format::decode_bundle(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // Files of a kind: `t<i>-`, `p<i>-`, `f<v>-`, `vocab-`.
+    let count = |names: &[String], kind: &str| {
+        names
+            .iter()
+            .filter(|n| {
+                n.strip_prefix(kind).is_some_and(|rest| {
+                    kind.ends_with('-') || rest.starts_with(|c: char| c.is_ascii_digit())
+                })
+            })
+            .count()
+    };
+    assert_eq!(
+        count(&bundled, "t"),
+        count(&on_disk, "t"),
+        "every term shard"
+    );
+    assert_eq!(count(&bundled, "vocab-"), 1, "the vocabulary");
+    let packs = count(&bundled, "p");
+    assert!(
+        packs > 0 && packs < count(&on_disk, "p"),
+        "some posting packs: {packs} of {}",
+        count(&on_disk, "p")
+    );
+    assert_eq!(count(&bundled, "f"), 0, "fragments do not fit whole");
+
+    // The second chunks of the three most frequent words are in it.
+    let mut terms: Vec<(u32, String)> = Vec::new();
+    for (name, file) in search_index::format::decode_bundle(&bytes).unwrap() {
+        let Some(no) = name
+            .strip_prefix('t')
+            .and_then(|r| r.split('-').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let shard = search_index::reader::Shard::decode(&file).unwrap();
+        for e in shard.entries.iter().filter(|e| e.chunks.len() > 1) {
+            let pack = e.chunks[1].pack.expect("a second chunk is in a pack");
+            let pack = search_index::format::pack_name(no, pack, shard.packs.hash);
+            terms.push((e.info.df, pack));
+        }
+    }
+    terms.sort_by(|a, b| b.0.cmp(&a.0));
+    assert!(terms.len() > 3);
+    for (df, pack) in &terms[..3] {
+        assert!(bundled.contains(pack), "{pack} (df {df}) is not bundled");
+    }
+    // So a query of common words, which reads their second chunks, fetches none of them
+    // once the bundle is in (and does without it).
+    let mut ui = req("barn unga");
+    (ui.limit, ui.fragments, ui.budget) = (15, 5, 8000);
+    let frequent = |rs: &[Vec<String>]| {
+        rs.iter()
+            .flatten()
+            .filter(|f| terms[..3].iter().any(|t| &t.1 == *f))
+            .count()
+    };
+    assert!(
+        frequent(&rounds(&dir, &ui)) > 0,
+        "the query reads second chunks"
+    );
+    engine.add_bundle(&bytes).unwrap();
+    let rs = rounds_with(&mut engine, &dir, &ui);
+    assert_eq!(frequent(&rs), 0, "{rs:?}");
 }
