@@ -108,9 +108,10 @@ function expect(name) {
   });
 }
 
-/* Once the first results are shown: a small index's bundle (its term shards, and more when
-   they fit; search-index/src/format.rs), in one request, so that later queries need fewer
-   round trips. Only a prefetch: the engine fetches what it lacks as before. */
+/* Once the first results are shown: the index's bundle (a small index whole; a larger one's
+   term shards and the posting chunks its common words need; search-index/src/format.rs), in
+   one request, so that later queries need fewer round trips. Only a prefetch: the engine
+   fetches what it lacks as before. */
 var bundleAsked = false;
 function prefetchBundle() {
   if (bundleAsked) return;
