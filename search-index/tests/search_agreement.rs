@@ -730,7 +730,7 @@ fn the_bundle_answers_without_fetches() {
 fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     let mut rng = Rng(0x2545f4914f6cdd1d);
     // Skewed word frequencies: the first words of WORDS are by far the most frequent.
-    let mut word = |rng: &mut Rng| {
+    let word = |rng: &mut Rng| {
         let u = (rng.next() % 10_000) as f64 / 10_000.0;
         WORDS[(u * u * u * WORDS.len() as f64) as usize]
     };
@@ -808,7 +808,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
             terms.push((e.info.df, pack));
         }
     }
-    terms.sort_by(|a, b| b.0.cmp(&a.0));
+    terms.sort_by_key(|t| std::cmp::Reverse(t.0));
     assert!(terms.len() > 3);
     for (df, pack) in &terms[..3] {
         assert!(bundled.contains(pack), "{pack} (df {df}) is not bundled");
