@@ -22,7 +22,8 @@
 //     while the worker started, each fetched once;
 //  9. without the bundle (a small index's files in one prefetch) the answers are the same,
 //     and a new query shows its first three pages first (aria-busy), then all five;
-// 10. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.").
+// 10. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.");
+// 11. on a 2G connection the bundle is not prefetched, and the answers are right.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
@@ -346,6 +347,34 @@ try {
     fail(`with the wasm unreachable the box shows ${JSON.stringify(report.brokenStatus)}`);
   }
   await broken.close();
+
+  // 11. On a 2G connection (forced for a browser of its own) the bundle is not prefetched;
+  // queries are answered as before. (Section 9 checks that it is asked for otherwise.)
+  const slow = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+      "--force-effective-connection-type=2G"],
+  });
+  try {
+    const spage = await (await slow.newContext()).newPage();
+    let slowBundle = 0;
+    await spage.route(/\/search-index\/bundle-/, (r) => { slowBundle += 1; return r.continue(); });
+    await spage.goto(pageUrl, { waitUntil: "load" });
+    const e = spec.expect[0];
+    await spage.fill("#search-input", e.q);
+    await spage.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-status");
+    }, null, { timeout: 15000 });
+    const top = await spage.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href"));
+    await spage.waitForTimeout(500); // the worker asks for the bundle right after an answer
+    report.slowConnection = { q: e.q, top: top && norm(rel(top)), bundleRequests: slowBundle };
+    if (!top || !e.relevant.map(norm).includes(norm(rel(top)))) fail(`on 2G, "${e.q}": first hit ${top}`);
+    if (slowBundle) fail("on 2G the worker prefetched the bundle");
+  } finally {
+    await slow.close();
+  }
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));
 } finally {

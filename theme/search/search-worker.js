@@ -39,8 +39,8 @@ function inflate(bytes) {
   return r.read().then(next);
 }
 
-function fetchBytes(url) {
-  return fetch(url).then(function (r) {
+function fetchBytes(url, init) {
+  return fetch(url, init).then(function (r) {
     if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
     return r.arrayBuffer();
   }).then(inflate);
@@ -111,14 +111,17 @@ function expect(name) {
 /* Once the first results are shown: the index's bundle (a small index whole; a larger one's
    term shards and the posting chunks its common words need; search-index/src/format.rs), in
    one request, so that later queries need fewer round trips. Only a prefetch: the engine
-   fetches what it lacks as before. */
+   fetches what it lacks as before. So it is fetched at low priority (a query's own files go
+   first), and not at all when the visitor asked to save data or is on a 2G connection. */
 var bundleAsked = false;
 function prefetchBundle() {
   if (bundleAsked) return;
   bundleAsked = true;
+  var connection = self.navigator && self.navigator.connection;
+  if (connection && (connection.saveData || /2g/.test(connection.effectiveType || ""))) return;
   var name = answerText(ex.ss_bundle(h));
   if (!/^[\w.-]+$/.test(name)) return;
-  fetchBytes(indexBase + name).then(function (bytes) {
+  fetchBytes(indexBase + name, { priority: "low" }).then(function (bytes) {
     ex.ss_add_bundle(h, put(bytes), bytes.length);
   }).catch(function () { /* the files are fetched one by one when needed */ });
 }
