@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -14,9 +13,9 @@ MDBOOK_VERSION = "0.5.4"
 MDBOOK = TOOLS_DIR / "bin" / "mdbook"
 
 
-def ensure_mdbook(log=lambda msg: print(msg, file=sys.stderr, flush=True)) -> Path:
+def ensure_mdbook(log) -> Path:
     """Installs mdBook MDBOOK_VERSION into bench/.tools unless it is there already (several
-    minutes, once); returns the binary."""
+    minutes, once), telling `log`; returns the binary."""
     if MDBOOK.exists():
         got = subprocess.run([str(MDBOOK), "--version"], capture_output=True, text=True)
         if got.stdout.strip() == f"mdbook v{MDBOOK_VERSION}":

@@ -219,6 +219,17 @@ fn req(q: &str) -> Request {
     }
 }
 
+/// The request the browser's search box sends (search.js): 15 hits, the text of five
+/// result pages, a posting budget of 8,000 bytes.
+fn ui_req(q: &str) -> Request {
+    Request {
+        limit: 15,
+        fragments: 5,
+        budget: 8000,
+        ..req(q)
+    }
+}
+
 fn static_search(dir: &Path, r: &Request) -> SearchResult {
     search_static(dir, r).expect("static search").0
 }
@@ -675,9 +686,7 @@ fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
         }
         // As the browser asks: a round that fetches posting chunks also fetches the
         // fragment files of the best sections seen so far (most of them are needed next).
-        let mut ui = req(q);
-        (ui.limit, ui.fragments, ui.budget) = (15, 5, 8000);
-        let rs = rounds(&dir, &ui);
+        let rs = rounds(&dir, &ui_req(q));
         for r in &rs {
             let packs = r.iter().any(|f| f.starts_with('p'));
             assert!(
@@ -723,9 +732,8 @@ fn the_bundle_answers_without_fetches() {
 }
 
 /// An index too large to bundle whole bundles its term shards, the vocabulary and, in the
-/// room left, the second chunks of its most frequent words: after a first query and the
-/// bundle, a query of two common words fetches no posting pack, only the text of its result
-/// pages.
+/// room left, the second chunks of its most frequent words: with the bundle in, a query of
+/// two common words fetches none of those chunks (without it, it does).
 #[test]
 fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     let mut rng = Rng(0x2545f4914f6cdd1d);
@@ -757,11 +765,8 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     let (mut engine, _) = open_static(&dir).unwrap();
     let name = engine.meta.bundle_name().expect("a bundle");
     let (bytes, _) = read_index_file(&dir, &name).unwrap();
-    let bundled: Vec<String> = search_index::format::decode_bundle(&bytes)
-        .unwrap()
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let files = search_index::format::decode_bundle(&bytes).unwrap();
+    let bundled: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     let on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -793,7 +798,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
 
     // The second chunks of the three most frequent words are in it.
     let mut terms: Vec<(u32, String)> = Vec::new();
-    for (name, file) in search_index::format::decode_bundle(&bytes).unwrap() {
+    for (name, file) in &files {
         let Some(no) = name
             .strip_prefix('t')
             .and_then(|r| r.split('-').next())
@@ -801,7 +806,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
         else {
             continue;
         };
-        let shard = search_index::reader::Shard::decode(&file).unwrap();
+        let shard = search_index::reader::Shard::decode(file).unwrap();
         for e in shard.entries.iter().filter(|e| e.chunks.len() > 1) {
             let pack = e.chunks[1].pack.expect("a second chunk is in a pack");
             let pack = search_index::format::pack_name(no, pack, shard.packs.hash);
@@ -815,8 +820,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     }
     // So a query of common words, which reads their second chunks, fetches none of them
     // once the bundle is in (and does without it).
-    let mut ui = req("barn unga");
-    (ui.limit, ui.fragments, ui.budget) = (15, 5, 8000);
+    let ui = ui_req("barn unga");
     let frequent = |rs: &[Vec<String>]| {
         rs.iter()
             .flatten()

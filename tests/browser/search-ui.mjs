@@ -42,11 +42,13 @@ const norm = (u) => {
 };
 
 const server = await startStaticServer(servedDir);
-const browser = await chromium.launch({
+// Headless Chromium; `extraArgs` for a browser with other network conditions.
+const launch = (extraArgs = []) => chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", ...extraArgs],
 });
+const browser = await launch();
 const report = { requestsBeforeFocus: [], indexRequests: 0, expect: [], agree: [], mismatches: [] };
 try {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
@@ -350,12 +352,7 @@ try {
 
   // 11. On a 2G connection (forced for a browser of its own) the bundle is not prefetched;
   // queries are answered as before. (Section 9 checks that it is asked for otherwise.)
-  const slow = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-      "--force-effective-connection-type=2G"],
-  });
+  const slow = await launch(["--force-effective-connection-type=2G"]);
   try {
     const spage = await (await slow.newContext()).newPage();
     let slowBundle = 0;
