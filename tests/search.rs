@@ -253,4 +253,6 @@ fn the_search_ui_works_in_chromium_from_a_subfolder_and_agrees_with_the_cli() {
     assert_eq!(r["brokenStatus"], "Sökningen kunde inte startas.");
     assert_eq!(r["xss"]["injected"], 0);
     assert!(r["enterOpened"].as_str().unwrap().contains("/sub/site/"));
+    assert!(r["kept"]["fetchedFirst"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["kept"]["fragmentFetchedAgain"], true, "{r}");
 }

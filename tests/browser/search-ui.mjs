@@ -23,7 +23,9 @@
 //  9. without the bundle (a small index's files in one prefetch) the answers are the same,
 //     and a new query shows its first three pages first (aria-busy), then all five;
 // 10. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.");
-// 11. on a 2G connection the bundle is not prefetched, and the answers are right.
+// 11. on a 2G connection the bundle is not prefetched, and the answers are right;
+// 12. the index files a worker fetched are kept for the next page (Cache Storage): not
+//     fetched again there; one gone from the store is fetched again.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
@@ -40,6 +42,17 @@ const fail = (m) => failures.push(m);
 const norm = (u) => {
   try { return decodeURIComponent(u); } catch { return u; }
 };
+
+// Types q into p's search field and resolves to the first hit's href once the whole answer
+// is shown (null when there is none).
+async function answerOf(p, q) {
+  await p.fill("#search-input", q);
+  await p.waitForFunction(() => {
+    const b = document.getElementById("search-results");
+    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+  }, null, { timeout: 15000 });
+  return p.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href") ?? null);
+}
 
 const server = await startStaticServer(servedDir);
 // Headless Chromium; `extraArgs` for a browser with other network conditions.
@@ -359,18 +372,61 @@ try {
     await spage.route(/\/search-index\/bundle-/, (r) => { slowBundle += 1; return r.continue(); });
     await spage.goto(pageUrl, { waitUntil: "load" });
     const e = spec.expect[0];
-    await spage.fill("#search-input", e.q);
-    await spage.waitForFunction(() => {
-      const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-status");
-    }, null, { timeout: 15000 });
-    const top = await spage.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href"));
+    const top = await answerOf(spage, e.q);
     await spage.waitForTimeout(500); // the worker asks for the bundle right after an answer
     report.slowConnection = { q: e.q, top: top && norm(rel(top)), bundleRequests: slowBundle };
     if (!top || !e.relevant.map(norm).includes(norm(rel(top)))) fail(`on 2G, "${e.q}": first hit ${top}`);
     if (slowBundle) fail("on 2G the worker prefetched the bundle");
   } finally {
     await slow.close();
+  }
+
+  // 12. The index files a page's worker fetched are kept (Cache Storage) for the next page:
+  // there the same query requests none of them again (this test server sends no cache
+  // validators, so the HTTP cache alone would fetch them again); a kept file that has gone
+  // missing is fetched again, and the answer stays right.
+  const keep = await browser.newContext();
+  try {
+    const e = spec.expect[0];
+    const indexFiles = (list) => list.filter((u) => u.includes("/search-index/") && !u.endsWith("/manifest.json"));
+    const firstPage = await keep.newPage();
+    const firstRequests = [];
+    firstPage.on("request", (r) => firstRequests.push(r.url()));
+    await firstPage.goto(pageUrl, { waitUntil: "load" });
+    const firstTop = await answerOf(firstPage, e.q);
+    await firstPage.waitForTimeout(800); // the bundle, then the store's writes
+    const storeNames = await firstPage.evaluate(() => caches.keys());
+    await firstPage.close();
+    const fetchedFirst = indexFiles(firstRequests);
+    const secondPage = await keep.newPage();
+    const secondRequests = [];
+    secondPage.on("request", (r) => secondRequests.push(r.url()));
+    await secondPage.goto(pageUrl, { waitUntil: "load" });
+    const secondTop = await answerOf(secondPage, e.q);
+    const refetched = indexFiles(secondRequests).filter((u) => fetchedFirst.includes(u));
+    // A kept fragment file removed from the store (after the worker listed the store):
+    // fetched again for a query that needs it.
+    const fragment = fetchedFirst.find((u) => /\/f\d+-/.test(u));
+    const thirdPage = await keep.newPage();
+    const thirdRequests = [];
+    thirdPage.on("request", (r) => thirdRequests.push(r.url()));
+    await thirdPage.goto(pageUrl, { waitUntil: "load" });
+    await thirdPage.focus("#search-input");
+    await thirdPage.waitForTimeout(800); // the worker starts and lists the store
+    await thirdPage.evaluate((url) => caches.keys().then((names) =>
+      Promise.all(names.map((n) => caches.open(n).then((c) => c.delete(url))))), fragment);
+    const thirdTop = await answerOf(thirdPage, e.q);
+    report.kept = { stores: storeNames, fetchedFirst: fetchedFirst.length, refetched, fragment,
+      fragmentFetchedAgain: thirdRequests.includes(fragment) };
+    for (const [what, top] of [["first page", firstTop], ["next page", secondTop], ["with a kept file gone", thirdTop]]) {
+      if (!top || !e.relevant.map(norm).includes(norm(rel(top)))) fail(`kept files, ${what}, "${e.q}": first hit ${top}`);
+    }
+    if (!storeNames.some((n) => n.startsWith("samsyn-search "))) fail(`no store of index files: ${JSON.stringify(storeNames)}`);
+    if (!fetchedFirst.length) fail("kept files: the first page fetched no index files");
+    if (refetched.length) fail(`the next page fetched kept index files again: ${refetched.join(", ")}`);
+    if (!fragment || !thirdRequests.includes(fragment)) fail(`a kept file gone from the store was not fetched again (${fragment})`);
+  } finally {
+    await keep.close();
   }
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));

@@ -39,11 +39,82 @@ function inflate(bytes) {
   return r.read().then(next);
 }
 
-function fetchBytes(url, init) {
-  return fetch(url, init).then(function (r) {
-    if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-    return r.arrayBuffer();
-  }).then(inflate);
+function responseBytes(r, url) {
+  if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
+  return r.arrayBuffer();
+}
+
+/* The index files this worker fetched are kept in Cache Storage (where the browser has it:
+   secure contexts), so that a search on the next page reads them from there, whatever
+   cache headers the server sends. Their names carry a content hash, so a stored file never
+   goes stale; the store is per index version (the meta file's name) and older versions'
+   stores are dropped. With the store, a file is fetched past the HTTP cache: the browser
+   writes a new HTTP cache entry before it hands the response over (2-3 ms a round on a
+   2-core machine), while the store is written after the answer is posted. The request
+   still says that any cached copy will do (Cache-Control), for proxies on the way. */
+var store = null; /* the open Cache once listed */
+var stored = Object.create(null); /* names in it */
+var storing = []; /* [name, bytes] to put once the current answer is posted */
+/* Fetches wait for the listing (a few ms, at start), but not for long if storage hangs. */
+var storeListed = Promise.resolve();
+var keepTimer = 0;
+function openStore(version) {
+  if (!self.caches || typeof version !== "string") return;
+  var prefix = "samsyn-search " + indexBase + " ";
+  var listing = caches.keys().then(function (names) {
+    names.forEach(function (n) {
+      if (n.lastIndexOf(prefix, 0) === 0 && n !== prefix + version) caches.delete(n);
+    });
+    return caches.open(prefix + version);
+  }).then(function (cache) {
+    return cache.keys().then(function (requests) {
+      requests.forEach(function (q) { stored[q.url.slice(q.url.lastIndexOf("/") + 1)] = true; });
+      store = cache;
+    });
+  }).catch(function () { /* no store: the HTTP cache as usual */ });
+  storeListed = Promise.race([listing, new Promise(function (resolve) { setTimeout(resolve, 500); })]);
+}
+
+function fromNetwork(name, priority) {
+  var url = indexBase + name;
+  var init = { priority: priority || "auto" };
+  if (store) {
+    init.cache = "no-store";
+    init.headers = { "Cache-Control": "max-age=31536000" };
+  }
+  return fetch(url, init).then(function (r) { return responseBytes(r, url); }).then(function (bytes) {
+    if (store) storing.push([name, bytes]);
+    return bytes;
+  });
+}
+
+/* An index file's stored (compressed) bytes: from the store if it has them, else fetched. */
+function getFile(name, priority) {
+  return storeListed.then(function () {
+    if (!store || !stored[name]) return fromNetwork(name, priority);
+    return store.match(indexBase + name).then(function (r) {
+      return r ? responseBytes(r, name) : Promise.reject(new Error("not stored"));
+    }).catch(function () {
+      delete stored[name];
+      return fromNetwork(name, priority);
+    });
+  });
+}
+
+/* Writes the files fetched so far into the store, shortly after an answer is posted (so
+   that the page shows it first). */
+function keepFetched() {
+  if (keepTimer) return;
+  keepTimer = setTimeout(function () {
+    keepTimer = 0;
+    var files = storing;
+    storing = [];
+    if (!store) return;
+    files.forEach(function (f) {
+      store.put(indexBase + f[0], new Response(f[1])).then(function () { stored[f[0]] = true; },
+        function () { /* full or unavailable: fetched again next time */ });
+    });
+  }, 50);
 }
 
 /* Copies bytes into a fresh wasm buffer (ss_alloc); the call it is passed to takes it. */
@@ -63,9 +134,10 @@ function answer(len) {
 }
 
 /* msg: { index: URL of search-index/, module: the compiled wasm, meta: the meta file (raw
-   DEFLATE, an ArrayBuffer) }. */
+   DEFLATE, an ArrayBuffer), version: the meta file's name }. */
 function init(msg) {
   indexBase = msg.index;
+  openStore(msg.version);
   return Promise.all([WebAssembly.instantiate(msg.module, {}), inflate(msg.meta)])
     .then(function (r) {
       ex = r[0].exports;
@@ -85,25 +157,28 @@ function addFile(name, bytes) {
 function load(name) {
   if (!fetched[name]) {
     if (!/^[\w.-]+$/.test(name)) return Promise.reject(new Error("bad file name"));
-    fetched[name] = fetchBytes(indexBase + name).then(function (bytes) { addFile(name, bytes); },
+    fetched[name] = getFile(name).then(inflate).then(function (bytes) { addFile(name, bytes); },
       function (e) { delete fetched[name]; throw e; });
   }
   return fetched[name];
 }
 
 /* A file the page fetches for the first query while this worker starts (search.js): it
-   arrives as a "file" message (its stored bytes; null if the page's fetch failed). */
+   arrives as a "file" message (its stored bytes, null if the page's fetch failed; `kept` if
+   they came from the store). */
 var arriving = Object.create(null);
 /* Resolved once the page said which files it fetches (init.expect), else at once. */
 var expected = null;
 var expectedDone = null;
 function expect(name) {
   if (fetched[name] || !/^[\w.-]+$/.test(name)) return;
-  fetched[name] = new Promise(function (resolve) { arriving[name] = resolve; }).then(function (raw) {
+  fetched[name] = new Promise(function (resolve) { arriving[name] = resolve; }).then(function (file) {
+    var raw = file.bytes;
     if (!raw) {
       delete fetched[name];
       return ready.then(function () { return load(name); });
     }
+    if (!file.kept) storing.push([name, raw]);
     return Promise.all([inflate(raw), ready]).then(function (r) { addFile(name, r[0]); });
   });
 }
@@ -121,8 +196,9 @@ function prefetchBundle() {
   if (connection && (connection.saveData || /2g/.test(connection.effectiveType || ""))) return;
   var name = answerText(ex.ss_bundle(h));
   if (!/^[\w.-]+$/.test(name)) return;
-  fetchBytes(indexBase + name, { priority: "low" }).then(function (bytes) {
+  getFile(name, "low").then(inflate).then(function (bytes) {
     ex.ss_add_bundle(h, put(bytes), bytes.length);
+    keepFetched();
   }).catch(function () { /* the files are fetched one by one when needed */ });
 }
 
@@ -168,6 +244,7 @@ function search(msg) {
     }
     if (!out.need) {
       post(out, false);
+      keepFetched();
       prefetchBundle();
       return null;
     }
@@ -198,7 +275,7 @@ onmessage = function (e) {
   } else if (msg.type === "file") {
     var arrived = arriving[msg.name];
     delete arriving[msg.name];
-    if (arrived) arrived(msg.bytes || null);
+    if (arrived) arrived({ bytes: msg.bytes || null, kept: !!msg.kept });
   } else if (msg.type === "search") {
     latest = msg.id;
     /* After init: the files the page announced there are registered (see expect). */

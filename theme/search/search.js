@@ -55,9 +55,11 @@
     var index = abs("search-index/");
     try {
       /* The fetches go out first: creating the worker can hold this thread for a while. */
+      var version = null; /* the meta file's name: the index version */
       var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
         return r.json();
       }).then(function (m) {
+        version = m && m.meta;
         /* The meta file, inlined (base64 of the stored bytes); else fetched. */
         if (m && typeof m.meta_data === "string") {
           var bin = atob(m.meta_data);
@@ -84,7 +86,8 @@
     Promise.all([wasm, meta]).then(function (v) {
       var metaCopy = v[1].slice(0);
       var planning = !!input.value.trim();
-      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1], expect: planning }, [v[1]]);
+      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1], version: version, expect: planning },
+        [v[1]]);
       if (planning) prefetch(v[0], metaCopy, index);
     }).catch(failed);
     if (input.value.trim()) schedule(0);
@@ -117,12 +120,26 @@
     }).catch(function () { /* the worker fetches what it needs itself */ }).then(function () {
       worker.postMessage({ type: "expect", names: names });
       names.forEach(function (name) {
-        get(index + name).then(function (r) { return r.arrayBuffer(); }).then(function (b) {
-          worker.postMessage({ type: "file", name: name, bytes: b }, [b]);
+        indexFile(index + name).then(function (f) {
+          worker.postMessage({ type: "file", name: name, bytes: f.bytes, kept: f.kept }, [f.bytes]);
         }, function () {
           worker.postMessage({ type: "file", name: name, bytes: null });
         });
       });
+    });
+  }
+
+  /* An index file's stored bytes ({bytes, kept}): from the worker's store of index files
+     when a search on an earlier page kept it there (search-worker.js), else fetched. */
+  function indexFile(url) {
+    var kept = !self.caches ? Promise.resolve(null) : Promise.race([
+      caches.match(url).catch(function () { return null; }),
+      new Promise(function (resolve) { setTimeout(resolve, 500, null); }) /* storage hangs */
+    ]);
+    return kept.then(function (r) {
+      var fromStore = !!(r && r.ok);
+      return (fromStore ? Promise.resolve(r) : get(url)).then(function (res) { return res.arrayBuffer(); })
+        .then(function (b) { return { bytes: b, kept: fromStore }; });
     });
   }
 
