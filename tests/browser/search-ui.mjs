@@ -43,14 +43,19 @@ const norm = (u) => {
   try { return decodeURIComponent(u); } catch { return u; }
 };
 
-// Types q into p's search field and resolves to the first hit's href once the whole answer
-// is shown (null when there is none).
-async function answerOf(p, q) {
+// Types q into p's search field and waits for the whole answer (the first pages may be
+// shown before the rest: aria-busy).
+async function typeAndWait(p, q) {
   await p.fill("#search-input", q);
   await p.waitForFunction(() => {
     const b = document.getElementById("search-results");
     return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
   }, null, { timeout: 15000 });
+}
+
+// typeAndWait, then the first hit's href (null when there is none).
+async function answerOf(p, q) {
+  await typeAndWait(p, q);
   return p.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href") ?? null);
 }
 
@@ -116,12 +121,7 @@ try {
       const b = document.getElementById("search-results");
       return b.hidden || !b.firstChild;
     }, null, { timeout: 5000 });
-    await page.fill("#search-input", q);
-    // The whole answer: the first pages may be shown before the rest (aria-busy).
-    await page.waitForFunction(() => {
-      const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
-    }, null, { timeout: 15000 });
+    await typeAndWait(page, q);
     return page.evaluate(() => {
       const b = document.getElementById("search-results");
       const status = b.querySelector(".search-status");
@@ -321,11 +321,7 @@ try {
       return b.hidden || !b.firstChild;
     }, null, { timeout: 5000 });
     await npage.evaluate(() => { window.__states = []; });
-    await npage.fill("#search-input", q);
-    await npage.waitForFunction(() => {
-      const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
-    }, null, { timeout: 15000 });
+    await typeAndWait(npage, q);
   };
   await npQuery(moreQ);
   const states = await npage.evaluate(() => window.__states);
