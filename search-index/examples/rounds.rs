@@ -3,7 +3,7 @@
 //! Fetch rounds of a browser session, machine-independent: one engine (as in the worker),
 //! the queries in order (the first one cold, later ones warm: they reuse what earlier ones
 //! fetched), each with what the UI asks for first (15 hits, fragments of 5 pages, the first
-//! answer at 3, a posting budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES`, `FIRST`
+//! answer with the top page, a posting budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES`, `FIRST`
 //! override), fetched in the worker's order. Per query: the fetch rounds (each a set of
 //! parallel requests; in brackets those before the first answer), the requests and the
 //! stored bytes. After the first
@@ -44,7 +44,8 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 /// Runs one request to the end as the worker does (search-worker.js): while the first
-/// `first` result pages are not complete, it fetches what they need first. Returns the
+/// `first` result pages are not complete, it fetches what they need together with what the
+/// whole answer needs (the first answer comes once the former are in). Returns the
 /// rounds as (requests, stored bytes) and the number of rounds before the first answer.
 fn session_query(
     engine: &mut Engine,
@@ -71,7 +72,14 @@ fn session_query(
         if partial.is_none() {
             match engine.search(&part_req).expect("search") {
                 Step::Done(_) => partial = Some(rounds.len()),
-                Step::Need(part) => files = part,
+                // The worker asks for the other pages' files in the same round.
+                Step::Need(part) => {
+                    for f in part {
+                        if !files.contains(&f) {
+                            files.push(f);
+                        }
+                    }
+                }
             }
         }
         let mut bytes = 0;
@@ -116,7 +124,7 @@ fn main() {
             fragments: env("PAGES", 5),
             budget: env("BUDGET", 8000),
         };
-        let (rounds, first_answer) = session_query(&mut engine, dir, &req, env("FIRST", 3));
+        let (rounds, first_answer) = session_query(&mut engine, dir, &req, env("FIRST", 1));
         let requests: usize = rounds.iter().map(|r| r.0).sum();
         let bytes: usize = rounds.iter().map(|r| r.1).sum();
         if i > 0 {

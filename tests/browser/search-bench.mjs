@@ -27,7 +27,7 @@
 // results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API); per
 // later query (warm), the engine's answer time (samsyn: the worker's search round trip;
 // Pagefind: search() + data() of the top 5; mdBook: its search and rendering) and for
-// samsyn, whose UI shows a new query's first three result pages as soon as their text is in,
+// samsyn, whose UI shows a new query's top result page as soon as its text is in,
 // also the time to the complete answer (five pages) and from the input event to the first
 // results on screen (ui); typed: other queries typed a key every 100 ms (every edit searched;
 // Pagefind: its preload() of each prefix), the time of the last one.
@@ -196,6 +196,7 @@ const summary = (reps) => {
     firstMs: median(reps.map((r) => r.firstMs)),
     firstRuns: reps.map((r) => r.firstMs),
     warmMs: median(reps.map(of("warm", "engine"))),
+    warmRuns: reps.map(of("warm", "engine")),
     typedMs: median(reps.map(of("typed", "engine"))),
     ...(reps[0].warm[0]?.ui !== undefined
       ? {

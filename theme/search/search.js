@@ -24,9 +24,9 @@
   var seq = 0;
   /* Result pages shown at first and added by "Visa fler träffar". */
   var PAGES = 5;
-  /* The first result pages of a new query are shown as soon as their text is in; the other
-     pages follow (the box is aria-busy in between). */
-  var FIRST = 3;
+  /* The top result page of a new query is shown as soon as its text is in; the other pages,
+     whose files are fetched at the same time, follow (the box is aria-busy in between). */
+  var FIRST = 1;
   /* Bytes of posting chunks the engine reads beyond each word's first postings before it
      ranks what it has (Request.budget in search-index/src/reader.rs): about 3,600 postings;
      the ranking is exact whenever that suffices. */
