@@ -18,8 +18,9 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The source documents the book is built from, kept beside it (`book/sources/`).
 fn seeds() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds"))
+    repo().join("book/sources")
 }
 
 /// Reads the seed whose file name starts with `prefix` (e.g. "001_").
@@ -28,7 +29,10 @@ fn seed(prefix: &str) -> String {
     let entry = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("seeds folder {} is readable: {e}", dir.display()))
         .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .find(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(prefix) && name.ends_with(".txt")
+        })
         .unwrap_or_else(|| panic!("a seed starting with {prefix} in {}", dir.display()));
     std::fs::read_to_string(entry.path()).expect("seed is UTF-8 text")
 }
