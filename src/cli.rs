@@ -8,7 +8,7 @@ use crate::pipeline::{self, BuildOptions};
 use crate::theme::Theme;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -61,10 +61,22 @@ pub enum Command {
         deny_warnings: bool,
     },
     /// Söker i en byggd webbplats sökindex
+    #[command(
+        after_help = "Exempel:\n  samsyn search sip\n  samsyn search site samordnad individuell plan\n  samsyn search site barn -vuxna\n  samsyn search site '\"samordnad individuell plan\"'\n  samsyn search --site public -- -barn samverkan"
+    )]
     Search {
-        /// [WEBBPLATSMAPP] SÖKFRÅGA (webbplatsmappen är `site` om den utelämnas)
-        #[arg(required = true, num_args = 1..=2, value_names = ["SITE_DIR", "QUERY"])]
+        /// [WEBBPLATSMAPP] SÖKFRÅGA... Sökfrågans ord får stå som egna argument och börja med
+        /// `-` (uteslut ordet). Det första argumentet är webbplatsmappen om det är en mapp med
+        /// ett sökindex och fler argument följer; annars söks i `site` (eller --site).
+        #[arg(
+            required = true,
+            num_args = 1..,
+            value_name = "[WEBBPLATSMAPP] SÖKFRÅGA"
+        )]
         args: Vec<String>,
+        /// Webbplatsmappen att söka i (i stället för det första argumentet)
+        #[arg(long)]
+        site: Option<PathBuf>,
         /// Högst så många träffar
         #[arg(long, default_value_t = 10)]
         limit: usize,
@@ -114,20 +126,29 @@ fn color_on_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Writes a line to standard error. A closed stderr (`2>&1 | head`) is not worth a
+/// panic: the message is dropped and the command carries on to its exit code.
+fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 fn print_diagnostics(diags: &[Diagnostic]) {
     if !diags.is_empty() {
-        eprint!("{}", diagnostics::render_human(diags, color_on_stderr()));
+        use std::io::Write;
+        let text = diagnostics::render_human(diags, color_on_stderr());
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }
 
 fn config_error(message: impl std::fmt::Display) -> i32 {
-    eprintln!("fel: {message}");
+    report(format_args!("fel: {message}"));
     EXIT_CONFIG
 }
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(query_words_last(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -135,6 +156,48 @@ pub fn main() -> i32 {
         }
     };
     run(cli)
+}
+
+/// The options `samsyn search` takes, and whether each takes a value.
+const SEARCH_OPTIONS: &[(&str, bool)] = &[
+    ("--limit", true),
+    ("--site", true),
+    ("--json", false),
+    ("--help", false),
+    ("-h", false),
+];
+
+/// `samsyn search`'s query may hold words that start with `-` (`-barn` excludes a word)
+/// anywhere among its options. The command line is reordered so that clap sees the
+/// options first and every other argument after `--`, as a word of the query.
+fn query_words_last(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if argv.get(1).is_none_or(|a| a != "search") {
+        return argv;
+    }
+    let mut options: Vec<std::ffi::OsString> = argv[..2].to_vec();
+    let mut words = Vec::new();
+    let mut rest = argv.into_iter().skip(2);
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            words.extend(rest.by_ref());
+            break;
+        }
+        let text = arg.to_string_lossy();
+        let name = text.split('=').next().unwrap_or_default();
+        match SEARCH_OPTIONS.iter().find(|(o, _)| *o == name) {
+            Some((_, takes_value)) => {
+                let inline_value = text.contains('=');
+                options.push(arg);
+                if *takes_value && !inline_value {
+                    options.extend(rest.next());
+                }
+            }
+            None => words.push(arg),
+        }
+    }
+    options.push("--".into());
+    options.extend(words);
+    options
 }
 
 pub fn run(cli: Cli) -> i32 {
@@ -172,7 +235,7 @@ pub fn run(cli: Cli) -> i32 {
             match &built.stats {
                 Some(stats) => {
                     if !quiet {
-                        eprintln!(
+                        report(format_args!(
                             "Klart: {} sidor, {} länkar kontrollerade, {} {} på {:.2} s → {}",
                             stats.pages,
                             built.checked.links_checked,
@@ -184,12 +247,12 @@ pub fn run(cli: Cli) -> i32 {
                             },
                             built.elapsed.as_secs_f64(),
                             opts.dest.display()
-                        );
+                        ));
                     }
                     EXIT_OK
                 }
                 None => {
-                    eprintln!(
+                    report(format_args!(
                         "Bygget stoppades: {errors} fel, {warnings} {}{}. Ingenting skrevs; den tidigare webbplatsen är orörd.",
                         if warnings == 1 {
                             "varning"
@@ -201,7 +264,7 @@ pub fn run(cli: Cli) -> i32 {
                         } else {
                             ""
                         }
-                    );
+                    ));
                     EXIT_CONTENT
                 }
             }
@@ -217,10 +280,15 @@ pub fn run(cli: Cli) -> i32 {
             };
             let (errors, warnings) = checked.counts();
             match format {
-                Format::Json => println!("{}", diagnostics::render_json(&checked.diagnostics)),
+                Format::Json => {
+                    let json = diagnostics::render_json(&checked.diagnostics) + "\n";
+                    if print_stdout(&json) != EXIT_OK {
+                        return EXIT_CONFIG;
+                    }
+                }
                 Format::Human => {
                     print_diagnostics(&checked.diagnostics);
-                    eprintln!(
+                    report(format_args!(
                         "{} sidor, {} länkar kontrollerade: {errors} fel, {warnings} {}",
                         checked.book.as_ref().map_or(0, |b| b.pages.len()),
                         checked.links_checked,
@@ -229,7 +297,7 @@ pub fn run(cli: Cli) -> i32 {
                         } else {
                             "varningar"
                         }
-                    );
+                    ));
                 }
             }
             if checked.failed(deny_warnings) {
@@ -238,7 +306,12 @@ pub fn run(cli: Cli) -> i32 {
                 EXIT_OK
             }
         }
-        Command::Search { args, limit, json } => search(&args, limit, json),
+        Command::Search {
+            args,
+            site,
+            limit,
+            json,
+        } => search(&args, site, limit, json),
         Command::Serve {
             book_dir,
             host,
@@ -275,28 +348,52 @@ struct SearchHit<'a> {
     snippet: &'a str,
 }
 
-fn search(args: &[String], limit: usize, json: bool) -> i32 {
-    let (site, query) = match args {
-        [query] => (PathBuf::from("site"), query.as_str()),
-        [site, query] => (PathBuf::from(site), query.as_str()),
-        _ => return config_error("ange en sökfråga: samsyn search [WEBBPLATSMAPP] SÖKFRÅGA"),
-    };
+/// The site folder that `samsyn search` was not told explicitly.
+const DEFAULT_SITE: &str = "site";
+
+/// Splits `samsyn search`'s arguments into the site folder and the query: the first
+/// argument is the site when more follow and it is a folder with a search index (or
+/// `--site` names the site); every other argument is a word of the query.
+fn search_target(args: &[String], site: Option<PathBuf>) -> (PathBuf, String) {
+    if let Some(site) = site {
+        return (site, args.join(" "));
+    }
+    match args {
+        [first, rest @ ..] if !rest.is_empty() && has_search_index(Path::new(first)) => {
+            (PathBuf::from(first), rest.join(" "))
+        }
+        _ => (PathBuf::from(DEFAULT_SITE), args.join(" ")),
+    }
+}
+
+fn has_search_index(site: &Path) -> bool {
+    site.join("search-index").join("tantivy").is_dir()
+}
+
+fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i32 {
+    if let [only] = args
+        && has_search_index(Path::new(only))
+    {
+        return config_error(format!(
+            "ange en sökfråga efter webbplatsmappen: samsyn search {only} SÖKFRÅGA"
+        ));
+    }
+    let (site, query) = search_target(args, site);
     if query.trim().is_empty() {
         return config_error("sökfrågan är tom");
     }
-    let index = site.join("search-index");
-    if !index.join("tantivy").is_dir() {
+    if !has_search_index(&site) {
         return config_error(format!(
-            "`{}` har inget sökindex; bygg webbplatsen först med `samsyn build -o {}`",
+            "`{}` har inget sökindex; bygg webbplatsen först med `samsyn build -o {}` (eller ange webbplatsmappen: samsyn search MAPP SÖKFRÅGA)",
             site.display(),
             site.display()
         ));
     }
-    let hits = match search_index::search_site(&index, query, limit.max(1)) {
+    let hits = match search_index::search_site(&site.join("search-index"), &query, limit.max(1)) {
         Ok(h) => h,
         Err(e) => return config_error(format!("sökningen misslyckades: {e:#}")),
     };
-    if json {
+    let text = if json {
         let out: Vec<SearchHit<'_>> = hits
             .iter()
             .map(|h| SearchHit {
@@ -306,23 +403,93 @@ fn search(args: &[String], limit: usize, json: bool) -> i32 {
                 snippet: &h.snippet,
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into())
-        );
+        serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into()) + "\n"
     } else if hits.is_empty() {
-        println!("Inga träffar för \"{query}\".");
+        format!("Inga träffar för \"{query}\".\n")
     } else {
-        for (i, h) in hits.iter().enumerate() {
-            println!(
-                "{}. {} ({:.2})\n   {}\n   {}\n",
-                i + 1,
-                h.title,
-                h.score,
-                h.url,
-                h.snippet
-            );
-        }
+        hits.iter()
+            .enumerate()
+            .map(|(i, h)| {
+                format!(
+                    "{}. {} ({:.2})\n   {}\n   {}\n\n",
+                    i + 1,
+                    h.title,
+                    h.score,
+                    h.url,
+                    h.snippet
+                )
+            })
+            .collect()
+    };
+    print_stdout(&text)
+}
+
+/// Writes `text` to standard output. A reader that stopped reading (`| head`) is not
+/// an error: samsyn stops quietly, as command-line tools do.
+fn print_stdout(text: &str) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => config_error(format!("kan inte skriva till standard ut: {e}")),
     }
-    EXIT_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reordered(args: &[&str]) -> Vec<String> {
+        let argv = std::iter::once("samsyn")
+            .chain(args.iter().copied())
+            .map(std::ffi::OsString::from)
+            .collect();
+        query_words_last(argv)
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn search_options_go_first_and_query_words_after_the_separator() {
+        assert_eq!(
+            reordered(&["search", "site", "-barn", "--limit", "3", "sip", "--json"]),
+            [
+                "samsyn", "search", "--limit", "3", "--json", "--", "site", "-barn", "sip"
+            ]
+        );
+        assert_eq!(
+            reordered(&["search", "--limit=3", "a", "--", "--json", "-b"]),
+            ["samsyn", "search", "--limit=3", "--", "a", "--json", "-b"]
+        );
+        assert_eq!(reordered(&["build", "-q"]), ["samsyn", "build", "-q"]);
+    }
+
+    #[test]
+    fn the_first_argument_is_the_site_only_when_it_has_an_index_and_words_follow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("webb");
+        std::fs::create_dir_all(site.join("search-index/tantivy")).unwrap();
+        let site_arg = site.to_string_lossy().into_owned();
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            search_target(&words(&[&site_arg, "barn", "-vuxna"]), None),
+            (site.clone(), "barn -vuxna".to_string())
+        );
+        assert_eq!(
+            search_target(&words(&["barn", "unga"]), None),
+            (PathBuf::from("site"), "barn unga".to_string())
+        );
+        assert_eq!(
+            search_target(&words(&["barn"]), Some(site.clone())),
+            (site, "barn".to_string())
+        );
+    }
 }

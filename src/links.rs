@@ -90,7 +90,7 @@ impl<'a> Resolver<'a> {
                 Some("skriv sökvägen inom parentesen, till exempel `[text](sida.md)`".into()),
             ));
         }
-        if let Some(rest) = dest.strip_prefix("doc:") {
+        if let Some(rest) = markdown::doc_link(dest) {
             return self.resolve_doc(rest);
         }
         if markdown::has_scheme(dest) {

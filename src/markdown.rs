@@ -248,6 +248,13 @@ pub fn rewrite_html_urls(html: &str, mut rewrite: impl FnMut(&str) -> Option<Str
     out
 }
 
+/// The rest of a `doc:` link (`104623#sip`), or `None` for any other destination. URL
+/// schemes are case-insensitive (RFC 3986), so `DOC:` and `Doc:` are `doc:` links too.
+pub fn doc_link(dest: &str) -> Option<&str> {
+    let scheme = dest.get(..4)?;
+    scheme.eq_ignore_ascii_case("doc:").then(|| &dest[4..])
+}
+
 /// Whether a link destination names a scheme (`https:`, `mailto:`, `doc:` …) or is
 /// protocol-relative.
 pub fn has_scheme(dest: &str) -> bool {
@@ -377,6 +384,11 @@ mod tests {
     fn schemes_and_fragments() {
         assert!(has_scheme("https://x") && has_scheme("doc:104623") && has_scheme("mailto:a@b"));
         assert!(!has_scheme("a.md") && !has_scheme("../a.md#x:y"));
+        assert_eq!(doc_link("doc:104623#sip"), Some("104623#sip"));
+        assert_eq!(doc_link("DOC:104623"), Some("104623"));
+        assert_eq!(doc_link("Doc:1"), Some("1"));
+        assert_eq!(doc_link("docs/a.md"), None);
+        assert_eq!(doc_link("dö"), None);
         assert_eq!(split_fragment("a.md?x=1#f"), ("a.md", Some("f")));
         assert_eq!(percent_decode("f%C3%B6r%20x.md"), "för x.md".into());
     }

@@ -79,7 +79,9 @@ fn transform(loaded: &LoadedBook, resolver: &Resolver<'_>, book: &mut Book) {
         let mut links = markdown::links(&page.markdown);
         links.sort_by_key(|l| std::cmp::Reverse(l.span.start));
         for link in links {
-            if !link.dest.starts_with("doc:") || page.markdown[link.span.clone()] != link.dest {
+            if markdown::doc_link(&link.dest).is_none()
+                || page.markdown[link.span.clone()] != link.dest
+            {
                 continue;
             }
             if let Ok(Target::Page { page: to, fragment }) =
