@@ -28,7 +28,7 @@
 // 12. the index files a worker fetched are kept for the next page (Cache Storage): not
 //     fetched again there; one gone from the store is fetched again.
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -61,12 +61,6 @@ async function answerOf(p, q) {
 }
 
 const server = await startStaticServer(servedDir);
-// Headless Chromium; `extraArgs` for a browser with other network conditions.
-const launch = (extraArgs = []) => chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", ...extraArgs],
-});
 const browser = await launch();
 const report = { requestsBeforeFocus: [], indexRequests: 0, expect: [], agree: [], mismatches: [] };
 try {
