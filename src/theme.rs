@@ -17,7 +17,7 @@ pub const TEMPLATES: &[&str] = &[
 ];
 
 /// Assets only the live preview uses; static builds leave them out.
-pub const PREVIEW_ONLY_ASSETS: &[&str] = &["js/live-reload.js"];
+pub const PREVIEW_ONLY_ASSETS: &[&str] = &["js/live-reload.js", "css/live-reload.css"];
 
 /// Folders of the theme copied to the site (prepared by [`prepare_asset`]).
 pub const ASSET_DIRS: &[&str] = &["css", "js", "search"];

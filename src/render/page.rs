@@ -4,7 +4,7 @@
 use crate::book::LoadedBook;
 use crate::links::Resolver;
 use crate::markdown::{self, LinkSource};
-use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CowStr, Event, Parser, Tag, TagEnd};
 
 /// A part of a page between two headings, as plain text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,6 +23,48 @@ pub struct RenderedPage {
     pub sections: Vec<Section>,
 }
 
+/// Table cells' alignment (`| :-: |`) as a class (`align-left`, `align-center`,
+/// `align-right`; styled in the theme's CSS) instead of the `style` attribute
+/// pulldown-cmark writes, which a strict Content-Security-Policy (`style-src 'self'`)
+/// blocks. The table is handed on without alignments; aligned cells are written here.
+#[derive(Default)]
+struct CellAlignment {
+    columns: Vec<Alignment>,
+    in_head: bool,
+    column: usize,
+}
+
+impl CellAlignment {
+    /// The cell's tag and class when the current column is aligned.
+    fn aligned(&self) -> Option<(&'static str, &'static str)> {
+        let class = match self.columns.get(self.column)? {
+            Alignment::None => return None,
+            Alignment::Left => "align-left",
+            Alignment::Center => "align-center",
+            Alignment::Right => "align-right",
+        };
+        Some((if self.in_head { "th" } else { "td" }, class))
+    }
+
+    /// The event that opens a cell.
+    fn start<'e>(&self) -> Event<'e> {
+        match self.aligned() {
+            Some((tag, class)) => Event::Html(format!("<{tag} class=\"{class}\">").into()),
+            None => Event::Start(Tag::TableCell),
+        }
+    }
+
+    /// The event that closes a cell; moves to the next column.
+    fn end<'e>(&mut self) -> Event<'e> {
+        let event = match self.aligned() {
+            Some((tag, _)) => Event::Html(format!("</{tag}>").into()),
+            None => Event::End(TagEnd::TableCell),
+        };
+        self.column += 1;
+        event
+    }
+}
+
 /// Renders chapter `index` of `book`.
 pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
     let page = &book.pages[index];
@@ -30,6 +72,7 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
     let mut sections = vec![Section::default()];
     let mut heading_no = 0;
     let mut in_heading = false;
+    let mut cells = CellAlignment::default();
     if !page.headings.iter().any(|h| h.level == 1) {
         let title = html_escape::encode_text(&page.title);
         events.push(Event::Html(format!("<h1>{title}</h1>\n").into()));
@@ -115,9 +158,27 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                 events.push(Event::Html(rewritten.into()));
             }
             Event::Start(Tag::Table(align)) => {
+                cells = CellAlignment {
+                    columns: align,
+                    ..CellAlignment::default()
+                };
                 events.push(Event::Html("<div class=\"table-wrap\">".into()));
-                events.push(Event::Start(Tag::Table(align)));
+                events.push(Event::Start(Tag::Table(Vec::new())));
             }
+            Event::Start(Tag::TableHead) => {
+                cells.in_head = true;
+                cells.column = 0;
+                events.push(event);
+            }
+            Event::End(TagEnd::TableHead) => {
+                cells.in_head = false;
+                events.push(event);
+            }
+            Event::Start(Tag::TableRow) => {
+                cells.column = 0;
+                events.push(event);
+            }
+            Event::Start(Tag::TableCell) => events.push(cells.start()),
             Event::End(TagEnd::Table) => {
                 events.push(Event::End(TagEnd::Table));
                 events.push(Event::Html("</div>\n".into()));
@@ -143,7 +204,11 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                 if let Some(s) = sections.last_mut() {
                     s.text.push('\n');
                 }
-                events.push(event);
+                events.push(if event == Event::End(TagEnd::TableCell) {
+                    cells.end()
+                } else {
+                    event
+                });
             }
             other => events.push(other),
         }

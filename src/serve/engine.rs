@@ -755,14 +755,14 @@ impl Engine {
     }
 
     /// A start page for a book that cannot be loaded yet: it only carries the live
-    /// reload script, whose overlay lists the problems.
+    /// reload script (and its overlay's stylesheet), whose overlay lists the problems.
     fn write_placeholder(&self) -> Result<(), RenderError> {
-        let reload = self
+        let preview_assets = self
             .theme
             .assets
             .iter()
-            .find(|(rel, _)| rel == "js/live-reload.js");
-        if let Some((rel, bytes)) = reload {
+            .filter(|(rel, _)| crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()));
+        for (rel, bytes) in preview_assets {
             self.out.write(rel, bytes)?;
         }
         let html = "<!doctype html>\n<html lang=\"sv\" data-root=\"\">\n<head><meta charset=\"utf-8\"><title>Boken kan inte byggas</title>\n<script src=\"js/live-reload.js\" defer></script></head>\n<body><main><h1>Boken kan inte byggas än</h1><p>Rätta felen som visas här och i terminalen; sidan laddas om av sig själv.</p></main></body>\n</html>\n";

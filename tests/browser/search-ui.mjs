@@ -19,16 +19,18 @@
 //  6. the top hit of every judged query equals the CLI's (spec.agree);
 //  7. no console errors, no page errors, no failed requests, no "could not search" status;
 //  8. a query typed as the field is focused is answered from the files the page fetched
-//     while the worker started, each fetched once;
+//     while the worker started (its script held back until then), each fetched once;
 //  9. without the bundle (a small index's files in one prefetch) the answers are the same,
-//     and a new query shows its top page first (aria-busy; the other pages' files already
-//     asked for), then all five;
+//     and a new query shows its top page first (aria-busy; the other pages' files asked
+//     for while the top page's was held back), then all five;
 // 10. when the wasm cannot be fetched, the box says so ("Sökningen kunde inte startas.");
 // 11. on a 2G connection the bundle is not prefetched, and the answers are right;
 // 12. the index files a worker fetched are kept for the next page (Cache Storage): not
 //     fetched again there; one gone from the store is fetched again.
+// An order is never read from the clocks of two threads: requests are held back (routes)
+// until what must come first has been seen, or HOLD_MS have passed (the failure).
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -60,13 +62,19 @@ async function answerOf(p, q) {
   return p.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href") ?? null);
 }
 
+// Polls a condition on this script's own state until it holds (true) or `ms` pass (false).
+async function until(cond, ms) {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) return false;
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+  return true;
+}
+// How long a request is held back waiting for another that the behaviour under test sends
+// at once (in the same round); only a broken behaviour waits this long.
+const HOLD_MS = 5000;
+
 const server = await startStaticServer(servedDir);
-// Headless Chromium; `extraArgs` for a browser with other network conditions.
-const launch = (extraArgs = []) => chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", ...extraArgs],
-});
 const browser = await launch();
 const report = { requestsBeforeFocus: [], indexRequests: 0, expect: [], agree: [], mismatches: [] };
 try {
@@ -263,15 +271,18 @@ try {
   // first files while the worker starts and hands them over): right first hit, and each
   // index file fetched once.
   const dup = (urls) => urls.filter((u, i) => urls.indexOf(u) !== i);
-  // The worker script is held back 300 ms, so the page's fetches come first for sure.
+  // The worker script is held back until the page has asked for a term shard of the
+  // query (or HOLD_MS without one: the failure), so that whatever was asked for while it
+  // was held came from the page, not from the worker (which has not run yet).
   const fresh = await browser.newContext();
   const fpage = await fresh.newPage();
   const freshRequests = [];
-  const finished = [];
   fpage.on("request", (r) => freshRequests.push(r.url()));
-  fpage.on("requestfinished", (r) => finished.push(r.url()));
+  const isShard = (u) => /\/search-index\/t\d+-/.test(u);
+  let shardsWhileWorkerHeld = null;
   await fpage.route(/search-worker\.js/, async (r) => {
-    await new Promise((ok) => setTimeout(ok, 300));
+    await until(() => freshRequests.some(isShard), HOLD_MS);
+    shardsWhileWorkerHeld = freshRequests.filter(isShard).length;
     await r.continue();
   });
   await fpage.goto(pageUrl, { waitUntil: "load" });
@@ -290,9 +301,8 @@ try {
   }
   const freshTwice = dup(freshRequests.filter((u) => u.includes("/search-index/")));
   if (freshTwice.length) fail(`typed at focus: index files fetched twice: ${freshTwice.join(", ")}`);
-  const workerDone = finished.findIndex((u) => /search-worker\.js/.test(u));
-  const shardDone = finished.findIndex((u) => /\/search-index\/t\d+-/.test(u));
-  if (shardDone < 0 || workerDone < 0 || shardDone > workerDone) {
+  report.typedAtFocus.shardsWhileWorkerHeld = shardsWhileWorkerHeld;
+  if (!shardsWhileWorkerHeld) {
     fail("typed at focus: the page did not fetch the query's term shards while the worker started");
   }
   await fresh.close();
@@ -301,16 +311,23 @@ try {
   // all five; the other pages' files are asked for together with the top page's, not after
   // it. Without the bundle (here: unreachable; it is only a prefetch) every file is fetched
   // as a query needs it, and the answers are the same.
+  // The order is read from one sequence of events, this script's route handler (no clocks
+  // of two threads compared): during the first query every fragment file (a page's
+  // section texts) is held. The first one asked for (the top page's, asked for first, at
+  // high priority) is let through once another one has been asked for while it is held
+  // (the same round), or after HOLD_MS without one (the failure); the others are let
+  // through once the page shows the top page alone.
   const nobundle = await browser.newContext();
   const npage = await nobundle.newPage();
   let bundleAsked = 0;
   await npage.route(/\/search-index\/bundle-/, (r) => { bundleAsked += 1; return r.abort(); });
-  // Fragment files (a page's section texts) asked for, with the time (same clock as the
-  // page's Date.now()).
-  const fragmentAsks = [];
-  npage.on("request", (r) => {
-    const m = /\/search-index\/(f\d+-[^/]+)$/.exec(r.url());
-    if (m) fragmentAsks.push({ name: m[1], at: Date.now() });
+  const fragmentAsks = []; // names, in the order asked for
+  const held = []; // routes held back, in the same order
+  let holding = false;
+  await npage.route(/\/search-index\/f\d+-[^/]+$/, (r) => {
+    fragmentAsks.push(/\/(f\d+-[^/]+)$/.exec(r.request().url())[1]);
+    if (holding) held.push(r);
+    else r.continue();
   });
   await npage.goto(pageUrl, { waitUntil: "load" });
   await npage.evaluate(() => {
@@ -319,11 +336,10 @@ try {
     new MutationObserver(() => {
       const groups = Array.from(box.querySelectorAll(".search-group"))
         .map((g) => g.querySelector(".search-hit > a").getAttribute("href").split("#")[0]);
-      window.__states.push({ groups, busy: box.hasAttribute("aria-busy"), more: !!box.querySelector(".search-more"), at: Date.now() });
+      window.__states.push({ groups, busy: box.hasAttribute("aria-busy"), more: !!box.querySelector(".search-more") });
     }).observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
   });
-  // Types q into the emptied field and waits for the whole answer.
-  const npQuery = async (q) => {
+  const emptyField = async () => {
     await npage.fill("#search-input", "");
     await npage.waitForFunction(() => {
       const b = document.getElementById("search-results");
@@ -331,22 +347,42 @@ try {
     }, null, { timeout: 5000 });
     await npage.evaluate(() => { window.__states = []; });
     fragmentAsks.length = 0;
+  };
+  // Types q into the emptied field and waits for the whole answer.
+  const npQuery = async (q) => {
+    await emptyField();
     await typeAndWait(npage, q);
   };
-  await npQuery(moreQ);
+  await emptyField();
+  holding = true;
+  await npage.fill("#search-input", moreQ);
+  const askedFirst = await until(() => held.length >= 1, 15000);
+  const sameRound = askedFirst && await until(() => held.length >= 2, HOLD_MS);
+  const askedWhileTopHeld = fragmentAsks.slice();
+  if (askedFirst) held.shift().continue();
+  const topShown = await npage.waitForFunction(() => {
+    const b = document.getElementById("search-results");
+    return b.hasAttribute("aria-busy") && b.querySelector(".search-group");
+  }, null, { timeout: 15000 }).then(() => true, () => false);
+  holding = false;
+  held.splice(0).forEach((r) => r.continue());
+  await npage.waitForFunction(() => {
+    const b = document.getElementById("search-results");
+    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+  }, null, { timeout: 15000 });
   const states = await npage.evaluate(() => window.__states);
   const last = states[states.length - 1];
   const partial = states.find((st) => st.busy && st.groups.length);
-  const askedBeforeFirst = partial ? fragmentAsks.filter((a) => a.at <= partial.at).map((a) => a.name) : [];
-  report.partial = { partial, last, askedBeforeFirst, asked: fragmentAsks.map((a) => a.name) };
+  report.partial = { partial, last, askedWhileTopHeld, asked: fragmentAsks.slice(), topShown };
   if (!last || last.busy || last.groups.length !== 5 || !last.more) {
     fail(`"${moreQ}" without the bundle: the final answer ${JSON.stringify(last)}`);
   } else if (!partial) {
     fail(`"${moreQ}" without the bundle: no first answer before the final one (${JSON.stringify(states)})`);
   } else if (partial.groups.length !== 1 || partial.more || partial.groups[0] !== last.groups[0]) {
     fail(`"${moreQ}": the first answer ${JSON.stringify(partial)} is not the final one's top page ${JSON.stringify(last)}`);
-  } else if (askedBeforeFirst.length < 2) {
-    fail(`"${moreQ}": before the top page was shown only ${JSON.stringify(askedBeforeFirst)} of the fragment files ${JSON.stringify(fragmentAsks)} were asked for`);
+  }
+  if (!sameRound) {
+    fail(`"${moreQ}": while the top page's fragment file was outstanding only ${JSON.stringify(askedWhileTopHeld)} of the fragment files ${JSON.stringify(fragmentAsks)} were asked for`);
   }
   report.noBundle = [];
   for (const e of spec.expect) {
@@ -402,7 +438,23 @@ try {
     firstPage.on("request", (r) => firstRequests.push(r.url()));
     await firstPage.goto(pageUrl, { waitUntil: "load" });
     const firstTop = await answerOf(firstPage, e.q);
-    await firstPage.waitForTimeout(800); // the bundle, then the store's writes
+    // The store is written shortly after the answer and after the bundle: wait until it
+    // holds every index file this page fetched, the bundle among them (no fixed delay).
+    const storedUrls = () => firstPage.evaluate(async () => {
+      const urls = [];
+      for (const name of await caches.keys()) {
+        for (const q of await (await caches.open(name)).keys()) urls.push(q.url);
+      }
+      return urls;
+    });
+    let allKept = false;
+    for (const end = Date.now() + 15000; !allKept && Date.now() < end;) {
+      const wanted = indexFiles(firstRequests);
+      const have = new Set(await storedUrls());
+      allKept = wanted.some((u) => /\/bundle-/.test(u)) && wanted.every((u) => have.has(u));
+      if (!allKept) await new Promise((ok) => setTimeout(ok, 50));
+    }
+    if (!allKept) fail(`kept files: the store never held every file the first page fetched: ${JSON.stringify(indexFiles(firstRequests))}`);
     const storeNames = await firstPage.evaluate(() => caches.keys());
     await firstPage.close();
     const fetchedFirst = indexFiles(firstRequests);

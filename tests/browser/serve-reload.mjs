@@ -5,8 +5,10 @@
 // that the page reloads itself by itself, shows the new text and keeps its scroll
 // position. Then breaks a link and checks the error overlay (role="alert", file:line),
 // fixes it and checks that the overlay goes away, and that search answers in the
-// preview. Prints one JSON line; exits 1 on failure.
-import { chromium } from "playwright-core";
+// preview; and that nothing of it is blocked by the site's Content-Security-Policy (the
+// <meta> of its pages). Prints one JSON line; exits 1 on failure.
+import { launch } from "./chromium.mjs";
+import { watchCsp } from "./csp-watch.mjs";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 
 const [url, file] = process.argv.slice(2);
@@ -20,13 +22,13 @@ function fail(message) {
   process.exitCode = 1;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  // The preview's pages carry the site's policy in a <meta> (no header): nothing of the
+  // live reload (its overlay's styles included) may be blocked by it.
+  const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
+  const csp = await watchCsp(context);
+  const page = await context.newPage();
   let loads = 0;
   page.on("load", () => { loads += 1; });
   await page.goto(url, { waitUntil: "load" });
@@ -68,7 +70,12 @@ try {
   const hits = await page.evaluate(() =>
     document.querySelectorAll("#search-results .search-hit").length);
 
-  console.log(JSON.stringify({ reloaded, before, after, hits, overlay: overlayText.split("\n")[0] }));
+  await csp.settle();
+  if (csp.violations.length) {
+    fail(`CSP violations: ${csp.violations.map((v) => `[${v.kind}] ${v.page}: ${v.text}`).join(" | ")}`);
+  }
+  console.log(JSON.stringify({ reloaded, before, after, hits, overlay: overlayText.split("\n")[0],
+    cspViolations: csp.violations.length }));
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));
 } finally {

@@ -4,7 +4,10 @@
 // copied to any web server. `startStaticServer(root)` resolves to
 // `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/". `before(req, res)`, if
 // given, sees each request first and returns true for those it answered itself (the
-// search benchmark's driver page and its report; nothing of a site).
+// search benchmark's driver page and its report; nothing of a site). `options`, as a
+// server's configuration would set them: `headers` sent with every answer (e.g. a
+// Content-Security-Policy, tests/browser/csp.mjs), `notFound` a file under the folder
+// sent (status 404) for a path that does not exist, like nginx's `error_page 404`.
 import { createServer } from "node:http";
 import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
@@ -26,24 +29,29 @@ const TYPES = {
   ".ttf": "font/ttf",
 };
 
-export function startStaticServer(rootDir, before) {
+export function startStaticServer(rootDir, before, options = {}) {
   const root = resolve(rootDir);
+  const extra = options.headers || {};
+  const send = (res, status, type, body, head) => {
+    res.writeHead(status, { ...extra, "content-type": type, "content-length": body.length });
+    res.end(head ? undefined : body);
+  };
   const server = createServer((req, res) => {
     if (before && before(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405).end();
+      res.writeHead(405, extra).end();
       return;
     }
     let path;
     try {
       path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     } catch {
-      res.writeHead(400).end();
+      res.writeHead(400, extra).end();
       return;
     }
     let file = resolve(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end();
+      res.writeHead(403, extra).end();
       return;
     }
     let body;
@@ -52,14 +60,11 @@ export function startStaticServer(rootDir, before) {
       // Whole file, sent with the headers (as stock servers send small files).
       body = readFileSync(file);
     } catch {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      const page = options.notFound ? readFileSync(join(root, options.notFound)) : Buffer.from("not found");
+      send(res, 404, options.notFound ? TYPES[".html"] : "text/plain", page, req.method === "HEAD");
       return;
     }
-    res.writeHead(200, {
-      "content-type": TYPES[extname(file).toLowerCase()] || "application/octet-stream",
-      "content-length": body.length,
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
+    send(res, 200, TYPES[extname(file).toLowerCase()] || "application/octet-stream", body, req.method === "HEAD");
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);

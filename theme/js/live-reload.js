@@ -36,22 +36,15 @@
     return e;
   }
 
+  /* The overlay's styles: a file (css/live-reload.css), as a Content-Security-Policy of
+     style-src 'self' allows no inline <style>. */
   function style() {
     if (document.getElementById("samsyn-overlay-style")) return;
-    var s = el("style");
-    s.id = "samsyn-overlay-style";
-    s.textContent =
-      "#samsyn-overlay{position:fixed;left:1rem;right:1rem;bottom:1rem;z-index:2147483647;" +
-      "max-height:60vh;overflow:auto;background:#fff8f7;color:#3b0d0c;border:2px solid #b3261e;" +
-      "border-radius:8px;box-shadow:0 6px 24px rgba(0,0,0,.3);padding:1rem 1.25rem;" +
-      "font:15px/1.45 system-ui,sans-serif}" +
-      "#samsyn-overlay h2{margin:0 0 .5rem;font-size:1.1rem;color:#b3261e}" +
-      "#samsyn-overlay ol{margin:0;padding-left:1.25rem}" +
-      "#samsyn-overlay li{margin:.5rem 0}" +
-      "#samsyn-overlay .samsyn-where{font-family:ui-monospace,monospace;font-weight:600}" +
-      "#samsyn-overlay .samsyn-help{color:#1f4d2b}" +
-      "#samsyn-overlay button{float:right;font:inherit;cursor:pointer}";
-    document.head.appendChild(s);
+    var link = el("link");
+    link.id = "samsyn-overlay-style";
+    link.rel = "stylesheet";
+    link.href = root + "css/live-reload.css";
+    document.head.appendChild(link);
   }
 
   function showErrors(status) {

@@ -1,0 +1,10 @@
+// Headless Chromium for the browser tests: the Debian package (CHROMIUM overrides the
+// path), no sandbox (the tests run as root in CI), no background traffic of its own.
+// `extraArgs` for a browser with other conditions (e.g. a forced 2G connection).
+import { chromium } from "playwright-core";
+
+export const launch = (extraArgs = []) => chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", ...extraArgs],
+});
