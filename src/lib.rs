@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod cli;
+pub mod csp;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod links;

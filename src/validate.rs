@@ -22,7 +22,11 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
     diagnostics.extend(overdue_reviews(book, today));
     let per_page: Vec<(Vec<Diagnostic>, usize)> = (0..book.pages.len())
         .into_par_iter()
-        .map(|i| check_links(book, resolver, i))
+        .map(|i| {
+            let (mut diags, links) = check_links(book, resolver, i);
+            diags.extend(blocked_html(book, i));
+            (diags, links)
+        })
         .collect();
     let mut links_checked = 0;
     for (diags, count) in per_page {
@@ -61,6 +65,29 @@ fn check_links(
         })
         .collect();
     (diags, links.len())
+}
+
+/// Raw HTML that the site's Content-Security-Policy blocks: it builds, but does nothing
+/// on the published site (warnings).
+fn blocked_html(book: &LoadedBook, index: usize) -> Vec<Diagnostic> {
+    let page = &book.pages[index];
+    crate::csp::blocked_in(&page.markdown)
+        .into_iter()
+        .map(|blocked| {
+            Diagnostic::at(
+                &page.file,
+                &page.source(),
+                blocked.span,
+                Severity::Warning,
+                "blocked-by-csp",
+                format!(
+                    "webbplatsens Content-Security-Policy stoppar {}: det fungerar inte på den publicerade webbplatsen",
+                    blocked.what
+                ),
+            )
+            .with_suggestion(Some(blocked.instead.into()))
+        })
+        .collect()
 }
 
 fn duplicate_doc_ids(book: &LoadedBook) -> Vec<Diagnostic> {

@@ -240,3 +240,27 @@ fn the_bundled_book_checks_clean_but_for_true_overdue_revisions() {
         "{diags:#?}"
     );
 }
+
+#[test]
+fn raw_html_that_the_sites_policy_blocks_is_a_located_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(
+        tmp.path(),
+        &[
+            ("SUMMARY.md", "# S\n\n- [A](a.md)\n"),
+            (
+                "a.md",
+                "# A\n\nText <span style=\"color: red\">röd</span>.\n\n<button onclick=\"go()\">Gå</button>\n\n<script>go()</script>\n",
+            ),
+        ],
+    );
+    let (code, diags) = check_json(tmp.path());
+    assert_eq!(code, Some(0), "warnings only: {diags:#?}");
+    let blocked: Vec<_> = diags
+        .iter()
+        .filter(|d| d["code"] == "blocked-by-csp")
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(blocked, [(3, 12), (5, 9), (7, 1)], "{diags:#?}");
+    assert!(diags.iter().all(|d| d["severity"] == "warning"), "{diags:#?}");
+}
