@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod cli;
+pub mod confine;
 pub mod diagnostics;
 pub mod frontmatter;
 pub mod links;
@@ -12,5 +13,6 @@ pub mod pipeline;
 pub mod preprocessor;
 pub mod render;
 pub mod serve;
+pub mod summary;
 pub mod theme;
 pub mod validate;
