@@ -935,6 +935,83 @@ mod tests {
         );
     }
 
+    /// A chapter that is not UTF-8, a chapter replaced by a symlink out of the
+    /// source folder, and an asset symlink: the preview reports exactly what a full
+    /// check does and publishes nothing from outside.
+    #[cfg(unix)]
+    #[test]
+    fn rereads_are_confined_and_located_like_a_full_check() {
+        let tmp = tempfile::tempdir().unwrap();
+        let book_dir = tmp.path().join("bok");
+        copy_fixture(&book_dir);
+        let victim = tmp.path().join("hemlig.md");
+        std::fs::write(&victim, "# Hemlig\n\nfladdermusvinge\n").unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let site = tmp.path().join("site");
+        let out = Output::new(site.clone(), tmp.path().join("scratch")).unwrap();
+        let (mut engine, _) = Engine::start(
+            EngineOptions {
+                book_dir: book_dir.clone(),
+                theme_dir: None,
+                today,
+            },
+            Arc::new(out),
+        )
+        .unwrap();
+        let check = || {
+            crate::pipeline::check(&book_dir, today)
+                .unwrap()
+                .diagnostics
+        };
+        let om = book_dir.join("src/om.md");
+        let original = std::fs::read(&om).unwrap();
+        let lines = original.iter().filter(|&&b| b == b'\n').count();
+
+        let mut bad = original.clone();
+        bad.extend_from_slice(b"\nTrasig \xff byte.\n");
+        std::fs::write(&om, &bad).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        let diags = engine.diagnostics();
+        assert_eq!(diags, check());
+        assert!(
+            diags.iter().any(|d| d.code == "invalid-utf8"
+                && d.file.ends_with("src/om.md")
+                && (d.line, d.column) == (lines + 2, 8)),
+            "{diags:?}"
+        );
+
+        std::fs::write(&om, &original).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        assert!(!engine.diagnostics().iter().any(Diagnostic::is_error));
+
+        std::fs::remove_file(&om).unwrap();
+        std::os::unix::fs::symlink(&victim, &om).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        let diags = engine.diagnostics();
+        assert_eq!(diags, check());
+        assert!(
+            diags.iter().any(|d| d.code == "chapter-outside-src"),
+            "{diags:?}"
+        );
+
+        let image = book_dir.join("src/bilder/ut.png");
+        std::os::unix::fs::symlink(&victim, &image).unwrap();
+        engine.apply(&BTreeSet::from([image]));
+        for (path, bytes) in walkdir::WalkDir::new(&site)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("fladdermusvinge"),
+                "{} has the victim's text",
+                path.display()
+            );
+        }
+        assert!(!site.join("bilder/ut.png").exists());
+    }
+
     fn diag(file: &str, line: usize, message: &str) -> Diagnostic {
         let mut d = Diagnostic::file_level(file, Severity::Error, "broken-link", message);
         d.line = line;
