@@ -8,6 +8,7 @@ use crate::diagnostics::{Diagnostic, Severity, nearest};
 use crate::markdown::{self, LinkSource};
 use mdbook_driver::book::{Book, BookItem, Chapter};
 use mdbook_summary::{Link, Summary, SummaryItem};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -37,11 +38,18 @@ impl<'a> SummaryText<'a> {
         }
     }
 
-    /// Where the entry for `location` is written (its first occurrence).
+    /// Where the entry for `location` is written (its first occurrence), compared
+    /// as written or, failing that, with `./` and `..` resolved.
     pub fn span_of(&self, location: &str) -> Range<usize> {
+        let normal = normalize(location).ok();
         self.entries
             .iter()
             .find(|(l, _)| l == location)
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .find(|(l, _)| normal.is_some() && normalize(l).ok() == normal)
+            })
             .map_or(0..0, |(_, span)| span.clone())
     }
 
@@ -78,7 +86,7 @@ impl<'a> SummaryText<'a> {
                         format!(
                             "`{location}` finns redan i SUMMARY.md, på rad {line}; en fil kan bara vara ett kapitel"
                         ),
-                        format!("ta bort raden eller raden {line}"),
+                        format!("ta bort den här raden eller den på rad {line}"),
                     ));
                 }
             }
@@ -91,13 +99,13 @@ impl<'a> SummaryText<'a> {
         &self,
         location: &str,
         problem: &PathProblem,
-        source: &SourceRoot,
+        existing: &dyn Fn() -> Vec<String>,
     ) -> Diagnostic {
         let span = self.span_of(location);
         let src = self.src_name;
         let (code, message, suggestion) = match problem {
             PathProblem::NotFound => {
-                let existing = crate::book::markdown_files(source.dir());
+                let existing = existing();
                 (
                     "missing-chapter",
                     format!("kapitlet `{location}` finns inte under {src}/"),
@@ -146,6 +154,7 @@ pub fn load_chapters(
         text,
         problems: Vec::new(),
         diagnostics: Vec::new(),
+        existing: OnceCell::new(),
     };
     let items = [
         &summary.prefix_chapters,
@@ -170,6 +179,8 @@ struct Loader<'a, 'b> {
     text: &'a SummaryText<'b>,
     problems: Vec<Diagnostic>,
     diagnostics: Vec<Diagnostic>,
+    /// The Markdown files under the source folder, for "did you mean" (read once).
+    existing: OnceCell<Vec<String>>,
 }
 
 impl Loader<'_, '_> {
@@ -195,8 +206,13 @@ impl Loader<'_, '_> {
                     Some(Chapter::new(&name, text.text, rel, parents.to_vec()))
                 }
                 Err(problem) => {
-                    self.problems
-                        .push(self.text.entry_problem(&location, &problem, self.source));
+                    let existing = || {
+                        self.existing
+                            .get_or_init(|| crate::book::markdown_files(self.source.dir()))
+                            .clone()
+                    };
+                    let diag = self.text.entry_problem(&location, &problem, &existing);
+                    self.problems.push(diag);
                     None
                 }
             }
@@ -211,5 +227,20 @@ impl Loader<'_, '_> {
             .map(|i| self.item(i, &inner))
             .collect();
         chapter
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_located_as_written_or_resolved() {
+        let text = "# S\n\n- [A](a.md)\n- [B](./del/../b%20c.md)\n- [Utkast]()\n";
+        let summary = SummaryText::new("src/SUMMARY.md", text, "src");
+        assert_eq!(&text[summary.span_of("a.md")], "a.md");
+        assert_eq!(&text[summary.span_of("b c.md")], "./del/../b%20c.md");
+        assert_eq!(summary.span_of("saknas.md"), 0..0);
+        assert!(summary.duplicates().is_empty(), "a draft is no file");
     }
 }
