@@ -468,7 +468,7 @@ fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnosti
             Severity::Warning,
             "link-outside-src",
             format!(
-                "den symboliska länken pekar ut ur {}/ och publiceras inte",
+                "den symboliska länken pekar inte på något i {}/ och publiceras inte",
                 book.src_name
             ),
         )

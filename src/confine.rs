@@ -183,8 +183,8 @@ impl SourceRoot {
         Ok(bytes)
     }
 
-    /// Symlinks under the root that do not resolve to a file or folder inside it, as
-    /// `/`-separated paths relative to the root. They are never read or copied.
+    /// Symlinks under the root that do not resolve to a file or folder inside it
+    /// (they lead out, or nowhere), as `/`-separated paths relative to the root.
     pub fn links_out(&self) -> Vec<String> {
         let mut out: Vec<String> = walkdir::WalkDir::new(&self.dir)
             .into_iter()

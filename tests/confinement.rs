@@ -394,3 +394,17 @@ fn a_repeated_chapter_is_reported_at_its_line() {
         found[1].3
     );
 }
+
+#[test]
+fn a_summary_entry_naming_a_folder_is_a_located_error() {
+    let book = Book::new("- [A](a.md)\n- [Mapp](del)\n- [B](b.md)\n");
+    std::fs::create_dir_all(book.src().join("del")).unwrap();
+    let out = book.build();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diags = book.check();
+    let found: Vec<_> = errors(&diags)
+        .iter()
+        .map(|d| (d["line"].clone(), d["column"].clone(), d["code"].clone()))
+        .collect();
+    assert_eq!(found, [(4.into(), 10.into(), "chapter-not-a-file".into())]);
+}
