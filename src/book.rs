@@ -245,7 +245,10 @@ pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigEr
     }
     let chapters = match summary::load_chapters(&summary, &source, &text) {
         Ok(c) => c,
-        Err(problems) => return Ok(Err(problems)),
+        Err(mut problems) => {
+            crate::diagnostics::sort(&mut problems);
+            return Ok(Err(problems));
+        }
     };
     let mut loaded = from_book(root, config, chapters.book);
     loaded.diagnostics.extend(chapters.diagnostics);

@@ -143,7 +143,7 @@ pub struct Chapters {
 
 /// Reads every chapter `summary` lists from `source`. Entries whose files cannot be
 /// read (missing, outside the source folder, not a file) are all returned as errors
-/// located in SUMMARY.md.
+/// located in SUMMARY.md, with the problems of the chapters that could be read.
 pub fn load_chapters(
     summary: &Summary,
     source: &SourceRoot,
@@ -166,6 +166,8 @@ pub fn load_chapters(
     .map(|item| loader.item(item, &[]))
     .collect();
     if !loader.problems.is_empty() {
+        // The problems found inside the chapters that could be read, too.
+        loader.problems.append(&mut loader.diagnostics);
         return Err(loader.problems);
     }
     Ok(Chapters {
@@ -208,7 +210,11 @@ impl Loader<'_, '_> {
                 Err(problem) => {
                     let existing = || {
                         self.existing
-                            .get_or_init(|| crate::book::markdown_files(self.source.dir()))
+                            .get_or_init(|| {
+                                let mut files = crate::book::markdown_files(self.source.dir());
+                                files.retain(|f| f != "SUMMARY.md");
+                                files
+                            })
                             .clone()
                     };
                     let diag = self.text.entry_problem(&location, &problem, &existing);

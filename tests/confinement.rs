@@ -327,6 +327,12 @@ fn text_that_is_not_utf8_is_located_and_other_problems_still_reported() {
         ],
         "{diags:?}"
     );
+
+    // With an entry SUMMARY.md cannot load, the chapter's problem is still reported.
+    book.summary("- [A](a.md)\n- [B](b.md)\n- [C](saknas.md)\n");
+    let diags = book.check();
+    let codes: Vec<_> = errors(&diags).iter().map(|d| d["code"].clone()).collect();
+    assert_eq!(codes, ["missing-chapter", "invalid-utf8"], "{diags:?}");
 }
 
 #[test]
@@ -407,4 +413,34 @@ fn a_summary_entry_naming_a_folder_is_a_located_error() {
         .map(|d| (d["line"].clone(), d["column"].clone(), d["code"].clone()))
         .collect();
     assert_eq!(found, [(4.into(), 10.into(), "chapter-not-a-file".into())]);
+}
+
+#[test]
+fn a_source_folder_outside_the_book_is_refused() {
+    let book = Book::new("- [A](a.md)\n");
+    let elsewhere = book.root().join("annan");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("SUMMARY.md"), "# S\n\n- [A](page.md)\n").unwrap();
+    std::fs::write(elsewhere.join("page.md"), "# fladdermusvinge\n").unwrap();
+    let toml = book.work().join("book/book.toml");
+    let mut configs = vec![
+        "[book]\nsrc = \"../../annan\"\n".to_string(),
+        format!("[book]\nsrc = \"{}\"\n", elsewhere.display()),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&elsewhere, book.work().join("book/länk")).unwrap();
+        configs.push("[book]\nsrc = \"länk\"\n".into());
+    }
+    for config in configs {
+        std::fs::write(&toml, &config).unwrap();
+        let out = book.build();
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("utanför bokmappen"),
+            "{config}: {}",
+            stderr(&out)
+        );
+        assert!(!book.site().exists());
+    }
 }
