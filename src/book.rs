@@ -1,10 +1,11 @@
-//! Loading a book: `book.toml`, `SUMMARY.md` and the chapters, through mdBook's
-//! book model, into samsyn's page model.
+//! Loading a book: `book.toml`, `SUMMARY.md` and the chapters (read through
+//! [`crate::confine`]), through mdBook's book model, into samsyn's page model.
 
-use crate::diagnostics::{Diagnostic, Severity, nearest};
+use crate::confine::{self, PathProblem, SourceRoot};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, Heading};
-use mdbook_driver::MDBook;
+use crate::summary::{self, SummaryText};
 use mdbook_driver::book::{Book, BookItem, Chapter};
 use mdbook_driver::config::Config;
 use std::collections::HashMap;
@@ -141,6 +142,8 @@ pub enum NavItem {
 pub struct LoadedBook {
     pub root: PathBuf,
     pub src_dir: PathBuf,
+    /// The source folder that page and asset reads are confined to.
+    pub source: SourceRoot,
     /// The source folder relative to the book folder, for diagnostics (`src`).
     pub src_name: String,
     pub config: Config,
@@ -196,78 +199,133 @@ fn error_chain(e: &anyhow::Error) -> String {
         .join(": ")
 }
 
-/// Loads the book in `root` from disk. Missing chapter files and SUMMARY.md syntax
-/// errors are returned as diagnostics (all of them), not as the first failure.
+/// Loads the book in `root` from disk. Problems with SUMMARY.md and its entries
+/// (syntax, repeated, missing or unusable files) are returned as diagnostics, all
+/// of them; chapter files are read through the confined source folder.
 pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigError> {
     let config = load_config(root)?;
-    let src_dir = root.join(&config.book.src);
+    let source = source_root(root, &config)?;
     let src_name = display_src(root, &config);
-    let summary_path = src_dir.join("SUMMARY.md");
+    let summary_path = source.dir().join("SUMMARY.md");
     let summary_file = format!("{src_name}/SUMMARY.md");
-    let summary_text = std::fs::read_to_string(&summary_path).map_err(|e| {
-        ConfigError(format!(
-            "{}: kan inte läsa innehållsförteckningen: {e}",
-            summary_path.display()
-        ))
-    })?;
+    let summary_text = source
+        .read("SUMMARY.md")
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            ConfigError(format!(
+                "{}: kan inte läsa innehållsförteckningen: {e}",
+                summary_path.display()
+            ))
+        })?;
+    let text = SummaryText::new(&summary_file, &summary_text, &src_name);
+    let mut problems = text.duplicates();
     let summary = match mdbook_summary::parse_summary(&summary_text) {
         Ok(s) => s,
         Err(e) => {
             let message = error_chain(&e);
-            let (line, column) = line_col_in_message(&message).unwrap_or((1, 1));
-            let offset = offset_of_line_col(&summary_text, line, column);
-            return Ok(Err(vec![Diagnostic::at(
-                summary_file,
-                &summary_text,
-                offset..offset + 1,
-                Severity::Error,
-                "summary-syntax",
-                format!("SUMMARY.md kan inte tolkas: {message}"),
-            )]));
-        }
-    };
-    let mut missing = Vec::new();
-    let mut listed = Vec::new();
-    for location in summary_locations(&summary) {
-        let path = location.to_string_lossy().replace('\\', "/");
-        listed.push(path.clone());
-        if !src_dir.join(&location).is_file() {
-            missing.push(path);
-        }
-    }
-    if !missing.is_empty() {
-        let existing = markdown_files(&src_dir);
-        let diags = missing
-            .iter()
-            .map(|path| {
-                let span = summary_span(&summary_text, path);
-                Diagnostic::at(
+            // mdBook names a repeated file without its place; `duplicates` has it.
+            if problems.is_empty() || !message.contains("Duplicate file in SUMMARY.md") {
+                let (line, column) = line_col_in_message(&message).unwrap_or((1, 1));
+                let offset = offset_of_line_col(&summary_text, line, column);
+                problems.push(Diagnostic::at(
                     summary_file.clone(),
                     &summary_text,
-                    span,
+                    offset..offset + 1,
                     Severity::Error,
-                    "missing-chapter",
-                    format!("kapitlet `{path}` finns inte under {src_name}/"),
-                )
-                .with_suggestion(Some(
-                    match nearest(path, existing.iter().map(String::as_str)) {
-                        Some(p) => format!("menade du `{p}`? (samsyn skapar aldrig tomma sidor)"),
-                        None => format!(
-                            "skapa filen {src_name}/{path} eller ta bort raden (samsyn skapar aldrig tomma sidor)"
-                        ),
-                    },
-                ))
-            })
-            .collect();
-        return Ok(Err(diags));
+                    "summary-syntax",
+                    format!("SUMMARY.md kan inte tolkas: {message}"),
+                ));
+            }
+            return Ok(Err(problems));
+        }
+    };
+    if !problems.is_empty() {
+        return Ok(Err(problems));
     }
-    let md = MDBook::load_with_config_and_summary(root, config, summary)
-        .map_err(|e| ConfigError(format!("kan inte läsa boken: {}", error_chain(&e))))?;
-    let mut loaded = from_book(root, md.config, md.book);
-    loaded
-        .diagnostics
-        .extend(summary_checks(&loaded, &summary_text, &summary_file));
+    let chapters = match summary::load_chapters(&summary, &source, &text) {
+        Ok(c) => c,
+        Err(mut problems) => {
+            crate::diagnostics::sort(&mut problems);
+            return Ok(Err(problems));
+        }
+    };
+    let mut loaded = from_book(root, config, chapters.book);
+    loaded.diagnostics.extend(chapters.diagnostics);
+    loaded.diagnostics.extend(summary_checks(&loaded, &text));
     Ok(Ok(loaded))
+}
+
+/// The book's source folder, which must be inside the book folder (`src` in
+/// book.toml neither absolute, nor leading out, nor a symlink to elsewhere).
+fn source_root(root: &Path, config: &Config) -> Result<SourceRoot, ConfigError> {
+    let configured = config.book.src.to_string_lossy().into_owned();
+    let outside = || {
+        ConfigError(format!(
+            "{}: källmappen `src = \"{configured}\"` ligger utanför bokmappen; samsyn läser bara filer i bokmappen (till exempel `src = \"src\"`)",
+            root.join("book.toml").display()
+        ))
+    };
+    let src_dir = match confine::normalize(&configured) {
+        Ok(rel) => root.join(rel),
+        Err(PathProblem::Empty) => root.to_path_buf(),
+        Err(_) => return Err(outside()),
+    };
+    if let (Ok(book), Ok(src)) = (root.canonicalize(), src_dir.canonicalize())
+        && !src.starts_with(&book)
+    {
+        return Err(outside());
+    }
+    Ok(SourceRoot::new(&root.join(&config.book.src)))
+}
+
+/// A chapter file's text, as samsyn renders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterText {
+    /// The text without a byte-order mark; bytes that are not UTF-8 became U+FFFD.
+    pub text: String,
+    /// The error located at the first byte that is not UTF-8, if any.
+    pub problem: Option<Diagnostic>,
+}
+
+/// Reads chapter `rel` through the confined source folder; `file` names it in
+/// diagnostics. Used by the loader and by the preview's re-read.
+pub fn read_chapter(
+    source: &SourceRoot,
+    rel: &str,
+    file: &str,
+) -> Result<ChapterText, PathProblem> {
+    let mut bytes = source.read(rel)?;
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => ChapterText {
+            text,
+            problem: None,
+        },
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes()[at];
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let problem = Diagnostic::at(
+                file,
+                &text,
+                at..at + 1,
+                Severity::Error,
+                "invalid-utf8",
+                format!("filen är inte giltig UTF-8: byten 0x{byte:02X} kan inte läsas som text"),
+            )
+            .with_suggestion(Some(
+                "spara filen med teckenkodningen UTF-8 (i de flesta redigerare: Spara som → Kodning)"
+                    .into(),
+            ));
+            ChapterText {
+                text,
+                problem: Some(problem),
+            }
+        }
+    })
 }
 
 /// The source folder as diagnostics name it: relative to where samsyn was started
@@ -304,6 +362,7 @@ pub fn from_book(root: &Path, config: Config, book: Book) -> LoadedBook {
         .collect();
     LoadedBook {
         root: root.to_path_buf(),
+        source: SourceRoot::new(&src_dir),
         src_dir,
         src_name,
         title: config
@@ -380,34 +439,18 @@ fn make_page(
     page
 }
 
-/// Every chapter location in SUMMARY.md, in order.
-fn summary_locations(summary: &mdbook_summary::Summary) -> Vec<PathBuf> {
-    fn walk(items: &[mdbook_summary::SummaryItem], out: &mut Vec<PathBuf>) {
-        for item in items {
-            if let mdbook_summary::SummaryItem::Link(link) = item {
-                out.extend(link.location.clone());
-                walk(&link.nested_items, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&summary.prefix_chapters, &mut out);
-    walk(&summary.numbered_chapters, &mut out);
-    walk(&summary.suffix_chapters, &mut out);
-    out
-}
-
-/// Checks that need SUMMARY.md's text: chapters that render to reserved paths, and
-/// Markdown files under the source folder that SUMMARY.md does not list.
-fn summary_checks(book: &LoadedBook, summary_text: &str, summary_file: &str) -> Vec<Diagnostic> {
+/// Checks that need SUMMARY.md's text: chapters that render to reserved paths; and
+/// Markdown files under the source folder that SUMMARY.md does not list, and
+/// symlinks there that lead out of it.
+fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for page in &book.pages {
         if RESERVED_URLS.contains(&page.url.as_str()) {
             diags.push(
                 Diagnostic::at(
-                    summary_file,
-                    summary_text,
-                    summary_span(summary_text, &page.path),
+                    summary.file,
+                    summary.text,
+                    summary.span_of(&page.path),
                     Severity::Error,
                     "reserved-path",
                     format!(
@@ -422,6 +465,21 @@ fn summary_checks(book: &LoadedBook, summary_text: &str, summary_file: &str) -> 
         }
     }
     diags.extend(unlisted_pages(book));
+    diags.extend(book.source.links_out().into_iter().map(|rel| {
+        Diagnostic::file_level(
+            format!("{}/{rel}", book.src_name),
+            Severity::Warning,
+            "link-outside-src",
+            format!(
+                "den symboliska länken pekar inte på något i {}/ och publiceras inte",
+                book.src_name
+            ),
+        )
+        .with_suggestion(Some(format!(
+            "ersätt länken med en riktig fil under {}/, eller ta bort den",
+            book.src_name
+        )))
+    }));
     diags
 }
 
@@ -459,16 +517,6 @@ pub fn markdown_files(dir: &Path) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-/// Where `path` is written in SUMMARY.md (the `(path)` of its link).
-fn summary_span(summary: &str, path: &str) -> std::ops::Range<usize> {
-    let needle = format!("({path}");
-    let encoded = format!("({}", path.replace(' ', "%20"));
-    match summary.find(&needle).or_else(|| summary.find(&encoded)) {
-        Some(i) => i + 1..i + 1 + path.len(),
-        None => 0..0,
-    }
 }
 
 fn line_col_in_message(message: &str) -> Option<(usize, usize)> {

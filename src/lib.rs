@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod cli;
+pub mod confine;
 pub mod csp;
 pub mod diagnostics;
 pub mod frontmatter;
@@ -13,5 +14,6 @@ pub mod pipeline;
 pub mod preprocessor;
 pub mod render;
 pub mod serve;
+pub mod summary;
 pub mod theme;
 pub mod validate;

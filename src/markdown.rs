@@ -284,6 +284,13 @@ pub fn split_fragment(dest: &str) -> (&str, Option<&str>) {
     (path, fragment)
 }
 
+/// Replaces NUL characters with U+FFFD, as CommonMark asks of a renderer.
+pub fn replace_nul(text: &mut String) {
+    if text.contains('\0') {
+        *text = text.replace('\0', "\u{FFFD}");
+    }
+}
+
 /// Plain text of Markdown events (for titles and search).
 pub fn plain_text<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
     let mut out = String::new();

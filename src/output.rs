@@ -1,66 +1,107 @@
 //! Atomic output: the site is written into a temporary folder beside the destination
 //! and swapped in at the end, so a failed or killed build leaves the previous site whole.
+//! What a killed build leaves behind is removed by the next one (see
+//! [`remove_leftovers`]).
 
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Name of the marker file that identifies a folder as samsyn output.
 pub const MARKER: &str = ".samsyn-site";
 
-/// A site being written.
+/// Name prefix of the folder a previous site is moved to while the new one is swapped in.
+const OLD_PREFIX: &str = ".samsyn-old-";
+/// What the name of a staging folder contains (`.NAME.samsyn-tmp-XXXXXX`).
+const STAGING_INFIX: &str = ".samsyn-tmp-";
+
+/// A site being written. The staging folder's marker stays locked while the build
+/// runs, so another build never takes it for a leftover.
 pub struct Staging {
     dir: tempfile::TempDir,
     dest: PathBuf,
+    _lock: File,
 }
 
-impl Staging {
-    /// Prepares to write to `dest`. Refuses destinations whose replacement would lose
-    /// content: the book itself, a folder containing it, or a non-empty folder that
-    /// samsyn did not write.
-    pub fn new(dest: &Path, book_root: &Path) -> Result<Staging, String> {
-        let dest = absolute(dest);
-        let book = absolute(book_root);
-        if book.starts_with(&dest) {
+/// Checks that `dest` may be replaced by a site built from the book in `book_root`
+/// with sources in `src_dir`: not the book or a folder containing it, not inside the
+/// source folder (each build would copy the previous site into the next), not a
+/// file, not a non-empty folder that samsyn did not write. Returns `dest` absolute.
+pub fn check_destination(dest: &Path, book_root: &Path, src_dir: &Path) -> Result<PathBuf, String> {
+    let dest = absolute(dest);
+    let book = absolute(book_root);
+    let src = absolute(src_dir);
+    if book.starts_with(&dest) {
+        return Err(format!(
+            "utmappen `{}` innehåller boken själv; välj en annan mapp med --dest-dir",
+            dest.display()
+        ));
+    }
+    if dest.starts_with(&src) || src.starts_with(&dest) {
+        return Err(format!(
+            "utmappen `{}` ligger i bokens källmapp `{}`; då skulle varje bygge kopiera den förra webbplatsen in i nästa. Välj en mapp utanför källmappen med --dest-dir, till exempel `site`",
+            dest.display(),
+            src.display()
+        ));
+    }
+    if dest.exists() {
+        if !dest.is_dir() {
             return Err(format!(
-                "utmappen `{}` innehåller boken själv; välj en annan mapp med --dest-dir",
+                "utmappen `{}` är en fil, inte en mapp",
                 dest.display()
             ));
         }
-        if dest.exists() {
-            if !dest.is_dir() {
-                return Err(format!(
-                    "utmappen `{}` är en fil, inte en mapp",
-                    dest.display()
-                ));
-            }
-            let empty = std::fs::read_dir(&dest)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
-            if !empty && !dest.join(MARKER).is_file() {
-                return Err(format!(
-                    "utmappen `{}` finns redan och innehåller annat än en samsyn-webbplats; samsyn ersätter den inte (välj en tom eller ny mapp)",
-                    dest.display()
-                ));
-            }
+        let empty = std::fs::read_dir(&dest)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !dest.join(MARKER).is_file() {
+            return Err(format!(
+                "utmappen `{}` finns redan och innehåller annat än en samsyn-webbplats; samsyn ersätter den inte (välj en tom eller ny mapp)",
+                dest.display()
+            ));
         }
+    }
+    Ok(dest)
+}
+
+impl Staging {
+    /// Prepares to write to `dest` (see [`check_destination`]), after removing what
+    /// killed builds left beside it.
+    pub fn new(dest: &Path, book_root: &Path, src_dir: &Path) -> Result<Staging, String> {
+        let dest = check_destination(dest, book_root, src_dir)?;
         let parent = dest.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("kan inte skapa `{}`: {e}", parent.display()))?;
+        remove_leftovers(parent);
         let name = dest
             .file_name()
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.samsyn-tmp-"))
-            .tempdir_in(parent)
-            .map_err(|e| {
-                format!(
-                    "kan inte skapa en tillfällig mapp i `{}`: {e}",
-                    parent.display()
-                )
-            })?;
-        std::fs::write(dir.path().join(MARKER), "samsyn\n")
-            .map_err(|e| format!("kan inte skriva i `{}`: {e}", dir.path().display()))?;
-        Ok(Staging { dir, dest })
+        let mut attempt = 0;
+        loop {
+            let dir = tempfile::Builder::new()
+                .prefix(&format!(".{name}{STAGING_INFIX}"))
+                .tempdir_in(parent)
+                .map_err(|e| {
+                    format!(
+                        "kan inte skapa en tillfällig mapp i `{}`: {e}",
+                        parent.display()
+                    )
+                })?;
+            match lock_marker(dir.path()) {
+                Ok(lock) => {
+                    return Ok(Staging {
+                        dir,
+                        dest,
+                        _lock: lock,
+                    });
+                }
+                // Another build's clean-up took the folder while it was still empty.
+                Err(_) if attempt < 3 => attempt += 1,
+                Err(e) => {
+                    return Err(format!("kan inte skriva i `{}`: {e}", dir.path().display()));
+                }
+            }
+        }
     }
 
     /// The folder to write into.
@@ -75,28 +116,87 @@ impl Staging {
 
     /// Swaps the finished site in place of the previous one.
     pub fn commit(self) -> io::Result<()> {
-        let staged = self.dir.keep();
-        let parent = self.dest.parent().unwrap_or(Path::new("."));
-        if self.dest.exists() {
+        let Staging { dir, dest, _lock } = self;
+        let staged = dir.keep();
+        let parent = dest.parent().unwrap_or(Path::new("."));
+        if dest.exists() {
+            // Held while the previous site sits in its `.samsyn-old-` folder, so that
+            // another build does not remove it under us.
+            let old_marker = File::open(dest.join(MARKER)).ok();
+            if let Some(marker) = &old_marker {
+                let _ = marker.try_lock();
+            }
             let old = tempfile::Builder::new()
-                .prefix(".samsyn-old-")
+                .prefix(OLD_PREFIX)
                 .tempdir_in(parent)?
                 .keep();
             std::fs::remove_dir(&old)?;
-            std::fs::rename(&self.dest, &old)?;
-            if let Err(e) = std::fs::rename(&staged, &self.dest) {
+            std::fs::rename(&dest, &old)?;
+            if let Err(e) = std::fs::rename(&staged, &dest) {
                 // Put the previous site back before reporting.
-                let _ = std::fs::rename(&old, &self.dest);
+                let _ = std::fs::rename(&old, &dest);
                 let _ = std::fs::remove_dir_all(&staged);
                 return Err(e);
             }
-            std::fs::remove_dir_all(&old)?;
-        } else if let Err(e) = std::fs::rename(&staged, &self.dest) {
+            match std::fs::remove_dir_all(&old) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        } else if let Err(e) = std::fs::rename(&staged, &dest) {
             let _ = std::fs::remove_dir_all(&staged);
             return Err(e);
         }
         Ok(())
     }
+}
+
+/// Creates the marker in the staging folder `dir` and locks it (exclusive, for the
+/// life of the returned file).
+fn lock_marker(dir: &Path) -> io::Result<File> {
+    let mut marker = File::create_new(dir.join(MARKER))?;
+    marker.try_lock().map_err(io::Error::from)?;
+    // A clean-up may have removed the folder between its creation and the lock.
+    if !dir.join(MARKER).is_file() {
+        return Err(io::Error::from(io::ErrorKind::NotFound));
+    }
+    marker.write_all(b"samsyn\n")?;
+    Ok(marker)
+}
+
+/// Removes the staging and old-site folders in `parent` that killed samsyn builds
+/// left: named like samsyn's (`.NAME.samsyn-tmp-*`, `.samsyn-old-*`), and either
+/// empty or marked with samsyn's marker that no running build holds locked. A
+/// folder without the marker is someone else's and is kept. Returns how many
+/// folders were removed.
+pub fn remove_leftovers(parent: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours =
+            name.starts_with(OLD_PREFIX) || (name.starts_with('.') && name.contains(STAGING_INFIX));
+        // `file_type` does not follow symlinks: a link is never entered.
+        if !ours || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = entry.path();
+        let marker = dir.join(MARKER);
+        let is_marker = std::fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file());
+        let gone = if is_marker {
+            match File::open(&marker) {
+                // Held until the folder is gone.
+                Ok(file) if file.try_lock().is_ok() => std::fs::remove_dir_all(&dir).is_ok(),
+                _ => false,
+            }
+        } else {
+            // Only succeeds when empty: a build killed before it wrote its marker.
+            std::fs::remove_dir(&dir).is_ok()
+        };
+        removed += usize::from(gone);
+    }
+    removed
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -130,9 +230,12 @@ mod tests {
         let foreign = tmp.path().join("docs");
         std::fs::create_dir_all(&foreign).unwrap();
         std::fs::write(foreign.join("viktig.txt"), "x").unwrap();
-        assert!(Staging::new(&foreign, &book).is_err());
-        assert!(Staging::new(tmp.path(), &book).is_err());
-        assert!(Staging::new(&book, &book).is_err());
+        let src = book.join("src");
+        assert!(Staging::new(&foreign, &book, &src).is_err());
+        assert!(Staging::new(tmp.path(), &book, &src).is_err());
+        assert!(Staging::new(&book, &book, &src).is_err());
+        assert!(Staging::new(&src, &book, &src).is_err());
+        assert!(Staging::new(&src.join("site"), &book, &src).is_err());
     }
 
     #[test]
@@ -141,7 +244,7 @@ mod tests {
         let book = tmp.path().join("book");
         let dest = tmp.path().join("site");
         for text in ["ett", "två"] {
-            let s = Staging::new(&dest, &book).unwrap();
+            let s = Staging::new(&dest, &book, &book.join("src")).unwrap();
             std::fs::write(s.path().join("index.html"), text).unwrap();
             s.commit().unwrap();
         }

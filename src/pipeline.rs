@@ -3,7 +3,7 @@
 use crate::book::{self, ConfigError, LoadedBook};
 use crate::diagnostics::{self, Diagnostic};
 use crate::links::Resolver;
-use crate::output::Staging;
+use crate::output::{self, Staging};
 use crate::render::{self, RenderOptions, RenderStats};
 use crate::theme::Theme;
 use crate::validate;
@@ -88,6 +88,13 @@ pub struct Built {
 /// `dest`. Content errors leave the previous site untouched.
 pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     let started = Instant::now();
+    let config = book::load_config(&opts.book_dir)?;
+    output::check_destination(
+        &opts.dest,
+        &opts.book_dir,
+        &opts.book_dir.join(&config.book.src),
+    )
+    .map_err(ConfigError)?;
     let checked = check(&opts.book_dir, opts.today)?;
     let Some(book) = checked
         .book
@@ -100,7 +107,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
             elapsed: started.elapsed(),
         });
     };
-    let staging = Staging::new(&opts.dest, &opts.book_dir).map_err(ConfigError)?;
+    let staging = Staging::new(&opts.dest, &book.root, &book.src_dir).map_err(ConfigError)?;
     let bar = progress_bar(opts.progress, book.pages.len());
     let tick = || bar.inc(1);
     let renderer = SamsynRenderer {

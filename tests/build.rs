@@ -294,4 +294,12 @@ fn a_killed_build_leaves_the_previous_site_whole() {
         );
     }
     assert!(killed > 0);
+    // The next build removes what the killed ones left beside the site.
+    assert!(samsyn(tmp.path(), &args).status.success());
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".samsyn-"))
+        .collect();
+    assert!(left.is_empty(), "leftovers: {left:?}");
 }

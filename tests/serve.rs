@@ -616,3 +616,49 @@ fn a_page_in_chromium_reloads_itself_and_keeps_its_scroll() {
     assert!(result["before"].as_f64().unwrap() > 100.0, "{result}");
     assert!(result["hits"].as_u64().unwrap() >= 1, "{result}");
 }
+
+#[test]
+fn a_summary_entry_outside_src_is_an_error_in_the_preview_until_fixed() {
+    let (tmp, book) = book_copy("basic");
+    let victim = tmp.path().join("hemlig.md");
+    std::fs::write(&victim, "# Hemlig\n\nfladdermusvinge\n").unwrap();
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    let summary = book.join("src/SUMMARY.md");
+    let original = std::fs::read_to_string(&summary).unwrap();
+    let line = original.lines().count() + 1;
+    save(
+        &summary,
+        &format!("{original}- [Hemlig]({})\n", victim.display()),
+    );
+    let status = events.wait_for("diagnostics");
+    let errors: Vec<_> = status["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{status}");
+    assert_eq!(errors[0]["code"], "chapter-outside-src", "{status}");
+    assert!(
+        errors[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("src/SUMMARY.md")
+    );
+    assert_eq!(errors[0]["line"], line);
+    assert_eq!(serve.status()["errors"], 1);
+    let (code, html) = serve.get("om.html");
+    assert_eq!(code, 200, "the last good site stays");
+    assert!(!html.contains("fladdermusvinge"));
+
+    // Fixed: rebuilt, and later edits are rebuilt too.
+    save(&summary, &original);
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+    let page = book.join("src/om.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(&page, &format!("{text}\nEfter rättelsen.\n"));
+    events.wait_for("reload");
+    assert!(serve.get("om.html").1.contains("Efter rättelsen."));
+}

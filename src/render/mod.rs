@@ -6,6 +6,7 @@ pub mod context;
 pub mod page;
 
 use crate::book::{LoadedBook, NavItem};
+use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
 use chrono::NaiveDate;
@@ -44,17 +45,17 @@ impl std::fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> RenderError {
-    RenderError(format!("kan inte skriva `{}`: {e}", path.display()))
+/// A write the output folder refused or could not do.
+pub fn write_error(out: &OutputRoot, rel: &str, e: impl std::fmt::Display) -> RenderError {
+    RenderError(format!(
+        "kan inte skriva `{rel}` i `{}`: {e}",
+        out.dir().display()
+    ))
 }
 
-/// Writes `bytes` to `out/rel`, creating folders.
-pub fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<(), RenderError> {
-    let path = out.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-    }
-    std::fs::write(&path, bytes).map_err(|e| io_err(&path, e))
+/// Writes `bytes` to `rel` inside the output folder, creating folders.
+pub fn write_file(out: &OutputRoot, rel: &str, bytes: &[u8]) -> Result<(), RenderError> {
+    out.write(rel, bytes).map_err(|e| write_error(out, rel, e))
 }
 
 /// Renders the whole site of `book` into the folder `out`.
@@ -64,6 +65,8 @@ pub fn render_site(
     opts: &RenderOptions<'_>,
     out: &Path,
 ) -> Result<RenderStats, RenderError> {
+    let out = &OutputRoot::new(out)
+        .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
     let asset_version = asset_version(opts.theme, book);
     let site = context::Site::new(book, &asset_version, opts.today);
@@ -101,7 +104,10 @@ pub fn render_site(
     }
     let phase = std::time::Instant::now();
     if opts.search {
-        search_index::build_site_index(&docs, &out.join("search-index"))
+        let dir = out
+            .subdir("search-index")
+            .map_err(|e| write_error(out, "search-index", e))?;
+        search_index::build_site_index(&docs, &dir)
             .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
     }
     if timings {
@@ -160,7 +166,7 @@ pub fn write_generated(
     env: &Environment<'_>,
     site: &context::Site<'_>,
     book: &LoadedBook,
-    out: &Path,
+    out: &OutputRoot,
 ) -> Result<(), RenderError> {
     let common = |title: &str, url: &str| minijinja::Value::from_serialize(site.common(title, url));
     let page = |template: &str, rel: &str, ctx| -> Result<(), RenderError> {
@@ -199,7 +205,9 @@ pub fn write_generated(
 }
 
 /// Copies the files of the source folder that are not Markdown (images, PDFs…).
-fn copy_source_assets(book: &LoadedBook, out: &Path) -> Result<(), RenderError> {
+/// Symlinks are not followed (the walk lists them as links, not files), so nothing
+/// outside the source folder is copied; every read goes through the confined root.
+fn copy_source_assets(book: &LoadedBook, out: &OutputRoot) -> Result<(), RenderError> {
     for entry in walkdir::WalkDir::new(&book.src_dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -211,11 +219,12 @@ fn copy_source_assets(book: &LoadedBook, out: &Path) -> Result<(), RenderError> 
         let Ok(rel) = path.strip_prefix(&book.src_dir) else {
             continue;
         };
-        let target = out.join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-        }
-        std::fs::copy(path, &target).map_err(|e| io_err(&target, e))?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let bytes = book
+            .source
+            .read(&rel)
+            .map_err(|e| RenderError(format!("kan inte läsa `{}/{rel}`: {e}", book.src_name)))?;
+        write_file(out, &rel, &bytes)?;
     }
     Ok(())
 }

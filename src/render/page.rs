@@ -215,6 +215,13 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
     }
     let mut html = String::with_capacity(page.markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
+    // the output, not the source, so diagnostic offsets stay those of the file.
+    markdown::replace_nul(&mut html);
+    for s in &mut sections {
+        markdown::replace_nul(&mut s.heading);
+        markdown::replace_nul(&mut s.text);
+    }
     sections.retain(|s| s.id.is_some() || !s.text.trim().is_empty());
     RenderedPage { html, sections }
 }

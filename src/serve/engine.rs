@@ -15,6 +15,7 @@
 //! and the pages touched in the meantime are rendered once the errors are fixed.
 
 use crate::book::{self, LoadedBook};
+use crate::confine::OutputRoot;
 use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::links::{Resolver, Target};
 use crate::markdown;
@@ -52,16 +53,19 @@ pub struct Output {
     pub site: PathBuf,
     /// A folder on the same file system for temporary files.
     pub scratch: PathBuf,
+    /// The served folder that every write is confined to.
+    root: OutputRoot,
     counter: AtomicU64,
 }
 
 impl Output {
     pub fn new(site: PathBuf, scratch: PathBuf) -> std::io::Result<Output> {
-        std::fs::create_dir_all(&site)?;
+        let root = OutputRoot::new(&site)?;
         std::fs::create_dir_all(&scratch)?;
         Ok(Output {
             site,
             scratch,
+            root,
             counter: AtomicU64::new(0),
         })
     }
@@ -75,21 +79,27 @@ impl Output {
     /// Replaces `site/rel` with `bytes` in one rename, so the server never sends a
     /// half-written file.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), RenderError> {
-        let target = self.site.join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-        }
         let tmp = self.temp_path("w");
         std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
-        std::fs::rename(&tmp, &target).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err(&target, e)
-        })
+        self.move_in(&tmp, rel)
+    }
+
+    /// Moves the file `from` (in the scratch folder) to `site/rel`.
+    fn move_in(&self, from: &Path, rel: &str) -> Result<(), RenderError> {
+        let moved = self
+            .root
+            .prepare(rel)
+            .map_err(|e| render::write_error(&self.root, rel, e))
+            .and_then(|target| std::fs::rename(from, &target).map_err(|e| io_err(&target, e)));
+        if moved.is_err() {
+            let _ = std::fs::remove_file(from);
+        }
+        moved
     }
 
     /// Removes `site/rel` if it exists.
     fn remove(&self, rel: &str) {
-        let _ = std::fs::remove_file(self.site.join(rel));
+        self.root.remove(rel);
     }
 }
 
@@ -248,7 +258,9 @@ impl Engine {
             || self.book.is_none()
             || changes.contains(&Change::Structure)
             || changes.iter().any(|c| match c {
-                Change::Chapter(i) => !self.chapter_path(*i).is_file(),
+                // Gone, or no longer a file inside the source folder: the loader
+                // reports it at its SUMMARY.md entry.
+                Change::Chapter(i) => !self.chapter_resolves(*i),
                 _ => false,
             });
         let plan = if structural {
@@ -332,11 +344,10 @@ impl Engine {
         }
     }
 
-    fn chapter_path(&self, i: usize) -> PathBuf {
-        match &self.book {
-            Some(b) => b.src_dir.join(&b.pages[i].path),
-            None => PathBuf::new(),
-        }
+    fn chapter_resolves(&self, i: usize) -> bool {
+        self.book
+            .as_ref()
+            .is_some_and(|b| b.source.resolve(&b.pages[i].path).is_ok())
     }
 
     fn classify(&self, path: &Path) -> Option<Change> {
@@ -450,17 +461,21 @@ impl Engine {
                     }
                 }
                 Change::Other(rel) => {
-                    let exists = self.src_dir().join(rel).is_file();
-                    if exists != self.src_files.contains(rel) {
+                    // Only regular files under the source folder count; a symlink is
+                    // never copied (as in a full build).
+                    let is_file = std::fs::symlink_metadata(self.src_dir().join(rel))
+                        .is_ok_and(|m| m.is_file());
+                    let bytes = match &self.book {
+                        Some(b) if is_file && !rel.ends_with(".md") => b.source.read(rel).ok(),
+                        _ => None,
+                    };
+                    if is_file != self.src_files.contains(rel) {
                         files_changed = true;
                     }
                     if !rel.ends_with(".md") {
-                        if exists {
-                            let bytes = std::fs::read(self.src_dir().join(rel))
-                                .map_err(|e| io_err(&self.src_dir().join(rel), e))?;
-                            self.out.write(rel, &bytes)?;
-                        } else {
-                            self.out.remove(rel);
+                        match bytes {
+                            Some(bytes) => self.out.write(rel, &bytes)?,
+                            None => self.out.remove(rel),
                         }
                         outcome.changed.push(rel.clone());
                         outcome.reloaded = true;
@@ -511,47 +526,39 @@ impl Engine {
         shadow.diagnostics = book.diagnostics.clone();
     }
 
-    /// Re-reads chapter `i` from disk. Returns whether its text changed.
+    /// Re-reads chapter `i` from disk (as the loader does, [`book::read_chapter`]).
+    /// Returns whether its text or its problems changed.
     fn reread_chapter(&mut self, i: usize) -> Result<bool, RenderError> {
-        let path = self.chapter_path(i);
         let Some(book) = self.book.as_mut() else {
             return Ok(false);
         };
-        let mut text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                let file = book.pages[i].file.clone();
+        let page = &book.pages[i];
+        let file = page.file.clone();
+        let had_problem = book.diagnostics.iter().any(|d| {
+            d.file == file && (d.code == "unreadable-chapter" || d.code == "invalid-utf8")
+        });
+        let read = match book::read_chapter(&book.source, &page.path, &file) {
+            Ok(read) => read,
+            Err(problem) => {
+                let (message, suggestion) = problem.describe(&page.path, &book.src_name);
                 book.diagnostics.retain(|d| d.file != file);
                 book.diagnostics.push(
-                    Diagnostic::file_level(
-                        file,
-                        Severity::Error,
-                        "unreadable-chapter",
-                        format!("filen kan inte läsas: {e}"),
-                    )
-                    .with_suggestion(Some("spara filen som UTF-8-text".into())),
+                    Diagnostic::file_level(file, Severity::Error, "unreadable-chapter", message)
+                        .with_suggestion(Some(suggestion)),
                 );
                 return Ok(true);
             }
         };
-        if text.starts_with('\u{feff}') {
-            text.drain(..3);
-        }
-        let page = &mut book.pages[i];
-        if page.source() == text
-            && !book
-                .diagnostics
-                .iter()
-                .any(|d| d.code == "unreadable-chapter" && d.file == page.file)
-        {
+        if page.source() == read.text && !had_problem && read.problem.is_none() {
             return Ok(false);
         }
+        let page = &mut book.pages[i];
         let old_front = page.front.clone();
-        let diags = page.set_text(text);
+        let mut diags = page.set_text(read.text);
+        diags.extend(read.problem);
         if page.front != old_front {
             self.dirty_generated = true;
         }
-        let file = page.file.clone();
         book.diagnostics.retain(|d| d.file != file);
         book.diagnostics.extend(diags);
         Ok(true)
@@ -688,8 +695,9 @@ impl Engine {
                 if rel.ends_with(".md") {
                     continue;
                 }
-                let from = book.src_dir.join(rel);
-                let bytes = std::fs::read(&from).map_err(|e| io_err(&from, e))?;
+                let bytes = book.source.read(rel).map_err(|e| {
+                    RenderError(format!("kan inte läsa `{}/{rel}`: {e}", book.src_name))
+                })?;
                 self.out.write(rel, &bytes)?;
                 written.insert(rel.clone());
             }
@@ -730,7 +738,8 @@ impl Engine {
         site: &context::Site<'_>,
     ) -> Result<Vec<String>, RenderError> {
         let dir = self.out.temp_path("generated");
-        render::write_generated(&self.env, site, book, &dir)?;
+        let scratch = OutputRoot::new(&dir).map_err(|e| io_err(&dir, e))?;
+        render::write_generated(&self.env, site, book, &scratch)?;
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
             .into_iter()
@@ -743,11 +752,7 @@ impl Engine {
                 continue;
             };
             let rel = rel.to_string_lossy().replace('\\', "/");
-            let target = self.out.site.join(&rel);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-            }
-            std::fs::rename(entry.path(), &target).map_err(|e| io_err(&target, e))?;
+            self.out.move_in(entry.path(), &rel)?;
             files.push(rel);
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -928,6 +933,83 @@ mod tests {
             errors_seen >= 5,
             "the steps exercised errors: {errors_seen}"
         );
+    }
+
+    /// A chapter that is not UTF-8, a chapter replaced by a symlink out of the
+    /// source folder, and an asset symlink: the preview reports exactly what a full
+    /// check does and publishes nothing from outside.
+    #[cfg(unix)]
+    #[test]
+    fn rereads_are_confined_and_located_like_a_full_check() {
+        let tmp = tempfile::tempdir().unwrap();
+        let book_dir = tmp.path().join("bok");
+        copy_fixture(&book_dir);
+        let victim = tmp.path().join("hemlig.md");
+        std::fs::write(&victim, "# Hemlig\n\nfladdermusvinge\n").unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let site = tmp.path().join("site");
+        let out = Output::new(site.clone(), tmp.path().join("scratch")).unwrap();
+        let (mut engine, _) = Engine::start(
+            EngineOptions {
+                book_dir: book_dir.clone(),
+                theme_dir: None,
+                today,
+            },
+            Arc::new(out),
+        )
+        .unwrap();
+        let check = || {
+            crate::pipeline::check(&book_dir, today)
+                .unwrap()
+                .diagnostics
+        };
+        let om = book_dir.join("src/om.md");
+        let original = std::fs::read(&om).unwrap();
+        let lines = original.iter().filter(|&&b| b == b'\n').count();
+
+        let mut bad = original.clone();
+        bad.extend_from_slice(b"\nTrasig \xff byte.\n");
+        std::fs::write(&om, &bad).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        let diags = engine.diagnostics();
+        assert_eq!(diags, check());
+        assert!(
+            diags.iter().any(|d| d.code == "invalid-utf8"
+                && d.file.ends_with("src/om.md")
+                && (d.line, d.column) == (lines + 2, 8)),
+            "{diags:?}"
+        );
+
+        std::fs::write(&om, &original).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        assert!(!engine.diagnostics().iter().any(Diagnostic::is_error));
+
+        std::fs::remove_file(&om).unwrap();
+        std::os::unix::fs::symlink(&victim, &om).unwrap();
+        engine.apply(&BTreeSet::from([om.clone()]));
+        let diags = engine.diagnostics();
+        assert_eq!(diags, check());
+        assert!(
+            diags.iter().any(|d| d.code == "chapter-outside-src"),
+            "{diags:?}"
+        );
+
+        let image = book_dir.join("src/bilder/ut.png");
+        std::os::unix::fs::symlink(&victim, &image).unwrap();
+        engine.apply(&BTreeSet::from([image]));
+        for (path, bytes) in walkdir::WalkDir::new(&site)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("fladdermusvinge"),
+                "{} has the victim's text",
+                path.display()
+            );
+        }
+        assert!(!site.join("bilder/ut.png").exists());
     }
 
     fn diag(file: &str, line: usize, message: &str) -> Diagnostic {
