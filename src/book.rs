@@ -420,10 +420,7 @@ fn make_page(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Page {
     let path = path.to_string_lossy().replace('\\', "/");
-    let url = match path.strip_suffix(".md") {
-        Some(stem) => format!("{stem}.html"),
-        None => path.clone(),
-    };
+    let url = page_url(&path);
     let mut page = Page {
         file: format!("{src_name}/{path}"),
         title: ch.name,
@@ -439,13 +436,32 @@ fn make_page(
     page
 }
 
+/// The site path of the chapter at source path `path`: its extension replaced with
+/// `.html` (as mdBook does), so that no chapter, whatever its file is called, is
+/// written under the name of a theme file or of the search index's files.
+pub fn page_url(path: &str) -> String {
+    let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
+    let stem = match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    };
+    if folder.is_empty() {
+        format!("{stem}.html")
+    } else {
+        format!("{folder}/{stem}.html")
+    }
+}
+
+/// The folder of the site that the search index owns; no chapter may render into it.
+pub const SEARCH_INDEX_DIR: &str = "search-index/";
+
 /// Checks that need SUMMARY.md's text: chapters that render to reserved paths; and
 /// Markdown files under the source folder that SUMMARY.md does not list, and
 /// symlinks there that lead out of it.
 fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for page in &book.pages {
-        if RESERVED_URLS.contains(&page.url.as_str()) {
+        if RESERVED_URLS.contains(&page.url.as_str()) || page.url.starts_with(SEARCH_INDEX_DIR) {
             diags.push(
                 Diagnostic::at(
                     summary.file,
@@ -459,7 +475,7 @@ fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnosti
                     ),
                 )
                 .with_suggestion(Some(
-                    "byt namn på filen; startsidan och dokumentregistret genereras".into(),
+                    "byt namn på filen eller mappen; startsidan, dokumentregistret och sökindexet genereras".into(),
                 )),
             );
         }
@@ -572,6 +588,16 @@ mod tests {
         assert_eq!(page.headings[0].id, "rubrik");
         assert_eq!(page.front.owner.as_deref(), Some("Åsa"));
         assert_eq!(page.source(), src);
+    }
+
+    #[test]
+    fn page_urls_replace_the_extension_like_mdbook() {
+        assert_eq!(page_url("a.md"), "a.html");
+        assert_eq!(page_url("om/styrning.md"), "om/styrning.html");
+        assert_eq!(page_url("css/samsyn.css"), "css/samsyn.html");
+        assert_eq!(page_url("search-index"), "search-index.html");
+        assert_eq!(page_url("v1.2/.hidden"), "v1.2/.hidden.html");
+        assert_eq!(page_url("a.b.md"), "a.b.html");
     }
 
     #[test]

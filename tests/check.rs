@@ -262,5 +262,8 @@ fn raw_html_that_the_sites_policy_blocks_is_a_located_warning() {
         .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
         .collect();
     assert_eq!(blocked, [(3, 12), (5, 9), (7, 1)], "{diags:#?}");
-    assert!(diags.iter().all(|d| d["severity"] == "warning"), "{diags:#?}");
+    assert!(
+        diags.iter().all(|d| d["severity"] == "warning"),
+        "{diags:#?}"
+    );
 }

@@ -444,3 +444,30 @@ fn a_source_folder_outside_the_book_is_refused() {
         assert!(!book.site().exists());
     }
 }
+
+/// A chapter whose file is not called `.md` still renders to `NAME.html` (as in mdBook),
+/// so it can neither replace a theme file nor land in the search index's folder.
+#[test]
+fn a_chapter_cannot_take_the_name_of_a_theme_file_or_the_search_index() {
+    let book = Book::new("- [A](a.md)\n- [Stil](css/samsyn.css)\n");
+    std::fs::create_dir_all(book.src().join("css")).unwrap();
+    std::fs::write(book.src().join("css/samsyn.css"), "# Stil\n\nInte CSS.\n").unwrap();
+    let out = book.build();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let css = std::fs::read_to_string(book.site().join("css/samsyn.css")).unwrap();
+    let page = std::fs::read_to_string(book.site().join("css/samsyn.html")).unwrap();
+    assert!(!css.contains("Inte CSS") && !css.contains("<html"), "{css}");
+    assert!(page.contains("Inte CSS"));
+
+    let book = Book::new("- [A](a.md)\n- [Index](search-index/x.md)\n");
+    std::fs::create_dir_all(book.src().join("search-index")).unwrap();
+    std::fs::write(book.src().join("search-index/x.md"), "# X\n").unwrap();
+    let diags = book.check();
+    let reserved: Vec<_> = diags
+        .iter()
+        .filter(|d| d["code"] == "reserved-path")
+        .collect();
+    assert_eq!(reserved.len(), 1, "{diags:#?}");
+    assert_eq!(reserved[0]["file"], "book/src/SUMMARY.md");
+    assert_eq!(reserved[0]["line"], 4);
+}

@@ -5,7 +5,7 @@
 pub mod context;
 pub mod page;
 
-use crate::book::{LoadedBook, NavItem};
+use crate::book::{LoadedBook, NavItem, RESERVED_URLS};
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
@@ -76,7 +76,7 @@ pub fn render_site(
             write_file(out, rel, bytes)?;
         }
     }
-    copy_source_assets(book, out)?;
+    copy_source_assets(book, opts.theme, out)?;
 
     let timings = std::env::var_os("SAMSYN_TIMINGS").is_some();
     let phase = std::time::Instant::now();
@@ -199,15 +199,34 @@ pub fn write_generated(
         ..common("Innehållsförteckning", "toc.html")
     };
     page("toc.html", "toc.html", toc)?;
-    write_file(out, "js/toc-data.js", nav_script(book).as_bytes())?;
+    write_file(out, NAV_SCRIPT, nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
 }
 
-/// Copies the files of the source folder that are not Markdown (images, PDFs…).
+/// The navigation script every page loads (written by [`write_generated`]).
+pub const NAV_SCRIPT: &str = "js/toc-data.js";
+
+/// Whether the site path `rel` belongs to the site itself: a theme file, a page samsyn
+/// generates, the navigation script, the output marker or the search index. A source
+/// file of the same name is not copied over it.
+pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
+    RESERVED_URLS.contains(&rel)
+        || rel == NAV_SCRIPT
+        || rel == crate::output::MARKER
+        || rel.starts_with(crate::book::SEARCH_INDEX_DIR)
+        || theme.assets.iter().any(|(asset, _)| asset == rel)
+}
+
+/// Copies the files of the source folder that are not Markdown (images, PDFs…),
+/// except those whose names the site itself uses ([`owned_by_site`]).
 /// Symlinks are not followed (the walk lists them as links, not files), so nothing
 /// outside the source folder is copied; every read goes through the confined root.
-fn copy_source_assets(book: &LoadedBook, out: &OutputRoot) -> Result<(), RenderError> {
+fn copy_source_assets(
+    book: &LoadedBook,
+    theme: &Theme,
+    out: &OutputRoot,
+) -> Result<(), RenderError> {
     for entry in walkdir::WalkDir::new(&book.src_dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -220,6 +239,9 @@ fn copy_source_assets(book: &LoadedBook, out: &OutputRoot) -> Result<(), RenderE
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
+        if owned_by_site(&rel, theme) {
+            continue;
+        }
         let bytes = book
             .source
             .read(&rel)
