@@ -142,11 +142,35 @@ impl Theme {
     pub fn environment(&self) -> Result<minijinja::Environment<'static>, String> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.set_formatter(without_nul);
         for (name, source) in &self.templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| format!("mallen {name} i temat har ett fel: {e}"))?;
         }
         Ok(env)
+    }
+}
+
+/// The templates' output formatter: minijinja's escaping, with NUL characters (which a
+/// front-matter string can carry as `"\u0000"`) replaced by U+FFFD, as CommonMark asks
+/// of the page text, so that no value a template inserts puts a NUL into the HTML.
+fn without_nul(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str().filter(|s| s.contains('\0')) {
+        Some(text) => {
+            let mut text = text.to_string();
+            crate::markdown::replace_nul(&mut text);
+            let clean = if value.is_safe() {
+                minijinja::Value::from_safe_string(text)
+            } else {
+                minijinja::Value::from(text)
+            };
+            minijinja::escape_formatter(out, state, &clean)
+        }
+        None => minijinja::escape_formatter(out, state, value),
     }
 }
 
@@ -165,6 +189,22 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_insert_no_nul_and_still_escape() {
+        let mut theme = Theme::embedded();
+        theme.templates = vec![("t.html".into(), "{{ a }}|{{ b }}".into())];
+        let env = theme.environment().unwrap();
+        let html = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! {
+                a => "x\0<y>",
+                b => minijinja::Value::from_safe_string("<i>\0</i>".into()),
+            })
+            .unwrap();
+        assert_eq!(html, "x\u{FFFD}&lt;y&gt;|<i>\u{FFFD}</i>");
+    }
 
     /// The wasm reader is shipped compressed, and inflates to the committed module.
     #[test]
