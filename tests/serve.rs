@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -615,4 +616,156 @@ fn a_page_in_chromium_reloads_itself_and_keeps_its_scroll() {
     assert_eq!(result["reloaded"], true);
     assert!(result["before"].as_f64().unwrap() > 100.0, "{result}");
     assert!(result["hits"].as_u64().unwrap() >= 1, "{result}");
+}
+
+/// One version of a page written by [`a_burst_of_saves_never_serves_a_half_written_page`]:
+/// the page's own text, then filler framed by numbered start and end markers (a broken
+/// version has a broken link before its end marker), so a served page shows whether
+/// it came from a complete version, and which.
+fn burst_version(original: &str, k: usize, broken: bool) -> String {
+    let mut text = format!("{original}\nBörjan på version {k}.\n\n");
+    for p in 0..40 {
+        text.push_str(&format!(
+            "Stycke {p} i version {k}: samverkan kring barn och unga kräver att huvudmän talar med varandra.\n\n"
+        ));
+    }
+    if broken {
+        text.push_str("Se [planen](finns-inte.md).\n\n");
+    }
+    text.push_str(&format!("Slut på version {k}.\n"));
+    text
+}
+
+/// Saves in place the slow way: truncates the file, then writes it in eight chunks
+/// with short pauses. Returns the longest time between two steps (a busy machine
+/// can stretch a pause far beyond the preview's quiet window).
+fn write_in_chunks(path: &Path, text: &str) -> Duration {
+    let started = Instant::now();
+    let mut last = started;
+    let mut gap = Duration::ZERO;
+    let mut file = std::fs::File::create(path).unwrap();
+    for chunk in text.as_bytes().chunks(text.len() / 8 + 1) {
+        gap = gap.max(last.elapsed());
+        file.write_all(chunk).unwrap();
+        last = Instant::now();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    gap
+}
+
+/// A page's own content (what its Markdown became), for messages.
+fn page_content(html: &str) -> &str {
+    let start = html.find("<div class=\"doc-content\">").unwrap_or(0);
+    let end = html[start..]
+        .find("</article>")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+/// The version a served page shows (`None`: no version marker).
+fn served_version(html: &str) -> Option<usize> {
+    let rest = html.split_once("Början på version ")?.1;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// About 240 saves in two and a half seconds, each written in place in chunks, every
+/// third with a broken link, in two runs of more than a second with a pause after a
+/// broken version. Whatever the timing, every page served during the burst is the
+/// first one or a complete good version, and at the end the page, the diagnostics
+/// and the terminal show the last version.
+#[test]
+fn a_burst_of_saves_never_serves_a_half_written_page() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let page = book.join("src/om.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    let (code, first_html) = serve.get("om.html");
+    assert_eq!(code, 200);
+    let first_diagnostics = serve.status()["diagnostics"].clone();
+    const SAVES: usize = 241;
+    const PAUSE_AFTER: usize = 120;
+    let broken = |k: usize| k.is_multiple_of(3);
+    assert!(!broken(SAVES), "the burst ends with a good version");
+    assert!(broken(PAUSE_AFTER), "the preview takes a broken version in");
+
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (page, original, done) = (page.clone(), original.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut gap = Duration::ZERO;
+            for k in 1..=SAVES {
+                gap = gap.max(write_in_chunks(
+                    &page,
+                    &burst_version(&original, k, broken(k)),
+                ));
+                // Once a pause long enough for the preview to take the version
+                // in, else straight on.
+                let pause = if k == PAUSE_AFTER { 300 } else { 1 };
+                std::thread::sleep(Duration::from_millis(pause));
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            gap
+        })
+    };
+    // Every page served during the burst.
+    let mut seen = Vec::new();
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        seen.push(serve.get("om.html").1);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let gap = writer.join().unwrap();
+
+    // After the burst: the last version, without errors, however long it takes.
+    let final_marker = format!("Slut på version {SAVES}.");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, html) = serve.get("om.html");
+        let status = serve.status();
+        let done = html.contains(&final_marker) && status["errors"] == 0;
+        seen.push(html);
+        if done {
+            assert_eq!(status["diagnostics"], first_diagnostics, "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the last version was never served; status {status}\nserve: {}",
+            serve.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mut versions = BTreeSet::new();
+    for html in &seen {
+        let shown = page_content(html);
+        match served_version(html) {
+            None => assert!(
+                html == &first_html,
+                "a page that is no complete version was served: {shown}\nserve: {}",
+                serve.stderr()
+            ),
+            Some(k) => {
+                assert!(!broken(k), "broken version {k} was served");
+                assert!(
+                    html.contains(&format!("Slut på version {k}.")),
+                    "a half-written version {k} was served: {shown}\nserve: {}",
+                    serve.stderr()
+                );
+                versions.insert(k);
+            }
+        }
+    }
+    eprintln!(
+        "{} pages seen, versions {versions:?}; the writer paused up to {gap:?} within a save",
+        seen.len()
+    );
+    // The terminal ends with the errors fixed (it saw broken versions on the way).
+    let terminal = serve.stderr();
+    let last_errors = terminal.rfind("fel efter ändringen");
+    let last_fixed = terminal.rfind("Felen är rättade");
+    assert!(
+        last_errors.is_none() || last_fixed > last_errors,
+        "the terminal does not say the errors are fixed:\n{terminal}"
+    );
 }

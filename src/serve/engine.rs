@@ -14,6 +14,7 @@
 //! While the book has errors nothing is rendered: the last good site stays served
 //! and the pages touched in the meantime are rendered once the errors are fixed.
 
+use super::settle::{Writers, read_settled, read_to_string_settled};
 use crate::book::{self, LoadedBook};
 use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::links::{Resolver, Target};
@@ -103,6 +104,9 @@ pub struct EngineOptions {
     /// A theme folder to read (and watch); the embedded theme otherwise.
     pub theme_dir: Option<PathBuf>,
     pub today: NaiveDate,
+    /// The files being written, as the watcher sees them: a file is read once its
+    /// save is complete.
+    pub writers: Writers,
 }
 
 /// The state of the preview.
@@ -456,8 +460,12 @@ impl Engine {
                     }
                     if !rel.ends_with(".md") {
                         if exists {
-                            let bytes = std::fs::read(self.src_dir().join(rel))
-                                .map_err(|e| io_err(&self.src_dir().join(rel), e))?;
+                            let from = self.src_dir().join(rel);
+                            let read = read_settled(&from, &self.opts.writers);
+                            // `None`: still being written; its next event brings it back.
+                            let Some(bytes) = read.map_err(|e| io_err(&from, e))? else {
+                                continue;
+                            };
                             self.out.write(rel, &bytes)?;
                         } else {
                             self.out.remove(rel);
@@ -517,8 +525,10 @@ impl Engine {
         let Some(book) = self.book.as_mut() else {
             return Ok(false);
         };
-        let mut text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let mut text = match read_to_string_settled(&path, &self.opts.writers) {
+            Ok(Some(t)) => t,
+            // Still being written: its next change event brings it back.
+            Ok(None) => return Ok(false),
             Err(e) => {
                 let file = book.pages[i].file.clone();
                 book.diagnostics.retain(|d| d.file != file);
@@ -864,6 +874,7 @@ mod tests {
                 book_dir: book_dir.clone(),
                 theme_dir: None,
                 today,
+                writers: Writers::default(),
             },
             Arc::new(out),
         )
