@@ -560,6 +560,149 @@ fn search_works_in_the_preview() {
     assert_eq!(serve.get("search-index/").0, 404, "no folder listings");
 }
 
+/// The preview's header-read timeout (`HEADER_READ_TIMEOUT` in
+/// src/serve/connections.rs).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads from a connection until the server closes it (or `deadline`); returns when
+/// it was closed.
+fn closed_by_server(stream: &mut TcpStream, deadline: Instant) -> Option<Instant> {
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(Instant::now()),
+            Ok(_) => continue, // a 408 or the like before the close
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return None;
+            }
+            Err(_) => return Some(Instant::now()), // reset
+        }
+    }
+}
+
+/// A keep-alive GET on `stream`, reading exactly its response (by Content-Length).
+fn keep_alive_get(stream: &mut TcpStream, addr: &str, path: &str) -> u16 {
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the response");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a Content-Length");
+    while raw.len() < head_end + length {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed inside the body");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    head.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// 50 connections that send part of a request line or of the headers and stall,
+/// or send nothing, and one left idle after a response: the server closes them all
+/// once the header-read timeout has passed. Meanwhile pages are served, and the
+/// server-sent events opened before them still arrive after it.
+#[test]
+fn slow_and_idle_connections_are_closed_after_the_header_timeout() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    let opened = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..50)
+        .map(|i| {
+            let mut s = TcpStream::connect(&serve.addr).unwrap();
+            match i % 3 {
+                0 => write!(s, "GET /om.html HTTP/1.1\r\nHost: {}\r\nX-Lan", serve.addr),
+                1 => write!(s, "GET /om.ht"),
+                _ => Ok(()),
+            }
+            .unwrap();
+            s
+        })
+        .collect();
+    let mut idle = TcpStream::connect(&serve.addr).unwrap();
+    assert_eq!(keep_alive_get(&mut idle, &serve.addr, "/om.html"), 200);
+    slow.push(idle);
+
+    // Meanwhile: an ordinary request.
+    let (code, html) = serve.get("om.html");
+    assert_eq!(code, 200);
+    assert!(html.contains("Om boken"));
+    assert!(
+        opened.elapsed() < HEADER_TIMEOUT,
+        "the page was answered while the slow connections were open"
+    );
+
+    let deadline = opened + HEADER_TIMEOUT + Duration::from_secs(3);
+    let mut first_closed: Option<Instant> = None;
+    for (i, stream) in slow.iter_mut().enumerate() {
+        let Some(at) = closed_by_server(stream, deadline) else {
+            panic!(
+                "connection {i} still open {:?} after it was opened",
+                opened.elapsed()
+            );
+        };
+        first_closed = Some(first_closed.map_or(at, |f| f.min(at)));
+    }
+    let waited = first_closed.unwrap() - opened;
+    assert!(
+        waited + Duration::from_millis(500) >= HEADER_TIMEOUT,
+        "closed after {waited:?}, before the timeout"
+    );
+    eprintln!("all closed {:?} after they were opened", opened.elapsed());
+
+    // The events connection is long-lived on purpose: a save still reaches it.
+    let page = book.join("src/om.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(&page, &format!("{text}\nEtt stycke efter väntan.\n"));
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+}
+
+/// More silent connections than the preview serves at once (`MAX_CONNECTIONS` in
+/// src/serve/connections.rs): a request behind them waits for a free slot, which
+/// the header timeout makes, and is then answered.
+#[test]
+fn connections_beyond_the_limit_wait_for_a_slot() {
+    const MAX_CONNECTIONS: usize = 256;
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let opened = Instant::now();
+    let silent: Vec<TcpStream> = (0..MAX_CONNECTIONS + 10)
+        .map(|_| TcpStream::connect(&serve.addr).unwrap())
+        .collect();
+    let (code, _) = serve.get("om.html");
+    let answered = opened.elapsed();
+    assert_eq!(code, 200);
+    assert!(
+        answered + Duration::from_millis(500) >= HEADER_TIMEOUT,
+        "answered after {answered:?}: the silent connections did not fill the slots"
+    );
+    eprintln!("answered {answered:?} after the silent connections were opened");
+    drop(silent);
+}
+
 #[test]
 fn a_port_in_use_is_a_usage_error_naming_the_port() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -4,10 +4,11 @@
 //! errors keep the last good site and show in an overlay on the page and in the
 //! terminal.
 //!
-//! Threads: the HTTP server (tokio, axum), the watcher and rebuild loop (owns the
+//! Threads: the HTTP server (tokio, hyper and axum, see [`connections`]), the watcher and rebuild loop (owns the
 //! [`engine::Engine`]), and the search indexer (rebuilds the search index after the
 //! reload has been sent, newest sections first, in the background).
 
+pub mod connections;
 pub mod engine;
 pub mod http;
 pub mod settle;
@@ -164,10 +165,7 @@ pub fn run(opts: ServeOptions) -> i32 {
             Err(e) => return config_error(format!("kan inte lyssna på {local}: {e}")),
         };
         tokio::select! {
-            result = axum::serve(listener, app) => match result {
-                Ok(()) => crate::cli::EXIT_OK,
-                Err(e) => config_error(format!("webbservern stannade: {e}")),
-            },
+            _ = connections::serve(listener, app) => crate::cli::EXIT_OK,
             _ = shutdown_signal() => crate::cli::EXIT_OK,
         }
     });
