@@ -33,10 +33,11 @@ use std::time::{Duration, Instant, SystemTime};
 /// left for its next change event (a file that changes has one coming).
 pub const SETTLE_LIMIT: Duration = Duration::from_secs(2);
 
-/// How long a file opened or written to, and not closed after writing, counts as
-/// being saved: the longest pause of a writer that is waited for (a writer that
-/// keeps its file open, or a close event that was lost, holds nothing back longer).
-pub const OPEN_LIMIT: Duration = Duration::from_secs(3);
+/// How long after its last opening or write a file not closed after writing counts
+/// as being saved: the longest pause of a writer that is waited for. A writer that
+/// keeps its file open, a reader that opened a changed file before the preview read
+/// it, or a lost close event holds nothing back longer.
+pub const OPEN_LIMIT: Duration = Duration::from_secs(1);
 
 /// The longest wait for the watcher to catch up (its events can be lost when the
 /// kernel's queue overflows).
@@ -275,16 +276,35 @@ mod tests {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn a_file_that_never_settles_is_left_for_later() {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sida.md");
         std::fs::write(&path, "halvfärdig").unwrap();
         let writers = Writers::default();
-        let written = notify::Event::new(EventKind::Modify(ModifyKind::Data(
-            notify::event::DataChange::Any,
-        )))
-        .add_path(path.clone());
-        writers.note(&written);
-        assert_eq!(read_settled(&path, &writers).unwrap(), None);
+        let stop = Arc::new(AtomicBool::new(false));
+        // What the watcher would report of a writer that writes now and then.
+        let reporter = {
+            let (writers, stop) = (writers.clone(), stop.clone());
+            let written = notify::Event::new(EventKind::Modify(ModifyKind::Data(
+                notify::event::DataChange::Any,
+            )))
+            .add_path(path.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    writers.note(&written);
+                    std::thread::sleep(QUIET);
+                }
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !writers.is_writing(&path) {
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let result = read_settled(&path, &writers).unwrap();
+        stop.store(true, Ordering::SeqCst);
+        reporter.join().unwrap();
+        assert_eq!(result, None);
     }
 
     #[test]
