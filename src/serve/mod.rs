@@ -4,9 +4,11 @@
 //! errors keep the last good site and show in an overlay on the page and in the
 //! terminal.
 //!
-//! Threads: the HTTP server (tokio, hyper and axum, see [`connections`]), the watcher and rebuild loop (owns the
-//! [`engine::Engine`]), and the search indexer (rebuilds the search index after the
-//! reload has been sent, newest sections first, in the background).
+//! Threads: the HTTP server (tokio, hyper and axum, see [`connections`]), the
+//! watcher's (notify; it also keeps [`settle::Writers`] up to date), the rebuild loop
+//! (takes [`watch::Batches`], owns the [`engine::Engine`]), and the search indexer
+//! (rebuilds the search index after the reload has been sent, newest sections first,
+//! in the background).
 
 pub mod connections;
 pub mod engine;
