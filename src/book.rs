@@ -295,11 +295,16 @@ pub fn read_chapter(
     rel: &str,
     file: &str,
 ) -> Result<ChapterText, PathProblem> {
-    let mut bytes = source.read(rel)?;
+    source.read(rel).map(|bytes| chapter_text(bytes, file))
+}
+
+/// The text of the chapter file `file` from its bytes: without a byte-order mark, and
+/// with a located `invalid-utf8` error when it is not UTF-8.
+pub fn chapter_text(mut bytes: Vec<u8>, file: &str) -> ChapterText {
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
-    Ok(match String::from_utf8(bytes) {
+    match String::from_utf8(bytes) {
         Ok(text) => ChapterText {
             text,
             problem: None,
@@ -325,7 +330,7 @@ pub fn read_chapter(
                 problem: Some(problem),
             }
         }
-    })
+    }
 }
 
 /// The source folder as diagnostics name it: relative to where samsyn was started

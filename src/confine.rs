@@ -183,6 +183,19 @@ impl SourceRoot {
         Ok(bytes)
     }
 
+    /// Reads the file `rel` with `read` once it is known to be a regular file inside
+    /// the root (see [`SourceRoot::resolve`]); `read` gets the path under the root as
+    /// configured, so that a caller which follows the folder's change events (the
+    /// preview) sees the path those events name.
+    pub fn read_with<T>(
+        &self,
+        rel: &str,
+        read: impl FnOnce(&Path) -> io::Result<T>,
+    ) -> Result<T, PathProblem> {
+        let file = self.resolve(rel)?;
+        read(&self.dir.join(&file.rel)).map_err(from_io)
+    }
+
     /// Symlinks under the root that do not resolve to a file or folder inside it
     /// (they lead out, or nowhere), as `/`-separated paths relative to the root.
     pub fn links_out(&self) -> Vec<String> {

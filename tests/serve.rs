@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -559,6 +560,149 @@ fn search_works_in_the_preview() {
     assert_eq!(serve.get("search-index/").0, 404, "no folder listings");
 }
 
+/// The preview's header-read timeout (`HEADER_READ_TIMEOUT` in
+/// src/serve/connections.rs).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads from a connection until the server closes it (or `deadline`); returns when
+/// it was closed.
+fn closed_by_server(stream: &mut TcpStream, deadline: Instant) -> Option<Instant> {
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(Instant::now()),
+            Ok(_) => continue, // a 408 or the like before the close
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return None;
+            }
+            Err(_) => return Some(Instant::now()), // reset
+        }
+    }
+}
+
+/// A keep-alive GET on `stream`, reading exactly its response (by Content-Length).
+fn keep_alive_get(stream: &mut TcpStream, addr: &str, path: &str) -> u16 {
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the response");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a Content-Length");
+    while raw.len() < head_end + length {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed inside the body");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    head.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// 50 connections that send part of a request line or of the headers and stall,
+/// or send nothing, and one left idle after a response: the server closes them all
+/// once the header-read timeout has passed. Meanwhile pages are served, and the
+/// server-sent events opened before them still arrive after it.
+#[test]
+fn slow_and_idle_connections_are_closed_after_the_header_timeout() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let mut events = Events::connect(&serve.addr);
+    let opened = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..50)
+        .map(|i| {
+            let mut s = TcpStream::connect(&serve.addr).unwrap();
+            match i % 3 {
+                0 => write!(s, "GET /om.html HTTP/1.1\r\nHost: {}\r\nX-Lan", serve.addr),
+                1 => write!(s, "GET /om.ht"),
+                _ => Ok(()),
+            }
+            .unwrap();
+            s
+        })
+        .collect();
+    let mut idle = TcpStream::connect(&serve.addr).unwrap();
+    assert_eq!(keep_alive_get(&mut idle, &serve.addr, "/om.html"), 200);
+    slow.push(idle);
+
+    // Meanwhile: an ordinary request.
+    let (code, html) = serve.get("om.html");
+    assert_eq!(code, 200);
+    assert!(html.contains("Om boken"));
+    assert!(
+        opened.elapsed() < HEADER_TIMEOUT,
+        "the page was answered while the slow connections were open"
+    );
+
+    let deadline = opened + HEADER_TIMEOUT + Duration::from_secs(3);
+    let mut first_closed: Option<Instant> = None;
+    for (i, stream) in slow.iter_mut().enumerate() {
+        let Some(at) = closed_by_server(stream, deadline) else {
+            panic!(
+                "connection {i} still open {:?} after it was opened",
+                opened.elapsed()
+            );
+        };
+        first_closed = Some(first_closed.map_or(at, |f| f.min(at)));
+    }
+    let waited = first_closed.unwrap() - opened;
+    assert!(
+        waited + Duration::from_millis(500) >= HEADER_TIMEOUT,
+        "closed after {waited:?}, before the timeout"
+    );
+    eprintln!("all closed {:?} after they were opened", opened.elapsed());
+
+    // The events connection is long-lived on purpose: a save still reaches it.
+    let page = book.join("src/om.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    save(&page, &format!("{text}\nEtt stycke efter väntan.\n"));
+    let status = events.wait_for("reload");
+    assert_eq!(status["errors"], 0, "{status}");
+}
+
+/// More silent connections than the preview serves at once (`MAX_CONNECTIONS` in
+/// src/serve/connections.rs): a request behind them waits for a free slot, which
+/// the header timeout makes, and is then answered.
+#[test]
+fn connections_beyond_the_limit_wait_for_a_slot() {
+    const MAX_CONNECTIONS: usize = 256;
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let opened = Instant::now();
+    let silent: Vec<TcpStream> = (0..MAX_CONNECTIONS + 10)
+        .map(|_| TcpStream::connect(&serve.addr).unwrap())
+        .collect();
+    let (code, _) = serve.get("om.html");
+    let answered = opened.elapsed();
+    assert_eq!(code, 200);
+    assert!(
+        answered + Duration::from_millis(500) >= HEADER_TIMEOUT,
+        "answered after {answered:?}: the silent connections did not fill the slots"
+    );
+    eprintln!("answered {answered:?} after the silent connections were opened");
+    drop(silent);
+}
+
 #[test]
 fn a_port_in_use_is_a_usage_error_naming_the_port() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -661,4 +805,166 @@ fn a_summary_entry_outside_src_is_an_error_in_the_preview_until_fixed() {
     save(&page, &format!("{text}\nEfter rättelsen.\n"));
     events.wait_for("reload");
     assert!(serve.get("om.html").1.contains("Efter rättelsen."));
+}
+
+/// One version of a page written by [`a_burst_of_saves_never_serves_a_half_written_page`]:
+/// the page's own text, then filler framed by numbered start and end markers (a broken
+/// version has a broken link before its end marker), so a served page shows whether
+/// it came from a complete version, and which.
+fn burst_version(original: &str, k: usize, broken: bool) -> String {
+    let mut text = format!("{original}\nBörjan på version {k}.\n\n");
+    for p in 0..40 {
+        text.push_str(&format!(
+            "Stycke {p} i version {k}: samverkan kring barn och unga kräver att huvudmän talar med varandra.\n\n"
+        ));
+    }
+    if broken {
+        text.push_str("Se [planen](finns-inte.md).\n\n");
+    }
+    text.push_str(&format!("Slut på version {k}.\n"));
+    text
+}
+
+/// Saves in place the slow way: truncates the file, then writes it in eight chunks
+/// with short pauses. Returns the longest time between two steps (a busy machine
+/// can stretch a pause far beyond the preview's quiet window).
+fn write_in_chunks(path: &Path, text: &str) -> Duration {
+    let started = Instant::now();
+    let mut last = started;
+    let mut gap = Duration::ZERO;
+    let mut file = std::fs::File::create(path).unwrap();
+    for chunk in text.as_bytes().chunks(text.len() / 8 + 1) {
+        gap = gap.max(last.elapsed());
+        file.write_all(chunk).unwrap();
+        last = Instant::now();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    gap
+}
+
+/// A page's own content (what its Markdown became), for messages.
+fn page_content(html: &str) -> &str {
+    let start = html.find("<div class=\"doc-content\">").unwrap_or(0);
+    let end = html[start..]
+        .find("</article>")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+/// The version a served page shows (`None`: no version marker).
+fn served_version(html: &str) -> Option<usize> {
+    let rest = html.split_once("Början på version ")?.1;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// About 240 saves in two and a half seconds, each written in place in chunks, every
+/// third with a broken link, in two runs of more than a second with a pause after a
+/// broken version until the preview shows its error. Whatever the timing, every page
+/// served during the burst is the first one or a complete good version, and at the
+/// end the page, the diagnostics and the terminal show the last version.
+#[test]
+fn a_burst_of_saves_never_serves_a_half_written_page() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let page = book.join("src/om.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    let (code, first_html) = serve.get("om.html");
+    assert_eq!(code, 200);
+    let first_diagnostics = serve.status()["diagnostics"].clone();
+    const SAVES: usize = 241;
+    const PAUSE_AFTER: usize = 120;
+    let broken = |k: usize| k.is_multiple_of(3);
+    assert!(!broken(SAVES), "the burst ends with a good version");
+    assert!(broken(PAUSE_AFTER), "the preview takes a broken version in");
+
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (page, original, done) = (page.clone(), original.clone(), done.clone());
+        let addr = serve.addr.clone();
+        let has_errors = |addr: &str| {
+            let (_, body) = http_get(addr, "/__samsyn/diagnostics");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["errors"] != 0
+        };
+        std::thread::spawn(move || {
+            let mut gap = Duration::ZERO;
+            for k in 1..=SAVES {
+                gap = gap.max(write_in_chunks(
+                    &page,
+                    &burst_version(&original, k, broken(k)),
+                ));
+                if k == PAUSE_AFTER {
+                    // Once, a pause until the preview has taken the broken version in.
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    while !has_errors(&addr) {
+                        assert!(Instant::now() < deadline, "version {k} never taken in");
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            gap
+        })
+    };
+    // Every page served during the burst.
+    let mut seen = Vec::new();
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        seen.push(serve.get("om.html").1);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let gap = writer.join().unwrap();
+
+    // After the burst: the last version, without errors, however long it takes.
+    let final_marker = format!("Slut på version {SAVES}.");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, html) = serve.get("om.html");
+        let status = serve.status();
+        let done = html.contains(&final_marker) && status["errors"] == 0;
+        seen.push(html);
+        if done {
+            assert_eq!(status["diagnostics"], first_diagnostics, "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the last version was never served; status {status}\nserve: {}",
+            serve.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mut versions = BTreeSet::new();
+    for html in &seen {
+        let shown = page_content(html);
+        match served_version(html) {
+            None => assert!(
+                html == &first_html,
+                "a page that is no complete version was served: {shown}\nserve: {}",
+                serve.stderr()
+            ),
+            Some(k) => {
+                assert!(!broken(k), "broken version {k} was served");
+                assert!(
+                    html.contains(&format!("Slut på version {k}.")),
+                    "a half-written version {k} was served: {shown}\nserve: {}",
+                    serve.stderr()
+                );
+                versions.insert(k);
+            }
+        }
+    }
+    eprintln!(
+        "{} pages seen, versions {versions:?}; the writer paused up to {gap:?} within a save",
+        seen.len()
+    );
+    // The terminal reported the broken version and ends with the errors fixed.
+    let terminal = serve.stderr();
+    let last_errors = terminal.rfind("fel efter ändringen");
+    let last_fixed = terminal.rfind("Felen är rättade");
+    assert!(
+        last_errors.is_some() && last_fixed > last_errors,
+        "the terminal does not say the errors are fixed:\n{terminal}"
+    );
 }

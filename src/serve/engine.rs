@@ -14,6 +14,7 @@
 //! While the book has errors nothing is rendered: the last good site stays served
 //! and the pages touched in the meantime are rendered once the errors are fixed.
 
+use super::settle::{Writers, read_settled};
 use crate::book::{self, LoadedBook};
 use crate::confine::OutputRoot;
 use crate::diagnostics::{self, Diagnostic, Severity};
@@ -113,6 +114,9 @@ pub struct EngineOptions {
     /// A theme folder to read (and watch); the embedded theme otherwise.
     pub theme_dir: Option<PathBuf>,
     pub today: NaiveDate,
+    /// The files being written, as the watcher sees them: a file is read once its
+    /// save is complete.
+    pub writers: Writers,
 }
 
 /// The state of the preview.
@@ -465,17 +469,25 @@ impl Engine {
                     // never copied (as in a full build).
                     let is_file = std::fs::symlink_metadata(self.src_dir().join(rel))
                         .is_ok_and(|m| m.is_file());
-                    let bytes = match &self.book {
-                        Some(b) if is_file && !rel.ends_with(".md") => b.source.read(rel).ok(),
-                        _ => None,
-                    };
+                    let bytes_allowed = is_file && !render::owned_by_site(rel, &self.theme);
                     if is_file != self.src_files.contains(rel) {
                         files_changed = true;
                     }
                     if !rel.ends_with(".md") {
-                        match bytes {
-                            Some(bytes) => self.out.write(rel, &bytes)?,
-                            None => self.out.remove(rel),
+                        let confined = bytes_allowed.then(|| {
+                            let book = self.book.as_ref()?;
+                            book.source.resolve(rel).ok()
+                        });
+                        if confined.flatten().is_some() {
+                            let from = self.src_dir().join(rel);
+                            let read = read_settled(&from, &self.opts.writers);
+                            // `None`: still being written; its next event brings it back.
+                            let Some(bytes) = read.map_err(|e| io_err(&from, e))? else {
+                                continue;
+                            };
+                            self.out.write(rel, &bytes)?;
+                        } else {
+                            self.out.remove(rel);
                         }
                         outcome.changed.push(rel.clone());
                         outcome.reloaded = true;
@@ -537,8 +549,13 @@ impl Engine {
         let had_problem = book.diagnostics.iter().any(|d| {
             d.file == file && (d.code == "unreadable-chapter" || d.code == "invalid-utf8")
         });
-        let read = match book::read_chapter(&book.source, &page.path, &file) {
-            Ok(read) => read,
+        let read = book
+            .source
+            .read_with(&page.path, |p| read_settled(p, &self.opts.writers));
+        let read = match read {
+            Ok(Some(bytes)) => book::chapter_text(bytes, &file),
+            // Still being written: its next change event brings it back.
+            Ok(None) => return Ok(false),
             Err(problem) => {
                 let (message, suggestion) = problem.describe(&page.path, &book.src_name);
                 book.diagnostics.retain(|d| d.file != file);
@@ -692,7 +709,7 @@ impl Engine {
                 written.insert(rel.clone());
             }
             for rel in &self.src_files {
-                if rel.ends_with(".md") {
+                if rel.ends_with(".md") || render::owned_by_site(rel, &self.theme) {
                     continue;
                 }
                 let bytes = book.source.read(rel).map_err(|e| {
@@ -869,6 +886,7 @@ mod tests {
                 book_dir: book_dir.clone(),
                 theme_dir: None,
                 today,
+                writers: Writers::default(),
             },
             Arc::new(out),
         )
@@ -954,6 +972,7 @@ mod tests {
                 book_dir: book_dir.clone(),
                 theme_dir: None,
                 today,
+                writers: Writers::default(),
             },
             Arc::new(out),
         )

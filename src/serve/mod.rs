@@ -4,12 +4,16 @@
 //! errors keep the last good site and show in an overlay on the page and in the
 //! terminal.
 //!
-//! Threads: the HTTP server (tokio, axum), the watcher and rebuild loop (owns the
-//! [`engine::Engine`]), and the search indexer (rebuilds the search index after the
-//! reload has been sent, newest sections first, in the background).
+//! Threads: the HTTP server (tokio, hyper and axum, see [`connections`]), the
+//! watcher's (notify; it also keeps [`settle::Writers`] up to date), the rebuild loop
+//! (takes [`watch::Batches`], owns the [`engine::Engine`]), and the search indexer
+//! (rebuilds the search index after the reload has been sent, newest sections first,
+//! in the background).
 
+pub mod connections;
 pub mod engine;
 pub mod http;
+pub mod settle;
 pub mod watch;
 
 use crate::diagnostics::{self, Diagnostic};
@@ -93,11 +97,16 @@ pub fn run(opts: ServeOptions) -> i32 {
         .as_ref()
         .map(|t| std::path::absolute(t).unwrap_or(t.clone()));
     let started = Instant::now();
+    let writers = match settle::Writers::with_probe(&tmp.path().join("probe")) {
+        Ok(w) => w,
+        Err(e) => return config_error(format!("kan inte skapa en tillfällig mapp: {e}")),
+    };
     let (engine, first) = match Engine::start(
         EngineOptions {
             book_dir: book_dir.clone(),
             theme_dir: theme_dir.clone(),
             today: opts.today,
+            writers: writers.clone(),
         },
         out.clone(),
     ) {
@@ -124,13 +133,13 @@ pub fn run(opts: ServeOptions) -> i32 {
 
     let mut dirs = vec![book_dir];
     dirs.extend(theme_dir);
-    let (watcher, rx) = match watch::watch(&dirs) {
+    let (watcher, batches) = match watch::watch(&dirs, &writers) {
         Ok(w) => w,
         Err(e) => return config_error(format!("kan inte bevaka bokmappen: {e}")),
     };
     {
         let shared = shared.clone();
-        std::thread::spawn(move || rebuild_loop(engine, rx, shared, search));
+        std::thread::spawn(move || rebuild_loop(engine, batches, shared, search));
     }
 
     let url = format!("http://{local}/");
@@ -158,10 +167,7 @@ pub fn run(opts: ServeOptions) -> i32 {
             Err(e) => return config_error(format!("kan inte lyssna på {local}: {e}")),
         };
         tokio::select! {
-            result = axum::serve(listener, app) => match result {
-                Ok(()) => crate::cli::EXIT_OK,
-                Err(e) => config_error(format!("webbservern stannade: {e}")),
-            },
+            _ = connections::serve(listener, app) => crate::cli::EXIT_OK,
             _ = shutdown_signal() => crate::cli::EXIT_OK,
         }
     });
@@ -220,11 +226,11 @@ fn print_problems(diags: &[Diagnostic]) {
 /// Waits for changes, applies them, and tells the pages.
 fn rebuild_loop(
     mut engine: Engine,
-    rx: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    mut batches: watch::Batches,
     shared: Arc<Shared>,
     search: SearchWorker,
 ) {
-    while let Some(paths) = watch::next_batch(&rx) {
+    while let Some(paths) = batches.next_batch() {
         let started = Instant::now();
         let outcome = engine.apply(&paths);
         if outcome.touched.is_empty() {

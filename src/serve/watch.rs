@@ -6,17 +6,22 @@
 //! page and writing it anew, with swap, backup and lock files beside it. The watcher
 //! collects paths until the folder has been quiet for [`QUIET`], drops editor
 //! noise, and waits a little longer when a path has just disappeared (it is usually
-//! back a moment later).
+//! back a moment later). A path is never handed over while its events go on or its
+//! writer has it open (see [`Writers`]): a save written in place (truncate, then
+//! chunks) is read only once it is complete.
 
 use notify::{EventKind, RecursiveMode, Watcher};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use super::settle::Writers;
+
 /// How long the folders must be quiet before a batch of changes is processed.
-pub const QUIET: Duration = Duration::from_millis(25);
-/// The longest a batch waits for quiet (an editor that never stops writing).
+pub const QUIET: Duration = Duration::from_millis(50);
+/// How long a batch waits for the whole folder to be quiet; after that, the paths
+/// that are quiet go ahead of one that is still being written.
 pub const MAX_WAIT: Duration = Duration::from_millis(1000);
 /// How long to wait for a file that disappeared to come back (remove + rewrite).
 pub const REAPPEAR: Duration = Duration::from_millis(150);
@@ -50,22 +55,29 @@ pub fn is_editor_noise(path: &Path) -> bool {
         || lower.starts_with("~$")
 }
 
-/// Starts watching `dirs` (recursively). Events arrive on the returned receiver;
-/// the watcher stops when the returned handle is dropped.
+/// Starts watching `dirs` (recursively), telling `writers` about every event as it
+/// arrives. The watcher stops when the returned handle is dropped.
 pub fn watch(
     dirs: &[PathBuf],
-) -> notify::Result<(
-    notify::RecommendedWatcher,
-    Receiver<notify::Result<notify::Event>>,
-)> {
+    writers: &Writers,
+) -> notify::Result<(notify::RecommendedWatcher, Batches)> {
     let (tx, rx) = channel();
-    let mut watcher = notify::recommended_watcher(move |ev| {
+    let seen_by = writers.clone();
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(event) = &ev
+            && seen_by.note(event)
+        {
+            return;
+        }
         let _ = tx.send(ev);
     })?;
     for dir in dirs {
         watcher.watch(dir, RecursiveMode::Recursive)?;
     }
-    Ok((watcher, rx))
+    if let Some(dir) = writers.probe_dir() {
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
+    Ok((watcher, Batches::new(rx, writers.clone())))
 }
 
 /// The paths an event is about, when it is a change (reads and opens are not).
@@ -86,41 +98,96 @@ fn changed_paths(event: notify::Result<notify::Event>) -> Vec<PathBuf> {
     }
 }
 
-/// Blocks until a batch of changes is complete and returns it (absolute paths,
-/// noise included: the engine decides what matters). `None` when the watcher is
-/// gone.
-pub fn next_batch(rx: &Receiver<notify::Result<notify::Event>>) -> Option<BTreeSet<PathBuf>> {
-    let mut paths = BTreeSet::new();
-    loop {
-        let first = rx.recv().ok()?;
-        paths.extend(changed_paths(first));
-        if !paths.is_empty() {
-            break;
+/// Turns the watcher's events into batches of changed paths, each handed over only
+/// once it is quiet: a file that is still being written is never part of a batch.
+pub struct Batches {
+    rx: Receiver<notify::Result<notify::Event>>,
+    writers: Writers,
+    /// Changed paths not handed over yet, with the time of their last event.
+    pending: BTreeMap<PathBuf, Instant>,
+}
+
+impl Batches {
+    fn new(rx: Receiver<notify::Result<notify::Event>>, writers: Writers) -> Batches {
+        Batches {
+            rx,
+            writers,
+            pending: BTreeMap::new(),
         }
     }
-    let started = Instant::now();
-    let mut quiet = QUIET;
-    loop {
-        match rx.recv_timeout(quiet) {
-            Ok(ev) => {
-                paths.extend(changed_paths(ev));
-                if started.elapsed() > MAX_WAIT {
-                    break;
-                }
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                let missing = paths.iter().any(|p| !is_editor_noise(p) && !p.exists());
+
+    fn note(&mut self, event: notify::Result<notify::Event>) {
+        let now = Instant::now();
+        for path in changed_paths(event) {
+            self.pending.insert(path, now);
+        }
+    }
+
+    /// Whether a pending path has had no event for `quiet` and no one is writing it.
+    fn is_quiet(&self, path: &Path, last: Instant, quiet: Duration) -> bool {
+        last.elapsed() >= quiet && !self.writers.is_writing(path)
+    }
+
+    /// Blocks until a batch of changes is complete and returns it (absolute paths,
+    /// noise included: the engine decides what matters). `None` when the watcher is
+    /// gone.
+    ///
+    /// A batch is complete when every changed path has been quiet for [`QUIET`]
+    /// (longer while a page has just disappeared, see [`REAPPEAR`]) and none is still
+    /// open for writing. When changes go on for longer than [`MAX_WAIT`], the quiet
+    /// paths are handed over without the others, which stay for a later batch: a
+    /// file is never handed over in the middle of a save.
+    pub fn next_batch(&mut self) -> Option<BTreeSet<PathBuf>> {
+        while self.pending.is_empty() {
+            let event = self.rx.recv().ok()?;
+            self.note(event);
+        }
+        let started = Instant::now();
+        let mut quiet = QUIET;
+        loop {
+            let all_quiet = self
+                .pending
+                .iter()
+                .all(|(p, &at)| self.is_quiet(p, at, quiet));
+            if all_quiet {
+                let missing = self
+                    .pending
+                    .keys()
+                    .any(|p| !is_editor_noise(p) && !p.exists());
                 if missing && quiet < REAPPEAR && started.elapsed() < MAX_WAIT {
                     quiet = REAPPEAR;
                     continue;
                 }
-                break;
+                return Some(std::mem::take(&mut self.pending).into_keys().collect());
             }
-            Err(RecvTimeoutError::Disconnected) => break,
+            if started.elapsed() >= MAX_WAIT {
+                let ready: BTreeSet<PathBuf> = self
+                    .pending
+                    .iter()
+                    .filter(|(p, at)| self.is_quiet(p, **at, QUIET))
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                if !ready.is_empty() {
+                    self.pending.retain(|p, _| !ready.contains(p));
+                    return Some(ready);
+                }
+            }
+            // Until the newest event is `quiet` old, or a writer may have closed.
+            let newest = self.pending.values().max().copied().unwrap_or(started);
+            let wait = quiet.saturating_sub(newest.elapsed()).max(POLL);
+            match self.rx.recv_timeout(wait) {
+                Ok(event) => self.note(event),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Some(std::mem::take(&mut self.pending).into_keys().collect());
+                }
+            }
         }
     }
-    Some(paths)
 }
+
+/// How often a batch that waits for a writer looks again.
+const POLL: Duration = Duration::from_millis(10);
 
 #[cfg(test)]
 mod tests {
@@ -151,15 +218,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let page = dir.path().join("sida.md");
         std::fs::write(&page, "ett").unwrap();
-        let (_w, rx) = watch(&[dir.path().to_path_buf()]).unwrap();
+        let (_w, mut batches) = watch(&[dir.path().to_path_buf()], &Writers::default()).unwrap();
         // How many editors save: a temporary file, renamed over the page.
         let tmp = dir.path().join(".sida.md.tmp");
         std::fs::write(&tmp, "två").unwrap();
         std::fs::rename(&tmp, &page).unwrap();
-        let batch = next_batch(&rx).unwrap();
+        let batch = batches.next_batch().unwrap();
         assert!(batch.contains(&page), "{batch:?}");
         // Nothing of that save is left for a second batch.
-        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+        assert!(batches.rx.recv_timeout(Duration::from_millis(100)).is_err());
+        assert!(batches.pending.is_empty());
     }
 
     #[test]
@@ -167,7 +235,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let page = dir.path().join("sida.md");
         std::fs::write(&page, "ett").unwrap();
-        let (_w, rx) = watch(&[dir.path().to_path_buf()]).unwrap();
+        let (_w, mut batches) = watch(&[dir.path().to_path_buf()], &Writers::default()).unwrap();
         std::fs::remove_file(&page).unwrap();
         let rewritten = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writer = {
@@ -179,10 +247,52 @@ mod tests {
                 rewritten.store(true, std::sync::atomic::Ordering::SeqCst);
             })
         };
-        let batch = next_batch(&rx).unwrap();
+        let batch = batches.next_batch().unwrap();
         let back_when_done = rewritten.load(std::sync::atomic::Ordering::SeqCst);
         writer.join().unwrap();
         assert!(batch.contains(&page));
         assert!(back_when_done, "the batch waited until the page was back");
+    }
+
+    /// A file written in place over and over (truncate, then chunks) is held back
+    /// until its writer stops; a file saved meanwhile goes ahead of it.
+    #[test]
+    fn a_file_still_being_written_is_not_handed_over() {
+        use std::io::Write;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let busy = dir.path().join("lang.md");
+        let other = dir.path().join("annan.md");
+        std::fs::write(&busy, "ett").unwrap();
+        std::fs::write(&other, "ett").unwrap();
+        let (_w, mut batches) = watch(&[dir.path().to_path_buf()], &Writers::default()).unwrap();
+        let finished = std::sync::Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (busy, finished) = (busy.clone(), finished.clone());
+            std::thread::spawn(move || {
+                let until = Instant::now() + MAX_WAIT + Duration::from_millis(500);
+                while Instant::now() < until {
+                    let mut file = std::fs::File::create(&busy).unwrap();
+                    for part in ["första delen\n", "andra delen\n"] {
+                        file.write_all(part.as_bytes()).unwrap();
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                }
+                finished.store(true, Ordering::SeqCst);
+            })
+        };
+        std::fs::write(&other, "två").unwrap();
+        let first = batches.next_batch().unwrap();
+        let writing_after_first = !finished.load(Ordering::SeqCst);
+        assert!(first.contains(&other), "{first:?}");
+        assert!(!first.contains(&busy), "handed over mid-write: {first:?}");
+        assert!(
+            writing_after_first,
+            "the other file did not wait for the writer"
+        );
+        let second = batches.next_batch().unwrap();
+        assert!(second.contains(&busy), "{second:?}");
+        assert!(finished.load(Ordering::SeqCst), "handed over mid-write");
+        writer.join().unwrap();
     }
 }
