@@ -458,7 +458,13 @@ pub fn page_url(path: &str) -> String {
 }
 
 /// The folder of the site that the search index owns; no chapter may render into it.
-pub const SEARCH_INDEX_DIR: &str = "search-index/";
+pub const SEARCH_INDEX_DIR: &str = "search-index";
+
+/// Whether the site path `rel` lies in the search index's folder.
+pub fn in_search_index(rel: &str) -> bool {
+    rel.strip_prefix(SEARCH_INDEX_DIR)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
 
 /// Checks that need SUMMARY.md's text: chapters that render to reserved paths; and
 /// Markdown files under the source folder that SUMMARY.md does not list, and
@@ -466,7 +472,7 @@ pub const SEARCH_INDEX_DIR: &str = "search-index/";
 fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for page in &book.pages {
-        if RESERVED_URLS.contains(&page.url.as_str()) || page.url.starts_with(SEARCH_INDEX_DIR) {
+        if RESERVED_URLS.contains(&page.url.as_str()) || crate::book::in_search_index(&page.url) {
             diags.push(
                 Diagnostic::at(
                     summary.file,

@@ -367,7 +367,9 @@ fn search_target(args: &[String], site: Option<PathBuf>) -> (PathBuf, String) {
 }
 
 fn has_search_index(site: &Path) -> bool {
-    site.join("search-index").join("tantivy").is_dir()
+    site.join(crate::book::SEARCH_INDEX_DIR)
+        .join("tantivy")
+        .is_dir()
 }
 
 fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i32 {
@@ -389,7 +391,11 @@ fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i
             site.display()
         ));
     }
-    let hits = match search_index::search_site(&site.join("search-index"), &query, limit.max(1)) {
+    let hits = match search_index::search_site(
+        &site.join(crate::book::SEARCH_INDEX_DIR),
+        &query,
+        limit.max(1),
+    ) {
         Ok(h) => h,
         Err(e) => return config_error(format!("sökningen misslyckades: {e:#}")),
     };

@@ -5,7 +5,7 @@
 pub mod context;
 pub mod page;
 
-use crate::book::{LoadedBook, NavItem, RESERVED_URLS};
+use crate::book::{LoadedBook, NavItem, RESERVED_URLS, SEARCH_INDEX_DIR};
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
@@ -105,8 +105,8 @@ pub fn render_site(
     let phase = std::time::Instant::now();
     if opts.search {
         let dir = out
-            .subdir("search-index")
-            .map_err(|e| write_error(out, "search-index", e))?;
+            .subdir(SEARCH_INDEX_DIR)
+            .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
         search_index::build_site_index(&docs, &dir)
             .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
     }
@@ -214,7 +214,7 @@ pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
     RESERVED_URLS.contains(&rel)
         || rel == NAV_SCRIPT
         || rel == crate::output::MARKER
-        || rel.starts_with(crate::book::SEARCH_INDEX_DIR)
+        || crate::book::in_search_index(rel)
         || theme.assets.iter().any(|(asset, _)| asset == rel)
 }
 

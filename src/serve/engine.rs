@@ -98,6 +98,22 @@ impl Output {
         moved
     }
 
+    /// Puts the folder `from` (in the scratch folder) in place of the folder `site/rel`:
+    /// the old one is moved aside first, then removed.
+    pub fn replace_dir(&self, from: &Path, rel: &str) -> Result<(), RenderError> {
+        let target = self
+            .root
+            .prepare(rel)
+            .map_err(|e| render::write_error(&self.root, rel, e))?;
+        let old = self.temp_path("old");
+        let had_old = std::fs::rename(&target, &old).is_ok();
+        std::fs::rename(from, &target).map_err(|e| io_err(&target, e))?;
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+
     /// Removes `site/rel` if it exists.
     fn remove(&self, rel: &str) {
         self.root.remove(rel);

@@ -349,12 +349,6 @@ fn build_search(out: &Output, sections: &Sections) -> anyhow::Result<usize> {
         sections.iter().flat_map(|s| s.iter().cloned()).collect();
     let fresh = out.temp_path("search");
     search_index::build_site_index(&docs, &fresh)?;
-    let served = out.site.join("search-index");
-    let old = out.temp_path("search-old");
-    let had_old = std::fs::rename(&served, &old).is_ok();
-    std::fs::rename(&fresh, &served)?;
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
+    out.replace_dir(&fresh, crate::book::SEARCH_INDEX_DIR)?;
     Ok(docs.len())
 }
