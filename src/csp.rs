@@ -1,11 +1,29 @@
-//! What the site's Content-Security-Policy (README: "Serving the site") blocks in the raw
-//! HTML an editor writes in a page: inline scripts, `<style>` blocks, `style` attributes,
-//! event-handler attributes (`onclick`) and `javascript:` URLs. Such HTML builds, but does
-//! nothing on the published site, so `samsyn check` says so where it is written.
+//! The site's Content-Security-Policy (README: "Serving the site"), and what it blocks in
+//! the raw HTML an editor writes in a page: inline scripts, `<style>` blocks, `style`
+//! attributes, event-handler attributes (`onclick`) and `javascript:` URLs. Such HTML
+//! builds, but does nothing on the published site, so `samsyn check` says so where it is
+//! written.
 
 use crate::markdown;
 use pulldown_cmark::{Event, Parser};
 use std::ops::Range;
+
+/// The policy, as the server should send it: only the site's own files run
+/// (`'wasm-unsafe-eval'` lets the search compile its WebAssembly), and no other site may
+/// frame the pages. The preview sends it too.
+pub const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy as every page carries it in `<meta http-equiv>`: without the directives a
+/// `<meta>` cannot deliver (`frame-ancestors`).
+pub static META_POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    POLICY
+        .split("; ")
+        .filter(|d| !d.starts_with("frame-ancestors"))
+        .collect::<Vec<_>>()
+        .join("; ")
+});
 
 /// One construct of raw HTML that the policy blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -104,11 +104,17 @@ impl Drop for Serve {
 
 /// A raw HTTP/1.1 GET (the path is sent exactly as given); returns status and body.
 fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let (code, _head, body) = http_get_as(addr, addr, path);
+    (code, body)
+}
+
+/// A GET of `path` from the server at `addr`, addressed to `host`: status, head, body.
+fn http_get_as(addr: &str, host: &str, path: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -128,7 +134,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
     } else {
         body.to_string()
     };
-    (code, body)
+    (code, head.to_string(), body)
 }
 
 /// Decodes the complete chunks of a chunked body; returns them and the bytes used.
@@ -967,4 +973,38 @@ fn a_burst_of_saves_never_serves_a_half_written_page() {
         last_errors.is_some() && last_fixed > last_errors,
         "the terminal does not say the errors are fixed:\n{terminal}"
     );
+}
+
+/// The preview on loopback answers only requests addressed to a loopback name (a page
+/// elsewhere cannot read it through a domain pointed at 127.0.0.1), and sends the site's
+/// Content-Security-Policy as a header.
+#[test]
+fn the_preview_answers_only_loopback_names_and_sends_the_policy() {
+    let (_tmp, book) = book_copy("basic");
+    let serve = Serve::start(&book, &[]);
+    let port = serve.addr.rsplit_once(':').unwrap().1.to_string();
+    for host in [
+        serve.addr.clone(),
+        format!("localhost:{port}"),
+        "LOCALHOST".to_string(),
+        format!("[::1]:{port}"),
+    ] {
+        let (code, head, _) = http_get_as(&serve.addr, &host, "/om.html");
+        assert_eq!(code, 200, "Host: {host}");
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("content-security-policy: default-src 'self'")
+                && head.contains("frame-ancestors 'none'"),
+            "{head}"
+        );
+    }
+    for host in [
+        format!("angripare.example:{port}"),
+        "127.0.0.1.nip.example".to_string(),
+    ] {
+        for path in ["/om.html", "/__samsyn/diagnostics"] {
+            let (code, _, body) = http_get_as(&serve.addr, &host, path);
+            assert_eq!(code, 403, "Host: {host} {path}: {body}");
+        }
+    }
 }

@@ -32,6 +32,7 @@ impl<'a> Site<'a> {
             asset_version: self.asset_version,
             current_path: url.to_string(),
             build_date: self.today.to_string(),
+            csp: &crate::csp::META_POLICY,
         }
     }
 }
@@ -46,6 +47,8 @@ pub struct Common<'a> {
     pub asset_version: &'a str,
     pub current_path: String,
     pub build_date: String,
+    /// The Content-Security-Policy for the page's `<meta http-equiv>`.
+    pub csp: &'static str,
 }
 
 /// A link from one page to another, relative to the first.

@@ -12,7 +12,12 @@
 //! Everything else is a file of the site folder (tower-http's `ServeDir`, which
 //! refuses paths that leave the folder), `404.html` with status 404 when there is
 //! none. Responses carry `Cache-Control: no-cache` so a reload always gets the new
-//! files.
+//! files, and the site's Content-Security-Policy, so the preview blocks what the
+//! published site blocks.
+//!
+//! A preview that listens on loopback answers only requests addressed to a loopback
+//! name (`localhost`, `127.0.0.1`, `[::1]`): a web page elsewhere cannot read it through
+//! a domain name that it points at 127.0.0.1 (DNS rebinding).
 
 use crate::diagnostics::Diagnostic;
 use axum::Router;
@@ -96,8 +101,9 @@ impl Shared {
     }
 }
 
-/// The preview's routes over the site folder.
-pub fn router(shared: Arc<Shared>, site: PathBuf) -> Router {
+/// The preview's routes over the site folder. With `loopback_only`, requests whose
+/// `Host` is not a loopback name are refused (403).
+pub fn router(shared: Arc<Shared>, site: PathBuf, loopback_only: bool) -> Router {
     let not_found_page = site.join("404.html");
     let not_found = move || {
         let page = not_found_page.clone();
@@ -128,7 +134,43 @@ pub fn router(shared: Arc<Shared>, site: PathBuf) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::csp::POLICY),
+        ))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                let host = request
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok());
+                if loopback_only && !host.is_none_or(is_loopback_host) {
+                    return (
+                        StatusCode::FORBIDDEN,
+                        "Förhandsvisningen svarar bara på adresser till den här datorn (localhost, 127.0.0.1).",
+                    )
+                        .into_response();
+                }
+                next.run(request).await
+            },
+        ))
         .with_state(shared)
+}
+
+/// Whether a `Host` header names this machine's loopback interface, with or without
+/// a port: `localhost`, `127.0.0.1:3000`, `[::1]:3000`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn diagnostics(State(shared): State<Arc<Shared>>) -> Response {
@@ -161,4 +203,35 @@ async fn events(
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn loopback_hosts_are_recognised_with_and_without_ports() {
+        for host in [
+            "localhost",
+            "LocalHost:3000",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "127.1.2.3:1",
+            "[::1]",
+            "[::1]:3000",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.org",
+            "localhost.example.org",
+            "127.0.0.1.nip.io",
+            "10.0.0.1:3000",
+            "[::2]:3000",
+            "",
+            ":3000",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -160,7 +160,7 @@ pub fn run(opts: ServeOptions) -> i32 {
         Ok(r) => r,
         Err(e) => return config_error(format!("kan inte starta webbservern: {e}")),
     };
-    let app = http::router(shared, out.site.clone());
+    let app = http::router(shared, out.site.clone(), local.ip().is_loopback());
     let code = runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(l) => l,
