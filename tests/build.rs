@@ -303,3 +303,58 @@ fn a_killed_build_leaves_the_previous_site_whole() {
         .collect();
     assert!(left.is_empty(), "leftovers: {left:?}");
 }
+
+/// Titles, front matter and the book's title are the editors' text, not markup: wherever
+/// samsyn inserts them (pages, start page, register, navigation, 404) they are escaped,
+/// so no element or attribute can be smuggled in through them.
+#[test]
+fn every_value_samsyn_inserts_is_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    std::fs::create_dir_all(book.join("src")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"</title><script>alert(1)</script>\"\ndescription = \"<img src=x onerror=alert(2)>\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("src/SUMMARY.md"),
+        "# S\n\n- [\\<img src=x onerror=alert(3)\\>](a.md)\n- [\"\\><svg onload=alert(4)\\>](b.md)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("src/a.md"),
+        "+++\nkind = \"agreement\"\ndoc_id = \"<b onclick=alert(5)>1</b>\"\nowner = \"<script>alert(6)</script>\"\nsummary = \"\\\" onmouseover=\\\"alert(7)\"\nstrategy_group = \"<iframe src=javascript:alert(8)>\"\nservices = [\"<svg onload=alert(9)>\"]\nstatus = \"in-force\"\n+++\n# A\n\nText.\n",
+    )
+    .unwrap();
+    std::fs::write(book.join("src/b.md"), "# B\n\nText.\n").unwrap();
+    let (_out, site) = build(&book);
+    let pages = html_files(&site);
+    assert!(pages.len() >= 5, "{pages:?}");
+    let mut injected = Vec::new();
+    for rel in &pages {
+        let doc = parse(&site, rel);
+        for el in doc.select(&sel("*")) {
+            let v = el.value();
+            // (The theme's own icons are inline <svg> without handlers.)
+            if matches!(v.name(), "img" | "iframe" | "b") {
+                injected.push(format!("{rel}: <{}>", v.name()));
+            }
+            if v.name() == "script" && v.attr("src").is_none() {
+                injected.push(format!("{rel}: inline script"));
+            }
+            for (name, _) in v.attrs() {
+                if name.starts_with("on") {
+                    injected.push(format!("{rel}: {name}= on <{}>", v.name()));
+                }
+            }
+        }
+    }
+    assert!(injected.is_empty(), "{injected:#?}");
+    // The text is there, as text.
+    let panel: String = parse(&site, "a.html")
+        .select(&sel("aside.doc-meta"))
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(panel.contains("<script>alert(6)</script>"), "{panel}");
+}
