@@ -85,10 +85,6 @@ fn assert_no_panic(out: &std::process::Output) {
     );
 }
 
-fn errors(diags: &[serde_json::Value]) -> Vec<&serde_json::Value> {
-    diags.iter().filter(|d| d["severity"] == "error").collect()
-}
-
 #[test]
 fn summary_entries_that_leave_src_are_located_errors_and_nothing_escapes() {
     for (entry, what) in [

@@ -10,7 +10,6 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::Command;
 
 /// The policy the README tells IT to send (section "Serving the site").
 const HEADER_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -148,23 +147,7 @@ fn the_site_has_no_csp_violation_in_chromium_browsing_searching_and_switching_th
         "meta": meta_policy(),
         "queries": queries,
     });
-    let spec_file = tmp.path().join("spec.json");
-    std::fs::write(&spec_file, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
-
-    let out = Command::new("node")
-        .arg(repo().join("tests/browser/csp.mjs"))
-        .arg(&www)
-        .arg(&spec_file)
-        .current_dir(repo().join("tests/browser"))
-        .output()
-        .expect("node runs (scripts/setup installs Node, Chromium and playwright-core)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser test failed:\n{}\n{report}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_str(report.trim()).expect("one JSON line");
+    let r = run_browser_script("csp.mjs", &www, &spec, tmp.path());
     // The script checked everything; make sure it really ran each part.
     assert_eq!(r["pages"], pages.len(), "{r}");
     assert_eq!(r["violations"], serde_json::json!([]), "{r}");

@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 /// MRR of `samsyn search` over the judged set must stay at or above this. Measured 0.960
 /// (recall@3 1.0) over 54 queries after typo tolerance, stop words, -ing derivations and
@@ -225,23 +224,7 @@ fn the_search_ui_works_in_chromium_from_a_subfolder_and_agrees_with_the_cli() {
         "expect": expect,
         "agree": agree,
     });
-    let spec_file = tmp.path().join("spec.json");
-    std::fs::write(&spec_file, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
-
-    let out = Command::new("node")
-        .arg(repo().join("tests/browser/search-ui.mjs"))
-        .arg(&www)
-        .arg(&spec_file)
-        .current_dir(repo().join("tests/browser"))
-        .output()
-        .expect("node runs (scripts/setup installs Node, Chromium and playwright-core)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser test failed:\n{}\n{report}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_str(report.trim()).expect("one JSON line");
+    let r = run_browser_script("search-ui.mjs", &www, &spec, tmp.path());
     // The script checked everything; make sure it really ran each part.
     assert_eq!(r["requestsBeforeFocus"].as_array().unwrap().len(), 0);
     assert!(r["indexRequests"].as_u64().unwrap() > 0, "{r}");

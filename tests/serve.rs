@@ -404,12 +404,7 @@ fn a_changed_heading_id_breaks_the_links_of_other_pages() {
     let original = std::fs::read_to_string(&huvud).unwrap();
     save(&huvud, &original.replace("{#sip}", "{#samordnad}"));
     let status = events.wait_for("diagnostics");
-    let errors: Vec<_> = status["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["severity"] == "error")
-        .collect();
+    let errors = errors(status["diagnostics"].as_array().unwrap());
     assert_eq!(errors.len(), 1, "{status}");
     assert!(errors[0]["file"].as_str().unwrap().ends_with("src/om.md"));
     assert_eq!(errors[0]["line"], 3);
@@ -782,12 +777,7 @@ fn a_summary_entry_outside_src_is_an_error_in_the_preview_until_fixed() {
         &format!("{original}- [Hemlig]({})\n", victim.display()),
     );
     let status = events.wait_for("diagnostics");
-    let errors: Vec<_> = status["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["severity"] == "error")
-        .collect();
+    let errors = errors(status["diagnostics"].as_array().unwrap());
     assert_eq!(errors.len(), 1, "{status}");
     assert_eq!(errors[0]["code"], "chapter-outside-src", "{status}");
     assert!(

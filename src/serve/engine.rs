@@ -875,6 +875,25 @@ fn targets_of(book: &LoadedBook, resolver: &Resolver<'_>, i: usize) -> Vec<usize
 mod tests {
     use super::*;
 
+    /// The date the engine tests validate with.
+    const TODAY: NaiveDate = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+
+    /// An engine started on a copy of the `basic` fixture at `tmp/bok`, serving
+    /// `tmp/site`. Returns it and the book folder.
+    fn fixture_engine(tmp: &Path) -> (Engine, PathBuf) {
+        let book_dir = tmp.join("bok");
+        copy_fixture(&book_dir);
+        let out = Output::new(tmp.join("site"), tmp.join("scratch")).unwrap();
+        let options = EngineOptions {
+            book_dir: book_dir.clone(),
+            theme_dir: None,
+            today: TODAY,
+            writers: Writers::default(),
+        };
+        let (engine, _) = Engine::start(options, Arc::new(out)).unwrap();
+        (engine, book_dir)
+    }
+
     fn copy_fixture(to: &Path) {
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
         for entry in walkdir::WalkDir::new(&from) {
@@ -893,20 +912,8 @@ mod tests {
     #[test]
     fn incremental_diagnostics_equal_a_full_check() {
         let tmp = tempfile::tempdir().unwrap();
-        let book_dir = tmp.path().join("bok");
-        copy_fixture(&book_dir);
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let out = Output::new(tmp.path().join("site"), tmp.path().join("scratch")).unwrap();
-        let (mut engine, _) = Engine::start(
-            EngineOptions {
-                book_dir: book_dir.clone(),
-                theme_dir: None,
-                today,
-                writers: Writers::default(),
-            },
-            Arc::new(out),
-        )
-        .unwrap();
+        let (mut engine, book_dir) = fixture_engine(tmp.path());
+        let today = TODAY;
         let src = book_dir.join("src");
         let edit = |rel: &str, f: &dyn Fn(String) -> String| {
             let path = src.join(rel);
@@ -976,23 +983,11 @@ mod tests {
     #[test]
     fn rereads_are_confined_and_located_like_a_full_check() {
         let tmp = tempfile::tempdir().unwrap();
-        let book_dir = tmp.path().join("bok");
-        copy_fixture(&book_dir);
+        let (mut engine, book_dir) = fixture_engine(tmp.path());
         let victim = tmp.path().join("hemlig.md");
         std::fs::write(&victim, "# Hemlig\n\nfladdermusvinge\n").unwrap();
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let today = TODAY;
         let site = tmp.path().join("site");
-        let out = Output::new(site.clone(), tmp.path().join("scratch")).unwrap();
-        let (mut engine, _) = Engine::start(
-            EngineOptions {
-                book_dir: book_dir.clone(),
-                theme_dir: None,
-                today,
-                writers: Writers::default(),
-            },
-            Arc::new(out),
-        )
-        .unwrap();
         let check = || {
             crate::pipeline::check(&book_dir, today)
                 .unwrap()

@@ -8,3 +8,14 @@ export const launch = (extraArgs = []) => chromium.launch({
   headless: true,
   args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", ...extraArgs],
 });
+
+// Prints the report as the one JSON line the Rust test reads, with the failures in it,
+// and fails the process (naming the script on stderr) when there are any.
+export function finish(name, report, failures) {
+  report.failures = failures;
+  console.log(JSON.stringify(report));
+  if (failures.length) {
+    console.error(failures.map((f) => `${name}: ${f}`).join("\n"));
+    process.exitCode = 1;
+  }
+}

@@ -23,7 +23,7 @@
 //  7. no violation at all, no script error.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { readFileSync } from "node:fs";
-import { launch } from "./chromium.mjs";
+import { finish, launch } from "./chromium.mjs";
 import { reportCollector, watchCsp } from "./csp-watch.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -168,9 +168,4 @@ try {
   await browser.close();
   await server.close();
 }
-report.failures = failures;
-console.log(JSON.stringify(report));
-if (failures.length) {
-  console.error(failures.map((f) => `csp: ${f}`).join("\n"));
-  process.exitCode = 1;
-}
+finish("csp", report, failures);

@@ -30,7 +30,7 @@
 // An order is never read from the clocks of two threads: requests are held back (routes)
 // until what must come first has been seen, or HOLD_MS have passed (the failure).
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { launch } from "./chromium.mjs";
+import { finish, launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -494,9 +494,4 @@ try {
   await browser.close();
   await server.close();
 }
-report.failures = failures;
-console.log(JSON.stringify(report));
-if (failures.length) {
-  console.error(failures.map((f) => `search-ui: ${f}`).join("\n"));
-  process.exitCode = 1;
-}
+finish("search-ui", report, failures);

@@ -180,3 +180,37 @@ fn normalize(p: &Path) -> String {
     }
     parts.join("/")
 }
+
+/// Runs the browser script `tests/browser/NAME` with Node on the site folder `www` and the
+/// spec (written to `dir/spec.json`), and returns the one JSON line it prints as its
+/// report. A failing script fails the test with what it printed. Needs Node, Chromium and
+/// playwright-core (`scripts/setup` installs them): without them it fails, it does not skip.
+pub fn run_browser_script(
+    name: &str,
+    www: &Path,
+    spec: &serde_json::Value,
+    dir: &Path,
+) -> serde_json::Value {
+    let spec_file = dir.join("spec.json");
+    std::fs::write(&spec_file, serde_json::to_string_pretty(spec).unwrap()).unwrap();
+    let out = Command::new("node")
+        .arg(repo().join("tests/browser").join(name))
+        .arg(www)
+        .arg(&spec_file)
+        .current_dir(repo().join("tests/browser"))
+        .output()
+        .expect("node runs (scripts/setup installs Node, Chromium and playwright-core)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser test {name} failed:\n{}\n{report}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(report.trim()).expect("one JSON line")
+}
+
+/// The errors among diagnostics in their JSON form (`samsyn check --format json`, the
+/// preview's status).
+pub fn errors(diags: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    diags.iter().filter(|d| d["severity"] == "error").collect()
+}
