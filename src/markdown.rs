@@ -230,6 +230,15 @@ pub fn html_urls(html: &str) -> Vec<(String, usize)> {
         }
     }
     out.sort_by_key(|(_, at)| *at);
+    // `src=` inside a quoted `href` value (or the other way round) is part of that value.
+    let mut end = 0;
+    out.retain(|(value, at)| {
+        let outside = *at >= end;
+        if outside {
+            end = at + value.len();
+        }
+        outside
+    });
     out
 }
 
