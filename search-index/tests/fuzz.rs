@@ -418,6 +418,231 @@ fn fuzz_engine_on_corrupt_index() {
     );
 }
 
+/// A number as a corrupt field might hold: small, at a boundary, or huge.
+fn odd_usize() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        2 => 0usize..40,
+        2 => prop::sample::select(&[
+            15, 16, 17, 255, 256, 65_535, u32::MAX as usize, usize::MAX / 2, usize::MAX - 1,
+            usize::MAX,
+        ][..]),
+        1 => any::<usize>(),
+    ]
+}
+
+fn odd_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        prop::sample::select(
+            &[
+                0.0,
+                -0.0,
+                -1.0,
+                1e30,
+                f32::MAX,
+                f32::MIN,
+                f32::MIN_POSITIVE,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NAN,
+            ][..]
+        ),
+        any::<f32>(),
+    ]
+}
+
+/// One edit of a decoded term shard: its fields set to values an encoder never writes
+/// (the shard is encoded again, so it decodes and reaches the engine's own checks).
+#[derive(Debug, Clone)]
+enum ShardEdit {
+    Count(usize, usize, usize),
+    Off(usize, usize, usize),
+    Len(usize, usize, usize),
+    Pack(usize, usize, Option<usize>),
+    Positions(usize, usize, Option<(usize, usize, usize)>),
+    Max(usize, usize, f32),
+    Flags(usize, u8),
+    Df(usize, u32),
+    Parts(usize, Vec<String>),
+    DropChunk(usize, usize),
+    CopyChunk(usize, usize, usize),
+    Home(usize, usize),
+    PackCount(usize),
+    PosPackCount(usize),
+    TruncateHeads(usize),
+}
+
+fn shard_edit() -> impl Strategy<Value = ShardEdit> {
+    let i = any::<usize>();
+    prop_oneof![
+        (i, i, odd_usize()).prop_map(|(e, c, v)| ShardEdit::Count(e, c, v)),
+        (i, i, odd_usize()).prop_map(|(e, c, v)| ShardEdit::Off(e, c, v)),
+        (i, i, odd_usize()).prop_map(|(e, c, v)| ShardEdit::Len(e, c, v)),
+        (i, i, prop::option::of(odd_usize())).prop_map(|(e, c, v)| ShardEdit::Pack(e, c, v)),
+        (
+            i,
+            i,
+            prop::option::of((odd_usize(), odd_usize(), odd_usize()))
+        )
+            .prop_map(|(e, c, v)| ShardEdit::Positions(e, c, v)),
+        (i, i, odd_f32()).prop_map(|(e, c, v)| ShardEdit::Max(e, c, v)),
+        (i, any::<u8>()).prop_map(|(e, v)| ShardEdit::Flags(e, v)),
+        (i, any::<u32>()).prop_map(|(e, v)| ShardEdit::Df(e, v)),
+        (
+            i,
+            prop::collection::vec(prop_oneof![Just(String::new()), "[a-zåäö#:]{1,8}"], 0..4)
+        )
+            .prop_map(|(e, v)| ShardEdit::Parts(e, v)),
+        (i, i).prop_map(|(e, c)| ShardEdit::DropChunk(e, c)),
+        (i, i, i).prop_map(|(e, c, to)| ShardEdit::CopyChunk(e, c, to)),
+        (i, odd_usize()).prop_map(|(f, v)| ShardEdit::Home(f, v)),
+        odd_usize().prop_map(ShardEdit::PackCount),
+        odd_usize().prop_map(ShardEdit::PosPackCount),
+        i.prop_map(ShardEdit::TruncateHeads),
+    ]
+}
+
+/// The entry an edit means: entries first, then the foreign copies.
+fn edited_entry(s: &mut Shard, e: usize) -> Option<&mut reader::Entry> {
+    let n = s.entries.len() + s.foreign.len();
+    if n == 0 {
+        return None;
+    }
+    let e = e % n;
+    if e < s.entries.len() {
+        s.entries.get_mut(e)
+    } else {
+        s.foreign.get_mut(e - s.entries.len()).map(|f| &mut f.entry)
+    }
+}
+
+fn edit_shard(s: &mut Shard, edit: &ShardEdit) {
+    use ShardEdit::*;
+    let chunk = |en: &mut reader::Entry, c: usize| {
+        let n = en.chunks.len();
+        (n > 0).then(|| c % n)
+    };
+    match edit {
+        PackCount(v) => s.packs.count = *v,
+        PosPackCount(v) => s.pos_packs.count = *v,
+        TruncateHeads(at) => {
+            let at = at % (s.heads.len() + 1);
+            s.heads.truncate(at);
+        }
+        Home(f, v) => {
+            let n = s.foreign.len();
+            if n > 0 {
+                s.foreign[f % n].home = *v;
+            }
+        }
+        &Count(e, c, v) | &Off(e, c, v) | &Len(e, c, v) => {
+            if let Some(en) = edited_entry(s, e)
+                && let Some(c) = chunk(en, c)
+            {
+                let r = &mut en.chunks[c];
+                match edit {
+                    Count(..) => r.count = v,
+                    Off(..) => r.off = v,
+                    _ => r.len = v,
+                }
+            }
+        }
+        Pack(e, c, v) => {
+            if let Some(en) = edited_entry(s, *e)
+                && let Some(c) = chunk(en, *c)
+            {
+                // (`usize::MAX` cannot be encoded: a pack is written as pack + 1.)
+                en.chunks[c].pack = v.map(|p| p.min(usize::MAX - 1));
+            }
+        }
+        Positions(e, c, v) => {
+            if let Some(en) = edited_entry(s, *e)
+                && let Some(c) = chunk(en, *c)
+            {
+                en.chunks[c].pos = *v;
+            }
+        }
+        Max(e, c, v) => {
+            if let Some(en) = edited_entry(s, *e)
+                && let Some(c) = chunk(en, *c)
+            {
+                en.chunks[c].max = *v;
+            }
+        }
+        Flags(e, v) => {
+            if let Some(en) = edited_entry(s, *e) {
+                en.flags = *v;
+                en.info.word = v & format::FLAG_WORD != 0;
+            }
+        }
+        Df(e, v) => {
+            if let Some(en) = edited_entry(s, *e) {
+                en.info.df = *v;
+            }
+        }
+        Parts(e, v) => {
+            if let Some(en) = edited_entry(s, *e) {
+                en.info.parts = v.clone();
+            }
+        }
+        DropChunk(e, c) => {
+            if let Some(en) = edited_entry(s, *e)
+                && let Some(c) = chunk(en, *c)
+            {
+                en.chunks.remove(c);
+            }
+        }
+        CopyChunk(e, c, to) => {
+            if let Some(en) = edited_entry(s, *e)
+                && let Some(c) = chunk(en, *c)
+            {
+                let copy = en.chunks[c].clone();
+                let to = to % (en.chunks.len() + 1);
+                en.chunks.insert(to, copy);
+            }
+        }
+    }
+}
+
+#[test]
+fn fuzz_engine_on_edited_shards() {
+    let index = index();
+    let shards: Vec<&String> = index
+        .files
+        .iter()
+        .map(|f| &f.0)
+        .filter(|n| n.starts_with('t'))
+        .collect();
+    let total: usize = index.files.iter().map(|f| f.2.len()).sum();
+    fuzz(
+        "engine-edited-shards",
+        300,
+        (
+            0..shards.len(),
+            prop::collection::vec(shard_edit(), 1..6),
+            0..QUERIES.len(),
+            any::<bool>(),
+            0u8..4,
+        ),
+        |(i, edits, q, budget, filter)| {
+            let mut files = index.inflated();
+            let name = shards[i];
+            let mut shard = Shard::decode(&files[name]).expect("real shard decodes");
+            for e in &edits {
+                edit_shard(&mut shard, e);
+            }
+            // The bundle would bring the intact shard: this engine gets the files one by one.
+            files.insert(name.clone(), shard.encode());
+            with_allocation_limit(limit_for(total + 4096), || {
+                let mut engine = Engine::new(&files[&index.meta]).expect("meta decodes");
+                drive(&mut engine, &files, &request(QUERIES[q], budget, filter))?;
+                let next = QUERIES[(q + 1) % QUERIES.len()];
+                drive(&mut engine, &files, &request(next, !budget, 0))?;
+                Ok(())
+            })?
+        },
+    );
+}
+
 /// Query text: arbitrary strings, and strings made of the syntax's pieces and words.
 fn query_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
@@ -503,4 +728,27 @@ fn positions_with_overflowing_delta_are_corrupt() {
     e.var(1);
     e.var(u64::MAX);
     assert!(format::decode_positions(&e.buf, 1).is_err());
+}
+
+/// Chunk references with huge lengths (past the heads): the engine summed them for its
+/// byte budget and overflowed (usize add) before it read, and rejected, any of them.
+#[test]
+fn chunks_of_huge_length_are_corrupt_not_an_overflow() {
+    let index = index();
+    let mut files = index.inflated();
+    for (name, bytes) in index.inflated() {
+        if name.starts_with('t') {
+            let mut s = Shard::decode(&bytes).unwrap();
+            for e in &mut s.entries {
+                for c in e.chunks.iter_mut().skip(1) {
+                    c.len = usize::MAX - 1;
+                }
+            }
+            files.insert(name, s.encode());
+        }
+    }
+    for budget in [false, true] {
+        let mut engine = Engine::new(&files[&index.meta]).unwrap();
+        drive(&mut engine, &files, &request("barn unga kommun", budget, 0)).unwrap();
+    }
 }
