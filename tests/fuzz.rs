@@ -170,7 +170,7 @@ fn page_with_front_matter() -> impl Strategy<Value = String> {
 #[test]
 fn fuzz_front_matter() {
     let source = prop_oneof![3 => page_with_front_matter(), 1 => any::<String>()];
-    fuzz("front-matter", 800, source, |source| {
+    fuzz("front-matter", 3000, source, |source| {
         let split = frontmatter::split(&source);
         check_range(
             &source,
@@ -254,7 +254,9 @@ fn check_diagnostics(diags: &[Diagnostic]) -> Result<(), TestCaseError> {
         }
         let source = std::fs::read_to_string(&d.file);
         prop_assert!(source.is_ok(), "diagnostic names no readable file: {:?}", d);
-        check_in_source(d, &source.unwrap())?;
+        // Lines and columns are those an editor shows: without a byte-order mark.
+        let source = source.unwrap();
+        check_in_source(d, source.strip_prefix('\u{feff}').unwrap_or(&source))?;
     }
     Ok(())
 }
@@ -319,10 +321,12 @@ fn summary_line() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Whether the SUMMARY target also checks that no chapter is read from outside the book.
-/// `book::load` still follows `../` and absolute chapter paths out of the book (see
-/// [`summary_chapter_outside_the_book_is_not_read`]); path confinement of `book.rs` is
-/// being fixed separately: set this once that test passes.
+/// Whether `book::load` keeps chapters inside the book: then the SUMMARY target also
+/// generates absolute chapter paths outside the book and checks that no chapter is read
+/// from outside it. Today it follows `../` paths out of the book, and an absolute path
+/// outside the source folder panics inside mdBook's loader (see the two ignored tests at
+/// the end); the path confinement of `book.rs` is being fixed separately: set this once
+/// those tests pass.
 const READS_CONFINED: bool = false;
 
 #[test]
@@ -332,12 +336,16 @@ fn fuzz_summary_load() {
         any::<bool>(),
         prop::collection::vec((any::<usize>(), any::<usize>()), 0..2),
     );
-    fuzz("summary-load", 150, summary, |(lines, crlf, inserts)| {
+    fuzz("summary-load", 300, summary, |(lines, crlf, inserts)| {
         let book = TempBook::new();
         let abs = book.tmp.path().join("utanfor.md");
         let eol = if crlf { "\r\n" } else { "\n" };
-        let text = format!("# Summary{eol}{eol}{}", lines.join(eol))
-            .replace("@ABS", &abs.to_string_lossy());
+        let abs = if READS_CONFINED {
+            abs.to_string_lossy().into_owned()
+        } else {
+            "../utanfor.md".to_string()
+        };
+        let text = format!("# Summary{eol}{eol}{}", lines.join(eol)).replace("@ABS", &abs);
         let text = insert_odd(text, &inserts);
         book.write("SUMMARY.md", &text);
         book.write("a.md", "# A\n\nText.\n");
@@ -430,6 +438,7 @@ fn markdown_piece() -> impl Strategy<Value = String> {
         1 => dest().prop_map(|d| format!("\n\n<div>\n<a href=\"{d}\">x</a>\n</div>\n\n")),
         1 => dest().prop_map(|d| format!("\n> <a href=\"{d}\">i citat</a>\n\n")),
         1 => dest().prop_map(|d| format!("\n- <img src=\"{d}\">\n  - [x]({d})\n")),
+        1 => dest().prop_map(|d| format!("\n>\t-\t<div>\n>\t\t<a href=\"{d}\">\n")),
         1 => ("[a-z]{1,4}", dest()).prop_map(|(r, d)| format!("[länk][{r}]\n\n[{r}]: {d}\n")),
         1 => dest().prop_map(|d| format!("<{d}>")),
         1 => "[A-Za-zåäö ]{1,12}".prop_map(|t| format!("\n## {t}\n")),
@@ -452,9 +461,13 @@ fn markdown_body() -> impl Strategy<Value = String> {
 
 #[test]
 fn fuzz_link_extraction() {
-    fuzz("link-extraction", 800, markdown_body(), |body| {
+    fuzz("link-extraction", 3000, markdown_body(), |body| {
         for link in markdown::links(&body) {
             check_range(&body, &link.span)?;
+            if link.source == markdown::LinkSource::RawHtml {
+                // Raw HTML values are taken as written: the span is the value.
+                prop_assert_eq!(&body[link.span.clone()], link.dest.as_str());
+            }
         }
         for h in markdown::headings(&body) {
             let _ = h;
@@ -476,7 +489,7 @@ fn fuzz_link_check() {
         markdown_body(),
         any::<bool>(),
     );
-    fuzz("link-check", 120, pages, |(a, c, ae, front)| {
+    fuzz("link-check", 300, pages, |(a, c, ae, front)| {
         let book = TempBook::new();
         book.write(
             "SUMMARY.md",
@@ -517,8 +530,25 @@ fn summary_chapter_outside_the_book_is_not_read() {
     }
 }
 
+/// An absolute chapter path outside the source folder: mdBook's loader panics
+/// ("Chapters are always inside a book"). Found by `fuzz_summary_load`; the fix belongs
+/// to the path confinement of `book.rs` (an error diagnostic for the SUMMARY.md line).
+#[test]
+#[ignore = "mdBook's loader panics on it; book.rs must refuse the path first (path confinement)"]
+fn summary_chapter_with_an_absolute_path_outside_is_no_panic() {
+    let book = TempBook::new();
+    let abs = book.tmp.path().join("utanfor.md");
+    book.write(
+        "SUMMARY.md",
+        &format!("# Summary\n\n[Ut]({})\n", abs.display()),
+    );
+    let loaded = book::load(&book.root());
+    assert!(matches!(loaded, Ok(Err(_))), "{loaded:?}");
+}
+
 /// A TOML error at a `\r` that ends no line (`\r\r\n`): the span started past the
-/// shown line's end and `clamp` panicked (min > max).
+/// shown line's end and `clamp` panicked (min > max); an error at the `\r` of `\r\n` got
+/// a column past the shown line.
 #[test]
 fn front_matter_error_at_a_lone_carriage_return() {
     let source = "+++\r\n\r\nA = \"oavslutad\r\n+++\r\r\n0aA🜀A 0 ";

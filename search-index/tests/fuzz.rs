@@ -228,7 +228,7 @@ fn fuzz_decoders_on_mutated_index_files() {
     let index = index();
     fuzz(
         "decoders-mutated-files",
-        600,
+        3000,
         (0..index.files.len(), mutations()),
         |(i, muts)| {
             let mut bytes = index.files[i].2.clone();
@@ -257,7 +257,7 @@ fn file_like_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn fuzz_decoders_on_random_bytes() {
-    fuzz("decoders-random-bytes", 600, file_like_bytes(), |bytes| {
+    fuzz("decoders-random-bytes", 4000, file_like_bytes(), |bytes| {
         with_allocation_limit(limit_for(bytes.len()), || decode_all(&bytes))
     });
 }
@@ -268,7 +268,7 @@ fn fuzz_decoders_on_random_bytes() {
 fn fuzz_dec_primitives() {
     fuzz(
         "dec-primitives",
-        600,
+        10000,
         (
             prop::collection::vec(any::<u8>(), 0..64),
             prop::collection::vec((0u8..9, any::<usize>()), 0..24),
@@ -306,7 +306,7 @@ fn fuzz_decompress() {
         }),
         prop::collection::vec(any::<u8>(), 0..256),
     ];
-    fuzz("decompress", 300, input, |bytes| {
+    fuzz("decompress", 3000, input, |bytes| {
         with_allocation_limit(2 * format::MAX_FILE, || {
             if let Ok(out) = format::decompress(&bytes) {
                 assert!(out.len() <= format::MAX_FILE);
@@ -387,7 +387,7 @@ fn fuzz_engine_on_corrupt_index() {
     let total: usize = index.files.iter().map(|f| f.2.len()).sum();
     fuzz(
         "engine-corrupt-index",
-        300,
+        1000,
         (
             0..index.files.len(),
             mutations(),
@@ -615,7 +615,7 @@ fn fuzz_engine_on_edited_shards() {
     let total: usize = index.files.iter().map(|f| f.2.len()).sum();
     fuzz(
         "engine-edited-shards",
-        300,
+        1000,
         (
             0..shards.len(),
             prop::collection::vec(shard_edit(), 1..6),
@@ -660,7 +660,7 @@ fn query_text() -> impl Strategy<Value = String> {
 
 #[test]
 fn fuzz_query_parser_and_analyzer() {
-    fuzz("query-analyzer", 1000, query_text(), |text| {
+    fuzz("query-analyzer", 4000, query_text(), |text| {
         let pq = query::parse(&text);
         if let Some(i) = pq.typing {
             prop_assert!(i < pq.words.len());
@@ -698,7 +698,7 @@ fn fuzz_engine_answers_any_query() {
     let engine = std::cell::RefCell::new(&mut engine);
     fuzz(
         "engine-any-query",
-        300,
+        2000,
         (query_text(), any::<bool>(), 0u8..4),
         |(text, budget, filter)| {
             let mut engine = engine.borrow_mut();
