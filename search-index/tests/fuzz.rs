@@ -699,10 +699,22 @@ fn fuzz_engine_answers_any_query() {
     fuzz(
         "engine-any-query",
         2000,
-        (query_text(), any::<bool>(), 0u8..4),
-        |(text, budget, filter)| {
+        (
+            query_text(),
+            any::<bool>(),
+            0u8..4,
+            0usize..=200,
+            0usize..=50,
+        ),
+        |(text, budget, filter, limit, fragments)| {
             let mut engine = engine.borrow_mut();
-            let answered = drive(&mut engine, &files, &request(&text, budget, filter))?;
+            // The browser's limits (wasm.rs caps limit at 200, fragments at 50).
+            let req = Request {
+                limit,
+                fragments,
+                ..request(&text, budget, filter)
+            };
+            let answered = drive(&mut engine, &files, &req)?;
             prop_assert!(answered, "an intact index gave no answer");
             Ok(())
         },
