@@ -81,7 +81,10 @@ impl Diagnostic {
             .next()
             .unwrap_or("")
             .trim_end_matches('\r');
-        let end = span.end.clamp(span.start, loc.line_start + line_text.len());
+        // The marked part ends at the end of the line; a span that starts past it (at a
+        // line's `\r`, say) marks one character.
+        let line_end = (loc.line_start + line_text.len()).max(span.start);
+        let end = span.end.clamp(span.start, line_end);
         let span_chars = source
             .get(span.start..end)
             .map_or(1, |s| s.chars().count())
@@ -89,7 +92,8 @@ impl Diagnostic {
         Diagnostic {
             file: file.into(),
             line: loc.line,
-            column: loc.column,
+            // A span at the line's `\r` (of `\r\n`) is shown just past the line's text.
+            column: loc.column.min(line_text.chars().count() + 1),
             severity,
             code,
             message: message.into(),

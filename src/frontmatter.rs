@@ -425,7 +425,8 @@ fn key_span(source: &str, split: &Split<'_>, key: &str) -> std::ops::Range<usize
         }
         pos += line.len();
     }
-    let start = split.toml_offset.saturating_sub(4);
+    // Not found (a dotted or quoted key): the opening `+++`, after a byte-order mark.
+    let start = if source.starts_with('\u{feff}') { 3 } else { 0 };
     start..(start + 3).min(source.len())
 }
 

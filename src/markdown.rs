@@ -167,10 +167,17 @@ pub fn links(body: &str) -> Vec<LinkRef> {
                 source: LinkSource::Image,
             }),
             Event::Html(html) | Event::InlineHtml(html) => {
+                // Offsets in the HTML are offsets in the body only where it is written as
+                // is (not across lines of a block quote, whose `>` markers it lacks).
+                let verbatim = body.get(range.clone()) == Some(&*html);
                 for (dest, at) in html_urls(&html) {
-                    let start = range.start + at;
+                    let span = if verbatim {
+                        range.start + at..range.start + at + dest.len()
+                    } else {
+                        locate(body, range.clone(), &dest)
+                    };
                     out.push(LinkRef {
-                        span: start..start + dest.len(),
+                        span,
                         dest,
                         source: LinkSource::RawHtml,
                     });
@@ -230,6 +237,15 @@ pub fn html_urls(html: &str) -> Vec<(String, usize)> {
         }
     }
     out.sort_by_key(|(_, at)| *at);
+    // `src=` inside a quoted `href` value (or the other way round) is part of that value.
+    let mut end = 0;
+    out.retain(|(value, at)| {
+        let outside = *at >= end;
+        if outside {
+            end = at + value.len();
+        }
+        outside
+    });
     out
 }
 

@@ -345,7 +345,11 @@ pub fn decode_positions(bytes: &[u8], count: usize) -> R<Vec<Vec<u32>>> {
         let mut p = 0u64;
         for i in 0..n {
             let delta = d.var()?;
-            p = if i == 0 { delta } else { p + delta };
+            p = if i == 0 {
+                delta
+            } else {
+                p.checked_add(delta).ok_or(Corrupt)?
+            };
             ps.push(u32::try_from(p).map_err(|_| Corrupt)?);
         }
         out.push(ps);

@@ -1323,11 +1323,12 @@ impl Engine {
             if open.is_empty() {
                 return Ok(Some(Ranked::exact(complete)));
             }
-            let cost: usize = open
+            // Saturating: a corrupt chunk length is only rejected when the chunk is read.
+            let cost = open
                 .iter()
                 .map(|&ti| terms[ti].chunks[terms[ti].loaded].len)
-                .sum();
-            if budget > 0 && spent + cost > budget {
+                .fold(0usize, usize::saturating_add);
+            if budget > 0 && spent.saturating_add(cost) > budget {
                 *approximate = true;
                 let mut ranked = Ranked::exact(complete);
                 {
@@ -1366,7 +1367,7 @@ impl Engine {
                 self.speculate_fragments(provisional, speculate)?;
                 return Ok(None);
             }
-            spent += cost;
+            spent = spent.saturating_add(cost);
             for &ti in &open {
                 for d in std::mem::take(&mut terms[ti].fresh) {
                     if !settled.contains(&d) {
