@@ -208,16 +208,21 @@ pub fn load(root: &Path) -> Result<Result<LoadedBook, Vec<Diagnostic>>, ConfigEr
     let src_name = display_src(root, &config);
     let summary_path = source.dir().join("SUMMARY.md");
     let summary_file = format!("{src_name}/SUMMARY.md");
-    let summary_text = source
-        .read("SUMMARY.md")
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|e| e.to_string()))
-        .map_err(|e| {
-            ConfigError(format!(
-                "{}: kan inte läsa innehållsförteckningen: {e}",
-                summary_path.display()
-            ))
-        })?;
+    let bytes = source.read("SUMMARY.md").map_err(|e| {
+        ConfigError(format!(
+            "{}: kan inte läsa innehållsförteckningen: {e}",
+            summary_path.display()
+        ))
+    })?;
+    // Read as a chapter is: without a byte-order mark (positions as an editor shows
+    // them), and text that is not UTF-8 is an error at its first bad byte.
+    let summary_text = match chapter_text(bytes, &summary_file) {
+        ChapterText {
+            problem: Some(problem),
+            ..
+        } => return Ok(Err(vec![problem])),
+        ChapterText { text, .. } => text,
+    };
     let text = SummaryText::new(&summary_file, &summary_text, &src_name);
     let mut problems = text.duplicates();
     let summary = match mdbook_summary::parse_summary(&summary_text) {

@@ -267,3 +267,29 @@ fn raw_html_that_the_sites_policy_blocks_is_a_located_warning() {
         "{diags:#?}"
     );
 }
+
+/// SUMMARY.md is read as a page is: a byte-order mark does not shift the columns of line
+/// 1, and bytes that are not UTF-8 are a content error at the first bad byte (exit 1),
+/// not a configuration error.
+#[test]
+fn summary_with_a_bom_or_bad_bytes_is_located_like_a_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(
+        tmp.path(),
+        &[
+            ("SUMMARY.md", "\u{feff}- [Saknas](saknas.md)\n"),
+            ("a.md", "# A\n"),
+        ],
+    );
+    let (code, diags) = check_json(tmp.path());
+    assert_eq!(code, Some(1));
+    let missing = find(&diags, "missing-chapter", "book/src/SUMMARY.md", 1);
+    assert_eq!(missing["column"], 12, "{missing}");
+
+    let summary = tmp.path().join("book/src/SUMMARY.md");
+    std::fs::write(&summary, b"# S\n\n- [A](a.md)\n- [B\xe5](a.md)\n").unwrap();
+    let (code, diags) = check_json(tmp.path());
+    assert_eq!(code, Some(1), "{diags:#?}");
+    let bad = find(&diags, "invalid-utf8", "book/src/SUMMARY.md", 4);
+    assert_eq!(bad["column"], 5, "{bad}");
+}

@@ -254,13 +254,9 @@ fn check_diagnostics(diags: &[Diagnostic]) -> Result<(), TestCaseError> {
         }
         let source = std::fs::read_to_string(&d.file);
         prop_assert!(source.is_ok(), "diagnostic names no readable file: {:?}", d);
-        // Lines and columns are those an editor shows: without a byte-order mark (pages;
-        // SUMMARY.md diagnostics still count it, see the report of this branch).
+        // Lines and columns are those an editor shows: without a byte-order mark.
         let source = source.unwrap();
-        let shown = source.strip_prefix('\u{feff}').unwrap_or(&source);
-        if check_in_source(d, shown).is_err() {
-            check_in_source(d, &source)?;
-        }
+        check_in_source(d, source.strip_prefix('\u{feff}').unwrap_or(&source))?;
     }
     Ok(())
 }
@@ -325,14 +321,6 @@ fn summary_line() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Whether `book::load` keeps chapters inside the book: then the SUMMARY target also
-/// generates absolute chapter paths outside the book and checks that no chapter is read
-/// from outside it. Today it follows `../` paths out of the book, and an absolute path
-/// outside the source folder panics inside mdBook's loader (see the two ignored tests at
-/// the end); the path confinement of `book.rs` is being fixed separately: set this once
-/// those tests pass.
-const READS_CONFINED: bool = false;
-
 #[test]
 fn fuzz_summary_load() {
     let summary = (
@@ -342,13 +330,10 @@ fn fuzz_summary_load() {
     );
     fuzz("summary-load", 300, summary, |(lines, crlf, inserts)| {
         let book = TempBook::new();
+        // `@ABS` in a generated line: an absolute path to a file outside the book.
         let abs = book.tmp.path().join("utanfor.md");
+        let abs = abs.to_string_lossy();
         let eol = if crlf { "\r\n" } else { "\n" };
-        let abs = if READS_CONFINED {
-            abs.to_string_lossy().into_owned()
-        } else {
-            "../utanfor.md".to_string()
-        };
         let text = format!("# Summary{eol}{eol}{}", lines.join(eol)).replace("@ABS", &abs);
         let text = insert_odd(text, &inserts);
         book.write("SUMMARY.md", &text);
@@ -372,15 +357,13 @@ fn fuzz_summary_load() {
             }
             Ok(Ok(loaded)) => {
                 check_diagnostics(&loaded.diagnostics)?;
-                if READS_CONFINED {
-                    for page in &loaded.pages {
-                        prop_assert!(
-                            !page.markdown.contains(OUTSIDE),
-                            "read a file outside the book: {} ({})",
-                            page.path,
-                            page.file
-                        );
-                    }
+                for page in &loaded.pages {
+                    prop_assert!(
+                        !page.markdown.contains(OUTSIDE),
+                        "read a file outside the book: {} ({})",
+                        page.path,
+                        page.file
+                    );
                 }
             }
         }
@@ -523,11 +506,9 @@ fn fuzz_link_check() {
 
 // ---------------------------------------------------------------- found by the targets
 
-/// A chapter path that leaves the book (`../../x.md`) is read from outside the book
-/// folder. Found by `fuzz_summary_load`; the fix belongs to the path confinement of
-/// `book.rs`.
+/// A chapter path that leaves the book (`../../x.md`) was read from outside the book
+/// folder. Found by `fuzz_summary_load`; fixed by the path confinement (`confine`).
 #[test]
-#[ignore = "book.rs reads chapters outside the book; fixed with its path confinement"]
 fn summary_chapter_outside_the_book_is_not_read() {
     let book = TempBook::new();
     book.write("SUMMARY.md", "# Summary\n\n- [Ö](../../annan/sida.md)\n");
@@ -536,11 +517,10 @@ fn summary_chapter_outside_the_book_is_not_read() {
     }
 }
 
-/// An absolute chapter path outside the source folder: mdBook's loader panics
-/// ("Chapters are always inside a book"). Found by `fuzz_summary_load`; the fix belongs
-/// to the path confinement of `book.rs` (an error diagnostic for the SUMMARY.md line).
+/// An absolute chapter path outside the source folder: mdBook's loader panicked
+/// ("Chapters are always inside a book"). Found by `fuzz_summary_load`; now an error at
+/// its SUMMARY.md line (path confinement).
 #[test]
-#[ignore = "mdBook's loader panics on it; book.rs must refuse the path first (path confinement)"]
 fn summary_chapter_with_an_absolute_path_outside_is_no_panic() {
     let book = TempBook::new();
     let abs = book.tmp.path().join("utanfor.md");
