@@ -216,7 +216,7 @@ fn tags(html: &str) -> Vec<Tag<'_>> {
             span: start..(j + 1).min(html.len()),
             attributes,
         });
-        i = j.max(name_end);
+        i = j.max(name_end).min(html.len());
     }
     out
 }
@@ -265,6 +265,9 @@ mod tests {
 
     #[test]
     fn odd_html_does_not_panic() {
+        // Found by fuzzing: an unclosed quote after an attribute without a name ran the
+        // scan past the end of the HTML.
+        let _ = blocked_in("\n>\t-\t<div>\n>\t\t<a href=\"\"=\">\n");
         for body in [
             "<",
             "<a",

@@ -795,6 +795,11 @@ impl Engine {
             Some(p) => (loc.home, p + 1, c.off),
         };
         if let Some(d) = self.chunk_cache.get(&key) {
+            // Decoded for a reference at the same place: a corrupt shard may claim
+            // another count for it.
+            if d.len() != c.count {
+                return Err(Corrupt);
+            }
             return Ok(Some(d.clone()));
         }
         let end = c.off.checked_add(c.len).ok_or(Corrupt)?;
@@ -818,6 +823,11 @@ impl Engine {
     /// Positions of a chunk's postings; None = not loaded (recorded).
     fn positions(&mut self, loc: &Loc, c: &ChunkRef) -> R<Option<ChunkPositions>> {
         let Some((p, off, len)) = c.pos.filter(|p| p.2 > 0) else {
+            // A posting takes at least a byte of the chunk: a larger count is corrupt
+            // (and must not size an allocation).
+            if c.count > c.len {
+                return Err(Corrupt);
+            }
             return Ok(Some(Rc::new(vec![Vec::new(); c.count])));
         };
         if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {

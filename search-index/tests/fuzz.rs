@@ -764,3 +764,40 @@ fn chunks_of_huge_length_are_corrupt_not_an_overflow() {
         drive(&mut engine, &files, &request("barn unga kommun", budget, 0)).unwrap();
     }
 }
+
+/// A chunk without positions and with a huge posting count, at the place of a chunk
+/// already decoded (so the decoded postings come from the cache, unchecked against the
+/// count): the engine sized a list of empty position lists by the count (capacity
+/// overflow, or an allocation the size of the count that aborts the worker). Found by
+/// the long fuzz run (engine-edited-shards).
+#[test]
+fn a_huge_count_of_a_chunk_without_positions_is_corrupt() {
+    let index = index();
+    let mut files = index.inflated();
+    for (name, bytes) in index.inflated() {
+        if name.starts_with('t') {
+            let mut s = Shard::decode(&bytes).unwrap();
+            for e in &mut s.entries {
+                // A second reference to the first chunk (its decoded postings are cached
+                // by place), claiming a huge count and no positions.
+                if let Some(first) = e.chunks.first().cloned() {
+                    let mut copy = first;
+                    copy.count = 1 << 60;
+                    copy.pos = None;
+                    e.chunks.push(copy);
+                }
+            }
+            files.insert(name, s.encode());
+        }
+    }
+    for query in ["barn unga kommun", "\"barn och unga\"", "samverkan"] {
+        for budget in [false, true] {
+            let mut engine = Engine::new(&files[&index.meta]).unwrap();
+            with_allocation_limit(limit_for(1 << 20), || {
+                drive(&mut engine, &files, &request(query, budget, 0))
+            })
+            .unwrap()
+            .unwrap();
+        }
+    }
+}
