@@ -12,8 +12,9 @@
 //     polite live region;
 //  3. the active hit's outline has ≥ 3:1 contrast against the box, light and dark;
 //  4. axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa, best-practice) on the search
-//     (field, results, live region) open on results (light and dark), with a filter set,
-//     and with no hits ("Inga träffar" announced): no violations;
+//     (field, results, live region) open on results (light and dark by the toggle's
+//     attribute, dark by the system setting, 390 px wide), with a filter set, and with no
+//     hits ("Inga träffar" announced): no violations;
 //  5. Enter opens the active hit; Tab away from the search closes the results; Esc closes;
 //  6. the shortcuts can be turned off by keyboard (checkbox "Kortkommandon (s, /)"),
 //     remembered over a reload: then `/` and `s` neither move the focus nor type; on again,
@@ -211,6 +212,17 @@ try {
     await runAxe(`results, ${theme}`);
   }
   await page.evaluate(() => document.documentElement.setAttribute("data-theme", "light"));
+  // Dark by the system setting (no toggle), and a phone's width.
+  await page.evaluate(() => document.documentElement.removeAttribute("data-theme"));
+  await page.emulateMedia({ colorScheme: "dark" });
+  report.outline.systemDark = await outlineContrast();
+  if (!(report.outline.systemDark.ratio >= 3)) fail(`active hit, system dark: ${JSON.stringify(report.outline.systemDark)}`);
+  await runAxe("results, system dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.evaluate(() => document.documentElement.setAttribute("data-theme", "light"));
+  await page.setViewportSize({ width: 390, height: 800 });
+  await runAxe("results, 390 px");
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // With a filter set (the first kind), then no hits.
   const kind = await page.evaluate(() => document.querySelector("#search-results .search-filters select")?.options[1]?.value);

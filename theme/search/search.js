@@ -228,14 +228,13 @@
   }
 
   /* Puts text in the live region once the typing has settled (SETTLE_MS after the last
-     edit; at once for what does not follow an edit). The region is changed only then, and
-     only when the text differs, so a query is announced once. */
+     edit; at once for what does not follow an edit, e.g. a filter). The region changes
+     only then, once per complete answer (a new text node: the same count is announced
+     again for a new answer). */
   function announce(text, settle) {
     clearTimeout(announceTimer);
     var wait = settle ? Math.max(0, lastInput + SETTLE_MS - Date.now()) : 0;
-    announceTimer = setTimeout(function () {
-      if (live.textContent !== text) live.textContent = text;
-    }, wait);
+    announceTimer = setTimeout(function () { live.textContent = text; }, wait);
   }
 
   /* "12 träffar i 5 dokument", "1 träff i 1 dokument", "Inga träffar". */
