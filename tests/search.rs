@@ -257,7 +257,7 @@ fn the_open_search_is_an_accessible_combobox_announced_once_with_shortcuts_that_
     });
     let r = run_browser_script("search-a11y.mjs", &www, &spec, tmp.path());
     // The script checked everything; make sure it really ran each part.
-    assert_eq!(r["axe"].as_array().unwrap().len(), 6, "{r}");
+    assert_eq!(r["axe"].as_array().unwrap().len(), 7, "{r}");
     assert_eq!(r["tree"]["expanded"], true, "{r}");
     assert_eq!(r["tree"]["active"]["role"], "option", "{r}");
     assert_eq!(
