@@ -239,3 +239,35 @@ fn the_search_ui_works_in_chromium_from_a_subfolder_and_agrees_with_the_cli() {
     assert!(r["kept"]["fetchedFirst"].as_u64().unwrap() > 0, "{r}");
     assert_eq!(r["kept"]["fragmentFetchedAgain"], true, "{r}");
 }
+
+/// The open search is an accessible combobox (tests/browser/search-a11y.mjs): the tree's
+/// combobox, expanded state and active descendant, the options' names, the count announced
+/// once in a polite live region, a visible active hit, axe-core clean on results, with a
+/// filter and without hits, keyboard only, and single-key shortcuts that can be turned off.
+#[test]
+fn the_open_search_is_an_accessible_combobox_announced_once_with_shortcuts_that_can_be_turned_off()
+{
+    let (tmp, site) = bundled_site();
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("sub/site"));
+    let spec = serde_json::json!({
+        "page": "sub/site/overenskommelser/huvudoverenskommelse.html",
+        "q": "vårdnadshavare samtycke",
+        "none": "qxzvwyk",
+    });
+    let r = run_browser_script("search-a11y.mjs", &www, &spec, tmp.path());
+    // The script checked everything; make sure it really ran each part.
+    assert_eq!(r["axe"].as_array().unwrap().len(), 7, "{r}");
+    assert_eq!(r["tree"]["expanded"], true, "{r}");
+    assert_eq!(r["tree"]["active"]["role"], "option", "{r}");
+    assert_eq!(
+        r["announce"]["afterLastKey"].as_array().unwrap().len(),
+        1,
+        "{r}"
+    );
+    assert_eq!(r["shortcutsOff"]["stored"], "off", "{r}");
+    assert!(
+        r["enterOpened"].as_str().unwrap().contains("/sub/site/"),
+        "{r}"
+    );
+}

@@ -81,12 +81,12 @@ try {
     await page.fill("#search-input", q);
     const shown = await page.waitForFunction(() => {
       const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit, .search-empty, .search-status");
     }, null, { timeout: 15000 }).then(() => true, () => false);
     const r = await page.evaluate(() => ({
-      hits: document.querySelectorAll("#search-results .search-hit > a").length,
+      hits: document.querySelectorAll("#search-results a.search-hit").length,
       status: document.querySelector("#search-results .search-status")?.textContent ?? null,
-      first: document.querySelector("#search-results .search-hit > a")?.href ?? null,
+      first: document.querySelector("#search-results a.search-hit")?.href ?? null,
     }));
     report.queries.push({ q, hits: r.hits, status: r.status, first: r.first });
     if (!shown || !r.hits) fail(`search "${q}": ${r.hits} hits${r.status ? `, status ${r.status}` : ""}${shown ? "" : " (no answer)"}`);
@@ -95,7 +95,7 @@ try {
   const first = report.queries[report.queries.length - 1]?.first;
   if (first) {
     await Promise.all([page.waitForURL((u) => u.href === first, { timeout: 10000 }).catch(() => {}),
-      page.click("#search-results .search-hit > a")]);
+      page.click("#search-results a.search-hit")]);
     report.opened = page.url();
     if (page.url() !== first) fail(`the first hit opened ${page.url()}, expected ${first}`);
   }

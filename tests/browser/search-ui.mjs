@@ -12,7 +12,8 @@
 //     field is first focused;
 //  2. `/` and `s` focus the field; the index is then fetched from <site>search-index/;
 //  3. typed queries show the expected section first (spec.expect);
-//  4. ArrowDown/ArrowUp move the active hit, Enter opens it, Esc closes the results;
+//  4. ArrowDown/ArrowUp move the active hit (the field's aria-activedescendant), Enter
+//     opens it, Esc closes the results;
 //     a broad query (spec.more, default "barn") shows 5 pages and "Visa fler träffar",
 //     which shows the next 5 (the first 5 unchanged, the first new hit active);
 //  5. a query with HTML in it is shown as text: no element injected, no dialog;
@@ -52,14 +53,14 @@ async function typeAndWait(p, q) {
   await p.fill("#search-input", q);
   await p.waitForFunction(() => {
     const b = document.getElementById("search-results");
-    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit, .search-empty, .search-status");
   }, null, { timeout: 15000 });
 }
 
 // typeAndWait, then the first hit's href (null when there is none).
 async function answerOf(p, q) {
   await typeAndWait(p, q);
-  return p.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href") ?? null);
+  return p.evaluate(() => document.querySelector("#search-results a.search-hit")?.getAttribute("href") ?? null);
 }
 
 // Polls a condition on this script's own state until it holds (true) or `ms` pass (false).
@@ -135,7 +136,7 @@ try {
       const b = document.getElementById("search-results");
       const status = b.querySelector(".search-status");
       return {
-        hrefs: Array.from(b.querySelectorAll(".search-hit > a")).map((a) => a.getAttribute("href")),
+        hrefs: Array.from(b.querySelectorAll("a.search-hit")).map((a) => a.getAttribute("href")),
         status: status ? status.textContent : null,
         text: b.textContent,
       };
@@ -165,9 +166,11 @@ try {
     fail(`"${nav.q}" gave ${r.hrefs.length} hits; the keyboard test needs two`);
   } else {
     const active = () => page.evaluate(() => {
+      // The active hit: highlighted, selected, and the field's active descendant.
       const all = Array.from(document.querySelectorAll("#search-results .search-hit"));
-      return all.map((li, i) => (li.classList.contains("is-active") && li.getAttribute("aria-selected") === "true" ? i : -1))
-        .filter((i) => i >= 0);
+      const current = document.getElementById("search-input").getAttribute("aria-activedescendant");
+      return all.map((a, i) => (a.classList.contains("is-active") && a.getAttribute("aria-selected") === "true" &&
+        current === a.id ? i : -1)).filter((i) => i >= 0);
     });
     await page.keyboard.press("ArrowDown");
     const a1 = await active();
@@ -202,7 +205,7 @@ try {
 
   // 4b. Five pages first; "Visa fler träffar" shows the next five.
   const groupsOf = () => page.evaluate(() => Array.from(document.querySelectorAll("#search-results .search-group"))
-    .map((g) => g.querySelector(".search-hit > a").getAttribute("href").split("#")[0]));
+    .map((g) => g.querySelector("a.search-hit").getAttribute("href").split("#")[0]));
   const moreQ = spec.more || "barn";
   await query(moreQ);
   const first = await groupsOf();
@@ -293,7 +296,7 @@ try {
     input.value = q;
     input.dispatchEvent(new Event("input", { bubbles: true }));
   }, atFocus.q);
-  const freshTop = await fpage.waitForSelector("#search-results .search-hit > a", { timeout: 15000 })
+  const freshTop = await fpage.waitForSelector("#search-results a.search-hit", { timeout: 15000 })
     .then((a) => a.getAttribute("href")).catch(() => null);
   report.typedAtFocus = { q: atFocus.q, top: freshTop && norm(rel(freshTop)) };
   if (!freshTop || !atFocus.relevant.map(norm).includes(norm(rel(freshTop)))) {
@@ -335,7 +338,7 @@ try {
     window.__states = [];
     new MutationObserver(() => {
       const groups = Array.from(box.querySelectorAll(".search-group"))
-        .map((g) => g.querySelector(".search-hit > a").getAttribute("href").split("#")[0]);
+        .map((g) => g.querySelector("a.search-hit").getAttribute("href").split("#")[0]);
       window.__states.push({ groups, busy: box.hasAttribute("aria-busy"), more: !!box.querySelector(".search-more") });
     }).observe(box, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
   });
@@ -368,7 +371,7 @@ try {
   held.splice(0).forEach((r) => r.continue());
   await npage.waitForFunction(() => {
     const b = document.getElementById("search-results");
-    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector(".search-hit > a, .search-empty, .search-status");
+    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit, .search-empty, .search-status");
   }, null, { timeout: 15000 });
   const states = await npage.evaluate(() => window.__states);
   const last = states[states.length - 1];
@@ -387,7 +390,7 @@ try {
   report.noBundle = [];
   for (const e of spec.expect) {
     await npQuery(e.q);
-    const top = await npage.evaluate(() => document.querySelector("#search-results .search-hit > a")?.getAttribute("href"));
+    const top = await npage.evaluate(() => document.querySelector("#search-results a.search-hit")?.getAttribute("href"));
     report.noBundle.push({ q: e.q, top: top && norm(rel(top)) });
     if (!top || !e.relevant.map(norm).includes(norm(rel(top)))) fail(`without the bundle, "${e.q}": first hit ${top}`);
   }

@@ -1,4 +1,4 @@
-/* samsyn – site behaviour: theme toggle, mobile navigation drawer, "/" to search,
+/* samsyn – site behaviour: theme toggle, mobile navigation drawer,
    heading anchor links, keyboard-scrollable tables, on-page TOC highlight, register filter.
    Vanilla JS, no dependencies. Loaded with `defer`. */
 (function () {
@@ -113,27 +113,10 @@
     }
   }
 
-  /* ---------- Keyboard: "/" focuses search, Escape closes the drawer ---------- */
-  function isTyping(el) {
-    if (!el) return false;
-    var tag = el.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
-  }
+  /* ---------- Keyboard: Escape closes the drawer (search/search.js owns the search keys) ---------- */
   doc.addEventListener("keydown", function (event) {
     if (event.defaultPrevented) return;
-    if (event.key === "Escape" && isOpen()) {
-      closeNav(true);
-      return;
-    }
-    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(doc.activeElement)) {
-      var input = doc.getElementById("search-input");
-      if (input) {
-        event.preventDefault();
-        if (isOpen()) closeNav(false);
-        input.focus();
-        if (input.select) input.select();
-      }
-    }
+    if (event.key === "Escape" && isOpen()) closeNav(true);
   });
 
   /* ---------- Heading anchor links: copy the link, keep normal navigation ---------- */

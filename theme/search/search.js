@@ -2,13 +2,19 @@
    once, the Web Worker (search-worker.js) starts while this page fetches and compiles the
    wasm reader (search/search_index.wasm.deflate) and fetches manifest.json and the meta file
    of <root>search-index/, and hands them to the worker. All result text is inserted as text
-   nodes, never as HTML. */
+   nodes, never as HTML.
+   Accessibility (ARIA 1.2 combobox with a listbox): the field is the combobox and keeps the
+   focus; the arrow keys move aria-activedescendant over the hits, each one link with
+   role=option and one name (section, page, kind); the hits are grouped by page (role=group).
+   The count of hits is announced by a live region of its own, outside the results, once
+   the answer for the typed text is complete and the typing has settled. */
 (function () {
   "use strict";
   var doc = document;
   var input = doc.getElementById("search-input");
   var box = doc.getElementById("search-results");
   if (!input || !box) return;
+  var search = box.parentNode; /* the field and the results: focus leaving it closes them */
 
   var root = doc.documentElement.getAttribute("data-root") || "";
   var KIND = { agreement: "Överenskommelse", fakta: "FAKTA-dokument", process: "Process",
@@ -36,6 +42,29 @@
   var timer = 0;
   var active = -1;
   var shownPartial = 0; /* the query whose first pages are shown, the rest to follow */
+  /* The count is announced this long after the last edit, once its answer is complete. */
+  var SETTLE_MS = 600;
+  var lastInput = 0;
+  var announceTimer = 0;
+  var SHORTCUTS_KEY = "samsyn-search-shortcuts";
+  var PLACEHOLDER = input.getAttribute("placeholder") || "";
+
+  /* The combobox: the field, its listbox (rebuilt per answer, always with this id) and the
+     live region for the count (never rebuilt). */
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", "search-listbox");
+  box.removeAttribute("role");
+  box.removeAttribute("aria-live");
+  var live = doc.createElement("div");
+  live.id = "search-status";
+  live.className = "visually-hidden";
+  live.setAttribute("role", "status");
+  live.setAttribute("aria-live", "polite");
+  live.setAttribute("aria-atomic", "true");
+  search.appendChild(live);
+  placeholder();
 
   function abs(path) { return new URL(root + path, doc.baseURI).href; }
 
@@ -159,16 +188,35 @@
     if (window.console) console.warn("samsyn search:", e && e.message || e);
   }
 
+  /* The results box: the filters and the settings stay (a focused select or checkbox keeps
+     its focus); what is between them (body) is rebuilt per answer. */
+  var body = el("div", "search-body");
+  var filtersEl = null;
+  var settingsEl = null;
+  function frame() {
+    if (facets && !filtersEl) {
+      filtersEl = filterBar();
+      box.insertBefore(filtersEl, box.firstChild);
+    }
+    if (body.parentNode !== box) box.insertBefore(body, filtersEl ? filtersEl.nextSibling : box.firstChild);
+    if (!settingsEl) settingsEl = settings();
+    if (settingsEl.parentNode !== box) box.appendChild(settingsEl);
+  }
+
   function status(text) {
     clear();
+    frame();
     box.removeAttribute("aria-busy");
-    box.appendChild(el("p", "search-status", text));
+    body.appendChild(el("p", "search-status", text));
     box.hidden = false;
+    announce(text, 0);
   }
 
   function clear() {
-    while (box.firstChild) box.removeChild(box.firstChild);
+    while (body.firstChild) body.removeChild(body.firstChild);
     active = -1;
+    input.removeAttribute("aria-activedescendant");
+    input.setAttribute("aria-expanded", "false");
   }
 
   function close() {
@@ -176,6 +224,54 @@
     box.hidden = true;
     box.removeAttribute("aria-busy");
     shownPartial = 0;
+    clearTimeout(announceTimer);
+  }
+
+  /* Puts text in the live region once the typing has settled (SETTLE_MS after the last
+     edit; at once for what does not follow an edit, e.g. a filter). The region changes
+     only then, once per complete answer (a new text node: the same count is announced
+     again for a new answer). */
+  function announce(text, settle) {
+    clearTimeout(announceTimer);
+    var wait = settle ? Math.max(0, lastInput + SETTLE_MS - Date.now()) : 0;
+    announceTimer = setTimeout(function () { live.textContent = text; }, wait);
+  }
+
+  /* "12 träffar i 5 dokument", "1 träff i 1 dokument", "Inga träffar". */
+  function countText(hits, pages, more) {
+    if (!hits) return "Inga träffar";
+    return hits + (hits === 1 ? " träff" : " träffar") + " i " + pages + " dokument" +
+      (more ? " (fler finns)" : "");
+  }
+
+  /* Single-key shortcuts (s, /): on unless the visitor turned them off (remembered). */
+  function shortcutsOn() {
+    try { return window.localStorage.getItem(SHORTCUTS_KEY) !== "off"; } catch (e) { return true; }
+  }
+
+  function setShortcuts(on) {
+    try {
+      if (on) window.localStorage.removeItem(SHORTCUTS_KEY);
+      else window.localStorage.setItem(SHORTCUTS_KEY, "off");
+    } catch (e) { /* not remembered */ }
+    placeholder();
+  }
+
+  function placeholder() {
+    if (PLACEHOLDER) input.setAttribute("placeholder", shortcutsOn() ? PLACEHOLDER : "Sök");
+  }
+
+  function settings() {
+    var row = el("div", "search-settings");
+    var label = el("label");
+    var box2 = el("input");
+    box2.type = "checkbox";
+    box2.checked = shortcutsOn();
+    box2.addEventListener("change", function () { setShortcuts(box2.checked); });
+    label.appendChild(box2);
+    label.appendChild(doc.createTextNode(" Kortkommandon (s, /)"));
+    row.appendChild(label);
+    return row;
   }
 
   function schedule(delay) {
@@ -277,21 +373,22 @@
 
   function render(m) {
     clear();
+    frame();
     box.hidden = false;
-    if (facets) box.appendChild(filterBar());
     var all = m.hits || [];
     /* Hits without a fragment (beyond the pages asked for) are not shown. */
     var hits = all.filter(function (h) { return typeof h.url === "string"; });
     if (!hits.length) {
-      box.appendChild(el("p", "search-empty", "Inga träffar"));
-      if (m.suggestion) box.appendChild(suggestion(m.suggestion));
+      body.appendChild(el("p", "search-empty", "Inga träffar"));
+      if (m.suggestion) body.appendChild(suggestion(m.suggestion));
+      if (!m.partial) announce(countText(0), true);
       return;
     }
     if (m.fallback) {
-      box.appendChild(el("p", "search-summary", "Inget avsnitt innehåller alla orden – visar de närmaste träffarna."));
+      body.appendChild(el("p", "search-summary", "Inget avsnitt innehåller alla orden – visar de närmaste träffarna."));
     }
     /* A corrected typo: its results are shown, and the corrected query is offered. */
-    if (m.suggestion) box.appendChild(suggestion(m.suggestion));
+    if (m.suggestion) body.appendChild(suggestion(m.suggestion));
     /* Group section hits by page, in order of each page's best hit. */
     var groups = [];
     var byPage = Object.create(null);
@@ -308,15 +405,29 @@
     var more = !m.partial && pages < 50 &&
       (groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20));
     groups = groups.slice(0, pages);
-    var list = el("ul", "search-groups");
+    /* The visible count; the live region gets the same text once the answer is complete. */
+    var shownHits = 0;
+    groups.forEach(function (g) { shownHits += g.hits.length; });
+    var count = el("p", "search-count", countText(shownHits, groups.length, more));
+    count.setAttribute("aria-hidden", "true");
+    body.appendChild(count);
+    var list = el("div", "search-groups");
+    list.id = "search-listbox";
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Sökresultat");
+    var n = 0;
     groups.forEach(function (g) {
-      var li = el("li", "search-group");
-      var head = el("div", "search-group-head");
       var f = g.first;
+      var kind = f.kind ? KIND[f.kind] || f.kind : "";
+      var about = [kind, STATUS[f.status] || ""].filter(Boolean).join(", ");
+      var li = el("div", "search-group");
+      li.setAttribute("role", "group");
+      li.setAttribute("aria-label", f.title + (about ? " (" + about + ")" : ""));
+      /* The page's head is seen; its words are in the group's and each hit's name. */
+      var head = el("div", "search-group-head");
+      head.setAttribute("aria-hidden", "true");
       if (f.kind) {
-        head.appendChild(el("span", "badge kind-" + f.kind.replace(/[^\w-]/g, ""), KIND[f.kind] || f.kind));
+        head.appendChild(el("span", "badge kind-" + f.kind.replace(/[^\w-]/g, ""), kind));
         head.appendChild(doc.createTextNode(" "));
       }
       if (STATUS[f.status]) {
@@ -326,26 +437,38 @@
       head.appendChild(el("span", "search-group-title", f.title));
       if (f.docId) head.appendChild(el("span", "search-hit-meta", "Dokument-ID " + f.docId));
       li.appendChild(head);
-      var ul = el("ul");
       g.hits.forEach(function (h) {
-        var item = el("li", "search-hit");
-        item.setAttribute("role", "option");
-        var a = el("a");
+        /* One link per hit, the option itself: nothing interactive inside it. Its name
+           (from its text): the section, then, unseen, the page and its kind; the snippet
+           is its description. */
+        var a = el("a", "search-hit");
+        a.id = "search-hit-" + n;
+        a.setAttribute("role", "option");
+        a.setAttribute("aria-selected", "false");
         a.href = root + h.url;
         a.tabIndex = -1;
-        a.appendChild(el("span", "search-hit-title", h.heading || h.title));
-        a.appendChild(snippet(h.snippet));
-        item.appendChild(a);
-        ul.appendChild(item);
+        var title = h.heading || h.title;
+        a.appendChild(el("span", "search-hit-title", title));
+        var context = (title !== f.title ? " – " + f.title : "") + (about ? " (" + about + ")" : "");
+        if (context) a.appendChild(el("span", "visually-hidden", context));
+        var snip = snippet(h.snippet);
+        snip.id = "search-hit-" + n + "-text";
+        snip.setAttribute("aria-hidden", "true");
+        a.setAttribute("aria-describedby", snip.id);
+        a.appendChild(snip);
+        li.appendChild(a);
+        n += 1;
       });
-      li.appendChild(ul);
       list.appendChild(li);
     });
-    box.appendChild(list);
     if (more) {
+      /* "Visa fler träffar" is the listbox's last option (the arrow keys reach it). */
       var row = el("div", "search-more");
       var b = el("button", null, "Visa fler träffar");
       b.type = "button";
+      b.id = "search-more";
+      b.setAttribute("role", "option");
+      b.setAttribute("aria-selected", "false");
       b.tabIndex = -1;
       b.addEventListener("click", function () {
         moreFrom = groups.length;
@@ -355,41 +478,53 @@
         run(true);
       });
       row.appendChild(b);
-      box.appendChild(row);
+      list.appendChild(row);
     }
+    body.appendChild(list);
+    input.setAttribute("aria-expanded", "true");
+    if (!m.partial) announce(count.textContent, true);
     if (moreFrom >= 0 && moreFrom < groups.length) {
       /* After "Visa fler träffar": the first new page's first hit is the active one. */
-      var first = list.children[moreFrom].querySelector(".search-hit > a");
+      var first = list.children[moreFrom].querySelector("a.search-hit");
       var ls = links();
       for (var i = 0; i < ls.length; i++) if (ls[i] === first) { active = i - 1; move(1); break; }
     }
     moreFrom = -1;
   }
 
-  /* The keyboard's stops: every hit's link, then the "Visa fler träffar" button. */
-  function links() { return box.querySelectorAll(".search-hit > a, .search-more > button"); }
+  /* The options, in order: every hit's link, then the "Visa fler träffar" button. */
+  function links() { return box.querySelectorAll("[role=option]"); }
 
   function move(delta) {
     var ls = links();
     if (!ls.length) return;
-    if (active >= 0 && ls[active]) ls[active].parentNode.classList.remove("is-active");
+    if (active >= 0 && ls[active]) ls[active].classList.remove("is-active");
     /* Positions -1 (the field) .. n-1 cycle. */
     active = ((active + 1 + delta) % (ls.length + 1) + ls.length + 1) % (ls.length + 1) - 1;
+    for (var i = 0; i < ls.length; i++) ls[i].setAttribute("aria-selected", i === active ? "true" : "false");
     if (active >= 0) {
-      ls[active].parentNode.classList.add("is-active");
-      ls[active].parentNode.setAttribute("aria-selected", "true");
+      ls[active].classList.add("is-active");
+      input.setAttribute("aria-activedescendant", ls[active].id);
       ls[active].scrollIntoView({ block: "nearest" });
-    }
-    for (var i = 0; i < ls.length; i++) {
-      if (i !== active) ls[i].parentNode.removeAttribute("aria-selected");
+    } else {
+      input.removeAttribute("aria-activedescendant");
     }
   }
 
-  input.addEventListener("focus", start);
+  input.addEventListener("focus", function () {
+    start();
+    /* Back in the field after leaving it (which closed the results): shown again. */
+    if (box.hidden && input.value.trim()) schedule(0);
+  });
   input.addEventListener("pointerdown", start);
   /* Every edit is searched at once (no typing delay): the worker drops a query as soon as a
      newer one arrives, and the files each one fetched serve the next. */
-  input.addEventListener("input", function () { start(); schedule(0); });
+  input.addEventListener("input", function () {
+    lastInput = Date.now();
+    clearTimeout(announceTimer);
+    start();
+    schedule(0);
+  });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
@@ -408,7 +543,7 @@
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     var t = doc.activeElement;
     var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
-    if ((e.key === "/" || e.key === "s") && !typing) {
+    if ((e.key === "/" || e.key === "s") && !typing && shortcutsOn()) {
       e.preventDefault();
       input.focus();
       if (input.select) input.select();
@@ -417,6 +552,14 @@
       close();
       input.focus();
     }
+  });
+  /* Focus leaving the search (the field and the results) closes the results. */
+  search.addEventListener("focusout", function (e) {
+    var to = e.relatedTarget;
+    if (to && search.contains(to)) return;
+    /* The window losing the focus keeps them (the focus comes back to the same place). */
+    if (!to && !doc.hasFocus()) return;
+    if (!box.hidden) close();
   });
   doc.addEventListener("click", function (e) {
     if (!box.hidden && !box.contains(e.target) && e.target !== input) close();
