@@ -151,6 +151,17 @@ pub fn content_warnings(page: &Page) -> Vec<Diagnostic> {
                             "<img> saknar alt-attribut: den som inte ser bilden får inte veta vad den visar".into(),
                             "lägg till `alt=\"Beskrivning av bilden\"` (eller `alt=\"\"` om bilden bara är utsmyckning)",
                         ));
+                    } else if tag.name.eq_ignore_ascii_case("a")
+                        && let Some(href) = tag
+                            .attributes
+                            .iter()
+                            .find(|a| a.name.eq_ignore_ascii_case("href"))
+                        && let Some(text) = raw_link_text(body, at.end)
+                    {
+                        let kind = Opened::Link(href.value.to_string());
+                        out.extend(link_problem(&kind, &text).map(
+                            |(code, message, suggestion)| warn(at, code, message, suggestion),
+                        ));
                     } else if tag.name.eq_ignore_ascii_case("table")
                         && !html_table_has_header(body, at.start)
                     {
@@ -227,6 +238,24 @@ fn looks_like_url(text: &str) -> bool {
         && ["http://", "https://", "www."]
             .iter()
             .any(|p| lower.starts_with(p))
+}
+
+/// The text of a raw HTML link whose start tag ends at `start` in `body`: what is
+/// written up to its `</a>`, without tags. `None` when the link is not closed.
+fn raw_link_text(body: &str, start: usize) -> Option<String> {
+    let rest = body.get(start..)?;
+    let end = rest.to_ascii_lowercase().find("</a")?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in rest[..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    Some(text)
 }
 
 /// Whether the raw HTML table that starts at `start` in `body` has a header cell
@@ -403,6 +432,17 @@ mod tests {
                 (IMAGE_WITHOUT_ALT, 6),
                 (TABLE_WITHOUT_HEADER, 1),
                 (TABLE_WITHOUT_HEADER, 1)
+            ]
+        );
+        // Raw HTML links: inline (text between events) and in a block.
+        assert_eq!(
+            codes(
+                "<a href=\"b.md\">Klicka här</a> <a href=\"c.md\"><img src=\"c.png\" alt=\"\"></a> <a href=\"d.md\">Riktlinjer</a>\n\n<p><a href=\"https://x.se\">https://x.se</a></p>\n"
+            ),
+            [
+                (LINK_TEXT_UNCLEAR, 1),
+                (LINK_TEXT_UNCLEAR, 31),
+                (LINK_TEXT_URL, 4),
             ]
         );
     }
