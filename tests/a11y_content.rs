@@ -156,6 +156,7 @@ fn the_statement_is_built_from_book_toml_and_the_checks() {
         "<time datetime=\"2026-10-01\">2026-10-01</time>",
         "Myndigheten för digital förvaltning (Digg)",
         "alla 2 sidor automatiskt",
+        "(5 länkar kontrollerade)",
         "hittade 1 brist:",
         "<td>bilder utan alternativtext</td><td>1 brist</td>",
         "<td>tabeller utan rubrikrad</td><td>Inga brister</td>",

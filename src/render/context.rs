@@ -329,6 +329,8 @@ pub struct Statement {
     pub supervision: bool,
     /// "63 sidor".
     pub pages: String,
+    /// "639 länkar kontrollerade" (a broken one stops the build, so none is).
+    pub links: String,
     pub checks: Vec<StatementCheck>,
     /// "2 brister", or `None` when the checks found none.
     pub problems: Option<String>,
@@ -372,6 +374,12 @@ pub fn statement(book: &LoadedBook) -> Statement {
         last_review: config.last_review.map(|d| d.to_string()),
         supervision: config.supervision.unwrap_or(true),
         pages: crate::plural::pages(book.pages.len()),
+        links: crate::plural::links_checked(
+            book.pages
+                .iter()
+                .map(|p| crate::markdown::links(&p.markdown).len())
+                .sum(),
+        ),
         checks,
         problems: (total > 0).then(|| problems(total)),
     }
