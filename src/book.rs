@@ -17,6 +17,7 @@ pub const RESERVED_URLS: &[&str] = &[
     "dokumentregister.html",
     "404.html",
     "toc.html",
+    "tillganglighet.html",
     "sitemap.xml",
 ];
 
@@ -189,6 +190,8 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
         Config::default()
     };
     config.build.create_missing = false;
+    crate::a11y::AccessibilityConfig::from_config(&config)
+        .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
     Ok(config)
 }
 
@@ -341,10 +344,14 @@ pub fn chapter_text(mut bytes: Vec<u8>, file: &str) -> ChapterText {
 /// The source folder as diagnostics name it: relative to where samsyn was started
 /// (`book/src`), so `file:line:column` can be opened from the terminal.
 fn display_src(root: &Path, config: &Config) -> String {
-    let src = root.join(&config.book.src);
+    display_path(&root.join(&config.book.src))
+}
+
+/// A path as diagnostics name it: relative to where samsyn was started, `/`-separated.
+pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    src.strip_prefix(&cwd)
-        .unwrap_or(&src)
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
         .trim_start_matches("./")

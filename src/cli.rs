@@ -5,6 +5,7 @@
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::pipeline::{self, BuildOptions};
+use crate::plural;
 use crate::theme::Theme;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -236,15 +237,10 @@ pub fn run(cli: Cli) -> i32 {
                 Some(stats) => {
                     if !quiet {
                         report(format_args!(
-                            "Klart: {} sidor, {} länkar kontrollerade, {} {} på {:.2} s → {}",
-                            stats.pages,
-                            built.checked.links_checked,
-                            warnings,
-                            if warnings == 1 {
-                                "varning"
-                            } else {
-                                "varningar"
-                            },
+                            "Klart: {}, {}, {} på {:.2} s → {}",
+                            plural::pages(stats.pages),
+                            plural::links_checked(built.checked.links_checked),
+                            plural::warnings(warnings),
                             built.elapsed.as_secs_f64(),
                             opts.dest.display()
                         ));
@@ -253,12 +249,9 @@ pub fn run(cli: Cli) -> i32 {
                 }
                 None => {
                     report(format_args!(
-                        "Bygget stoppades: {errors} fel, {warnings} {}{}. Ingenting skrevs; den tidigare webbplatsen är orörd.",
-                        if warnings == 1 {
-                            "varning"
-                        } else {
-                            "varningar"
-                        },
+                        "Bygget stoppades: {} och {}{}. Ingenting skrevs; den tidigare webbplatsen är orörd.",
+                        plural::errors(errors),
+                        plural::warnings(warnings),
                         if deny_warnings && errors == 0 {
                             " (--deny-warnings)"
                         } else {
@@ -289,14 +282,11 @@ pub fn run(cli: Cli) -> i32 {
                 Format::Human => {
                     print_diagnostics(&checked.diagnostics);
                     report(format_args!(
-                        "{} sidor, {} länkar kontrollerade: {errors} fel, {warnings} {}",
-                        checked.book.as_ref().map_or(0, |b| b.pages.len()),
-                        checked.links_checked,
-                        if warnings == 1 {
-                            "varning"
-                        } else {
-                            "varningar"
-                        }
+                        "{}, {}: {} och {}",
+                        plural::pages(checked.book.as_ref().map_or(0, |b| b.pages.len())),
+                        plural::links_checked(checked.links_checked),
+                        plural::errors(errors),
+                        plural::warnings(warnings)
                     ));
                 }
             }

@@ -76,12 +76,7 @@ fn blocked_in_html(html: &str) -> Vec<Blocked> {
     let mut out = Vec::new();
     for tag in tags(html) {
         let name = tag.name.to_ascii_lowercase();
-        if name == "script"
-            && !tag
-                .attributes
-                .iter()
-                .any(|a| a.name.eq_ignore_ascii_case("src"))
-        {
+        if name == "script" && !tag.has_attribute("src") {
             out.push(Blocked {
                 span: tag.span.clone(),
                 what: "ett inbäddat skript (<script> utan src)",
@@ -120,22 +115,32 @@ fn blocked_in_html(html: &str) -> Vec<Blocked> {
     out
 }
 
-/// A start tag in raw HTML.
-struct Tag<'a> {
-    name: &'a str,
-    span: Range<usize>,
-    attributes: Vec<Attribute<'a>>,
+/// A start tag in raw HTML (also read by the accessibility checks, [`crate::a11y`]).
+pub(crate) struct Tag<'a> {
+    pub(crate) name: &'a str,
+    /// Byte range in the piece of HTML it was found in.
+    pub(crate) span: Range<usize>,
+    pub(crate) attributes: Vec<Attribute<'a>>,
 }
 
-struct Attribute<'a> {
-    name: &'a str,
-    value: &'a str,
-    span: Range<usize>,
+impl Tag<'_> {
+    /// Whether the tag has the attribute `name` (any case).
+    pub(crate) fn has_attribute(&self, name: &str) -> bool {
+        self.attributes
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}
+
+pub(crate) struct Attribute<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) value: &'a str,
+    pub(crate) span: Range<usize>,
 }
 
 /// The start tags of a piece of raw HTML with their attributes (quoted values may hold
 /// `>` and look-alike attributes; comments are skipped).
-fn tags(html: &str) -> Vec<Tag<'_>> {
+pub(crate) fn tags(html: &str) -> Vec<Tag<'_>> {
     let bytes = html.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -1,6 +1,7 @@
 //! samsyn: a static knowledge-site generator for the child and youth collaboration
 //! in Jönköping county. See `docs/architecture.md` for the data flow.
 
+pub mod a11y;
 pub mod book;
 pub mod cli;
 pub mod confine;
@@ -11,6 +12,7 @@ pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod plural;
 pub mod preprocessor;
 pub mod render;
 pub mod serve;

@@ -151,9 +151,15 @@ pub fn links(body: &str) -> Vec<LinkRef> {
                     // Reported at their definitions; unresolved ones never become links.
                     _ => continue,
                 };
+                // `<namn@example.se>` is an e-mail address (rendered `mailto:`), not a file.
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
                 out.push(LinkRef {
                     span: locate(body, range, &dest_url),
-                    dest: dest_url.to_string(),
+                    dest,
                     source,
                 });
             }

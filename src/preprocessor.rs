@@ -46,7 +46,9 @@ pub fn run(
     if error_count > 0 {
         let _ = writeln!(
             errors,
-            "samsyn: {error_count} fel och {warning_count} varningar; bygget stoppas"
+            "samsyn: {} och {}; bygget stoppas",
+            crate::plural::errors(error_count),
+            crate::plural::warnings(warning_count)
         );
         return 1;
     }

@@ -14,13 +14,14 @@ pub const TEMPLATES: &[&str] = &[
     "register.html",
     "404.html",
     "toc.html",
+    "tillganglighet.html",
 ];
 
 /// Assets only the live preview uses; static builds leave them out.
 pub const PREVIEW_ONLY_ASSETS: &[&str] = &["js/live-reload.js", "css/live-reload.css"];
 
 /// Folders of the theme copied to the site (prepared by [`prepare_asset`]).
-pub const ASSET_DIRS: &[&str] = &["css", "js", "search"];
+pub const ASSET_DIRS: &[&str] = &["css", "js", "search", "icons"];
 
 /// Assets with this extension (the search's wasm reader) are written raw-DEFLATE
 /// compressed, named `NAME.deflate`: the search worker inflates them with
@@ -142,7 +143,7 @@ impl Theme {
     pub fn environment(&self) -> Result<minijinja::Environment<'static>, String> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        env.set_formatter(without_nul);
+        env.set_formatter(html_output);
         for (name, source) in &self.templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| format!("mallen {name} i temat har ett fel: {e}"))?;
@@ -151,27 +152,36 @@ impl Theme {
     }
 }
 
-/// The templates' output formatter: minijinja's escaping, with NUL characters (which a
-/// front-matter string can carry as `"\u0000"`) replaced by U+FFFD, as CommonMark asks
-/// of the page text, so that no value a template inserts puts a NUL into the HTML.
-fn without_nul(
+/// The templates' output formatter. Strings are escaped for HTML text and attributes
+/// (`&`, `<`, `>`, `"`, `'`) but, unlike minijinja's default, `/` is left alone, so URLs
+/// stay readable (`href="barndialogen/index.html"`). NUL characters (which a
+/// front-matter string can carry as `"\u0000"`) become U+FFFD, as CommonMark asks of the
+/// page text, so that no value a template inserts puts a NUL into the HTML.
+fn html_output(
     out: &mut minijinja::Output<'_>,
     state: &minijinja::State<'_, '_>,
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
-    match value.as_str().filter(|s| s.contains('\0')) {
-        Some(text) => {
-            let mut text = text.to_string();
-            crate::markdown::replace_nul(&mut text);
-            let clean = if value.is_safe() {
-                minijinja::Value::from_safe_string(text)
-            } else {
-                minijinja::Value::from(text)
-            };
-            minijinja::escape_formatter(out, state, &clean)
-        }
-        None => minijinja::escape_formatter(out, state, value),
+    let Some(text) = value.as_str() else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    let mut text = std::borrow::Cow::Borrowed(text);
+    if text.contains('\0') {
+        crate::markdown::replace_nul(text.to_mut());
     }
+    let escaped = match state.auto_escape() {
+        minijinja::AutoEscape::Html if !value.is_safe() => {
+            html_escape::encode_quoted_attribute(&text)
+        }
+        _ => text,
+    };
+    out.write_str(&escaped).map_err(|e| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::WriteFailure,
+            "the page could not be written",
+        )
+        .with_source(e)
+    })
 }
 
 fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
@@ -204,6 +214,27 @@ mod tests {
             })
             .unwrap();
         assert_eq!(html, "x\u{FFFD}&lt;y&gt;|<i>\u{FFFD}</i>");
+    }
+
+    /// URLs keep their slashes: attribute escaping only (minijinja's default writes
+    /// `&#x2f;`), and quotes and markup are still escaped.
+    #[test]
+    fn urls_keep_their_slashes_and_quotes_are_escaped() {
+        let mut theme = Theme::embedded();
+        theme.templates = vec![("t.html".into(), "<a href=\"{{ u }}\">{{ t }}</a>".into())];
+        let env = theme.environment().unwrap();
+        let html = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! {
+                u => "barndialogen/index.html?a=1&b=\"'",
+                t => "<b>/</b>",
+            })
+            .unwrap();
+        assert_eq!(
+            html,
+            "<a href=\"barndialogen/index.html?a=1&amp;b=&quot;&#x27;\">&lt;b&gt;/&lt;/b&gt;</a>"
+        );
     }
 
     /// The wasm reader is shipped compressed, and inflates to the committed module.

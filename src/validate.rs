@@ -20,11 +20,13 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
     let mut diagnostics = book.diagnostics.clone();
     diagnostics.extend(duplicate_doc_ids(book));
     diagnostics.extend(overdue_reviews(book, today));
+    diagnostics.extend(crate::a11y::missing_contact(book));
     let per_page: Vec<(Vec<Diagnostic>, usize)> = (0..book.pages.len())
         .into_par_iter()
         .map(|i| {
             let (mut diags, links) = check_links(book, resolver, i);
             diags.extend(blocked_html(book, i));
+            diags.extend(crate::a11y::content_warnings(&book.pages[i]));
             (diags, links)
         })
         .collect();

@@ -284,6 +284,7 @@ const SUMMARY_PATHS: &[&str] = &[
     "@ABS",
     "index.md",
     "dokumentregister.md",
+    "tillganglighet.md",
     "a.md#ankare",
     "<a.md>",
     "a%20b.md",

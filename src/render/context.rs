@@ -315,3 +315,72 @@ pub fn search_docs(
         })
         .collect()
 }
+
+/// The accessibility statement (`tillganglighet.html`): book.toml's
+/// `[output.samsyn.accessibility]` and the automated checks' results.
+#[derive(Serialize)]
+pub struct Statement {
+    pub organisation: Option<String>,
+    pub email: Option<String>,
+    pub contact_form: Option<String>,
+    pub phone: Option<String>,
+    pub has_contact: bool,
+    pub last_review: Option<String>,
+    pub supervision: bool,
+    /// "63 sidor".
+    pub pages: String,
+    /// "639 länkar kontrollerade" (a broken one stops the build, so none is).
+    pub links: String,
+    pub checks: Vec<StatementCheck>,
+    /// "2 brister", or `None` when the checks found none.
+    pub problems: Option<String>,
+}
+
+/// One automated check and what it found.
+#[derive(Serialize)]
+pub struct StatementCheck {
+    pub label: &'static str,
+    pub count: usize,
+    /// "Inga brister", "1 brist", "2 brister".
+    pub result: String,
+}
+
+fn problems(n: usize) -> String {
+    crate::plural::count(n, "brist", "brister")
+}
+
+pub fn statement(book: &LoadedBook) -> Statement {
+    let config = crate::a11y::AccessibilityConfig::from_config(&book.config).unwrap_or_default();
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let checks: Vec<StatementCheck> = crate::a11y::check_counts(book)
+        .into_iter()
+        .map(|(check, count)| StatementCheck {
+            label: check.label,
+            count,
+            result: if count == 0 {
+                "Inga brister".into()
+            } else {
+                problems(count)
+            },
+        })
+        .collect();
+    let total: usize = checks.iter().map(|c| c.count).sum();
+    Statement {
+        has_contact: config.has_contact(),
+        organisation: given(config.organisation),
+        email: given(config.email),
+        contact_form: given(config.contact_form),
+        phone: given(config.phone),
+        last_review: config.last_review.map(|d| d.to_string()),
+        supervision: config.supervision.unwrap_or(true),
+        pages: crate::plural::pages(book.pages.len()),
+        links: crate::plural::links_checked(
+            book.pages
+                .iter()
+                .map(|p| crate::markdown::links(&p.markdown).len())
+                .sum(),
+        ),
+        checks,
+        problems: (total > 0).then(|| problems(total)),
+    }
+}

@@ -161,7 +161,8 @@ fn render_template(
         .map_err(|e| RenderError(format!("mallen {name} kunde inte renderas: {e:#}")))
 }
 
-/// The start page, the register, 404, the navigation assets and the sitemap.
+/// The start page, the register, 404, the accessibility statement, the navigation
+/// assets and the sitemap.
 pub fn write_generated(
     env: &Environment<'_>,
     site: &context::Site<'_>,
@@ -193,6 +194,12 @@ pub fn write_generated(
         ..common("Sidan kunde inte hittas", "404.html")
     };
     page("404.html", "404.html", not_found)?;
+
+    let statement = context! {
+        statement => context::statement(book),
+        ..common("Tillgänglighetsredogörelse", "tillganglighet.html")
+    };
+    page("tillganglighet.html", "tillganglighet.html", statement)?;
 
     let toc = context! {
         toc_html => minijinja::Value::from_safe_string(nav_html(book, &book.nav)),
@@ -325,7 +332,7 @@ fn sitemap(book: &LoadedBook) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let urls = ["index.html", "dokumentregister.html"]
+    let urls = ["index.html", "dokumentregister.html", "tillganglighet.html"]
         .into_iter()
         .chain(book.pages.iter().map(|p| p.url.as_str()));
     for url in urls {

@@ -116,8 +116,8 @@ pub fn run(opts: ServeOptions) -> i32 {
     let diags = engine.diagnostics();
     print_problems(&diags);
     eprintln!(
-        "Byggde {} sidor på {:.2} s.",
-        engine.pages(),
+        "Byggde {} på {:.2} s.",
+        crate::plural::pages(engine.pages()),
         started.elapsed().as_secs_f64()
     );
     let shared = Shared::new(Status {

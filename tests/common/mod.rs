@@ -214,3 +214,32 @@ pub fn run_browser_script(
 pub fn errors(diags: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     diags.iter().filter(|d| d["severity"] == "error").collect()
 }
+
+/// Writes a book from (path, content) pairs into `dir/book`.
+pub fn write_book(dir: &Path, files: &[(&str, &str)]) {
+    write_book_with_toml(dir, "", files);
+}
+
+/// Writes a book as [`write_book`] does, with `extra_toml` after book.toml's `[book]` table.
+pub fn write_book_with_toml(dir: &Path, extra_toml: &str, files: &[(&str, &str)]) {
+    let book = dir.join("book");
+    std::fs::create_dir_all(book.join("src")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("[book]\ntitle = \"T\"\nlanguage = \"sv\"\n{extra_toml}"),
+    )
+    .unwrap();
+    for (path, content) in files {
+        let p = book.join("src").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+}
+
+/// `samsyn check book --format json` in `dir`: exit code and diagnostics.
+pub fn check_json(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = samsyn(dir, &["check", "book", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    (out.status.code(), v.as_array().unwrap().clone())
+}
