@@ -381,17 +381,7 @@ mod tests {
     use super::*;
 
     fn codes(markdown: &str) -> Vec<(&'static str, usize)> {
-        let mut page = Page {
-            path: "a.md".into(),
-            file: "src/a.md".into(),
-            title: "A".into(),
-            front_block: String::new(),
-            markdown: String::new(),
-            front: Default::default(),
-            headings: Vec::new(),
-            url: "a.html".into(),
-            ancestors: Vec::new(),
-        };
+        let mut page = Page::new("a.md".into(), "src", "A".into(), Vec::new());
         page.set_text(markdown.to_string());
         content_warnings(&page)
             .into_iter()

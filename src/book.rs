@@ -57,6 +57,27 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page for the chapter at source path `path` (under the source folder named
+    /// `src_name` in diagnostics), without text yet (see [`Page::set_text`]).
+    pub fn new(
+        path: String,
+        src_name: &str,
+        title: String,
+        ancestors: Vec<(String, Option<usize>)>,
+    ) -> Page {
+        Page {
+            file: format!("{src_name}/{path}"),
+            title,
+            front_block: String::new(),
+            markdown: String::new(),
+            front: FrontMatter::default(),
+            headings: Vec::new(),
+            url: page_url(&path),
+            ancestors,
+            path,
+        }
+    }
+
     /// The file as written, front matter included (rebuilt on demand: diagnostics only).
     pub fn source(&self) -> std::borrow::Cow<'_, str> {
         if self.front_block.is_empty() {
@@ -437,18 +458,7 @@ fn make_page(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Page {
     let path = path.to_string_lossy().replace('\\', "/");
-    let url = page_url(&path);
-    let mut page = Page {
-        file: format!("{src_name}/{path}"),
-        title: ch.name,
-        front_block: String::new(),
-        markdown: String::new(),
-        front: FrontMatter::default(),
-        headings: Vec::new(),
-        url,
-        ancestors,
-        path,
-    };
+    let mut page = Page::new(path, src_name, ch.name, ancestors);
     diagnostics.extend(page.set_text(ch.content));
     page
 }
@@ -594,17 +604,7 @@ mod tests {
     #[test]
     fn blanking_front_matter_keeps_offsets_and_the_source() {
         let src = "+++\nkind = \"fakta\"\nowner = \"Åsa\"\n+++\n# Rubrik\n";
-        let mut page = Page {
-            path: "a.md".into(),
-            file: "src/a.md".into(),
-            title: "A".into(),
-            front_block: String::new(),
-            markdown: String::new(),
-            front: FrontMatter::default(),
-            headings: Vec::new(),
-            url: "a.html".into(),
-            ancestors: Vec::new(),
-        };
+        let mut page = Page::new("a.md".into(), "src", "A".into(), Vec::new());
         assert!(page.set_text(src.to_string()).is_empty());
         assert_eq!(page.markdown.len(), src.len());
         assert_eq!(page.markdown.find("# Rubrik"), src.find("# Rubrik"));

@@ -408,14 +408,25 @@ fn fuzz_engine_on_corrupt_index() {
                     let _ = engine.add_bundle(files.get(&b).map_or(&[][..], Vec::as_slice));
                 }
                 let _ = json::facets_json(&engine.meta);
-                // A query, then another one on the same engine (reuses what was decoded).
-                drive(&mut engine, &files, &request(QUERIES[q], budget, filter))?;
-                let next = QUERIES[(q + 1) % QUERIES.len()];
-                drive(&mut engine, &files, &request(next, !budget, 0))?;
-                Ok(())
+                two_queries(&mut engine, &files, q, budget, filter)
             })?
         },
     );
+}
+
+/// Query `q` of [`QUERIES`], then the next one on the same engine (which reuses what
+/// it decoded), with the other budget setting.
+fn two_queries(
+    engine: &mut Engine,
+    files: &HashMap<String, Vec<u8>>,
+    q: usize,
+    budget: bool,
+    filter: u8,
+) -> Result<(), TestCaseError> {
+    drive(engine, files, &request(QUERIES[q], budget, filter))?;
+    let next = QUERIES[(q + 1) % QUERIES.len()];
+    drive(engine, files, &request(next, !budget, 0))?;
+    Ok(())
 }
 
 /// A number as a corrupt field might hold: small, at a boundary, or huge.
@@ -634,10 +645,7 @@ fn fuzz_engine_on_edited_shards() {
             files.insert(name.clone(), shard.encode());
             with_allocation_limit(limit_for(total + 4096), || {
                 let mut engine = Engine::new(&files[&index.meta]).expect("meta decodes");
-                drive(&mut engine, &files, &request(QUERIES[q], budget, filter))?;
-                let next = QUERIES[(q + 1) % QUERIES.len()];
-                drive(&mut engine, &files, &request(next, !budget, 0))?;
-                Ok(())
+                two_queries(&mut engine, &files, q, budget, filter)
             })?
         },
     );
