@@ -65,6 +65,20 @@ impl CellAlignment {
     }
 }
 
+/// The opening `<table>`, named by the nearest preceding heading (`aria-labelledby`) when
+/// there is one: a Markdown table has no caption, and the theme's script names the
+/// scroll region of a wide table after the table.
+fn table_start<'e>(heading_id: Option<&str>) -> Event<'e> {
+    match heading_id.filter(|id| !id.is_empty()) {
+        Some(id) => {
+            let id = html_escape::encode_double_quoted_attribute(id);
+            Event::Html(format!("<table aria-labelledby=\"{id}\">").into())
+        }
+        // Handed on without alignments: aligned cells are written by `CellAlignment`.
+        None => Event::Start(Tag::Table(Vec::new())),
+    }
+}
+
 /// Renders chapter `index` of `book`.
 pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
     let page = &book.pages[index];
@@ -163,7 +177,7 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                     ..CellAlignment::default()
                 };
                 events.push(Event::Html("<div class=\"table-wrap\">".into()));
-                events.push(Event::Start(Tag::Table(Vec::new())));
+                events.push(table_start(sections.last().and_then(|s| s.id.as_deref())));
             }
             Event::Start(Tag::TableHead) => {
                 cells.in_head = true;

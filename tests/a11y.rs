@@ -1,0 +1,150 @@
+//! Accessibility of every page of the bundled book in headless Chromium
+//! (`tests/browser/a11y.mjs`): axe-core (WCAG 2.0/2.1 A and AA, WCAG 2.2 AA, best practice)
+//! in light and dark, at 1280, 390 and 320 px; reflow at 320 px; WCAG 1.4.12 text spacing
+//! and text at 200 % without clipped text; `prefers-reduced-motion`; keyboard walks (skip
+//! link, menu, no focus trap). And in the built HTML: tables named by their heading, page
+//! titles unique. The browser test needs Node, Chromium, playwright-core and axe-core
+//! (`scripts/setup` installs them); without them it fails, it does not skip.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+/// The axe-core rule tags every page must pass.
+const AXE_TAGS: [&str; 6] = [
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+/// Pages checked in the modes and widths that are not run over every page: the start
+/// page, the register, the table of contents, the 404 page, and content pages with wide
+/// tables, badges, a planned document and an overdue review.
+const SAMPLE: [&str; 8] = [
+    "index.html",
+    "dokumentregister.html",
+    "toc.html",
+    "404.html",
+    "handlingsplaner/gemensam-handlingsplan/aldre.html",
+    "organisation/reko.html",
+    "overenskommelser/huvudoverenskommelse.html",
+    "barndialogen/processer/barn-och-kultur.html",
+];
+
+#[test]
+fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
+    let (tmp, site) = build(&repo().join("book"));
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let pages = html_files(&site);
+    assert!(
+        SAMPLE.iter().all(|s| pages.iter().any(|p| p == s)),
+        "{pages:?}"
+    );
+    let every = |width: u32, mode: &str| serde_json::json!({ "width": width, "mode": mode });
+    let sample = |width: u32, mode: &str| serde_json::json!({ "width": width, "mode": mode, "pages": SAMPLE });
+    // Every page light and dark (toggle) at 1280 px and light at 320 px; the other
+    // combinations on the sample (the full product takes minutes on two cores).
+    let runs = [
+        every(1280, "light"),
+        every(1280, "dark-toggle"),
+        every(320, "light"),
+        sample(1280, "dark-scheme"),
+        sample(390, "light"),
+        sample(390, "dark-toggle"),
+        sample(390, "dark-scheme"),
+        sample(320, "dark-toggle"),
+        sample(320, "dark-scheme"),
+    ];
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": pages,
+        "runs": runs,
+        "tags": AXE_TAGS,
+        // The search dropdown's internals are checked with the search's own tests.
+        "exclude": ["#search-results"],
+        "keyboard": "index.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, tmp.path());
+    let expected_runs: u64 = runs
+        .iter()
+        .map(|run| run["pages"].as_array().map_or(pages.len(), Vec::len) as u64)
+        .sum();
+    assert_eq!(r["axeRuns"], expected_runs, "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+    assert_eq!(r["reflow"], serde_json::json!([]), "{r}");
+    assert_eq!(r["spacing"], serde_json::json!([]), "{r}");
+    assert_eq!(r["motion"], serde_json::json!([]), "{r}");
+    assert_eq!(r["keyboard"]["skip"]["first"], "a.skip-link", "{r}");
+    assert_eq!(r["keyboard"]["menu"]["opened"]["expanded"], "true", "{r}");
+    assert_eq!(r["keyboard"]["walk"]["left"], true, "{r}");
+    eprintln!(
+        "a11y: {} axe runs over {} pages, {} ms: {}",
+        r["axeRuns"],
+        pages.len(),
+        r["ms"],
+        r["runs"]
+    );
+}
+
+#[test]
+fn page_titles_are_unique() {
+    let (_tmp, site) = build(&repo().join("book"));
+    let mut by_title: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for rel in html_files(&site) {
+        let doc = parse(&site, &rel);
+        let title = doc.select(&sel("title")).next().unwrap().text().collect();
+        by_title.entry(title).or_default().push(rel);
+    }
+    let shared: Vec<_> = by_title.iter().filter(|(_, p)| p.len() > 1).collect();
+    assert!(shared.is_empty(), "shared titles: {shared:?}");
+    // Made unique from the page's own data: its parent's title.
+    let reko = parse(&site, "organisation/reko.html");
+    let title: String = reko.select(&sel("title")).next().unwrap().text().collect();
+    assert!(title.starts_with("ReKo – Organisation – "), "{title}");
+}
+
+#[test]
+fn tables_are_named_by_the_nearest_preceding_heading() {
+    let (_tmp, site) = build(&repo().join("book"));
+    let mut unnamed = Vec::new();
+    let mut named = 0;
+    for rel in html_files(&site) {
+        let doc = parse(&site, &rel);
+        for table in doc.select(&sel(".doc-content table")) {
+            let has_caption = table.select(&sel("caption")).next().is_some();
+            match table.value().attr("aria-labelledby") {
+                Some(id) => {
+                    let heading = doc.select(&sel(&format!("[id=\"{id}\"]"))).next();
+                    let is_heading = heading.is_some_and(|h| {
+                        matches!(h.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                    });
+                    assert!(is_heading, "{rel}: aria-labelledby=\"{id}\" is no heading");
+                    named += 1;
+                }
+                None if !has_caption => unnamed.push(rel.clone()),
+                None => {}
+            }
+        }
+    }
+    assert!(named > 20, "{named}");
+    assert!(unnamed.is_empty(), "tables without a name: {unnamed:?}");
+    // The nearest preceding heading, not the first of the page.
+    let doc = parse(&site, "handlingsplaner/gemensam-handlingsplan/aldre.html");
+    let ids: Vec<_> = doc
+        .select(&sel(".doc-content table"))
+        .filter_map(|t| t.value().attr("aria-labelledby"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "aldres-halsa",
+            "aldrevanligt-samhalle",
+            "insatser-for-mest-sjuka-och-skora-aldre"
+        ]
+    );
+}
