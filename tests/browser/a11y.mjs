@@ -7,6 +7,7 @@
 //   tags: ["wcag2a", ...],          // the axe-core rule tags that must pass
 //   exclude: ["#search-results"],   // parts left out of the axe runs (another check's)
 //   keyboard: "index.html",         // the page the keyboard walks start on
+//   motion: "a/page.html",          // a content page with h2 headings (reduced motion)
 // }
 // One browser; each run is one context (viewport, colour scheme) whose page is reused.
 // Checks:
@@ -145,8 +146,11 @@ try {
 
   // 4. Reduced motion.
   {
+    // A content page at a narrow width (the drawer's transition), a heading targeted
+    // (its highlight animation).
     const page = await newPage(390, { reducedMotion: "reduce" });
-    await open(page, spec.keyboard);
+    await open(page, spec.motion);
+    await page.evaluate(() => { location.hash = document.querySelector(".doc-content h2[id]").id; });
     report.motion = await page.evaluate(() => {
       const moving = [];
       if (getComputedStyle(document.documentElement).scrollBehavior === "smooth") moving.push("html: scroll-behavior smooth");

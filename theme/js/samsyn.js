@@ -152,17 +152,11 @@
   /* ---------- Tables: make overflowing tables keyboard scrollable ---------- */
   var wraps = doc.querySelectorAll(".table-wrap");
   var textOf = function (el) { return el ? el.textContent.replace(/\s+/g, " ").trim() : ""; };
-  // The table's own name: its caption, else the heading it is labelled by (the renderer
-  // points aria-labelledby at the nearest preceding heading), else the page's h1.
+  // The table's own name: its caption, else its aria-label (the renderer names a Markdown
+  // table after the nearest preceding heading), else the page's h1.
   function tableName(table) {
     if (!table) return "";
-    var ids = (table.getAttribute("aria-labelledby") || "").split(/\s+/);
-    var byHeading = [];
-    for (var i = 0; i < ids.length; i++) {
-      var text = ids[i] ? textOf(doc.getElementById(ids[i])) : "";
-      if (text) byHeading.push(text);
-    }
-    return textOf(table.querySelector("caption")) || byHeading.join(" ") || textOf(doc.querySelector("main h1"));
+    return textOf(table.querySelector("caption")) || (table.getAttribute("aria-label") || "").trim() || textOf(doc.querySelector("main h1"));
   }
   // A scroll region's name, unique on the page: several tables under one heading are
   // numbered ("Tabell 2: …").
