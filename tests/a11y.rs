@@ -93,6 +93,47 @@ fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
 }
 
 #[test]
+fn wide_tables_under_one_heading_get_scroll_regions_with_different_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_dir(&fixture("basic"), &book);
+    let page = book.join("src/om.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    let wide_row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(12));
+    let table = format!(
+        "{}{}{}",
+        wide_row("Kolumnrubrik"),
+        wide_row("---"),
+        wide_row("Innehåll")
+    );
+    text.push_str(&format!(
+        "\n## Två tabeller\n\n{table}\nMellan tabellerna.\n\n{table}"
+    ));
+    std::fs::write(&page, text).unwrap();
+    let (out, site) = build(&book);
+    let www = out.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": ["om.html"],
+        "runs": [{ "width": 320, "mode": "light" }],
+        "tags": AXE_TAGS,
+        "exclude": ["#search-results"],
+        "keyboard": "index.html",
+        "motion": "om.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, out.path());
+    assert_eq!(
+        r["regions"]["om.html"],
+        serde_json::json!([
+            "Tabell: Två tabeller (rullbar)",
+            "Tabell 2: Två tabeller (rullbar)"
+        ]),
+        "{r}"
+    );
+}
+
+#[test]
 fn page_titles_are_unique() {
     let (_tmp, site) = build(&repo().join("book"));
     let mut by_title: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -14,6 +14,7 @@
 //  1. axe-core over each page of each run: no violation of the tags (dark-toggle: the
 //     theme switched with the page's own toggle on the first page and kept on the rest);
 //  2. at 320 px (WCAG 1.4.10): no page scrolls sideways, no badge sticks out of its box;
+//     the names of the tables' scroll regions reported (`regions`: page → names);
 //  3. WCAG 1.4.12 text spacing and text at 200 %: no text clipped by `overflow: hidden`
 //     or scrolled out of a box that does not scroll, no page scrolling sideways at 320 px;
 //  4. `prefers-reduced-motion: reduce`: no smooth scrolling, no transition, no animation;
@@ -40,7 +41,7 @@ const server = await startStaticServer(servedDir);
 const siteUrl = server.url + spec.site;
 const browser = await launch();
 const started = Date.now();
-const report = { axeRuns: 0, runs: [], violations: [], reflow: [], spacing: [], motion: null, keyboard: {}, scriptErrors: [] };
+const report = { axeRuns: 0, runs: [], regions: {}, violations: [], reflow: [], spacing: [], motion: null, keyboard: {}, scriptErrors: [] };
 
 /** WCAG 1.4.12's spacing, as the usual bookmarklets inject it. */
 const TEXT_SPACING = `* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
@@ -120,6 +121,10 @@ try {
         report.violations.push(`${run.width}/${run.mode} ${rel}: ${v.id} (${v.nodes.length}×: ${where})`);
       }
       if (run.width <= 320) for (const o of await overflowAt(page)) report.reflow.push(`${rel}: ${o}`);
+      if (run.width <= 320 && run.mode === "light") {
+        const names = await page.evaluate(() => [...document.querySelectorAll('.table-wrap[role="region"]')].map((w) => w.getAttribute("aria-label")));
+        if (names.length) report.regions[rel] = names;
+      }
     }
     report.runs.push({ width: run.width, mode: run.mode, pages: pages.length, ms: Date.now() - t0 });
     await page.context().close();
