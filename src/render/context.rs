@@ -121,6 +121,21 @@ pub fn review_overdue(front: &FrontMatter, today: NaiveDate) -> bool {
         && front.status != Some(crate::frontmatter::Status::Repealed)
 }
 
+/// The page's name in `<title>`: its title, and where another page has the same title
+/// the nearest ancestor's as well ("ReKo – Organisation"), so that no two pages share one.
+pub fn document_title(book: &LoadedBook, index: usize) -> String {
+    let page = &book.pages[index];
+    let shared = book
+        .pages
+        .iter()
+        .enumerate()
+        .any(|(i, p)| i != index && p.title == page.title);
+    match page.ancestors.last() {
+        Some((parent, _)) if shared => format!("{} – {parent}", page.title),
+        _ => page.title.clone(),
+    }
+}
+
 /// Ancestors and the page itself.
 pub fn breadcrumbs(book: &LoadedBook, index: usize) -> Vec<Link> {
     let page = &book.pages[index];

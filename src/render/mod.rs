@@ -138,7 +138,7 @@ pub fn render_chapter(
     body_html: &str,
 ) -> Result<String, RenderError> {
     let page = &book.pages[index];
-    let common = site.common(&page.title, &page.url);
+    let common = site.common(&context::document_title(book, index), &page.url);
     let ctx = context! {
         content => minijinja::Value::from_safe_string(body_html.to_string()),
         meta => context::meta(&page.front, site.today),

@@ -65,6 +65,19 @@ impl CellAlignment {
     }
 }
 
+/// The opening `<table>`, named after the nearest preceding heading (a Markdown table has
+/// no caption), or the page's title before any heading. The name is the heading's text:
+/// `aria-labelledby` would add the heading's anchor link ("Länk till avsnittet") to it.
+/// The theme's script names the scroll region of a wide table after the table.
+fn table_start<'e>(heading: &str, page_title: &str) -> Event<'e> {
+    let name = match heading.split_whitespace().collect::<Vec<_>>().join(" ") {
+        h if h.is_empty() => page_title.to_string(),
+        h => h,
+    };
+    let name = html_escape::encode_double_quoted_attribute(&name);
+    Event::Html(format!("<table aria-label=\"{name}\">").into())
+}
+
 /// Renders chapter `index` of `book`.
 pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
     let page = &book.pages[index];
@@ -163,7 +176,10 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                     ..CellAlignment::default()
                 };
                 events.push(Event::Html("<div class=\"table-wrap\">".into()));
-                events.push(Event::Start(Tag::Table(Vec::new())));
+                let heading = sections.last().map_or("", |s| s.heading.as_str());
+                // Written as HTML to carry the name; pulldown-cmark gets no alignments,
+                // aligned cells are written by `CellAlignment`.
+                events.push(table_start(heading, &page.title));
             }
             Event::Start(Tag::TableHead) => {
                 cells.in_head = true;

@@ -134,6 +134,23 @@
 
   /* ---------- Tables: make overflowing tables keyboard scrollable ---------- */
   var wraps = doc.querySelectorAll(".table-wrap");
+  var textOf = function (el) { return el ? el.textContent.replace(/\s+/g, " ").trim() : ""; };
+  // The table's own name: its caption, else its aria-label (the renderer names a Markdown
+  // table after the nearest preceding heading), else the page's h1.
+  function tableName(table) {
+    if (!table) return "";
+    return textOf(table.querySelector("caption")) || (table.getAttribute("aria-label") || "").trim() || textOf(doc.querySelector("main h1"));
+  }
+  // A scroll region's name, unique on the page: several tables under one heading are
+  // numbered ("Tabell 2: …").
+  function regionLabel(wrap) {
+    var name = tableName(wrap.querySelector("table"));
+    var same = 0;
+    for (var i = 0; i < wraps.length && wraps[i] !== wrap; i++) {
+      if (tableName(wraps[i].querySelector("table")) === name) same++;
+    }
+    return "Tabell" + (same ? " " + (same + 1) : "") + (name ? ": " + name : "") + " (rullbar)";
+  }
   function checkTables() {
     for (var i = 0; i < wraps.length; i++) {
       var wrap = wraps[i];
@@ -150,9 +167,7 @@
         if (!wrap.hasAttribute("tabindex")) {
           wrap.setAttribute("tabindex", "0");
           wrap.setAttribute("role", "region");
-          var caption = wrap.querySelector("caption");
-          var label = caption ? caption.textContent.replace(/\s+/g, " ").trim() : "";
-          wrap.setAttribute("aria-label", label ? "Tabell: " + label + " (rullbar)" : "Tabell (rullbar)");
+          wrap.setAttribute("aria-label", regionLabel(wrap));
         }
       } else if (wrap.getAttribute("role") === "region") {
         if (hint) hint.parentNode.removeChild(hint);

@@ -1,0 +1,197 @@
+//! Accessibility of every page of the bundled book in headless Chromium
+//! (`tests/browser/a11y.mjs`): axe-core (WCAG 2.0/2.1 A and AA, WCAG 2.2 AA, best practice)
+//! in light and dark, at 1280, 390 and 320 px; reflow at 320 px; WCAG 1.4.12 text spacing
+//! and text at 200 % without clipped text; `prefers-reduced-motion`; keyboard walks (skip
+//! link, menu, no focus trap). And in the built HTML: tables named by their heading, page
+//! titles unique. The browser test needs Node, Chromium, playwright-core and axe-core
+//! (`scripts/setup` installs them); without them it fails, it does not skip.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+/// The axe-core rule tags every page must pass.
+const AXE_TAGS: [&str; 6] = [
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+/// Pages checked in the modes and widths that are not run over every page: the start
+/// page, the register, the table of contents, the 404 page, and content pages with wide
+/// tables, badges, a planned document and an overdue review.
+const SAMPLE: [&str; 8] = [
+    "index.html",
+    "dokumentregister.html",
+    "toc.html",
+    "404.html",
+    "handlingsplaner/gemensam-handlingsplan/aldre.html",
+    "organisation/reko.html",
+    "overenskommelser/huvudoverenskommelse.html",
+    "barndialogen/processer/barn-och-kultur.html",
+];
+
+#[test]
+fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
+    let (tmp, site) = build(&repo().join("book"));
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let pages = html_files(&site);
+    assert!(
+        SAMPLE.iter().all(|s| pages.iter().any(|p| p == s)),
+        "{pages:?}"
+    );
+    let every = |width: u32, mode: &str| serde_json::json!({ "width": width, "mode": mode });
+    let sample = |width: u32, mode: &str| serde_json::json!({ "width": width, "mode": mode, "pages": SAMPLE });
+    // Every page light and dark (toggle) at 1280 px and light at 320 px; the other
+    // combinations on the sample (the full product takes minutes on two cores).
+    let runs = [
+        every(1280, "light"),
+        every(1280, "dark-toggle"),
+        every(320, "light"),
+        sample(1280, "dark-scheme"),
+        sample(390, "light"),
+        sample(390, "dark-toggle"),
+        sample(390, "dark-scheme"),
+        sample(320, "dark-toggle"),
+        sample(320, "dark-scheme"),
+    ];
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": pages,
+        "runs": runs,
+        "tags": AXE_TAGS,
+        // The search dropdown's internals are checked with the search's own tests.
+        "exclude": ["#search-results"],
+        "keyboard": "index.html",
+        "motion": "overenskommelser/huvudoverenskommelse.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, tmp.path());
+    let expected_runs: u64 = runs
+        .iter()
+        .map(|run| run["pages"].as_array().map_or(pages.len(), Vec::len) as u64)
+        .sum();
+    assert_eq!(r["axeRuns"], expected_runs, "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+    assert_eq!(r["reflow"], serde_json::json!([]), "{r}");
+    assert_eq!(r["spacing"], serde_json::json!([]), "{r}");
+    assert_eq!(r["motion"], serde_json::json!([]), "{r}");
+    assert_eq!(r["keyboard"]["skip"]["first"], "a.skip-link", "{r}");
+    assert_eq!(r["keyboard"]["menu"]["opened"]["expanded"], "true", "{r}");
+    assert_eq!(r["keyboard"]["walk"]["left"], true, "{r}");
+    eprintln!(
+        "a11y: {} axe runs over {} pages, {} ms: {}",
+        r["axeRuns"],
+        pages.len(),
+        r["ms"],
+        r["runs"]
+    );
+}
+
+#[test]
+fn wide_tables_under_one_heading_get_scroll_regions_with_different_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_dir(&fixture("basic"), &book);
+    let page = book.join("src/om.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    let wide_row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(12));
+    let table = format!(
+        "{}{}{}",
+        wide_row("Kolumnrubrik"),
+        wide_row("---"),
+        wide_row("Innehåll")
+    );
+    text.push_str(&format!(
+        "\n## Två tabeller\n\n{table}\nMellan tabellerna.\n\n{table}"
+    ));
+    std::fs::write(&page, text).unwrap();
+    let (out, site) = build(&book);
+    let www = out.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": ["om.html"],
+        "runs": [{ "width": 320, "mode": "light" }],
+        "tags": AXE_TAGS,
+        "exclude": ["#search-results"],
+        "keyboard": "index.html",
+        "motion": "om.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, out.path());
+    assert_eq!(
+        r["regions"]["om.html"],
+        serde_json::json!([
+            "Tabell: Två tabeller (rullbar)",
+            "Tabell 2: Två tabeller (rullbar)"
+        ]),
+        "{r}"
+    );
+}
+
+#[test]
+fn page_titles_are_unique() {
+    let (_tmp, site) = build(&repo().join("book"));
+    let mut by_title: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for rel in html_files(&site) {
+        let doc = parse(&site, &rel);
+        let title = doc.select(&sel("title")).next().unwrap().text().collect();
+        by_title.entry(title).or_default().push(rel);
+    }
+    let shared: Vec<_> = by_title.iter().filter(|(_, p)| p.len() > 1).collect();
+    assert!(shared.is_empty(), "shared titles: {shared:?}");
+    // Made unique from the page's own data: its parent's title.
+    let reko = parse(&site, "organisation/reko.html");
+    let title: String = reko.select(&sel("title")).next().unwrap().text().collect();
+    assert!(title.starts_with("ReKo – Organisation – "), "{title}");
+}
+
+#[test]
+fn tables_are_named_after_the_nearest_preceding_heading() {
+    let (_tmp, site) = build(&repo().join("book"));
+    let heading_or_table = sel(".doc-content :is(h1, h2, h3, h4, h5, h6, table)");
+    let mut named = 0;
+    for rel in html_files(&site) {
+        let doc = parse(&site, &rel);
+        let mut heading = String::new();
+        for el in doc.select(&heading_or_table) {
+            // The heading's own text, without its anchor link's label.
+            let text = || {
+                el.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if el.value().name() != "table" {
+                heading = text();
+                continue;
+            }
+            let has_caption = el.select(&sel("caption")).next().is_some();
+            let name = el.value().attr("aria-label");
+            assert!(
+                has_caption || name == Some(heading.as_str()),
+                "{rel}: a table named {name:?} after the heading {heading:?}"
+            );
+            named += 1;
+        }
+    }
+    assert!(named > 20, "{named}");
+    let doc = parse(&site, "handlingsplaner/gemensam-handlingsplan/aldre.html");
+    let names: Vec<_> = doc
+        .select(&sel(".doc-content table"))
+        .filter_map(|t| t.value().attr("aria-label"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Äldres hälsa främjas genom att vi arbetar förebyggande och hälsofrämjande",
+            "Äldrevänligt samhälle och Nära vård",
+            "Insatser för mest sjuka och sköra äldre"
+        ]
+    );
+}
