@@ -195,3 +195,33 @@ fn tables_are_named_after_the_nearest_preceding_heading() {
         ]
     );
 }
+
+/// A heading's accessible name is its text alone: its anchor link (the `#` that copies
+/// the section's link) is hidden from assistive technology (and out of the tab order,
+/// which axe checks), so a screen reader does not end every heading with the link's name.
+#[test]
+fn headings_are_named_by_their_text_alone() {
+    let (_tmp, site) = build(&repo().join("book"));
+    let headings = sel(":is(h1, h2, h3, h4, h5, h6)");
+    let mut checked = 0;
+    let mut named_otherwise = Vec::new();
+    for rel in html_files(&site) {
+        let doc = parse(&site, &rel);
+        for h in doc.select(&headings) {
+            for el in h.descendants().filter_map(scraper::ElementRef::wrap) {
+                let v = el.value();
+                let hidden = v.attr("aria-hidden") == Some("true");
+                let exposed_name = v.attr("aria-label").is_some() || v.attr("title").is_some();
+                // A link around the heading's own text is named by that text; an empty
+                // one (an icon) is named some other way.
+                let empty_link = v.name() == "a" && el.text().all(|t| t.trim().is_empty());
+                if (exposed_name || empty_link) && !hidden {
+                    named_otherwise.push(format!("{rel}: {}", h.html()));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} headings");
+    assert!(named_otherwise.is_empty(), "{named_otherwise:#?}");
+}

@@ -66,9 +66,8 @@ impl CellAlignment {
 }
 
 /// The opening `<table>`, named after the nearest preceding heading (a Markdown table has
-/// no caption), or the page's title before any heading. The name is the heading's text:
-/// `aria-labelledby` would add the heading's anchor link ("Länk till avsnittet") to it.
-/// The theme's script names the scroll region of a wide table after the table.
+/// no caption), or the page's title before any heading, set as its label. The theme's
+/// script names the scroll region of a wide table after the table.
 fn table_start<'e>(heading: &str, page_title: &str) -> Event<'e> {
     let name = match heading.split_whitespace().collect::<Vec<_>>().join(" ") {
         h if h.is_empty() => page_title.to_string(),
@@ -126,6 +125,9 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                     attrs,
                 }));
             }
+            // The heading's anchor link (a `#` on hover that copies the section's link) is
+            // for pointer users and hidden from assistive technology, so that a heading is
+            // announced by its text alone; the page's table of contents links every section.
             Event::End(TagEnd::Heading(level)) => {
                 let id = page
                     .headings
@@ -135,7 +137,7 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                 let id = html_escape::encode_double_quoted_attribute(id);
                 events.push(Event::InlineHtml(
                     format!(
-                        "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Länk till avsnittet\"></a>"
+                        "<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\"></a>"
                     )
                     .into(),
                 ));
