@@ -750,23 +750,32 @@ fn positions_with_overflowing_delta_are_corrupt() {
     assert!(format::decode_positions(&e.buf, 1).is_err());
 }
 
+/// The index's files, inflated, with `edit` applied to every entry of every term shard.
+fn with_every_entry_edited(
+    index: &Index,
+    edit: impl Fn(&mut reader::Entry),
+) -> HashMap<String, Vec<u8>> {
+    let mut files = index.inflated();
+    for (name, bytes) in index.inflated() {
+        if name.starts_with('t') {
+            let mut s = Shard::decode(&bytes).unwrap();
+            s.entries.iter_mut().for_each(&edit);
+            files.insert(name, s.encode());
+        }
+    }
+    files
+}
+
 /// Chunk references with huge lengths (past the heads): the engine summed them for its
 /// byte budget and overflowed (usize add) before it read, and rejected, any of them.
 #[test]
 fn chunks_of_huge_length_are_corrupt_not_an_overflow() {
     let index = index();
-    let mut files = index.inflated();
-    for (name, bytes) in index.inflated() {
-        if name.starts_with('t') {
-            let mut s = Shard::decode(&bytes).unwrap();
-            for e in &mut s.entries {
-                for c in e.chunks.iter_mut().skip(1) {
-                    c.len = usize::MAX - 1;
-                }
-            }
-            files.insert(name, s.encode());
+    let files = with_every_entry_edited(index, |e| {
+        for c in e.chunks.iter_mut().skip(1) {
+            c.len = usize::MAX - 1;
         }
-    }
+    });
     for budget in [false, true] {
         let mut engine = Engine::new(&files[&index.meta]).unwrap();
         drive(&mut engine, &files, &request("barn unga kommun", budget, 0)).unwrap();
@@ -781,23 +790,16 @@ fn chunks_of_huge_length_are_corrupt_not_an_overflow() {
 #[test]
 fn a_huge_count_of_a_chunk_without_positions_is_corrupt() {
     let index = index();
-    let mut files = index.inflated();
-    for (name, bytes) in index.inflated() {
-        if name.starts_with('t') {
-            let mut s = Shard::decode(&bytes).unwrap();
-            for e in &mut s.entries {
-                // A second reference to the first chunk (its decoded postings are cached
-                // by place), claiming a huge count and no positions.
-                if let Some(first) = e.chunks.first().cloned() {
-                    let mut copy = first;
-                    copy.count = 1 << 60;
-                    copy.pos = None;
-                    e.chunks.push(copy);
-                }
-            }
-            files.insert(name, s.encode());
+    let files = with_every_entry_edited(index, |e| {
+        // A second reference to the first chunk (its decoded postings are cached by
+        // place), claiming a huge count and no positions.
+        if let Some(first) = e.chunks.first().cloned() {
+            let mut copy = first;
+            copy.count = 1 << 60;
+            copy.pos = None;
+            e.chunks.push(copy);
         }
-    }
+    });
     for query in ["barn unga kommun", "\"barn och unga\"", "samverkan"] {
         for budget in [false, true] {
             let mut engine = Engine::new(&files[&index.meta]).unwrap();
