@@ -200,19 +200,23 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
 mod tests {
     use super::*;
 
+    /// Renders `source` as an HTML template of a theme's environment.
+    fn render(source: &str, ctx: minijinja::Value) -> String {
+        let mut theme = Theme::embedded();
+        theme.templates = vec![("t.html".into(), source.into())];
+        let env = theme.environment().unwrap();
+        env.get_template("t.html").unwrap().render(ctx).unwrap()
+    }
+
     #[test]
     fn templates_insert_no_nul_and_still_escape() {
-        let mut theme = Theme::embedded();
-        theme.templates = vec![("t.html".into(), "{{ a }}|{{ b }}".into())];
-        let env = theme.environment().unwrap();
-        let html = env
-            .get_template("t.html")
-            .unwrap()
-            .render(minijinja::context! {
+        let html = render(
+            "{{ a }}|{{ b }}",
+            minijinja::context! {
                 a => "x\0<y>",
                 b => minijinja::Value::from_safe_string("<i>\0</i>".into()),
-            })
-            .unwrap();
+            },
+        );
         assert_eq!(html, "x\u{FFFD}&lt;y&gt;|<i>\u{FFFD}</i>");
     }
 
@@ -220,17 +224,13 @@ mod tests {
     /// `&#x2f;`), and quotes and markup are still escaped.
     #[test]
     fn urls_keep_their_slashes_and_quotes_are_escaped() {
-        let mut theme = Theme::embedded();
-        theme.templates = vec![("t.html".into(), "<a href=\"{{ u }}\">{{ t }}</a>".into())];
-        let env = theme.environment().unwrap();
-        let html = env
-            .get_template("t.html")
-            .unwrap()
-            .render(minijinja::context! {
+        let html = render(
+            "<a href=\"{{ u }}\">{{ t }}</a>",
+            minijinja::context! {
                 u => "barndialogen/index.html?a=1&b=\"'",
                 t => "<b>/</b>",
-            })
-            .unwrap();
+            },
+        );
         assert_eq!(
             html,
             "<a href=\"barndialogen/index.html?a=1&amp;b=&quot;&#x27;\">&lt;b&gt;/&lt;/b&gt;</a>"

@@ -94,11 +94,6 @@ fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
 
 #[test]
 fn wide_tables_under_one_heading_get_scroll_regions_with_different_names() {
-    let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    copy_dir(&fixture("basic"), &book);
-    let page = book.join("src/om.md");
-    let mut text = std::fs::read_to_string(&page).unwrap();
     let wide_row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(12));
     let table = format!(
         "{}{}{}",
@@ -106,10 +101,11 @@ fn wide_tables_under_one_heading_get_scroll_regions_with_different_names() {
         wide_row("---"),
         wide_row("Innehåll")
     );
-    text.push_str(&format!(
-        "\n## Två tabeller\n\n{table}\nMellan tabellerna.\n\n{table}"
-    ));
-    std::fs::write(&page, text).unwrap();
+    let (_tmp, book) = fixture_with(
+        "basic",
+        "om.md",
+        &format!("\n## Två tabeller\n\n{table}\nMellan tabellerna.\n\n{table}"),
+    );
     let (out, site) = build(&book);
     let www = out.path().join("www");
     copy_dir(&site, &www.join("site"));

@@ -108,13 +108,11 @@ fn asset_version(head: &[&scraper::node::Element]) -> String {
 #[test]
 fn aligned_table_columns_get_classes_not_style_attributes() {
     // pulldown-cmark writes `style="text-align: …"` on aligned cells; the renderer must not.
-    let tmp = tempfile::tempdir().unwrap();
-    let book = tmp.path().join("book");
-    copy_dir(&fixture("basic"), &book);
-    let page = book.join("src/om.md");
-    let mut text = std::fs::read_to_string(&page).unwrap();
-    text.push_str("\n| Vänster | Mitten | Höger | Ingen |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n");
-    std::fs::write(&page, text).unwrap();
+    let (_tmp, book) = fixture_with(
+        "basic",
+        "om.md",
+        "\n| Vänster | Mitten | Höger | Ingen |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n",
+    );
     let (_out, site) = build(&book);
     assert_strict_csp(&site);
     let doc = parse(&site, "om.html");

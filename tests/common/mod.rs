@@ -49,6 +49,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the fixture book `name` at `tmp/book` (in a fresh temporary folder) with
+/// `text` appended to its page `page` (under `src/`). Returns the folder and the book.
+pub fn fixture_with(name: &str, page: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    copy_dir(&fixture(name), &book);
+    let path = book.join("src").join(page);
+    let mut content = std::fs::read_to_string(&path).unwrap();
+    content.push_str(text);
+    std::fs::write(&path, content).unwrap();
+    (tmp, book)
+}
+
 /// Every file of a folder with its bytes, by relative path.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
