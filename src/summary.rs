@@ -195,7 +195,8 @@ impl Loader<'_, '_> {
     }
 
     fn chapter(&mut self, link: &Link, parents: &[String]) -> Chapter {
-        let name = link.name.replace('\0', "\u{FFFD}");
+        let mut name = link.name.clone();
+        markdown::replace_nul(&mut name);
         let loaded = link.location.as_ref().and_then(|location| {
             let location = location.to_string_lossy().into_owned();
             let read = self.source.resolve(&location).and_then(|file| {
