@@ -10,6 +10,7 @@ pub const KEYS: &[&str] = &[
     "doc_id",
     "version",
     "valid_from",
+    "valid_until",
     "review_by",
     "owner",
     "approved_by",
@@ -120,6 +121,8 @@ pub struct FrontMatter {
     pub doc_id: Option<String>,
     pub version: Option<String>,
     pub valid_from: Option<NaiveDate>,
+    /// The last day the document applies (as decided; replacement may end it earlier).
+    pub valid_until: Option<NaiveDate>,
     pub review_by: Option<NaiveDate>,
     pub owner: Option<String>,
     pub approved_by: Option<String>,
@@ -294,6 +297,7 @@ fn apply(fm: &mut FrontMatter, key: &'static str, value: &toml::Value) -> Result
         "target_group" => fm.target_group = Some(string_value(key, value)?),
         "summary" => fm.summary = Some(string_value(key, value)?),
         "valid_from" => fm.valid_from = Some(date_value(key, value)?),
+        "valid_until" => fm.valid_until = Some(date_value(key, value)?),
         "review_by" => fm.review_by = Some(date_value(key, value)?),
         "services" => {
             let items = match value {
@@ -334,7 +338,7 @@ fn type_name(value: &toml::Value) -> &'static str {
 fn type_error(key: &str, wanted: &str, got: &toml::Value) -> ApplyError {
     let example = match key {
         "services" => format!("{key} = [\"Skola\", \"Socialtjänst\"]"),
-        "valid_from" | "review_by" => format!("{key} = 2024-10-31"),
+        "valid_from" | "valid_until" | "review_by" => format!("{key} = 2024-10-31"),
         _ => format!("{key} = \"…\""),
     };
     (
