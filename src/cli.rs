@@ -63,7 +63,7 @@ pub enum Command {
     },
     /// Söker i en byggd webbplats sökindex
     #[command(
-        after_help = "Exempel:\n  samsyn search sip\n  samsyn search site samordnad individuell plan\n  samsyn search site barn -vuxna\n  samsyn search site '\"samordnad individuell plan\"'\n  samsyn search --site public -- -barn samverkan"
+        after_help = "Exempel:\n  samsyn search sip\n  samsyn search site samordnad individuell plan\n  samsyn search site barn -vuxna\n  samsyn search site '\"samordnad individuell plan\"'\n  samsyn search --site public -- -barn samverkan\n  samsyn search --valid-on 2021-03-01 sip\n  samsyn search sip gällande den 2021-03-01\n  samsyn search --status in-force sip"
     )]
     Search {
         /// [WEBBPLATSMAPP] SÖKFRÅGA... Sökfrågans ord får stå som egna argument och börja med
@@ -81,9 +81,17 @@ pub enum Command {
         /// Högst så många träffar
         #[arg(long, default_value_t = 10)]
         limit: usize,
-        /// Skriv träffarna som JSON: [{title, url, score, snippet}]
+        /// Skriv träffarna som JSON: [{title, url, score, snippet, status}]
         #[arg(long)]
         json: bool,
+        /// Bara dokument med den här statusen
+        #[arg(long, value_name = "STATUS", value_parser = SEARCH_STATUSES)]
+        status: Option<String>,
+        /// Bara det som gällde den dagen (ÅÅÅÅ-MM-DD); sidor utan giltighetsdatum visas
+        /// alltid, planerade dokument och utkast aldrig. Samma som `gällande den DATUM` i
+        /// sökfrågan (som går före).
+        #[arg(long, value_name = "DATUM", value_parser = parse_valid_on)]
+        valid_on: Option<i32>,
     },
     /// Förhandsvisar boken: bygger, visar webbplatsen och uppdaterar den när du sparar
     Serve {
@@ -163,6 +171,8 @@ pub fn main() -> i32 {
 const SEARCH_OPTIONS: &[(&str, bool)] = &[
     ("--limit", true),
     ("--site", true),
+    ("--status", true),
+    ("--valid-on", true),
     ("--json", false),
     ("--help", false),
     ("-h", false),
@@ -301,7 +311,16 @@ pub fn run(cli: Cli) -> i32 {
             site,
             limit,
             json,
-        } => search(&args, site, limit, json),
+            status,
+            valid_on,
+        } => {
+            let filters = search_index::Filters {
+                status,
+                valid_on,
+                ..Default::default()
+            };
+            search(&args, site, &filters, limit, json)
+        }
         Command::Serve {
             book_dir,
             host,
@@ -329,6 +348,31 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// The statuses `samsyn search --status` filters by (as the search index stores them).
+const SEARCH_STATUSES: [&str; 7] = [
+    "in-force", "upcoming", "expired", "replaced", "planned", "draft", "repealed",
+];
+
+/// The Swedish label of a status in `samsyn search`'s output.
+fn status_label(status: &str) -> &str {
+    match status {
+        "in-force" => "Gällande",
+        "upcoming" => "Kommande",
+        "expired" => "Upphört",
+        "replaced" => "Ersatt",
+        "planned" => "Planerad",
+        "draft" => "Utkast",
+        "repealed" => "Upphävd",
+        other => other,
+    }
+}
+
+/// `--valid-on`: a date, as days since 1970-01-01.
+fn parse_valid_on(text: &str) -> Result<i32, String> {
+    search_index::validity::parse_date(text)
+        .ok_or_else(|| format!("ange ett datum som ÅÅÅÅ-MM-DD, t.ex. 2021-03-01 (inte `{text}`)"))
+}
+
 /// One search hit as `samsyn search --json` prints it.
 #[derive(serde::Serialize)]
 struct SearchHit<'a> {
@@ -336,6 +380,9 @@ struct SearchHit<'a> {
     url: &'a str,
     score: f32,
     snippet: &'a str,
+    /// The document's status (absent for plain pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
 }
 
 /// The site folder that `samsyn search` was not told explicitly.
@@ -362,7 +409,13 @@ fn has_search_index(site: &Path) -> bool {
         .is_dir()
 }
 
-fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i32 {
+fn search(
+    args: &[String],
+    site: Option<PathBuf>,
+    filters: &search_index::Filters,
+    limit: usize,
+    json: bool,
+) -> i32 {
     if let [only] = args
         && has_search_index(Path::new(only))
     {
@@ -384,6 +437,7 @@ fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i
     let hits = match search_index::search_site(
         &site.join(crate::book::SEARCH_INDEX_DIR),
         &query,
+        filters,
         limit.max(1),
     ) {
         Ok(h) => h,
@@ -397,6 +451,7 @@ fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i
                 url: &h.url,
                 score: h.score,
                 snippet: &h.snippet,
+                status: h.status.as_deref(),
             })
             .collect();
         serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into()) + "\n"
@@ -406,8 +461,13 @@ fn search(args: &[String], site: Option<PathBuf>, limit: usize, json: bool) -> i
         hits.iter()
             .enumerate()
             .map(|(i, h)| {
+                let status = h
+                    .status
+                    .as_deref()
+                    .map(|s| format!(" – {}", status_label(s)))
+                    .unwrap_or_default();
                 format!(
-                    "{}. {} ({:.2})\n   {}\n   {}\n\n",
+                    "{}. {}{status} ({:.2})\n   {}\n   {}\n\n",
                     i + 1,
                     h.title,
                     h.score,

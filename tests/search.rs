@@ -271,3 +271,209 @@ fn the_open_search_is_an_accessible_combobox_announced_once_with_shortcuts_that_
         "{r}"
     );
 }
+
+/// A book with one agreement over time: the 2019 version (repealed, valid until the end of
+/// 2020), the 2021 one in force, a 2027 one without a status, a draft; and a plain page
+/// about it without dates. Built with the tests' fixed date (`common::TODAY`).
+fn book_over_time(dir: &Path) -> std::path::PathBuf {
+    let agreement = |id: &str, dates: &str, status: &str, title: &str| {
+        format!(
+            "+++\nkind = \"agreement\"\ndoc_id = \"{id}\"\n{dates}{status}+++\n# {title}\n\n\
+             Tolkavtalet reglerar tolkning vid möten med vårdnadshavare.\n"
+        )
+    };
+    let pages = [
+        (
+            "avtal/tolk-2019.md",
+            agreement(
+                "9019",
+                "valid_from = 2019-01-01\nvalid_until = 2020-12-31\n",
+                "status = \"repealed\"\n",
+                "Tolkavtal 2019",
+            ),
+        ),
+        (
+            "avtal/tolk-2021.md",
+            agreement(
+                "9021",
+                "valid_from = 2021-01-01\n",
+                "status = \"in-force\"\n",
+                "Tolkavtal 2021",
+            ),
+        ),
+        (
+            "avtal/tolk-2027.md",
+            agreement("9027", "valid_from = 2027-01-01\n", "", "Tolkavtal 2027"),
+        ),
+        (
+            "avtal/tolk-utkast.md",
+            agreement(
+                "9000",
+                "valid_from = 2020-01-01\n",
+                "status = \"draft\"\n",
+                "Tolkavtal utkast",
+            ),
+        ),
+        (
+            "tolkning.md",
+            "# Om tolkning\n\nTolkavtalet finns i dokumentregistret.\n".to_string(),
+        ),
+        (
+            "SUMMARY.md",
+            "# Sammanfattning\n\n- [Om tolkning](tolkning.md)\n- [Tolkavtal 2019](avtal/tolk-2019.md)\n\
+             - [Tolkavtal 2021](avtal/tolk-2021.md)\n- [Tolkavtal 2027](avtal/tolk-2027.md)\n\
+             - [Tolkavtal utkast](avtal/tolk-utkast.md)\n"
+                .to_string(),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = pages.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    write_book(dir, &files);
+    dir.join("book")
+}
+
+/// `samsyn search SITE ARGS… --json`: the pages of the hits (file names without `.html`),
+/// in rank order.
+fn cli_pages(site: &Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["search", site.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = samsyn(&repo(), &all);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let url = h["url"].as_str().unwrap();
+            let page = url.split(['#', '.']).next().unwrap();
+            page.rsplit('/').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn cli_search_filters_by_status_and_by_the_date_a_document_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_site_tmp, site) = build(&book_over_time(tmp.path()));
+    // In force ranks above what is repealed; everything is found without filters.
+    let all = cli_pages(&site, &["tolkavtalet"]);
+    assert_eq!(all.len(), 5, "{all:?}");
+    let rank = |p: &str| all.iter().position(|x| x == p).unwrap();
+    assert!(rank("tolk-2021") < rank("tolk-2019"), "{all:?}");
+    assert!(rank("tolk-utkast") < rank("tolk-2019"), "{all:?}");
+    // --valid-on: what applied that day (ends inclusive), plain pages always, drafts never.
+    for (day, expected) in [
+        ("2020-06-01", vec!["tolk-2019", "tolkning"]),
+        ("2020-12-31", vec!["tolk-2019", "tolkning"]),
+        ("2021-01-01", vec!["tolk-2021", "tolkning"]),
+        ("2027-06-01", vec!["tolk-2021", "tolk-2027", "tolkning"]),
+        ("2018-01-01", vec!["tolkning"]),
+    ] {
+        assert_eq!(
+            sorted(cli_pages(&site, &["--valid-on", day, "tolkavtalet"])),
+            expected,
+            "--valid-on {day}"
+        );
+    }
+    // The same typed into the query (both forms), before the option's date.
+    for q in [
+        "tolkavtalet gällande den 2020-06-01",
+        "gällande 2020-06-01 tolkavtalet",
+    ] {
+        assert_eq!(
+            sorted(cli_pages(&site, &[q])),
+            ["tolk-2019", "tolkning"],
+            "{q}"
+        );
+    }
+    assert_eq!(
+        sorted(cli_pages(
+            &site,
+            &[
+                "--valid-on",
+                "2021-03-01",
+                "tolkavtalet gällande den 2020-06-01"
+            ]
+        )),
+        ["tolk-2019", "tolkning"]
+    );
+    // --status, alone and with a date.
+    assert_eq!(
+        cli_pages(&site, &["--status", "repealed", "tolkavtalet"]),
+        ["tolk-2019"]
+    );
+    assert_eq!(
+        cli_pages(&site, &["tolkavtalet", "--status", "draft"]),
+        ["tolk-utkast"]
+    );
+    assert!(
+        cli_pages(
+            &site,
+            &[
+                "--status",
+                "draft",
+                "--valid-on",
+                "2021-03-01",
+                "tolkavtalet"
+            ]
+        )
+        .is_empty()
+    );
+    // The status is in the JSON and, as a Swedish label, in the text output.
+    let out = samsyn(
+        &repo(),
+        &["search", site.to_str().unwrap(), "tolkavtalet", "--json"],
+    );
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let status_of = |page: &str| {
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["url"].as_str().unwrap().contains(page))
+            .map(|h| h["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(status_of("tolk-2019"), "repealed");
+    assert_eq!(status_of("tolkning"), serde_json::Value::Null);
+    let out = samsyn(
+        &repo(),
+        &[
+            "search",
+            site.to_str().unwrap(),
+            "--status",
+            "repealed",
+            "tolkavtalet",
+        ],
+    );
+    assert!(
+        stdout(&out).contains("Tolkavtal 2019 – Upphävd ("),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn cli_search_refuses_a_date_or_status_that_is_not_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_site_tmp, site) = build(&book_over_time(tmp.path()));
+    let site = site.to_str().unwrap();
+    for args in [
+        &["search", site, "--valid-on", "2021-02-30", "tolk"][..],
+        &["search", site, "--valid-on", "1/3 2021", "tolk"][..],
+        &["search", site, "--status", "gallande", "tolk"][..],
+    ] {
+        let out = samsyn(&repo(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = samsyn(
+        &repo(),
+        &["search", site, "--valid-on", "2021-02-30", "tolk"],
+    );
+    assert!(stderr(&out).contains("ÅÅÅÅ-MM-DD"), "{}", stderr(&out));
+}

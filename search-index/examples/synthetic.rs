@@ -181,6 +181,8 @@ fn corpus(pages: usize) -> Vec<SectionDoc> {
                     None
                 },
                 url: format!("p/{p}.html#s{s}"),
+                valid_from_day: None,
+                valid_until_day: None,
             });
         }
     }

@@ -4,10 +4,14 @@
 //! for a cold query: it reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
 //! fragment file per result page.
-//! - `manifest.json`: `{"format":5,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//! - `manifest.json`: `{"format":6,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
-//!   group of fragment files, facet values, the hashes of the vocabulary and the bundle.
+//!   group of fragment files, facet values (kinds, strategy groups, services, statuses), the
+//!   hashes of the vocabulary, the bundle and the validity table.
+//! - `valid-<h>.bin`: the validity intervals of the pages that have one
+//!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
+//!   of its term shards.
 //! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
 //!   display form, where their posting chunks are, and the first chunk ("head") of each;
 //!   then copies of the entries (and heads) of the compound parts and `-ing` siblings of its
@@ -36,7 +40,9 @@
 //! than [`SLOTS`] sections takes several virtual pages. So a hit's fragment file is
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
-pub const META_MAGIC: &[u8; 4] = b"SSM5";
+/// Version of the static index format (manifest.json's `format`).
+pub const FORMAT_VERSION: u32 = 6;
+pub const META_MAGIC: &[u8; 4] = b"SSM6";
 pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
@@ -83,6 +89,7 @@ pub fn exact_form(key: &str) -> Option<&str> {
 pub const KIND_PREFIX: &str = "#k:";
 pub const GROUP_PREFIX: &str = "#g:";
 pub const SERVICE_PREFIX: &str = "#s:";
+pub const STATUS_PREFIX: &str = "#t:";
 
 pub fn hash_name(prefix: &str, hash: u32) -> String {
     format!("{prefix}-{hash:08x}.bin")

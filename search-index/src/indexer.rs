@@ -2,6 +2,7 @@
 //! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use sha2::{Digest, Sha256};
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
+    Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
@@ -32,11 +34,16 @@ pub const BOOST_HEADING: f32 = 2.0;
 pub const BOOST_BODY: f32 = 1.0;
 pub const BOOST_EXACT: f32 = 10.0;
 
-/// Score factor of a document status: in-force (or none) above drafts and repealed ones.
+/// Score factor of a document status, multiplied into every score of its sections (the
+/// same in tantivy and the static index): what is in force (and plain pages, without a
+/// status) ranks first at 1.0; an upcoming document at 0.7; a draft or planned one at 0.6;
+/// one that no longer applies (expired, replaced, repealed) at 0.35, so that it shows
+/// above a document in force only where it matches about three times as well.
 pub fn status_factor(status: Option<&str>) -> f32 {
     match status {
+        Some("upcoming") => 0.7,
         Some("draft") | Some("planned") => 0.6,
-        Some("repealed") => 0.35,
+        Some("expired") | Some("replaced") | Some("repealed") => 0.35,
         _ => 1.0,
     }
 }
@@ -62,6 +69,10 @@ struct Fields {
     stored_body: Field,
     ord: Field,
     factor: Field,
+    /// The effective validity interval ([`SectionDoc::validity`]): i64::MIN..=i64::MAX for
+    /// pages without one.
+    valid_from: Field,
+    valid_until: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -90,6 +101,14 @@ fn schema() -> (Schema, Fields) {
         stored_body: b.add_text_field("body_text", STORED),
         ord: b.add_u64_field("ord", NumericOptions::default().set_fast().set_stored()),
         factor: b.add_f64_field("factor", NumericOptions::default().set_fast()),
+        valid_from: b.add_i64_field(
+            "valid_from",
+            NumericOptions::default().set_fast().set_indexed(),
+        ),
+        valid_until: b.add_i64_field(
+            "valid_until",
+            NumericOptions::default().set_fast().set_indexed(),
+        ),
     };
     (b.build(), f)
 }
@@ -117,6 +136,8 @@ fn fields_of(schema: &Schema) -> Result<Fields> {
         stored_body: g("body_text")?,
         ord: g("ord")?,
         factor: g("factor")?,
+        valid_from: g("valid_from")?,
+        valid_until: g("valid_until")?,
     })
 }
 
@@ -267,6 +288,11 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
         doc.add_text(f.url, &d.url);
         doc.add_u64(f.ord, i as u64);
         doc.add_f64(f.factor, status_factor(d.status.as_deref()) as f64);
+        let (from, until) = d
+            .validity()
+            .map_or((i64::MIN, i64::MAX), |(a, b)| (i64::from(a), i64::from(b)));
+        doc.add_i64(f.valid_from, from);
+        doc.add_i64(f.valid_until, until);
         writer.add_document(doc)?;
     }
     timing("tantivy documents added");
@@ -439,6 +465,9 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         for s in &d.services {
             keys.push(format!("{SERVICE_PREFIX}{s}"));
         }
+        if let Some(s) = &d.status {
+            keys.push(format!("{STATUS_PREFIX}{s}"));
+        }
         keys.dedup();
         for k in keys {
             facets.entry(k).or_default().push(i as u32);
@@ -464,6 +493,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         kinds: facet_list(KIND_PREFIX),
         groups: facet_list(GROUP_PREFIX),
         services: facet_list(SERVICE_PREFIX),
+        statuses: facet_list(STATUS_PREFIX),
         ..Default::default()
     };
     for (k, v) in facets {
@@ -516,6 +546,17 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     let vocab = crate::typo::encode_vocab(vocab);
     meta.vocab = short_hash(&vocab);
     files.push((hash_name("vocab", meta.vocab), vocab));
+    // The validity table (pages with an interval only).
+    let validity = crate::validity::ValidityTable::from_pages(
+        docs.iter()
+            .zip(&vdocs)
+            .map(|(d, &v)| (v >> SLOT_BITS, d.validity())),
+    );
+    if !validity.runs.is_empty() {
+        let bytes = validity.encode();
+        meta.validity = short_hash(&bytes);
+        files.push((hash_name("valid", meta.validity), bytes));
+    }
     // Files are compressed and written as they are made (by the worker that made them).
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
@@ -638,7 +679,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
     // The meta file is also inlined (as stored, base64): the browser reads it from the
     // manifest, one round trip fewer; the CLI reads the file.
     let manifest = serde_json::json!({
-        "format": 5,
+        "format": FORMAT_VERSION,
         "meta": meta_file,
         "meta_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &meta_stored),
         "sections": docs.len(),
@@ -1134,7 +1175,15 @@ fn clause_query(f: &Fields, c: &query::Clause) -> Box<dyn Query> {
     }
 }
 
-fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Box<dyn Query> {
+/// The query of a plan: its words (all of them when `and`, else any), phrases, exclusions,
+/// facet filters and the day asked for.
+fn build_query(
+    f: &Fields,
+    plan: &Plan,
+    filter_keys: &[String],
+    day: Option<i32>,
+    and: bool,
+) -> Box<dyn Query> {
     let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for c in &plan.clauses {
@@ -1184,10 +1233,34 @@ fn build_query(f: &Fields, plan: &Plan, filter_keys: &[String], and: bool) -> Bo
                 Term::from_field_text(f.services, v),
                 IndexRecordOption::Basic,
             ))
+        } else if let Some(v) = key.strip_prefix(STATUS_PREFIX) {
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.status, v),
+                IndexRecordOption::Basic,
+            ))
         } else {
             Box::new(tantivy::query::EmptyQuery)
         };
         top.push((Occur::Must, Box::new(ConstScoreQuery::new(fq, 0.0))));
+    }
+    if let Some(day) = day {
+        // from <= day <= until (see `Fields::valid_from`).
+        let day = i64::from(day);
+        for q in [
+            RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_i64(f.valid_from, day)),
+            ),
+            RangeQuery::new(
+                Bound::Included(Term::from_field_i64(f.valid_until, day)),
+                Bound::Unbounded,
+            ),
+        ] {
+            top.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(q), 0.0)),
+            ));
+        }
     }
     Box::new(BooleanQuery::new(top))
 }
@@ -1202,6 +1275,7 @@ pub struct TantivyHit {
     pub heading: String,
     pub url: String,
     pub kind: String,
+    pub status: String,
     pub doc_id: String,
     pub body: String,
 }
@@ -1217,6 +1291,7 @@ pub fn search_tantivy(
     let mut lex = DiskLexicon::open(search_dir)?;
     let pq = query::parse(query_str);
     let (plan, filter_keys) = lex.plan(&pq, filters)?;
+    let day = filters.day(&pq);
     if plan.clauses.is_empty() || limit == 0 {
         return Ok((Vec::new(), plan, false));
     }
@@ -1233,9 +1308,12 @@ pub fn search_tantivy(
     let n = plan.clauses.len();
     let mut top = if limit < query::WEAK_MATCHES {
         let weak = status_weighted_top(query::WEAK_MATCHES);
-        searcher.search(&*build_query(&f, &plan, &filter_keys, true), &weak)?
+        searcher.search(&*build_query(&f, &plan, &filter_keys, day, true), &weak)?
     } else {
-        searcher.search(&*build_query(&f, &plan, &filter_keys, true), &collector)?
+        searcher.search(
+            &*build_query(&f, &plan, &filter_keys, day, true),
+            &collector,
+        )?
     };
     let all_words = top.len();
     top.truncate(limit);
@@ -1243,7 +1321,7 @@ pub fn search_tantivy(
         // Ranked fallback: every section matching any word, its score scaled by the share
         // of words it matches (the same rule as the static reader).
         let all = status_weighted_top(searcher.num_docs().max(1) as usize);
-        let any = searcher.search(&*build_query(&f, &plan, &filter_keys, false), &all)?;
+        let any = searcher.search(&*build_query(&f, &plan, &filter_keys, day, false), &all)?;
         if !any.is_empty() {
             let mut sat: HashMap<tantivy::DocAddress, usize> = HashMap::new();
             for c in &plan.clauses {
@@ -1294,6 +1372,7 @@ pub fn search_tantivy(
             heading: s(f.stored_heading),
             url: s(f.url),
             kind: s(f.kind),
+            status: s(f.status),
             doc_id: s(f.doc_id),
             body: s(f.stored_body),
         });
@@ -1322,8 +1401,13 @@ fn status_weighted_top(
 }
 
 /// `samsyn search`: searches the site's index (tantivy), with snippets.
-pub fn search_site(search_dir: &Path, query_str: &str, limit: usize) -> Result<Vec<Hit>> {
-    let (hits, plan, _) = search_tantivy(search_dir, query_str, &Filters::default(), limit)?;
+pub fn search_site(
+    search_dir: &Path,
+    query_str: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Hit>> {
+    let (hits, plan, _) = search_tantivy(search_dir, query_str, filters, limit)?;
     let pq = query::parse(query_str);
     let hl = reader::highlight_terms(&plan, &pq);
     Ok(hits
@@ -1335,6 +1419,7 @@ pub fn search_site(search_dir: &Path, query_str: &str, limit: usize) -> Result<V
             score: h.score,
             heading: h.heading,
             kind: h.kind,
+            status: Some(h.status).filter(|s| !s.is_empty()),
             doc_id: if h.doc_id.is_empty() {
                 None
             } else {

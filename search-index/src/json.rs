@@ -136,6 +136,7 @@ pub fn facets_json(meta: &Meta) -> String {
         ("kinds", &meta.kinds),
         ("groups", &meta.groups),
         ("services", &meta.services),
+        ("statuses", &meta.statuses),
     ]
     .iter()
     .enumerate()

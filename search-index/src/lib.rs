@@ -12,6 +12,7 @@ pub mod query;
 pub mod reader;
 pub mod stemmer;
 pub mod typo;
+pub mod validity;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
@@ -30,10 +31,28 @@ pub struct SectionDoc {
     pub kind: String,
     pub strategy_group: Option<String>,
     pub services: Vec<String>,
+    /// Document status (`in-force`, `upcoming`, `expired`, `replaced`, `planned`,
+    /// `draft`; none for plain pages): a filter and a ranking factor.
     pub status: Option<String>,
     pub doc_id: Option<String>,
     /// URL relative to the site root, with `#anchor` for sections.
     pub url: String,
+    /// First day the page's document applies (days since 1970-01-01; None = open).
+    pub valid_from_day: Option<i32>,
+    /// Last day it applies (inclusive; None = open). Without either date the page has no
+    /// validity: see [`validity`].
+    pub valid_until_day: Option<i32>,
+}
+
+impl SectionDoc {
+    /// The interval a search by date uses ([`validity::effective_interval`]).
+    pub fn validity(&self) -> Option<(i32, i32)> {
+        validity::effective_interval(
+            self.status.as_deref(),
+            self.valid_from_day,
+            self.valid_until_day,
+        )
+    }
 }
 
 /// What building the index produced.
@@ -58,6 +77,8 @@ pub struct Hit {
     pub heading: String,
     /// Document kind.
     pub kind: String,
+    /// Document status (see [`SectionDoc::status`]).
+    pub status: Option<String>,
     pub doc_id: Option<String>,
 }
 

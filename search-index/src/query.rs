@@ -4,7 +4,10 @@
 //! ranked by the sum of the matched words' impacts times the share of the words matched,
 //! see [`coverage`]; `fallback` when no section matches all), `"a phrase"`, `-exclude`,
 //! and the last word is also a prefix while it is being typed (the query does not end with
-//! a space).
+//! a space). `gällande den 2021-03-01` (or `gällande 2021-03-01`, also `gallande`, in any
+//! case, anywhere outside a phrase) is no words but a date: only what applied on that day
+//! is shown (see [`crate::validity`]); a date still being typed at the end of the query is
+//! left out until it is complete.
 //!
 //! Swedish stop and question words (`vad`, `vilka`, `för`, `av`, ...) are dropped, unless
 //! they are part of a phrase or the query has nothing else. A word the index does not know
@@ -78,11 +81,67 @@ pub struct ParsedQuery {
     pub excluded: Vec<String>,
     /// Index in `words` of the word being typed (prefix search).
     pub typing: Option<usize>,
+    /// The date of a `gällande den YYYY-MM-DD` in the query (days since 1970-01-01).
+    pub valid_on: Option<i32>,
+}
+
+/// Takes `gällande [den] YYYY-MM-DD` out of a query (outside phrases): the query without
+/// it (a space where it was) and the date. A date prefix at the very end (being typed) is
+/// taken out too, without a date; an impossible date stays as words.
+pub fn take_date(query: &str) -> (String, Option<i32>) {
+    // Whitespace-separated pieces outside quotes: (start, end).
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut quoted = false;
+    let mut start: Option<usize> = None;
+    for (i, c) in query.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c.is_whitespace() || c == '"' {
+            if let Some(s) = start.take() {
+                pieces.push((s, i));
+            }
+        } else if start.is_none() && !quoted {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        pieces.push((s, query.len()));
+    }
+    let is = |p: (usize, usize), w: &str| analyzer::fold(&query[p.0..p.1]) == w;
+    for (i, &p) in pieces.iter().enumerate() {
+        if !is(p, "gallande") {
+            continue;
+        }
+        let at = if pieces.get(i + 1).is_some_and(|&q| is(q, "den")) {
+            i + 2
+        } else {
+            i + 1
+        };
+        let Some(&d) = pieces.get(at) else {
+            continue;
+        };
+        let text = &query[d.0..d.1];
+        let day = crate::validity::parse_date(text);
+        let typing = d.1 == query.len() && crate::validity::is_date_prefix(text);
+        if day.is_some() || typing {
+            let mut out = String::with_capacity(query.len());
+            out.push_str(&query[..p.0]);
+            out.push(' ');
+            out.push_str(&query[d.1..]);
+            return (out, day);
+        }
+    }
+    (query.to_string(), None)
 }
 
 pub fn parse(query: &str) -> ParsedQuery {
-    let mut pq = ParsedQuery::default();
-    let mut rest = query;
+    let (query, valid_on) = take_date(query);
+    let mut pq = ParsedQuery {
+        valid_on,
+        ..Default::default()
+    };
+    let mut rest = query.as_str();
     let mut last_plain: Option<usize> = None;
     while !rest.is_empty() {
         let trimmed = rest.trim_start();
@@ -397,6 +456,33 @@ mod tests {
         ] {
             let _ = parse(s);
         }
+    }
+
+    #[test]
+    fn a_date_in_the_query_is_a_filter() {
+        let day = crate::validity::parse_date("2021-03-01");
+        let q = parse("sip gällande den 2021-03-01 barn");
+        assert_eq!(
+            (q.words.clone(), q.valid_on),
+            (vec!["sip".into(), "barn".into()], day)
+        );
+        assert_eq!(q.typing, Some(1));
+        let q = parse("Gallande 2021-03-01");
+        assert!(q.words.is_empty() && q.valid_on == day);
+        // At the end: the word before is no longer being typed.
+        let q = parse("barn gällande den 2021-03-01");
+        assert_eq!((q.words.clone(), q.typing), (vec!["barn".into()], None));
+        // Being typed: left out, no date yet.
+        let q = parse("barn gällande den 2021-0");
+        assert_eq!((q.words.clone(), q.valid_on), (vec!["barn".into()], None));
+        // Not a date, or inside a phrase: words.
+        assert_eq!(
+            parse("gällande 2021-02-30 ").words,
+            ["gällande", "2021", "02", "30"]
+        );
+        assert_eq!(parse("gällande regler").words, ["gällande", "regler"]);
+        let q = parse("\"gällande den 2021-03-01\"");
+        assert_eq!((q.words.len(), q.valid_on), (5, None));
     }
 
     #[test]

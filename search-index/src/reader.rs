@@ -15,6 +15,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::analyzer::{self, Analyzer};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan, TermInfo};
+use crate::validity::ValidityTable;
 
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
@@ -30,16 +31,20 @@ pub struct Meta {
     pub shards: Vec<(String, u32)>,
     /// Hash of each group of [`FRAG_GROUP`] fragment files.
     pub frag_groups: Vec<u32>,
-    /// Facet values with section counts: kinds, strategy groups, services.
+    /// Facet values with section counts: kinds, strategy groups, services, statuses.
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
     pub services: Vec<(String, u32)>,
+    pub statuses: Vec<(String, u32)>,
     /// Hash of the vocabulary table for typo correction (`vocab-<hash>.bin`, see
     /// [`crate::typo`]); 0 = none.
     pub vocab: u32,
     /// Hash of the bundle (`bundle-<hash>.bin`, see [`crate::format::encode_bundle`]);
     /// 0 = none.
     pub bundle: u32,
+    /// Hash of the validity table (`valid-<hash>.bin`, see [`ValidityTable`]); 0 = no page
+    /// has an interval.
+    pub validity: u32,
 }
 
 impl Meta {
@@ -54,7 +59,7 @@ impl Meta {
         for h in &self.frag_groups {
             e.u32(*h);
         }
-        for list in [&self.kinds, &self.groups, &self.services] {
+        for list in [&self.kinds, &self.groups, &self.services, &self.statuses] {
             e.usize(list.len());
             for (v, n) in list {
                 e.str(v);
@@ -63,6 +68,7 @@ impl Meta {
         }
         e.u32(self.vocab);
         e.u32(self.bundle);
+        e.u32(self.validity);
         e.buf
     }
 
@@ -84,7 +90,7 @@ impl Meta {
             return Err(Corrupt);
         }
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..4 {
             let mut l = Vec::new();
             for _ in 0..d.count()? {
                 l.push((d.str()?.to_string(), d.var()? as u32));
@@ -93,6 +99,8 @@ impl Meta {
         }
         let vocab = d.u32()?;
         let bundle = d.u32()?;
+        let validity = d.u32()?;
+        let statuses = lists.pop().unwrap_or_default();
         let services = lists.pop().unwrap_or_default();
         let groups = lists.pop().unwrap_or_default();
         let kinds = lists.pop().unwrap_or_default();
@@ -106,14 +114,21 @@ impl Meta {
             kinds,
             groups,
             services,
+            statuses,
             vocab,
             bundle,
+            validity,
         })
     }
 
     /// The bundle's file name, if the index has one.
     pub fn bundle_name(&self) -> Option<String> {
         (self.bundle != 0).then(|| hash_name("bundle", self.bundle))
+    }
+
+    /// The validity table's file name, if any page has an interval.
+    pub fn validity_name(&self) -> Option<String> {
+        (self.validity != 0).then(|| hash_name("valid", self.validity))
     }
 }
 
@@ -497,21 +512,32 @@ pub fn decode_fragments(bytes: &[u8]) -> R<Vec<Fragment>> {
     Ok(out)
 }
 
-/// Filters (exact facet values).
+/// Filters: exact facet values, and a date.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub kind: Option<String>,
     pub group: Option<String>,
     pub service: Option<String>,
+    pub status: Option<String>,
+    /// Only pages that applied on this day (days since 1970-01-01; see
+    /// [`crate::validity`]). A date in the query (`gällande den …`) takes its place.
+    pub valid_on: Option<i32>,
 }
 
 impl Filters {
+    /// The day a query with these filters asks for: the query's own date, else this one.
+    pub fn day(&self, pq: &query::ParsedQuery) -> Option<i32> {
+        pq.valid_on.or(self.valid_on)
+    }
+
+    /// Term keys of the facet filters.
     pub fn keys(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (p, v) in [
             (KIND_PREFIX, &self.kind),
             (GROUP_PREFIX, &self.group),
             (SERVICE_PREFIX, &self.service),
+            (STATUS_PREFIX, &self.status),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 let mut key = p.to_string();
@@ -619,6 +645,8 @@ struct Goal {
     k: usize,
     budget: usize,
     speculate: usize,
+    /// Only sections of pages that applied on this day (the validity table is loaded).
+    day: Option<i32>,
 }
 
 /// The ranking of the last request whose evaluation finished, with its fallback and
@@ -646,6 +674,8 @@ pub struct Engine {
     need: Vec<String>,
     /// The decoded typo vocabulary, once loaded.
     vocab: Option<Vec<crate::typo::VocabEntry>>,
+    /// The decoded validity table, once a search with a date loaded it.
+    validity: Option<Rc<ValidityTable>>,
     last: Option<LastRanking>,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
@@ -687,6 +717,7 @@ impl Engine {
             frag_cache: HashMap::new(),
             need: Vec::new(),
             vocab: None,
+            validity: None,
             last: None,
             words_cache: FxHashMap::default(),
             snippets: Default::default(),
@@ -903,6 +934,22 @@ impl Engine {
         Ok(true)
     }
 
+    /// The validity table; None = not loaded (recorded). An index without one has an
+    /// empty table.
+    fn validity_table(&mut self) -> R<Option<Rc<ValidityTable>>> {
+        if self.validity.is_none() {
+            let table = match self.meta.validity_name() {
+                None => ValidityTable::default(),
+                Some(name) => match self.file(name) {
+                    Some(bytes) => ValidityTable::decode(bytes)?,
+                    None => return Ok(None),
+                },
+            };
+            self.validity = Some(Rc::new(table));
+        }
+        Ok(self.validity.clone())
+    }
+
     /// Runs a search step.
     pub fn search(&mut self, req: &Request) -> R<Step> {
         self.need.clear();
@@ -911,6 +958,11 @@ impl Engine {
         let filter_keys = req.filters.keys();
         for k in &filter_keys {
             let _ = self.entry(k)?;
+        }
+        // A date needs the validity table, fetched with the term shards.
+        let day = req.filters.day(&pq);
+        if day.is_some() {
+            self.validity_table()?;
         }
         if plan.pending || !self.need.is_empty() {
             return Ok(self.take_need());
@@ -934,6 +986,7 @@ impl Engine {
                 k: req.limit.max(query::WEAK_MATCHES),
                 budget: req.budget,
                 speculate: req.fragments,
+                day,
             };
             let Some(mut all) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                 return Ok(self.take_need());
@@ -949,6 +1002,7 @@ impl Engine {
                     k: req.limit,
                     budget: req.budget,
                     speculate: 0,
+                    day,
                 };
                 let Some(any) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                     return Ok(self.take_need());
@@ -1128,7 +1182,15 @@ impl Engine {
             k,
             budget,
             speculate,
+            day,
         } = goal;
+        // Sections of pages that did not apply on the day asked for.
+        let table = day.and_then(|day| self.validity.clone().map(|t| (t, day)));
+        let outside = |d: u32| {
+            table
+                .as_ref()
+                .is_some_and(|(t, day)| !t.applies(d >> SLOT_BITS, *day))
+        };
         // Exclusions and filters: complete doc sets.
         let mut excluded = HashSet::new();
         let mut missing = false;
@@ -1213,7 +1275,10 @@ impl Engine {
             let mut max_ub = f32::NEG_INFINITY;
             let mut settle: Vec<u32> = Vec::new();
             for &d in &candidates {
-                if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
+                if excluded.contains(&d)
+                    || filter_sets.iter().any(|s| !s.contains(&d))
+                    || outside(d)
+                {
                     settle.push(d);
                     continue;
                 }
@@ -1343,7 +1408,10 @@ impl Engine {
                 let mut ranked = Ranked::exact(complete);
                 {
                     for &d in &candidates {
-                        if excluded.contains(&d) || filter_sets.iter().any(|s| !s.contains(&d)) {
+                        if excluded.contains(&d)
+                            || filter_sets.iter().any(|s| !s.contains(&d))
+                            || outside(d)
+                        {
                             continue;
                         }
                         let (known, unseen_clauses) = seen_score(&clauses, &terms, d);

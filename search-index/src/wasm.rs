@@ -15,7 +15,8 @@
 //! ss_bundle(engine) -> len                (the bundle's file name; empty: none)
 //! ss_add_bundle(engine, bytes_ptr, bytes_len) -> 1 (0: corrupt; the bundle inflated)
 //! ss_search(engine, params_ptr, params_len, limit, fragments, budget) -> len
-//!     params: "query\0kind\0group\0service" (empty = no filter)
+//!     params: "query\0kind\0group\0service\0status\0YYYY-MM-DD" (empty = no filter;
+//!     the date: only what applied on that day)
 //!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results
 //! ```
 
@@ -124,8 +125,8 @@ pub unsafe extern "C" fn ss_out(h: *const Handle) -> *const u8 {
     unsafe { &*h }.out.as_ptr()
 }
 
-/// Facet values as JSON (`{"kinds":[[value,count]...],"groups":…,"services":…,"docs":n,
-/// "pages":n}`); returns the answer's length.
+/// Facet values as JSON (`{"kinds":[[value,count]...],"groups":…,"services":…,
+/// "statuses":…,"docs":n,"pages":n}`); returns the answer's length.
 ///
 /// # Safety
 /// `h` from `ss_new`.
@@ -154,7 +155,7 @@ pub unsafe extern "C" fn ss_search(
 ) -> usize {
     let params = text(unsafe { take(params_ptr, params_len) });
     let h = unsafe { &mut *h };
-    let mut parts = params.splitn(4, '\0');
+    let mut parts = params.splitn(6, '\0');
     let mut next = || parts.next().unwrap_or("").to_string();
     let query = next();
     let mut opt = || Some(next()).filter(|s| !s.is_empty());
@@ -162,6 +163,8 @@ pub unsafe extern "C" fn ss_search(
         kind: opt(),
         group: opt(),
         service: opt(),
+        status: opt(),
+        valid_on: opt().and_then(|d| crate::validity::parse_date(&d)),
     };
     let req = Request {
         query,

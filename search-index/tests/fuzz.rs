@@ -18,6 +18,7 @@ use search_index::format::{self, Dec};
 use search_index::reader::{
     self, Engine, Highlight, Meta, Shard, Step, decode_fragments, make_snippet,
 };
+use search_index::validity::ValidityTable;
 use search_index::{Filters, Request, SectionDoc, build_site_index, json, query, typo};
 use support::{fuzz, with_allocation_limit};
 
@@ -89,6 +90,9 @@ fn corpus() -> Vec<SectionDoc> {
             status: statuses[page % statuses.len()].map(String::from),
             doc_id: (page % 2 == 1).then(|| format!("10462{page}")),
             url: format!("sida{page}.html#r{i}"),
+            // Some pages have a validity interval (the index then has a validity table).
+            valid_from_day: (page % 3 == 1).then(|| 18_000 + page as i32),
+            valid_until_day: (page % 4 == 1).then(|| 18_500 + page as i32),
         });
     }
     docs
@@ -215,6 +219,7 @@ fn decode_all(bytes: &[u8]) {
     let _ = decode_fragments(bytes);
     let _ = format::decode_bundle(bytes);
     let _ = typo::decode_vocab(bytes);
+    let _ = ValidityTable::decode(bytes).map(|t| t.applies(3, 18_700));
     for count in [0, 1, 3, 16, bytes.len(), bytes.len() + 1, usize::MAX] {
         let _ = format::decode_chunk(bytes, count, true);
         let _ = format::decode_chunk(bytes, count, false);
@@ -329,6 +334,7 @@ const QUERIES: &[&str] = &[
     "\"samordnad individuell plan\" barn",
     "104623",
     "unga kommun plan insatser",
+    "barn gällande den 2020-01-01",
 ];
 
 fn request(query: &str, budget: bool, filter: u8) -> Request {
@@ -337,6 +343,8 @@ fn request(query: &str, budget: bool, filter: u8) -> Request {
         1 => filters.kind = Some("agreement".into()),
         2 => filters.group = Some("Barn och unga".into()),
         3 => filters.service = Some("Skola".into()),
+        4 => filters.status = Some("in-force".into()),
+        5 => filters.valid_on = Some(18_010),
         _ => {}
     }
     Request {
@@ -394,7 +402,7 @@ fn fuzz_engine_on_corrupt_index() {
             0..QUERIES.len(),
             any::<bool>(),
             any::<bool>(),
-            0u8..4,
+            0u8..6,
         ),
         |(i, muts, q, use_bundle, budget, filter)| {
             let mut files = index.inflated();
@@ -632,7 +640,7 @@ fn fuzz_engine_on_edited_shards() {
             prop::collection::vec(shard_edit(), 1..6),
             0..QUERIES.len(),
             any::<bool>(),
-            0u8..4,
+            0u8..6,
         ),
         |(i, edits, q, budget, filter)| {
             let mut files = index.inflated();
@@ -655,6 +663,8 @@ fn fuzz_engine_on_edited_shards() {
 fn query_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         3 => prop::sample::select(WORDS).prop_map(String::from),
+        1 => prop::sample::select(&["gällande", "Gallande den", "2021-03-01", "2021-0", "2021-02-30"][..])
+            .prop_map(String::from),
         1 => prop::sample::select(&["\"", "-", " ", "  ", "\t", "-\"", "\u{0}", "\u{feff}", "é", "ß", "İ", "\u{301}", "𝔘"][..])
             .prop_map(String::from),
         1 => "\\PC{1,6}",
@@ -710,7 +720,7 @@ fn fuzz_engine_answers_any_query() {
         (
             query_text(),
             any::<bool>(),
-            0u8..4,
+            0u8..6,
             0usize..=200,
             0usize..=50,
         ),

@@ -110,7 +110,15 @@ fn corpus() -> Vec<SectionDoc> {
     let kinds = ["agreement", "fakta", "process", "action-plan", "page"];
     let groups = ["Barn och unga", "Psykisk hälsa", "Vård och omsorg"];
     let services = ["Hälso- och sjukvård", "Socialtjänst", "Skola"];
-    let statuses = [Some("in-force"), Some("draft"), Some("repealed"), None];
+    let statuses = [
+        Some("in-force"),
+        Some("draft"),
+        Some("repealed"),
+        None,
+        Some("upcoming"),
+        Some("expired"),
+        Some("replaced"),
+    ];
     let mut docs = Vec::new();
     for p in 0..60 {
         let kind = kinds[p % kinds.len()];
@@ -137,6 +145,9 @@ fn corpus() -> Vec<SectionDoc> {
                     None
                 },
                 url: format!("sida{p}.html#s{s}"),
+                // Validity intervals around 2020 on some pages (see `DAY`).
+                valid_from_day: (p % 3 == 0).then(|| DAY - 200 + 10 * p as i32),
+                valid_until_day: (p % 4 == 1).then(|| DAY - 100 + 10 * p as i32),
             });
         }
     }
@@ -153,6 +164,8 @@ fn corpus() -> Vec<SectionDoc> {
                 status: status.map(String::from),
                 doc_id: doc_id.map(String::from),
                 url: url.into(),
+                valid_from_day: None,
+                valid_until_day: None,
             }
         };
     docs.push(special(
@@ -197,8 +210,47 @@ fn corpus() -> Vec<SectionDoc> {
         None,
         "lakemedel.html#inledning",
     ));
+    // One agreement over time: the same text replaced, in force, upcoming and as a draft,
+    // and a plain page about it without dates.
+    let day = |d: &str| search_index::validity::parse_date(d);
+    for (status, from, until, url) in [
+        (
+            "replaced",
+            "2019-01-01",
+            Some("2020-12-31"),
+            "tolk2019.html#inledning",
+        ),
+        ("in-force", "2021-01-01", None, "tolk2021.html#inledning"),
+        ("upcoming", "2027-01-01", None, "tolk2027.html#inledning"),
+        ("draft", "2020-01-01", None, "tolkutkast.html#inledning"),
+    ] {
+        docs.push(SectionDoc {
+            valid_from_day: day(from),
+            valid_until_day: until.and_then(day),
+            ..special(
+                "Tolkavtalet",
+                "Tolkavtalet reglerar tolkning vid möten med vårdnadshavare.",
+                Some(status),
+                None,
+                url,
+            )
+        });
+    }
+    docs.push(SectionDoc {
+        kind: "page".into(),
+        ..special(
+            "Om tolkning",
+            "Tolkavtalet finns i dokumentregistret.",
+            None,
+            None,
+            "tolkinfo.html#inledning",
+        )
+    });
     docs
 }
+
+/// 2021-03-01 (days since 1970-01-01): the corpus's dates lie around it.
+const DAY: i32 = 18_687;
 
 fn build(dir: &Path) -> Vec<SectionDoc> {
     let docs = corpus();
@@ -277,6 +329,10 @@ fn static_reader_agrees_with_tantivy() {
         "vilka insatser ges av regionen",
         "barn tandvård ohälsa psykiatri",
         "vad är det",
+        // Dates typed into the query (the filter's date gives way to them).
+        "barn gällande den 2020-12-01",
+        "gällande 2021-06-30 skola",
+        "tolkavtalet",
     ];
     let filters = [
         Filters::default(),
@@ -287,6 +343,19 @@ fn static_reader_agrees_with_tantivy() {
         Filters {
             group: Some("Psykisk hälsa".into()),
             service: Some("Skola".into()),
+            ..Default::default()
+        },
+        Filters {
+            status: Some("in-force".into()),
+            ..Default::default()
+        },
+        Filters {
+            valid_on: Some(DAY),
+            ..Default::default()
+        },
+        Filters {
+            kind: Some("agreement".into()),
+            valid_on: Some(DAY - 150),
             ..Default::default()
         },
     ];
@@ -445,9 +514,119 @@ fn ranking_and_analysis_rules() {
     assert_eq!(urls(&docs, &r)[0], "bhv.html#inledning");
 
     // The CLI entry point (tantivy) agrees on the first hit and gives a snippet.
-    let hits = search_site(&dir, "SIP", 5).unwrap();
+    let hits = search_site(&dir, "SIP", &Filters::default(), 5).unwrap();
     assert_eq!(hits[0].url, "sip.html#inledning");
     assert!(hits[0].snippet.contains("«SIP»"), "{}", hits[0].snippet);
+}
+
+/// Search over time: documents in force rank first; a status filter; a date (from the
+/// request or typed into the query) shows only pages that applied that day, plain pages
+/// without dates always, planned and draft documents never; tantivy agrees.
+#[test]
+fn status_ranks_and_filters_and_a_date_shows_what_applied_then() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    let docs = build(&dir);
+    let page = |u: &String| u.split('.').next().unwrap_or("").to_string();
+    let search = |q: &str, filters: Filters| -> Vec<String> {
+        let r = Request {
+            filters: filters.clone(),
+            ..req(q)
+        };
+        let s: Vec<String> = urls(&docs, &static_search(&dir, &r))
+            .iter()
+            .map(page)
+            .collect();
+        let (t, _, _) = search_tantivy(&dir, q, &filters, 10).unwrap();
+        let t: Vec<String> = t.iter().map(|h| page(&h.url)).collect();
+        assert_eq!(s, t, "tantivy and the static reader for {q:?} {filters:?}");
+        s
+    };
+    let on = |d: &str| Filters {
+        valid_on: search_index::validity::parse_date(d),
+        ..Default::default()
+    };
+    // In force first, then upcoming, draft, replaced (same text).
+    let all = search("tolkavtalet", Filters::default());
+    let agreements: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|u| *u != "tolkinfo")
+        .collect();
+    assert_eq!(
+        agreements,
+        ["tolk2021", "tolk2027", "tolkutkast", "tolk2019"],
+        "{all:?}"
+    );
+    // Status filter.
+    let replaced = Filters {
+        status: Some("replaced".into()),
+        ..Default::default()
+    };
+    assert_eq!(search("tolkavtalet", replaced), ["tolk2019"]);
+    // A date: what applied then, plain pages too; never the draft.
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(search("tolkavtalet", on("2020-06-01"))),
+        ["tolk2019", "tolkinfo"]
+    );
+    assert_eq!(
+        sorted(search("tolkavtalet", on("2021-03-01"))),
+        ["tolk2021", "tolkinfo"]
+    );
+    assert_eq!(
+        sorted(search("tolkavtalet", on("2027-06-01"))),
+        ["tolk2021", "tolk2027", "tolkinfo"]
+    );
+    // Inclusive ends.
+    assert_eq!(
+        sorted(search("tolkavtalet", on("2020-12-31"))),
+        ["tolk2019", "tolkinfo"]
+    );
+    assert_eq!(
+        sorted(search("tolkavtalet", on("2021-01-01"))),
+        ["tolk2021", "tolkinfo"]
+    );
+    // Typed into the query, in both forms; it wins over the request's date.
+    for q in [
+        "tolkavtalet gällande den 2020-06-01",
+        "Gällande 2020-06-01 tolkavtalet",
+    ] {
+        assert_eq!(
+            sorted(search(q, on("2021-03-01"))),
+            ["tolk2019", "tolkinfo"],
+            "{q}"
+        );
+    }
+    // A date still being typed does not filter yet (nor search for its digits).
+    assert_eq!(
+        search("tolkavtalet gällande den 2020-0", Filters::default()),
+        all
+    );
+    // Over the whole corpus, every hit of a dated search applied then.
+    let day = DAY + 40;
+    let mut wide = req("barn");
+    wide.limit = 400;
+    wide.fragments = 400;
+    wide.filters.valid_on = Some(day);
+    let r = static_search(&dir, &wide);
+    assert!(r.hits.len() > 20, "{}", r.hits.len());
+    for u in urls(&docs, &r) {
+        let d = docs.iter().find(|d| d.url == u).unwrap();
+        assert!(
+            search_index::validity::applies_on(d.validity(), day),
+            "{u} did not apply on day {day}"
+        );
+    }
+    let all_barn = {
+        let mut w = wide.clone();
+        w.filters.valid_on = None;
+        static_search(&dir, &w).hits.len()
+    };
+    assert!(r.hits.len() < all_barn, "the date filters some out");
 }
 
 #[test]
@@ -474,7 +653,7 @@ fn strange_queries_do_not_panic() {
         "=SIP",
     ] {
         let _ = static_search(&dir, &req(q));
-        let _ = search_site(&dir, q, 10).unwrap();
+        let _ = search_site(&dir, q, &Filters::default(), 10).unwrap();
     }
     // Unknown filter values match nothing.
     let r = Request {
@@ -496,7 +675,11 @@ fn empty_corpus() {
     let dir = tmp.path().join("search-index");
     build_site_index(&[], &dir).unwrap();
     assert!(static_search(&dir, &req("barn")).hits.is_empty());
-    assert!(search_site(&dir, "barn", 10).unwrap().is_empty());
+    assert!(
+        search_site(&dir, "barn", &Filters::default(), 10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The committed wasm reader (run by Node the way the worker runs it) returns the same hits
@@ -523,6 +706,7 @@ fn committed_wasm_reader_agrees_with_native_reader() {
         "samverkn",
         "<img src=x>",
         "barnhäl",
+        "tolkavtalet gällande den 2020-06-01",
     ];
     let out = std::process::Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
@@ -756,6 +940,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
                 status: None,
                 doc_id: None,
                 url: format!("sida{}.html#a{}", i / 4, i % 4),
+                ..Default::default()
             }
         })
         .collect();

@@ -327,8 +327,16 @@ pub fn search_docs(
                 Some(id) => format!("{}#{id}", page.url),
                 None => page.url.clone(),
             },
+            valid_from_day: f.valid_from.map(epoch_day),
+            valid_until_day: f.valid_until.map(epoch_day),
         })
         .collect()
+}
+
+/// Days since 1970-01-01 of a date (the search index's day numbers).
+fn epoch_day(date: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    search_index::validity::days_from_civil(date.year(), date.month(), date.day())
 }
 
 /// The accessibility statement (`tillganglighet.html`): book.toml's

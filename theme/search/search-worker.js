@@ -212,7 +212,7 @@ function search(msg) {
   var fragments = msg.fragments || 10;
   var first = Math.min(msg.first || fragments, fragments);
   var partialSent = first >= fragments;
-  var params = enc.encode([msg.query, msg.kind, msg.group, msg.service].map(function (s) {
+  var params = enc.encode([msg.query, msg.kind, msg.group, msg.service, msg.status, msg.validOn].map(function (s) {
     return String(s || "").replace(/\0/g, " ");
   }).join("\0"));
   /* An engine step: {need: [file...]}, or {text}: the results, which go to the page as the

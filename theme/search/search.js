@@ -19,14 +19,20 @@
   var root = doc.documentElement.getAttribute("data-root") || "";
   var KIND = { agreement: "Överenskommelse", fakta: "FAKTA-dokument", process: "Process",
     "action-plan": "Handlingsplan", page: "Sida" };
-  var STATUS = { draft: "utkast", planned: "planerad – ej publicerad", repealed: "upphävd" };
+  /* Badges of the statuses other than in force; the status filter's labels. */
+  var STATUS = { draft: "utkast", planned: "planerad – ej publicerad", repealed: "upphävd",
+    upcoming: "kommande", expired: "upphört", replaced: "ersatt" };
+  var STATUS_LABEL = { "in-force": "Gällande", upcoming: "Kommande", expired: "Upphört",
+    replaced: "Ersatt", planned: "Planerad", draft: "Utkast", repealed: "Upphävd" };
 
   var worker = null;
   var ready = false;
   var broken = false; /* the engine could not be loaded */
   var sent = "";
   var facets = null;
-  var filters = { kind: "", group: "", service: "" };
+  /* validOn: "YYYY-MM-DD" of the date control ("Gällande den"), or "". A date typed into
+     the query ("gällande den 2021-03-01") goes before it (search-index/src/query.rs). */
+  var filters = { kind: "", group: "", service: "", status: "", validOn: "" };
   var seq = 0;
   /* Result pages shown at first and added by "Visa fler träffar". */
   var PAGES = 5;
@@ -141,7 +147,8 @@
         m = new Uint8Array(m);
         var h = ex.ss_new(put(m), m.length);
         if (!h) return;
-        var params = new TextEncoder().encode([q, filters.kind, filters.group, filters.service].join("\0"));
+        var params = new TextEncoder().encode([q, filters.kind, filters.group, filters.service,
+          filters.status, filters.validOn].join("\0"));
         var len = ex.ss_search(h, put(params), params.length, 3 * PAGES, PAGES, BUDGET);
         var out = JSON.parse(new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
         names = (out.need || []).filter(function (name) { return /^[\w.-]+$/.test(name); });
@@ -287,13 +294,15 @@
     if (broken) { status("Sökningen kunde inte startas."); return; }
     if (more !== true) { shown = 1; moreFrom = -1; }
     /* The worker queues a query sent before it is ready; once ready, it is not resent. */
-    var key = [q, filters.kind, filters.group, filters.service, shown].join("\u0000");
+    var key = [q, filters.kind, filters.group, filters.service, filters.status, filters.validOn,
+      shown].join("\u0000");
     if (!ready && key === sent) return;
     sent = key;
     seq += 1;
     /* fragments: the pages (in rank order) whose hits come with title, URL and snippet. */
     worker.postMessage({ type: "search", id: seq, query: q, kind: filters.kind, group: filters.group,
-      service: filters.service, limit: Math.min(200, 3 * PAGES * shown), fragments: PAGES * shown,
+      service: filters.service, status: filters.status, validOn: filters.validOn,
+      limit: Math.min(200, 3 * PAGES * shown), fragments: PAGES * shown,
       first: shown === 1 ? FIRST : 0, budget: BUDGET });
   }
 
@@ -326,7 +335,8 @@
     var bar = el("div", "search-filters");
     [["kind", "kinds", "Alla dokumenttyper", function (v) { return KIND[v] || v; }],
       ["group", "groups", "Alla strategigrupper", null],
-      ["service", "services", "Alla verksamheter", null]].forEach(function (spec) {
+      ["service", "services", "Alla verksamheter", null],
+      ["status", "statuses", "Alla statusar", function (v) { return STATUS_LABEL[v] || v; }]].forEach(function (spec) {
       var list = facets && facets[spec[1]];
       if (!list || !list.length) return;
       var sel = el("select");
@@ -344,7 +354,29 @@
       });
       bar.appendChild(sel);
     });
+    bar.appendChild(dateControl());
     return bar;
+  }
+
+  /* "Gällande den": only what applied on that day (pages without dates always). The
+     browser's own date field: keyboard-usable, its value always YYYY-MM-DD or empty. */
+  function dateControl() {
+    var label = el("label", "search-date");
+    label.appendChild(doc.createTextNode("Gällande den "));
+    var date = el("input");
+    date.type = "date";
+    date.id = "search-valid-on";
+    date.value = filters.validOn;
+    function changed() {
+      var v = /^\d{4}-\d{2}-\d{2}$/.test(date.value) ? date.value : "";
+      if (v === filters.validOn) return;
+      filters.validOn = v;
+      run();
+    }
+    date.addEventListener("change", changed);
+    date.addEventListener("input", changed);
+    label.appendChild(date);
+    return label;
   }
 
   function snippet(parts) {
