@@ -477,3 +477,40 @@ fn cli_search_refuses_a_date_or_status_that_is_not_one() {
     );
     assert!(stderr(&out).contains("ÅÅÅÅ-MM-DD"), "{}", stderr(&out));
 }
+
+/// The search UI over time in Chromium (tests/browser/search-time.mjs): the "Gällande den"
+/// date control (labelled, reached by Tab) and a date typed into the field list only the
+/// documents that applied then (and the plain page); the status filter has Swedish labels.
+#[test]
+fn the_search_ui_lists_only_what_applied_on_the_date_set_or_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_site_tmp, site) = build(&book_over_time(tmp.path()));
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www);
+    let spec = serde_json::json!({
+        "page": "tolkning.html",
+        "q": "tolkavtalet",
+        "all": ["tolkning", "tolk-2019", "tolk-2021", "tolk-2027", "tolk-utkast"],
+        "control": { "date": "2021-03-01", "pages": ["tolk-2021", "tolkning"] },
+        "typed": {
+            "q": "tolkavtalet gällande den 2020-06-01",
+            "date": "2020-06-01",
+            "pages": ["tolk-2019", "tolkning"],
+        },
+        "status": { "value": "repealed", "label": "Upphävd", "pages": ["tolk-2019"] },
+    });
+    let r = run_browser_script("search-time.mjs", &www, &spec, tmp.path());
+    // The script checked everything; make sure it really ran each part.
+    assert_eq!(r["control"]["reached"], true, "{r}");
+    assert_eq!(
+        r["control"]["pages"].as_array().map(Vec::len),
+        Some(2),
+        "{r}"
+    );
+    assert_eq!(r["typed"]["pages"].as_array().map(Vec::len), Some(2), "{r}");
+    assert_eq!(
+        r["status"]["pages"],
+        serde_json::json!(["tolk-2019"]),
+        "{r}"
+    );
+}

@@ -87,6 +87,11 @@ pub fn step_json(step: &Step) -> String {
                 Some(s) => json_str(&mut o, s),
                 None => o.push_str("null"),
             }
+            o.push_str(",\"validOn\":");
+            match r.valid_on {
+                Some(day) => json_str(&mut o, &crate::validity::format_date(day)),
+                None => o.push_str("null"),
+            }
             o.push_str(",\"hits\":[");
             for (i, h) in r.hits.iter().enumerate() {
                 if i > 0 {

@@ -603,6 +603,8 @@ pub struct SearchResult {
     pub suggestion: Option<String>,
     /// The posting budget ran out: the ranking may differ from the exact one.
     pub approximate: bool,
+    /// The day the hits applied on (the query's date, else the request's), if any.
+    pub valid_on: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1119,6 +1121,7 @@ impl Engine {
         }
         result.hits.truncate(req.limit);
         result.suggestion = query::suggestion(&pq, &plan);
+        result.valid_on = day;
         Ok(Step::Done(result))
     }
 

@@ -53,6 +53,30 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     (era * 146_097 + doe - 719_468) as i32
 }
 
+/// The date of a day number: `YYYY-MM-DD` (inverse of [`days_from_civil`] for years 0 to
+/// 9999; digits by hand, as `core::fmt` would add its machinery to the wasm reader).
+pub fn format_date(day: i32) -> String {
+    let z = i64::from(day) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = (yoe + era * 400 + i64::from(m <= 2)).clamp(0, 9999);
+    let mut out = String::with_capacity(10);
+    for (n, width) in [(y, 4), (m, 2), (d, 2)] {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        for unit in [1000, 100, 10, 1].into_iter().skip(4 - width) {
+            out.push(char::from(b'0' + (n / unit % 10) as u8));
+        }
+    }
+    out
+}
+
 fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -211,6 +235,15 @@ mod tests {
         assert_eq!(parse_date("2021-3-01"), None);
         assert_eq!(parse_date("+021-03-01"), None);
         assert_eq!(parse_date("1969-12-31"), Some(-1));
+        for d in [
+            "1970-01-01",
+            "2021-03-01",
+            "2020-02-29",
+            "1969-12-31",
+            "2400-12-31",
+        ] {
+            assert_eq!(format_date(parse_date(d).unwrap()), d);
+        }
         assert!(is_date_prefix("2021-0"));
         assert!(is_date_prefix("2021-03-01"));
         assert!(!is_date_prefix("2021-03-011"));

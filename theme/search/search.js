@@ -410,6 +410,11 @@
     var all = m.hits || [];
     /* Hits without a fragment (beyond the pages asked for) are not shown. */
     var hits = all.filter(function (h) { return typeof h.url === "string"; });
+    /* A date (the control's, or typed: "gällande den …") is said, as the engine read it. */
+    if (typeof m.validOn === "string") {
+      body.appendChild(el("p", "search-summary search-valid-on",
+        "Visar det som gällde den " + m.validOn + " (och sidor utan giltighetsdatum)."));
+    }
     if (!hits.length) {
       body.appendChild(el("p", "search-empty", "Inga träffar"));
       if (m.suggestion) body.appendChild(suggestion(m.suggestion));
