@@ -170,12 +170,19 @@ impl ValidityTable {
         let mut runs = Vec::with_capacity(n);
         let mut prev_end = 0u32;
         for _ in 0..n {
-            let start = u32::try_from(u64::from(prev_end) + d.var()?).map_err(|_| Corrupt)?;
+            // Checked: a corrupt file may hold any varint.
+            let at = |base: u32, add: u64| {
+                u64::from(base)
+                    .checked_add(add)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or(Corrupt)
+            };
+            let start = at(prev_end, d.var()?)?;
             let len = d.var()?;
             if len == 0 {
                 return Err(Corrupt);
             }
-            let end = u32::try_from(u64::from(start) + len).map_err(|_| Corrupt)?;
+            let end = at(start, len)?;
             let from = code_day(d.var()?, i32::MIN)?;
             let until = code_day(d.var()?, i32::MAX)?;
             runs.push((start, end, from, until));

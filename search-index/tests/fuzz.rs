@@ -821,3 +821,25 @@ fn a_huge_count_of_a_chunk_without_positions_is_corrupt() {
         }
     }
 }
+
+/// Found by `fuzz_engine_on_corrupt_index` (a run of length u64::MAX): a validity table
+/// whose run would end past u32 (or overflow u64) is corrupt, not an overflow.
+#[test]
+fn a_validity_run_of_huge_length_is_corrupt_not_an_overflow() {
+    let mut e = format::Enc::default();
+    e.bytes(b"SSV1");
+    e.usize(1);
+    e.var(15_548_963_225_554_394_093);
+    e.var(u64::MAX);
+    e.var(0);
+    e.var(0);
+    assert!(ValidityTable::decode(&e.buf).is_err());
+    let mut e = format::Enc::default();
+    e.bytes(b"SSV1");
+    e.usize(1);
+    e.var(1);
+    e.var(u64::MAX);
+    e.var(0);
+    e.var(0);
+    assert!(ValidityTable::decode(&e.buf).is_err());
+}
