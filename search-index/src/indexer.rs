@@ -969,11 +969,15 @@ const BUNDLE_KINDS: usize = 4;
 const PACKS: usize = 2;
 
 /// The kind of an index file a bundle may copy, in the order the kinds are taken: 0 term
-/// shards (`t<i>-`), 1 fragment files (`f<v>-`), 2 posting and position packs (`p<i>-`,
-/// `x<i>-`), 3 the vocabulary (`vocab-`).
+/// shards (`t<i>-`) and the validity table (`valid-`, small, read with the term shards),
+/// 1 fragment files (`f<v>-`), 2 posting and position packs (`p<i>-`, `x<i>-`), 3 the
+/// vocabulary (`vocab-`).
 fn bundle_kind(name: &str) -> Option<usize> {
     if name.starts_with("vocab-") {
         return Some(3);
+    }
+    if name.starts_with("valid-") {
+        return Some(0);
     }
     let mut chars = name.chars();
     let kind = match chars.next()? {
@@ -1446,6 +1450,7 @@ mod tests {
         assert_eq!(bundle_kind("p3-4-0000abcd.bin"), Some(PACKS));
         assert_eq!(bundle_kind("x3-4-0000abcd.bin"), Some(PACKS));
         assert_eq!(bundle_kind("vocab-0000abcd.bin"), Some(3));
+        assert_eq!(bundle_kind("valid-0000abcd.bin"), Some(0));
         assert_eq!(bundle_kind("meta-0000abcd.bin"), None);
         assert_eq!(bundle_kind("tantivy"), None);
     }

@@ -884,6 +884,29 @@ fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
     assert_eq!(checked, 10);
 }
 
+/// A date costs no round trip: the validity table comes with the first round's term
+/// shards (only when a date is asked for), and the query takes as many rounds as without.
+#[test]
+fn a_date_is_read_in_the_round_of_the_term_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build(&dir);
+    let is_validity = |f: &String| f.starts_with("valid-");
+    for q in ["tolkavtalet", "barnhälsovården", "SIP", "barn skola"] {
+        let plain = rounds(&dir, &ui_req(q));
+        assert!(!plain.iter().flatten().any(is_validity), "{q}: {plain:?}");
+        for dated in [format!("{q} gällande den 2021-03-01"), q.to_string()] {
+            let mut r = ui_req(&dated);
+            if dated == q {
+                r.filters.valid_on = Some(DAY);
+            }
+            let rs = rounds(&dir, &r);
+            assert!(rs[0].iter().any(is_validity), "{dated}: {rs:?}");
+            assert!(rs.len() <= plain.len(), "{dated}: {rs:?} vs {plain:?}");
+        }
+    }
+}
+
 /// A small index bundles its files: with the bundle added, a query needs no fetch round and
 /// answers exactly as with the files fetched one by one; a corrupt bundle is refused.
 #[test]
@@ -905,6 +928,7 @@ fn the_bundle_answers_without_fetches() {
         "\"samordnad individuell plan\"",
         "samverkn",
         "elevh",
+        "tolkavtalet gällande den 2021-03-01",
     ] {
         let mut r = req(q);
         r.budget = 8000;
