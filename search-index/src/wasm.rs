@@ -140,7 +140,8 @@ pub unsafe extern "C" fn ss_facets(h: *mut Handle) -> usize {
 /// One search step (`budget`: bytes of posting blocks beyond the first ones before the
 /// best sections found so far are returned; 0 = exact); takes the params buffer and
 /// returns the answer's length: `{"need":[file...]}` or
-/// `{"fallback":bool,"approximate":bool,"suggestion":string|null,"hits":[...]}`.
+/// `{"fallback":bool,"approximate":bool,"suggestion":string|null,
+/// "validOn":"YYYY-MM-DD"|null,"hits":[...]}` (`validOn`: the date in effect).
 ///
 /// # Safety
 /// `h` from `ss_new`; the params buffer from `ss_alloc(params_len)`.
