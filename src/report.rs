@@ -460,7 +460,14 @@ pub fn render_human(report: &Report) -> String {
                 continue;
             }
             out.push_str(&format!("  {}\n", kind.heading(report.due_within_days)));
-            for f in of_kind {
+            // A suggestion that every finding of the block shares is written once, after it.
+            let shared = (of_kind.len() > 1
+                && of_kind
+                    .iter()
+                    .all(|f| f.suggestion == of_kind[0].suggestion))
+            .then(|| of_kind[0].suggestion.clone())
+            .flatten();
+            for f in &of_kind {
                 let what = match (&f.url, &f.doc_id) {
                     (Some(url), _) => url.clone(),
                     (None, Some(id)) => format!("{} (dokument-ID {id})", f.title),
@@ -470,11 +477,17 @@ pub fn render_human(report: &Report) -> String {
                     "    {}:{}:{}  {what}: {}\n",
                     f.file, f.line, f.column, f.detail
                 ));
-                if let Some(s) = &f.suggestion {
+                if let Some(s) = f.suggestion.as_ref().filter(|_| shared.is_none()) {
                     out.push_str(&format!("      → {s}\n"));
                 }
             }
+            if let Some(s) = shared {
+                out.push_str(&format!("    → alla ovan: {s}\n"));
+            }
         }
+    }
+    if report.owners.is_empty() {
+        out.push_str("\nInget att åtgärda.\n");
     }
     let parts: Vec<String> = Kind::ALL
         .iter()

@@ -114,7 +114,8 @@ impl Server {
 }
 
 /// The routes: `/ok`, `/twice` 200; `/moved` 301 → `/ok`; `/temporary` 302 → `/ok`;
-/// `/moved-to-missing` 308 → `/missing`; `/missing`, `/missing-html` 404; `/flaky` 500
+/// `/moved-to-missing` 308 → `/missing`; `/loop` 302 → itself; `/nowhere` 302 without
+/// a `Location`; `/missing`, `/missing-html` 404; `/flaky` 500
 /// on its first request, then 200; `/down` 503 always; `/no-head` 405 on HEAD, 200 on
 /// GET; `/hang` answers after 3 s; `/slow…` after 150 ms.
 async fn answer(
@@ -139,6 +140,8 @@ async fn answer(
         "/ok" | "/twice" => StatusCode::OK.into_response(),
         "/moved" => redirect(StatusCode::MOVED_PERMANENTLY, "/ok"),
         "/temporary" => redirect(StatusCode::FOUND, "/ok"),
+        "/loop" => redirect(StatusCode::FOUND, "/loop"),
+        "/nowhere" => StatusCode::FOUND.into_response(),
         "/moved-to-missing" => redirect(StatusCode::PERMANENT_REDIRECT, "/missing"),
         "/flaky" if nth == 1 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         "/flaky" => StatusCode::OK.into_response(),
@@ -373,7 +376,7 @@ fn external_links_are_classified_and_located() {
          [saknas]({base}/missing) [ostadig]({base}/flaky) [nere]({base}/down)\n\
          [head]({base}/no-head) [häng]({base}/hang) [långsam]({base}/slow)\n\
          [flyttad bort]({base}/moved-to-missing#avsnitt) [två gånger]({base}/twice)\n\
-         [stängd]({refused})\n\n<a href=\"{base}/missing-html\">html</a>\n"
+         [stängd]({refused}) [runt]({base}/loop) [ingenstans]({base}/nowhere)\n\n<a href=\"{base}/missing-html\">html</a>\n"
     );
     let tmp = tempfile::tempdir().unwrap();
     owners_book(tmp.path(), &links, &format!("[igen]({base}/twice)\n"));
@@ -424,10 +427,19 @@ fn external_links_are_classified_and_located() {
         external(&found, &refused).unwrap()["code"],
         "external-link-unreachable"
     );
-    assert_eq!(report["counts"]["external_link"], 7, "{found:#?}");
+    let round = external(&found, "/loop").unwrap();
+    assert_eq!(round["code"], "external-link-broken");
+    assert!(
+        round["detail"]
+            .as_str()
+            .unwrap()
+            .contains("för många vidarekopplingar")
+    );
+    assert_eq!(external(&found, "/nowhere").unwrap()["status"], 302);
+    assert_eq!(report["counts"]["external_link"], 9, "{found:#?}");
     assert_eq!(
         report["external"],
-        serde_json::json!({"links": 14, "urls": 13, "asked": 13, "cached": 0})
+        serde_json::json!({"links": 16, "urls": 15, "asked": 15, "cached": 0})
     );
 
     // HEAD first, GET only where HEAD is refused; retries for 5xx; one request per URL.

@@ -173,7 +173,8 @@ impl Prober {
                 continue;
             }
             let location = redirected.then(|| current.to_string());
-            return if reply.status < 400 {
+            // A 3xx here had no usable `Location`: nowhere to go, so no working link.
+            return if reply.status < 300 {
                 match location {
                     None => Outcome::Ok {
                         status: reply.status,
