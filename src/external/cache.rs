@@ -19,6 +19,9 @@ pub const CACHE_DIR: &str = ".samsyn-cache";
 /// The cache file, inside [`CACHE_DIR`].
 pub const CACHE_FILE: &str = "external-links.json";
 const FORMAT_VERSION: u32 = 1;
+/// Entries older than this (or than the time to live, if longer) are dropped when the
+/// cache is written, so that it does not grow with links long removed.
+const KEEP_AT_MOST: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -101,13 +104,15 @@ impl Cache {
         }
     }
 
-    /// Writes the cache back, without the entries older than `ttl`.
+    /// Writes the cache back, without the entries older than `ttl` and [`KEEP_AT_MOST`]
+    /// (a run with a short time to live does not discard what later runs may use).
     pub fn save(&mut self, ttl: Duration, now: u64) -> Result<(), String> {
         let Some((root, path)) = &self.location else {
             return Ok(());
         };
+        let keep = ttl.max(KEEP_AT_MOST).as_secs();
         self.entries
-            .retain(|_, e| u128::from(now.saturating_sub(e.checked_at)) * 1000 < ttl.as_millis());
+            .retain(|_, e| now.saturating_sub(e.checked_at) <= keep);
         let file = CacheFile {
             version: FORMAT_VERSION,
             entries: std::mem::take(&mut self.entries),
@@ -179,6 +184,21 @@ mod tests {
         assert_eq!(cache.fresh("https://a.se/", ttl, 1060), None);
         assert_eq!(cache.fresh("https://b.se/", ttl, 1001), None, "not kept");
         assert_eq!(cache.fresh("https://a.se/", Duration::ZERO, 1000), None);
+        // A run that trusts nothing (time to live 0) still keeps what it found.
+        let mut cache = Cache::open(tmp.path());
+        cache.save(Duration::ZERO, 2000).unwrap();
+        let month = KEEP_AT_MOST.as_secs();
+        assert!(
+            Cache::open(tmp.path())
+                .fresh("https://a.se/", ttl * 100, 2000)
+                .is_some()
+        );
+        let mut cache = Cache::open(tmp.path());
+        cache.save(Duration::ZERO, 1001 + month).unwrap();
+        assert!(
+            Cache::open(tmp.path()).entries.is_empty(),
+            "dropped after a month"
+        );
         let ignore = std::fs::read_to_string(tmp.path().join(CACHE_DIR).join(".gitignore"));
         assert!(ignore.unwrap().contains('*'));
     }
