@@ -202,7 +202,7 @@ fn check_external(
     args: &ExternalArgs,
 ) -> (Vec<external::ExternalLink>, external::CheckRun) {
     let links = external::collect(book);
-    let run = external::check(&book.root, &links, &args.options());
+    let run = external::check(book, &links, &args.options());
     if let Some(problem) = &run.cache_problem {
         report(format_args!("varning: {problem}"));
     }

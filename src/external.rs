@@ -16,7 +16,6 @@ use crate::markdown;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::Path;
 use std::time::Duration;
 
 /// How external links are checked.
@@ -282,11 +281,11 @@ impl CheckRun {
     }
 }
 
-/// Checks the distinct URLs of `links`, answering from the cache in `book_root`
+/// Checks the distinct URLs of `links`, answering from the cache in the book folder
 /// (`.samsyn-cache/`) where it holds a fresh result, and updating it.
-pub fn check(book_root: &Path, links: &[ExternalLink], opts: &ExternalOptions) -> CheckRun {
+pub fn check(book: &LoadedBook, links: &[ExternalLink], opts: &ExternalOptions) -> CheckRun {
     let urls: BTreeSet<&str> = links.iter().map(ExternalLink::request_url).collect();
-    let mut cache = cache::Cache::open(book_root);
+    let mut cache = cache::Cache::open(&book.root, &book.src_dir);
     let now = cache::now();
     let mut run = CheckRun::default();
     let mut to_ask = Vec::new();

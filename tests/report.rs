@@ -576,25 +576,47 @@ fn the_cache_spares_the_hosts_until_its_time_to_live_runs_out() {
     assert_eq!(server.requests("GET /no-head"), 2);
 }
 
-#[cfg(unix)]
-#[test]
-fn a_cache_folder_that_leads_out_of_the_book_is_not_written() {
-    let (_server, addrs) = Server::start(&["127.0.0.1"]);
-    let tmp = tempfile::tempdir().unwrap();
-    owners_book(tmp.path(), &format!("[a](http://{}/ok)\n", addrs[0]), "");
-    let outside = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(outside.path(), tmp.path().join("book/.samsyn-cache")).unwrap();
+/// `samsyn report book --external` in `dir`: the run succeeds and warns that the cache
+/// is not used; returns that warning.
+fn report_without_cache(dir: &Path) -> String {
     let mut args = vec!["report", "book"];
     args.extend_from_slice(&FAST);
-    let out = samsyn(tmp.path(), &args);
+    let out = samsyn(dir, &args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("länkcachen används inte"),
-        "{}",
-        stderr(&out)
-    );
     assert!(stdout(&out).contains("1 extern länk kontrollerad"));
+    let warning = stderr(&out);
+    assert!(warning.contains("länkcachen används inte"), "{warning}");
+    warning
+}
+
+#[cfg(unix)]
+#[test]
+fn the_cache_is_written_only_in_a_real_folder_of_the_book_outside_its_sources() {
+    let (_server, addrs) = Server::start(&["127.0.0.1"]);
+    let link = format!("[a](http://{}/ok)\n", addrs[0]);
+
+    // A cache folder that is a symlink out of the book: nothing is written there.
+    let tmp = tempfile::tempdir().unwrap();
+    owners_book(tmp.path(), &link, "");
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), tmp.path().join("book/.samsyn-cache")).unwrap();
+    report_without_cache(tmp.path());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+
+    // A book whose sources are the book folder itself would publish the cache.
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"T\"\nsrc = \".\"\n",
+    )
+    .unwrap();
+    std::fs::write(book.join("SUMMARY.md"), "# S\n\n- [A](a.md)\n").unwrap();
+    std::fs::write(book.join("a.md"), format!("# A\n\n{link}")).unwrap();
+    let warning = report_without_cache(tmp.path());
+    assert!(warning.contains("källmappen"), "{warning}");
+    assert!(!book.join(".samsyn-cache").exists());
 }
 
 #[test]

@@ -55,10 +55,12 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Reads the cache of the book in `book_root`. A missing or unreadable file is an
-    /// empty cache; a cache folder that is not a real folder inside the book disables it.
-    pub fn open(book_root: &Path) -> Cache {
-        let location = match locate(book_root) {
+    /// Reads the cache of the book in `book_root` whose source folder is `src_dir`. A
+    /// missing or unreadable file is an empty cache; a cache folder that is not a real
+    /// folder inside the book, or that lies in the source folder (whose files are
+    /// published), disables it.
+    pub fn open(book_root: &Path, src_dir: &Path) -> Cache {
+        let location = match locate(book_root, src_dir) {
             Ok(l) => l,
             Err(problem) => {
                 return Cache {
@@ -140,7 +142,7 @@ impl Cache {
 
 /// The cache folder (created) and file, if the folder is a real folder inside the book
 /// folder and the file is not a symlink.
-fn locate(book_root: &Path) -> Result<(OutputRoot, PathBuf), String> {
+fn locate(book_root: &Path, src_dir: &Path) -> Result<(OutputRoot, PathBuf), String> {
     let dir = book_root.join(CACHE_DIR);
     let refused = |why: &str| format!("länkcachen används inte: {} {why}", dir.display());
     if let Ok(meta) = std::fs::symlink_metadata(&dir) {
@@ -153,10 +155,19 @@ fn locate(book_root: &Path) -> Result<(OutputRoot, PathBuf), String> {
             return Err(refused("är ingen mapp"));
         }
     }
-    let root = OutputRoot::new(&dir).map_err(|e| refused(&format!("kan inte skapas: {e}")))?;
     let book = book_root
         .canonicalize()
         .map_err(|e| refused(&format!("(bokmappen kan inte läsas: {e})")))?;
+    // Checked before the folder is created; it is no symlink (above), so this is its place.
+    if src_dir
+        .canonicalize()
+        .is_ok_and(|src| book.join(CACHE_DIR).starts_with(src))
+    {
+        return Err(refused(
+            "ligger i källmappen, vars filer publiceras; låt `src` i book.toml vara en egen mapp",
+        ));
+    }
+    let root = OutputRoot::new(&dir).map_err(|e| refused(&format!("kan inte skapas: {e}")))?;
     if !root.dir().starts_with(&book) {
         return Err(refused("ligger utanför bokmappen"));
     }
@@ -173,30 +184,32 @@ mod tests {
     #[test]
     fn entries_expire_after_their_time_to_live() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut cache = Cache::open(tmp.path());
+        let mut cache = Cache::open(tmp.path(), &tmp.path().join("src"));
         let ok = Outcome::Ok { status: 200 };
         cache.store("https://a.se/", &ok, 1000);
         cache.store("https://b.se/", &Outcome::Timeout { seconds: 1.0 }, 1000);
         cache.save(Duration::from_secs(60), 1000).unwrap();
-        let cache = Cache::open(tmp.path());
+        let cache = Cache::open(tmp.path(), &tmp.path().join("src"));
         let ttl = Duration::from_secs(60);
         assert_eq!(cache.fresh("https://a.se/", ttl, 1059), Some(&ok));
         assert_eq!(cache.fresh("https://a.se/", ttl, 1060), None);
         assert_eq!(cache.fresh("https://b.se/", ttl, 1001), None, "not kept");
         assert_eq!(cache.fresh("https://a.se/", Duration::ZERO, 1000), None);
         // A run that trusts nothing (time to live 0) still keeps what it found.
-        let mut cache = Cache::open(tmp.path());
+        let mut cache = Cache::open(tmp.path(), &tmp.path().join("src"));
         cache.save(Duration::ZERO, 2000).unwrap();
         let month = KEEP_AT_MOST.as_secs();
         assert!(
-            Cache::open(tmp.path())
+            Cache::open(tmp.path(), &tmp.path().join("src"))
                 .fresh("https://a.se/", ttl * 100, 2000)
                 .is_some()
         );
-        let mut cache = Cache::open(tmp.path());
+        let mut cache = Cache::open(tmp.path(), &tmp.path().join("src"));
         cache.save(Duration::ZERO, 1001 + month).unwrap();
         assert!(
-            Cache::open(tmp.path()).entries.is_empty(),
+            Cache::open(tmp.path(), &tmp.path().join("src"))
+                .entries
+                .is_empty(),
             "dropped after a month"
         );
         let ignore = std::fs::read_to_string(tmp.path().join(CACHE_DIR).join(".gitignore"));
