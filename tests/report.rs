@@ -423,9 +423,11 @@ fn external_links_are_classified_and_located() {
         external(&found, "/hang").unwrap()["code"],
         "external-link-timeout"
     );
+    let closed = external(&found, &refused).unwrap();
+    assert_eq!(closed["code"], "external-link-unreachable");
     assert_eq!(
-        external(&found, &refused).unwrap()["code"],
-        "external-link-unreachable"
+        closed["detail"],
+        "servern går inte att nå: anslutningen nekades"
     );
     let round = external(&found, "/loop").unwrap();
     assert_eq!(round["code"], "external-link-broken");

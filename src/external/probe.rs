@@ -302,24 +302,41 @@ fn classify(error: &reqwest::Error, url: &Url) -> Failure {
         chain.push(e.to_string());
         source = e.source();
     }
+    Failure::Other(outcome_of(
+        &chain,
+        error.is_builder(),
+        url.host_str().unwrap_or(""),
+    ))
+}
+
+/// The outcome of a request that failed with the error messages `chain` (outermost
+/// first): a name that does not resolve, an address that cannot be asked, or no
+/// connection, with the reason in Swedish where it is a common one (else the innermost
+/// message).
+fn outcome_of(chain: &[String], invalid: bool, host: &str) -> Outcome {
     let text = chain.join(": ").to_lowercase();
     if text.contains("dns error") || text.contains("failed to lookup address") {
-        return Failure::Other(Outcome::Dns {
-            host: url.host_str().unwrap_or("").to_string(),
-        });
+        return Outcome::Dns { host: host.into() };
     }
-    if error.is_builder() {
-        return Failure::Other(Outcome::InvalidUrl {
-            detail: chain.last().cloned().unwrap_or_default(),
-        });
-    }
-    let detail = chain.last().cloned().unwrap_or_default();
-    let detail = if detail.is_empty() {
-        "okänt fel".to_string()
-    } else {
-        detail
+    let known = [
+        ("connection refused", "anslutningen nekades"),
+        ("connection reset", "anslutningen bröts"),
+        ("certificate", "servercertifikatet godtas inte (TLS)"),
+        ("tls", "den krypterade anslutningen misslyckades (TLS)"),
+    ];
+    let detail = match known.iter().find(|(english, _)| text.contains(english)) {
+        Some((_, swedish)) => (*swedish).to_string(),
+        None => chain
+            .last()
+            .filter(|d| !d.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "okänt fel".into()),
     };
-    Failure::Other(Outcome::Unreachable { detail })
+    if invalid {
+        Outcome::InvalidUrl { detail }
+    } else {
+        Outcome::Unreachable { detail }
+    }
 }
 
 #[cfg(test)]
@@ -334,5 +351,39 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after("snart"), None);
+    }
+
+    #[test]
+    fn failed_requests_are_told_apart() {
+        let chain = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        // As reqwest on hyper-util reports a name that does not resolve.
+        let dns = chain(&[
+            "error sending request for url (http://saknas.invalid/)",
+            "client error (Connect)",
+            "dns error",
+            "failed to lookup address information: Name or service not known",
+        ]);
+        assert_eq!(
+            outcome_of(&dns, false, "saknas.invalid"),
+            Outcome::Dns {
+                host: "saknas.invalid".into()
+            }
+        );
+        let refused = chain(&[
+            "error sending request for url (http://127.0.0.1:9/)",
+            "client error (Connect)",
+            "tcp connect error",
+            "Connection refused (os error 111)",
+        ]);
+        assert_eq!(
+            outcome_of(&refused, false, "127.0.0.1"),
+            Outcome::Unreachable {
+                detail: "anslutningen nekades".into()
+            }
+        );
+        assert!(matches!(
+            outcome_of(&chain(&["builder error"]), true, ""),
+            Outcome::InvalidUrl { .. }
+        ));
     }
 }
