@@ -19,6 +19,8 @@ use std::time::Duration;
 struct Seen {
     /// Requests by "METHOD /path".
     requests: HashMap<String, usize>,
+    /// When each request came, by "METHOD /path".
+    times: HashMap<String, Vec<std::time::Instant>>,
     /// Requests in flight now, by Host header, and overall.
     in_flight: HashMap<String, usize>,
     in_flight_all: usize,
@@ -96,7 +98,12 @@ impl Server {
 
     fn enter(&self, method: &str, path: &str, host: &str) -> (InFlight, usize) {
         let mut seen = self.seen.lock().unwrap();
-        let count = seen.requests.entry(format!("{method} {path}")).or_default();
+        let what = format!("{method} {path}");
+        seen.times
+            .entry(what.clone())
+            .or_default()
+            .push(std::time::Instant::now());
+        let count = seen.requests.entry(what).or_default();
         *count += 1;
         let nth = *count;
         let now = {
@@ -116,7 +123,8 @@ impl Server {
 /// The routes: `/ok`, `/twice` 200; `/moved` 301 → `/ok`; `/temporary` 302 → `/ok`;
 /// `/moved-to-missing` 308 → `/missing`; `/loop` 302 → itself; `/nowhere` 302 without
 /// a `Location`; `/missing`, `/missing-html` 404; `/flaky` 500
-/// on its first request, then 200; `/down` 503 always; `/no-head` 405 on HEAD, 200 on
+/// on its first request, then 200; `/busy` 429 with `Retry-After: 1` on its first, then
+/// 200; `/down` 503 always; `/no-head` 405 on HEAD, 200 on
 /// GET; `/hang` answers after 3 s; `/slow…` after 150 ms.
 async fn answer(
     axum::extract::State(server): axum::extract::State<Server>,
@@ -146,6 +154,10 @@ async fn answer(
         "/flaky" if nth == 1 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         "/flaky" => StatusCode::OK.into_response(),
         "/down" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        "/busy" if nth == 1 => {
+            (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
+        }
+        "/busy" => StatusCode::OK.into_response(),
         "/no-head" if method == "HEAD" => StatusCode::METHOD_NOT_ALLOWED.into_response(),
         "/no-head" => StatusCode::OK.into_response(),
         "/hang" => {
@@ -368,15 +380,18 @@ fn the_report_reads_as_csv_and_as_swedish_text() {
 
 #[test]
 fn external_links_are_classified_and_located() {
-    let (server, addrs) = Server::start(&["127.0.0.1"]);
+    // `/busy` on a host of its own, so that no other request delays its retry.
+    let (server, addrs) = Server::start(&["127.0.0.1", "127.0.0.2"]);
     let base = format!("http://{}", addrs[0]);
+    let busy_host = format!("http://{}", addrs[1]);
     let refused = format!("http://127.0.0.1:{}/", closed_port());
     let links = format!(
         "[ok]({base}/ok) [flyttad]({base}/moved) [tillfällig]({base}/temporary)\n\
          [saknas]({base}/missing) [ostadig]({base}/flaky) [nere]({base}/down)\n\
          [head]({base}/no-head) [häng]({base}/hang) [långsam]({base}/slow)\n\
          [flyttad bort]({base}/moved-to-missing#avsnitt) [två gånger]({base}/twice)\n\
-         [stängd]({refused}) [runt]({base}/loop) [ingenstans]({base}/nowhere)\n\n<a href=\"{base}/missing-html\">html</a>\n"
+         [stängd]({refused}) [runt]({base}/loop) [ingenstans]({base}/nowhere)\n\
+         [upptagen]({busy_host}/busy)\n\n<a href=\"{base}/missing-html\">html</a>\n"
     );
     let tmp = tempfile::tempdir().unwrap();
     owners_book(tmp.path(), &links, &format!("[igen]({base}/twice)\n"));
@@ -385,7 +400,15 @@ fn external_links_are_classified_and_located() {
     let elapsed = started.elapsed();
     let found = findings(&report);
 
-    for fine in ["/ok", "/temporary", "/flaky", "/no-head", "/slow", "/twice"] {
+    for fine in [
+        "/ok",
+        "/temporary",
+        "/flaky",
+        "/busy",
+        "/no-head",
+        "/slow",
+        "/twice",
+    ] {
         assert!(external(&found, fine).is_none(), "{fine}: {found:#?}");
     }
     let moved = external(&found, "/moved").unwrap();
@@ -417,7 +440,7 @@ fn external_links_are_classified_and_located() {
     assert_eq!(via["code"], "external-link-broken");
     assert_eq!(via["location"], format!("{base}/missing"));
     let html = external(&found, "/missing-html").unwrap();
-    assert_eq!(html["line"], 17);
+    assert_eq!(html["line"], 18);
     assert_eq!(external(&found, "/down").unwrap()["status"], 503);
     assert_eq!(
         external(&found, "/hang").unwrap()["code"],
@@ -441,7 +464,7 @@ fn external_links_are_classified_and_located() {
     assert_eq!(report["counts"]["external_link"], 9, "{found:#?}");
     assert_eq!(
         report["external"],
-        serde_json::json!({"links": 16, "urls": 15, "asked": 15, "cached": 0})
+        serde_json::json!({"links": 17, "urls": 16, "asked": 16, "cached": 0})
     );
 
     // HEAD first, GET only where HEAD is refused; retries for 5xx; one request per URL.
@@ -455,6 +478,16 @@ fn external_links_are_classified_and_located() {
     assert_eq!(server.requests("GET /no-head"), 1);
     assert_eq!(server.requests("HEAD /flaky"), 2);
     assert_eq!(server.requests("HEAD /down"), 3, "1 + 2 retries");
+    assert_eq!(
+        server.requests("HEAD /loop"),
+        11,
+        "the first and 10 redirects"
+    );
+    // The 429's Retry-After (1 s), not the 50 ms backoff, set the pause before the retry.
+    let busy = server.seen.lock().unwrap().times["HEAD /busy"].clone();
+    assert_eq!(busy.len(), 2);
+    let pause = busy[1] - busy[0];
+    assert!(pause >= Duration::from_millis(950), "{pause:?}");
     assert_eq!(server.requests("HEAD /hang"), 3, "1 + 2 retries");
     assert_eq!(
         server.requests("HEAD /twice"),
