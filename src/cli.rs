@@ -157,6 +157,7 @@ pub enum ReportFormat {
 
 /// How external links are checked (`--external` and its settings), for `check` and `report`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Externa länkar")]
 pub struct ExternalArgs {
     /// Kontrollera också externa länkar (http, https) över nätet
     #[arg(long)]
