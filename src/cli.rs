@@ -1,11 +1,13 @@
-//! The command line: `samsyn build | check | search | mdbook-preprocessor`.
+//! The command line: `samsyn build | check | search | serve | report | mdbook-preprocessor`.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 content errors, 2 usage or
 //! configuration errors.
 
 use crate::diagnostics::{self, Diagnostic};
+use crate::external::{self, ExternalOptions};
 use crate::pipeline::{self, BuildOptions};
 use crate::plural;
+use crate::report as upkeep;
 use crate::theme::Theme;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -60,6 +62,28 @@ pub enum Command {
         /// Behandla varningar som fel
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        external: ExternalArgs,
+    },
+    /// Underhållsrapport per innehållsansvarig: revisioner, planerade dokument utan text, externa länkar
+    #[command(
+        after_help = "Rapporten är ett resultat, inga fel: koden är 0 när den kunde göras (1 med --fail-on-findings och minst ett fynd, 2 vid fel i kommandoraden eller book.toml).\n\nExempel:\n  samsyn report\n  samsyn report book --due-within 30 --format csv > underhall.csv\n  samsyn report --external --format json"
+    )]
+    Report {
+        /// Bokmappen (med book.toml)
+        #[arg(default_value = "book")]
+        book_dir: PathBuf,
+        /// Ta med revisioner som infaller inom så många dagar
+        #[arg(long, value_name = "DAGAR", default_value_t = 90)]
+        due_within: u32,
+        /// Utdataformat
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+        /// Avsluta med kod 1 när rapporten har minst ett fynd (för CI)
+        #[arg(long)]
+        fail_on_findings: bool,
+        #[command(flatten)]
+        external: ExternalArgs,
     },
     /// Söker i en byggd webbplats sökindex
     #[command(
@@ -129,6 +153,69 @@ pub enum Supports {
 pub enum Format {
     Human,
     Json,
+}
+
+/// The formats of `samsyn report`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Csv,
+}
+
+/// How external links are checked (`--external` and its settings), for `check` and `report`.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Externa länkar")]
+pub struct ExternalArgs {
+    /// Kontrollera också externa länkar (http, https) över nätet
+    #[arg(long)]
+    pub external: bool,
+    /// Längsta väntan på svar per förfrågan (t.ex. 10s, 500ms)
+    #[arg(long, value_name = "TID", default_value = "10s", value_parser = external::parse_duration)]
+    pub external_timeout: std::time::Duration,
+    /// Hur länge ett sparat resultat i .samsyn-cache/ gäller (0: fråga allt igen)
+    #[arg(long, value_name = "TID", default_value = "24h", value_parser = external::parse_duration)]
+    pub external_ttl: std::time::Duration,
+    /// Högst så många förfrågningar samtidigt till samma värd
+    #[arg(long, value_name = "ANTAL", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub external_per_host: u16,
+    /// Högst så många förfrågningar samtidigt totalt
+    #[arg(long, value_name = "ANTAL", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub external_concurrency: u16,
+    /// Nya försök efter 429, 5xx eller inget svar
+    #[arg(long, value_name = "ANTAL", default_value_t = 2)]
+    pub external_retries: u32,
+    /// Paus före första nya försöket; fördubblas för varje följande (t.ex. 500ms)
+    #[arg(long, value_name = "TID", default_value = "500ms", value_parser = external::parse_duration)]
+    pub external_backoff: std::time::Duration,
+}
+
+impl ExternalArgs {
+    fn options(&self) -> ExternalOptions {
+        ExternalOptions {
+            timeout: self.external_timeout,
+            ttl: self.external_ttl,
+            per_host: usize::from(self.external_per_host),
+            concurrency: usize::from(self.external_concurrency),
+            retries: self.external_retries,
+            backoff: self.external_backoff,
+            ..ExternalOptions::default()
+        }
+    }
+}
+
+/// Checks the external links of `book` (see [`crate::external`]); a cache that cannot
+/// be used is reported and the check goes on without it.
+fn check_external(
+    book: &crate::book::LoadedBook,
+    args: &ExternalArgs,
+) -> (Vec<external::ExternalLink>, external::CheckRun) {
+    let links = external::collect(book);
+    let run = external::check(book, &links, &args.options());
+    if let Some(problem) = &run.cache_problem {
+        report(format_args!("varning: {problem}"));
+    }
+    (links, run)
 }
 
 fn color_on_stderr() -> bool {
@@ -276,11 +363,23 @@ pub fn run(cli: Cli) -> i32 {
             book_dir,
             format,
             deny_warnings,
+            external,
         } => {
-            let checked = match pipeline::check(&book_dir, today) {
+            let mut checked = match pipeline::check(&book_dir, today) {
                 Ok(c) => c,
                 Err(e) => return config_error(e),
             };
+            let mut external_checked = None;
+            if external.external
+                && let Some(book) = &checked.book
+            {
+                let (links, run) = check_external(book, &external);
+                checked
+                    .diagnostics
+                    .extend(external::diagnostics(book, &links, &run));
+                diagnostics::sort(&mut checked.diagnostics);
+                external_checked = Some(run.outcomes.len());
+            }
             let (errors, warnings) = checked.counts();
             match format {
                 Format::Json => {
@@ -292,9 +391,17 @@ pub fn run(cli: Cli) -> i32 {
                 Format::Human => {
                     print_diagnostics(&checked.diagnostics);
                     report(format_args!(
-                        "{}, {}: {} och {}",
+                        "{}, {}{}: {} och {}",
                         plural::pages(checked.book.as_ref().map_or(0, |b| b.pages.len())),
                         plural::links_checked(checked.links_checked),
+                        external_checked.map_or(String::new(), |n| format!(
+                            ", {}",
+                            plural::count(
+                                n,
+                                "extern adress kontrollerad",
+                                "externa adresser kontrollerade"
+                            )
+                        )),
                         plural::errors(errors),
                         plural::warnings(warnings)
                     ));
@@ -306,6 +413,20 @@ pub fn run(cli: Cli) -> i32 {
                 EXIT_OK
             }
         }
+        Command::Report {
+            book_dir,
+            due_within,
+            format,
+            fail_on_findings,
+            external,
+        } => run_report(
+            &book_dir,
+            today,
+            due_within,
+            format,
+            fail_on_findings,
+            &external,
+        ),
         Command::Search {
             args,
             site,
@@ -371,6 +492,63 @@ fn status_label(status: &str) -> &str {
 fn parse_valid_on(text: &str) -> Result<i32, String> {
     search_index::validity::parse_date(text)
         .ok_or_else(|| format!("ange ett datum som ÅÅÅÅ-MM-DD, t.ex. 2021-03-01 (inte `{text}`)"))
+}
+
+/// `samsyn report`: the report on standard output. Exit 0 when it was made (findings
+/// are its result, not a failure) unless `--fail-on-findings`; 1 when the book cannot
+/// be loaded; 2 for configuration errors.
+fn run_report(
+    book_dir: &Path,
+    today: chrono::NaiveDate,
+    due_within: u32,
+    format: ReportFormat,
+    fail_on_findings: bool,
+    external: &ExternalArgs,
+) -> i32 {
+    let checked = match pipeline::check(book_dir, today) {
+        Ok(c) => c,
+        Err(e) => return config_error(e),
+    };
+    let Some(book) = &checked.book else {
+        print_diagnostics(&checked.diagnostics);
+        report(format_args!(
+            "Rapporten kan inte göras: boken kan inte läsas in (se felen ovan)."
+        ));
+        return EXIT_CONTENT;
+    };
+    let checked_links = external.external.then(|| check_external(book, external));
+    let made = upkeep::build(
+        book,
+        today,
+        due_within,
+        checked_links
+            .as_ref()
+            .map(|(links, run)| (links.as_slice(), run)),
+    );
+    let text = match format {
+        ReportFormat::Human => upkeep::render_human(&made),
+        ReportFormat::Json => upkeep::render_json(&made),
+        ReportFormat::Csv => match upkeep::render_csv(&made) {
+            Ok(t) => t,
+            Err(e) => return config_error(format!("kan inte skriva CSV: {e}")),
+        },
+    };
+    if print_stdout(&text) != EXIT_OK {
+        return EXIT_CONFIG;
+    }
+    let (errors, _) = checked.counts();
+    if errors > 0 {
+        report(format_args!(
+            "Obs: boken har {}; `samsyn check {}` visar var.",
+            plural::errors(errors),
+            book_dir.display()
+        ));
+    }
+    if fail_on_findings && made.counts.total() > 0 {
+        EXIT_CONTENT
+    } else {
+        EXIT_OK
+    }
 }
 
 /// One search hit as `samsyn search --json` prints it.
