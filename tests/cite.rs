@@ -36,6 +36,7 @@ fn check_in_chromium(toml: &str, base: &str) -> serde_json::Value {
     let spec = serde_json::json!({
         "page": format!("site/{PAGE}"),
         "anchor": "sip",
+        "buttonName": "Kopiera hänvisning till avsnittet Samordnad individuell plan - SIP",
         "section": format!("{DOCUMENT}, avsnitt \"Samordnad individuell plan - SIP\", {base}#sip"),
         "document": format!("{DOCUMENT}, {base}"),
         "printUrl": base,
@@ -104,14 +105,23 @@ fn every_h2_and_h3_has_a_button_named_after_its_section_and_the_document_one() {
     for row in doc.select(&sel(".section-heading")) {
         let heading = row.select(&sel("h2, h3")).next().unwrap();
         let button = row.select(&sel("button.cite-button")).next().unwrap();
-        let text: String = heading.text().collect();
-        let v = button.value();
-        assert_eq!(v.attr("data-cite-anchor"), heading.value().attr("id"));
+        // Named by the shared label and the heading: "Kopiera hänvisning till avsnittet SIP".
+        let id = heading.value().attr("id").unwrap();
         assert_eq!(
-            v.attr("aria-label"),
-            Some(format!("Kopiera hänvisning till avsnittet {}", text.trim()).as_str())
+            button.value().attr("aria-labelledby"),
+            Some(format!("samsyn-cite-label {id}").as_str())
+        );
+        assert_eq!(
+            button.prev_siblings().find_map(scraper::ElementRef::wrap),
+            Some(heading),
+            "the script reads the section from the heading before the button"
         );
     }
+    let label = doc.select(&sel("#samsyn-cite-label")).next().unwrap();
+    assert_eq!(
+        label.text().collect::<String>(),
+        "Kopiera hänvisning till avsnittet"
+    );
     assert!(
         doc.select(&sel("h4 + button, h1 + button"))
             .next()
@@ -129,7 +139,7 @@ fn every_h2_and_h3_has_a_button_named_after_its_section_and_the_document_one() {
         .unwrap();
     assert_eq!(
         document_button.text().collect::<String>(),
-        "Kopiera hänvisning till dokumentetKopierad"
+        "Kopiera hänvisning till dokumentet"
     );
     // The start page carries no citation data: it is no document.
     assert!(

@@ -18,8 +18,8 @@ pub struct Citation {
     pub url: Option<String>,
     /// The page's own address for its links: `url`, else its file name (relative to itself).
     pub href: String,
-    /// The button near the metadata panel that copies the whole document's citation.
-    pub document_button: String,
+    /// The id of the label the section buttons share ([`LABEL_ID`]).
+    pub label_id: &'static str,
 }
 
 /// The citation data of page `index`.
@@ -33,10 +33,7 @@ pub fn citation(book: &LoadedBook, index: usize) -> Citation {
             .clone()
             .unwrap_or_else(|| page.url.rsplit('/').next().unwrap_or_default().to_string()),
         url,
-        document_button: format!(
-            "<button type=\"button\" class=\"cite-button cite-document\">{}</button>",
-            labels("Kopiera hänvisning till dokumentet")
-        ),
+        label_id: LABEL_ID,
     }
 }
 
@@ -65,23 +62,18 @@ fn document_part(kind: Kind, title: &str, front: &crate::frontmatter::FrontMatte
     text
 }
 
-/// The button after an h2/h3 heading that copies the section's citation. It names the
-/// section for assistive technology; its visible label is the start of that name.
-pub fn section_button(id: &str, heading: &str) -> String {
-    let heading = heading.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!(
-        "<button type=\"button\" class=\"cite-button\" data-cite-anchor=\"{id}\" data-cite-section=\"{section}\" aria-label=\"Kopiera hänvisning till avsnittet {section}\">{labels}</button>",
-        labels = labels("Kopiera hänvisning"),
-        id = html_escape::encode_double_quoted_attribute(id),
-        section = html_escape::encode_double_quoted_attribute(&heading),
-    )
-}
+/// The id of the hidden "Kopiera hänvisning till avsnittet" in page.html's citation
+/// block, which names every section's button together with its heading.
+pub const LABEL_ID: &str = "samsyn-cite-label";
 
-/// The button's visible label, and the one shown once copied, in one grid cell (the
-/// button keeps the width of the longer: nothing moves).
-fn labels(copy: &str) -> String {
+/// The button after an h2/h3 heading (id `id`) that copies the section's citation. Its
+/// name is "Kopiera hänvisning till avsnittet" and the heading's text (`aria-labelledby`,
+/// so the heading's text is not repeated in the page); the visible label is the start of
+/// that name. The script takes the section's name and anchor from the heading before it.
+pub fn section_button(id: &str) -> String {
     format!(
-        "<span class=\"cite-labels\"><span class=\"cite-label-copy\">{copy}</span><span class=\"cite-label-done\" aria-hidden=\"true\">Kopierad</span></span>"
+        "<button type=\"button\" class=\"cite-button\" aria-labelledby=\"{LABEL_ID} {}\"><span>Kopiera hänvisning</span></button>",
+        html_escape::encode_double_quoted_attribute(id)
     )
 }
 
@@ -123,11 +115,9 @@ mod tests {
     }
 
     #[test]
-    fn the_section_button_is_named_after_its_section() {
-        let html = section_button("sip", "Samordnad \"individuell\"\n plan");
-        assert!(html.contains("aria-label=\"Kopiera hänvisning till avsnittet Samordnad &quot;individuell&quot; plan\""));
-        assert!(html.contains("data-cite-anchor=\"sip\""));
-        assert!(html.contains(">Kopiera hänvisning</span>"));
-        assert!(html.contains("aria-hidden=\"true\">Kopierad</span>"));
+    fn the_section_button_is_named_by_the_shared_label_and_its_heading() {
+        let html = section_button("a\"b");
+        assert!(html.contains("aria-labelledby=\"samsyn-cite-label a&quot;b\""));
+        assert!(html.contains("><span>Kopiera hänvisning</span></button>"));
     }
 }

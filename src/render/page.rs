@@ -140,10 +140,10 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
             // for pointer users and hidden from assistive technology, so that a heading is
             // announced by its text alone; the page's table of contents links every section.
             Event::End(TagEnd::Heading(level)) => {
-                let (raw_id, text) = page
+                let raw_id = page
                     .headings
                     .get(heading_no)
-                    .map(|h| (h.id.as_str(), h.text.as_str()))
+                    .map(|h| h.id.as_str())
                     .unwrap_or_default();
                 let id = html_escape::encode_double_quoted_attribute(raw_id);
                 events.push(Event::InlineHtml(
@@ -154,7 +154,7 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                 ));
                 events.push(Event::End(TagEnd::Heading(level)));
                 if cited(level) {
-                    let button = super::cite::section_button(raw_id, text);
+                    let button = super::cite::section_button(raw_id);
                     events.push(Event::Html(format!("{button}</div>\n").into()));
                 }
                 heading_no += 1;

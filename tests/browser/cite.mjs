@@ -3,6 +3,7 @@
 // spec = {
 //   page: "site/a/b.html",        // the page, under the served folder
 //   anchor: "sip",                // the section whose button is pressed
+//   buttonName: "…",              // that button's accessible name
 //   section: "…",                 // the citation that button must copy
 //   document: "…",                // the citation the document's button must copy
 //   printUrl: "…",                // the address the print block must show
@@ -43,7 +44,7 @@ const server = await startStaticServer(servedDir);
 const origin = server.url.replace(/\/$/, "");
 const expected = (s) => s.replaceAll("{origin}", origin);
 const pageUrl = server.url + spec.page;
-const sectionButton = `.cite-button[data-cite-anchor="${spec.anchor}"]`;
+const sectionButton = `[id="${spec.anchor}"] + .cite-button`;
 const documentButton = ".cite-button.cite-document";
 const browser = await launch();
 const report = { copied: {}, keyboard: {}, fallback: {}, print: {}, scriptErrors: [] };
@@ -70,6 +71,9 @@ try {
     const { context, page } = await newPage();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
     await page.goto(pageUrl + "#verksamheter");
+    // The accessible names, as Chromium computes them.
+    report.copied.named = await page.getByRole("button", { name: spec.buttonName, exact: true }).count();
+    expectEqual("buttons named " + spec.buttonName, report.copied.named, 1);
     const before = await layout(page);
     await page.hover(sectionButton);
     await page.click(sectionButton);
@@ -86,6 +90,8 @@ try {
     await page.click(documentButton);
     await page.waitForFunction(async () => (await navigator.clipboard.readText()) !== "");
     report.copied.document = await readClipboard(page);
+    report.copied.documentNamed = await page.getByRole("button", { name: "Kopiera hänvisning till dokumentet", exact: true }).count();
+    expectEqual("the document's button's name once copied", report.copied.documentNamed, 1);
     expectEqual("document citation", report.copied.document, expected(spec.document));
     if ((await layout(page)) !== before) fail("the page moved when the document's button was pressed");
     report.copied.canonical = await page.$eval("link[rel=canonical]", (l) => l.href).catch(() => null);
@@ -105,8 +111,8 @@ try {
       h.focus();
     }, sectionButton);
     await page.keyboard.press("Tab");
-    report.keyboard.focused = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
-    expectEqual("focus after Tab", report.keyboard.focused, await page.getAttribute(sectionButton, "aria-label"));
+    report.keyboard.focused = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), sectionButton);
+    if (!report.keyboard.focused) fail("Tab from the heading does not reach its button");
     report.keyboard.shown = await page.waitForFunction((sel) => getComputedStyle(document.querySelector(sel)).opacity === "1", sectionButton, { timeout: 2000 })
       .then(() => true, () => false);
     if (!report.keyboard.shown) fail("the focused button is not shown");

@@ -135,7 +135,7 @@
   /* ---------- Citations: "Kopiera hänvisning" and the printed page's lines ---------- */
   // The page's `.doc-cite` carries the document part of the citation (data-cite) and, when
   // book.toml names the published site, the page's absolute address (data-cite-url); else
-  // the page's own address is used. A section's button adds its heading and anchor.
+  // the page's own address is used.
   var citeData = doc.querySelector(".doc-cite");
   var citeStatus = null;
   function pageAddress() {
@@ -143,11 +143,13 @@
     try { if (given) return new URL(given).href; } catch (e) { /* not a URL: use the page's */ }
     return location.href.split("#")[0];
   }
+  // A section's button follows its heading (render/page.rs): the heading gives the
+  // section's name and anchor; the document's button has none.
   function citationFor(button) {
     var url = pageAddress();
-    var section = button.getAttribute("data-cite-section");
-    var anchor = button.getAttribute("data-cite-anchor");
-    if (anchor) url = new URL("#" + anchor, url).href;
+    var heading = button.classList.contains("cite-document") ? null : button.previousElementSibling;
+    var section = heading ? heading.textContent.replace(/\s+/g, " ").trim() : "";
+    if (heading && heading.id) url = new URL("#" + heading.id, url).href;
     return (citeData.getAttribute("data-cite") || doc.title) +
       (section ? ", avsnitt \"" + section + "\"" : "") + ", " + url;
   }
