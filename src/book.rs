@@ -219,7 +219,14 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
     config.build.create_missing = false;
     crate::a11y::AccessibilityConfig::from_config(&config)
         .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
-    site_url(&config).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+    site_url(&config).map_err(|e| {
+        let line = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| site_url_line(&text))
+            .map(|n| format!(":{n}"))
+            .unwrap_or_default();
+        ConfigError(format!("{}{line}: {e}", file.display()))
+    })?;
     Ok(config)
 }
 
@@ -247,6 +254,25 @@ pub fn site_url(config: &Config) -> Result<Option<String>, String> {
             "[output.samsyn] site-url = \"{value}\" är ingen absolut http- eller https-adress; ange adressen där webbplatsen publiceras, till exempel site-url = \"https://example.org/samverkan/\""
         )
     })
+}
+
+/// The 1-based line of `site-url` in the `[output.samsyn]` table of book.toml's `text`.
+fn site_url_line(text: &str) -> Option<usize> {
+    let mut table = "";
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            table = line;
+        } else if table.replace(' ', "") == "[output.samsyn]"
+            && line
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim().trim_matches('"') == "site-url")
+        {
+            return Some(n + 1);
+        }
+    }
+    None
 }
 
 /// `value` as a site's base URL (`http://` or `https://`, a host, no spaces, query or
@@ -706,6 +732,14 @@ mod tests {
         ] {
             assert_eq!(absolute_site_url(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_site_url_is_found_in_its_table() {
+        let text =
+            "[output.html]\nsite-url = \"/x/\"\n\n[output.samsyn]\ntitle = 1\n  site-url = \"x\"\n";
+        assert_eq!(site_url_line(text), Some(6));
+        assert_eq!(site_url_line("[output.html]\nsite-url = \"/x/\"\n"), None);
     }
 
     #[test]

@@ -174,7 +174,7 @@ fn the_site_url_must_be_an_absolute_http_address() {
             assert_eq!(out.status.code(), Some(2), "{value}: {}", stderr(&out));
             let err = stderr(&out);
             assert!(
-                err.contains("book.toml") && err.contains("[output.samsyn] site-url"),
+                err.contains("book.toml:5: ") && err.contains("[output.samsyn] site-url"),
                 "{value}: {err}"
             );
         }
