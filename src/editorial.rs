@@ -5,7 +5,7 @@
 //!
 //! ```markdown
 //! Identifiera <span class="site-note">[Webbplatsens anmärkning: texten slutar här i källan.]</span>
-//! Avvikelserapportering<span class="site-note">[Webbplatsens rättelse, i källan: ”Avvikels rapportering”]</span>
+//! Avvikelserapportering <span class="site-note">[Webbplatsens rättelse, i källan: ”Avvikels rapportering”]</span>
 //! ```
 //!
 //! The text says whose note it is (and the brackets set it apart in mdBook too); the theme

@@ -1169,7 +1169,7 @@ fn the_sites_notes_in_source_text_use_one_convention() {
     assert!(count >= 10, "only {count} notes");
     // The corrected typo is marked, and the source has it.
     let plan = source_page("handlingsplaner/handlingsplan-2017.md");
-    if !plan.contains("Avvikelserapportering<span class=\"site-note\">[Webbplatsens rättelse, i källan: ”Avvikels rapportering”]</span>") {
+    if !plan.contains("Avvikelserapportering <span class=\"site-note\">[Webbplatsens rättelse, i källan: ”Avvikels rapportering”]</span>") {
         problems.push("handlingsplan-2017.md: the corrected \"Avvikels rapportering\" is not marked".into());
     }
     if !seed("000_").contains("Avvikels \n") {
