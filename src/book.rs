@@ -180,6 +180,12 @@ pub struct LoadedBook {
 }
 
 impl LoadedBook {
+    /// The site's published base URL (see [`site_url`]); `None` when not set (or not
+    /// valid: [`load_config`] has refused that already).
+    pub fn site_url(&self) -> Option<String> {
+        site_url(&self.config).ok().flatten()
+    }
+
     /// Page indices by the file name diagnostics use (`Page::file`).
     pub fn pages_by_file(&self) -> HashMap<&str, usize> {
         self.pages
@@ -213,7 +219,87 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
     config.build.create_missing = false;
     crate::a11y::AccessibilityConfig::from_config(&config)
         .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+    site_url(&config).map_err(|e| {
+        let line = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| site_url_line(&text))
+            .map(|n| format!(":{n}"))
+            .unwrap_or_default();
+        ConfigError(format!("{}{line}: {e}", file.display()))
+    })?;
     Ok(config)
+}
+
+/// The key of book.toml that names where the site is published.
+pub const SITE_URL_KEY: &str = "output.samsyn.site-url";
+
+/// `[output.samsyn] site-url` of book.toml: the absolute http(s) address the site is
+/// published at, ending in `/` (added when missing); `None` when not set. Citations,
+/// printed pages, `<link rel="canonical">` and the change feed build absolute URLs on
+/// it. Anything else (a relative path, another scheme, a query or fragment) is an error
+/// (exit 2), checked when book.toml is loaded.
+pub fn site_url(config: &Config) -> Result<Option<String>, String> {
+    let value = match config.get::<toml::Value>(SITE_URL_KEY) {
+        Ok(None) => return Ok(None),
+        Ok(Some(toml::Value::String(s))) => s,
+        Ok(Some(other)) => {
+            return Err(format!(
+                "[output.samsyn] site-url måste vara en text, inte `{other}`; till exempel site-url = \"https://example.org/samverkan/\""
+            ));
+        }
+        Err(e) => return Err(format!("[output.samsyn] site-url kan inte läsas: {e}")),
+    };
+    absolute_site_url(&value).map(Some).ok_or_else(|| {
+        format!(
+            "[output.samsyn] site-url = \"{value}\" är ingen absolut http- eller https-adress; ange adressen där webbplatsen publiceras, till exempel site-url = \"https://example.org/samverkan/\""
+        )
+    })
+}
+
+/// The 1-based line of `site-url` in the `[output.samsyn]` table of book.toml's `text`.
+fn site_url_line(text: &str) -> Option<usize> {
+    let mut table = "";
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            table = line;
+        } else if table.replace(' ', "") == "[output.samsyn]"
+            && line
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim().trim_matches('"') == "site-url")
+        {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
+/// `value` as a site's base URL (`http://` or `https://`, a host, no spaces, query or
+/// fragment), ending in `/`; `None` when it is not one.
+fn absolute_site_url(value: &str) -> Option<String> {
+    let value = value.trim();
+    let scheme_len = ["http://", "https://"]
+        .into_iter()
+        .find(|s| {
+            value
+                .get(..s.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+        })?
+        .len();
+    let rest = &value[scheme_len..];
+    let host = rest.split('/').next().unwrap_or("");
+    let bad = |c: char| {
+        c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\' | '"' | '<' | '>')
+    };
+    if host.is_empty() || host.starts_with(':') || value.chars().any(bad) {
+        return None;
+    }
+    Some(if value.ends_with('/') {
+        value.to_string()
+    } else {
+        format!("{value}/")
+    })
 }
 
 fn error_chain(e: &anyhow::Error) -> String {
@@ -621,6 +707,39 @@ mod tests {
         assert_eq!(page_url("search-index"), "search-index.html");
         assert_eq!(page_url("v1.2/.hidden"), "v1.2/.hidden.html");
         assert_eq!(page_url("a.b.md"), "a.b.html");
+    }
+
+    #[test]
+    fn site_urls_are_absolute_http_and_end_in_a_slash() {
+        assert_eq!(
+            absolute_site_url("https://example.org/samverkan").as_deref(),
+            Some("https://example.org/samverkan/")
+        );
+        assert_eq!(
+            absolute_site_url("HTTP://localhost:8080/").as_deref(),
+            Some("HTTP://localhost:8080/")
+        );
+        for bad in [
+            "/samverkan/",
+            "example.org",
+            "ftp://example.org/",
+            "https://",
+            "https:///x",
+            "https://:80/",
+            "https://example.org/a b/",
+            "https://example.org/?q=1",
+            "https://example.org/#x",
+        ] {
+            assert_eq!(absolute_site_url(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_site_url_is_found_in_its_table() {
+        let text =
+            "[output.html]\nsite-url = \"/x/\"\n\n[output.samsyn]\ntitle = 1\n  site-url = \"x\"\n";
+        assert_eq!(site_url_line(text), Some(6));
+        assert_eq!(site_url_line("[output.html]\nsite-url = \"/x/\"\n"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod confine;
 pub mod csp;
 pub mod diagnostics;
+pub mod editorial;
 pub mod external;
 pub mod frontmatter;
 pub mod links;

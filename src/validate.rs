@@ -27,6 +27,7 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
             let (mut diags, links) = check_links(book, resolver, i);
             diags.extend(blocked_html(book, i));
             diags.extend(crate::a11y::content_warnings(&book.pages[i]));
+            diags.extend(crate::editorial::unmarked_notes(&book.pages[i]));
             (diags, links)
         })
         .collect();

@@ -67,9 +67,25 @@ fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("valid selector")
 }
 
+/// An element's text without the site's own notes (`span.site-note`, see
+/// `src/editorial.rs`): what is left must be the sources' words.
 fn text(e: ElementRef) -> String {
-    collapse(&e.text().collect::<String>())
+    let words: String = e
+        .descendants()
+        .filter(|n| {
+            !n.ancestors().any(|a| {
+                ElementRef::wrap(a).is_some_and(|el| {
+                    el.value()
+                        .has_class(NOTE_CLASS, scraper::CaseSensitivity::CaseSensitive)
+                })
+            })
+        })
+        .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+        .collect();
+    collapse(&words)
 }
+
+use samsyn::editorial::NOTE_CLASS;
 
 /// One rendered page of the built site.
 struct Page {
@@ -953,4 +969,214 @@ fn documents_and_ids(site: &Site, r: &mut Report) {
             format!("{} has lang={lang:?}", p.rel)
         });
     }
+}
+
+/// The Markdown of page `rel` of the bundled book, without its front matter.
+fn source_page(rel: &str) -> String {
+    let path = repo().join("book/src").join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text[samsyn::frontmatter::split(&text).body_offset..].to_string()
+}
+
+/// The link destinations of `markdown` written outside the site's notes.
+fn links_outside_notes(markdown: &str) -> Vec<String> {
+    samsyn::editorial::outside_notes(markdown)
+        .into_iter()
+        .filter_map(|(event, _)| match event {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
+                Some(dest_url.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The text of `markdown` outside the site's notes.
+fn text_outside_notes(markdown: &str) -> String {
+    let text: String = samsyn::editorial::outside_notes(markdown)
+        .into_iter()
+        .filter_map(|(event, _)| match event {
+            pulldown_cmark::Event::Text(t) => Some(t.to_string()),
+            pulldown_cmark::Event::SoftBreak => Some(" ".into()),
+            _ => None,
+        })
+        .collect();
+    collapse(&text)
+}
+
+/// The texts of the site's notes in `markdown` (`<span class="site-note">…</span>`).
+fn notes(markdown: &str) -> Vec<&str> {
+    let open = "<span class=\"site-note\">";
+    markdown
+        .match_indices(open)
+        .map(|(at, _)| {
+            let rest = &markdown[at + open.len()..];
+            &rest[..rest.find("</span>").unwrap_or(rest.len())]
+        })
+        .collect()
+}
+
+/// Links between documents that no source makes are gone, or kept as the site's own
+/// cross-references (`[Webbplatsens hänvisning: …]`), not as the sources'.
+#[test]
+fn links_no_source_makes_are_marked_as_the_sites_cross_references() {
+    let mut problems = Vec::new();
+    // (page, a link target it may name only inside the site's notes)
+    let only_in_notes = [
+        (
+            "handlingsplaner/gemensam-handlingsplan/reko.md",
+            "overenskommelser/aldre/sip.md",
+        ),
+        (
+            "overenskommelser/aldre/sip.md",
+            "gemensam-handlingsplan/reko.md",
+        ),
+        (
+            "overenskommelser/barn-och-unga/vard-och-omsorg-i-hemmet-barn.md",
+            "aldre/vard-och-omsorg-i-hemmet.md",
+        ),
+        (
+            "overenskommelser/aldre/vard-och-omsorg-i-hemmet.md",
+            "vard-och-omsorg-i-hemmet-barn.md",
+        ),
+        (
+            "overenskommelser/barn-och-unga/halsoundersokning-vid-placering.md",
+            "#insatser-for-de-mest-utsatta",
+        ),
+        (
+            "overenskommelser/barn-och-unga/halsoundersokning-vid-placering.md",
+            "#revidering-2016",
+        ),
+        (
+            "overenskommelser/huvudoverenskommelse.md",
+            "avvikelsehantering-i-samverkan.md",
+        ),
+    ];
+    for (page, target) in only_in_notes {
+        let md = source_page(page);
+        if links_outside_notes(&md).iter().any(|l| l.contains(target)) {
+            problems.push(format!("{page} links {target} as the sources' link"));
+        }
+        if !notes(&md)
+            .iter()
+            .any(|n| n.starts_with("[Webbplatsens hänvisning: ") && n.contains(target))
+        {
+            problems.push(format!(
+                "{page}: no site's cross-reference to {target} (expected it kept, marked)"
+            ));
+        }
+    }
+    // The register: ReKo's SIP agreement is not shown as Äldre's.
+    let register = source_page("overenskommelser/register.md");
+    let reko = register
+        .split("## ReKo")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    if links_outside_notes(reko)
+        .iter()
+        .any(|l| l.contains("aldre/sip.md"))
+    {
+        problems.push("register.md: ReKo's SIP agreement links Äldre's SIP page".into());
+    }
+    if register.contains("Fyra av dem") {
+        problems.push("register.md: still says four ReKo agreements share a page".into());
+    }
+    // Äldre's SIP page does not say that ReKo's list names it.
+    let sip = text_outside_notes(&source_page("overenskommelser/aldre/sip.md"));
+    if sip.contains("där den kallas")
+        || sip.contains("ReKos uppföljning ingår en översyn av överenskommelsen")
+    {
+        problems.push(format!(
+            "aldre/sip.md ties ReKo's SIP agreement to itself: {sip}"
+        ));
+    }
+    // HälsoSAMS speaks of the county's agreements for placed children, in the plural.
+    let placering = text_outside_notes(&source_page(
+        "overenskommelser/barn-och-unga/halsoundersokning-vid-placering.md",
+    ));
+    if placering.contains("HälsoSAMS") || placering.contains("2016") {
+        problems.push(format!(
+            "halsoundersokning-vid-placering.md ties HälsoSAMS or the 2016 revision to itself: {placering}"
+        ));
+    }
+    // Barndialogen's home page presents what the source lists, not process descriptions.
+    let listed = "förbättringsarbete, metodutveckling, kunskapsstöd och utbildningar";
+    if !norm(&seed("004_")).contains(&norm(listed)) {
+        problems.push("seed 004 does not list what the home page presents".into());
+    }
+    let processes = text_outside_notes(&source_page("barndialogen/processer/index.md"));
+    if processes.contains("De presenteras på") || !processes.contains(listed) {
+        problems.push(format!(
+            "barndialogen/processer/index.md: the home page is said to hold process descriptions: {processes}"
+        ));
+    }
+    // The ReKo tables' row pairing is the site's reading of the PDF layout, and says so.
+    let reko_plan = source_page("handlingsplaner/gemensam-handlingsplan/reko.md");
+    let tables = reko_plan
+        .matches("| Aktivitetsområden | Uppföljning |")
+        .count();
+    let said = notes(&reko_plan)
+        .iter()
+        .filter(|n| n.contains("tolkning av sidlayouten"))
+        .count();
+    if tables != 2 || said != tables {
+        problems.push(format!(
+            "reko.md: {tables} activity tables, {said} notes that their row pairing is the site's reading"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The site's notes in quoted source text follow one convention: `<span
+/// class="site-note">[Webbplatsens anmärkning: …]</span>` (or `[Webbplatsens rättelse, i
+/// källan: ”…”]` after a corrected typo, `[Webbplatsens hänvisning: …]` for a
+/// cross-reference of the site's), and no note is written in plain parentheses.
+#[test]
+fn the_sites_notes_in_source_text_use_one_convention() {
+    let src = repo().join("book/src");
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for rel in samsyn::book::markdown_files(&src) {
+        let md = source_page(&rel);
+        for note in notes(&md) {
+            count += 1;
+            let kinds = [
+                "[Webbplatsens anmärkning: ",
+                "[Webbplatsens rättelse, i källan: ",
+                "[Webbplatsens hänvisning: ",
+            ];
+            if !kinds.iter().any(|k| note.starts_with(k)) || !note.ends_with(']') {
+                problems.push(format!("{rel}: a note not in the convention: {note}"));
+            }
+        }
+        let mut page = samsyn::book::Page::new(rel.clone(), "src", rel.clone(), Vec::new());
+        page.set_text(md.clone());
+        for d in samsyn::editorial::unmarked_notes(&page) {
+            problems.push(format!("{rel}:{}:{}: {}", d.line, d.column, d.message));
+        }
+        let plain = text_outside_notes(&md);
+        for phrase in [
+            "texten slutar här i källan",
+            "finns inte med i källtexten",
+            "så i källan",
+            "Länk i källan",
+            "Länkar i källan",
+            "tom i källan",
+        ] {
+            if plain.contains(phrase) {
+                problems.push(format!("{rel}: {phrase:?} outside the site's notes"));
+            }
+        }
+    }
+    assert!(count >= 10, "only {count} notes");
+    // The corrected typo is marked, and the source has it.
+    let plan = source_page("handlingsplaner/handlingsplan-2017.md");
+    if !plan.contains("Avvikelserapportering <span class=\"site-note\">[Webbplatsens rättelse, i källan: ”Avvikels rapportering”]</span>") {
+        problems.push("handlingsplan-2017.md: the corrected \"Avvikels rapportering\" is not marked".into());
+    }
+    if !seed("000_").contains("Avvikels \n") {
+        problems.push("seed 000 no longer has the typo \"Avvikels rapportering\"".into());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

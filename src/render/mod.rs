@@ -2,6 +2,7 @@
 //! renderer interface. Pages are rendered in parallel; the navigation is written
 //! once as a shared asset.
 
+pub mod cite;
 pub mod context;
 pub mod page;
 
@@ -146,6 +147,7 @@ pub fn render_chapter(
         headings => context::toc_headings(page),
         prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),
         next => (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
+        cite => cite::citation(book, index),
         ..minijinja::Value::from_serialize(&common)
     };
     render_template(env, "page.html", ctx)

@@ -1,10 +1,10 @@
 //! One chapter's Markdown to HTML: heading ids and anchors, rewritten links, wrapped
-//! tables; and the page split into sections for the search index.
+//! tables, a citation button after each h2/h3; and the page split into sections for the search index.
 
 use crate::book::LoadedBook;
 use crate::links::Resolver;
 use crate::markdown::{self, LinkSource};
-use pulldown_cmark::{Alignment, CowStr, Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 
 /// A part of a page between two headings, as plain text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,6 +77,12 @@ fn table_start<'e>(heading: &str, page_title: &str) -> Event<'e> {
     Event::Html(format!("<table aria-label=\"{name}\">").into())
 }
 
+/// Whether a heading of this level gets a "Kopiera hänvisning" button (sections and
+/// their subsections); its heading and button are wrapped in a `div.section-heading`.
+fn cited(level: HeadingLevel) -> bool {
+    matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
+}
+
 /// Renders chapter `index` of `book`.
 pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
     let page = &book.pages[index];
@@ -118,6 +124,11 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                     text: String::new(),
                 });
                 in_heading = true;
+                if cited(level) {
+                    events.push(Event::Html(
+                        format!("<div class=\"section-heading section-{level}\">").into(),
+                    ));
+                }
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(id.into()),
@@ -129,12 +140,12 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
             // for pointer users and hidden from assistive technology, so that a heading is
             // announced by its text alone; the page's table of contents links every section.
             Event::End(TagEnd::Heading(level)) => {
-                let id = page
+                let raw_id = page
                     .headings
                     .get(heading_no)
                     .map(|h| h.id.as_str())
                     .unwrap_or_default();
-                let id = html_escape::encode_double_quoted_attribute(id);
+                let id = html_escape::encode_double_quoted_attribute(raw_id);
                 events.push(Event::InlineHtml(
                     format!(
                         "<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\"></a>"
@@ -142,6 +153,10 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
                     .into(),
                 ));
                 events.push(Event::End(TagEnd::Heading(level)));
+                if cited(level) {
+                    let button = super::cite::section_button(raw_id);
+                    events.push(Event::Html(format!("{button}</div>\n").into()));
+                }
                 heading_no += 1;
                 in_heading = false;
             }

@@ -1,5 +1,5 @@
 /* samsyn – site behaviour: theme toggle, mobile navigation drawer,
-   heading anchor links, keyboard-scrollable tables, on-page TOC highlight, register filter.
+   heading anchor links, citations and the print block, keyboard-scrollable tables, on-page TOC highlight, register filter.
    Vanilla JS, no dependencies. Loaded with `defer`. */
 (function () {
   "use strict";
@@ -131,6 +131,104 @@
       }, function () { /* clipboard refused: navigation still updates the address bar */ });
     }
   });
+
+  /* ---------- Citations: "Kopiera hänvisning" and the printed page's lines ---------- */
+  // The page's `.doc-cite` carries the document part of the citation (data-cite) and, when
+  // book.toml names the published site, the page's absolute address (data-cite-url); else
+  // the page's own address is used.
+  var citeData = doc.querySelector(".doc-cite");
+  var citeStatus = null;
+  function pageAddress() {
+    var given = citeData && citeData.getAttribute("data-cite-url");
+    try { if (given) return new URL(given).href; } catch (e) { /* not a URL: use the page's */ }
+    return location.href.split("#")[0];
+  }
+  // A section's button follows its heading (render/page.rs): the heading gives the
+  // section's name and anchor; the document's button has none.
+  function citationFor(button) {
+    var url = pageAddress();
+    var heading = button.classList.contains("cite-document") ? null : button.previousElementSibling;
+    var section = heading ? heading.textContent.replace(/\s+/g, " ").trim() : "";
+    if (heading && heading.id) url = new URL("#" + heading.id, url).href;
+    return (citeData.getAttribute("data-cite") || doc.title) +
+      (section ? ", avsnitt \"" + section + "\"" : "") + ", " + url;
+  }
+  function announce(message) {
+    if (!citeStatus) return;
+    citeStatus.textContent = "";
+    // A new text node each time, so a repeated message is announced again.
+    setTimeout(function () { citeStatus.textContent = message; }, 50);
+  }
+  function showCopied(button) {
+    button.classList.add("copied");
+    clearTimeout(button.citeTimer);
+    button.citeTimer = setTimeout(function () { button.classList.remove("copied"); }, 2000);
+    announce("Hänvisningen är kopierad");
+  }
+  // Where the clipboard cannot be written (file://, http on another host, refused), the
+  // citation is shown selected in a field beside the button, to be copied by hand.
+  function showFallback(button, text) {
+    var box = doc.querySelector(".cite-fallback");
+    if (box) box.parentNode.removeChild(box);
+    box = doc.createElement("div");
+    box.className = "cite-fallback";
+    var id = "cite-fallback-field";
+    var label = doc.createElement("label");
+    label.setAttribute("for", id);
+    label.textContent = "Hänvisningen kunde inte kopieras automatiskt. Den är markerad här: kopiera den med Ctrl+C (⌘+C på Mac). Esc stänger.";
+    var field = doc.createElement("textarea");
+    field.id = id;
+    field.readOnly = true;
+    field.rows = 3;
+    field.value = text;
+    field.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      box.parentNode.removeChild(box);
+      button.focus();
+    });
+    box.appendChild(label);
+    box.appendChild(field);
+    var after = button.closest(".section-heading, .cite-document-row") || button;
+    after.parentNode.insertBefore(box, after.nextSibling);
+    field.focus();
+    field.select();
+  }
+  if (citeData) {
+    citeStatus = doc.createElement("div");
+    citeStatus.className = "visually-hidden cite-status";
+    citeStatus.setAttribute("role", "status");
+    citeStatus.setAttribute("aria-live", "polite");
+    citeData.appendChild(citeStatus);
+    doc.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest(".cite-button") : null;
+      if (!button) return;
+      var text = citationFor(button);
+      var clipboard = navigator.clipboard;
+      if (!clipboard || !clipboard.writeText || !window.isSecureContext) {
+        showFallback(button, text);
+        return;
+      }
+      clipboard.writeText(text).then(function () { showCopied(button); },
+        function () { showFallback(button, text); });
+    });
+
+    // Printed: the address in full, and the day it was printed.
+    var printUrl = citeData.querySelector(".print-url");
+    if (printUrl) printUrl.textContent = printUrl.href;
+    window.addEventListener("beforeprint", function () {
+      var date = citeData.querySelector(".print-date");
+      if (!date) return;
+      var now = new Date();
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      var day = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+      date.textContent = "Utskriven ";
+      var time = doc.createElement("time");
+      time.setAttribute("datetime", day);
+      time.textContent = day;
+      date.appendChild(time);
+    });
+  }
 
   /* ---------- Tables: make overflowing tables keyboard scrollable ---------- */
   var wraps = doc.querySelectorAll(".table-wrap");
