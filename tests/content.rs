@@ -1051,9 +1051,8 @@ fn links_no_source_makes_are_marked_as_the_sites_cross_references() {
             "overenskommelser/huvudoverenskommelse.md",
             "avvikelsehantering-i-samverkan.md",
         ),
-        // The 2016 action plan names "the agreement" and its SIP routines: the version
-        // published here is from 2020, so tying them is the site's.
-        ("handlingsplaner/handlingsplan-2017.md", "doc:104623)"),
+        // The 2016 action plan names the agreement's SIP routines and the deviation
+        // routines: tying them to documents published here is the site's.
         ("handlingsplaner/handlingsplan-2017.md", "doc:104623#sip"),
         (
             "handlingsplaner/handlingsplan-2017.md",
