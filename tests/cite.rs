@@ -219,3 +219,29 @@ fn heading_ids_are_stable_and_repeated_headings_numbered() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("återkoppling-9"), "{}", stderr(&out));
 }
+
+/// The one site URL of book.toml also makes the sitemap's locations absolute and the 404
+/// page's links (served at any depth) start from it.
+#[test]
+fn the_site_url_also_serves_the_sitemap_and_the_404_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book_with_toml(
+        tmp.path(),
+        SITE_URL,
+        &[("SUMMARY.md", "# S\n\n- [A](a.md)\n"), ("a.md", "# A\n")],
+    );
+    let (_out, site) = build(&tmp.path().join("book"));
+    let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(
+        sitemap.contains("<loc>https://example.org/samverkan/a.html</loc>"),
+        "{sitemap}"
+    );
+    let home = parse(&site, "404.html")
+        .select(&sel("header a"))
+        .next()
+        .map(|a| a.value().attr("href").unwrap().to_string());
+    assert_eq!(
+        home.as_deref(),
+        Some("https://example.org/samverkan/index.html")
+    );
+}

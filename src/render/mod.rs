@@ -319,15 +319,19 @@ fn nav_html(book: &LoadedBook, items: &[NavItem]) -> String {
     out
 }
 
-/// `output.html.site-url` of book.toml, ending in `/`: where IT hosts the site, if told.
+/// Where IT hosts the site, if told, ending in `/`: `[output.samsyn] site-url` (an
+/// absolute address, also used by citations), else mdBook's `output.html.site-url`
+/// (which may be a path such as `/samverkan/`).
 fn site_url(book: &LoadedBook) -> Option<String> {
-    book.config
-        .html_config()
-        .and_then(|h| h.site_url)
-        .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
+    book.site_url().or_else(|| {
+        book.config
+            .html_config()
+            .and_then(|h| h.site_url)
+            .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
+    })
 }
 
-/// `sitemap.xml`. With `output.html.site-url` in book.toml the locations are
+/// `sitemap.xml`. With a site URL in book.toml (see `site_url`) the locations are
 /// absolute; without it they are relative to the sitemap.
 fn sitemap(book: &LoadedBook) -> String {
     let base = site_url(book).unwrap_or_default();
