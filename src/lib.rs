@@ -8,6 +8,7 @@ pub mod confine;
 pub mod csp;
 pub mod diagnostics;
 pub mod frontmatter;
+pub mod lifecycle;
 pub mod links;
 pub mod markdown;
 pub mod output;
