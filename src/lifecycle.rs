@@ -656,6 +656,153 @@ fn cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mdbook_driver::book::{Book, BookItem, Chapter};
+
+    /// A book of chapters `(file name, front matter lines)` in a folder that does not
+    /// exist (the resolver finds no other files).
+    fn book(pages: &[(&str, &str)]) -> LoadedBook {
+        let items = pages
+            .iter()
+            .map(|(name, front)| {
+                let text = format!("+++\n{front}\n+++\n# {name}\n");
+                BookItem::Chapter(Chapter::new(name, text, *name, Vec::new()))
+            })
+            .collect();
+        let root = std::path::Path::new("/nonexistent-samsyn-test-book");
+        crate::book::from_book(root, Default::default(), Book::new_with_items(items))
+    }
+
+    fn lifecycle(book: &LoadedBook, today: &str) -> (Lifecycle, Vec<Diagnostic>) {
+        let today = NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+        let links = vec![Vec::new(); book.pages.len()];
+        Lifecycle::new(book, &Resolver::new(book), &links, today)
+    }
+
+    fn date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn status_and_validity_are_derived_from_dates_and_replacements() {
+        let b = book(&[
+            (
+                "a.md",
+                "doc_id = \"a\"\nvalid_from = 2020-01-01\nvalid_until = 2030-12-31",
+            ),
+            (
+                "b.md",
+                "doc_id = \"b\"\nvalid_from = 2025-01-01\nreplaces = [\"doc:a\"]",
+            ),
+            (
+                "c.md",
+                "doc_id = \"c\"\nvalid_from = 2027-01-01\nreplaces = [\"doc:b\"]",
+            ),
+            (
+                "d.md",
+                "doc_id = \"d\"\nstatus = \"draft\"\nreplaces = [\"doc:c\"]",
+            ),
+            ("e.md", "doc_id = \"e\"\nstatus = \"repealed\""),
+            (
+                "f.md",
+                "doc_id = \"f\"\nstatus = \"planned\"\nvalid_until = 2020-01-01",
+            ),
+            ("g.md", "kind = \"fakta\""),
+        ]);
+        use DerivedStatus::*;
+        let statuses = |today| {
+            let (l, diags) = lifecycle(&b, today);
+            assert!(diags.is_empty(), "{diags:?}");
+            (0..7).map(|i| l.status(i)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses("2024-06-01"),
+            [
+                InForce, Upcoming, Upcoming, Draft, Expired, Planned, InForce
+            ]
+        );
+        assert_eq!(
+            statuses("2025-01-01"),
+            [
+                Replaced, InForce, Upcoming, Draft, Expired, Planned, InForce
+            ]
+        );
+        assert_eq!(
+            statuses("2027-01-01"),
+            [
+                Replaced, Replaced, InForce, Draft, Expired, Planned, InForce
+            ]
+        );
+        let (l, _) = lifecycle(&b, "2027-01-01");
+        // The replacement ends it the day before it starts; a draft replaces nothing.
+        assert_eq!(l.validity(0), (date("2020-01-01"), date("2024-12-31")));
+        assert_eq!(l.validity(1), (date("2025-01-01"), date("2026-12-31")));
+        assert_eq!(l.validity(2), (date("2027-01-01"), None));
+        assert!(l.page(2).replaced_by.is_empty());
+        assert!(l.valid_on(1, date("2026-12-31").unwrap()));
+        assert!(!l.valid_on(1, date("2027-01-01").unwrap()));
+        // What applies now: the chain followed to its end.
+        assert_eq!(l.page(0).current, [2]);
+        assert_eq!(l.page(1).current, [2]);
+        // A page that states nothing about its status shows none.
+        assert_eq!(l.shown_status(6), None);
+        assert_eq!(l.shown_status(4), Some(Expired));
+        let (l, _) = lifecycle(&b, "2024-06-01");
+        assert_eq!(l.page(0).upcoming_replacements, [1]);
+    }
+
+    #[test]
+    fn broken_and_self_relations_and_reversed_dates_are_located() {
+        let b = book(&[
+            (
+                "a.md",
+                "doc_id = \"104623\"\nreplaces = [\"doc:104632\", \"doc:104623\"]",
+            ),
+            (
+                "b.md",
+                "annex_to = \"c.md\"\nvalid_from = 2024-02-01\nvalid_until = 2024-01-31",
+            ),
+        ]);
+        let (_, diags) = lifecycle(&b, "2024-06-01");
+        let found: Vec<(&str, usize, usize, &str)> = diags
+            .iter()
+            .map(|d| (d.file.rsplit('/').next().unwrap(), d.line, d.column, d.code))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a.md", 3, 14, "broken-relation"),
+                ("a.md", 3, 28, "relation-to-self"),
+                ("b.md", 2, 13, "broken-relation"),
+                ("b.md", 4, 1, "valid-until-before-valid-from"),
+            ]
+        );
+        assert_eq!(
+            diags[0].suggestion.as_deref(),
+            Some("menade du `doc:104623`?")
+        );
+    }
+
+    #[test]
+    fn referrers_come_from_links_and_relations_sorted_by_title() {
+        let b = book(&[
+            ("c.md", "doc_id = \"c\""),
+            ("b.md", "related = [\"doc:c\"]"),
+            ("a.md", "annex_to = \"doc:c\""),
+        ]);
+        let today = date("2024-06-01").unwrap();
+        // b links to c and to itself; c links to a.
+        let links = vec![vec![2], vec![0, 1], vec![]];
+        let (l, diags) = Lifecycle::new(&b, &Resolver::new(&b), &links, today);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(l.page(0).referenced_by, [2, 1], "a.md before b.md");
+        assert_eq!(l.page(1).referenced_by, Vec::<usize>::new());
+        assert_eq!(l.page(2).referenced_by, [0]);
+        assert_eq!(l.page(0).annexes, [2]);
+        // Only the referrers changed: only that page re-renders.
+        let (fewer, _) = Lifecycle::new(&b, &Resolver::new(&b), &vec![vec![]; 3], today);
+        assert_eq!(fewer.affected_since(&l), Affected::Pages([2].into()));
+        assert_eq!(Lifecycle::default().affected_since(&l), Affected::All);
+    }
 
     #[test]
     fn cycles_are_found_and_named_in_edge_order() {
