@@ -244,14 +244,18 @@ impl Lifecycle {
                 }
             }
         }
-        for (i, set) in referrers.into_iter().enumerate() {
-            let mut list: Vec<usize> = set.into_iter().collect();
-            list.sort_by(|&a, &b| by_title(book, a, b));
-            pages[i].referenced_by = list;
-        }
-        for life in &mut pages {
-            life.replaced_by.sort_by(|&a, &b| by_title(book, a, b));
-            life.annexes.sort_by(|&a, &b| by_title(book, a, b));
+        // Lists of pages are sorted by title (case-insensitive), then URL.
+        let titles: Vec<String> = book.pages.iter().map(|p| p.title.to_lowercase()).collect();
+        let by_title = |a: &usize, b: &usize| {
+            titles[*a]
+                .cmp(&titles[*b])
+                .then_with(|| book.pages[*a].url.cmp(&book.pages[*b].url))
+        };
+        for (life, set) in pages.iter_mut().zip(referrers) {
+            life.referenced_by = set.into_iter().collect();
+            life.referenced_by.sort_by(by_title);
+            life.replaced_by.sort_by(by_title);
+            life.annexes.sort_by(by_title);
         }
         crate::diagnostics::sort(&mut diags);
         (
@@ -330,14 +334,6 @@ fn dedup(mut list: Vec<usize>) -> Vec<usize> {
     let mut seen = BTreeSet::new();
     list.retain(|x| seen.insert(*x));
     list
-}
-
-fn by_title(book: &LoadedBook, a: usize, b: usize) -> std::cmp::Ordering {
-    let (pa, pb) = (&book.pages[a], &book.pages[b]);
-    pa.title
-        .to_lowercase()
-        .cmp(&pb.title.to_lowercase())
-        .then_with(|| pa.url.cmp(&pb.url))
 }
 
 /// How a document names another in diagnostics: `doc:ID`, or its path.

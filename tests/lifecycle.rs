@@ -115,7 +115,8 @@ fn status_badges_and_banners_follow_the_date() {
             &[
                 ("gammalt.html", "Gällande", &[]),
                 ("nytt.html", "Kommande", &["gammalt.html"]),
-                ("nyaste.html", "Kommande", &["nytt.html"]),
+                // What it replaces is not in force yet either: "until then" names nothing.
+                ("nyaste.html", "Kommande", &[]),
                 ("tidsbegransat.html", "Gällande", &[]),
                 ("framtida.html", "Kommande", &[]),
             ],

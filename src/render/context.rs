@@ -159,14 +159,23 @@ pub fn meta(book: &LoadedBook, index: usize, today: NaiveDate) -> Option<Meta> {
             current: doc_links(book, index, &life.current),
             upcoming: doc_links(book, index, &life.upcoming_replacements),
         }),
-        Some(s @ DerivedStatus::Upcoming) => Some(LifecycleNotice {
-            status: s.as_str(),
-            label: s.label(),
-            from: date(life.valid_from),
-            until: None,
-            current: doc_links(book, index, &life.replaces),
-            upcoming: Vec::new(),
-        }),
+        Some(s @ DerivedStatus::Upcoming) => {
+            // What it replaces, as far as that still applies today.
+            let applying: Vec<usize> = life
+                .replaces
+                .iter()
+                .copied()
+                .filter(|&r| book.lifecycle.status(r) == DerivedStatus::InForce)
+                .collect();
+            Some(LifecycleNotice {
+                status: s.as_str(),
+                label: s.label(),
+                from: date(life.valid_from),
+                until: None,
+                current: doc_links(book, index, &applying),
+                upcoming: Vec::new(),
+            })
+        }
         _ => None,
     };
     front.has_panel().then(|| Meta {
