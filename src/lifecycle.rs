@@ -244,8 +244,8 @@ impl Lifecycle {
                 }
             }
         }
-        // Lists of pages are sorted by title (case-insensitive), then URL.
-        let titles: Vec<String> = book.pages.iter().map(|p| p.title.to_lowercase()).collect();
+        // Lists of pages are sorted by title (Swedish order, case-insensitive), then URL.
+        let titles: Vec<Vec<u32>> = book.pages.iter().map(|p| swedish_key(&p.title)).collect();
         let by_title = |a: &usize, b: &usize| {
             titles[*a]
                 .cmp(&titles[*b])
@@ -334,6 +334,23 @@ fn dedup(mut list: Vec<usize>) -> Vec<usize> {
     let mut seen = BTreeSet::new();
     list.retain(|x| seen.insert(*x));
     list
+}
+
+/// A sort key for Swedish titles: case-insensitive, å, ä and ö after z (in that
+/// order), é and è as e.
+fn swedish_key(title: &str) -> Vec<u32> {
+    title
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'å' => 'z' as u32 * 4 + 1,
+            'ä' | 'æ' => 'z' as u32 * 4 + 2,
+            'ö' | 'ø' => 'z' as u32 * 4 + 3,
+            'é' | 'è' => 'e' as u32 * 4,
+            c if (c as u32) <= 'z' as u32 => c as u32 * 4,
+            c => c as u32 + 'z' as u32 * 4 + 4,
+        })
+        .collect()
 }
 
 /// How a document names another in diagnostics: `doc:ID`, or its path.
@@ -808,6 +825,16 @@ mod tests {
         found.sort();
         assert_eq!(found, vec![vec![0, 1, 2], vec![4, 5]]);
         assert!(cycles(&[vec![1], vec![2], vec![]]).is_empty());
+    }
+
+    #[test]
+    fn titles_sort_in_swedish_order() {
+        let mut titles = vec!["Öst", "Ärende", "Åtgärd", "zon", "Avtal", "épée", "Bilaga"];
+        titles.sort_by_key(|t| swedish_key(t));
+        assert_eq!(
+            titles,
+            ["Avtal", "Bilaga", "épée", "zon", "Åtgärd", "Ärende", "Öst"]
+        );
     }
 
     #[test]
