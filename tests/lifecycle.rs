@@ -384,7 +384,7 @@ fn circular_chains_are_errors_at_each_page_naming_the_cycle() {
 
 #[test]
 fn history_table_is_newest_first_with_row_headers_and_times() {
-    let history = "\n[[history]]\nversion = \"1.0\"\ndate = \"2014\"\nsummary = \"Första versionen.\"\n\n[[history]]\nversion = \"2.0\"\ndate = 2020-11-27\ndecided_by = \"Ledningsgruppen\"\nsummary = \"Reviderad.\"\n\n[[history]]\nversion = \"1.1\"\ndate = \"2016-10\"\n";
+    let history = "\n[[history]]\nversion = \"1.0\"\ndate = \"2014\"\nsummary = \"Första versionen.\"\n\n[[history]]\nversion = \"2.0\"\ndate = 2020-11-27\ndecided_by = \"<b>Ledningsgruppen</b>\"\nsummary = \"Reviderad.\"\n\n[[history]]\nversion = \"1.1\"\ndate = \"2016-10\"\n";
     let tmp = tempfile::tempdir().unwrap();
     write_book(
         tmp.path(),
@@ -393,7 +393,7 @@ fn history_table_is_newest_first_with_row_headers_and_times() {
             (
                 "a.md",
                 &format!(
-                    "+++\nkind = \"agreement\"\nreview_by = 2021-10-31\nderived = {{ review_by = \"årlig uppföljning i oktober\" }}\n{history}+++\n# A\n"
+                    "+++\nkind = \"agreement\"\nreview_by = 2021-10-31\nderived = {{ review_by = \"årlig uppföljning i oktober <i>\" }}\n{history}+++\n# A\n"
                 ),
             ),
         ],
@@ -434,11 +434,22 @@ fn history_table_is_newest_first_with_row_headers_and_times() {
             ("1.0".to_string(), "2014".to_string())
         ]
     );
+    // Values are text, never markup.
+    assert!(section.select(&sel("b")).next().is_none());
+    assert!(
+        text_of_el(&section, "tbody")
+            .unwrap()
+            .contains("<b>Ledningsgruppen</b>")
+    );
     // A derived date says so in the panel, the overdue notice and the start page.
     let next = panel(&doc, "Nästa revision").unwrap();
     assert!(
-        next.contains("(härlett: årlig uppföljning i oktober)"),
+        next.contains("(härlett: årlig uppföljning i oktober <i>)"),
         "{next}"
+    );
+    assert!(
+        doc.select(&sel("main i")).next().is_none(),
+        "the reason is text"
     );
     let notice = text_of(&doc, ".notice.review-overdue").unwrap();
     assert!(
