@@ -177,6 +177,9 @@ pub struct LoadedBook {
     pub by_path: HashMap<String, usize>,
     /// Problems found while loading (front matter, SUMMARY.md).
     pub diagnostics: Vec<Diagnostic>,
+    /// Statuses, validity and relations of the pages on the build's day: empty when
+    /// loaded, set once validated (`pipeline::check`, the preview's engine).
+    pub lifecycle: std::sync::Arc<crate::lifecycle::Lifecycle>,
 }
 
 impl LoadedBook {
@@ -500,6 +503,7 @@ pub fn from_book(root: &Path, config: Config, book: Book) -> LoadedBook {
         nav,
         by_path,
         diagnostics,
+        lifecycle: Default::default(),
     }
 }
 

@@ -470,8 +470,8 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 /// The statuses `samsyn search --status` filters by (as the search index stores them).
-const SEARCH_STATUSES: [&str; 7] = [
-    "in-force", "upcoming", "expired", "replaced", "planned", "draft", "repealed",
+const SEARCH_STATUSES: [&str; 6] = [
+    "in-force", "upcoming", "expired", "replaced", "planned", "draft",
 ];
 
 /// The Swedish label of a status in `samsyn search`'s output.
@@ -483,7 +483,6 @@ fn status_label(status: &str) -> &str {
         "replaced" => "Ersatt",
         "planned" => "Planerad",
         "draft" => "Utkast",
-        "repealed" => "Upphävd",
         other => other,
     }
 }

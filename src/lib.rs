@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod editorial;
 pub mod external;
 pub mod frontmatter;
+pub mod lifecycle;
 pub mod links;
 pub mod markdown;
 pub mod output;

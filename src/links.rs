@@ -51,12 +51,6 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(book: &'a LoadedBook) -> Self {
-        let mut doc_ids = HashMap::new();
-        for (i, page) in book.pages.iter().enumerate() {
-            if let Some(id) = page.front.doc_id.as_deref() {
-                doc_ids.entry(id).or_insert(i);
-            }
-        }
         let files = walkdir::WalkDir::new(&book.src_dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -68,6 +62,23 @@ impl<'a> Resolver<'a> {
                     .map(|p| p.to_string_lossy().replace('\\', "/"))
             })
             .collect();
+        Resolver::with_files(book, files)
+    }
+
+    /// The files under the source folder this resolver scanned, to build another
+    /// resolver over a changed book without scanning again ([`Resolver::with_files`]).
+    pub fn into_files(self) -> HashSet<String> {
+        self.files
+    }
+
+    /// A resolver over `book` with the files of an earlier scan.
+    pub fn with_files(book: &'a LoadedBook, files: HashSet<String>) -> Self {
+        let mut doc_ids = HashMap::new();
+        for (i, page) in book.pages.iter().enumerate() {
+            if let Some(id) = page.front.doc_id.as_deref() {
+                doc_ids.entry(id).or_insert(i);
+            }
+        }
         Resolver {
             book,
             doc_ids,

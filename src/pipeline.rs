@@ -49,11 +49,12 @@ pub fn check(book_dir: &Path, today: NaiveDate) -> Result<Checked, ConfigError> 
             diagnostics,
             links_checked: 0,
         }),
-        Ok(book) => {
+        Ok(mut book) => {
             let report = {
                 let resolver = Resolver::new(&book);
                 validate::validate(&book, &resolver, today)
             };
+            book.lifecycle = std::sync::Arc::new(report.lifecycle);
             Ok(Checked {
                 book: Some(book),
                 diagnostics: report.diagnostics,
@@ -171,7 +172,11 @@ impl SamsynRenderer<'_> {
         let book = match self.prepared {
             Some(b) => b,
             None => {
-                owned = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
+                // Not validated by samsyn: the lifecycle is computed here.
+                let mut loaded = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
+                let report = validate::validate(&loaded, &Resolver::new(&loaded), self.today);
+                loaded.lifecycle = std::sync::Arc::new(report.lifecycle);
+                owned = loaded;
                 &owned
             }
         };

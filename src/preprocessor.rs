@@ -4,7 +4,6 @@
 
 use crate::book::{self, LoadedBook};
 use crate::diagnostics;
-use crate::frontmatter;
 use crate::links::{Resolver, Target, relative_path};
 use crate::markdown;
 use crate::validate;
@@ -52,6 +51,11 @@ pub fn run(
         );
         return 1;
     }
+    // The lifecycle goes on the book; the resolver is rebuilt over it from its scan.
+    let files = resolver.into_files();
+    let mut loaded = loaded;
+    loaded.lifecycle = std::sync::Arc::new(report.lifecycle);
+    let resolver = Resolver::with_files(&loaded, files);
     transform(&loaded, &resolver, &mut book);
     match serde_json::to_writer(&mut *output, &book) {
         Ok(()) => 0,
@@ -102,23 +106,48 @@ fn transform(loaded: &LoadedBook, resolver: &Resolver<'_>, book: &mut Book) {
         }
         let body_offset = page.front_block.len();
         let body = text.split_off(body_offset.min(text.len()));
-        ch.content = format!("{}{body}", meta_table(&page.front));
+        ch.content = format!("{}{body}", meta_table(loaded, index));
     });
 }
 
-/// The metadata of a document as an HTML definition list (for mdBook's renderer).
-fn meta_table(front: &frontmatter::FrontMatter) -> String {
+/// The metadata of a document as an HTML definition list (for mdBook's renderer); a
+/// derived value says so ("härlett: …").
+fn meta_table(loaded: &LoadedBook, index: usize) -> String {
+    let front = &loaded.pages[index].front;
     if !front.present {
         return String::new();
     }
+    let derived = |key: &str, value: Option<String>| {
+        value.map(|v| match front.derived(key) {
+            Some(why) => format!("{v} (härlett: {why})"),
+            None => v,
+        })
+    };
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     let rows = [
         ("Dokument-ID", front.doc_id.clone()),
-        ("Version", front.version.clone()),
-        ("Gäller från", front.valid_from.map(|d| d.to_string())),
-        ("Nästa revision", front.review_by.map(|d| d.to_string())),
-        ("Innehållsansvarig", front.owner.clone()),
-        ("Godkänd av", front.approved_by.clone()),
-        ("Status", front.status.map(|s| s.label().to_string())),
+        ("Version", derived("version", front.version.clone())),
+        ("Gäller från", derived("valid_from", date(front.valid_from))),
+        (
+            "Gäller till",
+            derived("valid_until", date(loaded.lifecycle.validity(index).1)),
+        ),
+        (
+            "Nästa revision",
+            derived("review_by", date(front.review_by)),
+        ),
+        ("Innehållsansvarig", derived("owner", front.owner.clone())),
+        (
+            "Godkänd av",
+            derived("approved_by", front.approved_by.clone()),
+        ),
+        (
+            "Status",
+            loaded
+                .lifecycle
+                .shown_status(index)
+                .map(|s| s.label().to_string()),
+        ),
     ];
     let mut out = String::from("<aside class=\"doc-meta\"><dl>");
     for (label, value) in rows {

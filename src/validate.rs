@@ -1,8 +1,10 @@
-//! Validation of a loaded book: cross-links, document ids and revision dates.
+//! Validation of a loaded book: cross-links, document ids, revision dates, and the
+//! documents' relations and validity (`crate::lifecycle`).
 
 use crate::book::LoadedBook;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::links::Resolver;
+use crate::lifecycle::Lifecycle;
+use crate::links::{Resolver, Target};
 use crate::markdown;
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -13,48 +15,63 @@ use std::collections::HashMap;
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub links_checked: usize,
+    /// For each page, the pages its links point at (itself left out), sorted.
+    pub links: Vec<Vec<usize>>,
+    /// The documents' statuses, validity and relations on `today`.
+    pub lifecycle: Lifecycle,
 }
 
-/// Checks every page of `book`; `today` decides which revisions are overdue.
+/// Checks every page of `book`; `today` decides which revisions are overdue and which
+/// documents are in force.
 pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) -> Report {
     let mut diagnostics = book.diagnostics.clone();
     diagnostics.extend(duplicate_doc_ids(book));
-    diagnostics.extend(overdue_reviews(book, today));
     diagnostics.extend(crate::a11y::missing_contact(book));
-    let per_page: Vec<(Vec<Diagnostic>, usize)> = (0..book.pages.len())
+    let per_page: Vec<(Vec<Diagnostic>, usize, Vec<usize>)> = (0..book.pages.len())
         .into_par_iter()
         .map(|i| {
-            let (mut diags, links) = check_links(book, resolver, i);
+            let (mut diags, links, targets) = check_links(book, resolver, i);
             diags.extend(blocked_html(book, i));
             diags.extend(crate::a11y::content_warnings(&book.pages[i]));
             diags.extend(crate::editorial::unmarked_notes(&book.pages[i]));
-            (diags, links)
+            (diags, links, targets)
         })
         .collect();
     let mut links_checked = 0;
-    for (diags, count) in per_page {
+    let mut links = Vec::with_capacity(per_page.len());
+    for (diags, count, targets) in per_page {
         diagnostics.extend(diags);
         links_checked += count;
+        links.push(targets);
     }
+    let (lifecycle, lifecycle_diags) = Lifecycle::new(book, resolver, &links, today);
+    diagnostics.extend(lifecycle_diags);
+    diagnostics.extend(overdue_reviews(book, &lifecycle, today));
     crate::diagnostics::sort(&mut diagnostics);
     Report {
         diagnostics,
         links_checked,
+        links,
+        lifecycle,
     }
 }
 
+/// The link problems of page `index`, the number of links checked, and the pages its
+/// links point at (itself left out).
 fn check_links(
     book: &LoadedBook,
     resolver: &Resolver<'_>,
     index: usize,
-) -> (Vec<Diagnostic>, usize) {
+) -> (Vec<Diagnostic>, usize, Vec<usize>) {
     let page = &book.pages[index];
     let links = markdown::links(&page.markdown);
-    let diags = links
-        .iter()
-        .filter_map(|link| {
-            let problem = resolver.resolve(index, &link.dest, link.source).err()?;
-            Some(
+    let mut targets = Vec::new();
+    let mut diags = Vec::new();
+    for link in &links {
+        match resolver.resolve(index, &link.dest, link.source) {
+            Ok(Target::Page { page, .. }) if page != index => targets.push(page),
+            Ok(_) => {}
+            Err(problem) => diags.push(
                 Diagnostic::at(
                     &page.file,
                     &page.source(),
@@ -64,10 +81,12 @@ fn check_links(
                     problem.message,
                 )
                 .with_suggestion(problem.suggestion),
-            )
-        })
-        .collect();
-    (diags, links.len())
+            ),
+        }
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    (diags, links.len(), targets)
 }
 
 /// Raw HTML that the site's Content-Security-Policy blocks: it builds, but does nothing
@@ -125,15 +144,23 @@ fn duplicate_doc_ids(book: &LoadedBook) -> Vec<Diagnostic> {
     diags
 }
 
-fn overdue_reviews(book: &LoadedBook, today: NaiveDate) -> Vec<Diagnostic> {
+/// Documents in force (or upcoming) whose `review_by` has passed (warnings); an
+/// ended, planned or draft document is not revised.
+fn overdue_reviews(book: &LoadedBook, lifecycle: &Lifecycle, today: NaiveDate) -> Vec<Diagnostic> {
     book.pages
         .iter()
-        .filter_map(|page| {
+        .enumerate()
+        .filter_map(|(i, page)| {
             let date = page.front.review_by?;
-            if date >= today || page.front.status == Some(crate::frontmatter::Status::Repealed) {
+            if date >= today || !review_applies(lifecycle.status(i)) {
                 return None;
             }
             let span = page.front.span_of("review_by").unwrap_or(0..0);
+            let derived = page
+                .front
+                .derived("review_by")
+                .map(|why| format!(" (datumet är härlett: {why})"))
+                .unwrap_or_default();
             Some(
                 Diagnostic::at(
                     &page.file,
@@ -141,7 +168,7 @@ fn overdue_reviews(book: &LoadedBook, today: NaiveDate) -> Vec<Diagnostic> {
                     span,
                     Severity::Warning,
                     "review-overdue",
-                    format!("revisionen skulle ha gjorts senast {date}; sidan visar \"revision försenad\""),
+                    format!("revisionen skulle ha gjorts senast {date}{derived}; sidan visar \"revision försenad\""),
                 )
                 .with_suggestion(Some(
                     "revidera dokumentet och sätt ett nytt `review_by`".into(),
@@ -149,4 +176,10 @@ fn overdue_reviews(book: &LoadedBook, today: NaiveDate) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// Whether a document with this status is due for revision by its `review_by`.
+pub fn review_applies(status: crate::lifecycle::DerivedStatus) -> bool {
+    use crate::lifecycle::DerivedStatus::*;
+    matches!(status, InForce | Upcoming)
 }

@@ -238,7 +238,7 @@ fn the_bundled_book_checks_clean_but_for_true_findings() {
             (
                 "link-text-url",
                 "book/src/handlingsplaner/handlingsplan-2017.md",
-                83
+                90
             ),
         ],
         "{diags:#?}"

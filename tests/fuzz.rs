@@ -76,6 +76,9 @@ fn toml_value() -> impl Strategy<Value = String> {
         Just("[1, \"a\"]".to_string()),
         Just("[]".to_string()),
         Just("{ a = 1 }".to_string()),
+        Just("{ review_by = \"härlett\", x = 1 }".to_string()),
+        Just("[\"doc:1\", \"doc:1#a\", \"../a.md\"]".to_string()),
+        Just("[{ date = \"2014\" }, { date = 2 }]".to_string()),
         Just("\"oavslutad".to_string()),
         Just("'''\nflera\nrader'''".to_string()),
         prop::sample::select(
@@ -112,6 +115,7 @@ fn toml_line() -> impl Strategy<Value = String> {
         6 => (toml_key(), prop::sample::select(&[" = ", "=", " =", "  =  ", " : "][..]), toml_value())
             .prop_map(|(k, eq, v)| format!("{k}{eq}{v}")),
         1 => Just("[tabell]".to_string()),
+        1 => prop::sample::select(&["[[history]]", "[derived]", "[[ history ]]", "[history]"][..]).prop_map(String::from),
         1 => Just("# kommentar".to_string()),
         1 => Just(String::new()),
         1 => Just("+++".to_string()),

@@ -272,8 +272,8 @@ fn the_open_search_is_an_accessible_combobox_announced_once_with_shortcuts_that_
     );
 }
 
-/// A book with one agreement over time: the 2019 version (repealed, valid until the end of
-/// 2020), the 2021 one in force, a 2027 one without a status, a draft; and a plain page
+/// A book with one agreement over time: the 2019 version (replaced by the 2021 one, so
+/// valid until the end of 2020), the 2021 one in force, a 2027 one without a status, a draft; and a plain page
 /// about it without dates. Built with the tests' fixed date (`common::TODAY`).
 fn book_over_time(dir: &Path) -> std::path::PathBuf {
     let agreement = |id: &str, dates: &str, status: &str, title: &str| {
@@ -287,8 +287,8 @@ fn book_over_time(dir: &Path) -> std::path::PathBuf {
             "avtal/tolk-2019.md",
             agreement(
                 "9019",
-                "valid_from = 2019-01-01\nvalid_until = 2020-12-31\n",
-                "status = \"repealed\"\n",
+                "valid_from = 2019-01-01\n",
+                "",
                 "Tolkavtal 2019",
             ),
         ),
@@ -296,7 +296,7 @@ fn book_over_time(dir: &Path) -> std::path::PathBuf {
             "avtal/tolk-2021.md",
             agreement(
                 "9021",
-                "valid_from = 2021-01-01\n",
+                "valid_from = 2021-01-01\nreplaces = [\"doc:9019\"]\n",
                 "status = \"in-force\"\n",
                 "Tolkavtal 2021",
             ),
@@ -404,7 +404,7 @@ fn cli_search_filters_by_status_and_by_the_date_a_document_applied() {
     );
     // --status, alone and with a date.
     assert_eq!(
-        cli_pages(&site, &["--status", "repealed", "tolkavtalet"]),
+        cli_pages(&site, &["--status", "replaced", "tolkavtalet"]),
         ["tolk-2019"]
     );
     assert_eq!(
@@ -438,7 +438,7 @@ fn cli_search_filters_by_status_and_by_the_date_a_document_applied() {
             .map(|h| h["status"].clone())
             .unwrap()
     };
-    assert_eq!(status_of("tolk-2019"), "repealed");
+    assert_eq!(status_of("tolk-2019"), "replaced");
     assert_eq!(status_of("tolkning"), serde_json::Value::Null);
     let out = samsyn(
         &repo(),
@@ -446,12 +446,12 @@ fn cli_search_filters_by_status_and_by_the_date_a_document_applied() {
             "search",
             site.to_str().unwrap(),
             "--status",
-            "repealed",
+            "replaced",
             "tolkavtalet",
         ],
     );
     assert!(
-        stdout(&out).contains("Tolkavtal 2019 – Upphävd ("),
+        stdout(&out).contains("Tolkavtal 2019 – Ersatt ("),
         "{}",
         stdout(&out)
     );
@@ -497,7 +497,7 @@ fn the_search_ui_lists_only_what_applied_on_the_date_set_or_typed() {
             "date": "2020-06-01",
             "pages": ["tolk-2019", "tolkning"],
         },
-        "status": { "value": "repealed", "label": "Upphävd", "pages": ["tolk-2019"] },
+        "status": { "value": "replaced", "label": "Ersatt", "pages": ["tolk-2019"] },
     });
     let r = run_browser_script("search-time.mjs", &www, &spec, tmp.path());
     // The script checked everything; make sure it really ran each part.

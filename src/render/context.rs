@@ -3,6 +3,7 @@
 use super::page::Section;
 use crate::book::{LoadedBook, NavItem, Page};
 use crate::frontmatter::{FrontMatter, Kind};
+use crate::lifecycle::DerivedStatus;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -69,6 +70,48 @@ pub fn link_to(book: &LoadedBook, from: usize, to: usize) -> Link {
     }
 }
 
+/// A link to another document, with its derived status (for the panel and banners).
+#[derive(Serialize)]
+pub struct DocLink {
+    pub title: String,
+    /// Relative to the page it is shown on.
+    pub url: String,
+    pub status: Option<&'static str>,
+    pub status_label: Option<&'static str>,
+    pub valid_from: Option<String>,
+}
+
+fn doc_link(book: &LoadedBook, from: usize, to: usize) -> DocLink {
+    let status = book.lifecycle.shown_status(to);
+    DocLink {
+        title: book.pages[to].title.clone(),
+        url: format!("{}{}", book.pages[from].root_prefix(), book.pages[to].url),
+        status: status.map(DerivedStatus::as_str),
+        status_label: status.map(DerivedStatus::label),
+        valid_from: book.pages[to].front.valid_from.map(|d| d.to_string()),
+    }
+}
+
+fn doc_links(book: &LoadedBook, from: usize, to: &[usize]) -> Vec<DocLink> {
+    to.iter().map(|&t| doc_link(book, from, t)).collect()
+}
+
+/// The banner of a document that does not apply today: ended (replaced, expired) or
+/// upcoming.
+#[derive(Serialize)]
+pub struct LifecycleNotice {
+    /// `replaced`, `expired` or `upcoming`.
+    pub status: &'static str,
+    pub label: &'static str,
+    /// The first day it applies (upcoming) and the last day it applied (ended).
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// What applies now instead (the replacement chain followed to its end).
+    pub current: Vec<DocLink>,
+    /// Replacements decided but not yet in force.
+    pub upcoming: Vec<DocLink>,
+}
+
 /// The metadata panel of a document.
 #[derive(Serialize)]
 pub struct Meta {
@@ -77,48 +120,140 @@ pub struct Meta {
     pub doc_id: Option<String>,
     pub version: Option<String>,
     pub valid_from: Option<String>,
+    /// The last day it applies (`valid_until`, or the day before its replacement).
+    pub valid_until: Option<String>,
     pub review_by: Option<String>,
     pub owner: Option<String>,
     pub approved_by: Option<String>,
     pub strategy_group: Option<String>,
     pub services: Vec<String>,
     pub target_group: Option<String>,
+    /// The derived status (`lifecycle::DerivedStatus::as_str`) and its label.
     pub status: Option<&'static str>,
     pub status_label: Option<&'static str>,
     pub summary: Option<String>,
     pub review_overdue: bool,
+    /// Values derived rather than stated by the source: key → why (`derived` in the
+    /// front matter); every place that shows such a value says so.
+    pub derived: BTreeMap<&'static str, String>,
+    pub replaces: Vec<DocLink>,
+    pub replaced_by: Vec<DocLink>,
+    pub annex_to: Option<DocLink>,
+    pub annexes: Vec<DocLink>,
+    pub related: Vec<DocLink>,
+    pub notice: Option<LifecycleNotice>,
 }
 
-/// The panel for a page's front matter, or `None` for a plain page.
-pub fn meta(front: &FrontMatter, today: NaiveDate) -> Option<Meta> {
-    let has_panel = front.present
-        && (front.kind != Kind::Page
-            || front.doc_id.is_some()
-            || front.version.is_some()
-            || front.status.is_some());
-    has_panel.then(|| Meta {
+/// The panel for page `index`'s front matter, or `None` for a plain page.
+pub fn meta(book: &LoadedBook, index: usize, today: NaiveDate) -> Option<Meta> {
+    let front = &book.pages[index].front;
+    let life = book.lifecycle.page(index);
+    let status = book.lifecycle.shown_status(index);
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    let notice = match status {
+        Some(s @ (DerivedStatus::Replaced | DerivedStatus::Expired)) => Some(LifecycleNotice {
+            status: s.as_str(),
+            label: s.label(),
+            from: None,
+            until: date(life.valid_until),
+            current: doc_links(book, index, &life.current),
+            upcoming: doc_links(book, index, &life.upcoming_replacements),
+        }),
+        Some(s @ DerivedStatus::Upcoming) => {
+            // What it replaces, as far as that still applies today.
+            let applying: Vec<usize> = life
+                .replaces
+                .iter()
+                .copied()
+                .filter(|&r| book.lifecycle.status(r) == DerivedStatus::InForce)
+                .collect();
+            Some(LifecycleNotice {
+                status: s.as_str(),
+                label: s.label(),
+                from: date(life.valid_from),
+                until: None,
+                current: doc_links(book, index, &applying),
+                upcoming: Vec::new(),
+            })
+        }
+        _ => None,
+    };
+    front.has_panel().then(|| Meta {
         kind: front.kind.as_str(),
         kind_label: front.kind.label(),
         doc_id: front.doc_id.clone(),
         version: front.version.clone(),
-        valid_from: front.valid_from.map(|d| d.to_string()),
-        review_by: front.review_by.map(|d| d.to_string()),
+        valid_from: date(front.valid_from),
+        valid_until: date(life.valid_until),
+        review_by: date(front.review_by),
         owner: front.owner.clone(),
         approved_by: front.approved_by.clone(),
         strategy_group: front.strategy_group.clone(),
         services: front.services.clone(),
         target_group: front.target_group.clone(),
-        status: front.status.map(|s| s.as_str()),
-        status_label: front.status.map(|s| s.label()),
+        status: status.map(DerivedStatus::as_str),
+        status_label: status.map(DerivedStatus::label),
         summary: front.summary.clone(),
-        review_overdue: review_overdue(front, today),
+        review_overdue: review_overdue(book, index, today),
+        derived: derived(front),
+        replaces: doc_links(book, index, &life.replaces),
+        replaced_by: doc_links(book, index, &life.replaced_by),
+        annex_to: life.annex_to.map(|a| doc_link(book, index, a)),
+        annexes: doc_links(book, index, &life.annexes),
+        related: doc_links(book, index, &life.related),
+        notice,
     })
 }
 
-/// Whether a document's revision date has passed (repealed documents excepted).
-pub fn review_overdue(front: &FrontMatter, today: NaiveDate) -> bool {
-    front.review_by.is_some_and(|d| d < today)
-        && front.status != Some(crate::frontmatter::Status::Repealed)
+/// The derived values of a page's front matter, key → reason.
+fn derived(front: &FrontMatter) -> BTreeMap<&'static str, String> {
+    front
+        .derived
+        .iter()
+        .map(|(k, why)| (*k, why.clone()))
+        .collect()
+}
+
+/// Whether page `index`'s revision date has passed while it applies (an ended,
+/// planned or draft document is not revised).
+pub fn review_overdue(book: &LoadedBook, index: usize, today: NaiveDate) -> bool {
+    book.pages[index].front.review_by.is_some_and(|d| d < today)
+        && crate::validate::review_applies(book.lifecycle.status(index))
+}
+
+/// The pages that link to page `index` or name it in a relation ("Hänvisas från").
+pub fn referenced_by(book: &LoadedBook, index: usize) -> Vec<Link> {
+    book.lifecycle
+        .page(index)
+        .referenced_by
+        .iter()
+        .map(|&from| link_to(book, index, from))
+        .collect()
+}
+
+/// A row of the "Versionshistorik" table.
+#[derive(Serialize)]
+pub struct HistoryRow {
+    pub version: Option<String>,
+    /// As precise as written (`2014`, `2016-10`, `2016-10-21`): a `<time datetime>`.
+    pub date: String,
+    pub decided_by: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// The page's `[[history]]`, newest first (entries of the same date as written).
+pub fn history(front: &FrontMatter) -> Vec<HistoryRow> {
+    let mut entries: Vec<_> = front.history.iter().collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.date.sort_key()));
+    entries
+        .into_iter()
+        .map(|e| HistoryRow {
+            version: e.version.clone(),
+            date: e.date.to_string(),
+            decided_by: e.decided_by.clone(),
+            summary: e.summary.clone(),
+        })
+        .collect()
 }
 
 /// The page's name in `<title>`: its title, and where another page has the same title
@@ -215,16 +350,20 @@ pub struct Overdue {
     pub title: String,
     pub url: String,
     pub review_by: String,
+    /// Why the date is derived, when it is.
+    pub review_by_derived: Option<String>,
 }
 
 pub fn overdue(book: &LoadedBook, today: NaiveDate) -> Vec<Overdue> {
     book.pages
         .iter()
-        .filter(|p| review_overdue(&p.front, today))
-        .map(|p| Overdue {
+        .enumerate()
+        .filter(|(i, _)| review_overdue(book, *i, today))
+        .map(|(_, p)| Overdue {
             title: p.title.clone(),
             url: p.url.clone(),
             review_by: p.front.review_by.map(|d| d.to_string()).unwrap_or_default(),
+            review_by_derived: p.front.derived("review_by").map(str::to_string),
         })
         .collect()
 }
@@ -237,11 +376,14 @@ pub struct RegisterRow {
     pub doc_id: Option<String>,
     pub version: Option<String>,
     pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
     pub review_by: Option<String>,
     pub status: Option<&'static str>,
     pub status_label: Option<&'static str>,
     pub owner: Option<String>,
     pub review_overdue: bool,
+    /// Values derived rather than stated by the source: key → why.
+    pub derived: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
@@ -267,25 +409,29 @@ pub fn register(book: &LoadedBook, today: NaiveDate) -> Vec<RegisterKind> {
         .filter(|k| **k != Kind::Page)
         .filter_map(|&kind| {
             let mut groups: BTreeMap<(bool, String), Vec<RegisterRow>> = BTreeMap::new();
-            for p in book
+            for (i, p) in book
                 .pages
                 .iter()
-                .filter(|p| p.front.present && p.front.kind == kind)
+                .enumerate()
+                .filter(|(_, p)| p.front.present && p.front.kind == kind)
             {
                 let group = p.front.strategy_group.clone();
                 let key = (group.is_none(), group.unwrap_or_else(|| NO_GROUP.into()));
                 let f = &p.front;
+                let status = book.lifecycle.shown_status(i);
                 groups.entry(key).or_default().push(RegisterRow {
                     title: p.title.clone(),
                     url: p.url.clone(),
                     doc_id: f.doc_id.clone(),
                     version: f.version.clone(),
                     valid_from: f.valid_from.map(|d| d.to_string()),
+                    valid_until: book.lifecycle.validity(i).1.map(|d| d.to_string()),
                     review_by: f.review_by.map(|d| d.to_string()),
-                    status: f.status.map(|s| s.as_str()),
-                    status_label: f.status.map(|s| s.label()),
+                    status: status.map(DerivedStatus::as_str),
+                    status_label: status.map(DerivedStatus::label),
                     owner: f.owner.clone(),
-                    review_overdue: review_overdue(f, today),
+                    review_overdue: review_overdue(book, i, today),
+                    derived: derived(f),
                 });
             }
             (!groups.is_empty()).then(|| RegisterKind {
@@ -311,6 +457,8 @@ pub fn search_docs(
 ) -> Vec<search_index::SectionDoc> {
     let page = &book.pages[index];
     let f = &page.front;
+    // Ends the day before a replacement starts, not only at `valid_until`.
+    let validity = book.lifecycle.validity(index);
     sections
         .iter()
         .map(|s| search_index::SectionDoc {
@@ -321,14 +469,17 @@ pub fn search_docs(
             kind: f.kind.as_str().to_string(),
             strategy_group: f.strategy_group.clone(),
             services: f.services.clone(),
-            status: f.status.map(|s| s.as_str().to_string()),
+            status: book
+                .lifecycle
+                .shown_status(index)
+                .map(|s| s.as_str().to_string()),
             doc_id: f.doc_id.clone(),
             url: match &s.id {
                 Some(id) => format!("{}#{id}", page.url),
                 None => page.url.clone(),
             },
-            valid_from_day: f.valid_from.map(epoch_day),
-            valid_until_day: f.valid_until.map(epoch_day),
+            valid_from_day: validity.0.map(epoch_day),
+            valid_until_day: validity.1.map(epoch_day),
         })
         .collect()
 }

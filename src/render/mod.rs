@@ -142,7 +142,9 @@ pub fn render_chapter(
     let common = site.common(&context::document_title(book, index), &page.url);
     let ctx = context! {
         content => minijinja::Value::from_safe_string(body_html.to_string()),
-        meta => context::meta(&page.front, site.today),
+        meta => context::meta(book, index, site.today),
+        referenced_by => context::referenced_by(book, index),
+        history => context::history(&page.front),
         breadcrumbs => context::breadcrumbs(book, index),
         headings => context::toc_headings(page),
         prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),

@@ -6,7 +6,9 @@
 //! - a chapter edit re-reads that file (front matter, headings), re-validates the
 //!   links of the pages it can affect (itself, the pages that link to it, the pages
 //!   that had errors), re-renders the page (and the generated pages when its front
-//!   matter changed) and hands the search sections to the background indexer;
+//!   matter changed) and hands the search sections to the background indexer; the
+//!   lifecycle is recomputed: a changed status, date or relation re-renders every
+//!   page, a changed "Hänvisas från" list the pages whose list changed;
 //! - SUMMARY.md, book.toml or the theme reload and re-render everything;
 //! - an image or other file under `src/` is copied (a new or removed file
 //!   re-validates every link).
@@ -18,6 +20,7 @@ use super::settle::{Writers, read_settled};
 use crate::book::{self, LoadedBook};
 use crate::confine::OutputRoot;
 use crate::diagnostics::{self, Diagnostic, Severity};
+use crate::lifecycle::{Affected, Lifecycle};
 use crate::links::{Resolver, Target};
 use crate::markdown;
 use crate::render::{self, RenderError, context, page};
@@ -312,16 +315,26 @@ impl Engine {
         force: bool,
         outcome: &mut Outcome,
     ) -> Result<(), RenderError> {
-        let Some(book) = self.book.take() else {
+        let Some(mut book) = self.book.take() else {
             return Ok(());
         };
         let result = {
             let resolver = Resolver::new(&book);
+            let validated = !matches!(plan, Plan::Nothing);
             match plan {
                 Plan::Nothing => {}
                 Plan::Full => self.full_validate(&book, &resolver),
                 Plan::Pages(recheck) => self.partial_validate(&book, &resolver, &recheck),
             }
+            let resolver = if validated {
+                let (lifecycle, _) =
+                    Lifecycle::new(&book, &resolver, &self.forward, self.opts.today);
+                let files = resolver.into_files();
+                self.set_lifecycle(&mut book, lifecycle);
+                Resolver::with_files(&book, files)
+            } else {
+                resolver
+            };
             if force || !self.has_errors() {
                 self.render(&book, &resolver, outcome)
             } else {
@@ -330,6 +343,21 @@ impl Engine {
         };
         self.book = Some(book);
         result
+    }
+
+    /// Puts a freshly computed lifecycle on the book and marks what it changes for
+    /// rendering: a status, date or relation may show on any page (its panel, banner,
+    /// the register), so those re-render everything; a changed "Hänvisas från" list
+    /// only its page.
+    fn set_lifecycle(&mut self, book: &mut LoadedBook, lifecycle: Lifecycle) {
+        match lifecycle.affected_since(&book.lifecycle) {
+            Affected::All => {
+                self.dirty.extend(0..book.pages.len());
+                self.dirty_generated = true;
+            }
+            Affected::Pages(pages) => self.dirty.extend(pages),
+        }
+        book.lifecycle = Arc::new(lifecycle);
     }
 
     fn setup_error(&mut self, e: RenderError) {

@@ -19,10 +19,15 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Runs samsyn with `args` in `cwd`.
 pub fn samsyn(cwd: &Path, args: &[&str]) -> Output {
+    samsyn_on(TODAY, cwd, args)
+}
+
+/// Runs samsyn with `args` in `cwd` on the day `today` (`SAMSYN_TODAY`).
+pub fn samsyn_on(today: &str, cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_samsyn"))
         .args(args)
         .current_dir(cwd)
-        .env("SAMSYN_TODAY", TODAY)
+        .env("SAMSYN_TODAY", today)
         .env("NO_COLOR", "1")
         .output()
         .expect("samsyn runs")
@@ -83,9 +88,15 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// Builds `book` into a fresh temporary folder and returns (tempdir, site path).
 pub fn build(book: &Path) -> (tempfile::TempDir, PathBuf) {
+    build_on(TODAY, book)
+}
+
+/// Builds `book` on the day `today` into a fresh temporary folder.
+pub fn build_on(today: &str, book: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    let out = samsyn(
+    let out = samsyn_on(
+        today,
         &repo(),
         &[
             "build",

@@ -20,10 +20,10 @@
   var KIND = { agreement: "Överenskommelse", fakta: "FAKTA-dokument", process: "Process",
     "action-plan": "Handlingsplan", page: "Sida" };
   /* Badges of the statuses other than in force; the status filter's labels. */
-  var STATUS = { draft: "utkast", planned: "planerad – ej publicerad", repealed: "upphävd",
+  var STATUS = { draft: "utkast", planned: "planerad – ej publicerad",
     upcoming: "kommande", expired: "upphört", replaced: "ersatt" };
   var STATUS_LABEL = { "in-force": "Gällande", upcoming: "Kommande", expired: "Upphört",
-    replaced: "Ersatt", planned: "Planerad", draft: "Utkast", repealed: "Upphävd" };
+    replaced: "Ersatt", planned: "Planerad", draft: "Utkast" };
 
   var worker = null;
   var ready = false;
