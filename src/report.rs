@@ -9,6 +9,7 @@ use crate::book::{LoadedBook, Page};
 use crate::diagnostics::Location;
 use crate::external::{CheckRun, ExternalLink};
 use crate::frontmatter::Status;
+use crate::lifecycle::DerivedStatus;
 use crate::markdown;
 use crate::plural;
 use chrono::NaiveDate;
@@ -191,7 +192,8 @@ pub fn build(
 ) -> Report {
     let mut findings: Vec<(usize, Finding)> = Vec::new();
     for (index, page) in book.pages.iter().enumerate() {
-        findings.extend(review(page, today, due_within).map(|f| (index, f)));
+        let status = book.lifecycle.status(index);
+        findings.extend(review(page, status, today, due_within).map(|f| (index, f)));
         findings.extend(planned_without_text(page).map(|f| (index, f)));
     }
     if let Some((links, run)) = external {
@@ -285,10 +287,16 @@ fn key_location(page: &Page, key: &str) -> (usize, usize) {
     (loc.line, loc.column)
 }
 
-/// A review overdue or due within `due_within` days (repealed documents need none).
-fn review(page: &Page, today: NaiveDate, due_within: u32) -> Option<Finding> {
+/// A review overdue or due within `due_within` days (only documents in force or upcoming
+/// need one: `validate::review_applies`). A derived date says so.
+fn review(
+    page: &Page,
+    status: DerivedStatus,
+    today: NaiveDate,
+    due_within: u32,
+) -> Option<Finding> {
     let date = page.front.review_by?;
-    if page.front.status == Some(Status::Repealed) {
+    if !crate::validate::review_applies(status) {
         return None;
     }
     let days = (date - today).num_days();
@@ -315,6 +323,10 @@ fn review(page: &Page, today: NaiveDate, due_within: u32) -> Option<Finding> {
         )
     } else {
         return None;
+    };
+    let detail = match page.front.derived("review_by") {
+        Some(why) => format!("{detail} (datumet är härlett: {why})"),
+        None => detail,
     };
     let (line, column) = key_location(page, "review_by");
     Some(Finding {

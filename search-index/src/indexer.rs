@@ -36,14 +36,15 @@ pub const BOOST_EXACT: f32 = 10.0;
 
 /// Score factor of a document status, multiplied into every score of its sections (the
 /// same in tantivy and the static index): what is in force (and plain pages, without a
-/// status) ranks first at 1.0; an upcoming document at 0.7; a draft or planned one at 0.6;
-/// one that no longer applies (expired, replaced, repealed) at 0.35, so that it shows
-/// above a document in force only where it matches about three times as well.
+/// status) ranks first at 1.0; an upcoming document at 0.7; a draft or planned one, and
+/// one that has expired without a successor (often still the only text on its subject,
+/// such as a past action plan), at 0.6; a replaced one at 0.35, so that it shows above
+/// what replaced it only where it matches about three times as well.
 pub fn status_factor(status: Option<&str>) -> f32 {
     match status {
         Some("upcoming") => 0.7,
-        Some("draft") | Some("planned") => 0.6,
-        Some("expired") | Some("replaced") | Some("repealed") => 0.35,
+        Some("draft") | Some("planned") | Some("expired") | Some("repealed") => 0.6,
+        Some("replaced") => 0.35,
         _ => 1.0,
     }
 }

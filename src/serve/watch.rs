@@ -270,7 +270,9 @@ mod tests {
         let writer = {
             let (busy, finished) = (busy.clone(), finished.clone());
             std::thread::spawn(move || {
-                let until = Instant::now() + MAX_WAIT + Duration::from_millis(500);
+                // Long past MAX_WAIT, so that the other file is handed over while this one
+                // is still being written even on a loaded machine.
+                let until = Instant::now() + MAX_WAIT + Duration::from_millis(1500);
                 while Instant::now() < until {
                     let mut file = std::fs::File::create(&busy).unwrap();
                     for part in ["första delen\n", "andra delen\n"] {
