@@ -179,7 +179,15 @@ fn status_badges_and_banners_follow_the_date() {
         panel(&old, "Ersatt av").as_deref(),
         Some("Nytt avtal (från 2025-01-01)")
     );
+    // A printed replaced document names the address of what applies now.
+    let print_url = |doc: &scraper::Html| {
+        doc.select(&sel(".print-info .print-url"))
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_string))
+    };
+    assert_eq!(print_url(&old).as_deref(), Some("nytt.html"));
     let current = parse(&site, "nytt.html");
+    assert_eq!(print_url(&current).as_deref(), Some("nytt.html"));
     assert_eq!(
         panel(&current, "Ersätter").as_deref(),
         Some("Gammalt avtal")

@@ -142,6 +142,9 @@ pub struct Meta {
     pub annexes: Vec<DocLink>,
     pub related: Vec<DocLink>,
     pub notice: Option<LifecycleNotice>,
+    /// A replaced document's print line names what applies now (relative to the page;
+    /// the first of several); `None` prints the page's own address.
+    pub current_url: Option<String>,
 }
 
 /// The panel for page `index`'s front matter, or `None` for a plain page.
@@ -201,6 +204,9 @@ pub fn meta(book: &LoadedBook, index: usize, today: NaiveDate) -> Option<Meta> {
         annex_to: life.annex_to.map(|a| doc_link(book, index, a)),
         annexes: doc_links(book, index, &life.annexes),
         related: doc_links(book, index, &life.related),
+        current_url: (status == Some(DerivedStatus::Replaced))
+            .then(|| life.current.first().map(|&c| doc_link(book, index, c).url))
+            .flatten(),
         notice,
     })
 }
