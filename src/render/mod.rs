@@ -2,6 +2,7 @@
 //! renderer interface. Pages are rendered in parallel; the navigation is written
 //! once as a shared asset.
 
+pub mod changes;
 pub mod context;
 pub mod page;
 
@@ -24,6 +25,8 @@ pub struct RenderOptions<'a> {
     pub on_page: &'a (dyn Fn() + Sync),
     /// Whether to build the search index.
     pub search: bool,
+    /// The book's git history (change logs, diff pages, the feed), when there is one.
+    pub history: Option<&'a crate::history::History>,
 }
 
 /// What a render produced.
@@ -69,7 +72,7 @@ pub fn render_site(
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
     let asset_version = asset_version(opts.theme, book);
-    let site = context::Site::new(book, &asset_version, opts.today);
+    let site = context::Site::new(book, &asset_version, opts.today).with_history(opts.history);
 
     for (rel, bytes) in &opts.theme.assets {
         if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()) {
@@ -83,14 +86,24 @@ pub fn render_site(
     let rendered = AtomicUsize::new(0);
     let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
         .into_par_iter()
-        .map(|i| {
-            let body = page::render(book, resolver, i);
-            let html = render_chapter(&env, &site, book, i, &body.html)?;
-            write_file(out, &book.pages[i].url, html.as_bytes())?;
-            rendered.fetch_add(1, Ordering::Relaxed);
-            (opts.on_page)();
-            Ok(context::search_docs(book, i, &body.sections))
-        })
+        .map_init(
+            || opts.history.map(|h| (h, h.reader())),
+            |history, i| {
+                let body = page::render(book, resolver, i);
+                let html = render_chapter(&env, &site, book, i, &body.html)?;
+                write_file(out, &book.pages[i].url, html.as_bytes())?;
+                if let Some((history, reader)) = history {
+                    for (rel, html) in
+                        changes::diff_pages(&env, &site, book, resolver, history, reader, i)?
+                    {
+                        write_file(out, &rel, html.as_bytes())?;
+                    }
+                }
+                rendered.fetch_add(1, Ordering::Relaxed);
+                (opts.on_page)();
+                Ok(context::search_docs(book, i, &body.sections))
+            },
+        )
         .collect::<Result<_, RenderError>>()?;
 
     write_generated(&env, &site, book, out)?;
@@ -146,12 +159,13 @@ pub fn render_chapter(
         headings => context::toc_headings(page),
         prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),
         next => (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
+        changes => site.history.and_then(|h| changes::change_log(h, book, index)),
         ..minijinja::Value::from_serialize(&common)
     };
     render_template(env, "page.html", ctx)
 }
 
-fn render_template(
+pub(crate) fn render_template(
     env: &Environment<'_>,
     name: &str,
     ctx: minijinja::Value,
@@ -206,6 +220,20 @@ pub fn write_generated(
         ..common("Innehållsförteckning", "toc.html")
     };
     page("toc.html", "toc.html", toc)?;
+    let news = crate::feed::entries(site.history, book);
+    let changes_page = context! {
+        entries => news.clone(),
+        has_history => site.history.is_some(),
+        max_entries => crate::feed::MAX_ENTRIES,
+        here => "Nytt och ändrat",
+        ..common("Nytt och ändrat", crate::feed::NEWS_PAGE)
+    };
+    page("nytt.html", crate::feed::NEWS_PAGE, changes_page)?;
+    write_file(
+        out,
+        crate::feed::FEED,
+        crate::feed::atom(book, &news, site.today).as_bytes(),
+    )?;
     write_file(out, NAV_SCRIPT, nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
@@ -222,6 +250,7 @@ pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
         || rel == NAV_SCRIPT
         || rel == crate::output::MARKER
         || crate::book::in_search_index(rel)
+        || changes::in_changes_dir(rel)
         || theme.assets.iter().any(|(asset, _)| asset == rel)
 }
 
@@ -332,9 +361,15 @@ fn sitemap(book: &LoadedBook) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let urls = ["index.html", "dokumentregister.html", "tillganglighet.html"]
-        .into_iter()
-        .chain(book.pages.iter().map(|p| p.url.as_str()));
+    // The diff pages (`andringar/`) are left out: they are views of the pages' history.
+    let urls = [
+        "index.html",
+        "dokumentregister.html",
+        "tillganglighet.html",
+        "nytt.html",
+    ]
+    .into_iter()
+    .chain(book.pages.iter().map(|p| p.url.as_str()));
     for url in urls {
         out.push_str(&format!(
             "  <url><loc>{}</loc></url>\n",

@@ -1,7 +1,7 @@
 //! One chapter's Markdown to HTML: heading ids and anchors, rewritten links, wrapped
 //! tables; and the page split into sections for the search index.
 
-use crate::book::LoadedBook;
+use crate::book::{LoadedBook, Page};
 use crate::links::Resolver;
 use crate::markdown::{self, LinkSource};
 use pulldown_cmark::{Alignment, CowStr, Event, Parser, Tag, TagEnd};
@@ -78,8 +78,14 @@ fn table_start<'e>(heading: &str, page_title: &str) -> Event<'e> {
 }
 
 /// Renders chapter `index` of `book`.
-pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
-    let page = &book.pages[index];
+pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
+    render_version(resolver, index, &book.pages[index])
+}
+
+/// Renders `page` as chapter `index` (whose links it resolves from): the chapter itself,
+/// or an earlier version of it read from git (`crate::history`), so that a diff compares
+/// what readers saw.
+pub fn render_version<'a>(resolver: &Resolver<'_>, index: usize, page: &'a Page) -> RenderedPage {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
     let mut heading_no = 0;
