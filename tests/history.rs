@@ -453,3 +453,65 @@ fn a_chapter_may_not_render_into_the_diff_pages_folder() {
         "{diags:?}"
     );
 }
+
+/// The axe-core rule tags every page must pass (as tests/a11y.rs).
+const AXE_TAGS: [&str; 6] = [
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+#[test]
+fn change_logs_diff_pages_and_the_news_page_pass_axe_in_chromium() {
+    let (tmp, book, _) = book_in_git(SITE_URL);
+    let (_, site) = build_loud(tmp.path(), &book);
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let pages = html_files(&site);
+    assert!(pages.iter().filter(|p| p.starts_with("andringar/")).count() == 2);
+    let run = |width: u32, mode: &str| serde_json::json!({ "width": width, "mode": mode });
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": pages,
+        "runs": [run(1280, "light"), run(1280, "dark-toggle"), run(320, "light"), run(320, "dark-toggle")],
+        "tags": AXE_TAGS,
+        "exclude": ["#search-results"],
+        "keyboard": "riktlinjer.html",
+        "motion": "riktlinjer.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, tmp.path());
+    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+    assert_eq!(r["reflow"], serde_json::json!([]), "{r}");
+    assert_eq!(r["spacing"], serde_json::json!([]), "{r}");
+}
+
+#[test]
+fn screen_readers_hear_what_was_added_and_removed_and_it_is_not_only_colour() {
+    let (tmp, book, ids) = book_in_git(SITE_URL);
+    let (_, site) = build_loud(tmp.path(), &book);
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let spec = serde_json::json!({
+        "site": "site/",
+        "page": format!("andringar/riktlinjer/{}.html", &ids[2][..12]),
+    });
+    let r = run_browser_script("diff-marks.mjs", &www, &spec, tmp.path());
+    let tree = r["tree"].as_str().unwrap();
+    assert!(tree.contains("Tillagt: rätt"), "{tree}");
+    assert!(tree.contains("Borttaget: kommunen."), "{tree}");
+    for scheme in ["light", "dark"] {
+        let marks = r["decorations"][scheme].as_array().unwrap();
+        assert!(!marks.is_empty());
+        for m in marks {
+            let want = if m["tag"] == "ins" {
+                "underline"
+            } else {
+                "line-through"
+            };
+            assert_eq!(m["line"], want, "{scheme}: {m}");
+        }
+    }
+}
