@@ -7,65 +7,6 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::Command;
-
-const SUMMARY: &str = "# Summary\n\n- [Riktlinjer](riktlinjer.md)\n- [Om](om.md)\n";
-
-const V1: &str = "+++\nversion = \"1.0\"\n+++\n# Riktlinjer\n\nBarn ska få stöd i tid.\n";
-const V2: &str = "+++\nversion = \"1.1\"\n+++\n# Riktlinjer\n\nBarn och unga ska få stöd i tid.\n\nAnsvaret ligger hos kommunen.\n";
-const V3: &str = "+++\nversion = \"2.0\"\n+++\n# Riktlinjer\n\nBarn och unga ska få stöd i rätt tid.\n\nAnsvaret ligger hos regionen.\n\n## Uppföljning\n\nUppföljning sker varje år.\n";
-
-/// The three commits of `riktlinjer.md`: (date as committed, subject, text).
-const COMMITS: [(&str, &str, &str); 3] = [
-    ("2026-01-10T10:00:00+01:00", "Första versionen", V1),
-    ("2026-02-15T09:30:00+01:00", "Förtydliga målgruppen", V2),
-    // 23:30 UTC on the 20th: the date shown is the committer's own (the 21st).
-    ("2026-03-21T00:30:00+01:00", "Lägg till uppföljning", V3),
-];
-
-/// Runs git in `dir` with a fixed identity and dates, and no user or system config.
-fn git(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Redaktör")
-        .env("GIT_AUTHOR_EMAIL", "redaktor@example.org")
-        .env("GIT_COMMITTER_NAME", "Redaktör")
-        .env("GIT_COMMITTER_EMAIL", "redaktor@example.org")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    stdout(&out).trim().to_string()
-}
-
-/// A book in a fresh git repository (`tmp/book`, the repository's root) whose page
-/// `riktlinjer.md` went through [`COMMITS`]; `om.md` came with the first. Returns the
-/// folder, the book and the commit ids, oldest first.
-fn book_in_git(extra_toml: &str) -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
-    let tmp = tempfile::tempdir().unwrap();
-    write_book_with_toml(
-        tmp.path(),
-        extra_toml,
-        &[
-            ("SUMMARY.md", SUMMARY),
-            ("om.md", "# Om\n\nOm webbplatsen.\n"),
-        ],
-    );
-    let book = tmp.path().join("book");
-    git(&book, &["init", "-q", "-b", "main"], COMMITS[0].0);
-    let mut ids = Vec::new();
-    for (date, subject, text) in COMMITS {
-        std::fs::write(book.join("src/riktlinjer.md"), text).unwrap();
-        git(&book, &["add", "-A"], date);
-        git(&book, &["commit", "-q", "-m", subject], date);
-        ids.push(git(&book, &["rev-parse", "HEAD"], date));
-    }
-    (tmp, book, ids)
-}
 
 const SITE_URL: &str = "[output.samsyn]\nsite-url = \"https://example.org/kb\"\n";
 
@@ -381,7 +322,7 @@ fn a_book_outside_git_builds_without_history_and_says_so_once() {
     write_book(
         tmp.path(),
         &[
-            ("SUMMARY.md", SUMMARY),
+            ("SUMMARY.md", GIT_SUMMARY),
             ("riktlinjer.md", V3),
             ("om.md", "# Om\n"),
         ],
