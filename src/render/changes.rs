@@ -146,9 +146,48 @@ pub struct DiffBlock {
     pub parts: Vec<(Kind, String)>,
 }
 
-/// The word diff of two versions' blocks, laid out as the new version's blocks (deleted
-/// paragraph breaks become spaces).
+/// The diff of two versions' blocks, laid out as the new version's blocks: blocks are
+/// matched first (unchanged ones cost nothing more, added and removed ones are marked
+/// whole), then each run of changed blocks is compared word by word.
 pub fn word_diff(old: &[Block], new: &[Block]) -> Vec<DiffBlock> {
+    fn key(b: &Block) -> (bool, &str) {
+        (b.heading, b.text.as_str())
+    }
+    let (old_keys, new_keys): (Vec<_>, Vec<_>) =
+        (old.iter().map(key).collect(), new.iter().map(key).collect());
+    let deadline = std::time::Instant::now() + DIFF_TIMEOUT;
+    let ops = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Myers,
+        &old_keys,
+        &new_keys,
+        Some(deadline),
+    );
+    let whole = |b: &Block, kind: Kind| DiffBlock {
+        heading: b.heading,
+        parts: vec![(kind, b.text.clone())],
+    };
+    let mut out = Vec::new();
+    for op in ops {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        match tag {
+            similar::DiffTag::Equal => {
+                out.extend(new[new_range].iter().map(|b| whole(b, Kind::Same)))
+            }
+            similar::DiffTag::Insert => {
+                out.extend(new[new_range].iter().map(|b| whole(b, Kind::Added)))
+            }
+            similar::DiffTag::Delete => {
+                out.extend(old[old_range].iter().map(|b| whole(b, Kind::Removed)))
+            }
+            similar::DiffTag::Replace => out.extend(words(&old[old_range], &new[new_range])),
+        }
+    }
+    out
+}
+
+/// The word diff of changed blocks, laid out as the new blocks (deleted paragraph breaks
+/// become spaces).
+fn words(old: &[Block], new: &[Block]) -> Vec<DiffBlock> {
     let join = |b: &[Block]| {
         b.iter()
             .map(|b| b.text.as_str())
@@ -301,7 +340,8 @@ fn diff_html(blocks: &[DiffBlock]) -> (String, usize, usize) {
     (html, added, removed)
 }
 
-/// The rendered blocks of page `index` as it was in blob `blob`.
+/// The rendered blocks of page `index` as it was in blob `blob` (the page itself when
+/// that is its current text).
 fn version_blocks(
     book: &LoadedBook,
     resolver: &Resolver<'_>,
@@ -311,6 +351,9 @@ fn version_blocks(
 ) -> Vec<Block> {
     let current = &book.pages[index];
     let text = book::chapter_text(reader.bytes(blob), &current.file).text;
+    if text == current.source() {
+        return blocks(&page::version_sections(resolver, index, current));
+    }
     let mut version = Page::new(
         current.path.clone(),
         &book.src_name,
@@ -319,7 +362,7 @@ fn version_blocks(
     );
     // Problems of an old version are history; only the current text is checked.
     let _ = version.set_text(text);
-    blocks(&page::render_version(resolver, index, &version).sections)
+    blocks(&page::version_sections(resolver, index, &version))
 }
 
 /// Renders the diff pages of page `index` (its latest [`MAX_CHANGES`] changes that have

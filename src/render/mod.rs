@@ -86,24 +86,14 @@ pub fn render_site(
     let rendered = AtomicUsize::new(0);
     let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
         .into_par_iter()
-        .map_init(
-            || opts.history.map(|h| (h, h.reader())),
-            |history, i| {
-                let body = page::render(book, resolver, i);
-                let html = render_chapter(&env, &site, book, i, &body.html)?;
-                write_file(out, &book.pages[i].url, html.as_bytes())?;
-                if let Some((history, reader)) = history {
-                    for (rel, html) in
-                        changes::diff_pages(&env, &site, book, resolver, history, reader, i)?
-                    {
-                        write_file(out, &rel, html.as_bytes())?;
-                    }
-                }
-                rendered.fetch_add(1, Ordering::Relaxed);
-                (opts.on_page)();
-                Ok(context::search_docs(book, i, &body.sections))
-            },
-        )
+        .map(|i| {
+            let body = page::render(book, resolver, i);
+            let html = render_chapter(&env, &site, book, i, &body.html)?;
+            write_file(out, &book.pages[i].url, html.as_bytes())?;
+            rendered.fetch_add(1, Ordering::Relaxed);
+            (opts.on_page)();
+            Ok(context::search_docs(book, i, &body.sections))
+        })
         .collect::<Result<_, RenderError>>()?;
 
     write_generated(&env, &site, book, out)?;
@@ -111,8 +101,9 @@ pub fn render_site(
     let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
     if timings {
         eprintln!(
-            "tid: sidor och genererade sidor {:.3} s",
-            phase.elapsed().as_secs_f64()
+            "tid: sidor och genererade sidor {:.3} s (högsta minne hittills {})",
+            phase.elapsed().as_secs_f64(),
+            peak_memory()
         );
     }
     let phase = std::time::Instant::now();
@@ -126,10 +117,69 @@ pub fn render_site(
     if timings {
         eprintln!("tid: sökindex {:.3} s", phase.elapsed().as_secs_f64());
     }
+    let sections = docs.len();
+    // The diff pages come last, once the search index's memory is free again: rendering
+    // them while the pages' search documents are held raised the peak by tens of MB.
+    drop(docs);
+    let phase = std::time::Instant::now();
+    if let Some(history) = opts.history {
+        write_diff_pages(&env, &site, book, resolver, history, out)?;
+    }
+    if timings {
+        eprintln!(
+            "tid: ändringssidor {:.3} s (högsta minne hittills {})",
+            phase.elapsed().as_secs_f64(),
+            peak_memory()
+        );
+    }
     Ok(RenderStats {
         pages: rendered.into_inner(),
-        sections: docs.len(),
+        sections,
     })
+}
+
+/// Writes the diff pages of every page (`render::changes`), in parallel.
+fn write_diff_pages(
+    env: &Environment<'_>,
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    history: &crate::history::History,
+    out: &OutputRoot,
+) -> Result<(), RenderError> {
+    (0..book.pages.len())
+        .into_par_iter()
+        .map_init(
+            || history.reader(),
+            |reader, i| {
+                for (rel, html) in
+                    changes::diff_pages(env, site, book, resolver, history, reader, i)?
+                {
+                    write_file(out, &rel, html.as_bytes())?;
+                }
+                Ok(())
+            },
+        )
+        .collect()
+}
+
+/// The process's peak resident memory so far, for `SAMSYN_TIMINGS` (Linux; elsewhere
+/// "okänt").
+pub fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let kb: f64 = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(format!("{:.0} MB", kb / 1024.0))
+        })
+        .unwrap_or_else(|| "okänt".into())
 }
 
 /// A short hash of the theme assets and the navigation, appended to asset URLs so

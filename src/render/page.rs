@@ -79,13 +79,23 @@ fn table_start<'e>(heading: &str, page_title: &str) -> Event<'e> {
 
 /// Renders chapter `index` of `book`.
 pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
-    render_version(resolver, index, &book.pages[index])
+    render_page(resolver, index, &book.pages[index], true)
 }
 
-/// Renders `page` as chapter `index` (whose links it resolves from): the chapter itself,
-/// or an earlier version of it read from git (`crate::history`), so that a diff compares
-/// what readers saw.
-pub fn render_version<'a>(resolver: &Resolver<'_>, index: usize, page: &'a Page) -> RenderedPage {
+/// The sections (text only, no HTML) of `page` rendered as chapter `index` (whose links it
+/// resolves from): a version of the chapter read from git (`crate::history`), so that a
+/// diff compares what readers saw.
+pub fn version_sections(resolver: &Resolver<'_>, index: usize, page: &Page) -> Vec<Section> {
+    render_page(resolver, index, page, false).sections
+}
+
+/// Renders `page` as chapter `index`; the HTML only when `html` is set.
+fn render_page<'a>(
+    resolver: &Resolver<'_>,
+    index: usize,
+    page: &'a Page,
+    html: bool,
+) -> RenderedPage {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
     let mut heading_no = 0;
@@ -237,11 +247,16 @@ pub fn render_version<'a>(resolver: &Resolver<'_>, index: usize, page: &'a Page)
             other => events.push(other),
         }
     }
-    let mut html = String::with_capacity(page.markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
-    // the output, not the source, so diagnostic offsets stay those of the file.
-    markdown::replace_nul(&mut html);
+    let html = if html {
+        let mut out = String::with_capacity(page.markdown.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut out, events.into_iter());
+        // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
+        // the output, not the source, so diagnostic offsets stay those of the file.
+        markdown::replace_nul(&mut out);
+        out
+    } else {
+        String::new()
+    };
     for s in &mut sections {
         markdown::replace_nul(&mut s.heading);
         markdown::replace_nul(&mut s.text);
