@@ -79,8 +79,8 @@ fn a_page_lists_its_commits_with_links_to_their_diff_pages() {
     assert_eq!(
         links,
         [
-            format!("andringar/riktlinjer/{}.html", &ids[2][..12]),
-            format!("andringar/riktlinjer/{}.html", &ids[1][..12]),
+            format!("andringar/riktlinjer--{}.html", &ids[2][..12]),
+            format!("andringar/riktlinjer--{}.html", &ids[1][..12]),
         ]
     );
     // The other page changed once (created), and the feed is linked from every page.
@@ -102,7 +102,7 @@ fn a_page_lists_its_commits_with_links_to_their_diff_pages() {
 fn a_diff_page_marks_the_words_that_were_added_and_removed() {
     let (tmp, book, ids) = book_in_git(SITE_URL);
     let (_, site) = build_loud(tmp.path(), &book);
-    let rel = format!("andringar/riktlinjer/{}.html", &ids[2][..12]);
+    let rel = format!("andringar/riktlinjer--{}.html", &ids[2][..12]);
     let diff = parse(&site, &rel);
     let ins = texts(&diff, ".diff-text ins");
     let del = texts(&diff, ".diff-text del");
@@ -148,14 +148,14 @@ fn a_diff_page_marks_the_words_that_were_added_and_removed() {
             .contains("jämfört med versionen från 2026-02-15")
     );
     assert!(
-        diff.select(&sel("a[href='../../riktlinjer.html']"))
+        diff.select(&sel("a[href='../riktlinjer.html']"))
             .next()
             .is_some()
     );
     // The earlier change: "och unga" and the new paragraph added, nothing removed.
     let earlier = parse(
         &site,
-        &format!("andringar/riktlinjer/{}.html", &ids[1][..12]),
+        &format!("andringar/riktlinjer--{}.html", &ids[1][..12]),
     );
     let ins = strip(&texts(&earlier, ".diff-text ins"), "Tillagt: ");
     assert!(ins.contains(&"och unga".to_string()), "{ins:?}");
@@ -242,7 +242,7 @@ fn the_feed_lists_each_change_newest_first_with_absolute_links() {
     assert_eq!(
         child(entries[0], "link").attribute("href").unwrap(),
         format!(
-            "https://example.org/kb/andringar/riktlinjer/{}.html",
+            "https://example.org/kb/andringar/riktlinjer--{}.html",
             &ids[2][..12]
         )
     );
@@ -434,7 +434,7 @@ fn screen_readers_hear_what_was_added_and_removed_and_it_is_not_only_colour() {
     copy_dir(&site, &www.join("site"));
     let spec = serde_json::json!({
         "site": "site/",
-        "page": format!("andringar/riktlinjer/{}.html", &ids[2][..12]),
+        "page": format!("andringar/riktlinjer--{}.html", &ids[2][..12]),
     });
     let r = run_browser_script("diff-marks.mjs", &www, &spec, tmp.path());
     let tree = r["tree"].as_str().unwrap();

@@ -1009,7 +1009,7 @@ fn the_preview_shows_the_history_read_when_it_started() {
         page.contains("Senast ändrad <time datetime=\"2026-03-21\">"),
         "{page}"
     );
-    let diff = format!("/andringar/riktlinjer/{}.html", &ids[2][..12]);
+    let diff = format!("/andringar/riktlinjer--{}.html", &ids[2][..12]);
     assert!(page.contains(&diff[1..]), "{page}");
     let (code, html) = serve.get(&diff);
     assert_eq!(code, 200);

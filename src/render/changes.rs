@@ -32,10 +32,12 @@ pub fn in_changes_dir(rel: &str) -> bool {
 }
 
 /// The site path of the diff page of `commit`'s change of the page at `page_url`
-/// (`om/styrning.html` → `andringar/om/styrning/0123456789ab.html`).
+/// (`om/styrning.html` → `andringar/om/styrning--0123456789ab.html`): beside the diff
+/// pages of the page's neighbours, not in a folder per page (a folder costs as much to
+/// create as a file).
 pub fn diff_url(page_url: &str, commit: &Commit) -> String {
     let stem = page_url.strip_suffix(".html").unwrap_or(page_url);
-    format!("{CHANGES_DIR}/{stem}/{}.html", commit.file_id())
+    format!("{CHANGES_DIR}/{stem}--{}.html", commit.file_id())
 }
 
 /// Whether a change gets a diff page: both versions exist (a page's first version and
@@ -107,7 +109,17 @@ pub struct Block {
 
 /// The blocks of a rendered page.
 pub fn blocks(sections: &[Section]) -> Vec<Block> {
-    let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapse = |s: &str| {
+        let plain = !s.chars().any(|c| c.is_whitespace() && c != ' ')
+            && !s.contains("  ")
+            && !s.starts_with(' ')
+            && !s.ends_with(' ');
+        if plain {
+            s.to_string()
+        } else {
+            s.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+    };
     let mut out = Vec::new();
     for s in sections {
         let heading = collapse(&s.heading);
@@ -466,7 +478,7 @@ mod tests {
         };
         assert_eq!(
             diff_url("om/styrning.html", &commit),
-            "andringar/om/styrning/0123456789ab.html"
+            "andringar/om/styrning--0123456789ab.html"
         );
         assert!(in_changes_dir("andringar/x.html") && !in_changes_dir("andringar2/x.html"));
     }

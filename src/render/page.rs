@@ -105,7 +105,11 @@ fn render_page<'a>(
         let title = html_escape::encode_text(&page.title);
         events.push(Event::Html(format!("<h1>{title}</h1>\n").into()));
     }
+    // Links are resolved only for the HTML (the text of a section does not depend on them).
     let href = |dest: &str, source: LinkSource| -> Option<String> {
+        if !html {
+            return None;
+        }
         resolver
             .resolve(index, dest, source)
             .ok()
