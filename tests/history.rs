@@ -121,6 +121,11 @@ fn a_diff_page_marks_the_words_that_were_added_and_removed() {
         "{ins:?}"
     );
     assert!(del.iter().any(|t| t.contains("kommunen.")), "{del:?}");
+    // The document information (the front matter as the page shows it) is compared too.
+    assert!(
+        ins.contains(&"2.0.".to_string()) && del.contains(&"1.1.".to_string()),
+        "{ins:?} {del:?}"
+    );
     // Unchanged words are plain text, and the heading is its own block.
     assert!(
         !ins.iter().chain(&del).any(|t| t.contains("Barn")),
@@ -152,7 +157,7 @@ fn a_diff_page_marks_the_words_that_were_added_and_removed() {
             .next()
             .is_some()
     );
-    // The earlier change: "och unga" and the new paragraph added, nothing removed.
+    // The earlier change: "och unga" and the new paragraph added.
     let earlier = parse(
         &site,
         &format!("andringar/riktlinjer--{}.html", &ids[1][..12]),
@@ -164,7 +169,9 @@ fn a_diff_page_marks_the_words_that_were_added_and_removed() {
             .any(|t| t.contains("Ansvaret ligger hos kommunen.")),
         "{ins:?}"
     );
-    assert!(texts(&earlier, ".diff-text del").is_empty());
+    // Of the text nothing was removed; only the version number changed.
+    let del = strip(&texts(&earlier, ".diff-text del"), "Borttaget: ");
+    assert_eq!(del, ["1.0."]);
     // No diff page for a first version; none in the sitemap or the search index.
     let pages: Vec<String> = html_files(&site)
         .into_iter()

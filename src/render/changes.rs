@@ -363,8 +363,13 @@ fn version_blocks(
 ) -> Vec<Block> {
     let current = &book.pages[index];
     let text = book::chapter_text(reader.bytes(blob), &current.file).text;
+    let page_blocks = |page: &Page| {
+        let mut out: Vec<Block> = document_info(&page.front).into_iter().collect();
+        out.extend(blocks(&page::version_sections(resolver, index, page)));
+        out
+    };
     if text == current.source() {
-        return blocks(&page::version_sections(resolver, index, current));
+        return page_blocks(current);
     }
     let mut version = Page::new(
         current.path.clone(),
@@ -374,7 +379,32 @@ fn version_blocks(
     );
     // Problems of an old version are history; only the current text is checked.
     let _ = version.set_text(text);
-    blocks(&page::version_sections(resolver, index, &version))
+    page_blocks(&version)
+}
+
+/// The front matter as the page's "Dokumentinformation" panel shows it, as one block
+/// (so that a diff shows a new version number or date too), or none for a plain page.
+fn document_info(front: &crate::frontmatter::FrontMatter) -> Option<Block> {
+    let mut parts = Vec::new();
+    if let Some(v) = &front.version {
+        parts.push(format!("Version {v}"));
+    }
+    if let Some(d) = front.valid_from {
+        parts.push(format!("Gäller från {d}"));
+    }
+    if let Some(d) = front.review_by {
+        parts.push(format!("Nästa revision {d}"));
+    }
+    if let Some(s) = front.status {
+        parts.push(format!("Status {}", s.label()));
+    }
+    if let Some(o) = &front.owner {
+        parts.push(format!("Innehållsansvarig {o}"));
+    }
+    (!parts.is_empty()).then(|| Block {
+        heading: false,
+        text: format!("Dokumentinformation: {}.", parts.join(", ")),
+    })
 }
 
 /// Renders the diff pages of page `index` (its latest [`MAX_CHANGES`] changes that have
