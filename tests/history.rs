@@ -172,6 +172,9 @@ fn a_diff_page_marks_the_words_that_were_added_and_removed() {
     // Of the text nothing was removed; only the version number changed.
     let del = strip(&texts(&earlier, ".diff-text del"), "Borttaget: ");
     assert_eq!(del, ["1.0."]);
+    let counts = |doc: &scraper::Html| texts(doc, "main").join("");
+    assert!(counts(&earlier).contains("tillägg och 1 borttagning)"));
+    assert!(counts(&diff).contains("tillägg och 2 borttagningar)"));
     // No diff page for a first version; none in the sitemap or the search index.
     let pages: Vec<String> = html_files(&site)
         .into_iter()

@@ -456,6 +456,11 @@ pub fn diff_pages(
             diff => minijinja::Value::from_safe_string(body),
             added => added,
             removed => removed,
+            counts => format!(
+                "{} och {}",
+                crate::plural::count(added, "tillägg", "tillägg"),
+                crate::plural::count(removed, "borttagning", "borttagningar")
+            ),
             ..minijinja::Value::from_serialize(&common)
         };
         out.push((url, super::render_template(env, "diff.html", ctx)?));
