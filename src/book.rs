@@ -19,6 +19,8 @@ pub const RESERVED_URLS: &[&str] = &[
     "toc.html",
     "tillganglighet.html",
     "sitemap.xml",
+    crate::feed::NEWS_PAGE,
+    crate::feed::FEED,
 ];
 
 /// A problem that stops samsyn before it can look at the content (exit code 2).
@@ -584,7 +586,10 @@ pub fn in_search_index(rel: &str) -> bool {
 fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for page in &book.pages {
-        if RESERVED_URLS.contains(&page.url.as_str()) || crate::book::in_search_index(&page.url) {
+        if RESERVED_URLS.contains(&page.url.as_str())
+            || crate::book::in_search_index(&page.url)
+            || crate::render::changes::in_changes_dir(&page.url)
+        {
             diags.push(
                 Diagnostic::at(
                     summary.file,
@@ -598,7 +603,7 @@ fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnosti
                     ),
                 )
                 .with_suggestion(Some(
-                    "byt namn på filen eller mappen; startsidan, dokumentregistret och sökindexet genereras".into(),
+                    "byt namn på filen eller mappen; startsidan, dokumentregistret, sökindexet, flödet och ändringssidorna (andringar/) genereras".into(),
                 )),
             );
         }

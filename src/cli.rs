@@ -329,6 +329,11 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => return config_error(e),
             };
             print_diagnostics(&built.checked.diagnostics);
+            if !quiet {
+                for note in &built.notes {
+                    report(format_args!("info: {note}"));
+                }
+            }
             let (errors, warnings) = built.checked.counts();
             match &built.stats {
                 Some(stats) => {

@@ -83,6 +83,8 @@ pub struct Built {
     /// `None` when the content had errors and nothing was written.
     pub stats: Option<RenderStats>,
     pub elapsed: Duration,
+    /// Lines the build tells about itself (e.g. that it had no git history), each once.
+    pub notes: Vec<String>,
 }
 
 /// Checks the book and, when it has no errors, renders the site atomically into
@@ -106,9 +108,21 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
             checked,
             stats: None,
             elapsed: started.elapsed(),
+            notes: Vec::new(),
         });
     };
     let staging = Staging::new(&opts.dest, &book.root, &book.src_dir).map_err(ConfigError)?;
+    let phase = Instant::now();
+    let history = crate::history::for_book(&book.config, &book.src_dir);
+    if std::env::var_os("SAMSYN_TIMINGS").is_some() {
+        eprintln!("tid: git-historik {:.3} s", phase.elapsed().as_secs_f64());
+    }
+    let notes: Vec<String> = history
+        .as_ref()
+        .err()
+        .and_then(|u| u.message())
+        .into_iter()
+        .collect();
     let bar = progress_bar(opts.progress, book.pages.len());
     let tick = || bar.inc(1);
     let renderer = SamsynRenderer {
@@ -117,6 +131,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         today: opts.today,
         search: opts.search,
         on_page: &tick,
+        history: history.as_ref().ok(),
     };
     let ctx = mdbook_renderer::RenderContext::new(
         &book.root,
@@ -135,6 +150,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         checked,
         stats: Some(stats),
         elapsed: started.elapsed(),
+        notes,
     })
 }
 
@@ -160,6 +176,8 @@ pub struct SamsynRenderer<'a> {
     pub today: NaiveDate,
     pub search: bool,
     pub on_page: &'a (dyn Fn() + Sync),
+    /// The book's git history (read by [`build`]; none for a book from mdBook).
+    pub history: Option<&'a crate::history::History>,
 }
 
 impl SamsynRenderer<'_> {
@@ -186,6 +204,7 @@ impl SamsynRenderer<'_> {
             today: self.today,
             on_page: self.on_page,
             search: self.search,
+            history: self.history,
         };
         render::render_site(book, &resolver, &opts, &ctx.destination)
     }

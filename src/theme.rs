@@ -15,6 +15,9 @@ pub const TEMPLATES: &[&str] = &[
     "404.html",
     "toc.html",
     "tillganglighet.html",
+    "changes.html",
+    "diff.html",
+    "nytt.html",
 ];
 
 /// Assets only the live preview uses; static builds leave them out.

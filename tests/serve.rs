@@ -998,3 +998,23 @@ fn the_preview_answers_only_loopback_names_and_sends_the_policy() {
         }
     }
 }
+
+#[test]
+fn the_preview_shows_the_history_read_when_it_started() {
+    let (_tmp, book, ids) = book_in_git("");
+    let serve = Serve::start(&book, &[]);
+    let (code, page) = serve.get("/riktlinjer.html");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Senast ändrad <time datetime=\"2026-03-21\">"),
+        "{page}"
+    );
+    let diff = format!("/andringar/riktlinjer--{}.html", &ids[2][..12]);
+    assert!(page.contains(&diff[1..]), "{page}");
+    let (code, html) = serve.get(&diff);
+    assert_eq!(code, 200);
+    assert!(html.contains("Tillagt: </span>rätt</ins>"), "{html}");
+    let (code, feed) = serve.get("/feed.xml");
+    assert_eq!(code, 200);
+    assert_eq!(feed.matches("<entry>").count(), 4);
+}

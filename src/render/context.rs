@@ -13,6 +13,8 @@ pub struct Site<'a> {
     pub title: &'a str,
     pub asset_version: &'a str,
     pub today: NaiveDate,
+    /// The book's git history, when the build has one (change logs, diff pages, feed).
+    pub history: Option<&'a crate::history::History>,
 }
 
 impl<'a> Site<'a> {
@@ -21,7 +23,13 @@ impl<'a> Site<'a> {
             title: &book.title,
             asset_version,
             today,
+            history: None,
         }
+    }
+
+    /// The same site with the book's git history.
+    pub fn with_history(self, history: Option<&'a crate::history::History>) -> Self {
+        Site { history, ..self }
     }
 
     /// The common context of a page at `url` (relative to the site root).

@@ -2,6 +2,7 @@
 //! renderer interface. Pages are rendered in parallel; the navigation is written
 //! once as a shared asset.
 
+pub mod changes;
 pub mod cite;
 pub mod context;
 pub mod page;
@@ -25,6 +26,8 @@ pub struct RenderOptions<'a> {
     pub on_page: &'a (dyn Fn() + Sync),
     /// Whether to build the search index.
     pub search: bool,
+    /// The book's git history (change logs, diff pages, the feed), when there is one.
+    pub history: Option<&'a crate::history::History>,
 }
 
 /// What a render produced.
@@ -70,7 +73,7 @@ pub fn render_site(
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
     let asset_version = asset_version(opts.theme, book);
-    let site = context::Site::new(book, &asset_version, opts.today);
+    let site = context::Site::new(book, &asset_version, opts.today).with_history(opts.history);
 
     for (rel, bytes) in &opts.theme.assets {
         if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()) {
@@ -99,8 +102,9 @@ pub fn render_site(
     let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
     if timings {
         eprintln!(
-            "tid: sidor och genererade sidor {:.3} s",
-            phase.elapsed().as_secs_f64()
+            "tid: sidor och genererade sidor {:.3} s (högsta minne hittills {})",
+            phase.elapsed().as_secs_f64(),
+            peak_memory()
         );
     }
     let phase = std::time::Instant::now();
@@ -114,10 +118,69 @@ pub fn render_site(
     if timings {
         eprintln!("tid: sökindex {:.3} s", phase.elapsed().as_secs_f64());
     }
+    let sections = docs.len();
+    // The diff pages come last, once the search index's memory is free again: rendering
+    // them while the pages' search documents are held raised the peak by tens of MB.
+    drop(docs);
+    let phase = std::time::Instant::now();
+    if let Some(history) = opts.history {
+        write_diff_pages(&env, &site, book, resolver, history, out)?;
+    }
+    if timings {
+        eprintln!(
+            "tid: ändringssidor {:.3} s (högsta minne hittills {})",
+            phase.elapsed().as_secs_f64(),
+            peak_memory()
+        );
+    }
     Ok(RenderStats {
         pages: rendered.into_inner(),
-        sections: docs.len(),
+        sections,
     })
+}
+
+/// Writes the diff pages of every page (`render::changes`), in parallel.
+fn write_diff_pages(
+    env: &Environment<'_>,
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    history: &crate::history::History,
+    out: &OutputRoot,
+) -> Result<(), RenderError> {
+    (0..book.pages.len())
+        .into_par_iter()
+        .map_init(
+            || history.reader(),
+            |reader, i| {
+                for (rel, html) in
+                    changes::diff_pages(env, site, book, resolver, history, reader, i)?
+                {
+                    write_file(out, &rel, html.as_bytes())?;
+                }
+                Ok(())
+            },
+        )
+        .collect()
+}
+
+/// The process's peak resident memory so far, for `SAMSYN_TIMINGS` (Linux; elsewhere
+/// "okänt").
+pub fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let kb: f64 = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(format!("{:.0} MB", kb / 1024.0))
+        })
+        .unwrap_or_else(|| "okänt".into())
 }
 
 /// A short hash of the theme assets and the navigation, appended to asset URLs so
@@ -150,12 +213,13 @@ pub fn render_chapter(
         prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),
         next => (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
         cite => cite::citation(book, index),
+        changes => site.history.and_then(|h| changes::change_log(h, book, index)),
         ..minijinja::Value::from_serialize(&common)
     };
     render_template(env, "page.html", ctx)
 }
 
-fn render_template(
+pub(crate) fn render_template(
     env: &Environment<'_>,
     name: &str,
     ctx: minijinja::Value,
@@ -210,6 +274,20 @@ pub fn write_generated(
         ..common("Innehållsförteckning", "toc.html")
     };
     page("toc.html", "toc.html", toc)?;
+    let news = crate::feed::entries(site.history, book);
+    let changes_page = context! {
+        entries => news.clone(),
+        has_history => site.history.is_some(),
+        max_entries => crate::feed::MAX_ENTRIES,
+        here => "Nytt och ändrat",
+        ..common("Nytt och ändrat", crate::feed::NEWS_PAGE)
+    };
+    page("nytt.html", crate::feed::NEWS_PAGE, changes_page)?;
+    write_file(
+        out,
+        crate::feed::FEED,
+        crate::feed::atom(book, &news, site.today).as_bytes(),
+    )?;
     write_file(out, NAV_SCRIPT, nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
@@ -226,6 +304,7 @@ pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
         || rel == NAV_SCRIPT
         || rel == crate::output::MARKER
         || crate::book::in_search_index(rel)
+        || changes::in_changes_dir(rel)
         || theme.assets.iter().any(|(asset, _)| asset == rel)
 }
 
@@ -340,9 +419,15 @@ fn sitemap(book: &LoadedBook) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let urls = ["index.html", "dokumentregister.html", "tillganglighet.html"]
-        .into_iter()
-        .chain(book.pages.iter().map(|p| p.url.as_str()));
+    // The diff pages (`andringar/`) are left out: they are views of the pages' history.
+    let urls = [
+        "index.html",
+        "dokumentregister.html",
+        "tillganglighet.html",
+        crate::feed::NEWS_PAGE,
+    ]
+    .into_iter()
+    .chain(book.pages.iter().map(|p| p.url.as_str()));
     for url in urls {
         out.push_str(&format!(
             "  <url><loc>{}</loc></url>\n",

@@ -1,7 +1,7 @@
 //! One chapter's Markdown to HTML: heading ids and anchors, rewritten links, wrapped
 //! tables, a citation button after each h2/h3; and the page split into sections for the search index.
 
-use crate::book::LoadedBook;
+use crate::book::{LoadedBook, Page};
 use crate::links::Resolver;
 use crate::markdown::{self, LinkSource};
 use pulldown_cmark::{Alignment, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
@@ -84,8 +84,24 @@ fn cited(level: HeadingLevel) -> bool {
 }
 
 /// Renders chapter `index` of `book`.
-pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
-    let page = &book.pages[index];
+pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
+    render_page(resolver, index, &book.pages[index], true)
+}
+
+/// The sections (text only, no HTML) of `page` rendered as chapter `index` (whose links it
+/// resolves from): a version of the chapter read from git (`crate::history`), so that a
+/// diff compares what readers saw.
+pub fn version_sections(resolver: &Resolver<'_>, index: usize, page: &Page) -> Vec<Section> {
+    render_page(resolver, index, page, false).sections
+}
+
+/// Renders `page` as chapter `index`; the HTML only when `html` is set.
+fn render_page<'a>(
+    resolver: &Resolver<'_>,
+    index: usize,
+    page: &'a Page,
+    html: bool,
+) -> RenderedPage {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
     let mut heading_no = 0;
@@ -95,7 +111,11 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
         let title = html_escape::encode_text(&page.title);
         events.push(Event::Html(format!("<h1>{title}</h1>\n").into()));
     }
+    // Links are resolved only for the HTML (the text of a section does not depend on them).
     let href = |dest: &str, source: LinkSource| -> Option<String> {
+        if !html {
+            return None;
+        }
         resolver
             .resolve(index, dest, source)
             .ok()
@@ -246,11 +266,16 @@ pub fn render<'a>(book: &'a LoadedBook, resolver: &Resolver<'_>, index: usize) -
             other => events.push(other),
         }
     }
-    let mut html = String::with_capacity(page.markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
-    // the output, not the source, so diagnostic offsets stay those of the file.
-    markdown::replace_nul(&mut html);
+    let html = if html {
+        let mut out = String::with_capacity(page.markdown.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut out, events.into_iter());
+        // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
+        // the output, not the source, so diagnostic offsets stay those of the file.
+        markdown::replace_nul(&mut out);
+        out
+    } else {
+        String::new()
+    };
     for s in &mut sections {
         markdown::replace_nul(&mut s.heading);
         markdown::replace_nul(&mut s.text);

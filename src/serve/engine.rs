@@ -176,6 +176,9 @@ pub struct Engine {
     /// Files under the source folder at the last scan.
     src_files: BTreeSet<String>,
     sections: Sections,
+    /// The book's git history, read once when the preview starts (commits made while it
+    /// runs show after a restart).
+    history: Option<Arc<crate::history::History>>,
 }
 
 /// What a path under the watched folders is to the engine.
@@ -209,6 +212,9 @@ impl Engine {
             None => Theme::embedded(),
         };
         let env = live_env(&theme)?;
+        let history = book::load_config(&opts.book_dir).ok().and_then(|config| {
+            crate::history::for_book(&config, &opts.book_dir.join(&config.book.src)).ok()
+        });
         let mut engine = Engine {
             opts,
             out,
@@ -230,6 +236,7 @@ impl Engine {
             written: BTreeSet::new(),
             src_files: BTreeSet::new(),
             sections: Vec::new(),
+            history: history.map(Arc::new),
         };
         match book::load(&engine.opts.book_dir).map_err(|e| e.0)? {
             Ok(b) => engine.set_book(b),
@@ -734,16 +741,29 @@ impl Engine {
         if pages.is_empty() && !self.dirty_generated {
             return Ok(());
         }
-        let site = context::Site::new(book, &self.asset_version, self.opts.today);
+        let history = self.history.as_deref();
+        let site =
+            context::Site::new(book, &self.asset_version, self.opts.today).with_history(history);
         let env = &self.env;
         let out = &self.out;
-        let rendered: Vec<(usize, Vec<SectionDoc>)> = pages
+        // Diff pages depend only on the history, read at start: written by full renders.
+        let rendered: Vec<(usize, Vec<SectionDoc>, Vec<String>)> = pages
             .par_iter()
             .map(|&i| {
                 let body = page::render(book, resolver, i);
                 let html = render::render_chapter(env, &site, book, i, &body.html)?;
                 out.write(&book.pages[i].url, html.as_bytes())?;
-                Ok((i, context::search_docs(book, i, &body.sections)))
+                let mut diffs = Vec::new();
+                if let Some(history) = history.filter(|_| full) {
+                    let reader = history.reader();
+                    for (rel, html) in render::changes::diff_pages(
+                        env, &site, book, resolver, history, &reader, i,
+                    )? {
+                        out.write(&rel, html.as_bytes())?;
+                        diffs.push(rel);
+                    }
+                }
+                Ok((i, context::search_docs(book, i, &body.sections), diffs))
             })
             .collect::<Result<_, RenderError>>()?;
         let mut written: BTreeSet<String> = BTreeSet::new();
@@ -768,8 +788,9 @@ impl Engine {
             outcome.changed.push(book.pages[i].url.clone());
             written.insert(book.pages[i].url.clone());
         }
-        for (i, docs) in rendered {
+        for (i, docs, diffs) in rendered {
             self.sections[i] = Arc::new(docs);
+            written.extend(diffs);
         }
         if full || self.dirty_generated {
             let generated = self.write_generated(book, &site)?;

@@ -267,3 +267,76 @@ pub fn check_json(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     (out.status.code(), v.as_array().unwrap().clone())
 }
+
+// A book with git history (tests/history.rs, tests/serve.rs).
+
+pub const GIT_SUMMARY: &str = "# Summary\n\n- [Riktlinjer](riktlinjer.md)\n- [Om](om.md)\n";
+
+pub const V1: &str = "+++\nversion = \"1.0\"\n+++\n# Riktlinjer\n\nBarn ska få stöd i tid.\n";
+pub const V2: &str = "+++\nversion = \"1.1\"\n+++\n# Riktlinjer\n\nBarn och unga ska få stöd i tid.\n\nAnsvaret ligger hos kommunen.\n";
+pub const V3: &str = "+++\nversion = \"2.0\"\n+++\n# Riktlinjer\n\nBarn och unga ska få stöd i rätt tid.\n\nAnsvaret ligger hos regionen.\n\n## Uppföljning\n\nUppföljning sker varje år.\n";
+
+/// The three commits of `riktlinjer.md`: (date as committed, message, text). The site
+/// shows only a message's `Ändring:` line; the second commit has none (its subject is a
+/// developer's and must not be published).
+pub const COMMITS: [(&str, &str, &str); 3] = [
+    (
+        "2026-01-10T10:00:00+01:00",
+        "book: first version\n\nÄndring: Första versionen",
+        V1,
+    ),
+    ("2026-02-15T09:30:00+01:00", DEVELOPER_SUBJECT, V2),
+    // 23:30 UTC on the 20th: the date shown is the committer's own (the 21st).
+    (
+        "2026-03-21T00:30:00+01:00",
+        "docs: follow-up section\n\nÄndring: Lägg till uppföljning",
+        V3,
+    ),
+];
+
+/// A commit subject written for developers, which the site never shows.
+pub const DEVELOPER_SUBJECT: &str = "Merge branch 'wording' into main";
+
+/// Runs git in `dir` with a fixed identity and dates, and no user or system config.
+pub fn git(dir: &Path, args: &[&str], date: &str) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Redaktör")
+        .env("GIT_AUTHOR_EMAIL", "redaktor@example.org")
+        .env("GIT_COMMITTER_NAME", "Redaktör")
+        .env("GIT_COMMITTER_EMAIL", "redaktor@example.org")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// A book in a fresh git repository (`tmp/book`, the repository's root) whose page
+/// `riktlinjer.md` went through [`COMMITS`]; `om.md` came with the first. Returns the
+/// folder, the book and the commit ids, oldest first.
+pub fn book_in_git(extra_toml: &str) -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book_with_toml(
+        tmp.path(),
+        extra_toml,
+        &[
+            ("SUMMARY.md", GIT_SUMMARY),
+            ("om.md", "# Om\n\nOm webbplatsen.\n"),
+        ],
+    );
+    let book = tmp.path().join("book");
+    git(&book, &["init", "-q", "-b", "main"], COMMITS[0].0);
+    let mut ids = Vec::new();
+    for (date, subject, text) in COMMITS {
+        std::fs::write(book.join("src/riktlinjer.md"), text).unwrap();
+        git(&book, &["add", "-A"], date);
+        git(&book, &["commit", "-q", "-m", subject], date);
+        ids.push(git(&book, &["rev-parse", "HEAD"], date));
+    }
+    (tmp, book, ids)
+}
