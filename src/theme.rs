@@ -66,6 +66,13 @@ pub struct Theme {
 impl Theme {
     /// The theme built into samsyn.
     pub fn embedded() -> Theme {
+        let mut theme = Theme::embedded_unprepared();
+        theme.prepare_assets();
+        theme
+    }
+
+    /// The built-in templates and assets as they are in `theme/` (not yet minified).
+    fn embedded_unprepared() -> Theme {
         let mut theme = Theme {
             templates: Vec::new(),
             assets: Vec::new(),
@@ -84,25 +91,27 @@ impl Theme {
                 collect_embedded(d, &mut theme.assets);
             }
         }
-        theme.prepare_assets();
         theme
     }
 
-    /// A theme folder on disk (same layout as `theme/` in the samsyn repository).
+    /// A theme folder on disk (same layout as `theme/` in the samsyn repository). It
+    /// overrides the built-in theme file by file, as mdBook's theme folders do: a template
+    /// or asset the folder lacks is the built-in one, so a theme made for an older samsyn
+    /// keeps building when a release adds a page template.
     pub fn from_dir(dir: &Path) -> Result<Theme, String> {
         if !dir.is_dir() {
             return Err(format!("temamappen `{}` finns inte", dir.display()));
         }
         let mut theme = Theme {
-            templates: Vec::new(),
-            assets: Vec::new(),
             dir: Some(dir.to_path_buf()),
+            ..Theme::embedded_unprepared()
         };
-        for name in TEMPLATES {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{}: kan inte läsa mallen: {e}", path.display()))?;
-            theme.templates.push((name.to_string(), text));
+        for (name, source) in &mut theme.templates {
+            let path = dir.join(name.as_str());
+            if path.exists() {
+                *source = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: kan inte läsa mallen: {e}", path.display()))?;
+            }
         }
         for sub in ASSET_DIRS {
             let base = dir.join(sub);
@@ -114,11 +123,13 @@ impl Theme {
                     continue;
                 }
                 let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let rel = rel.to_string_lossy().replace('\\', "/");
                 let bytes = std::fs::read(entry.path())
                     .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-                theme
-                    .assets
-                    .push((rel.to_string_lossy().replace('\\', "/"), bytes));
+                match theme.assets.iter_mut().find(|(r, _)| *r == rel) {
+                    Some((_, old)) => *old = bytes,
+                    None => theme.assets.push((rel, bytes)),
+                }
             }
         }
         theme.prepare_assets();
@@ -203,6 +214,31 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_theme_folder_overrides_the_built_in_theme_file_by_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("toc.html"), "egen {{ x }}").unwrap();
+        std::fs::create_dir_all(dir.path().join("css")).unwrap();
+        std::fs::write(dir.path().join("css/egen.css"), "a{}").unwrap();
+        let theme = Theme::from_dir(dir.path()).unwrap();
+        let template = |name: &str| {
+            theme
+                .templates
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+        };
+        assert_eq!(template("toc.html").as_deref(), Some("egen {{ x }}"));
+        let built_in = Theme::embedded();
+        for name in TEMPLATES.iter().filter(|n| **n != "toc.html") {
+            let embedded = built_in.templates.iter().find(|(n, _)| n == name);
+            assert_eq!(template(name).as_ref(), embedded.map(|(_, s)| s), "{name}");
+        }
+        let assets: Vec<&str> = theme.assets.iter().map(|(r, _)| r.as_str()).collect();
+        assert!(assets.contains(&"css/egen.css") && assets.contains(&"css/samsyn.css"));
+        assert!(theme.environment().is_ok());
+    }
+
     /// Renders `source` as an HTML template of a theme's environment.
     fn render(source: &str, ctx: minijinja::Value) -> String {
         let mut theme = Theme::embedded();
@@ -270,9 +306,14 @@ mod tests {
         std::fs::create_dir(dir.path().join("search")).unwrap();
         std::fs::write(dir.path().join("search/x.wasm"), raw).unwrap();
         let custom = Theme::from_dir(dir.path()).unwrap();
-        assert_eq!(custom.assets.len(), 1);
-        assert_eq!(custom.assets[0].0, "search/x.wasm.deflate");
-        assert_eq!(&custom.assets[0].1, shipped);
+        let x = custom
+            .assets
+            .iter()
+            .find(|(r, _)| r.starts_with("search/x."));
+        assert_eq!(
+            x.map(|(r, b)| (r.as_str(), b)),
+            Some(("search/x.wasm.deflate", &shipped.to_vec()))
+        );
     }
 
     /// Scripts and style sheets are shipped minified: no comments, same code (the browser
