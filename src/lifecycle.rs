@@ -502,33 +502,25 @@ fn current_of(
     dedup(out)
 }
 
+/// A relation whose chains must not close on themselves, and how its cycle is told.
+struct CycleRule {
+    key: &'static str,
+    code: &'static str,
+    /// Why a cycle is impossible, after the chain in the message.
+    why: &'static str,
+    suggestion: &'static str,
+}
+
 /// Circular `replaces` chains: an error at each page of a cycle, naming the cycle.
 fn replaces_cycles(book: &LoadedBook, pages: &[PageLife]) -> Vec<Diagnostic> {
     let edges: Vec<Vec<usize>> = pages.iter().map(|p| p.replaces.clone()).collect();
-    let mut diags = Vec::new();
-    for cycle in cycles(&edges) {
-        let names: Vec<String> = cycle
-            .iter()
-            .chain(cycle.first())
-            .map(|&p| name_of(book, p))
-            .collect();
-        for (k, &p) in cycle.iter().enumerate() {
-            let next = cycle[(k + 1) % cycle.len()];
-            diags.push(cycle_error(
-                book,
-                p,
-                "replaces",
-                next,
-                "replaces-cycle",
-                format!(
-                    "`replaces` bildar en cirkel: {} (ett dokument kan inte, via andra, ersätta sig självt)",
-                    names.join(" → ")
-                ),
-                "ta bort `replaces` i det dokument som är äldst i kedjan".into(),
-            ));
-        }
-    }
-    diags
+    let rule = CycleRule {
+        key: "replaces",
+        code: "replaces-cycle",
+        why: "ett dokument kan inte, via andra, ersätta sig självt",
+        suggestion: "ta bort `replaces` i det dokument som är äldst i kedjan",
+    };
+    cycle_errors(book, &edges, &rule)
 }
 
 /// Circular `annex_to` chains (an annex of an annex of itself).
@@ -537,8 +529,19 @@ fn annex_cycles(book: &LoadedBook, pages: &[PageLife]) -> Vec<Diagnostic> {
         .iter()
         .map(|p| p.annex_to.into_iter().collect())
         .collect();
+    let rule = CycleRule {
+        key: "annex_to",
+        code: "annex-cycle",
+        why: "en bilaga kan inte, via andra, vara bilaga till sig själv",
+        suggestion: "ta bort `annex_to` i huvuddokumentet; bara bilagor har `annex_to`",
+    };
+    cycle_errors(book, &edges, &rule)
+}
+
+/// An error at each page of each cycle of `edges`, naming the whole cycle.
+fn cycle_errors(book: &LoadedBook, edges: &[Vec<usize>], rule: &CycleRule) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for cycle in cycles(&edges) {
+    for cycle in cycles(edges) {
         let names: Vec<String> = cycle
             .iter()
             .chain(cycle.first())
@@ -549,14 +552,16 @@ fn annex_cycles(book: &LoadedBook, pages: &[PageLife]) -> Vec<Diagnostic> {
             diags.push(cycle_error(
                 book,
                 p,
-                "annex_to",
+                rule.key,
                 next,
-                "annex-cycle",
+                rule.code,
                 format!(
-                    "`annex_to` bildar en cirkel: {} (en bilaga kan inte, via andra, vara bilaga till sig själv)",
-                    names.join(" → ")
+                    "`{}` bildar en cirkel: {} ({})",
+                    rule.key,
+                    names.join(" → "),
+                    rule.why
                 ),
-                "ta bort `annex_to` i huvuddokumentet; bara bilagor har `annex_to`".into(),
+                rule.suggestion.into(),
             ));
         }
     }

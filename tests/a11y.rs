@@ -11,16 +11,6 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 
-/// The axe-core rule tags every page must pass.
-const AXE_TAGS: [&str; 6] = [
-    "wcag2a",
-    "wcag2aa",
-    "wcag21a",
-    "wcag21aa",
-    "wcag22aa",
-    "best-practice",
-];
-
 /// Pages checked in the modes and widths that are not run over every page: the start
 /// page, the register, the table of contents, the 404 page, and content pages with wide
 /// tables, badges, a planned document and an overdue review.

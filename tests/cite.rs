@@ -77,7 +77,7 @@ fn a_page_with_citation_buttons_passes_axe_in_chromium() {
             { "width": 1280, "mode": "dark-toggle" },
             { "width": 320, "mode": "light" },
         ],
-        "tags": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+        "tags": AXE_TAGS,
         "exclude": ["#search-results"],
         "keyboard": PAGE,
         "motion": PAGE,

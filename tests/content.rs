@@ -5,6 +5,9 @@
 //! The book is built once, with the real binary, into a temporary folder. The checks
 //! collect every failure and report them together, so one run shows all problems.
 
+mod common;
+
+use common::site_path;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -242,19 +245,7 @@ impl Site {
 
     /// Resolves a relative href on `from` to a site page.
     fn target(&self, from: &str, href: &str) -> Option<&Page> {
-        let path = href.split('#').next()?;
-        let mut parts: Vec<&str> = from.split('/').collect();
-        parts.pop();
-        for seg in path.split('/') {
-            match seg {
-                ".." => {
-                    parts.pop();
-                }
-                "." | "" => {}
-                s => parts.push(s),
-            }
-        }
-        self.pages.get(&parts.join("/"))
+        self.pages.get(&site_path(from, href))
     }
 }
 

@@ -476,16 +476,6 @@ fn a_chapter_may_not_render_into_the_diff_pages_folder() {
     );
 }
 
-/// The axe-core rule tags every page must pass (as tests/a11y.rs).
-const AXE_TAGS: [&str; 6] = [
-    "wcag2a",
-    "wcag2aa",
-    "wcag21a",
-    "wcag21aa",
-    "wcag22aa",
-    "best-practice",
-];
-
 #[test]
 fn change_logs_diff_pages_and_the_news_page_pass_axe_in_chromium() {
     // No site URL: the 404 page would take its styles from the published address.

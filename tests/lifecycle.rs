@@ -35,29 +35,12 @@ fn text_of_el(el: &scraper::ElementRef<'_>, selector: &str) -> Option<String> {
     })
 }
 
-/// The site page that `href` on page `from` leads to.
-fn resolve(from: &str, href: &str) -> String {
-    let path = href.split('#').next().unwrap();
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for seg in path.split('/') {
-        match seg {
-            ".." => {
-                parts.pop();
-            }
-            "." | "" => {}
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
-}
-
 /// The pages the banner of `page` links to, as site paths.
 fn banner_targets(site: &Path, page: &str, selector: &str) -> Vec<String> {
     parse(site, page)
         .select(&sel(selector))
         .filter_map(|a| a.value().attr("href"))
-        .map(|h| resolve(page, h))
+        .map(|h| site_path(page, h))
         .collect()
 }
 
@@ -235,7 +218,7 @@ fn pages_list_what_refers_to_them_sorted_without_themselves() {
             .map(|a| {
                 (
                     a.text().collect::<String>(),
-                    resolve(page, a.value().attr("href").unwrap()),
+                    site_path(page, a.value().attr("href").unwrap()),
                 )
             })
             .collect()

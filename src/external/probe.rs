@@ -18,40 +18,25 @@ pub fn probe_all(urls: Vec<String>, opts: &ExternalOptions) -> Vec<(String, Outc
         .build()
     {
         Ok(r) => r,
-        Err(e) => {
-            let detail = format!("kan inte starta nätverksdelen: {e}");
-            return urls
-                .into_iter()
-                .map(|u| {
-                    (
-                        u,
-                        Outcome::Unreachable {
-                            detail: detail.clone(),
-                        },
-                    )
-                })
-                .collect();
-        }
+        Err(e) => return all_unreachable(urls, &format!("kan inte starta nätverksdelen: {e}")),
     };
     runtime.block_on(probe_concurrently(urls, opts))
+}
+
+/// Every URL unreachable for one reason (the checker itself could not start).
+fn all_unreachable(urls: Vec<String>, detail: &str) -> Vec<(String, Outcome)> {
+    urls.into_iter()
+        .map(|u| {
+            let detail = detail.to_string();
+            (u, Outcome::Unreachable { detail })
+        })
+        .collect()
 }
 
 async fn probe_concurrently(urls: Vec<String>, opts: &ExternalOptions) -> Vec<(String, Outcome)> {
     let prober = match Prober::new(opts) {
         Ok(p) => Arc::new(p),
-        Err(detail) => {
-            return urls
-                .into_iter()
-                .map(|u| {
-                    (
-                        u,
-                        Outcome::Unreachable {
-                            detail: detail.clone(),
-                        },
-                    )
-                })
-                .collect();
-        }
+        Err(detail) => return all_unreachable(urls, &detail),
     };
     let bar = progress_bar(opts.progress, urls.len());
     let mut tasks = tokio::task::JoinSet::new();

@@ -340,3 +340,32 @@ pub fn book_in_git(extra_toml: &str) -> (tempfile::TempDir, std::path::PathBuf, 
     }
     (tmp, book, ids)
 }
+
+/// The axe-core rule tags every page must pass (tests/a11y.rs, tests/history.rs,
+/// tests/cite.rs).
+pub const AXE_TAGS: [&str; 6] = [
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+/// The site path that a relative `href` on site page `from` leads to (its fragment
+/// dropped).
+pub fn site_path(from: &str, href: &str) -> String {
+    let path = href.split('#').next().unwrap_or_default();
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for seg in path.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
