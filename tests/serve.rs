@@ -263,20 +263,6 @@ fn save(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-/// The page without the preview's reload script line (to compare with `build`).
-fn without_live_reload(html: &str) -> String {
-    html.lines()
-        .map(|l| {
-            if l.contains("js/live-reload.js") {
-                ""
-            } else {
-                l
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn an_edit_reloads_and_a_broken_link_shows_until_fixed() {
     let (_tmp, book) = book_copy("basic");

@@ -369,3 +369,17 @@ pub fn site_path(from: &str, href: &str) -> String {
     }
     parts.join("/")
 }
+
+/// A page the preview served without its reload script line, to compare with `build`.
+pub fn without_live_reload(html: &str) -> String {
+    html.lines()
+        .map(|l| {
+            if l.contains("js/live-reload.js") {
+                ""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
