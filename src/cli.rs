@@ -13,12 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-/// Exit code for success.
-pub const EXIT_OK: i32 = 0;
-/// Exit code for errors in the content.
-pub const EXIT_CONTENT: i32 = 1;
-/// Exit code for usage and configuration errors.
-pub const EXIT_CONFIG: i32 = 2;
+pub use crate::exit_code::{EXIT_CONFIG, EXIT_CONTENT, EXIT_OK};
 
 #[derive(Parser, Debug)]
 #[command(

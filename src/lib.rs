@@ -8,6 +8,7 @@ pub mod confine;
 pub mod csp;
 pub mod diagnostics;
 pub mod editorial;
+pub mod exit_code;
 pub mod external;
 pub mod feed;
 pub mod frontmatter;

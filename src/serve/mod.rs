@@ -38,7 +38,7 @@ pub struct ServeOptions {
 
 fn config_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("fel: {message}");
-    crate::cli::EXIT_CONFIG
+    crate::exit_code::EXIT_CONFIG
 }
 
 fn color() -> bool {
@@ -167,8 +167,8 @@ pub fn run(opts: ServeOptions) -> i32 {
             Err(e) => return config_error(format!("kan inte lyssna på {local}: {e}")),
         };
         tokio::select! {
-            _ = connections::serve(listener, app) => crate::cli::EXIT_OK,
-            _ = shutdown_signal() => crate::cli::EXIT_OK,
+            _ = connections::serve(listener, app) => crate::exit_code::EXIT_OK,
+            _ = shutdown_signal() => crate::exit_code::EXIT_OK,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
