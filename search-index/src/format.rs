@@ -285,6 +285,19 @@ impl<'a> Dec<'a> {
     }
 }
 
+/// Byte length of the longest common prefix of `a` and `b` (on character boundaries); the
+/// shared prefix that front-coded term lists (term shards, vocabulary) leave out.
+pub(crate) fn common_prefix(a: &str, b: &str) -> usize {
+    let mut n = 0;
+    for ((i, ca), cb) in a.char_indices().zip(b.chars()) {
+        if ca != cb {
+            return i;
+        }
+        n = i + ca.len_utf8();
+    }
+    n
+}
+
 /// Decodes a chunk of `count` postings: with impacts, segments of equal impact (f32,
 /// length, ascending delta-coded sections), in descending impact order; without (facet
 /// terms), ascending delta-coded sections with impact 0.

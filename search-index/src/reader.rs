@@ -410,18 +410,6 @@ impl Shard {
     }
 }
 
-/// Byte length of the longest common prefix of `a` and `b` (on character boundaries).
-pub(crate) fn common_prefix(a: &str, b: &str) -> usize {
-    let mut n = 0;
-    for ((i, ca), cb) in a.char_indices().zip(b.chars()) {
-        if ca != cb {
-            return i;
-        }
-        n = i + ca.len_utf8();
-    }
-    n
-}
-
 /// One section's displayed data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fragment {

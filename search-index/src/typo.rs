@@ -10,8 +10,7 @@
 //! like any other.
 
 use crate::analyzer;
-use crate::format::{Corrupt, Dec, Enc, R};
-use crate::reader::common_prefix;
+use crate::format::{Corrupt, Dec, Enc, R, common_prefix};
 
 /// Magic of the vocabulary file.
 pub const VOCAB_MAGIC: &[u8; 4] = b"SSV1";
