@@ -1,0 +1,816 @@
+//! The static index reader: the same code runs in the browser (wasm32, files fetched by the
+//! Web Worker) and natively (files read from disk, see [`search_static`]).
+//!
+//! The reader is driven by [`Engine::search`], which either answers or names the files it
+//! still needs ([`Step::Need`]); the caller fetches them, hands them over with
+//! [`Engine::add_file`] and asks again. Top-k evaluation over impact-ordered posting chunks
+//! (no-random-access threshold algorithm, see [`Engine::evaluate`]) is exact, or within a
+//! byte budget the browser sets.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::analyzer::{self, Analyzer};
+use crate::format::*;
+use crate::query::{self, Lexicon, Plan, TermInfo};
+use crate::validity::ValidityTable;
+
+mod codec;
+mod evaluate;
+mod snippet;
+mod speculate;
+
+pub use codec::*;
+pub use evaluate::phrase_at;
+pub use snippet::*;
+
+/// Filters: exact facet values, and a date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub kind: Option<String>,
+    pub group: Option<String>,
+    pub service: Option<String>,
+    pub status: Option<String>,
+    /// Only pages that applied on this day (days since 1970-01-01; see
+    /// [`crate::validity`]). A date in the query (`gällande den …`) takes its place.
+    pub valid_on: Option<i32>,
+}
+
+impl Filters {
+    /// The day a query with these filters asks for: the query's own date, else this one.
+    pub fn day(&self, pq: &query::ParsedQuery) -> Option<i32> {
+        pq.valid_on.or(self.valid_on)
+    }
+
+    /// Term keys of the facet filters.
+    pub fn keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (p, v) in [
+            (KIND_PREFIX, &self.kind),
+            (GROUP_PREFIX, &self.group),
+            (SERVICE_PREFIX, &self.service),
+            (STATUS_PREFIX, &self.status),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                let mut key = p.to_string();
+                key.push_str(v);
+                out.push(key);
+            }
+        }
+        out
+    }
+}
+
+/// A search request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub query: String,
+    pub filters: Filters,
+    /// Most section hits.
+    pub limit: usize,
+    /// Result pages (distinct pages of the hits, in rank order) whose hits get their
+    /// fragment (title, heading, snippet...).
+    pub fragments: usize,
+    /// Most bytes of posting chunks read beyond the heads; past it the best sections found
+    /// so far are returned (`approximate`): those seen with every word first, then those
+    /// seen with some, whose other words (and phrases) are checked in the text of their
+    /// fragment before they are shown. 0 = no limit (exact).
+    pub budget: usize,
+}
+
+impl Request {
+    /// Whether two requests rank the same way (they may differ in the result pages that
+    /// get fragments: the browser asks for its first result pages, then for more).
+    fn same_ranking(&self, other: &Request) -> bool {
+        self.query == other.query
+            && self.filters == other.filters
+            && self.limit == other.limit
+            && self.budget == other.budget
+    }
+}
+
+/// A budgeted evaluation keeps this many times the hits asked for, as some of those not
+/// seen with every word turn out not to have it.
+const UNVERIFIED_ROOM: usize = 4;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultHit {
+    /// Virtual section number (see [`crate::format`]).
+    pub doc: u32,
+    pub score: f32,
+    /// Present for the hits of the first `fragments` result pages.
+    pub fragment: Option<Fragment>,
+    pub snippet: Snippet,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResult {
+    pub hits: Vec<ResultHit>,
+    /// No section matched all words: ranked fallback where any may match.
+    pub fallback: bool,
+    /// "Menade du …?" query.
+    pub suggestion: Option<String>,
+    /// The posting budget ran out: the ranking may differ from the exact one.
+    pub approximate: bool,
+    /// The day the hits applied on (the query's date, else the request's), if any.
+    pub valid_on: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Fetch these files (names relative to the index folder) and ask again.
+    Need(Vec<String>),
+    Done(SearchResult),
+}
+
+/// Decoded postings of one chunk (chunk order).
+type DecodedChunk = Rc<Vec<(u32, f32)>>;
+
+/// Decoded positions of one chunk (per posting).
+type ChunkPositions = Rc<Vec<Vec<u32>>>;
+
+/// Ranked sections of an evaluation: (section, score), best first; sections whose match
+/// of some clauses (indexes into the plan's clauses) is not known yet.
+#[derive(Debug, Clone, Default)]
+struct Ranked {
+    top: Vec<(u32, f32)>,
+    unverified: FxHashMap<u32, Vec<usize>>,
+}
+
+impl Ranked {
+    fn exact(top: Vec<(u32, f32)>) -> Ranked {
+        Ranked {
+            top,
+            unverified: FxHashMap::default(),
+        }
+    }
+}
+
+/// What an evaluation ranks: sections with every word (`and`) or the ranked fallback, the
+/// `k` best, reading at most `budget` bytes of chunks beyond the heads (0 = no limit); while
+/// it fetches chunks it also asks for the fragment files of its first `speculate` result
+/// pages so far.
+#[derive(Debug, Clone, Copy)]
+struct Goal {
+    and: bool,
+    k: usize,
+    budget: usize,
+    speculate: usize,
+    /// Only sections of pages that applied on this day (the validity table is loaded).
+    day: Option<i32>,
+}
+
+/// The ranking of the last request whose evaluation finished, with its fallback and
+/// approximate flags: the fetch rounds for its fragments do not evaluate it again.
+struct LastRanking {
+    request: Request,
+    ranked: Ranked,
+    fallback: bool,
+    approximate: bool,
+}
+
+/// The static index reader.
+pub struct Engine {
+    pub meta: Meta,
+    files: HashMap<String, Vec<u8>>,
+    shards: HashMap<usize, Shard>,
+    /// Decoded chunks, positions and fragment files: a query is evaluated again after each
+    /// fetch round, and later queries reuse them. Keys: (shard, pack + 1 or 0 for the
+    /// head area, offset).
+    chunk_cache: HashMap<(usize, usize, usize), DecodedChunk>,
+    positions_cache: HashMap<(usize, usize, usize), ChunkPositions>,
+    frag_cache: HashMap<usize, Rc<Vec<Fragment>>>,
+    /// Files found missing, in the order they were asked for (the fragment files of better
+    /// sections first: the browser fetches them first).
+    need: Vec<String>,
+    /// The decoded typo vocabulary, once loaded.
+    vocab: Option<Vec<crate::typo::VocabEntry>>,
+    /// The decoded validity table, once a search with a date loaded it.
+    validity: Option<Rc<ValidityTable>>,
+    last: Option<LastRanking>,
+    /// Words (folded, stem) of fragments checked for unverified hits.
+    words_cache: FxHashMap<u32, Rc<Vec<String>>>,
+    /// Snippets made for the highlight of the last query: the browser asks for its first
+    /// result pages, then for all of them.
+    snippets: (Highlight, FxHashMap<u32, Snippet>),
+}
+
+impl Engine {
+    pub fn new(meta_bytes: &[u8]) -> R<Engine> {
+        Ok(Engine {
+            meta: Meta::decode(meta_bytes)?,
+            files: HashMap::new(),
+            shards: HashMap::new(),
+            chunk_cache: HashMap::new(),
+            positions_cache: HashMap::new(),
+            frag_cache: HashMap::new(),
+            need: Vec::new(),
+            vocab: None,
+            validity: None,
+            last: None,
+            words_cache: FxHashMap::default(),
+            snippets: Default::default(),
+        })
+    }
+
+    /// Hands over a fetched file, inflated (see [`read_index_file`]).
+    pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
+        self.files.insert(name.to_string(), bytes);
+    }
+
+    /// Hands over the bundle (inflated): its files are added as if fetched one by one.
+    pub fn add_bundle(&mut self, bytes: &[u8]) -> R<()> {
+        for (name, file) in decode_bundle(bytes)? {
+            self.files.entry(name).or_insert(file);
+        }
+        Ok(())
+    }
+
+    /// Drops what was decoded or ranked (keeps the files): the next search costs what a
+    /// first search over fetched files costs (for measurements).
+    pub fn forget_decoded(&mut self) {
+        self.shards.clear();
+        self.chunk_cache.clear();
+        self.positions_cache.clear();
+        self.frag_cache.clear();
+        self.words_cache.clear();
+        self.last = None;
+    }
+
+    fn file(&mut self, name: String) -> Option<&[u8]> {
+        if self.files.contains_key(&name) {
+            self.files.get(&name).map(Vec::as_slice)
+        } else {
+            if !self.need.contains(&name) {
+                self.need.push(name);
+            }
+            None
+        }
+    }
+
+    fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
+        if !self.shards.contains_key(&i) {
+            let hash = self.meta.shards.get(i).ok_or(Corrupt)?.1;
+            let Some(bytes) = self.file(shard_name(i, hash)) else {
+                return Ok(None);
+            };
+            let s = Shard::decode(bytes)?;
+            self.shards.insert(i, s);
+        }
+        Ok(self.shards.get(&i))
+    }
+
+    /// Entry of a term: None = shard not loaded; Some(None) = no such term. While the
+    /// term's own shard is not at hand, a copy in a loaded shard (a compound part, see
+    /// [`Foreign`]) serves.
+    fn entry(&mut self, key: &str) -> R<Option<Option<(Loc, Entry)>>> {
+        if self.meta.n_shards == 0 {
+            return Ok(Some(None));
+        }
+        let i = sep_index(&self.meta.shards, key);
+        let at_hand = self.shards.contains_key(&i)
+            || self
+                .meta
+                .shards
+                .get(i)
+                .is_some_and(|(_, h)| self.files.contains_key(&shard_name(i, *h)));
+        if !at_hand && let Some(found) = self.foreign_entry(i, key) {
+            return Ok(Some(Some(found)));
+        }
+        let Some(s) = self.shard(i)? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            s.entries
+                .binary_search_by(|e| e.term.as_str().cmp(key))
+                .ok()
+                .map(|j| (s.loc(i), s.entries[j].clone())),
+        ))
+    }
+
+    /// A copy of the entry of `key` (whose own shard is `home`) in a decoded shard.
+    fn foreign_entry(&self, home: usize, key: &str) -> Option<(Loc, Entry)> {
+        self.shards.iter().find_map(|(&carrier, s)| {
+            let j = s
+                .foreign
+                .binary_search_by(|f| f.entry.term.as_str().cmp(key))
+                .ok()?;
+            let f = &s.foreign[j];
+            (f.home == home).then(|| {
+                let loc = Loc {
+                    heads: carrier,
+                    home,
+                    packs: f.packs,
+                    pos_packs: f.pos_packs,
+                };
+                (loc, f.entry.clone())
+            })
+        })
+    }
+
+    /// The postings of a chunk; None = its pack is not loaded (recorded in `need`).
+    fn chunk(&mut self, loc: &Loc, c: &ChunkRef, impacts: bool) -> R<Option<DecodedChunk>> {
+        let key = match c.pack {
+            None => (loc.heads, 0, c.off),
+            Some(p) => (loc.home, p + 1, c.off),
+        };
+        if let Some(d) = self.chunk_cache.get(&key) {
+            // Decoded for a reference at the same place: a corrupt shard may claim
+            // another count for it.
+            if d.len() != c.count {
+                return Err(Corrupt);
+            }
+            return Ok(Some(d.clone()));
+        }
+        let end = c.off.checked_add(c.len).ok_or(Corrupt)?;
+        let decoded = match c.pack {
+            None => {
+                let s = self.shards.get(&loc.heads).ok_or(Corrupt)?;
+                decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
+            }
+            Some(p) => {
+                let Some(bytes) = self.file(pack_name(loc.home, p, loc.packs.hash)) else {
+                    return Ok(None);
+                };
+                decode_chunk(bytes.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
+            }
+        };
+        let decoded = Rc::new(decoded);
+        self.chunk_cache.insert(key, decoded.clone());
+        Ok(Some(decoded))
+    }
+
+    /// Positions of a chunk's postings; None = not loaded (recorded).
+    fn positions(&mut self, loc: &Loc, c: &ChunkRef) -> R<Option<ChunkPositions>> {
+        let Some((p, off, len)) = c.pos.filter(|p| p.2 > 0) else {
+            // A posting takes at least a byte of the chunk: a larger count is corrupt
+            // (and must not size an allocation).
+            if c.count > c.len {
+                return Err(Corrupt);
+            }
+            return Ok(Some(Rc::new(vec![Vec::new(); c.count])));
+        };
+        if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {
+            return Ok(Some(d.clone()));
+        }
+        let Some(bytes) = self.file(pos_pack_name(loc.home, p, loc.pos_packs.hash)) else {
+            return Ok(None);
+        };
+        let end = off.checked_add(len).ok_or(Corrupt)?;
+        let decoded = Rc::new(decode_positions(
+            bytes.get(off..end).ok_or(Corrupt)?,
+            c.count,
+        )?);
+        self.positions_cache
+            .insert((loc.home, p, off), decoded.clone());
+        Ok(Some(decoded))
+    }
+
+    /// The files lookups found missing since the last call.
+    pub fn take_needed(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.need)
+    }
+
+    fn take_need(&mut self) -> Step {
+        Step::Need(self.take_needed())
+    }
+
+    /// The validity table; None = not loaded (recorded). An index without one has an
+    /// empty table.
+    fn validity_table(&mut self) -> R<Option<Rc<ValidityTable>>> {
+        if self.validity.is_none() {
+            let table = match self.meta.validity_name() {
+                None => ValidityTable::default(),
+                Some(name) => match self.file(name) {
+                    Some(bytes) => ValidityTable::decode(bytes)?,
+                    None => return Ok(None),
+                },
+            };
+            self.validity = Some(Rc::new(table));
+        }
+        Ok(self.validity.clone())
+    }
+
+    /// Runs a search step.
+    pub fn search(&mut self, req: &Request) -> R<Step> {
+        self.need.clear();
+        let pq = query::parse(&req.query);
+        let plan = query::plan(&pq, self);
+        let filter_keys = req.filters.keys();
+        for k in &filter_keys {
+            let _ = self.entry(k)?;
+        }
+        // A date needs the validity table, fetched with the term shards.
+        let day = req.filters.day(&pq);
+        if day.is_some() {
+            self.validity_table()?;
+        }
+        if plan.pending || !self.need.is_empty() {
+            return Ok(self.take_need());
+        }
+        let mut result = SearchResult::default();
+        let mut ranked = Ranked::default();
+        let cached = self
+            .last
+            .as_ref()
+            .filter(|l| l.request.same_ranking(req))
+            .map(|l| (l.ranked.clone(), l.fallback, l.approximate));
+        let evaluated = cached.is_none();
+        if let Some((r, fallback, approximate)) = cached {
+            ranked = r;
+            result.fallback = fallback;
+            result.approximate = approximate;
+        } else if !plan.clauses.is_empty() && req.limit > 0 {
+            let mut approx = false;
+            let goal = Goal {
+                and: true,
+                k: req.limit.max(query::WEAK_MATCHES),
+                budget: req.budget,
+                speculate: req.fragments,
+                day,
+            };
+            let Some(mut all) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
+                return Ok(self.take_need());
+            };
+            let all_words = all.top.len();
+            if all.unverified.is_empty() {
+                all.top.truncate(req.limit);
+            }
+            ranked = all;
+            if query::use_ranked_fallback(&plan, all_words) {
+                let goal = Goal {
+                    and: false,
+                    k: req.limit,
+                    budget: req.budget,
+                    speculate: 0,
+                    day,
+                };
+                let Some(any) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
+                    return Ok(self.take_need());
+                };
+                if !any.top.is_empty() {
+                    ranked = any;
+                    result.fallback = all_words == 0;
+                }
+            }
+            result.approximate = approx;
+        }
+        if evaluated {
+            self.last = Some(LastRanking {
+                request: req.clone(),
+                ranked: ranked.clone(),
+                fallback: result.fallback,
+                approximate: result.approximate,
+            });
+        }
+        // Fragments of the hits of the first result pages; unverified hits there are
+        // checked against their text (and dropped if a word is missing), unverified hits
+        // further down are left out.
+        let highlight = highlight_terms(&plan, &pq);
+        if self.snippets.0 != highlight {
+            self.snippets = (highlight, FxHashMap::default());
+        }
+        let mut pages: Vec<usize> = Vec::new();
+        // Pages whose fragment file is being fetched: the hits from there on wait for it.
+        // A page asked for an unverified hit counts as the share of the unverified hits
+        // checked so far that had every word (as a whole page before any was checked), so
+        // that a round fetches enough of them.
+        let mut requested: Vec<(usize, bool)> = Vec::new();
+        let (mut checked, mut passed) = (0usize, 0usize);
+        let expected = |pages: &[usize], requested: &[(usize, bool)], checked, passed| {
+            let share = if checked == 0 {
+                1.0
+            } else {
+                (passed as f32 / checked as f32).max(0.15)
+            };
+            pages.len() as f32
+                + requested
+                    .iter()
+                    .map(|r| if r.1 { share } else { 1.0 })
+                    .sum::<f32>()
+        };
+        for &(doc, score) in &ranked.top {
+            let vpage = (doc >> SLOT_BITS) as usize;
+            let unverified = ranked.unverified.get(&doc);
+            let known_page = pages.contains(&vpage) || requested.iter().any(|r| r.0 == vpage);
+            if !known_page && expected(&pages, &requested, checked, passed) >= req.fragments as f32
+            {
+                if unverified.is_none() && requested.is_empty() {
+                    result.hits.push(ResultHit {
+                        doc,
+                        score,
+                        ..Default::default()
+                    });
+                }
+                continue;
+            }
+            let Some(frags) = self.fragments_of(vpage)? else {
+                if !known_page {
+                    requested.push((vpage, unverified.is_some()));
+                }
+                continue;
+            };
+            if !requested.is_empty() {
+                continue;
+            }
+            let f = frags.get(doc as usize & (SLOTS - 1)).ok_or(Corrupt)?;
+            if let Some(clauses) = unverified {
+                let words = self
+                    .words_cache
+                    .entry(doc)
+                    .or_insert_with(|| Rc::new(text_terms(&[&f.title, &f.heading, &f.text])))
+                    .clone();
+                let all_there = clauses.iter().all(|&ci| {
+                    plan.clauses[ci]
+                        .alts
+                        .iter()
+                        .any(|(key, _)| has_term(&words, key))
+                });
+                let analyzer = Analyzer::new();
+                let phrases = plan.phrases.iter().all(|p| {
+                    words.windows(p.len().max(1)).any(|w| {
+                        w.iter()
+                            .zip(p)
+                            .all(|(word, key)| has_stem(&analyzer, word, key))
+                    })
+                });
+                checked += 1;
+                if !all_there || !phrases {
+                    continue;
+                }
+                passed += 1;
+            }
+            if !pages.contains(&vpage) {
+                pages.push(vpage);
+            }
+            result.hits.push(ResultHit {
+                doc,
+                score,
+                snippet: {
+                    let (highlight, made) = &mut self.snippets;
+                    made.entry(doc)
+                        .or_insert_with(|| make_snippet(&f.text, highlight))
+                        .clone()
+                },
+                fragment: Some(f.clone()),
+            });
+        }
+        if !requested.is_empty() {
+            return Ok(self.take_need());
+        }
+        result.hits.truncate(req.limit);
+        result.suggestion = query::suggestion(&pq, &plan);
+        result.valid_on = day;
+        Ok(Step::Done(result))
+    }
+
+    /// The sections of a virtual page; None = not loaded (recorded).
+    fn fragments_of(&mut self, vpage: usize) -> R<Option<Rc<Vec<Fragment>>>> {
+        if let Some(f) = self.frag_cache.get(&vpage) {
+            return Ok(Some(f.clone()));
+        }
+        let hash = *self
+            .meta
+            .frag_groups
+            .get(vpage / FRAG_GROUP)
+            .ok_or(Corrupt)?;
+        let Some(bytes) = self.file(frag_name(vpage, hash)) else {
+            return Ok(None);
+        };
+        let f = Rc::new(decode_fragments(bytes)?);
+        self.frag_cache.insert(vpage, f.clone());
+        Ok(Some(f))
+    }
+}
+
+/// Runs the analyzer, the text checks and the snippet code once on a sample text: the
+/// browser calls it while the first query's files are in flight, so that the engine's
+/// code is compiled by then (wasm functions are compiled on their first call).
+pub fn warm_up() -> usize {
+    const SAMPLE: &str = "Överenskommelsen om samordnad individuell plan (SIP) gäller \
+        barn och unga; vårdnadshavare, socialtjänsten och elevhälsan följer upp insatserna.";
+    let words = text_terms(&[SAMPLE]);
+    let analyzer = Analyzer::new();
+    let hl = Highlight {
+        terms: words
+            .iter()
+            .take(4)
+            .map(|w| analyzer.stem_folded(w))
+            .collect(),
+        prefix: Some("sam".to_string()),
+    };
+    let snippet = make_snippet(SAMPLE, &hl);
+    let pq = query::parse(SAMPLE);
+    words.len() + snippet.len() + pq.words.len() + usize::from(has_term(&words, "barn"))
+}
+
+/// The words of a text as (folded, stem) pairs, for [`has_term`].
+fn text_terms(texts: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for text in texts {
+        for t in analyzer::raw_tokens(text) {
+            out.push(analyzer::fold(t.text));
+        }
+    }
+    out
+}
+
+/// Whether a folded word has the stem `key` (a stem is always a prefix of its word, so
+/// only words that start with it are stemmed).
+fn has_stem(analyzer: &Analyzer, folded: &str, key: &str) -> bool {
+    folded.starts_with(key) && analyzer.stem_folded(folded) == key
+}
+
+/// Whether a text (its folded words) has a term: a word that contains it (its stem, or a
+/// compound part of it); exact terms (abbreviations, ids) as whole words. A superset of
+/// what the indexer matched, as the snippet highlighting.
+fn has_term(words: &[String], key: &str) -> bool {
+    match exact_form(key) {
+        Some(exact) => {
+            let exact = analyzer::fold(exact);
+            words.contains(&exact)
+        }
+        None => words.iter().any(|folded| folded.contains(key)),
+    }
+}
+
+impl Lexicon for Engine {
+    fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>> {
+        match self.entry(key) {
+            Ok(Some(e)) => Some(e.map(|(_, e)| e.info)),
+            Ok(None) => None,
+            Err(_) => Some(None),
+        }
+    }
+
+    fn with_prefix(&mut self, prefix: &str) -> Option<Vec<(String, u32)>> {
+        if self.meta.n_shards == 0 {
+            return Some(Vec::new());
+        }
+        let first = sep_index(&self.meta.shards, prefix);
+        let mut out = Vec::new();
+        let mut pending = false;
+        // At most two shards: the one where the prefix sorts and the next if it still has
+        // the prefix (a short prefix of a large vocabulary would otherwise load many).
+        for i in first..self.meta.n_shards.min(first + 2) {
+            if i > first && !self.meta.shards[i].0.starts_with(prefix) {
+                break;
+            }
+            match self.shard(i) {
+                Ok(Some(s)) => {
+                    for e in &s.entries {
+                        if e.info.word && e.term.starts_with(prefix) {
+                            out.push((e.term.clone(), e.info.df));
+                        }
+                    }
+                }
+                Ok(None) => pending = true,
+                Err(_) => {}
+            }
+        }
+        if pending { None } else { Some(out) }
+    }
+
+    fn near(&mut self, folded: &str, stem: &str) -> Option<Vec<(String, String)>> {
+        if self.vocab.is_none() {
+            if self.meta.vocab == 0 {
+                self.vocab = Some(Vec::new());
+            } else {
+                let bytes = self.file(hash_name("vocab", self.meta.vocab))?;
+                let vocab = crate::typo::decode_vocab(bytes).unwrap_or_default();
+                self.vocab = Some(vocab);
+            }
+        }
+        let vocab = self.vocab.as_deref().unwrap_or_default();
+        Some(
+            crate::typo::nearest(folded, stem, vocab)
+                .into_iter()
+                .map(|(e, _)| (e.term.clone(), e.display.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// Reads and inflates one index file of `search_dir` (natively; the browser's worker does
+/// the same with DecompressionStream). Returns the inflated bytes and the stored size.
+#[cfg(feature = "inflate")]
+pub fn read_index_file(
+    search_dir: &std::path::Path,
+    name: &str,
+) -> std::io::Result<(Vec<u8>, usize)> {
+    let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    if name.contains('/') || name.contains('\\') || name.contains("..") {
+        return Err(invalid(format!("bad index file name {name}")));
+    }
+    let stored = std::fs::read(search_dir.join(name))?;
+    let bytes =
+        crate::format::decompress(&stored).map_err(|_| invalid(format!("{name}: {Corrupt}")))?;
+    Ok((bytes, stored.len()))
+}
+
+/// Native driver: runs a request against an exported index folder on disk.
+/// Returns the result and the bytes of the files it read.
+#[cfg(feature = "inflate")]
+pub fn search_static(
+    search_dir: &std::path::Path,
+    req: &Request,
+) -> std::io::Result<(SearchResult, usize)> {
+    let (r, files) = search_static_traced(search_dir, req)?;
+    Ok((r, files.iter().map(|f| f.1).sum()))
+}
+
+/// Opens the engine of an exported index folder. Returns it with the files read
+/// (manifest and meta: name, stored bytes).
+#[cfg(feature = "inflate")]
+pub fn open_static(
+    search_dir: &std::path::Path,
+) -> std::io::Result<(Engine, Vec<(String, usize)>)> {
+    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
+    let meta_name = manifest_meta_name(&manifest)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad manifest.json"))?;
+    let (meta, stored) = read_index_file(search_dir, &meta_name)?;
+    let engine =
+        Engine::new(&meta).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    Ok((
+        engine,
+        vec![
+            ("manifest.json".to_string(), manifest.len()),
+            (meta_name, stored),
+        ],
+    ))
+}
+
+/// Like [`search_static`], returning the files read (name, stored bytes) in order: what a
+/// cold browser session transfers for the request.
+#[cfg(feature = "inflate")]
+pub fn search_static_traced(
+    search_dir: &std::path::Path,
+    req: &Request,
+) -> std::io::Result<(SearchResult, Vec<(String, usize)>)> {
+    let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let (mut engine, mut files) = open_static(search_dir)?;
+    for _ in 0..10_000 {
+        match engine.search(req).map_err(bad)? {
+            Step::Done(r) => return Ok((r, files)),
+            Step::Need(need) => {
+                for f in need {
+                    let (b, stored) = read_index_file(search_dir, &f)?;
+                    files.push((f.clone(), stored));
+                    engine.add_file(&f, b);
+                }
+            }
+        }
+    }
+    Err(bad(Corrupt))
+}
+
+/// The meta file name in manifest.json (tiny parser: `"meta":"<name>"`).
+pub fn manifest_meta_name(manifest: &str) -> Option<String> {
+    let i = manifest.find("\"meta\"")?;
+    let rest = &manifest[i + 6..];
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrase_positions() {
+        assert!(phrase_at(&[vec![1, 5], vec![6], vec![7]]));
+        assert!(!phrase_at(&[vec![1, 5], vec![3], vec![7]]));
+    }
+
+    #[test]
+    fn snippet_highlights_and_escapes_nothing() {
+        let hl = Highlight {
+            terms: ["barn".to_string()].into_iter().collect(),
+            prefix: None,
+        };
+        let s = make_snippet("Om <b>barnen</b> och barnhälsovården.", &hl);
+        assert_eq!(
+            snippet_text(&s),
+            "Om <b>«barnen»</b> och «barnhälsovården»."
+        );
+    }
+
+    #[test]
+    fn corrupt_files_are_errors() {
+        assert!(Meta::decode(b"").is_err());
+        assert!(Meta::decode(b"SSM1\xff\xff\xff").is_err());
+        assert!(Shard::decode(b"SST1\x05").is_err());
+        assert!(decode_fragments(b"SSF1\x01\x09abc").is_err());
+        assert_eq!(
+            manifest_meta_name(r#"{"format":1, "meta": "meta-0a.bin"}"#).as_deref(),
+            Some("meta-0a.bin")
+        );
+    }
+}
