@@ -103,22 +103,7 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|(t, day)| !t.applies(d >> SLOT_BITS, *day))
         };
-        // Exclusions and filters: complete doc sets.
-        let mut excluded = HashSet::new();
-        let mut missing = false;
-        for key in &plan.excluded {
-            match self.all_docs(key)? {
-                Some(s) => excluded.extend(s),
-                None => missing = true,
-            }
-        }
-        let mut filter_sets = Vec::new();
-        for key in filters {
-            match self.all_docs(key)? {
-                Some(s) => filter_sets.push(s),
-                None => missing = true,
-            }
-        }
+        let (excluded, filter_sets, mut missing) = self.excluded_and_filtered(plan, filters)?;
         let keys = plan.terms();
         if plan.phrases.iter().flatten().any(|t| !keys.contains(t)) {
             // A phrase word the index lacks: the phrase cannot match.
@@ -366,6 +351,31 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Exclusions and filters as complete doc sets: the sections an excluded word occurs in,
+    /// one set per filter key, and whether some file they need is still missing.
+    fn excluded_and_filtered(
+        &mut self,
+        plan: &Plan,
+        filters: &[String],
+    ) -> R<(HashSet<u32>, Vec<HashSet<u32>>, bool)> {
+        let mut excluded = HashSet::new();
+        let mut missing = false;
+        for key in &plan.excluded {
+            match self.all_docs(key)? {
+                Some(s) => excluded.extend(s),
+                None => missing = true,
+            }
+        }
+        let mut filter_sets = Vec::new();
+        for key in filters {
+            match self.all_docs(key)? {
+                Some(s) => filter_sets.push(s),
+                None => missing = true,
+            }
+        }
+        Ok((excluded, filter_sets, missing))
     }
 
     /// Whether all phrases occur in doc d (positions of field `all`). None = data missing.
