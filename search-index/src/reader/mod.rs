@@ -4,7 +4,7 @@
 //! The reader is driven by [`Engine::search`], which either answers or names the files it
 //! still needs ([`Step::Need`]); the caller fetches them, hands them over with
 //! [`Engine::add_file`] and asks again. Top-k evaluation over impact-ordered posting chunks
-//! (no-random-access threshold algorithm, see [`Engine::evaluate`]) is exact, or within a
+//! (no-random-access threshold algorithm, see the `evaluate` module) is exact, or within a
 //! byte budget the browser sets.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
