@@ -114,27 +114,7 @@ impl Engine {
             });
         }
         let positions = !plan.phrases.is_empty();
-        let mut terms: Vec<TermState> = Vec::new();
-        for key in &keys {
-            let mut t = TermState {
-                loc: Loc::default(),
-                flags: 0,
-                chunks: Vec::new(),
-                loaded: 0,
-                docs: FxHashMap::default(),
-                fresh: Vec::new(),
-            };
-            match self.entry(key)? {
-                None => missing = true,
-                Some(None) => {}
-                Some(Some((loc, e))) => {
-                    t.loc = loc;
-                    t.flags = e.flags;
-                    t.chunks = e.chunks;
-                }
-            }
-            terms.push(t);
-        }
+        let mut terms = self.term_states(&keys, &mut missing)?;
         if missing {
             return Ok(None);
         }
@@ -241,26 +221,7 @@ impl Engine {
             if missing {
                 return Ok(None);
             }
-            // Bound of sections not seen in any chunk read.
-            let mut unseen = 0f32;
-            let mut open_clauses = 0;
-            for c in &clauses {
-                let mut open = false;
-                for &(ti, w) in c {
-                    if !terms[ti].exhausted() {
-                        open = true;
-                        unseen += w * terms[ti].bound();
-                    }
-                }
-                open_clauses += usize::from(open);
-            }
-            let possible = if and {
-                open_clauses == n
-            } else {
-                unseen *= query::coverage(open_clauses, n);
-                open_clauses > 0
-            };
-            if possible {
+            if let Some(unseen) = unseen_bound(&clauses, &terms, and) {
                 max_ub = max_ub.max(unseen);
             }
             complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -353,6 +314,33 @@ impl Engine {
         }
     }
 
+    /// A state per query term (its entry's chunks, none read yet); a term whose shard is
+    /// not loaded sets `missing`.
+    fn term_states(&mut self, keys: &[String], missing: &mut bool) -> R<Vec<TermState>> {
+        let mut terms: Vec<TermState> = Vec::new();
+        for key in keys {
+            let mut t = TermState {
+                loc: Loc::default(),
+                flags: 0,
+                chunks: Vec::new(),
+                loaded: 0,
+                docs: FxHashMap::default(),
+                fresh: Vec::new(),
+            };
+            match self.entry(key)? {
+                None => *missing = true,
+                Some(None) => {}
+                Some(Some((loc, e))) => {
+                    t.loc = loc;
+                    t.flags = e.flags;
+                    t.chunks = e.chunks;
+                }
+            }
+            terms.push(t);
+        }
+        Ok(terms)
+    }
+
     /// Exclusions and filters as complete doc sets: the sections an excluded word occurs in,
     /// one set per filter key, and whether some file they need is still missing.
     fn excluded_and_filtered(
@@ -408,6 +396,31 @@ impl Engine {
         }
         Ok(Some(true))
     }
+}
+
+/// Upper bound of the score of sections not seen in any chunk read so far, or None when
+/// no such section can match any more.
+fn unseen_bound(clauses: &[Vec<(usize, f32)>], terms: &[TermState], and: bool) -> Option<f32> {
+    let n = clauses.len();
+    let mut unseen = 0f32;
+    let mut open_clauses = 0;
+    for c in clauses {
+        let mut open = false;
+        for &(ti, w) in c {
+            if !terms[ti].exhausted() {
+                open = true;
+                unseen += w * terms[ti].bound();
+            }
+        }
+        open_clauses += usize::from(open);
+    }
+    let possible = if and {
+        open_clauses == n
+    } else {
+        unseen *= query::coverage(open_clauses, n);
+        open_clauses > 0
+    };
+    possible.then_some(unseen)
 }
 
 /// What the postings read so far know of section `d`: the weighted sum of the impacts seen,
