@@ -82,7 +82,7 @@ pub enum Command {
     },
     /// Söker i en byggd webbplats sökindex
     #[command(
-        after_help = "Exempel:\n  samsyn search sip\n  samsyn search site samordnad individuell plan\n  samsyn search site barn -vuxna\n  samsyn search site '\"samordnad individuell plan\"'\n  samsyn search --site public -- -barn samverkan\n  samsyn search --valid-on 2021-03-01 sip\n  samsyn search sip gällande den 2021-03-01\n  samsyn search --status in-force sip"
+        after_help = "Exempel:\n  samsyn search sip\n  samsyn search site samordnad individuell plan\n  samsyn search site barn -vuxna\n  samsyn search site '\"samordnad individuell plan\"'\n  samsyn search --site public -- -barn samverkan\n  samsyn search sip --json\n  samsyn search --valid-on 2021-03-01 sip\n  samsyn search sip gällande den 2021-03-01\n  samsyn search --status in-force sip"
     )]
     Search {
         /// [WEBBPLATSMAPP] SÖKFRÅGA... Sökfrågans ord får stå som egna argument och börja med
@@ -100,7 +100,7 @@ pub enum Command {
         /// Högst så många träffar
         #[arg(long, default_value_t = 10)]
         limit: usize,
-        /// Skriv träffarna som JSON: [{title, url, score, snippet, status}]
+        /// Skriv träffarna som JSON: [{title, heading, kind, url, score, snippet, status}]
         #[arg(long)]
         json: bool,
         /// Bara dokument med den här statusen
@@ -239,7 +239,11 @@ fn config_error(message: impl std::fmt::Display) -> i32 {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse_from(query_words_last(std::env::args_os().collect())) {
+    let argv = match query_words_last(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(message) => return config_error(message),
+    };
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -263,9 +267,13 @@ const SEARCH_OPTIONS: &[(&str, bool)] = &[
 /// `samsyn search`'s query may hold words that start with `-` (`-barn` excludes a word)
 /// anywhere among its options. The command line is reordered so that clap sees the
 /// options first and every other argument after `--`, as a word of the query.
-fn query_words_last(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+///
+/// Before `--`, an argument that starts with `--` and is no option of `search` is a
+/// mistyped option (`--jsn`), an error rather than a silent exclusion; after `--` every
+/// argument is a word of the query.
+fn query_words_last(argv: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
     if argv.get(1).is_none_or(|a| a != "search") {
-        return argv;
+        return Ok(argv);
     }
     let mut options: Vec<std::ffi::OsString> = argv[..2].to_vec();
     let mut words = Vec::new();
@@ -285,12 +293,33 @@ fn query_words_last(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
                     options.extend(rest.next());
                 }
             }
+            None if looks_like_an_option(name) => {
+                return Err(unknown_search_option(name));
+            }
             None => words.push(arg),
         }
     }
     options.push("--".into());
     options.extend(words);
-    options
+    Ok(options)
+}
+
+/// `--name`: no word of a query (a quoted query such as `"--x y"` holds a space).
+fn looks_like_an_option(name: &str) -> bool {
+    name.len() > 2 && name.starts_with("--") && !name.contains(char::is_whitespace)
+}
+
+/// The usage error for an argument that looks like an option of `samsyn search` but is none.
+fn unknown_search_option(name: &str) -> String {
+    // Compared without the `--` that they all share.
+    let options = SEARCH_OPTIONS
+        .iter()
+        .filter_map(|(o, _)| o.strip_prefix("--"));
+    let hint = diagnostics::nearest(&name[2..], options)
+        .map_or_else(|| ".".to_string(), |o| format!("; menade du `--{o}`?"));
+    format!(
+        "samsyn search har inget alternativ `{name}`{hint} Ett sökord som börjar med `--` skrivs efter `--`: samsyn search -- {name}"
+    )
 }
 
 pub fn run(cli: Cli) -> i32 {
@@ -554,12 +583,48 @@ fn run_report(
 #[derive(serde::Serialize)]
 struct SearchHit<'a> {
     title: &'a str,
+    /// The section as the search box names the hit ([`section_name`]).
+    heading: &'a str,
+    /// The document kind ([`document_kind`]).
+    kind: &'a str,
     url: &'a str,
     score: f32,
     snippet: &'a str,
     /// The document's status (absent for plain pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
+}
+
+/// The name of a hit's section, as the search box shows it: its heading, or the page
+/// title for the part of a page before its first heading.
+fn section_name(hit: &search_index::Hit) -> &str {
+    match hit.heading.trim() {
+        "" => &hit.title,
+        heading => heading,
+    }
+}
+
+/// The kind of a hit's document: from its front matter, or the kind of a page that
+/// names none.
+fn document_kind(hit: &search_index::Hit) -> &str {
+    match hit.kind.as_str() {
+        "" => crate::frontmatter::Kind::default().as_str(),
+        kind => kind,
+    }
+}
+
+/// A hit's page and section for the human output: `page › heading`, or the page alone
+/// when the section's name is the page title.
+fn page_and_section(hit: &search_index::Hit) -> String {
+    match section_name(hit) {
+        name if name == hit.title => hit.title.clone(),
+        name => format!("{} › {name}", hit.title),
+    }
+}
+
+/// A snippet on one line of the human output (a section's text may break lines).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The site folder that `samsyn search` was not told explicitly.
@@ -625,6 +690,8 @@ fn search(
             .iter()
             .map(|h| SearchHit {
                 title: &h.title,
+                heading: section_name(h),
+                kind: document_kind(h),
                 url: &h.url,
                 score: h.score,
                 snippet: &h.snippet,
@@ -646,10 +713,10 @@ fn search(
                 format!(
                     "{}. {}{status} ({:.2})\n   {}\n   {}\n\n",
                     i + 1,
-                    h.title,
+                    page_and_section(h),
                     h.score,
                     h.url,
-                    h.snippet
+                    one_line(&h.snippet)
                 )
             })
             .collect()
@@ -679,6 +746,7 @@ mod tests {
             .map(std::ffi::OsString::from)
             .collect();
         query_words_last(argv)
+            .unwrap()
             .into_iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect()
@@ -703,6 +771,27 @@ mod tests {
             ["samsyn", "search", "--limit=3", "--", "a", "--json", "-b"]
         );
         assert_eq!(reordered(&["build", "-q"]), ["samsyn", "build", "-q"]);
+        assert_eq!(
+            reordered(&["search", "--", "-x", "y"]),
+            ["samsyn", "search", "--", "-x", "y"]
+        );
+    }
+
+    #[test]
+    fn a_mistyped_search_option_is_an_error_that_names_the_option_meant() {
+        let argv = ["samsyn", "search", "sip", "--jsn"].map(std::ffi::OsString::from);
+        let message = query_words_last(argv.to_vec()).unwrap_err();
+        assert!(message.contains("`--jsn`"), "{message}");
+        assert!(message.contains("menade du `--json`?"), "{message}");
+        assert!(message.contains("samsyn search -- --jsn"), "{message}");
+        let argv = ["samsyn", "search", "--foo"].map(std::ffi::OsString::from);
+        let message = query_words_last(argv.to_vec()).unwrap_err();
+        assert!(!message.contains("menade du"), "{message}");
+        // A single `-` is an exclusion, after `--` a word of the query, and so is a quoted
+        // query that holds a space.
+        let argv =
+            ["samsyn", "search", "-jsn", "--x y", "--", "--jsn"].map(std::ffi::OsString::from);
+        assert!(query_words_last(argv.to_vec()).is_ok());
     }
 
     #[test]

@@ -63,6 +63,35 @@ fn search_takes_several_words_and_words_that_start_with_a_hyphen() {
     let limited = search_urls(cwd, &["site", "samordnad", "plan", "--limit=1"]);
     assert_eq!(limited.len(), 1, "{limited:?}");
 
+    // After `--` every argument is a word of the query, even one that looks like an
+    // option; the site folder is still found as without `--`.
+    for args in [
+        &["--", "-text", "sip"][..],
+        &["--", "site", "-text", "sip"][..],
+    ] {
+        let urls = search_urls(cwd, args);
+        assert!(
+            !urls.iter().any(|u| u == "avtal/huvud.html#sip"),
+            "{args:?}: {urls:?}"
+        );
+    }
+    let out = samsyn(cwd, &["search", "site", "--", "sip", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("1. Huvudavtal"),
+        "the human output, `--json` excluded a word: {}",
+        stdout(&out)
+    );
+
+    // A mistyped option is a usage error that names the option meant, not an exclusion.
+    let out = samsyn(cwd, &["search", "site", "sip", "--jsn"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("menade du `--json`?"),
+        "{}",
+        stderr(&out)
+    );
+
     // A query of one excluded word is a query, not a usage error.
     let out = samsyn(cwd, &["search", "site", "-barn"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -168,4 +197,59 @@ fn doc_links_with_the_scheme_in_capitals_are_checked_and_rewritten() {
         !hrefs.iter().any(|h| h.to_lowercase().starts_with("doc:")),
         "{hrefs:?}"
     );
+}
+
+#[test]
+fn search_names_a_hit_before_the_first_heading_by_its_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(
+        tmp.path(),
+        &[
+            ("SUMMARY.md", "# S\n\n- [Tolkar](tolk.md)\n"),
+            (
+                "tolk.md",
+                "Tolkning beställs i förväg.\n\n## Avbokning\n\nTolkning avbokas senast dagen före.\n",
+            ),
+        ],
+    );
+    let (_site_tmp, site) = build(&tmp.path().join("book"));
+    let site_arg = site.to_str().unwrap();
+
+    let out = samsyn(tmp.path(), &["search", site_arg, "tolkning", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let named: Vec<_> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["url"].as_str().unwrap(),
+                h["heading"].as_str().unwrap(),
+                h["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sorted(named),
+        [
+            ("tolk.html", "Tolkar", "page"),
+            ("tolk.html#avbokning", "Avbokning", "page")
+        ]
+    );
+
+    // The page alone when the section is named by the page, `page › heading` otherwise.
+    let out = samsyn(tmp.path(), &["search", site_arg, "tolkning"]);
+    let text = stdout(&out);
+    let titles: Vec<_> = text
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .map(|l| l.split_once(". ").unwrap().1.split(" (").next().unwrap())
+        .collect();
+    assert_eq!(sorted(titles), ["Tolkar", "Tolkar › Avbokning"], "{text}");
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
 }

@@ -514,3 +514,65 @@ fn the_search_ui_lists_only_what_applied_on_the_date_set_or_typed() {
         "{r}"
     );
 }
+
+/// The visible text of the heading with id `id` in `page` of `site`.
+fn heading_text(site: &Path, page: &str, id: &str) -> Option<String> {
+    let doc = parse(site, page);
+    doc.select(&sel("h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]"))
+        .find(|h| h.value().attr("id") == Some(id))
+        .map(|h| h.text().collect::<String>().trim().to_string())
+}
+
+#[test]
+fn cli_search_hits_name_their_section_and_document_kind() {
+    let (_tmp, site) = bundled_site();
+    let site_arg = site.to_str().unwrap();
+    let out = samsyn(&repo(), &["search", site_arg, "SIP", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
+    let hits = hits.as_array().unwrap();
+    let sip = hits
+        .iter()
+        .find(|h| h["url"] == "overenskommelser/huvudoverenskommelse.html#sip")
+        .unwrap_or_else(|| panic!("the SIP section of doc 104623 is a hit: {hits:#?}"));
+    assert_eq!(sip["heading"], "Samordnad individuell plan - SIP");
+    assert_eq!(sip["kind"], "agreement");
+    assert_eq!(sip["status"], "in-force");
+    let page = sip["title"].as_str().unwrap();
+    assert!(page.starts_with("Överenskommelse om samverkan"), "{page}");
+    // A page without a kind in its front matter is a `page`.
+    let glossary = hits
+        .iter()
+        .find(|h| h["url"] == "begrepp.html#sip")
+        .unwrap_or_else(|| panic!("the glossary's SIP is a hit: {hits:#?}"));
+    assert_eq!(
+        (&glossary["heading"], &glossary["kind"]),
+        (&"SIP".into(), &"page".into())
+    );
+    // Every hit's heading is the one the visitor lands on (the page title for the part
+    // of a page before its first heading).
+    for hit in hits {
+        let url = decode(hit["url"].as_str().unwrap());
+        let landed_on = match url.split_once('#') {
+            Some((page, id)) => heading_text(&site, page, id),
+            None => hit["title"].as_str().map(str::to_string),
+        };
+        assert_eq!(landed_on.as_deref(), hit["heading"].as_str(), "{url}");
+        assert!(!hit["kind"].as_str().unwrap().is_empty(), "{hit}");
+    }
+
+    // The human output names the page, then the section, each hit on three lines.
+    let out = samsyn(&repo(), &["search", site_arg, "SIP"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            ". {page} › Samordnad individuell plan - SIP – Gällande ("
+        )),
+        "{text}"
+    );
+    assert!(text.contains(". Begrepp › SIP ("), "{text}");
+    for block in text.trim_end().split("\n\n") {
+        assert_eq!(block.lines().count(), 3, "title, url, snippet: {block:?}");
+    }
+}
