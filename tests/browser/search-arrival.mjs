@@ -42,6 +42,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addInitScript(() => {
     window.__csp = [];
+    document.addEventListener("samsyn:marked", () => { window.__markedAt = performance.now(); });
     document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   const page = await context.newPage();
@@ -116,7 +117,16 @@ try {
       };
     }, section);
   }
+  const sizes = new Map();
+  page.on("response", async (r) => {
+    try { sizes.set(r.url(), (await r.body()).length); } catch { /* redirects, aborted */ }
+  });
   const arrived = await arrive(spec.section, spec.q);
+  // Figures: when the marks were shown (ms after navigation start) and what was fetched.
+  const fetched = [...sizes.entries()].filter(([u]) => /\/search\/|\/search-index\//.test(u));
+  report.timing = { markedMs: Math.round(await page.evaluate(() => window.__markedAt)),
+    searchFiles: fetched.length, searchBytes: fetched.reduce((s, [, n]) => s + n, 0) };
+  page.removeAllListeners("response");
   report.arrived = { count: arrived.words.length, words: [...new Set(arrived.words)], status: arrived.status };
   for (const w of spec.want) {
     if (!arrived.words.some((m) => m.toLowerCase() === w.toLowerCase())) fail(`"${spec.q}" did not mark "${w}": ${JSON.stringify(report.arrived.words)}`);

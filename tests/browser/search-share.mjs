@@ -82,7 +82,11 @@ try {
   await page.goto(`${deep}?q=${encodeURIComponent(spec.q)}&typ=${spec.kind}`, { waitUntil: "load" });
   await dropdown();
   await page.fill("#search-input", spec.few);
-  const typed = await dropdown();
+  await dropdown();
+  // The address is written once the typing pauses: wait for it (or fail after 5 s).
+  await page.waitForFunction((q) => new URLSearchParams(location.search).get("q") === q, spec.few, { timeout: 5000 })
+    .catch(() => {});
+  const typed = { address: await page.evaluate(() => location.search) };
   const params = (s) => Object.fromEntries(new URLSearchParams(s));
   report.address = { typed: params(typed.address) };
   if (params(typed.address).q !== spec.few || params(typed.address).typ !== spec.kind) fail(`after typing, the address is ${typed.address}`);

@@ -32,9 +32,7 @@
     for (var n = walker.nextNode(); n; n = walker.nextNode()) {
       if (n.nodeType === 1) {
         if (n === start) { inside = true; continue; }
-        if (HEADING.test(n.tagName) && inside && (start || n.tagName !== "H1")) {
-          if (start || nodes.length) break;
-        }
+        if (HEADING.test(n.tagName) && inside && (start || n.tagName !== "H1")) break;
         continue;
       }
       if (!inside || !n.data.trim()) continue;
@@ -132,15 +130,18 @@
   var section = sectionTexts();
   if (!section || !section.nodes.length) return;
   var text = section.nodes.map(function (n) { return n.data; }).join("");
-  /* search.js adds search.css when it starts the engine: the marks and the bar wait for
-     it, so that the bar is never in the flow. */
+  /* The marks' and the bar's style (arrival.css), loaded now: the marks wait for it, so
+     that the bar is never in the flow. */
   function styled() {
-    var link = doc.querySelector('link[rel="stylesheet"][href*="search/search.css"]');
-    if (!link || link.sheet) return Promise.resolve();
-    return new Promise(function (resolve) {
+    var link = doc.createElement("link");
+    link.rel = "stylesheet";
+    link.href = api.root + "search/arrival.css";
+    var loaded = new Promise(function (resolve) {
       link.addEventListener("load", resolve);
       link.addEventListener("error", resolve);
     });
+    doc.head.appendChild(link);
+    return loaded;
   }
   Promise.all([api.ask({ type: "marks", query: query, text: text }), styled()]).then(function (r) {
     var m = r[0];

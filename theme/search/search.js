@@ -583,15 +583,23 @@
 
   /* Keeps this page's address in step with the field and the filters (replaceState: the
      address can be copied; no history entry per keystroke). Other parameters and the
-     fragment stay. */
+     fragment stay. Written once the typing pauses: browsers limit how often a page may
+     change its address (Safari throws past 100 changes in 30 s). */
+  var ADDRESS_PAUSE_MS = 300;
+  var addressTimer = 0;
   function syncAddress() {
     if (onResultsPage || !window.history || !history.replaceState) return;
-    var url = new URL(window.location.href);
-    ["q"].concat(Object.keys(ADDRESS)).forEach(function (k) { url.searchParams.delete(k); });
-    if (input.value.trim()) {
-      new URLSearchParams(toAddress(input.value, filters)).forEach(function (v, k) { url.searchParams.set(k, v); });
-    }
-    if (url.href !== window.location.href) history.replaceState(history.state, "", url.href);
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(function () {
+      var url = new URL(window.location.href);
+      ["q"].concat(Object.keys(ADDRESS)).forEach(function (k) { url.searchParams.delete(k); });
+      if (input.value.trim()) {
+        new URLSearchParams(toAddress(input.value, filters)).forEach(function (v, k) { url.searchParams.set(k, v); });
+      }
+      try {
+        if (url.href !== window.location.href) history.replaceState(history.state, "", url.href);
+      } catch (e) { /* over the browser's limit: the address stays as it was */ }
+    }, ADDRESS_PAUSE_MS);
   }
 
   /* A page opened with ?q=… (and filters) opens the search with them. */
