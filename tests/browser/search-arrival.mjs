@@ -10,6 +10,7 @@
 //     (every wanted word, only words of that section, each a <mark> without padding), the
 //     first mark is scrolled into view, and a polite status says "N träffar för ”q”
 //     markerade" with N the number of marks;
+//     the section's "Kopiera hänvisning" cites it at the page's address, without the query;
 //  4. no layout shift: every element of the page has the same box (document coordinates)
 //     as on the page without marks;
 //  5. axe-core (wcag2a/aa, wcag21a/aa, wcag22aa, best-practice) with the marks and the bar
@@ -139,6 +140,17 @@ try {
   if (arrived.status !== said) fail(`the status says ${JSON.stringify(arrived.status)}, expected ${JSON.stringify(said)}`);
   if (arrived.role !== "status" || arrived.live !== "polite") fail(`the status is role=${arrived.role} aria-live=${arrived.live}`);
   if (arrived.barPosition !== "fixed") fail(`the bar is ${arrived.barPosition}, not fixed`);
+
+  // 3b. The section's "Kopiera hänvisning" still cites the section at the page's own
+  // address (not the marks' parameter).
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  await page.evaluate((id) => document.getElementById(id).closest(".section-heading").querySelector(".cite-button").click(), spec.section);
+  await page.waitForFunction(() => navigator.clipboard.readText().then((t) => /avsnitt/.test(t)), null, { timeout: 5000 })
+    .catch(() => {});
+  report.citation = await page.evaluate(() => navigator.clipboard.readText());
+  if (!report.citation.endsWith(`${spec.page.split("/").pop()}#${spec.section}`) || report.citation.includes("markera")) {
+    fail(`with the marks shown the section's citation is ${JSON.stringify(report.citation)}`);
+  }
 
   // 4. No layout shift.
   const after = await boxes();

@@ -77,7 +77,9 @@
   }
 
   /* The bar: fixed at the bottom of the window (out of the flow: nothing moves), in the
-     document right after the section's heading, so that Tab from there reaches its button. */
+     document right after the section's heading (after its wrapper with the "Kopiera
+     hänvisning" button, which finds its heading as its previous sibling), so that Tab from
+     the heading reaches its button soon. */
   function bar(marks, start) {
     var box = doc.createElement("div");
     box.className = "search-arrival";
@@ -103,7 +105,8 @@
       doc.dispatchEvent(new CustomEvent("samsyn:marks-cleared"));
     });
     box.appendChild(button);
-    if (start && start.parentNode) start.parentNode.insertBefore(box, start.nextSibling);
+    var after = start && (start.closest(".section-heading") || start);
+    if (after && after.parentNode) after.parentNode.insertBefore(box, after.nextSibling);
     else (doc.querySelector("main") || doc.body).insertBefore(box, null);
     /* The live region exists before its text comes, so that the text is announced. */
     window.requestAnimationFrame(function () { text.textContent = summary(marks.length); });
