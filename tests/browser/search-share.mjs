@@ -4,8 +4,9 @@
 //          kind: "<a kind filter value>", date: "YYYY-MM-DD", few: "<query with few hits>",
 //          broad: "<query with more than 20 hits>" }
 // Checks, waiting for page states (never for a time):
-//  1. a deep page opened with ?q=…&typ=… opens the search with that query and filter: the
-//     results are shown, the kind menu says the filter, every hit is of that kind;
+//  1. a deep page opened with ?q=…&typ=…&status=in-force opens the search with that query
+//     and those filters: the results are shown, the menus say the filters, every hit is of
+//     that kind and in force;
 //     ?q=…&gallande=… shows what applied on that day;
 //  2. the address follows the search (replaceState): a new query, a filter, an empty field;
 //  3. the dropdown's last option "Visa alla träffar (N)" leads (keyboard: ArrowUp, Enter) to
@@ -66,8 +67,12 @@ try {
 
   // 1. A deep page opened with a query and a kind.
   const deep = site + spec.deep;
-  await page.goto(`${deep}?q=${encodeURIComponent(spec.q)}&typ=${spec.kind}`, { waitUntil: "load" });
+  await page.goto(`${deep}?q=${encodeURIComponent(spec.q)}&typ=${spec.kind}&status=in-force`, { waitUntil: "load" });
   const opened = await dropdown();
+  const statusMenu = await page.evaluate(() => Array.from(document.querySelectorAll("#search-results .search-filters select"))
+    .map((s) => s.value).filter(Boolean));
+  const otherStatus = await page.evaluate(() => document.querySelectorAll("#search-results .search-group-head .badge[class*=status-]").length);
+  if (!statusMenu.includes("in-force") || otherStatus) fail(`?status=in-force: menus ${JSON.stringify(statusMenu)}, ${otherStatus} hits of another status`);
   report.opened = { ...opened, kinds: [...new Set(opened.kinds)] };
   if (opened.value !== spec.q) fail(`the field says ${JSON.stringify(opened.value)}, not ${JSON.stringify(spec.q)}`);
   if (opened.focused !== "search-input") fail(`the focus is on ${opened.focused}, not the search field`);

@@ -104,7 +104,7 @@
 
   function search(fragments) {
     var f = state.filters;
-    return api.ask({ type: "search", query: state.q, kind: f.kind, group: f.group, service: f.service,
+    return api.ask({ type: "search", channel: "page", query: state.q, kind: f.kind, group: f.group, service: f.service,
       status: f.status, validOn: f.validOn, limit: LIMIT, fragments: fragments, budget: 0 })
       .then(function (m) { return JSON.parse(m.json); });
   }

@@ -10,7 +10,9 @@ var indexBase = "";
 var initialized;
 var ready = new Promise(function (resolve) { initialized = resolve; });
 ready.catch(function () { /* reported by init */ });
-var latest = 0;
+/* The latest query of each asker (msg.channel: the search box has none, the results page
+   its own), so that one's queries do not replace the other's. */
+var latest = Object.create(null);
 var warmed = false;
 var fetched = Object.create(null);
 var enc = new TextEncoder();
@@ -230,7 +232,7 @@ function search(msg) {
       limit: msg.limit, partial: partial, json: out.text });
   }
   function step() {
-    if (msg.id !== latest) return null; /* a newer query replaced this one */
+    if (msg.id !== latest[msg.channel || ""]) return null; /* a newer query replaced this one */
     var out;
     var ahead = [];
     if (!partialSent) {
@@ -305,7 +307,7 @@ onmessage = function (e) {
       postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });
     });
   } else if (msg.type === "search") {
-    latest = msg.id;
+    latest[msg.channel || ""] = msg.id;
     /* After init: the files the page announced there are registered (see expect). */
     ready.then(function () { return expected; }).then(function () { return search(msg); }).catch(function (err) {
       postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });
