@@ -18,7 +18,8 @@
 //  6. an abbreviation marks only itself (spec.exact);
 //  7. Tab from the section's heading reaches "Ta bort markeringar"; Enter clears every mark
 //     and the bar, keeps the focus on the page (the heading) and drops the parameter;
-//  8. no Content-Security-Policy violation, no page error.
+//  8. no Content-Security-Policy violation, no page error;
+//  9. with the wasm unreachable: no marks, and the search box stays closed.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { finish, launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
@@ -222,6 +223,21 @@ try {
     const restored = await boxes();
     if (JSON.stringify(restored) !== JSON.stringify(before)) fail("the page's boxes differ after clearing the marks");
   }
+
+  // 9. An engine that cannot load (the wasm unreachable): no marks, and the search box
+  // stays closed (the visitor is not searching); the failure is only logged.
+  const broken = await browser.newContext();
+  const bpage = await broken.newPage();
+  await bpage.route(/search_index\.wasm/, (r) => r.abort());
+  const warned = bpage.waitForEvent("console", { predicate: (m) => m.text().startsWith("samsyn search:"), timeout: 15000 });
+  await bpage.goto(pageUrl + `?markera=${encodeURIComponent(spec.q)}#${spec.section}`, { waitUntil: "load" });
+  await warned.catch(() => fail("no failure logged with the wasm unreachable"));
+  report.broken = await bpage.evaluate(() => ({
+    boxOpen: !document.getElementById("search-results").hidden && !!document.getElementById("search-results").textContent.trim(),
+    marks: document.querySelectorAll("mark.search-arrival-mark").length,
+  }));
+  if (report.broken.boxOpen || report.broken.marks) fail(`with the wasm unreachable: ${JSON.stringify(report.broken)}`);
+  await broken.close();
 
   // 8.
   const csp = await page.evaluate(() => window.__csp);

@@ -195,7 +195,9 @@
     broken = true;
     if (worker) worker.terminate();
     failAsked(e);
-    status("Sökningen kunde inte startas.");
+    /* Said in the box when the visitor is searching (not when a page opened from a hit
+       started the engine for its marks). */
+    if (input.value.trim() || doc.activeElement === input) status("Sökningen kunde inte startas.");
     if (window.console) console.warn("samsyn search:", e && e.message || e);
   }
 
