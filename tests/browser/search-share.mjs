@@ -8,7 +8,8 @@
 //     and those filters: the results are shown, the menus say the filters, every hit is of
 //     that kind and in force;
 //     ?q=…&gallande=… shows what applied on that day;
-//  2. the address follows the search (replaceState): a new query, a filter, an empty field;
+//  2. the address follows the search (replaceState): a new query, a filter, an empty field,
+//     the search closed by Esc;
 //  3. the dropdown's last option "Visa alla träffar (N)" leads (keyboard: ArrowUp, Enter) to
 //     sok.html with the query, where the count is N;
 //  4. sok.html?q=<broad>: 20 hits a page, each an h3 link carrying the query; "Nästa" shows
@@ -102,6 +103,15 @@ try {
   await page.waitForFunction(() => !new URLSearchParams(location.search).has("q"), null, { timeout: 5000 })
     .catch(() => fail("an empty field left the query in the address"));
   report.address.emptied = await page.evaluate(() => location.search);
+  // Closed by Esc, the address is the page's again.
+  await page.fill("#search-input", spec.few);
+  await dropdown();
+  await page.waitForFunction((q) => new URLSearchParams(location.search).get("q") === q, spec.few, { timeout: 5000 })
+    .catch(() => fail("the typed query never reached the address"));
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !location.search, null, { timeout: 5000 })
+    .catch(() => fail("Esc closed the search but left it in the address"));
+  report.address.closed = await page.evaluate(() => location.search);
 
   // 3. "Visa alla träffar (N)" → sok.html with the same count.
   await page.fill("#search-input", spec.few);

@@ -233,6 +233,7 @@
   }
 
   function close() {
+    syncAddress(true);
     clear();
     box.hidden = true;
     box.removeAttribute("aria-busy");
@@ -583,19 +584,21 @@
     return p.toString();
   }
 
-  /* Keeps this page's address in step with the field and the filters (replaceState: the
-     address can be copied; no history entry per keystroke). Other parameters and the
-     fragment stay. Written once the typing pauses: browsers limit how often a page may
-     change its address (Safari throws past 100 changes in 30 s). */
+  /* Keeps this page's address in step with the open search, the field and the filters
+     (replaceState: the address can be copied; no history entry per keystroke); closed
+     (Esc, the focus gone elsewhere in the page, an empty field), the address is the page's
+     again. Other parameters and the fragment stay. Written once the typing pauses:
+     browsers limit how often a page may change its address (Safari throws past 100
+     changes in 30 s). */
   var ADDRESS_PAUSE_MS = 300;
   var addressTimer = 0;
-  function syncAddress() {
+  function syncAddress(closed) {
     if (onResultsPage || !window.history || !history.replaceState) return;
     clearTimeout(addressTimer);
     addressTimer = setTimeout(function () {
       var url = new URL(window.location.href);
       ["q"].concat(Object.keys(ADDRESS)).forEach(function (k) { url.searchParams.delete(k); });
-      if (input.value.trim()) {
+      if (!closed && input.value.trim()) {
         new URLSearchParams(toAddress(input.value, filters)).forEach(function (v, k) { url.searchParams.set(k, v); });
       }
       try {
