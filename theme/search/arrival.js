@@ -96,6 +96,7 @@
       var hadFocus = doc.activeElement === button;
       clear(marks);
       box.parentNode.removeChild(box);
+      doc.documentElement.removeAttribute("data-search-marks");
       if (hadFocus) {
         var main = doc.getElementById("main");
         if (start) { start.setAttribute("tabindex", "-1"); start.focus({ preventScroll: true }); }
