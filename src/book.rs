@@ -21,6 +21,7 @@ pub const RESERVED_URLS: &[&str] = &[
     "sitemap.xml",
     crate::feed::NEWS_PAGE,
     crate::feed::FEED,
+    crate::render::SEARCH_PAGE,
 ];
 
 /// A problem that stops samsyn before it can look at the content (exit code 2).

@@ -18,6 +18,7 @@ pub const TEMPLATES: &[&str] = &[
     "changes.html",
     "diff.html",
     "nytt.html",
+    "sok.html",
 ];
 
 /// Assets only the live preview uses; static builds leave them out.

@@ -2,7 +2,7 @@
 //! Numbers are written by hand: `core::fmt` (and float formatting) would add its
 //! machinery to the wasm reader.
 
-use crate::reader::{Meta, Step};
+use crate::reader::{MarkStep, Meta, Step};
 
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -131,6 +131,34 @@ pub fn step_json(step: &Step) -> String {
             o.push_str("]}");
         }
     }
+    o
+}
+
+/// JSON of a marks step: `{"need":[file...]}`, or `{"marks":[from,to,...]}` with the
+/// ranges as UTF-16 offsets into `text` (the page's script marks its DOM text with them).
+pub fn marks_json(step: &MarkStep, text: &str) -> String {
+    let ranges = match step {
+        MarkStep::Need(files) => return step_json(&Step::Need(files.clone())),
+        MarkStep::Done(ranges) => ranges,
+    };
+    let mut o = String::from("{\"marks\":[");
+    // Byte offsets (in text order) to UTF-16 offsets, in one pass over the text.
+    let (mut byte, mut unit) = (0usize, 0u64);
+    let mut chars = text.char_indices().peekable();
+    let mut first = true;
+    for &at in ranges.iter().flat_map(|(from, to)| [from, to]) {
+        while byte < at {
+            let Some((i, c)) = chars.next() else { break };
+            byte = i + c.len_utf8();
+            unit += c.len_utf16() as u64;
+        }
+        if !first {
+            o.push(',');
+        }
+        first = false;
+        push_u64(&mut o, unit);
+    }
+    o.push_str("]}");
     o
 }
 

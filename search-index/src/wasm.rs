@@ -18,6 +18,9 @@
 //!     params: "query\0kind\0group\0service\0status\0YYYY-MM-DD" (empty = no filter;
 //!     the date: only what applied on that day)
 //!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results
+//! ss_marks(engine, params_ptr, params_len) -> len
+//!     params: "query\0text"; answer: {"need":[file...]} or {"marks":[from,to,...]}
+//!     (UTF-16 offsets of the words of text the query highlights)
 //! ```
 
 use crate::reader::{Engine, Filters, Request};
@@ -171,11 +174,29 @@ pub unsafe extern "C" fn ss_search(
         query,
         filters,
         limit: limit.min(200),
-        fragments: fragments.min(50),
+        fragments: fragments.min(200),
         budget,
     };
     h.out = match h.engine.search(&req) {
         Ok(step) => crate::json::step_json(&step),
+        Err(_) => String::from("{\"error\":\"corrupt index\"}"),
+    }
+    .into_bytes();
+    h.out.len()
+}
+
+/// The words of a text a query highlights (the page a hit opens marks them); takes the
+/// params buffer (`query\0text`) and returns the answer's length (see the module doc).
+///
+/// # Safety
+/// `h` from `ss_new`; the params buffer from `ss_alloc(params_len)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_marks(h: *mut Handle, params_ptr: *mut u8, params_len: usize) -> usize {
+    let params = text(unsafe { take(params_ptr, params_len) });
+    let h = unsafe { &mut *h };
+    let (query, body) = params.split_once('\0').unwrap_or((&params, ""));
+    h.out = match h.engine.marks(query, body) {
+        Ok(step) => crate::json::marks_json(&step, body),
         Err(_) => String::from("{\"error\":\"corrupt index\"}"),
     }
     .into_bytes();

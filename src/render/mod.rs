@@ -288,10 +288,19 @@ pub fn write_generated(
         crate::feed::FEED,
         crate::feed::atom(book, &news, site.today).as_bytes(),
     )?;
+    let search_page = context! {
+        here => "Sök",
+        ..common("Sök", SEARCH_PAGE)
+    };
+    page("sok.html", SEARCH_PAGE, search_page)?;
     write_file(out, NAV_SCRIPT, nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
 }
+
+/// The results page (`theme/sok.html`, `theme/search/results-page.js`): every hit of the
+/// query in its address, paged; the search box links to it ("Visa alla träffar").
+pub const SEARCH_PAGE: &str = "sok.html";
 
 /// The navigation script every page loads (written by [`write_generated`]).
 pub const NAV_SCRIPT: &str = "js/toc-data.js";
@@ -425,6 +434,7 @@ fn sitemap(book: &LoadedBook) -> String {
         "dokumentregister.html",
         "tillganglighet.html",
         crate::feed::NEWS_PAGE,
+        SEARCH_PAGE,
     ]
     .into_iter()
     .chain(book.pages.iter().map(|p| p.url.as_str()));

@@ -276,7 +276,9 @@ try {
   if (!(await page.evaluate(() => document.activeElement?.type === "checkbox"))) fail("`/` moved the focus away from a field");
   await page.keyboard.press("Space");
   const stored = await page.evaluate(() => localStorage.getItem("samsyn-search-shortcuts"));
-  await page.reload({ waitUntil: "load" });
+  // The page again, by its own address (a reload would keep the open search's ?q=…,
+  // which opens the search again: tests/browser/search-share.mjs).
+  await page.goto(pageUrl, { waitUntil: "load" });
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   await page.keyboard.press("/");
   await page.keyboard.press("s");

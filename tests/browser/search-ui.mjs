@@ -142,7 +142,9 @@ try {
       };
     });
   }
-  const rel = (href) => (href && href.startsWith(root) ? href.slice(root.length) : href);
+  // A hit's address relative to the site, without the query it carries for the marks on
+  // arrival (`?markera=…`, tests/browser/search-arrival.mjs).
+  const rel = (href) => (href && href.startsWith(root) ? href.slice(root.length) : href)?.replace(/\?[^#]*/, "");
 
   // 3. Expected sections first.
   for (const e of spec.expect || []) {

@@ -141,7 +141,12 @@
   function pageAddress() {
     var given = citeData && citeData.getAttribute("data-cite-url");
     try { if (given) return new URL(given).href; } catch (e) { /* not a URL: use the page's */ }
-    return location.href.split("#")[0];
+    // Without the fragment, and without the parameters of a search (?q=…, ?markera=…):
+    // they are a view of the page, not its address.
+    var own = new URL(location.href);
+    own.hash = "";
+    own.search = "";
+    return own.href;
   }
   // A section's button follows its heading (render/page.rs): the heading gives the
   // section's name and anchor; the document's button has none.

@@ -10,7 +10,9 @@ var indexBase = "";
 var initialized;
 var ready = new Promise(function (resolve) { initialized = resolve; });
 ready.catch(function () { /* reported by init */ });
-var latest = 0;
+/* The latest query of each asker (msg.channel: the search box has none, the results page
+   its own), so that one's queries do not replace the other's. */
+var latest = Object.create(null);
 var warmed = false;
 var fetched = Object.create(null);
 var enc = new TextEncoder();
@@ -230,7 +232,7 @@ function search(msg) {
       limit: msg.limit, partial: partial, json: out.text });
   }
   function step() {
-    if (msg.id !== latest) return null; /* a newer query replaced this one */
+    if (msg.id !== latest[msg.channel || ""]) return null; /* a newer query replaced this one */
     var out;
     var ahead = [];
     if (!partialSent) {
@@ -267,6 +269,24 @@ function search(msg) {
   return Promise.resolve().then(step);
 }
 
+/* The words of a page's text that a query highlights (the page a hit opens marks them,
+   search.js): the engine's ss_marks after the query's term shards are in. Answers
+   {type: "marks", id, json: '{"marks":[from,to,...]}'} (UTF-16 offsets into msg.text). */
+function marks(msg) {
+  var params = enc.encode(String(msg.query || "").replace(/\0/g, " ") + "\0" + String(msg.text || ""));
+  function step(rounds) {
+    var text = answerText(ex.ss_marks(h, put(params), params.length));
+    var out = text.lastIndexOf("{\"marks\"", 0) === 0 ? null : JSON.parse(text);
+    if (!out) return postMessage({ type: "marks", id: msg.id, json: text });
+    if (out.error) throw new Error(out.error);
+    if (rounds > 20) throw new Error("marks did not finish");
+    return Promise.all(out.need.map(function (n) { return load(n, "high"); })).then(function () {
+      return step(rounds + 1);
+    });
+  }
+  return step(0);
+}
+
 onmessage = function (e) {
   var msg = e.data || {};
   if (msg.type === "init") {
@@ -282,8 +302,12 @@ onmessage = function (e) {
     var arrived = arriving[msg.name];
     delete arriving[msg.name];
     if (arrived) arrived({ bytes: msg.bytes || null, kept: !!msg.kept });
+  } else if (msg.type === "marks") {
+    ready.then(function () { return marks(msg); }).catch(function (err) {
+      postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });
+    });
   } else if (msg.type === "search") {
-    latest = msg.id;
+    latest[msg.channel || ""] = msg.id;
     /* After init: the files the page announced there are registered (see expect). */
     ready.then(function () { return expected; }).then(function () { return search(msg); }).catch(function (err) {
       postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });

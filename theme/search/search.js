@@ -17,6 +17,9 @@
   var search = box.parentNode; /* the field and the results: focus leaving it closes them */
 
   var root = doc.documentElement.getAttribute("data-root") || "";
+  /* The results page (sok.html, results-page.js) is a search of its own: there the header's
+     field neither opens from the address nor writes to it. */
+  var onResultsPage = !!doc.getElementById("search-page");
   var KIND = { agreement: "Överenskommelse", fakta: "FAKTA-dokument", process: "Process",
     "action-plan": "Handlingsplan", page: "Sida" };
   /* Badges of the statuses other than in force; the status filter's labels. */
@@ -191,7 +194,10 @@
   function failed(e) {
     broken = true;
     if (worker) worker.terminate();
-    status("Sökningen kunde inte startas.");
+    failAsked(e);
+    /* Said in the box when the visitor is searching (not when a page opened from a hit
+       started the engine for its marks). */
+    if (input.value.trim() || doc.activeElement === input) status("Sökningen kunde inte startas.");
     if (window.console) console.warn("samsyn search:", e && e.message || e);
   }
 
@@ -227,6 +233,7 @@
   }
 
   function close() {
+    syncAddress(true);
     clear();
     box.hidden = true;
     box.removeAttribute("aria-busy");
@@ -289,6 +296,7 @@
   /* more: keep the number of pages shown (the "Visa fler träffar" button raised it). */
   function run(more) {
     var q = input.value;
+    syncAddress();
     if (!q.trim()) { close(); return; }
     if (!worker) return;
     if (broken) { status("Sökningen kunde inte startas."); return; }
@@ -308,9 +316,11 @@
 
   function onMessage(e) {
     var m = e.data || {};
+    if (answerAsked(m)) return;
     if (m.type === "ready") {
       ready = true;
       facets = m.facets;
+      engineReady(facets);
     } else if (m.type === "results") {
       if (m.id !== seq) return;
       /* The engine's answer (JSON text) and what the worker adds to it. */
@@ -318,6 +328,7 @@
       r.partial = m.partial;
       r.fragments = m.fragments;
       r.limit = m.limit;
+      r.query = m.query;
       /* The final answer of a query shown in part keeps the active hit. */
       var keep = shownPartial === m.id ? active : -1;
       render(r);
@@ -438,7 +449,7 @@
       byPage[page].hits.push(h);
     });
     var pages = m.fragments || PAGES;
-    /* The engine gives fragments for at most 50 pages (search-index/src/wasm.rs). */
+    /* The box shows at most 50 result pages (more: the results page, sok.html). */
     var more = !m.partial && pages < 50 &&
       (groups.length > pages || hits.length < all.length || all.length >= (m.limit || 20));
     groups = groups.slice(0, pages);
@@ -482,7 +493,7 @@
         a.id = "search-hit-" + n;
         a.setAttribute("role", "option");
         a.setAttribute("aria-selected", "false");
-        a.href = root + h.url;
+        a.href = markedHref(h.url, m.query || input.value);
         a.tabIndex = -1;
         var title = h.heading || h.title;
         a.appendChild(el("span", "search-hit-title", title));
@@ -499,7 +510,7 @@
       list.appendChild(li);
     });
     if (more) {
-      /* "Visa fler träffar" is the listbox's last option (the arrow keys reach it). */
+      /* "Visa fler träffar" is an option of the listbox (the arrow keys reach it). */
       var row = el("div", "search-more");
       var b = el("button", null, "Visa fler träffar");
       b.type = "button";
@@ -517,6 +528,9 @@
       row.appendChild(b);
       list.appendChild(row);
     }
+    var allRow = el("div", "search-all-row");
+    allRow.appendChild(allHitsOption(m, all));
+    list.appendChild(allRow);
     body.appendChild(list);
     input.setAttribute("aria-expanded", "true");
     if (!m.partial) announce(count.textContent, true);
@@ -546,6 +560,155 @@
     } else {
       input.removeAttribute("aria-activedescendant");
     }
+  }
+
+  /* ---- Shareable searches: the query and the filters in the page's address ---- */
+
+  /* Address parameter -> filter (the query itself is `q`). */
+  var ADDRESS = { typ: "kind", grupp: "group", verksamhet: "service", status: "status", gallande: "validOn" };
+
+  /* The query and filters an address asks for ({q, filters}), from its search part. */
+  function fromAddress(search) {
+    var p = new URLSearchParams(search);
+    var f = { kind: "", group: "", service: "", status: "", validOn: "" };
+    Object.keys(ADDRESS).forEach(function (k) { f[ADDRESS[k]] = p.get(k) || ""; });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(f.validOn)) f.validOn = "";
+    return { q: p.get("q") || "", filters: f };
+  }
+
+  /* The search part (without "?") that asks for a query and its filters. */
+  function toAddress(q, f) {
+    var p = new URLSearchParams();
+    if (q.trim()) p.set("q", q);
+    Object.keys(ADDRESS).forEach(function (k) { if (f[ADDRESS[k]]) p.set(k, f[ADDRESS[k]]); });
+    return p.toString();
+  }
+
+  /* Keeps this page's address in step with the open search, the field and the filters
+     (replaceState: the address can be copied; no history entry per keystroke); closed
+     (Esc, the focus gone elsewhere in the page, an empty field), the address is the page's
+     again. Other parameters and the fragment stay. Written once the typing pauses:
+     browsers limit how often a page may change its address (Safari throws past 100
+     changes in 30 s). */
+  var ADDRESS_PAUSE_MS = 300;
+  var addressTimer = 0;
+  function syncAddress(closed) {
+    if (onResultsPage || !window.history || !history.replaceState) return;
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(function () {
+      var url = new URL(window.location.href);
+      ["q"].concat(Object.keys(ADDRESS)).forEach(function (k) { url.searchParams.delete(k); });
+      if (!closed && input.value.trim()) {
+        new URLSearchParams(toAddress(input.value, filters)).forEach(function (v, k) { url.searchParams.set(k, v); });
+      }
+      try {
+        if (url.href !== window.location.href) history.replaceState(history.state, "", url.href);
+      } catch (e) { /* over the browser's limit: the address stays as it was */ }
+    }, ADDRESS_PAUSE_MS);
+  }
+
+  /* A page opened with ?q=… (and filters) opens the search with them. */
+  function openFromAddress() {
+    if (onResultsPage) return;
+    var asked = fromAddress(window.location.search);
+    if (!asked.q.trim()) return;
+    filters = asked.filters;
+    input.value = asked.q;
+    input.focus(); /* starts the engine and searches (the focus handler) */
+    start();
+    schedule(0);
+  }
+
+  /* "Visa alla träffar (N)": the results page for this query and these filters, the
+     listbox's last option. N is said exactly when the answer holds every hit. */
+  function allHitsOption(m, all) {
+    var n = all.length;
+    var exact = n < (m.limit || 20) && !m.approximate;
+    var a = el("a", "search-all", "Visa alla träffar" +
+      (exact ? " (" + n + ")" : n >= (m.limit || 20) ? " (minst " + n + ")" : ""));
+    a.id = "search-all";
+    a.href = root + "sok.html?" + toAddress(m.query || input.value, filters);
+    a.setAttribute("role", "option");
+    a.setAttribute("aria-selected", "false");
+    a.tabIndex = -1;
+    return a;
+  }
+
+  /* The address of a hit that marks the query's words where it opens (arrival.js):
+     `?markera=<query>` before the fragment. */
+  function markedHref(url, q) {
+    var i = url.indexOf("#");
+    var path = i < 0 ? url : url.slice(0, i);
+    return root + path + "?" + MARK_PARAM + "=" + encodeURIComponent(String(q || "").trim()) +
+      (i < 0 ? "" : url.slice(i));
+  }
+
+  /* ---- The engine for the other search scripts (arrival.js, results-page.js) ---- */
+  var MARK_PARAM = "markera";
+  var asked = Object.create(null);
+  var askedSeq = 0;
+  var readyWaiters = [];
+
+  function engineReady(f) {
+    readyWaiters.forEach(function (w) { w.resolve(f); });
+    readyWaiters = [];
+  }
+
+  /* Posts a message to the worker (starting it) under an id of its own; the promise gets
+     the worker's answer to it (its "results" or "marks" message). */
+  function ask(msg) {
+    start();
+    return new Promise(function (resolve, reject) {
+      if (broken || !worker) { reject(new Error("search unavailable")); return; }
+      msg.id = "ask-" + (++askedSeq);
+      asked[msg.id] = { resolve: resolve, reject: reject };
+      worker.postMessage(msg);
+    });
+  }
+
+  function answerAsked(m) {
+    var w = typeof m.id === "string" && asked[m.id];
+    if (!w) return false;
+    delete asked[m.id];
+    if (m.type === "error") w.reject(new Error(m.message));
+    else w.resolve(m);
+    return true;
+  }
+
+  function failAsked(e) {
+    Object.keys(asked).forEach(function (id) { asked[id].reject(e || new Error("search failed")); });
+    asked = Object.create(null);
+    readyWaiters.forEach(function (w) { w.reject(e || new Error("search failed")); });
+    readyWaiters = [];
+  }
+
+  window.samsynSearch = {
+    root: root,
+    ask: ask,
+    /* The filter values of the index (facets), once the engine is ready. */
+    facets: function () {
+      start();
+      if (ready) return Promise.resolve(facets);
+      if (broken) return Promise.reject(new Error("search unavailable"));
+      return new Promise(function (resolve, reject) { readyWaiters.push({ resolve: resolve, reject: reject }); });
+    },
+    fromAddress: fromAddress,
+    toAddress: toAddress,
+    markedHref: markedHref,
+    kindLabel: function (k) { return KIND[k] || k; },
+    statusLabel: function (s) { return STATUS_LABEL[s] || s; },
+    statusBadge: function (s) { return STATUS[s] || ""; },
+  };
+
+  /* A page opened from a hit (?markera=…): the engine starts at once and arrival.js,
+     loaded only then, marks the words. Without the parameter nothing is loaded. */
+  function markOnArrival() {
+    var q = new URLSearchParams(window.location.search).get(MARK_PARAM);
+    if (!q || !q.trim() || !doc.querySelector("main")) return;
+    start();
+    var js = el("script");
+    js.src = root + "search/arrival.js";
+    doc.head.appendChild(js);
   }
 
   input.addEventListener("focus", function () {
@@ -602,4 +765,6 @@
     if (!box.hidden && !box.contains(e.target) && e.target !== input) close();
   });
   if (doc.activeElement === input) start();
+  openFromAddress();
+  markOnArrival();
 })();

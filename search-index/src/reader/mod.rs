@@ -19,11 +19,13 @@ use crate::validity::ValidityTable;
 
 mod codec;
 mod evaluate;
+mod marks;
 mod snippet;
 mod speculate;
 
 pub use codec::*;
 pub use evaluate::phrase_at;
+pub use marks::MarkStep;
 pub use snippet::*;
 
 /// Filters: exact facet values, and a date.

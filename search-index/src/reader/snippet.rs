@@ -30,6 +30,19 @@ pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
     Highlight { terms, prefix }
 }
 
+/// Whether a word of a text is highlighted: it contains a term (4+ letters), has its stem,
+/// or starts with the typed prefix. The snippets and the marks on a page opened from a hit
+/// ([`Engine::marks`]) both use it.
+pub fn highlights(analyzer: &Analyzer, hl: &Highlight, word: &str) -> bool {
+    let folded = analyzer::fold(word);
+    hl.terms.iter().any(|q| {
+        (q.chars().count() >= 4 && folded.contains(q.as_str())) || has_stem(analyzer, &folded, q)
+    }) || hl
+        .prefix
+        .as_ref()
+        .is_some_and(|p| folded.starts_with(p.as_str()))
+}
+
 /// Words of a snippet window.
 const SNIPPET_WORDS: usize = 28;
 
@@ -37,19 +50,9 @@ const SNIPPET_WORDS: usize = 28;
 pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
     let analyzer = Analyzer::new();
     let toks = analyzer::raw_tokens(text);
-    // A word matches a term it contains (4+ letters), whose stem it has, or the typed prefix.
     let matched: Vec<bool> = toks
         .iter()
-        .map(|t| {
-            let folded = analyzer::fold(t.text);
-            hl.terms.iter().any(|q| {
-                (q.chars().count() >= 4 && folded.contains(q.as_str()))
-                    || has_stem(&analyzer, &folded, q)
-            }) || hl
-                .prefix
-                .as_ref()
-                .is_some_and(|p| folded.starts_with(p.as_str()))
-        })
+        .map(|t| highlights(&analyzer, hl, t.text))
         .collect();
     if toks.is_empty() {
         return vec![(text.chars().take(200).collect(), false)];
