@@ -621,3 +621,19 @@ fn glossary_abbreviations_find_their_expansions_and_back_on_the_bundled_book() {
         stdout(&out)
     );
 }
+
+/// The search box says when a hit matched through the other form of a glossary
+/// abbreviation, in the hit's text, so that its accessible name carries it
+/// (tests/browser/search-via.mjs).
+#[test]
+fn the_search_box_says_when_a_hit_matched_through_the_other_form() {
+    let (tmp, site) = bundled_site();
+    let spec = serde_json::json!({
+        "page": "begrepp.html",
+        "q": "hem för vård och boende",
+        "url": "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html#insatser-for-de-mest-utsatta",
+        "via": "HVB",
+    });
+    let r = run_browser_script("search-via.mjs", &site, &spec, tmp.path());
+    assert_eq!(r["named"], 1, "{r}");
+}

@@ -325,7 +325,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             && let Some(clause) = phrase_form_clause(&pq.words, f, lex, &mut plan)
         {
             taken = f.end;
-            plan.synonyms.push(synonym_use(plan.clauses.len(), f));
+            plan.synonyms
+                .push(synonym_use(plan.clauses.len(), &clause, f));
             plan.clauses.push(clause);
             continue;
         }
@@ -414,7 +415,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                         f.other_key(),
                         crate::synonyms::SYNONYM_WEIGHT,
                     );
-                    plan.synonyms.push(synonym_use(plan.clauses.len(), f));
+                    plan.synonyms
+                        .push(synonym_use(plan.clauses.len(), &clause, f));
                 }
                 Some(None) => {}
                 None => plan.pending = true,
@@ -474,10 +476,22 @@ fn phrase_form_clause(
     (!clause.alts.is_empty()).then_some(clause)
 }
 
-fn synonym_use(clause: usize, f: &crate::synonyms::QueryForm) -> crate::synonyms::SynonymUse {
+/// The use of query form `f` by `clause` (number `at` in the plan).
+fn synonym_use(
+    at: usize,
+    clause: &Clause,
+    f: &crate::synonyms::QueryForm,
+) -> crate::synonyms::SynonymUse {
+    let other_key = f.other_key();
     crate::synonyms::SynonymUse {
-        clause,
-        other_key: f.other_key(),
+        clause: at,
+        own_keys: clause
+            .alts
+            .iter()
+            .filter(|(k, w)| *w >= 1.0 && *k != other_key)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        other_key,
         other: f.other.clone(),
     }
 }

@@ -183,18 +183,21 @@ pub fn query_forms(
 pub struct SynonymUse {
     /// Index of the clause in the plan.
     pub clause: usize,
+    /// The query form's own term keys (the clause's full-weight alternatives: not its
+    /// compound parts, prefixes or the like).
+    pub own_keys: Vec<String>,
     /// The other form's term key (one of the clause's alternatives).
     pub other_key: String,
     /// The other form as the glossary writes it.
     pub other: String,
 }
 
-/// The term keys whose sections decide [`via`]: every alternative of the clauses that use
-/// a synonym.
+/// The term keys whose sections decide [`via`]: the own and other forms' keys of every
+/// synonym use.
 pub fn via_keys(plan: &Plan) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for u in &plan.synonyms {
-        for (key, _) in &plan.clauses[u.clause].alts {
+        for key in u.own_keys.iter().chain([&u.other_key]) {
             if !out.contains(key) {
                 out.push(key.clone());
             }
@@ -204,18 +207,13 @@ pub fn via_keys(plan: &Plan) -> Vec<String> {
 }
 
 /// The other forms a section matched through: those of the plan's synonym uses whose other
-/// form's term the section has while it has none of the clause's own alternatives (`has`:
-/// whether the section has a term, for the keys of [`via_keys`]). Both engines answer `has`
-/// from their postings, so they agree.
+/// form's term the section has while it has none of the query form's own (`has`: whether
+/// the section has a term, for the keys of [`via_keys`]). Both engines answer `has` from
+/// their postings, so they agree.
 pub fn via(plan: &Plan, has: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for u in &plan.synonyms {
-        let direct = plan.clauses[u.clause]
-            .alts
-            .iter()
-            .filter(|(key, _)| *key != u.other_key)
-            .any(|(key, _)| has(key));
-        if !direct && has(&u.other_key) && !out.contains(&u.other) {
+        if has(&u.other_key) && !u.own_keys.iter().any(|k| has(k)) && !out.contains(&u.other) {
             out.push(u.other.clone());
         }
     }
@@ -289,6 +287,7 @@ mod tests {
             }],
             synonyms: vec![SynonymUse {
                 clause: 0,
+                own_keys: vec!["sol".into()],
                 other_key: "socialtjanstlag".into(),
                 other: "Socialtjänstlagen".into(),
             }],
