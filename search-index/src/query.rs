@@ -13,7 +13,9 @@
 //! they are part of a phrase or the query has nothing else. A word the index does not know
 //! (and that is no compound of known words) is expanded to its nearest vocabulary words
 //! (see [`crate::typo`]), weighted slightly below exact matches, and the corrected query is
-//! offered as "Menade du …?".
+//! offered as "Menade du …?". A word, or a run of words, that is one form of a synonym
+//! pair of the glossary also matches the other form, below a direct match (see
+//! [`crate::synonyms`]; a run of several words becomes one clause, matched as a phrase).
 
 use crate::analyzer::{self, Analyzer, WordSet};
 use crate::format::exact_key;
