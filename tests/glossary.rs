@@ -125,3 +125,57 @@ fn a_glossary_setting_without_its_heading_is_a_configuration_error() {
         stderr(&out)
     );
 }
+
+/// The bundled book's glossary: which abbreviations are written out (synonyms), which the
+/// sources never write out, and which are described rather than written out (no synonym).
+#[test]
+fn the_bundled_glossary_gives_its_written_out_abbreviations_as_synonyms() {
+    let book = samsyn::book::load(&repo().join("book"))
+        .expect("book.toml loads")
+        .expect("SUMMARY.md is complete");
+    let glossary = samsyn::glossary::read(&book);
+    assert!(
+        glossary.diagnostics.is_empty(),
+        "{:#?}",
+        glossary.diagnostics
+    );
+    let expansion = |abbreviation: &str| {
+        glossary
+            .entries
+            .iter()
+            .find(|e| e.abbreviation == abbreviation)
+            .unwrap_or_else(|| panic!("{abbreviation} is in the glossary"))
+            .expansion
+            .clone()
+    };
+    for (abbreviation, written_out) in [
+        ("SoL", "Socialtjänstlagen"),
+        ("HVB", "Hem för vård och boende"),
+        ("LVU", "Lagen om vård av unga"),
+        ("SKR", "Sveriges Kommuner och Regioner"),
+        ("HaL", "Hälsosam aktiv livsstil"),
+        (
+            "BPSD",
+            "Beteendemässiga och Psykiska Symptom vid Demenssjukdom",
+        ),
+        (
+            "LSS",
+            "Lagen om stöd och service till vissa funktionshindrade",
+        ),
+    ] {
+        assert_eq!(expansion(abbreviation).as_deref(), Some(written_out));
+    }
+    // Never written out by the sources (BUP, NPÖ, SKL); described rather than written out.
+    for abbreviation in [
+        "BUP",
+        "NPÖ",
+        "SKL",
+        "LAG",
+        "FoU-rum",
+        "KomHem-avtal",
+        "Visam",
+    ] {
+        assert_eq!(expansion(abbreviation), None, "{abbreviation}");
+    }
+    assert_eq!(samsyn::glossary::synonyms(&book).pairs.len(), 18);
+}
