@@ -331,6 +331,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any text (Markdown pieces, odd characters), from any heading end to any later
+        /// place, gives a first sentence or none, never a panic.
+        #[test]
+        fn reading_the_first_sentence_of_any_text_never_panics(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "### SoL\n\n", "Socialtjänstlagen. ", "Hälsosam: aktiv (se x). ", "- lista\n",
+                    "[länk](a.md) ", "`kod`. ", "ö.å.ä ", "\r\n", "\n\n", "(", ")", ":", ".", "é\u{301}", "\u{2028}",
+                    "> citat\n", "| a | b |\n|---|---|\n", "<span>x</span>", "***", "\\.",
+                ]),
+                0..24,
+            ),
+            cut in 0usize..400,
+            start in 0usize..400,
+        ) {
+            let text: String = pieces.concat();
+            let at = |n: usize| (0..=n.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let end = at(cut);
+            let from = at(start.min(end));
+            if let Some((sentence, span)) = first_sentence(&text, from..end) {
+                proptest::prop_assert!(span.start <= span.end && span.end <= text.len());
+                let form = written_out(&sentence);
+                let _ = spells_out("SoL", &form);
+                let _ = spells_out(&form, "SoL");
+            }
+        }
+    }
+
     #[test]
     fn only_a_spelled_out_form_is_a_synonym() {
         assert!(spells_out("SoL", "Socialtjänstlagen"));
