@@ -462,7 +462,7 @@ fn phrase_form_clause(
     plan: &mut Plan,
 ) -> Option<Clause> {
     let mut clause = Clause {
-        word: words[f.start..f.end].join(" "),
+        word: crate::synonyms::form_key(&words[f.start..f.end]),
         alts: Vec::new(),
     };
     for (key, w) in [

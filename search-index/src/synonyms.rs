@@ -44,7 +44,15 @@ pub fn form_stems(text: &str) -> Vec<String> {
 
 /// The term key of a form: its stem, or for several words their stems joined by spaces.
 pub fn form_key(stems: &[String]) -> String {
-    stems.join(" ")
+    // By hand: `join` would add its own code to the wasm reader.
+    let mut key = String::new();
+    for (i, s) in stems.iter().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(s);
+    }
+    key
 }
 
 impl Synonyms {
