@@ -225,6 +225,8 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
     config.build.create_missing = false;
     crate::a11y::AccessibilityConfig::from_config(&config)
         .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+    crate::glossary::setting(&config)
+        .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
     site_url(&config).map_err(|e| {
         let line = std::fs::read_to_string(&file)
             .ok()

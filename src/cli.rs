@@ -100,7 +100,7 @@ pub enum Command {
         /// Högst så många träffar
         #[arg(long, default_value_t = 10)]
         limit: usize,
-        /// Skriv träffarna som JSON: [{title, heading, kind, url, score, snippet, status}]
+        /// Skriv träffarna som JSON: [{title, heading, kind, url, score, snippet, status, via}]
         #[arg(long)]
         json: bool,
         /// Bara dokument med den här statusen
@@ -593,6 +593,9 @@ struct SearchHit<'a> {
     /// The document's status (absent for plain pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
+    /// The other forms of glossary abbreviations it matched through ("träff via SoL").
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    via: &'a [String],
 }
 
 /// The name of a hit's section, as the search box shows it: its heading, or the page
@@ -696,6 +699,7 @@ fn search(
                 score: h.score,
                 snippet: &h.snippet,
                 status: h.status.as_deref(),
+                via: &h.via,
             })
             .collect();
         serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into()) + "\n"
@@ -710,8 +714,9 @@ fn search(
                     .as_deref()
                     .map(|s| format!(" – {}", status_label(s)))
                     .unwrap_or_default();
+                let via = via_label(&h.via);
                 format!(
-                    "{}. {}{status} ({:.2})\n   {}\n   {}\n\n",
+                    "{}. {}{status}{via} ({:.2})\n   {}\n   {}\n\n",
                     i + 1,
                     page_and_section(h),
                     h.score,
@@ -722,6 +727,16 @@ fn search(
             .collect()
     };
     print_stdout(&text)
+}
+
+/// " – träff via SoL" for a hit that matched through the other form of glossary
+/// abbreviations (empty otherwise).
+fn via_label(via: &[String]) -> String {
+    if via.is_empty() {
+        String::new()
+    } else {
+        format!(" – träff via {}", via.join(", "))
+    }
 }
 
 /// Writes `text` to standard output. A reader that stopped reading (`| head`) is not

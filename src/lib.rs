@@ -12,6 +12,7 @@ pub mod exit_code;
 pub mod external;
 pub mod feed;
 pub mod frontmatter;
+pub mod glossary;
 pub mod history;
 pub mod lifecycle;
 pub mod links;

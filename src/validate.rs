@@ -27,6 +27,7 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
     let mut diagnostics = book.diagnostics.clone();
     diagnostics.extend(duplicate_doc_ids(book));
     diagnostics.extend(crate::a11y::missing_contact(book));
+    diagnostics.extend(crate::glossary::check(book));
     let per_page: Vec<(Vec<Diagnostic>, usize, Vec<usize>)> = (0..book.pages.len())
         .into_par_iter()
         .map(|i| {

@@ -576,3 +576,126 @@ fn cli_search_hits_name_their_section_and_document_kind() {
         assert_eq!(block.lines().count(), 3, "title, url, snippet: {block:?}");
     }
 }
+
+/// (url, via) of each hit of `samsyn search SITE QUERY --json --limit 60`.
+fn cli_hits_via(site: &Path, query: &str) -> Vec<(String, Vec<String>)> {
+    let out = samsyn(
+        &repo(),
+        &[
+            "search",
+            site.to_str().unwrap(),
+            query,
+            "--json",
+            "--limit",
+            "60",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let via = h["via"].as_array().map_or(Vec::new(), |v| {
+                v.iter().map(|s| s.as_str().unwrap().to_string()).collect()
+            });
+            (decode(h["url"].as_str().unwrap()), via)
+        })
+        .collect()
+}
+
+/// The glossary's abbreviations are synonyms on the bundled book: either form finds the
+/// sections that use only the other, which say so ("via"), below the direct matches; the
+/// abbreviations the sources never write out stay exact, and one word of an expansion of
+/// several is not the abbreviation.
+#[test]
+fn glossary_abbreviations_find_their_expansions_and_back_on_the_bundled_book() {
+    let (_tmp, site) = bundled_site();
+    let cases = [
+        (
+            "SoL",
+            "handlingsplaner/gemensam-handlingsplan/index.html#inledning",
+            "Socialtjänstlagen",
+        ),
+        (
+            "socialtjänstlagen",
+            "overenskommelser/psykiatri-och-missbruk/riskbruk-missbruk-och-beroende.html#i-kallorna",
+            "SoL",
+        ),
+        (
+            "hem för vård och boende",
+            "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html#insatser-for-de-mest-utsatta",
+            "HVB",
+        ),
+        (
+            "lagen om vård av unga",
+            "overenskommelser/barn-och-unga/halsoundersokning-vid-placering.html#i-kallorna",
+            "LVU",
+        ),
+    ];
+    for (query, url, via) in cases {
+        let hits = cli_hits_via(&site, query);
+        let found = hits.iter().find(|(u, _)| u == url);
+        assert_eq!(
+            found.map(|h| h.1.clone()),
+            Some(vec![via.to_string()]),
+            "{query}: {hits:?}"
+        );
+        assert!(
+            hits[0].1.is_empty(),
+            "{query}: a direct match first: {hits:?}"
+        );
+    }
+    // Both directions of the other pairs find the same sections.
+    for (a, b) in [
+        ("HVB", "hem för vård och boende"),
+        ("LVU", "lagen om vård av unga"),
+    ] {
+        let urls = |q| sorted(cli_hits_via(&site, q).into_iter().map(|h| h.0).collect());
+        assert_eq!(urls(a), urls(b), "{a} ~ {b}");
+    }
+    // Never written out by the sources: exact, no synonym.
+    for query in ["BUP", "NPÖ"] {
+        let hits = cli_hits_via(&site, query);
+        assert!(
+            !hits.is_empty() && hits.iter().all(|h| h.1.is_empty()),
+            "{query}: {hits:?}"
+        );
+    }
+    // One word of an expansion is not the abbreviation.
+    assert!(cli_hits_via(&site, "vård").iter().all(|h| h.1.is_empty()));
+    // The human output says it too.
+    let out = samsyn(
+        &repo(),
+        &[
+            "search",
+            site.to_str().unwrap(),
+            "hem",
+            "för",
+            "vård",
+            "och",
+            "boende",
+        ],
+    );
+    assert!(
+        stdout(&out).contains("Barn och unga – träff via HVB ("),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The search box says when a hit matched through the other form of a glossary
+/// abbreviation, in the hit's text, so that its accessible name carries it
+/// (tests/browser/search-via.mjs).
+#[test]
+fn the_search_box_says_when_a_hit_matched_through_the_other_form() {
+    let (tmp, site) = bundled_site();
+    let spec = serde_json::json!({
+        "page": "begrepp.html",
+        "q": "hem för vård och boende",
+        "url": "handlingsplaner/gemensam-handlingsplan/barn-och-unga.html#insatser-for-de-mest-utsatta",
+        "via": "HVB",
+    });
+    let r = run_browser_script("search-via.mjs", &site, &spec, tmp.path());
+    assert_eq!(r["named"], 1, "{r}");
+}

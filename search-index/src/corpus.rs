@@ -17,6 +17,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::SectionDoc;
 use crate::analyzer::{self, Analyzer, WordSet};
+use crate::synonyms::{self, Synonyms};
 
 /// No term (a word whose stem is empty).
 pub const NONE: u32 = u32::MAX;
@@ -137,8 +138,14 @@ fn tokenize_chunk(docs: &[SectionDoc]) -> ChunkWords<'_> {
 /// Sections per parallel work unit.
 const CHUNK: usize = 512;
 
-/// Analyzes the corpus (see the module documentation).
+/// Analyzes the corpus (see the module documentation), without synonyms.
 pub fn analyze(docs: &[SectionDoc]) -> Analysis {
+    analyze_with(docs, &Synonyms::default())
+}
+
+/// Analyzes the corpus; where a synonym form of several words occurs, its term is added
+/// (see [`mark_phrase_forms`]).
+pub fn analyze_with(docs: &[SectionDoc], synonyms: &Synonyms) -> Analysis {
     // Words, per chunk in parallel, then interned globally.
     // (A group of chunks at a time: the chunks' token lists are freed as they are merged.)
     let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
@@ -299,7 +306,7 @@ pub fn analyze(docs: &[SectionDoc]) -> Analysis {
             })
         })
         .collect();
-    Analysis {
+    let mut a = Analysis {
         values,
         toks,
         word_main,
@@ -309,7 +316,64 @@ pub fn analyze(docs: &[SectionDoc]) -> Analysis {
         terms,
         exact_terms,
         display,
+    };
+    mark_phrase_forms(&mut a, &mut term_ids, synonyms);
+    a
+}
+
+/// Adds the term of each synonym form of several words ([`synonyms::form_key`]) where its
+/// words stand in that order in a field value: a token of a word of its own (no parts, no
+/// exact form) at the position of the form's first word, right after that word's token.
+fn mark_phrase_forms(a: &mut Analysis, term_ids: &mut FxHashMap<String, u32>, syn: &Synonyms) {
+    // Per form: its words' term ids and the pseudo word that carries its term.
+    let mut forms: Vec<(Vec<u32>, u32)> = Vec::new();
+    for stems in synonyms::phrase_forms(syn) {
+        let Some(ids) = stems
+            .iter()
+            .map(|s| term_ids.get(s).copied())
+            .collect::<Option<Vec<u32>>>()
+        else {
+            continue;
+        };
+        let key = synonyms::form_key(&stems);
+        let term = *term_ids.entry(key.clone()).or_insert_with(|| {
+            a.terms.push(key);
+            a.display.push(None);
+            (a.terms.len() - 1) as u32
+        });
+        let parts = a.part_ids.len() as u32;
+        a.word_main.push(term);
+        a.word_parts.push((parts, parts));
+        a.word_exact.push(NONE);
+        forms.push((ids, (a.word_main.len() - 1) as u32));
     }
+    if forms.is_empty() {
+        return;
+    }
+    let mut toks = Vec::with_capacity(a.toks.len());
+    for ranges in &mut a.values {
+        for range in ranges.iter_mut() {
+            let value = &a.toks[range.0 as usize..range.1 as usize];
+            let start = toks.len() as u32;
+            for (i, t) in value.iter().enumerate() {
+                toks.push(*t);
+                for (ids, pseudo) in &forms {
+                    let here = value[i..]
+                        .iter()
+                        .take(ids.len())
+                        .map(|t| a.word_main[t.word as usize]);
+                    if value.len() - i >= ids.len() && here.eq(ids.iter().copied()) {
+                        toks.push(Tok {
+                            word: *pseudo,
+                            pos: t.pos,
+                        });
+                    }
+                }
+            }
+            *range = (start, toks.len() as u32);
+        }
+    }
+    a.toks = toks;
 }
 
 /// Which analyzed field a tantivy field replays.

@@ -4,11 +4,12 @@
 //! for a cold query: it reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
 //! fragment file per result page.
-//! - `manifest.json`: `{"format":6,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//! - `manifest.json`: `{"format":7,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
 //!   group of fragment files, facet values (kinds, strategy groups, services, statuses), the
-//!   hashes of the vocabulary, the bundle and the validity table.
+//!   hashes of the vocabulary, the bundle and the validity table, and the synonym pairs
+//!   ([`crate::synonyms`]; the browser expands queries with them).
 //! - `valid-<h>.bin`: the validity intervals of the pages that have one
 //!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
 //!   of its term shards.
@@ -41,8 +42,8 @@
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
 /// Version of the static index format (manifest.json's `format`).
-pub const FORMAT_VERSION: u32 = 6;
-pub const META_MAGIC: &[u8; 4] = b"SSM6";
+pub const FORMAT_VERSION: u32 = 7;
+pub const META_MAGIC: &[u8; 4] = b"SSM7";
 pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";

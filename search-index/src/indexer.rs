@@ -26,6 +26,7 @@ use crate::corpus::{self, Analysis};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan};
 use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
+use crate::synonyms::Synonyms;
 use crate::{Hit, IndexStats, SectionDoc};
 
 /// Field boosts: title > headings > body; exact abbreviations and ids far above.
@@ -198,6 +199,16 @@ const EXPORT_CHUNK: usize = 1024;
 /// Builds the tantivy index in `<search_dir>/tantivy/` and the static browser index in
 /// `<search_dir>/` (manifest.json and content-hashed files). Replaces what was there.
 pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexStats> {
+    build_site_index_with(docs, &Synonyms::default(), search_dir)
+}
+
+/// [`build_site_index`] with synonym pairs: either form of a pair finds both (see
+/// [`crate::synonyms`]); the pairs go into the meta file.
+pub fn build_site_index_with(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    search_dir: &Path,
+) -> Result<IndexStats> {
     timing("start");
     if search_dir.exists() {
         std::fs::remove_dir_all(search_dir)
@@ -207,13 +218,13 @@ pub fn build_site_index(docs: &[SectionDoc], search_dir: &Path) -> Result<IndexS
     std::fs::create_dir_all(&tantivy_dir)
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
 
-    let analysis = Arc::new(corpus::analyze(docs));
+    let analysis = Arc::new(corpus::analyze_with(docs, synonyms));
     timing("analysis");
     std::thread::scope(|scope| -> Result<IndexStats> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
         let tantivy = scope.spawn(move || write_tantivy(docs, shared, &tantivy_dir));
-        let exported = export_static(docs, &analysis, search_dir);
+        let exported = export_static(docs, &analysis, synonyms, search_dir);
         let indexed = tantivy
             .join()
             .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
@@ -337,7 +348,12 @@ impl FieldScorer {
 }
 
 /// Computes the static index from the analysis and writes it into `search_dir`.
-fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result<IndexStats> {
+fn export_static(
+    docs: &[SectionDoc],
+    a: &Analysis,
+    synonyms: &Synonyms,
+    search_dir: &Path,
+) -> Result<IndexStats> {
     let n = docs.len();
     let mut normal: Vec<TermPostings> = (0..a.terms.len())
         .map(|_| TermPostings::default())
@@ -495,6 +511,7 @@ fn export_static(docs: &[SectionDoc], a: &Analysis, search_dir: &Path) -> Result
         groups: facet_list(GROUP_PREFIX),
         services: facet_list(SERVICE_PREFIX),
         statuses: facet_list(STATUS_PREFIX),
+        synonyms: synonyms.clone(),
         ..Default::default()
     };
     for (k, v) in facets {
@@ -1283,6 +1300,8 @@ pub struct TantivyHit {
     pub status: String,
     pub doc_id: String,
     pub body: String,
+    /// The other synonym forms it matched through ([`crate::synonyms::via`]).
+    pub via: Vec<String>,
 }
 
 /// Searches the tantivy index with the shared query analysis. Returns the hits and whether
@@ -1361,8 +1380,25 @@ pub fn search_tantivy(
             top = keyed.into_iter().map(|(s, _, a)| (s, a)).collect();
         }
     }
+    // The sections of the terms that tell a match through a synonym.
+    let mut via_docs: Vec<(String, HashSet<tantivy::DocAddress>)> = Vec::new();
+    for key in crate::synonyms::via_keys(&plan) {
+        let clause = query::Clause {
+            word: key.clone(),
+            alts: vec![(key.clone(), 1.0)],
+        };
+        via_docs.push((
+            key,
+            searcher.search(&*clause_query(&f, &clause), &DocSetCollector)?,
+        ));
+    }
     let mut hits = Vec::new();
     for (score, addr) in top {
+        let via = crate::synonyms::via(&plan, |key| {
+            via_docs
+                .iter()
+                .any(|(k, docs)| k == key && docs.contains(&addr))
+        });
         let doc: TantivyDocument = searcher.doc(addr)?;
         let s = |field: Field| {
             doc.get_first(field)
@@ -1380,6 +1416,7 @@ pub fn search_tantivy(
             status: s(f.status),
             doc_id: s(f.doc_id),
             body: s(f.stored_body),
+            via,
         });
     }
     // Ties: same order as the static reader (score, then section order).
@@ -1418,6 +1455,7 @@ pub fn search_site(
     Ok(hits
         .into_iter()
         .map(|h| Hit {
+            via: h.via,
             snippet: reader::snippet_text(&reader::make_snippet(&h.body, &hl)),
             title: h.title,
             url: h.url,

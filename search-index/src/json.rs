@@ -126,6 +126,16 @@ pub fn step_json(step: &Step) -> String {
                     }
                     o.push(']');
                 }
+                if !h.via.is_empty() {
+                    o.push_str(",\"via\":[");
+                    for (j, v) in h.via.iter().enumerate() {
+                        if j > 0 {
+                            o.push(',');
+                        }
+                        json_str(&mut o, v);
+                    }
+                    o.push(']');
+                }
                 o.push('}');
             }
             o.push_str("]}");

@@ -11,6 +11,7 @@ pub mod json;
 pub mod query;
 pub mod reader;
 pub mod stemmer;
+pub mod synonyms;
 pub mod typo;
 pub mod validity;
 #[cfg(feature = "wasm")]
@@ -80,10 +81,13 @@ pub struct Hit {
     /// Document status (see [`SectionDoc::status`]).
     pub status: Option<String>,
     pub doc_id: Option<String>,
+    /// The other forms of synonym pairs the hit matched through, when its text has only
+    /// those (see [`synonyms::via`]).
+    pub via: Vec<String>,
 }
 
 #[cfg(feature = "indexer")]
-pub use indexer::{build_site_index, search_site};
+pub use indexer::{build_site_index, build_site_index_with, search_site};
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
 pub use reader::{Filters, Request};

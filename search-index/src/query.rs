@@ -13,7 +13,9 @@
 //! they are part of a phrase or the query has nothing else. A word the index does not know
 //! (and that is no compound of known words) is expanded to its nearest vocabulary words
 //! (see [`crate::typo`]), weighted slightly below exact matches, and the corrected query is
-//! offered as "Menade du …?".
+//! offered as "Menade du …?". A word, or a run of words, that is one form of a synonym
+//! pair of the glossary also matches the other form, below a direct match (see
+//! [`crate::synonyms`]; a run of several words becomes one clause, matched as a phrase).
 
 use crate::analyzer::{self, Analyzer, WordSet};
 use crate::format::exact_key;
@@ -230,6 +232,10 @@ pub trait Lexicon {
     /// The vocabulary words nearest to an unknown word (typo candidates, see
     /// [`crate::typo::nearest`]) as (term, display); `None` = the table is not loaded yet.
     fn near(&mut self, folded: &str, stem: &str) -> Option<Vec<(String, String)>>;
+    /// The index's synonym pairs ([`crate::synonyms`]).
+    fn synonyms(&self) -> Option<&crate::synonyms::Synonyms> {
+        None
+    }
 }
 
 /// One required clause: alternative term keys with weights; a section matches the clause if
@@ -254,6 +260,8 @@ pub struct Plan {
     pub corrections: Vec<(String, String)>,
     /// Some lookups are pending (data not loaded): the plan is incomplete.
     pub pending: bool,
+    /// Clauses that also match the other form of a synonym pair.
+    pub synonyms: Vec<crate::synonyms::SynonymUse>,
 }
 
 impl Plan {
@@ -304,7 +312,26 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let analyzer = Analyzer::new();
     let mut plan = Plan::default();
     let content = pq.words.iter().any(|w| !is_stop_word(w));
+    let in_phrase = |w: &str| pq.phrases.iter().any(|p| p.iter().any(|x| x == w));
+    let forms = lex.synonyms().map_or_else(Vec::new, |s| {
+        crate::synonyms::query_forms(s, &pq.words, in_phrase)
+    });
+    // Words up to here belong to a form of several words that became one clause.
+    let mut taken = 0;
     for (i, word) in pq.words.iter().enumerate() {
+        if i < taken {
+            continue;
+        }
+        let form = forms.iter().find(|f| f.start == i);
+        if let Some(f) = form.filter(|f| f.end - f.start > 1)
+            && let Some(clause) = phrase_form_clause(&pq.words, f, lex, &mut plan)
+        {
+            taken = f.end;
+            plan.synonyms
+                .push(synonym_use(plan.clauses.len(), &clause, f));
+            plan.clauses.push(clause);
+            continue;
+        }
         if content && is_stop_word(word) && !pq.phrases.iter().any(|p| p.contains(word)) {
             continue;
         }
@@ -381,6 +408,22 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                 None => plan.pending = true,
             }
         }
+        // A word that is a form of a synonym pair also matches the other form.
+        if let Some(f) = form.filter(|f| f.end - f.start == 1) {
+            match lex.lookup(&f.other_key()) {
+                Some(Some(_)) => {
+                    push_alt(
+                        &mut clause.alts,
+                        f.other_key(),
+                        crate::synonyms::SYNONYM_WEIGHT,
+                    );
+                    plan.synonyms
+                        .push(synonym_use(plan.clauses.len(), &clause, f));
+                }
+                Some(None) => {}
+                None => plan.pending = true,
+            }
+        }
         if clause.alts.is_empty() {
             plan.unknown.push(word.clone());
         }
@@ -407,6 +450,52 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
         }
     }
     plan
+}
+
+/// The clause of a run of query words that is a synonym form of several words: the form's
+/// own term (the words in that order) and the other form's; None when the index has neither
+/// (or they are not looked up yet), and the words are then clauses of their own.
+fn phrase_form_clause(
+    words: &[String],
+    f: &crate::synonyms::QueryForm,
+    lex: &mut dyn Lexicon,
+    plan: &mut Plan,
+) -> Option<Clause> {
+    let mut clause = Clause {
+        word: crate::synonyms::form_key(&words[f.start..f.end]),
+        alts: Vec::new(),
+    };
+    for (key, w) in [
+        (f.key(), 1.0),
+        (f.other_key(), crate::synonyms::SYNONYM_WEIGHT),
+    ] {
+        match lex.lookup(&key) {
+            Some(Some(_)) => push_alt(&mut clause.alts, key, w),
+            Some(None) => {}
+            None => plan.pending = true,
+        }
+    }
+    (!clause.alts.is_empty()).then_some(clause)
+}
+
+/// The use of query form `f` by `clause` (number `at` in the plan).
+fn synonym_use(
+    at: usize,
+    clause: &Clause,
+    f: &crate::synonyms::QueryForm,
+) -> crate::synonyms::SynonymUse {
+    let other_key = f.other_key();
+    crate::synonyms::SynonymUse {
+        clause: at,
+        own_keys: clause
+            .alts
+            .iter()
+            .filter(|(k, w)| *w >= 1.0 && *k != other_key)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        other_key,
+        other: f.other.clone(),
+    }
 }
 
 /// The "Menade du …?" query: the query's words with each corrected word replaced by its

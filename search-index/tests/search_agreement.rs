@@ -8,7 +8,8 @@ use search_index::indexer::search_tantivy;
 use search_index::reader::{
     Engine, Filters, Request, SearchResult, Step, open_static, read_index_file, search_static,
 };
-use search_index::{SectionDoc, build_site_index, search_site};
+use search_index::synonyms::{Pair, Synonyms};
+use search_index::{SectionDoc, build_site_index, build_site_index_with, search_site};
 
 const WORDS: &[&str] = &[
     "barn",
@@ -1043,4 +1044,176 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     engine.add_bundle(&bytes).unwrap();
     let rs = rounds_with(&mut engine, &dir, &ui);
     assert_eq!(frequent(&rs), 0, "{rs:?}");
+}
+
+/// The synthetic corpus, with sections that use only one form of a synonym pair, indexed
+/// with the pairs (SoL, HVB: one word and several).
+fn build_with_synonyms(dir: &Path) -> Vec<SectionDoc> {
+    let mut docs = corpus();
+    for (url, body) in [
+        (
+            "sol.html#inledning",
+            "Placeringen sker enligt SoL efter beslut.",
+        ),
+        (
+            "socialtjanstlagen.html#inledning",
+            "Socialtjänstlagen styr placeringen.",
+        ),
+        (
+            "hvb.html#inledning",
+            "Barnet bor på ett HVB under placeringen.",
+        ),
+        (
+            "hem.html#inledning",
+            "Ett hem för vård och boende tar emot barnet.",
+        ),
+        (
+            "vard.html#inledning",
+            "Vård och boende ordnas av kommunen i ett eget hem.",
+        ),
+    ] {
+        docs.push(SectionDoc {
+            title: "Placering".into(),
+            heading: "Inledning".into(),
+            body: body.into(),
+            kind: "page".into(),
+            url: url.into(),
+            ..Default::default()
+        });
+    }
+    let pairs = [
+        ("SoL", "Socialtjänstlagen"),
+        ("HVB", "Hem för vård och boende"),
+    ];
+    let synonyms = Synonyms::new(pairs.map(|(a, e)| Pair {
+        abbreviation: a.into(),
+        expansion: e.into(),
+    }));
+    build_site_index_with(&docs, &synonyms, dir).expect("index builds");
+    docs
+}
+
+/// Either form of a pair finds both, the other one marked `via`, a direct match first; a
+/// form of several words matches as a phrase, and none of its words alone is the
+/// abbreviation. tantivy, the native static reader and the committed wasm agree.
+#[test]
+fn synonyms_find_either_form_alike_in_tantivy_the_static_reader_and_the_wasm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    let docs = build_with_synonyms(&dir);
+    let queries = [
+        "SoL",
+        "sol",
+        "socialtjänstlagen",
+        "HVB",
+        "hem för vård och boende",
+        "vård boende",
+        "placeringen sol",
+    ];
+    let mut answers = Vec::new();
+    for q in queries {
+        let (t, _, _) = search_tantivy(&dir, q, &Filters::default(), 10).unwrap();
+        let s = static_search(&dir, &req(q));
+        let found: Vec<(String, Vec<String>)> = s
+            .hits
+            .iter()
+            .map(|h| (h.fragment.as_ref().unwrap().url.clone(), h.via.clone()))
+            .collect();
+        let tantivy: Vec<(String, Vec<String>)> = t
+            .iter()
+            .map(|h| (docs[h.ord as usize].url.clone(), h.via.clone()))
+            .collect();
+        assert_eq!(tantivy, found, "{q}");
+        for (th, sh) in t.iter().zip(&s.hits) {
+            assert!(
+                (th.score - sh.score).abs() <= 1e-4 * th.score.max(1.0),
+                "{q}"
+            );
+        }
+        answers.push((q, found));
+    }
+    let rank = |q: &str, url: &str| {
+        let found = &answers.iter().find(|a| a.0 == q).unwrap().1;
+        found
+            .iter()
+            .position(|(u, _)| u == url)
+            .map(|i| (i, found[i].1.clone()))
+    };
+    let none: Vec<String> = Vec::new();
+    for q in ["SoL", "sol"] {
+        let direct = rank(q, "sol.html#inledning").expect("SoL finds SoL");
+        let other = rank(q, "socialtjanstlagen.html#inledning").expect("SoL finds the law");
+        assert!(direct.0 < other.0, "{q}: a direct match first");
+        assert_eq!(
+            (direct.1, other.1),
+            (none.clone(), vec!["Socialtjänstlagen".to_string()])
+        );
+    }
+    let via = rank("socialtjänstlagen", "sol.html#inledning").expect("the law finds SoL");
+    assert_eq!(via.1, ["SoL"]);
+    assert_eq!(
+        rank("HVB", "hem.html#inledning").unwrap().1,
+        ["Hem för vård och boende"]
+    );
+    assert_eq!(
+        rank("hem för vård och boende", "hvb.html#inledning")
+            .unwrap()
+            .1,
+        ["HVB"]
+    );
+    assert_eq!(
+        rank("hem för vård och boende", "hem.html#inledning").unwrap(),
+        (0, none.clone())
+    );
+    // The words of the expansion out of order are not it, and not HVB.
+    assert_eq!(rank("hem för vård och boende", "vard.html#inledning"), None);
+    assert_eq!(rank("HVB", "vard.html#inledning"), None);
+    assert_eq!(rank("vård boende", "hvb.html#inledning"), None);
+    assert!(rank("vård boende", "vard.html#inledning").is_some());
+
+    // The committed wasm reader says the same.
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node_ok {
+        eprintln!("node not found: skipping the wasm reader check");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
+        .arg(root.join("theme/search/search_index.wasm"))
+        .arg(&dir)
+        .args(queries)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for (q, line) in queries.iter().zip(stdout.lines()) {
+        let native = static_search(&dir, &req(q));
+        let docs: Vec<String> = native.hits.iter().map(|h| h.doc.to_string()).collect();
+        let vias: Vec<String> = native
+            .hits
+            .iter()
+            .map(|h| {
+                let v: Vec<String> = h.via.iter().map(|v| format!("\"{v}\"")).collect();
+                format!("[{}]", v.join(","))
+            })
+            .collect();
+        let expected = format!("\"docs\":[{}]", docs.join(","));
+        assert!(
+            line.contains(&expected),
+            "{q}: wasm {line} native {expected}"
+        );
+        let expected = format!("\"vias\":[{}]", vias.join(","));
+        assert!(
+            line.contains(&expected),
+            "{q}: wasm {line} native {expected}"
+        );
+    }
 }

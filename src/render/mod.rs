@@ -112,7 +112,7 @@ pub fn render_site(
         let dir = out
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
-        search_index::build_site_index(&docs, &dir)
+        search_index::build_site_index_with(&docs, &crate::glossary::synonyms(book), &dir)
             .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
     }
     if timings {

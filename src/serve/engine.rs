@@ -267,6 +267,14 @@ impl Engine {
     }
 
     /// The number of pages of the loaded book.
+    /// The synonym pairs of the book's glossary, for the search index.
+    pub fn synonyms(&self) -> search_index::synonyms::Synonyms {
+        self.book
+            .as_ref()
+            .map(crate::glossary::synonyms)
+            .unwrap_or_default()
+    }
+
     pub fn pages(&self) -> usize {
         self.book.as_ref().map_or(0, |b| b.pages.len())
     }

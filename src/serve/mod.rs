@@ -20,6 +20,7 @@ use crate::diagnostics::{self, Diagnostic};
 use chrono::NaiveDate;
 use engine::{Engine, EngineOptions, Output, Sections};
 use http::{Shared, Status};
+use search_index::synonyms::Synonyms;
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -128,7 +129,7 @@ pub fn run(opts: ServeOptions) -> i32 {
     });
     let search = SearchWorker::start(out.clone(), shared.clone());
     if let Some(sections) = first.search {
-        search.submit(sections);
+        search.submit(sections, engine.synonyms());
     }
 
     let mut dirs = vec![book_dir];
@@ -282,7 +283,7 @@ fn rebuild_loop(
             }
         }
         if let Some(sections) = outcome.search {
-            search.submit(sections);
+            search.submit(sections, engine.synonyms());
         }
     }
 }
@@ -291,8 +292,11 @@ fn rebuild_loop(
 /// (a request made while a build runs replaces any older waiting one).
 #[derive(Clone)]
 struct SearchWorker {
-    slot: Arc<(Mutex<Option<Sections>>, Condvar)>,
+    slot: Arc<(Mutex<Option<SearchInput>>, Condvar)>,
 }
+
+/// What the search index is built from: the pages' sections and the glossary's synonyms.
+type SearchInput = (Sections, Synonyms);
 
 impl SearchWorker {
     fn start(out: Arc<Output>, shared: Arc<Shared>) -> SearchWorker {
@@ -313,7 +317,8 @@ impl SearchWorker {
                     }
                 };
                 let started = Instant::now();
-                match build_search(&out, &sections) {
+                let (sections, synonyms) = sections;
+                match build_search(&out, &sections, &synonyms) {
                     Ok(count) => {
                         let first = {
                             let mut status = shared.status();
@@ -335,20 +340,20 @@ impl SearchWorker {
         worker
     }
 
-    fn submit(&self, sections: Sections) {
+    fn submit(&self, sections: Sections, synonyms: Synonyms) {
         let (lock, cvar) = &*self.slot;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(sections);
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some((sections, synonyms));
         cvar.notify_one();
     }
 }
 
 /// Builds the search index in the scratch folder and swaps it in place of the
 /// served one.
-fn build_search(out: &Output, sections: &Sections) -> anyhow::Result<usize> {
+fn build_search(out: &Output, sections: &Sections, synonyms: &Synonyms) -> anyhow::Result<usize> {
     let docs: Vec<search_index::SectionDoc> =
         sections.iter().flat_map(|s| s.iter().cloned()).collect();
     let fresh = out.temp_path("search");
-    search_index::build_site_index(&docs, &fresh)?;
+    search_index::build_site_index_with(&docs, synonyms, &fresh)?;
     out.replace_dir(&fresh, crate::book::SEARCH_INDEX_DIR)?;
     Ok(docs.len())
 }

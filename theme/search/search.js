@@ -497,6 +497,9 @@
         a.tabIndex = -1;
         var title = h.heading || h.title;
         a.appendChild(el("span", "search-hit-title", title));
+        /* Matched only through the other form of a glossary abbreviation: said in the
+           hit's text, so its name carries it too. */
+        if (h.via && h.via.length) a.appendChild(el("span", "search-hit-via", " träff via " + h.via.join(", ")));
         var context = (title !== f.title ? " – " + f.title : "") + (about ? " (" + about + ")" : "");
         if (context) a.appendChild(el("span", "visually-hidden", context));
         var snip = snippet(h.snippet);

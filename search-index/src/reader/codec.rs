@@ -31,6 +31,8 @@ pub struct Meta {
     /// Hash of the validity table (`valid-<hash>.bin`, see [`ValidityTable`]); 0 = no page
     /// has an interval.
     pub validity: u32,
+    /// Abbreviation/expansion pairs a query is expanded with ([`crate::synonyms`]).
+    pub synonyms: crate::synonyms::Synonyms,
 }
 
 impl Meta {
@@ -55,6 +57,7 @@ impl Meta {
         e.u32(self.vocab);
         e.u32(self.bundle);
         e.u32(self.validity);
+        self.synonyms.encode(&mut e);
         e.buf
     }
 
@@ -86,6 +89,7 @@ impl Meta {
         let vocab = d.u32()?;
         let bundle = d.u32()?;
         let validity = d.u32()?;
+        let synonyms = crate::synonyms::Synonyms::decode(&mut d)?;
         let statuses = lists.pop().unwrap_or_default();
         let services = lists.pop().unwrap_or_default();
         let groups = lists.pop().unwrap_or_default();
@@ -104,6 +108,7 @@ impl Meta {
             vocab,
             bundle,
             validity,
+            synonyms,
         })
     }
 

@@ -27,7 +27,7 @@ impl TermState {
 
 impl Engine {
     /// All docs of a term (all chunks). None = data missing (all of it recorded).
-    fn all_docs(&mut self, key: &str) -> R<Option<HashSet<u32>>> {
+    pub(super) fn all_docs(&mut self, key: &str) -> R<Option<HashSet<u32>>> {
         let Some(entry) = self.entry(key)? else {
             return Ok(None);
         };

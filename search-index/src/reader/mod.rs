@@ -105,6 +105,9 @@ pub struct ResultHit {
     /// Present for the hits of the first `fragments` result pages.
     pub fragment: Option<Fragment>,
     pub snippet: Snippet,
+    /// The other synonym forms it matched through (with its fragment; see
+    /// [`crate::synonyms::via`]).
+    pub via: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -467,6 +470,21 @@ impl Engine {
                 approximate: result.approximate,
             });
         }
+        // The sections of the terms that tell a match through a synonym.
+        let mut via_docs: Vec<(String, HashSet<u32>)> = Vec::new();
+        for key in crate::synonyms::via_keys(&plan) {
+            match self.all_docs(&key)? {
+                Some(docs) => via_docs.push((key, docs)),
+                None => return Ok(self.take_need()),
+            }
+        }
+        let via = |doc: u32| {
+            crate::synonyms::via(&plan, |key| {
+                via_docs
+                    .iter()
+                    .any(|(k, docs)| k == key && docs.contains(&doc))
+            })
+        };
         // Fragments of the hits of the first result pages; unverified hits there are
         // checked against their text (and dropped if a word is missing), unverified hits
         // further down are left out.
@@ -556,6 +574,7 @@ impl Engine {
                         .or_insert_with(|| make_snippet(&f.text, highlight))
                         .clone()
                 },
+                via: via(doc),
                 fragment: Some(f.clone()),
             });
         }
@@ -639,6 +658,10 @@ fn has_term(words: &[String], key: &str) -> bool {
 }
 
 impl Lexicon for Engine {
+    fn synonyms(&self) -> Option<&crate::synonyms::Synonyms> {
+        Some(&self.meta.synonyms)
+    }
+
     fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>> {
         match self.entry(key) {
             Ok(Some(e)) => Some(e.map(|(_, e)| e.info)),

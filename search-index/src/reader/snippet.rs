@@ -18,6 +18,11 @@ pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
     for t in plan.terms() {
         if let Some(e) = exact_form(&t) {
             terms.insert(analyzer::fold(e));
+        } else if t.contains(' ') {
+            // A synonym form of several words: its words (not its stop words).
+            for w in t.split(' ').filter(|w| !query::is_stop_word(w)) {
+                terms.insert(w.to_string());
+            }
         } else {
             terms.insert(t);
         }

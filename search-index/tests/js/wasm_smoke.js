@@ -55,5 +55,6 @@ for (const q of queries) {
     }
   }
   console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), first: out.hits[0] || null,
+    vias: out.hits.map((x) => x.via || []),
     suggestion: out.suggestion, fallback: out.fallback, kinds: facets.kinds.length }));
 }

@@ -1,0 +1,44 @@
+// A hit found through the other form of a glossary abbreviation says so in the search box,
+// in its text (so its accessible name carries it), run by tests/search.rs:
+//   node search-via.mjs <site folder> <spec.json>
+// spec = { page: "<page>.html", q: "hem för vård och boende", url: "<hit url>", via: "HVB" }
+// Checks: the hit spec.url is an option whose name contains "träff via <spec.via>", and the
+// first hit (a direct match) says nothing of the kind. Prints one JSON line.
+import { finish, launch } from "./chromium.mjs";
+import { readFileSync } from "node:fs";
+import { startStaticServer } from "./static-server.mjs";
+
+const [servedDir, specFile] = process.argv.slice(2);
+const spec = JSON.parse(readFileSync(specFile, "utf8"));
+const failures = [];
+const server = await startStaticServer(servedDir);
+const browser = await launch();
+const report = {};
+try {
+  const p = await browser.newPage();
+  await p.goto(`${server.url}${spec.page}`);
+  await p.focus("#search-input");
+  await p.fill("#search-input", spec.q);
+  await p.waitForFunction(() => {
+    const b = document.getElementById("search-results");
+    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit");
+  }, null, { timeout: 15000 });
+  const hits = await p.$$eval("#search-results a.search-hit", (as) =>
+    as.map((a) => ({ href: decodeURIComponent(a.getAttribute("href")), text: a.textContent })));
+  report.hits = hits.length;
+  const hit = hits.find((h) => h.href.endsWith(spec.url));
+  report.text = hit ? hit.text : null;
+  if (!hit) failures.push(`no hit ${spec.url} among ${JSON.stringify(hits.map((h) => h.href))}`);
+  const label = `träff via ${spec.via}`;
+  if (hit && !hit.text.includes(label)) failures.push(`hit ${spec.url} does not say "${label}": ${hit.text}`);
+  if (hits[0] && hits[0].text.includes("träff via")) failures.push(`the first hit is not direct: ${hits[0].text}`);
+  const named = p.getByRole("option", { name: new RegExp(label) });
+  report.named = await named.count();
+  if (report.named !== 1) failures.push(`options named "${label}": ${report.named}`);
+} catch (e) {
+  failures.push(String(e));
+} finally {
+  await browser.close();
+  await server.close();
+}
+finish("search-via.mjs", report, failures);
