@@ -210,6 +210,29 @@ fn relevance_on_the_judged_set_stays_above_the_floor() {
     );
 }
 
+/// Questions in staff's own words (`tests/relevance/paraphrases.json`): particle verbs
+/// against their nominalisations, verbs and passives against their nouns, negations against
+/// their counterparts. Floors from issue 17.
+const PARAPHRASE_RECALL3_FLOOR: f64 = 0.90;
+const PARAPHRASE_MRR_FLOOR: f64 = 0.85;
+
+#[test]
+fn paraphrased_questions_find_the_sections_that_answer_them() {
+    let (_tmp, site) = bundled_site();
+    let set = judged_in("paraphrases.json");
+    assert!(set.len() >= 30, "only {} paraphrased questions", set.len());
+    let Scores {
+        mrr,
+        recall3,
+        table,
+    } = score(&site, &set);
+    assert!(
+        recall3 >= PARAPHRASE_RECALL3_FLOOR && mrr >= PARAPHRASE_MRR_FLOOR,
+        "paraphrases: recall@3 {recall3:.3} (floor {PARAPHRASE_RECALL3_FLOOR}), MRR {mrr:.3} \
+         (floor {PARAPHRASE_MRR_FLOOR}):\n{table}"
+    );
+}
+
 /// Queries whose first hit the browser must show, with the sections that may come first
 /// (taken from the judged set; these are unambiguous).
 const BROWSER_EXPECT: &[&str] = &[

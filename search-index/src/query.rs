@@ -62,7 +62,7 @@ pub const STOP_WORDS: &[&str] = &[
     "i", "jag", "kan", "man", "med", "men", "nar", "ni", "nagon", "nagot", "nagra", "och", "om",
     "pa", "sa", "sig", "ska", "skall", "som", "till", "ut", "vad", "var", "vara", "vart", "vem",
     "vi", "vid", "vilka", "vilken", "vilket", "inte", "finns", "galler", "gor", "gors", "gjorde",
-    "menas", "innebar", "betyder",
+    "menas", "innebar", "betyder", "sin", "sitt", "sina",
 ];
 
 /// Whether a query word is a stop word. A word typed in capitals (2+ letters) is an
@@ -336,8 +336,8 @@ struct DerivationContext {
     /// (word index, key): the joined key of a particle verb at its verb, the key of a
     /// negated word's counterpart.
     keys: Vec<(usize, String)>,
-    /// Indexes of particles joined to their verb (they make no clause of their own).
-    particles: Vec<usize>,
+    /// (verb, particle) indexes of particle verbs; the particle makes no clause of its own.
+    particles: Vec<(usize, usize)>,
     /// Indexes of negated words: their clause is their counterpart's key alone (`inte
     /// överens` is not `överens`).
     negated: Vec<usize>,
@@ -366,7 +366,7 @@ fn derivation_context(
             known.extend(relatives(&key, lex, pending).into_iter().map(|(k, _)| k));
             if !known.is_empty() {
                 out.keys.extend(known.into_iter().map(|k| (i, k)));
-                out.particles.push(j);
+                out.particles.push((i, j));
             }
         }
         if let Some(key) = derivation::negated(folded, i) {
@@ -395,7 +395,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             continue;
         }
         let in_phrase = pq.phrases.iter().any(|p| p.contains(word));
-        if context.particles.contains(&i) && !in_phrase {
+        if context.particles.iter().any(|&(_, p)| p == i) && !in_phrase {
             continue;
         }
         let folded = &folded_words[i];
@@ -411,8 +411,20 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             plan.clauses.push(clause);
             continue;
         }
+        // The verb of a particle verb says less alone (`skrivs ut` is not `skrivs`).
+        let joined = context.particles.iter().any(|&(verb, _)| verb == i);
         let mut known = false;
         match lex.lookup(&stem) {
+            Some(Some(info)) if joined => {
+                known = true;
+                push_alt(&mut clause.alts, stem.clone(), PART_WEIGHT);
+                for p in info.parts {
+                    if lex.lookup(&p).is_none() {
+                        plan.pending = true;
+                    }
+                    push_alt(&mut clause.alts, p, PART_WEIGHT);
+                }
+            }
             Some(Some(info)) => {
                 known = true;
                 push_alt(&mut clause.alts, stem.clone(), 1.0);
