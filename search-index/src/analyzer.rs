@@ -180,11 +180,21 @@ impl Analyzer {
     }
 
     /// Stem of an already folded word: Swedish snowball, plus the neuter definite `-et`
-    /// (and `-ets`) the snowball algorithm keeps, stripped before and after it so that all
+    /// (and `-ets`, but not `-het`, see below) the snowball algorithm keeps, stripped before and after it so that all
     /// inflections agree (barnet, barnets -> barn; arbete, arbetet -> arb; budget,
     /// budgeten -> budg).
     pub fn stem_folded(&self, folded: &str) -> String {
         let n = folded.chars().count();
+        // `-het` nouns: the `-et` rule would keep an `h` (verksamhet -> verksamh, against
+        // verksamheten -> verksam); cut `-het` and stem what is left, like the adjective
+        // (oenighet, oeniga -> oen; möjlighet, möjlig -> möj).
+        if n >= 6
+            && let Some(base) = folded
+                .strip_suffix("het")
+                .or_else(|| folded.strip_suffix("hets"))
+        {
+            return crate::stemmer::stem(base);
+        }
         let pre = if n >= 6 && folded.ends_with("ets") {
             &folded[..folded.len() - 3]
         } else if n >= 5 && folded.ends_with("et") {
@@ -453,6 +463,18 @@ mod tests {
         assert_eq!(a.term("kvaliteten"), a.term("kvalitet"));
         assert_eq!(a.term("budgeten"), a.term("budget"));
         assert_eq!(a.term("samhället"), a.term("samhälle"));
+    }
+
+    #[test]
+    fn het_nouns_share_a_stem_across_inflections_and_with_their_adjective() {
+        let a = Analyzer::new();
+        let verksam = a.term("verksam");
+        for w in ["verksamhet", "verksamheten", "verksamheter", "verksamhets"] {
+            assert_eq!(a.term(w), verksam, "{w}");
+        }
+        assert_eq!(a.term("oenighet"), a.term("oeniga"));
+        assert_eq!(a.term("delaktighet"), a.term("delaktiga"));
+        assert_eq!(a.term("enhet"), a.term("enheten"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::SectionDoc;
 use crate::analyzer::{self, Analyzer, WordSet};
+use crate::derivation;
 use crate::synonyms::{self, Synonyms};
 
 /// No term (a word whose stem is empty).
@@ -241,6 +242,7 @@ pub fn analyze_with(docs: &[SectionDoc], synonyms: &Synonyms) -> Analysis {
     let mut word_parts = Vec::with_capacity(words.len());
     let mut word_exact = Vec::with_capacity(words.len());
     let mut part_ids: Vec<u32> = Vec::new();
+    let analyzer = Analyzer::new();
     for (i, (_, stem, exact)) in analyzed.iter().enumerate() {
         let main = if stem.is_empty() || stem.len() > MAX_TOKEN_LEN {
             NONE
@@ -270,6 +272,21 @@ pub fn analyze_with(docs: &[SectionDoc], synonyms: &Synonyms) -> Analysis {
             _ => NONE,
         });
     }
+
+    contextual_terms(
+        &analyzer,
+        &values,
+        &mut toks,
+        &analyzed,
+        &vocab,
+        &mut ContextWords {
+            word_main: &mut word_main,
+            word_parts: &mut word_parts,
+            part_ids: &mut part_ids,
+            word_exact: &mut word_exact,
+        },
+        &mut |t: &str| intern(t, &mut term_ids),
+    );
 
     // Display forms: per stem the most frequent lowercase surface form (ties: the smaller).
     let mut forms: FxHashMap<(u32, String), u32> = FxHashMap::default();
@@ -374,6 +391,77 @@ fn mark_phrase_forms(a: &mut Analysis, term_ids: &mut FxHashMap<String, u32>, sy
         }
     }
     a.toks = toks;
+}
+
+/// The per-word analysis tables that [`contextual_terms`] extends.
+struct ContextWords<'a> {
+    word_main: &'a mut Vec<u32>,
+    word_parts: &'a mut Vec<(u32, u32)>,
+    part_ids: &'a mut Vec<u32>,
+    word_exact: &'a mut Vec<u32>,
+}
+
+/// Terms a word takes from its neighbours (see [`derivation`]): the key of a particle verb
+/// (`följs upp` -> `uppfolj`, see [`derivation::keeps_particle_verb`]) and of
+/// a negated word's counterpart (`inte är överens` -> `oen`). Such an occurrence gets a
+/// word id of its own: the word's terms plus these keys.
+fn contextual_terms(
+    analyzer: &Analyzer,
+    values: &[Vec<(u32, u32)>],
+    toks: &mut [Tok],
+    analyzed: &[(String, String, Option<String>)],
+    vocab: &FxHashSet<String>,
+    words: &mut ContextWords,
+    intern: &mut dyn FnMut(&str) -> u32,
+) {
+    let mut known: FxHashSet<String> = vocab
+        .iter()
+        .filter_map(|s| derivation::family(s, &mut FxVocab(vocab)))
+        .collect();
+    known.extend(vocab.iter().cloned());
+    let mut variants: FxHashMap<(u32, Vec<u32>), u32> = FxHashMap::default();
+    for &(s, e) in values.iter().flatten() {
+        let range = &mut toks[s as usize..e as usize];
+        if !range.iter().any(|t| {
+            let f = analyzed[t.word as usize].0.as_str();
+            derivation::particle_prefix(f).is_some() || derivation::is_negation(f)
+        }) {
+            continue;
+        }
+        let folded: Vec<String> = range
+            .iter()
+            .map(|t| analyzed[t.word as usize].0.clone())
+            .collect();
+        for (i, tok) in range.iter_mut().enumerate() {
+            let mut extra: Vec<u32> = Vec::new();
+            if let Some((key, j)) = derivation::particle_verb(analyzer, &folded, i)
+                && derivation::keeps_particle_verb(&folded, i, j, known.contains(&key))
+            {
+                extra.push(intern(&key));
+            }
+            if let Some(key) = derivation::negated(&folded, i) {
+                extra.push(intern(key));
+            }
+            let w = tok.word;
+            let (a, b) = words.word_parts[w as usize];
+            extra.retain(|x| {
+                *x != words.word_main[w as usize]
+                    && !words.part_ids[a as usize..b as usize].contains(x)
+            });
+            if extra.is_empty() || words.word_main[w as usize] == NONE {
+                continue;
+            }
+            tok.word = *variants.entry((w, extra)).or_insert_with_key(|(_, extra)| {
+                let start = words.part_ids.len() as u32;
+                words.part_ids.extend_from_within(a as usize..b as usize);
+                words.part_ids.extend(extra);
+                words.word_parts.push((start, words.part_ids.len() as u32));
+                words.word_main.push(words.word_main[w as usize]);
+                words.word_exact.push(words.word_exact[w as usize]);
+                (words.word_main.len() - 1) as u32
+            });
+        }
+    }
 }
 
 /// Which analyzed field a tantivy field replays.

@@ -4,6 +4,7 @@
 pub mod analyzer;
 #[cfg(feature = "indexer")]
 pub mod corpus;
+pub mod derivation;
 pub mod format;
 #[cfg(feature = "indexer")]
 pub mod indexer;

@@ -18,6 +18,7 @@
 //! [`crate::synonyms`]; a run of several words becomes one clause, matched as a phrase).
 
 use crate::analyzer::{self, Analyzer, WordSet};
+use crate::derivation;
 use crate::format::exact_key;
 
 /// Weight of a compound part of a known query word.
@@ -62,7 +63,8 @@ pub const STOP_WORDS: &[&str] = &[
     "eller", "en", "er", "ett", "for", "fran", "ha", "har", "hade", "han", "hon", "hos", "hur",
     "i", "jag", "kan", "man", "med", "men", "nar", "ni", "nagon", "nagot", "nagra", "och", "om",
     "pa", "sa", "sig", "ska", "skall", "som", "till", "ut", "vad", "var", "vara", "vart", "vem",
-    "vi", "vid", "vilka", "vilken", "vilket", "inte", "finns", "galler",
+    "vi", "vid", "vilka", "vilken", "vilket", "inte", "finns", "galler", "gor", "gors", "gjorde",
+    "menas", "innebar", "betyder", "sin", "sitt", "sina",
 ];
 
 /// Whether a query word is a stop word. A word typed in capitals (2+ letters) is an
@@ -307,6 +309,88 @@ fn push_alt(alts: &mut Vec<(String, f32)>, key: String, w: f32) {
     }
 }
 
+/// Weight of the noun derived from a query's verb (utreds ~ utredning, samverka ~
+/// samverkan): headings and definitions name things with nouns, staff ask with verbs.
+pub const NOMINAL_WEIGHT: f32 = 1.0;
+
+/// The known words of a stem's family (see [`crate::derivation`]) with their weights: its
+/// family key (utredning ~ utred) and the nouns derived from it (utred ~ utredning).
+fn relatives(stem: &str, lex: &mut dyn Lexicon, pending: &mut bool) -> Vec<(String, f32)> {
+    let mut words = LexWords {
+        lex: &mut *lex,
+        pending: false,
+    };
+    let family = derivation::family(stem, &mut words);
+    *pending |= words.pending;
+    let candidates = family.map(|f| (f, DERIVED_WEIGHT)).into_iter().chain(
+        derivation::derived_forms(stem)
+            .into_iter()
+            .map(|f| (f, NOMINAL_WEIGHT)),
+    );
+    let mut out = Vec::new();
+    for (key, weight) in candidates {
+        match lex.lookup(&key) {
+            Some(Some(_)) => out.push((key, weight)),
+            Some(None) => {}
+            None => *pending = true,
+        }
+    }
+    out
+}
+
+/// What the words of a query take from their neighbours (see [`crate::derivation`]).
+#[derive(Default)]
+struct DerivationContext {
+    /// (word index, key): the joined key of a particle verb at its verb, the key of a
+    /// negated word's counterpart.
+    keys: Vec<(usize, String)>,
+    /// (verb, particle) indexes of particle verbs; the particle makes no clause of its own.
+    particles: Vec<(usize, usize)>,
+    /// Indexes of negated words: their clause is their counterpart's key alone (`inte
+    /// överens` is not `överens`).
+    negated: Vec<usize>,
+}
+
+/// Particle verbs (`följs upp`) and negations (`inte överens`) of a query, as the index
+/// has them: a particle verb counts where the index knows its key.
+fn derivation_context(
+    analyzer: &Analyzer,
+    folded: &[String],
+    lex: &mut dyn Lexicon,
+    pending: &mut bool,
+) -> DerivationContext {
+    let mut out = DerivationContext::default();
+    for i in 0..folded.len() {
+        if let Some((key, j)) = derivation::particle_verb(analyzer, folded, i) {
+            // The joined verb and its nouns (följs upp ~ uppfölj, uppföljning).
+            let mut known = match lex.lookup(&key) {
+                Some(Some(_)) => vec![key.clone()],
+                Some(None) => Vec::new(),
+                None => {
+                    *pending = true;
+                    Vec::new()
+                }
+            };
+            known.extend(relatives(&key, lex, pending).into_iter().map(|(k, _)| k));
+            if !known.is_empty() {
+                out.keys.extend(known.into_iter().map(|k| (i, k)));
+                out.particles.push((i, j));
+            }
+        }
+        if let Some(key) = derivation::negated(folded, i) {
+            match lex.lookup(key) {
+                Some(Some(_)) => {
+                    out.keys.push((i, key.to_string()));
+                    out.negated.push(i);
+                }
+                Some(None) => {}
+                None => *pending = true,
+            }
+        }
+    }
+    out
+}
+
 /// Analyzes a parsed query against the index vocabulary.
 pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let analyzer = Analyzer::new();
@@ -318,6 +402,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     });
     // Words up to here belong to a form of several words that became one clause.
     let mut taken = 0;
+    let folded_words: Vec<String> = pq.words.iter().map(|w| analyzer::fold(w)).collect();
+    let context = derivation_context(&analyzer, &folded_words, lex, &mut plan.pending);
     for (i, word) in pq.words.iter().enumerate() {
         if i < taken {
             continue;
@@ -335,17 +421,43 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
         if content && is_stop_word(word) && !pq.phrases.iter().any(|p| p.contains(word)) {
             continue;
         }
-        let folded = analyzer::fold(word);
-        let stem = analyzer.stem_folded(&folded);
+        let in_phrase = pq.phrases.iter().any(|p| p.contains(word));
+        if context.particles.iter().any(|&(_, p)| p == i) && !in_phrase {
+            continue;
+        }
+        let folded = &folded_words[i];
+        let stem = analyzer.stem_folded(folded);
         let mut clause = Clause {
             word: word.clone(),
             alts: Vec::new(),
         };
+        for (_, key) in context.keys.iter().filter(|(at, _)| *at == i) {
+            push_alt(&mut clause.alts, key.clone(), 1.0);
+        }
+        if context.negated.contains(&i) {
+            plan.clauses.push(clause);
+            continue;
+        }
+        // The verb of a particle verb says less alone (`skrivs ut` is not `skrivs`).
+        let joined = context.particles.iter().any(|&(verb, _)| verb == i);
         let mut known = false;
         match lex.lookup(&stem) {
+            Some(Some(info)) if joined => {
+                known = true;
+                push_alt(&mut clause.alts, stem.clone(), PART_WEIGHT);
+                for p in info.parts {
+                    if lex.lookup(&p).is_none() {
+                        plan.pending = true;
+                    }
+                    push_alt(&mut clause.alts, p, PART_WEIGHT);
+                }
+            }
             Some(Some(info)) => {
                 known = true;
                 push_alt(&mut clause.alts, stem.clone(), 1.0);
+                for (key, weight) in relatives(&stem, lex, &mut plan.pending) {
+                    push_alt(&mut clause.alts, key, weight);
+                }
                 for p in info.parts {
                     if lex.lookup(&p).is_none() {
                         plan.pending = true;
@@ -360,15 +472,22 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
                 }
             }
             Some(None) => {
-                // Unknown word: split it against the vocabulary.
-                let mut words = LexWords {
-                    lex: &mut *lex,
-                    pending: false,
-                };
-                let parts = analyzer.compound_parts(&folded, &mut words);
-                plan.pending |= words.pending;
-                for p in parts {
-                    push_alt(&mut clause.alts, p, 1.0);
+                // Unknown word: the words of its family (framtagning ~ tas fram, kostar ~
+                // kostnad), else its compound parts.
+                let relatives = relatives(&stem, lex, &mut plan.pending);
+                if relatives.is_empty() {
+                    let mut words = LexWords {
+                        lex: &mut *lex,
+                        pending: false,
+                    };
+                    let parts = analyzer.compound_parts(folded, &mut words);
+                    plan.pending |= words.pending;
+                    for p in parts {
+                        push_alt(&mut clause.alts, p, 1.0);
+                    }
+                }
+                for (key, _) in relatives {
+                    push_alt(&mut clause.alts, key, 1.0);
                 }
             }
             None => plan.pending = true,
@@ -383,7 +502,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
         }
         // The word being typed is also a prefix, unless it already is a word of the index.
         if pq.typing == Some(i) && !known && folded.chars().count() >= MIN_PREFIX_CHARS {
-            match lex.with_prefix(&folded) {
+            match lex.with_prefix(folded) {
                 Some(mut cands) => {
                     cands.retain(|(t, _)| *t != stem);
                     cands.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -396,7 +515,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
         }
         // An unknown word: its nearest vocabulary words.
         if clause.alts.is_empty() && !plan.pending {
-            match lex.near(&folded, &stem) {
+            match lex.near(folded, &stem) {
                 Some(cands) => {
                     if let Some((_, display)) = cands.first() {
                         plan.corrections.push((word.clone(), display.clone()));

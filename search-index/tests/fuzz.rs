@@ -699,6 +699,8 @@ fn fuzz_query_parser_and_analyzer() {
         }
         let hl = Highlight {
             terms: pq.words.iter().map(|w| analyzer::fold(w)).collect(),
+            // The query's words as a run, as a synonym form of several words is.
+            phrases: vec![pq.words.iter().map(|w| analyzer::fold(w)).collect()],
             prefix: pq.words.last().map(|w| analyzer::fold(w)),
         };
         let _ = reader::snippet_text(&make_snippet(&text, &hl));

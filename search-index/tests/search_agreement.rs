@@ -190,6 +190,16 @@ fn corpus() -> Vec<SectionDoc> {
         None,
         "rutin.html#inledning",
     ));
+    // Particle verbs, derivations and a negation (see `derivation.rs`).
+    docs.push(special(
+        "Tolkrutinen",
+        "Tolkrutinen tas fram av strategigruppen och följs upp årligen. Avvikelser \
+         dokumenteras när parterna inte är överens om ansvaret; kartläggningen görs av \
+         tolkcentralen.",
+        Some("in-force"),
+        None,
+        "uppfoljning.html#inledning",
+    ));
     docs.push(special(
         "Överenskommelse om samverkan",
         "Överenskommelsen om samverkan kring barn och unga.",
@@ -295,6 +305,34 @@ fn urls(_docs: &[SectionDoc], r: &SearchResult) -> Vec<String> {
         .collect()
 }
 
+/// A particle verb finds its nominalisation and the other way round, a verb its noun, a
+/// negation its counterpart: in both readers, first.
+#[test]
+fn paraphrases_find_the_section_in_both_readers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    let docs = build(&dir);
+    for q in [
+        "vem följer upp tolkrutinen",
+        "uppföljning av tolkrutinen",
+        "framtagande av tolkrutinen",
+        "hur kartläggs det",
+        "oeniga om ansvaret",
+        "oenighet ansvaret",
+    ] {
+        let (t, _, _) = search_tantivy(&dir, q, &Filters::default(), 10).unwrap();
+        let s = static_search(&dir, &req(q));
+        let first =
+            |u: Option<&String>| u.map(|u| u.as_str()) == Some("uppfoljning.html#inledning");
+        assert!(
+            first(t.first().map(|h| &docs[h.ord as usize].url)),
+            "tantivy, {q:?}: {:?}",
+            t.first().map(|h| &docs[h.ord as usize].url)
+        );
+        assert!(first(urls(&docs, &s).first()), "static reader, {q:?}");
+    }
+}
+
 #[test]
 fn static_reader_agrees_with_tantivy() {
     let tmp = tempfile::tempdir().unwrap();
@@ -334,6 +372,14 @@ fn static_reader_agrees_with_tantivy() {
         "barn gällande den 2020-12-01",
         "gällande 2021-06-30 skola",
         "tolkavtalet",
+        // Particle verbs, derivations and negations (see `derivation.rs`).
+        "vem följer upp tolkrutinen",
+        "uppföljning",
+        "framtagande av tolkrutinen",
+        "hur kartläggs det",
+        "oeniga om ansvaret",
+        "inte överens",
+        "samverka",
     ];
     let filters = [
         Filters::default(),
@@ -708,6 +754,10 @@ fn committed_wasm_reader_agrees_with_native_reader() {
         "<img src=x>",
         "barnhäl",
         "tolkavtalet gällande den 2020-06-01",
+        // Particle verbs, derivations and negations (see `derivation.rs`).
+        "vem följer upp tolkrutinen",
+        "framtagande av tolkrutinen",
+        "oeniga om ansvaret",
     ];
     let out = std::process::Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))

@@ -15,7 +15,8 @@
 //     as on the page without marks;
 //  5. axe-core (wcag2a/aa, wcag21a/aa, wcag22aa, best-practice) with the marks and the bar
 //     shown, light and dark: no violations; the marks' contrast ≥ 4.5:1 in both;
-//  6. an abbreviation marks only itself (spec.exact);
+//  6. an abbreviation marks only itself and its glossary form's words where they stand
+//     together (spec.exact);
 //  7. Tab from the section's heading reaches "Ta bort markeringar"; Enter clears every mark
 //     and the bar, keeps the focus on the page (the heading) and drops the parameter;
 //  8. no Content-Security-Policy violation, no page error;
@@ -187,10 +188,11 @@ try {
   }
   await page.evaluate(() => document.documentElement.removeAttribute("data-theme"));
 
-  // 6. An abbreviation marks only itself.
+  // 6. An abbreviation marks only itself and its written-out form (spec.exact.allowed).
   const exact = await arrive(spec.exact.section, spec.exact.q);
   report.exact = { q: spec.exact.q, words: [...new Set(exact.words)] };
-  if (!exact.words.length || exact.words.some((w) => w !== spec.exact.q)) fail(`"${spec.exact.q}" marked ${JSON.stringify(report.exact.words)}`);
+  const allowed = spec.exact.allowed || [spec.exact.q];
+  if (!exact.words.includes(spec.exact.q) || exact.words.some((w) => !allowed.includes(w))) fail(`"${spec.exact.q}" marked ${JSON.stringify(report.exact.words)}`);
 
   // 7. Keyboard: from the heading, Tab reaches the clear button; Enter clears.
   await arrive(spec.section, spec.q);

@@ -1,6 +1,6 @@
 //! Marks on arrival: the words of a page's text that a query highlights, for the page a hit
 //! opens (`theme/search/search.js` asks the worker, which asks [`Engine::marks`]). The same
-//! plan and the same word test as the snippets ([`highlights`]), so what a snippet marks is
+//! plan and the same word test as the snippets ([`highlighted`]), so what a snippet marks is
 //! what the page marks.
 
 use super::*;
@@ -31,11 +31,13 @@ impl Engine {
             ..highlight_terms(&plan, &pq)
         };
         let analyzer = Analyzer::new();
+        let toks = analyzer::raw_tokens(text);
+        let marked = highlighted(&analyzer, &hl, &toks);
         Ok(MarkStep::Done(
-            analyzer::raw_tokens(text)
-                .iter()
-                .filter(|t| highlights(&analyzer, &hl, t.text))
-                .map(|t| (t.from, t.to))
+            toks.iter()
+                .zip(marked)
+                .filter(|(_, m)| *m)
+                .map(|(t, _)| (t.from, t.to))
                 .collect(),
         ))
     }

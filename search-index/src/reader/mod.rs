@@ -620,6 +620,7 @@ pub fn warm_up() -> usize {
             .take(4)
             .map(|w| analyzer.stem_folded(w))
             .collect(),
+        phrases: Vec::new(),
         prefix: Some("sam".to_string()),
     };
     let snippet = make_snippet(SAMPLE, &hl);
@@ -815,9 +816,29 @@ mod tests {
     }
 
     #[test]
+    fn a_synonym_form_of_several_words_is_highlighted_only_where_its_words_stand_together() {
+        let analyzer = Analyzer::new();
+        let hl = Highlight {
+            phrases: vec![crate::synonyms::form_stems("samordnad individuell plan")],
+            ..Highlight::default()
+        };
+        let text =
+            "En plan är ingen samordnad individuell plan, och individuella planer inte heller.";
+        let toks = analyzer::raw_tokens(text);
+        let marked: Vec<&str> = toks
+            .iter()
+            .zip(highlighted(&analyzer, &hl, &toks))
+            .filter(|(_, m)| *m)
+            .map(|(t, _)| t.text)
+            .collect();
+        assert_eq!(marked, ["samordnad", "individuell", "plan"]);
+    }
+
+    #[test]
     fn snippet_highlights_and_escapes_nothing() {
         let hl = Highlight {
             terms: ["barn".to_string()].into_iter().collect(),
+            phrases: Vec::new(),
             prefix: None,
         };
         let s = make_snippet("Om <b>barnen</b> och barnhälsovården.", &hl);

@@ -6,22 +6,27 @@ use super::*;
 /// A part of a snippet: text, and whether it is a match.
 pub type Snippet = Vec<(String, bool)>;
 
-/// Terms to highlight: the plan's term keys (normal ones), and the typed prefix.
+/// Terms to highlight: the plan's term keys (normal ones), the synonym forms of several
+/// words (their stems, highlighted only where they stand together), and the typed prefix.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Highlight {
     pub terms: HashSet<String>,
+    pub phrases: Vec<Vec<String>>,
     pub prefix: Option<String>,
 }
 
 pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
     let mut terms = HashSet::new();
+    let mut phrases = Vec::new();
     for t in plan.terms() {
         if let Some(e) = exact_form(&t) {
             terms.insert(analyzer::fold(e));
         } else if t.contains(' ') {
-            // A synonym form of several words: its words (not its stop words).
-            for w in t.split(' ').filter(|w| !query::is_stop_word(w)) {
-                terms.insert(w.to_string());
+            // A synonym form of several words: its words where they stand together
+            // (`plan` alone is no `samordnad individuell plan`).
+            let stems: Vec<String> = t.split(' ').map(str::to_string).collect();
+            if !phrases.contains(&stems) {
+                phrases.push(stems);
             }
         } else {
             terms.insert(t);
@@ -32,12 +37,38 @@ pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
         .and_then(|i| pq.words.get(i))
         .map(|w| analyzer::fold(w))
         .filter(|p| p.chars().count() >= query::MIN_PREFIX_CHARS);
-    Highlight { terms, prefix }
+    Highlight {
+        terms,
+        phrases,
+        prefix,
+    }
 }
 
-/// Whether a word of a text is highlighted: it contains a term (4+ letters), has its stem,
-/// or starts with the typed prefix. The snippets and the marks on a page opened from a hit
-/// ([`Engine::marks`]) both use it.
+/// Which words of a text are highlighted: each word that [`highlights`], and each run of
+/// words that is one of the synonym forms of several words. The snippets and the marks on
+/// a page opened from a hit ([`Engine::marks`]) both use it.
+pub fn highlighted(analyzer: &Analyzer, hl: &Highlight, toks: &[analyzer::RawToken]) -> Vec<bool> {
+    let mut out: Vec<bool> = toks
+        .iter()
+        .map(|t| highlights(analyzer, hl, t.text))
+        .collect();
+    if hl.phrases.is_empty() {
+        return out;
+    }
+    let stems: Vec<String> = toks.iter().map(|t| analyzer.term(t.text)).collect();
+    for phrase in &hl.phrases {
+        for start in 0..stems.len() {
+            let end = start + phrase.len();
+            if end <= stems.len() && stems[start..end] == phrase[..] {
+                out[start..end].iter_mut().for_each(|m| *m = true);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a word of a text is highlighted on its own: it contains a term (4+ letters), has
+/// its stem, or starts with the typed prefix (see [`highlighted`] for runs of words).
 pub fn highlights(analyzer: &Analyzer, hl: &Highlight, word: &str) -> bool {
     let folded = analyzer::fold(word);
     hl.terms.iter().any(|q| {
@@ -55,10 +86,7 @@ const SNIPPET_WORDS: usize = 28;
 pub fn make_snippet(text: &str, hl: &Highlight) -> Snippet {
     let analyzer = Analyzer::new();
     let toks = analyzer::raw_tokens(text);
-    let matched: Vec<bool> = toks
-        .iter()
-        .map(|t| highlights(&analyzer, hl, t.text))
-        .collect();
+    let matched = highlighted(&analyzer, hl, &toks);
     if toks.is_empty() {
         return vec![(text.chars().take(200).collect(), false)];
     }
