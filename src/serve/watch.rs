@@ -254,8 +254,11 @@ mod tests {
         assert!(back_when_done, "the batch waited until the page was back");
     }
 
-    /// A file written in place over and over (truncate, then chunks) is held back
-    /// until its writer stops; a file saved meanwhile goes ahead of it.
+    /// A file written in place (truncated, then written in chunks with pauses longer
+    /// than the quiet window) is held back until its writer closes it; a file saved
+    /// meanwhile goes ahead of it. Deterministic on a loaded machine: the writer says it
+    /// has finished before it closes the file, and only a pause longer than
+    /// [`super::super::settle::OPEN_LIMIT`] (1 s) would let the file go early.
     #[test]
     fn a_file_still_being_written_is_not_handed_over() {
         use std::io::Write;
@@ -271,16 +274,15 @@ mod tests {
             let (busy, finished) = (busy.clone(), finished.clone());
             std::thread::spawn(move || {
                 // Long past MAX_WAIT, so that the other file is handed over while this one
-                // is still being written even on a loaded machine.
+                // is still being written.
                 let until = Instant::now() + MAX_WAIT + Duration::from_millis(1500);
+                let mut file = std::fs::File::create(&busy).unwrap();
                 while Instant::now() < until {
-                    let mut file = std::fs::File::create(&busy).unwrap();
-                    for part in ["första delen\n", "andra delen\n"] {
-                        file.write_all(part.as_bytes()).unwrap();
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
+                    file.write_all("en del till\n".as_bytes()).unwrap();
+                    std::thread::sleep(QUIET + Duration::from_millis(30));
                 }
                 finished.store(true, Ordering::SeqCst);
+                drop(file);
             })
         };
         std::fs::write(&other, "två").unwrap();
