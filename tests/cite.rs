@@ -12,13 +12,18 @@ use std::path::{Path, PathBuf};
 const PAGE: &str = "overenskommelser/huvudoverenskommelse.html";
 const DOCUMENT: &str = "Överenskommelse om samverkan mellan kommunerna i Jönköpings län och Region Jönköpings län kring barns och ungas psykiska, sociala och fysiska hälsa (Dokument-ID 104623, version 5.0)";
 
-/// A copy of the bundled book in `dir`, with `toml` appended to its book.toml.
+/// A copy of the bundled book in `dir`, with `toml` added to its book.toml (keys of
+/// `[output.samsyn]` go into the table the bundled book already has).
 fn bundled_book_with(dir: &Path, toml: &str) -> PathBuf {
+    const TABLE: &str = "[output.samsyn]\n";
     let book = dir.join("book");
     copy_dir(&repo().join("book"), &book);
     let config = book.join("book.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(toml);
+    match (toml.trim_start().strip_prefix(TABLE), text.find(TABLE)) {
+        (Some(keys), Some(at)) => text.insert_str(at + TABLE.len(), keys),
+        _ => text.push_str(toml),
+    }
     std::fs::write(&config, text).unwrap();
     book
 }
