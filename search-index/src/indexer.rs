@@ -1382,7 +1382,7 @@ pub fn search_tantivy(
     }
     // The sections of the terms that tell a match through a synonym.
     let mut via_docs: Vec<(String, HashSet<tantivy::DocAddress>)> = Vec::new();
-    for key in crate::synonyms::via_keys(&plan) {
+    for key in crate::synonyms::via_keys(&plan.synonyms) {
         let clause = query::Clause {
             word: key.clone(),
             alts: vec![(key.clone(), 1.0)],
@@ -1394,7 +1394,7 @@ pub fn search_tantivy(
     }
     let mut hits = Vec::new();
     for (score, addr) in top {
-        let via = crate::synonyms::via(&plan, |key| {
+        let via = crate::synonyms::via(&plan.synonyms, |key| {
             via_docs
                 .iter()
                 .any(|(k, docs)| k == key && docs.contains(&addr))

@@ -14,7 +14,6 @@
 
 use crate::analyzer::{self, Analyzer};
 use crate::format::{Dec, Enc, R};
-use crate::query::Plan;
 
 /// Weight of the other form of a pair: a direct match ranks above a match through it.
 pub const SYNONYM_WEIGHT: f32 = 0.5;
@@ -201,10 +200,10 @@ pub struct SynonymUse {
 }
 
 /// The term keys whose sections decide [`via`]: the own and other forms' keys of every
-/// synonym use.
-pub fn via_keys(plan: &Plan) -> Vec<String> {
+/// synonym use (a query plan's `synonyms`).
+pub fn via_keys(uses: &[SynonymUse]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for u in &plan.synonyms {
+    for u in uses {
         for key in u.own_keys.iter().chain([&u.other_key]) {
             if !out.contains(key) {
                 out.push(key.clone());
@@ -214,13 +213,13 @@ pub fn via_keys(plan: &Plan) -> Vec<String> {
     out
 }
 
-/// The other forms a section matched through: those of the plan's synonym uses whose other
-/// form's term the section has while it has none of the query form's own (`has`: whether
-/// the section has a term, for the keys of [`via_keys`]). Both engines answer `has` from
-/// their postings, so they agree.
-pub fn via(plan: &Plan, has: impl Fn(&str) -> bool) -> Vec<String> {
+/// The other forms a section matched through: those of a query plan's synonym uses whose
+/// other form's term the section has while it has none of the query form's own (`has`:
+/// whether the section has a term, for the keys of [`via_keys`]). Both engines answer
+/// `has` from their postings, so they agree.
+pub fn via(uses: &[SynonymUse], has: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for u in &plan.synonyms {
+    for u in uses {
         if has(&u.other_key) && !u.own_keys.iter().any(|k| has(k)) && !out.contains(&u.other) {
             out.push(u.other.clone());
         }
@@ -285,28 +284,18 @@ mod tests {
 
     #[test]
     fn a_section_matched_via_the_other_form_only_when_it_lacks_its_own() {
-        let plan = Plan {
-            clauses: vec![crate::query::Clause {
-                word: "SoL".into(),
-                alts: vec![
-                    ("sol".into(), 1.0),
-                    ("socialtjanstlag".into(), SYNONYM_WEIGHT),
-                ],
-            }],
-            synonyms: vec![SynonymUse {
-                clause: 0,
-                own_keys: vec!["sol".into()],
-                other_key: "socialtjanstlag".into(),
-                other: "Socialtjänstlagen".into(),
-            }],
-            ..Default::default()
-        };
-        assert_eq!(via_keys(&plan), ["sol", "socialtjanstlag"]);
+        let uses = [SynonymUse {
+            clause: 0,
+            own_keys: vec!["sol".into()],
+            other_key: "socialtjanstlag".into(),
+            other: "Socialtjänstlagen".into(),
+        }];
+        assert_eq!(via_keys(&uses), ["sol", "socialtjanstlag"]);
         assert_eq!(
-            via(&plan, |k| k == "socialtjanstlag"),
+            via(&uses, |k| k == "socialtjanstlag"),
             ["Socialtjänstlagen"]
         );
-        assert!(via(&plan, |_| true).is_empty());
-        assert!(via(&plan, |k| k == "sol").is_empty());
+        assert!(via(&uses, |_| true).is_empty());
+        assert!(via(&uses, |k| k == "sol").is_empty());
     }
 }

@@ -20,7 +20,6 @@
 //!
 //! Elsewhere only the quiet window and the unchanged size and time count.
 
-use super::watch::QUIET;
 use notify::EventKind;
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use std::collections::HashMap;
@@ -28,6 +27,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
+
+/// How long the folders must be quiet before a batch of changes is processed (the
+/// watcher's window, see `watch`), and how old a file's last change must be before it
+/// is read.
+pub const QUIET: Duration = Duration::from_millis(50);
 
 /// How long a read waits for a file that keeps changing. After that the file is
 /// left for its next change event (a file that changes has one coming).

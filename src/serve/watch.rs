@@ -16,10 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use super::settle::Writers;
+use super::settle::{QUIET, Writers};
 
-/// How long the folders must be quiet before a batch of changes is processed.
-pub const QUIET: Duration = Duration::from_millis(50);
 /// How long a batch waits for the whole folder to be quiet; after that, the paths
 /// that are quiet go ahead of one that is still being written.
 pub const MAX_WAIT: Duration = Duration::from_millis(1000);

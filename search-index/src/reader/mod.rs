@@ -472,14 +472,14 @@ impl Engine {
         }
         // The sections of the terms that tell a match through a synonym.
         let mut via_docs: Vec<(String, HashSet<u32>)> = Vec::new();
-        for key in crate::synonyms::via_keys(&plan) {
+        for key in crate::synonyms::via_keys(&plan.synonyms) {
             match self.all_docs(&key)? {
                 Some(docs) => via_docs.push((key, docs)),
                 None => return Ok(self.take_need()),
             }
         }
         let via = |doc: u32| {
-            crate::synonyms::via(&plan, |key| {
+            crate::synonyms::via(&plan.synonyms, |key| {
                 via_docs
                     .iter()
                     .any(|(k, docs)| k == key && docs.contains(&doc))
