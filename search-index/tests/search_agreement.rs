@@ -729,22 +729,40 @@ fn empty_corpus() {
     );
 }
 
-/// The committed wasm reader (run by Node the way the worker runs it) returns the same hits
-/// as the native reader. Skipped when Node is not installed.
-#[test]
-fn committed_wasm_reader_agrees_with_native_reader() {
+/// The committed wasm reader's answers to `queries` over the index in `dir`, one JSON line
+/// each (`tests/js/wasm_smoke.js`); None, with a notice, when Node is not installed.
+fn wasm_answers(dir: &Path, queries: &[&str]) -> Option<String> {
     let node_ok = std::process::Command::new("node")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !node_ok {
         eprintln!("node not found: skipping the wasm reader check");
-        return;
+        return None;
     }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
+        .arg(root.join("theme/search/search_index.wasm"))
+        .arg(dir)
+        .args(queries)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// The committed wasm reader (run by Node the way the worker runs it) returns the same hits
+/// as the native reader. Skipped when Node is not installed.
+#[test]
+fn committed_wasm_reader_agrees_with_native_reader() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("search-index");
     build(&dir);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let queries = [
         "barn skola",
         "SIP",
@@ -759,19 +777,9 @@ fn committed_wasm_reader_agrees_with_native_reader() {
         "framtagande av tolkrutinen",
         "oeniga om ansvaret",
     ];
-    let out = std::process::Command::new("node")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
-        .arg(root.join("theme/search/search_index.wasm"))
-        .arg(&dir)
-        .args(queries)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let Some(stdout) = wasm_answers(&dir, &queries) else {
+        return;
+    };
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), queries.len());
     for (q, line) in queries.iter().zip(lines) {
@@ -1222,28 +1230,9 @@ fn synonyms_find_either_form_alike_in_tantivy_the_static_reader_and_the_wasm() {
     assert!(rank("vård boende", "vard.html#inledning").is_some());
 
     // The committed wasm reader says the same.
-    let node_ok = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !node_ok {
-        eprintln!("node not found: skipping the wasm reader check");
+    let Some(stdout) = wasm_answers(&dir, &queries) else {
         return;
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = std::process::Command::new("node")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/wasm_smoke.js"))
-        .arg(root.join("theme/search/search_index.wasm"))
-        .arg(&dir)
-        .args(queries)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    };
     for (q, line) in queries.iter().zip(stdout.lines()) {
         let native = static_search(&dir, &req(q));
         let docs: Vec<String> = native.hits.iter().map(|h| h.doc.to_string()).collect();

@@ -2,6 +2,8 @@
 // path), no sandbox (the tests run as root in CI), no background traffic of its own.
 // `extraArgs` for a browser with other conditions (e.g. a forced 2G connection).
 import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 export const launch = (extraArgs = []) => chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -19,3 +21,20 @@ export function finish(name, report, failures) {
     process.exitCode = 1;
   }
 }
+
+// The command line of a test script run by `common::run_browser_script`: the served folder
+// and the spec (JSON file); exits 2 with a usage line when either is missing.
+export function scriptArgs(name) {
+  const [servedDir, specFile] = process.argv.slice(2);
+  if (!servedDir || !specFile) {
+    console.error(`usage: node ${name} <served folder> <spec.json>`);
+    process.exit(2);
+  }
+  return { servedDir, spec: JSON.parse(readFileSync(specFile, "utf8")) };
+}
+
+// axe-core's script, to add to a page, and the rule tags the search's pages must pass
+// (the same as `common::AXE_TAGS` in the Rust tests).
+export const axeSource = () =>
+  readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];

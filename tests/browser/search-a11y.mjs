@@ -20,19 +20,12 @@
 //     remembered over a reload: then `/` and `s` neither move the focus nor type; on again,
 //     `/` works; and they are off while a field has the focus.
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { finish, launch } from "./chromium.mjs";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { AXE_TAGS, axeSource as readAxe, finish, launch, scriptArgs } from "./chromium.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
-const [servedDir, specFile] = process.argv.slice(2);
-if (!servedDir || !specFile) {
-  console.error("usage: node search-a11y.mjs <served folder> <spec.json>");
-  process.exit(2);
-}
-const spec = JSON.parse(readFileSync(specFile, "utf8"));
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+const { servedDir, spec } = scriptArgs("search-a11y.mjs");
+const TAGS = AXE_TAGS;
+const axeSource = readAxe();
 /* Two keys closer than this are "quick succession": no announcement may fall between them. */
 const QUICK_MS = 300;
 const failures = [];

@@ -22,19 +22,12 @@
 //  8. no Content-Security-Policy violation, no page error;
 //  9. with the wasm unreachable: no marks, and the search box stays closed.
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { finish, launch } from "./chromium.mjs";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { AXE_TAGS, axeSource as readAxe, finish, launch, scriptArgs } from "./chromium.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
-const [servedDir, specFile] = process.argv.slice(2);
-if (!servedDir || !specFile) {
-  console.error("usage: node search-arrival.mjs <served folder> <spec.json>");
-  process.exit(2);
-}
-const spec = JSON.parse(readFileSync(specFile, "utf8"));
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+const { servedDir, spec } = scriptArgs("search-arrival.mjs");
+const TAGS = AXE_TAGS;
+const axeSource = readAxe();
 const failures = [];
 const fail = (m) => failures.push(m);
 

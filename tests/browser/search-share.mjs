@@ -18,19 +18,12 @@
 //  5. axe-core on sok.html with results, light and dark; every link stays in the site's folder;
 //  6. no Content-Security-Policy violation, no page error.
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { finish, launch } from "./chromium.mjs";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { AXE_TAGS, axeSource as readAxe, finish, launch, scriptArgs } from "./chromium.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
-const [servedDir, specFile] = process.argv.slice(2);
-if (!servedDir || !specFile) {
-  console.error("usage: node search-share.mjs <served folder> <spec.json>");
-  process.exit(2);
-}
-const spec = JSON.parse(readFileSync(specFile, "utf8"));
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+const { servedDir, spec } = scriptArgs("search-share.mjs");
+const TAGS = AXE_TAGS;
+const axeSource = readAxe();
 const failures = [];
 const fail = (m) => failures.push(m);
 
