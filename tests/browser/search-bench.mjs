@@ -17,8 +17,8 @@
 //     bytes (response bodies of the search's own files from page load through the first
 //     query and its results; samsyn: search/ and search-index/; Pagefind: pagefind/;
 //     mdBook: searcher, elasticlunr, mark and searchindex; plus the same files gzipped, zlib
-//     level 6, as a compressing server would send them; samsyn's bundle, fetched after the
-//     first results for the later queries, is counted apart as `prefetch`) and, for samsyn, the timeline of
+//     level 6, as a compressing server would send them; samsyn's bundle, fetched with the
+//     second query's files for the later ones, is counted apart as `prefetch`) and, for samsyn, the timeline of
 //     the cold query's requests ([path, start, responseStart, responseEnd (ms after the
 //     first input), body bytes]). With the DevTools protocol attached, every request costs
 //     Chromium about twice as much (its network events go to the client).
@@ -163,8 +163,8 @@ async function viaDevtools(cfg) {
   if (r.error || cfg.relevance) return r;
   // The cold phase: requests made before the warm queries start (the driver waits 300 ms
   // after the first results).
-  // samsyn's bundle (a small index's files in one request, fetched once the first results
-  // are shown, for the later queries) is counted apart.
+  // samsyn's bundle (fetched with the second query's files, for the later queries) is
+  // counted apart.
   const bundle = (x) => /\/bundle-[^/]*$/.test(new URL(x.url).pathname);
   r.bytes = bytesOf(responses.filter((x) => !bundle(x) && (!x.timing || x.timing.startTime <= r.epoch0 + r.firstMs + 250)), cfg.tool);
   r.prefetch = bytesOf(responses.filter(bundle), cfg.tool);
