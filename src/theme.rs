@@ -32,13 +32,25 @@ pub const ASSET_DIRS: &[&str] = &["css", "js", "search", "icons"];
 /// `DecompressionStream`, so no server needs to compress (or know the wasm MIME type).
 pub const SHIPPED_COMPRESSED: &str = ".wasm";
 
+/// The embedded wasm reader, compressed when samsyn was compiled (build.rs, Zopfli).
+static EMBEDDED_WASM_DEFLATE: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/search_index.wasm.deflate"));
+
 /// Prepares an asset for the site: JavaScript and CSS minified (comments and spaces
 /// dropped, names kept: the site's own scripts shrink by a third, which the search's first
-/// query pays for), the wasm compressed (see [`SHIPPED_COMPRESSED`]).
+/// query pays for), the wasm compressed (see [`SHIPPED_COMPRESSED`]; the embedded one as
+/// build.rs compressed it, any other at DEFLATE's level 6).
 fn prepare_asset(rel: &mut String, bytes: &mut Vec<u8>) {
     if rel.ends_with(SHIPPED_COMPRESSED) {
         rel.push_str(".deflate");
-        *bytes = search_index::format::compress(bytes);
+        let embedded = EMBEDDED
+            .get_file("search/search_index.wasm")
+            .map(|f| f.contents());
+        *bytes = if embedded == Some(bytes.as_slice()) {
+            EMBEDDED_WASM_DEFLATE.to_vec()
+        } else {
+            search_index::format::compress(bytes)
+        };
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         let minified = if rel.ends_with(".js") {
             Some(minifier::js::minify(text).to_string())
@@ -274,6 +286,28 @@ mod tests {
         assert_eq!(
             html,
             "<a href=\"barndialogen/index.html?a=1&amp;b=&quot;&#x27;\">&lt;b&gt;/&lt;/b&gt;</a>"
+        );
+    }
+
+    /// The embedded wasm reader is shipped as build.rs compressed it (Zopfli): smaller than
+    /// DEFLATE's best level, by what the first search of every visitor saves.
+    #[test]
+    fn the_embedded_wasm_is_shipped_smaller_than_deflate_level_9() {
+        let theme = Theme::embedded();
+        let (_, shipped) = theme
+            .assets
+            .iter()
+            .find(|(n, _)| n == "search/search_index.wasm.deflate")
+            .expect("search/search_index.wasm.deflate");
+        let raw = EMBEDDED
+            .get_file("search/search_index.wasm")
+            .unwrap()
+            .contents();
+        let level9 = search_index::format::compress_at(raw, 9).len();
+        assert!(
+            shipped.len() + 2000 < level9,
+            "{} bytes, DEFLATE level 9 {level9}",
+            shipped.len()
         );
     }
 

@@ -292,6 +292,28 @@ fn the_search_ui_works_in_chromium_from_a_subfolder_and_agrees_with_the_cli() {
     assert_eq!(r["kept"]["fragmentFetchedAgain"], true, "{r}");
 }
 
+/// On a network with latency (tests/browser/search-rounds.mjs: 100 ms a request, the
+/// worker's too), the bundled book's first results come after at most three sequential
+/// round trips from the input (start files, term shards, posting chunks with the top
+/// page's text), counted from Chromium's request log, not timed; the bundle waits for a
+/// second query.
+#[test]
+fn first_results_take_at_most_three_round_trips_and_the_bundle_waits_for_a_second_query() {
+    let (tmp, site) = bundled_site();
+    let www = tmp.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let spec = serde_json::json!({
+        "page": "site/barndialogen/barndialogen-vill.html",
+        "q": "samordnad individuell plan",
+        "next": "vårdnadshavare",
+        "maxRounds": 3,
+    });
+    let r = run_browser_script("search-rounds.mjs", &www, &spec, tmp.path());
+    assert!(r["first"]["rounds"].as_u64().unwrap() <= 3, "{r}");
+    assert_eq!(r["bundleAfterOneQuery"], 0, "{r}");
+    assert_eq!(r["bundleAfterTwoQueries"], 1, "{r}");
+}
+
 /// The open search is an accessible combobox (tests/browser/search-a11y.mjs): the tree's
 /// combobox, expanded state and active descendant, the options' names, the count announced
 /// once in a polite live region, a visible active hit, axe-core clean on results, with a

@@ -6,9 +6,9 @@
 //! answer with the top page, a posting budget of 8,000 bytes; `BUDGET`, `LIMIT`, `PAGES`, `FIRST`
 //! override), fetched in the worker's order. Per query: the fetch rounds (each a set of
 //! parallel requests; in brackets those before the first answer), the requests and the
-//! stored bytes. After the first
-//! query the index's bundle, if it has one, is added, as the worker fetches it then
-//! (`NO_BUNDLE=1`: not). Without queries, the search benchmark's lists are used (`--book`
+//! stored bytes. After the second
+//! query the index's bundle, if it has one, is added: the worker asks for it with the
+//! files of a second query, at low priority (`NO_BUNDLE=1`: not). Without queries, the search benchmark's lists are used (`--book`
 //! for the bundled book's).
 
 use search_index::reader::{Engine, Filters, Request, Step, open_static, read_index_file};
@@ -140,11 +140,11 @@ fn main() {
             per.join(" + "),
             bytes as f64 / 1000.0
         );
-        if i == 0
+        if i == 1
             && std::env::var("NO_BUNDLE").is_err()
             && let Some(name) = engine.meta.bundle_name()
         {
-            // As the worker does once the first results are shown.
+            // In by the third query (asked for with the second one's files).
             let (bytes, stored) = read_index_file(dir, &name).expect("bundle");
             engine.add_bundle(&bytes).expect("bundle decodes");
             println!(

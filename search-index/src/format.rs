@@ -23,12 +23,12 @@
 //!   positions (field `all`) phrases need.
 //! - `f<v>-<h>.bin`: the sections of virtual page v (title, heading, url, kind, status, doc
 //!   id, text for snippets); `h` is the hash of its group of [`FRAG_GROUP`] files.
-//! - `bundle-<h>.bin` (when the term shards fit in [`BUNDLE_MAX`]): copies of whole kinds
-//!   of files (all term shards; then all fragment files, all packs, the vocabulary, each
-//!   kind that still fits), then, if the packs did not fit whole, the packs of the second
-//!   chunks of the most frequent terms as long as they fit; the browser fetches
-//!   it in one request once the first results are shown, so that later queries need fewer
-//!   round trips (see [`encode_bundle`]).
+//! - `bundle-<h>.bin` (when the term shards and the vocabulary fit in [`BUNDLE_MAX`]):
+//!   copies of all term shards and the vocabulary, then the packs of the second chunks of
+//!   the most frequent terms (`indexer::bundle_contents`); fragment files and whole packs
+//!   are not copied (a query fetches the few it reads). The browser fetches it in one
+//!   request once a second query shows that the visitor is searching, so that later
+//!   queries need fewer round trips (see [`encode_bundle`]).
 //!
 //! Postings: a term's postings are ordered by impact (the field-boosted BM25 score of the
 //! term in the section, times the section's status factor; descending) and cut into chunks

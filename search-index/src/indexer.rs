@@ -1007,38 +1007,44 @@ fn bundle_kind(name: &str) -> Option<usize> {
     chars.next()?.is_ascii_digit().then_some(kind)
 }
 
-/// What a bundle copies: the kinds of files ([`bundle_kind`]; `sizes`: stored bytes of
-/// each) that fit whole in `max`, in order, starting with the term shards; then, if the
-/// packs did not fit whole, in the room left, the packs of second chunks (`spare`: name,
-/// stored size, weight), heaviest first: the chunks that queries of the most frequent
-/// terms read past the heads. None when the term shards alone do not fit.
+/// The kinds of files a bundle copies whole ([`bundle_kind`]): the term shards (with the
+/// validity table) and the vocabulary, what a later query's new words need first. Fragment
+/// files and whole packs are not bundled: a query fetches the few of them it reads (a few
+/// KB), and whole, they doubled the bundle of a small site (the bundled book's was larger
+/// than Pagefind's whole six-query session).
+const BUNDLED_KINDS: [usize; 2] = [0, 3];
+/// Most stored bytes of second chunks a bundle takes besides its kinds.
+const BUNDLE_SPARE_MAX: u64 = 128 * 1024;
+/// Fewest postings of a term whose second chunk a bundle takes: the chunks that the
+/// queries of frequent words read past the heads; a rarer word's chunks save little.
+const BUNDLE_SPARE_MIN_POSTINGS: usize = 256;
+
+/// What a bundle copies: the [`BUNDLED_KINDS`] (`sizes`: stored bytes of each kind) when
+/// they fit in `max`, then, in the room left (at most [`BUNDLE_SPARE_MAX`]), the packs of
+/// second chunks of frequent terms (`spare`: name, stored size, weight = the term's
+/// postings; at least [`BUNDLE_SPARE_MIN_POSTINGS`]), heaviest first. None when the term
+/// shards and vocabulary do not fit.
 fn bundle_contents(
     sizes: &[u64; BUNDLE_KINDS],
     mut spare: Vec<Spare>,
     max: u64,
 ) -> Option<(Vec<usize>, Vec<String>)> {
-    if sizes[0] > max {
+    let total: u64 = BUNDLED_KINDS.iter().map(|&k| sizes[k]).sum();
+    if total > max {
         return None;
     }
-    let mut kinds = Vec::new();
-    let mut total = 0;
-    for (k, &size) in sizes.iter().enumerate() {
-        if total + size <= max {
-            total += size;
-            kinds.push(k);
-        }
-    }
+    let room = (max - total).min(BUNDLE_SPARE_MAX);
+    let mut used = 0;
     let mut extra = Vec::new();
-    if !kinds.contains(&PACKS) {
-        spare.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-        for (name, stored, _) in spare {
-            if total + stored <= max {
-                total += stored;
-                extra.push(name);
-            }
+    spare.retain(|s| s.2 >= BUNDLE_SPARE_MIN_POSTINGS);
+    spare.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    for (name, stored, _) in spare {
+        if used + stored <= room {
+            used += stored;
+            extra.push(name);
         }
     }
-    Some((kinds, extra))
+    Some((BUNDLED_KINDS.to_vec(), extra))
 }
 
 /// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]); returns its hash.
@@ -1495,31 +1501,33 @@ mod tests {
     }
 
     #[test]
-    fn a_small_index_is_bundled_whole_without_spare_packs() {
+    fn a_bundle_holds_the_term_shards_and_vocabulary_not_the_fragments_or_whole_packs() {
         let near = spare(&[("p0-1-h.bin", 10, 500)]);
         let (kinds, extra) = bundle_contents(&[100, 200, 300, 10], near, 1000).unwrap();
-        assert_eq!(kinds, vec![0, 1, 2, 3]);
-        assert!(extra.is_empty(), "the packs are all in already");
+        assert_eq!(kinds, vec![0, 3]);
+        assert_eq!(extra, vec!["p0-1-h.bin"]);
     }
 
     #[test]
-    fn a_larger_index_bundles_the_packs_of_its_most_frequent_terms_in_the_room_left() {
-        // Fragments (900) and packs (800) do not fit whole; the vocabulary does.
+    fn a_bundle_takes_the_second_chunks_of_its_most_frequent_terms_in_the_room_left() {
         let near = spare(&[
-            ("p1-0-h.bin", 30, 40),
+            ("p1-0-h.bin", 30, 400),
             ("p2-0-h.bin", 50, 900),
             ("p3-0-h.bin", 60, 700),
             ("p4-0-h.bin", 20, 10),
+            ("p5-0-h.bin", 5, BUNDLE_SPARE_MIN_POSTINGS - 1),
         ]);
         let (kinds, extra) = bundle_contents(&[100, 900, 800, 10], near, 200).unwrap();
         assert_eq!(kinds, vec![0, 3]);
-        // 90 bytes of room: the heaviest (50) first, the next (60) does not fit, then 30.
+        // 90 bytes of room: the heaviest (50) first, the next (60) does not fit, then 30;
+        // the chunks of rare terms never (10 postings, and one under the floor).
         assert_eq!(extra, vec!["p2-0-h.bin", "p1-0-h.bin"]);
     }
 
     #[test]
     fn no_bundle_when_the_term_shards_do_not_fit() {
         let near = spare(&[("p0-0-h.bin", 1, 1)]);
-        assert_eq!(bundle_contents(&[201, 0, 0, 0], near, 200), None);
+        assert_eq!(bundle_contents(&[201, 0, 0, 0], near.clone(), 200), None);
+        assert_eq!(bundle_contents(&[150, 0, 0, 51], near, 200), None);
     }
 }

@@ -966,10 +966,12 @@ fn a_date_is_read_in_the_round_of_the_term_shards() {
     }
 }
 
-/// A small index bundles its files: with the bundle added, a query needs no fetch round and
-/// answers exactly as with the files fetched one by one; a corrupt bundle is refused.
+/// A small index's bundle holds its term shards and vocabulary (not its fragment files):
+/// with the bundle added, a query fetches no term shard, vocabulary or validity table, only
+/// what it shows (fragments) and any chunk past the heads, and answers exactly as with the
+/// files fetched one by one; a corrupt bundle is refused.
 #[test]
-fn the_bundle_answers_without_fetches() {
+fn the_bundle_spares_later_queries_their_term_shards() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("search-index");
     build(&dir);
@@ -991,8 +993,18 @@ fn the_bundle_answers_without_fetches() {
     ] {
         let mut r = req(q);
         r.budget = 8000;
+        let fetched: Vec<String> = rounds_with(&mut engine, &dir, &r).concat();
+        let index_files = fetched
+            .iter()
+            .filter(|f| {
+                f.starts_with("vocab-")
+                    || f.starts_with("valid-")
+                    || (f.starts_with('t') && f[1..].starts_with(|c: char| c.is_ascii_digit()))
+            })
+            .collect::<Vec<_>>();
+        assert!(index_files.is_empty(), "{q}: fetched {index_files:?}");
         let Step::Done(bundled) = engine.search(&r).unwrap() else {
-            panic!("{q}: the bundle lacks a file");
+            panic!("{q}: not done after its rounds");
         };
         assert_eq!(bundled, static_search(&dir, &r), "{q}");
     }
@@ -1062,7 +1074,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
         "some posting packs: {packs} of {}",
         count(&on_disk, "p")
     );
-    assert_eq!(count(&bundled, "f"), 0, "fragments do not fit whole");
+    assert_eq!(count(&bundled, "f"), 0, "fragments are not bundled");
 
     // The second chunks of the three most frequent words are in it.
     let mut terms: Vec<(u32, String)> = Vec::new();

@@ -1,7 +1,8 @@
 // Search benchmark harness in headless Chromium, run by bench/search:
 //   node search-bench.mjs <config.json>
-// config = { served: dir, repeat: n, runs: [run...], relevance: [rel...] }
-//   repeat: cold runs per tool, corpus and browser mode (the median is reported)
+// config = { served: dir, repeat: n, slowRepeat: n, runs: [run...], relevance: [rel...] }
+//   repeat: cold runs per tool, corpus and browser mode (the median is reported; 0: none,
+//   only the slow-network runs); slowRepeat: runs on the slow network (default 3)
 // run = { name, tool: "samsyn" | "pagefind" | "mdbook", page, site, cold: q, warm: [q...],
 //   typed: [q...] }
 //   page: path of the page opened (under `served`); site: path prefix of the site root.
@@ -16,13 +17,18 @@
 //     bytes (response bodies of the search's own files from page load through the first
 //     query and its results; samsyn: search/ and search-index/; Pagefind: pagefind/;
 //     mdBook: searcher, elasticlunr, mark and searchindex; plus the same files gzipped, zlib
-//     level 6, as a compressing server would send them; samsyn's bundle, fetched after the
-//     first results for the later queries, is counted apart as `prefetch`) and, for samsyn, the timeline of
+//     level 6, as a compressing server would send them; samsyn's bundle, fetched with the
+//     second query's files for the later ones, is counted apart as `prefetch`) and, for samsyn, the timeline of
 //     the cold query's requests ([path, start, responseStart, responseEnd (ms after the
 //     first input), body bytes]). With the DevTools protocol attached, every request costs
 //     Chromium about twice as much (its network events go to the client).
 //   - "plain": Chromium started as a visitor's browser is, with no DevTools client; only
 //     the timings.
+//   - "slow" (samsyn and Pagefind): the site's page opened as the top frame of a Chromium
+//     on an emulated slow network (slow-network.mjs: 150 ms latency, 200 KB/s down and up,
+//     the page's workers included; a DevTools client on a pipe sets it up and logs every
+//     request): time to first results, bytes before them, a session of six queries' bytes
+//     and the round trips from the first input to the first results (viaSlowNetwork).
 // Timings: firstMs, from the first input (focus and query typed, in one task) to the first
 // results on screen (samsyn, mdBook) or to the data of the top 5 (Pagefind's JS API); per
 // later query (warm), the engine's answer time (samsyn: the worker's search round trip;
@@ -40,6 +46,7 @@ import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
+import { SLOW, openThrottled, rounds } from "./slow-network.mjs";
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
@@ -156,8 +163,8 @@ async function viaDevtools(cfg) {
   if (r.error || cfg.relevance) return r;
   // The cold phase: requests made before the warm queries start (the driver waits 300 ms
   // after the first results).
-  // samsyn's bundle (a small index's files in one request, fetched once the first results
-  // are shown, for the later queries) is counted apart.
+  // samsyn's bundle (fetched with the second query's files, for the later queries) is
+  // counted apart.
   const bundle = (x) => /\/bundle-[^/]*$/.test(new URL(x.url).pathname);
   r.bytes = bytesOf(responses.filter((x) => !bundle(x) && (!x.timing || x.timing.startTime <= r.epoch0 + r.firstMs + 250)), cfg.tool);
   r.prefetch = bytesOf(responses.filter(bundle), cfg.tool);
@@ -190,6 +197,48 @@ async function viaPlain(cfg) {
   }
 }
 
+// One driver run on the emulated slow network (slow-network.mjs: 150 ms latency, 200 KB/s
+// down and up, the page's workers throttled too; a DevTools client is attached, so times
+// are of the "[...]" kind): a session of six queries (the cold one and the first five warm
+// ones), then the network left to settle. Reports the time to first results, the search's
+// bytes moved before them (from page load: what the page loaded for search, then every
+// file from the first input on) and in the whole session, and the sequential round trips
+// between the first input and the first results. samsyn and Pagefind only.
+const SESSION_FOLLOW_UPS = 5;
+const DRIVER_SCRIPT = readFileSync(new URL("./bench-driver.html", import.meta.url), "utf8")
+  .match(/<script>([\s\S]*)<\/script>/)[1];
+async function viaSlowNetwork(cfg) {
+  const session = { ...cfg, warm: cfg.warm.slice(0, SESSION_FOLLOW_UPS), typed: [] };
+  const run = await openThrottled(server.url + cfg.page, SLOW);
+  try {
+    const r = await withTimeout(run.evaluate(`window.__benchConfig = ${JSON.stringify(session)};
+(function () {${DRIVER_SCRIPT}
+return window.__benchMeasured; })()`), 300000, cfg.tool);
+    if (r.error) return r;
+    await run.idle(1000, 60000);
+    const search = run.requests().filter((x) => !x.cached && SEARCH_FILES[cfg.tool].test(new URL(x.url).pathname));
+    const size = (x) => {
+      try { return readFileSync(join(config.served, decode(new URL(x.url).pathname))).length; } catch { return 0; }
+    };
+    const shown = r.epoch0 + r.firstMs;
+    // Moved before the first results: the requests complete by then (the other result
+    // pages' files, asked for at low priority in the same round, may still be on the way).
+    const before = search.filter((x) => x.end !== null && x.end <= shown);
+    const afterInput = before.filter((x) => x.start >= r.epoch0 - 1);
+    const sum = (xs) => xs.reduce((n, x) => n + size(x), 0);
+    return {
+      firstMs: r.firstMs,
+      beforeFirst: { bytes: sum(before), requests: before.length },
+      session: { bytes: sum(search), requests: search.length, queries: 1 + (r.warm || []).length },
+      rounds: rounds(afterInput).count,
+      timeline: afterInput.map((x, i) => [new URL(x.url).pathname, Math.round(x.start - r.epoch0),
+        x.end === null ? null : Math.round(x.end - r.epoch0), size(x), rounds(afterInput).round[i], x.target]),
+    };
+  } finally {
+    await run.close();
+  }
+}
+
 const summary = (reps) => {
   const of = (list, key) => (r) => median((r[list] || []).map((w) => w[key]));
   return {
@@ -214,20 +263,34 @@ try {
     try {
       const attached = [];
       const plain = [];
-      for (let i = 0; i < (config.repeat || 1); i++) {
+      for (let i = 0; i < (config.repeat ?? 1); i++) {
         for (const [mode, out] of [[viaDevtools, attached], [viaPlain, plain]]) {
           const r = await mode(cfg);
           if (r.error) throw new Error(r.error);
           out.push(r);
         }
       }
+      const slow = [];
+      for (let i = 0; i < (run.tool === "mdbook" ? 0 : config.slowRepeat ?? 3); i++) {
+        const r = await viaSlowNetwork(cfg);
+        if (r.error) throw new Error(r.error);
+        slow.push(r);
+      }
+      slow.sort((a, b) => a.firstMs - b.firstMs);
+      const slowMid = slow[Math.floor(slow.length / 2)];
       // The DevTools run with the median time to first results gives bytes, top and timeline.
+      const slowPart = slowMid ? { slow: { ...slowMid, firstRuns: slow.map((r) => r.firstMs) } } : {};
+      if (!attached.length) {
+        result.runs.push({ name: run.name, tool: run.tool, ...slowPart });
+        continue;
+      }
       attached.sort((a, b) => a.firstMs - b.firstMs);
       const mid = attached[Math.floor(attached.length / 2)];
       result.runs.push({
         name: run.name, tool: run.tool, bytes: mid.bytes, prefetch: mid.prefetch, top: mid.top, timeline: mid.timeline,
         devtools: { ...summary(attached), warm: mid.warm, typed: mid.typed },
         plain: { ...summary(plain), warm: plain[Math.floor(plain.length / 2)].warm, typed: plain[Math.floor(plain.length / 2)].typed },
+        ...slowPart,
       });
     } catch (e) {
       result.runs.push({ name: run.name, tool: run.tool, error: String(e && e.message || e) });

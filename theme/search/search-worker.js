@@ -185,11 +185,14 @@ function expect(name) {
   });
 }
 
-/* Once the first results are shown: the index's bundle (a small index whole; a larger one's
-   term shards and the posting chunks its common words need; search-index/src/format.rs), in
-   one request, so that later queries need fewer round trips. Only a prefetch: the engine
-   fetches what it lacks as before. So it is fetched at low priority (a query's own files go
-   first), and not at all when the visitor asked to save data or is on a 2G connection. */
+/* Once a second query shows that the visitor is searching (a query after an answer): the
+   index's bundle (all term shards, the vocabulary and the second posting chunks of its
+   common words; search-index/src/format.rs), in one request, so that later queries need
+   fewer round trips. A visitor who searches once does not pay for it. Only a prefetch:
+   the engine fetches what it lacks as before. So it is fetched at low priority (a query's
+   own files go first), and not at all when the visitor asked to save data or is on a 2G
+   connection. */
+var answered = false; /* an answer was posted */
 var bundleAsked = false;
 function prefetchBundle() {
   if (bundleAsked) return;
@@ -211,6 +214,7 @@ function prefetchBundle() {
    were asked for after the first answer. */
 function search(msg) {
   var rounds = 0;
+  var again = answered; /* a query after an answer: the bundle is asked for after its files */
   var fragments = msg.fragments || 10;
   var first = Math.min(msg.first || fragments, fragments);
   var partialSent = first >= fragments;
@@ -251,13 +255,15 @@ function search(msg) {
     }
     if (!out.need) {
       post(out, false);
+      answered = true;
       keepFetched();
-      prefetchBundle();
+      if (again) prefetchBundle();
       return null;
     }
     if (++rounds > 200) throw new Error("search did not finish");
     var files = Promise.all(out.need.map(function (n) { return load(n, "high"); }));
     ahead.forEach(function (n) { load(n, "low").catch(function () {}); });
+    if (again) prefetchBundle();
     /* While the first files are in flight: run the engine's code once on a sample, so
        that it is compiled (on first call) before the query needs it. */
     if (!warmed) {

@@ -294,13 +294,16 @@ impl Engine {
                 // sections so far that are seen with every word: most of them stay on the
                 // first result pages.
                 let mut provisional = complete.clone();
+                let mut partial = Vec::new();
                 for &d in &candidates {
                     let (known, unseen) = seen_score(&clauses, &terms, d);
                     if unseen.is_empty() {
                         provisional.push((d, known));
+                    } else {
+                        partial.push((d, n - unseen.len(), known));
                     }
                 }
-                self.speculate_fragments(provisional, speculate)?;
+                self.speculate_fragments(provisional, &partial, speculate)?;
                 return Ok(None);
             }
             spent = spent.saturating_add(cost);
