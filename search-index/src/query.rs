@@ -391,6 +391,31 @@ fn derivation_context(
     out
 }
 
+/// Looks up the words' relatives (their families, see [`relatives`], and their verb or
+/// -ing noun, see [`derived_key`]) ahead of the words themselves, only so that a reader that loads the vocabulary in parts asks for their
+/// parts in the same round as the words' own: the loop of [`plan`] looks a word's
+/// relatives up once it knows the word, which would take a round of its own. The answers
+/// are not used here.
+fn ask_for_relatives(
+    analyzer: &Analyzer,
+    pq: &ParsedQuery,
+    folded: &[String],
+    lex: &mut dyn Lexicon,
+) {
+    let content = pq.words.iter().any(|w| !is_stop_word(w));
+    for (word, folded) in pq.words.iter().zip(folded) {
+        if content && is_stop_word(word) {
+            continue;
+        }
+        let stem = analyzer.stem_folded(folded);
+        let mut unused = false;
+        relatives(&stem, lex, &mut unused);
+        if let Some(derived) = derived_key(&stem) {
+            lex.lookup(&derived);
+        }
+    }
+}
+
 /// Analyzes a parsed query against the index vocabulary.
 pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let analyzer = Analyzer::new();
@@ -404,6 +429,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let mut taken = 0;
     let folded_words: Vec<String> = pq.words.iter().map(|w| analyzer::fold(w)).collect();
     let context = derivation_context(&analyzer, &folded_words, lex, &mut plan.pending);
+    ask_for_relatives(&analyzer, pq, &folded_words, lex);
     for (i, word) in pq.words.iter().enumerate() {
         if i < taken {
             continue;
@@ -639,6 +665,36 @@ pub fn suggestion(pq: &ParsedQuery, plan: &Plan) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader's lexicon before any part of the vocabulary has arrived: every lookup asks
+    /// for its part, and the keys asked for are kept.
+    #[derive(Default)]
+    struct NothingLoaded(Vec<String>);
+
+    impl Lexicon for NothingLoaded {
+        fn lookup(&mut self, key: &str) -> Option<Option<TermInfo>> {
+            self.0.push(key.to_string());
+            None
+        }
+        fn with_prefix(&mut self, _: &str) -> Option<Vec<(String, u32)>> {
+            None
+        }
+        fn near(&mut self, _: &str, _: &str) -> Option<Vec<(String, String)>> {
+            None
+        }
+    }
+
+    /// A word's family and its -ing sibling are asked for in the same round as the word,
+    /// not once the word is known (a round trip more in the browser).
+    #[test]
+    fn the_first_planning_step_asks_for_the_words_relatives_too() {
+        let mut lex = NothingLoaded::default();
+        let plan = plan(&parse("utredning placerade"), &mut lex);
+        assert!(plan.pending);
+        for key in ["utredning", "utredn", "utred", "placer", "placering"] {
+            assert!(lex.0.iter().any(|k| k == key), "{key}: {:?}", lex.0);
+        }
+    }
 
     #[test]
     fn parse_syntax() {
