@@ -49,3 +49,23 @@ class Trash:
 
     def empty(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def book_for_mdbook(book: Path, folder: Path) -> Path:
+    """A copy of `book` in `folder` that stock mdBook builds: book.toml without samsyn's own
+    `[output.samsyn]` table (mdBook would look for an `mdbook-samsyn` renderer and build
+    nothing else). Returns `book` itself when it has no such table."""
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    if "[output.samsyn]" not in toml:
+        return book
+    kept, skipping = [], False
+    for line in toml.splitlines(keepends=True):
+        if line.strip().startswith("["):
+            skipping = line.strip() == "[output.samsyn]"
+        if not skipping:
+            kept.append(line)
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(book, folder)
+    (folder / "book.toml").write_text("".join(kept), encoding="utf-8")
+    return folder
