@@ -38,3 +38,16 @@ export function scriptArgs(name) {
 export const axeSource = () =>
   readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+
+// For `page.waitForFunction`: whether the search box shows its whole answer to what the
+// field holds now, not the previous query's answer still on screen while the new one is
+// searched. A hit carries the query it answers (`?markera=…`, the marks on arrival); an
+// empty answer or a status line has no hit to ask.
+export function answerShown() {
+  const b = document.getElementById("search-results");
+  if (b.hidden || b.hasAttribute("aria-busy")) return false;
+  const hit = b.querySelector("a.search-hit");
+  const q = document.getElementById("search-input").value.trim();
+  if (hit) return new URL(hit.href).searchParams.get("markera") === q;
+  return !!b.querySelector(".search-empty, .search-status");
+}

@@ -23,7 +23,7 @@
 //  7. no violation at all, no script error.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { readFileSync } from "node:fs";
-import { finish, launch } from "./chromium.mjs";
+import { answerShown, finish, launch } from "./chromium.mjs";
 import { reportCollector, watchCsp } from "./csp-watch.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -79,10 +79,7 @@ try {
   await page.goto(siteUrl + "index.html", { waitUntil: "load" });
   for (const q of spec.queries) {
     await page.fill("#search-input", q);
-    const shown = await page.waitForFunction(() => {
-      const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit, .search-empty, .search-status");
-    }, null, { timeout: 15000 }).then(() => true, () => false);
+    const shown = await page.waitForFunction(answerShown, null, { timeout: 15000 }).then(() => true, () => false);
     const r = await page.evaluate(() => ({
       hits: document.querySelectorAll("#search-results a.search-hit").length,
       status: document.querySelector("#search-results .search-status")?.textContent ?? null,

@@ -32,7 +32,7 @@
 // An order is never read from the clocks of two threads: requests are held back (routes)
 // until what must come first has been seen, or HOLD_MS have passed (the failure).
 // Prints one JSON line with the findings; exits 1 listing every failure.
-import { finish, launch } from "./chromium.mjs";
+import { answerShown, finish, launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
 import { startStaticServer } from "./static-server.mjs";
 
@@ -48,14 +48,11 @@ const norm = (u) => {
   try { return decodeURIComponent(u); } catch { return u; }
 };
 
-// Types q into p's search field and waits for the whole answer (the first pages may be
-// shown before the rest: aria-busy).
+// Types q into p's search field and waits for the whole answer to it (the first pages may
+// be shown before the rest: aria-busy; the previous answer stays until then).
 async function typeAndWait(p, q) {
   await p.fill("#search-input", q);
-  await p.waitForFunction(() => {
-    const b = document.getElementById("search-results");
-    return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit, .search-empty, .search-status");
-  }, null, { timeout: 15000 });
+  await p.waitForFunction(answerShown, null, { timeout: 15000 });
 }
 
 // typeAndWait, then the first hit's href (null when there is none).
