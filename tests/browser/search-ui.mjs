@@ -93,7 +93,12 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   page.on("request", (r) => requests.push(r.url()));
-  page.on("requestfailed", (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // A request the browser itself cancelled (net::ERR_ABORTED: the page navigated away, e.g.
+  // Enter opened a hit while the favicon was loading) is no failure of the site's.
+  page.on("requestfailed", (r) => {
+    const why = r.failure()?.errorText;
+    if (why !== "net::ERR_ABORTED") consoleErrors.push(`request failed: ${r.url()} ${why}`);
+  });
   page.on("response", (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()} ${r.url()}`); });
 
   const base = server.url;
