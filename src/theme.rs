@@ -289,20 +289,25 @@ mod tests {
         );
     }
 
-    /// The embedded wasm reader is shipped as build.rs compressed it (Zopfli): smaller than
-    /// DEFLATE's best level, by what the first search of every visitor saves.
-    #[test]
-    fn the_embedded_wasm_is_shipped_smaller_than_deflate_level_9() {
-        let theme = Theme::embedded();
-        let (_, shipped) = theme
+    /// The embedded theme's wasm reader as shipped (compressed) and the committed module.
+    fn shipped_and_committed_wasm() -> (Vec<u8>, &'static [u8]) {
+        let (_, shipped) = Theme::embedded()
             .assets
-            .iter()
+            .into_iter()
             .find(|(n, _)| n == "search/search_index.wasm.deflate")
             .expect("search/search_index.wasm.deflate");
         let raw = EMBEDDED
             .get_file("search/search_index.wasm")
             .unwrap()
             .contents();
+        (shipped, raw)
+    }
+
+    /// The embedded wasm reader is shipped as build.rs compressed it (Zopfli): smaller than
+    /// DEFLATE's best level, by what the first search of every visitor saves.
+    #[test]
+    fn the_embedded_wasm_is_shipped_smaller_than_deflate_level_9() {
+        let (shipped, raw) = shipped_and_committed_wasm();
         let level9 = search_index::format::compress_at(raw, 9).len();
         assert!(
             shipped.len() + 2000 < level9,
@@ -317,16 +322,8 @@ mod tests {
         let theme = Theme::embedded();
         let names: Vec<&str> = theme.assets.iter().map(|(n, _)| n.as_str()).collect();
         assert!(!names.iter().any(|n| n.ends_with(".wasm")), "{names:?}");
-        let (_, shipped) = theme
-            .assets
-            .iter()
-            .find(|(n, _)| n == "search/search_index.wasm.deflate")
-            .expect("search/search_index.wasm.deflate");
-        let raw = EMBEDDED
-            .get_file("search/search_index.wasm")
-            .unwrap()
-            .contents();
-        assert_eq!(search_index::format::decompress(shipped).unwrap(), raw);
+        let (shipped, raw) = shipped_and_committed_wasm();
+        assert_eq!(search_index::format::decompress(&shipped).unwrap(), raw);
         assert!(
             shipped.len() < raw.len() * 3 / 5,
             "{} of {}",
