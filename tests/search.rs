@@ -72,27 +72,26 @@ fn accepted(site: &Path, relevant: &[String]) -> BTreeSet<String> {
     out
 }
 
-/// Hit URLs (percent-decoded) of `samsyn search SITE QUERY --json`.
-fn cli_hits(site: &Path, query: &str, limit: usize) -> Vec<String> {
-    let out = samsyn(
-        &repo(),
-        &[
-            "search",
-            site.to_str().unwrap(),
-            query,
-            "--json",
-            "--limit",
-            &limit.to_string(),
-        ],
-    );
+/// The hits of `samsyn search SITE ARGS… --json`, in rank order (the command must succeed).
+fn cli_json(site: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["search", site.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = samsyn(&repo(), &all);
     assert!(
         out.status.success(),
-        "samsyn search {query:?} failed: {}",
+        "samsyn search {args:?} failed: {}",
         stderr(&out)
     );
-    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
-    hits.as_array()
-        .unwrap()
+    match serde_json::from_str(&stdout(&out)).expect("--json is JSON") {
+        serde_json::Value::Array(hits) => hits,
+        other => panic!("--json is an array of hits: {other}"),
+    }
+}
+
+/// Hit URLs (percent-decoded) of `samsyn search SITE QUERY --json`.
+fn cli_hits(site: &Path, query: &str, limit: usize) -> Vec<String> {
+    cli_json(site, &[query, "--limit", &limit.to_string()])
         .iter()
         .map(|h| decode(h["url"].as_str().expect("hit url")))
         .collect()
@@ -408,14 +407,7 @@ fn book_over_time(dir: &Path) -> std::path::PathBuf {
 /// `samsyn search SITE ARGS… --json`: the pages of the hits (file names without `.html`),
 /// in rank order.
 fn cli_pages(site: &Path, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["search", site.to_str().unwrap()];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let out = samsyn(&repo(), &all);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
-    hits.as_array()
-        .unwrap()
+    cli_json(site, args)
         .iter()
         .map(|h| {
             let url = h["url"].as_str().unwrap();
@@ -499,15 +491,9 @@ fn cli_search_filters_by_status_and_by_the_date_a_document_applied() {
         .is_empty()
     );
     // The status is in the JSON and, as a Swedish label, in the text output.
-    let out = samsyn(
-        &repo(),
-        &["search", site.to_str().unwrap(), "tolkavtalet", "--json"],
-    );
-    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let hits = cli_json(&site, &["tolkavtalet"]);
     let status_of = |page: &str| {
-        hits.as_array()
-            .unwrap()
-            .iter()
+        hits.iter()
             .find(|h| h["url"].as_str().unwrap().contains(page))
             .map(|h| h["status"].clone())
             .unwrap()
@@ -601,10 +587,7 @@ fn heading_text(site: &Path, page: &str, id: &str) -> Option<String> {
 fn cli_search_hits_name_their_section_and_document_kind() {
     let (_tmp, site) = bundled_site();
     let site_arg = site.to_str().unwrap();
-    let out = samsyn(&repo(), &["search", site_arg, "SIP", "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
-    let hits = hits.as_array().unwrap();
+    let hits = cli_json(&site, &["SIP"]);
     let sip = hits
         .iter()
         .find(|h| h["url"] == "overenskommelser/huvudoverenskommelse.html#sip")
@@ -625,7 +608,7 @@ fn cli_search_hits_name_their_section_and_document_kind() {
     );
     // Every hit's heading is the one the visitor lands on (the page title for the part
     // of a page before its first heading).
-    for hit in hits {
+    for hit in &hits {
         let url = decode(hit["url"].as_str().unwrap());
         let landed_on = match url.split_once('#') {
             Some((page, id)) => heading_text(&site, page, id),
@@ -653,21 +636,7 @@ fn cli_search_hits_name_their_section_and_document_kind() {
 
 /// (url, via) of each hit of `samsyn search SITE QUERY --json --limit 60`.
 fn cli_hits_via(site: &Path, query: &str) -> Vec<(String, Vec<String>)> {
-    let out = samsyn(
-        &repo(),
-        &[
-            "search",
-            site.to_str().unwrap(),
-            query,
-            "--json",
-            "--limit",
-            "60",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("--json is JSON");
-    hits.as_array()
-        .unwrap()
+    cli_json(site, &[query, "--limit", "60"])
         .iter()
         .map(|h| {
             let via = h["via"].as_array().map_or(Vec::new(), |v| {
