@@ -23,6 +23,7 @@
 //  9. with the wasm unreachable: no marks, and the search box stays closed.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { AXE_TAGS, axeSource as readAxe, finish, launch, scriptArgs } from "./chromium.mjs";
+import { watchCsp } from "./csp-watch.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
 const { servedDir, spec } = scriptArgs("search-arrival.mjs");
@@ -36,15 +37,13 @@ const browser = await launch();
 const report = { axe: [] };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const csp = await watchCsp(context);
   await context.addInitScript(() => {
-    window.__csp = [];
     document.addEventListener("samsyn:marked", () => { window.__markedAt = performance.now(); });
-    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (/Content.Security.Policy/i.test(m.text())) errors.push(`csp: ${m.text()}`); });
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   const pageUrl = server.url + spec.page;
@@ -235,8 +234,8 @@ try {
   await broken.close();
 
   // 8.
-  const csp = await page.evaluate(() => window.__csp);
-  report.errors = [...errors, ...csp];
+  await csp.settle();
+  report.errors = [...errors, ...csp.violations.map((v) => `csp: ${v.text} (${v.page})`)];
   if (report.errors.length) fail(`errors: ${JSON.stringify(report.errors)}`);
 } catch (e) {
   fail(`exception: ${e.stack || e}`);

@@ -19,6 +19,7 @@
 //  6. no Content-Security-Policy violation, no page error.
 // Prints one JSON line with the findings; exits 1 listing every failure.
 import { AXE_TAGS, axeSource as readAxe, finish, launch, scriptArgs } from "./chromium.mjs";
+import { watchCsp } from "./csp-watch.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
 const { servedDir, spec } = scriptArgs("search-share.mjs");
@@ -33,15 +34,10 @@ const report = { axe: [] };
 const site = server.url + spec.site;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const csp = await watchCsp(context);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (/Content.Security.Policy/i.test(m.text())) errors.push(`csp: ${m.text()}`); });
-  const cspOf = async () => errors.push(...(await page.evaluate(() => window.__csp || [])));
 
   // The dropdown's whole answer for the field's text.
   const dropdown = () => page.waitForFunction(() => {
@@ -175,7 +171,8 @@ try {
   if (!filtered.kinds.length || filtered.kinds.some((k) => !k.includes(`kind-${spec.kind}`))) fail(`with the kind filter: ${JSON.stringify(report.filtered)}`);
   if (new URLSearchParams(filtered.address).has("sida")) fail("a filter kept the page number");
 
-  await cspOf();
+  await csp.settle();
+  errors.push(...csp.violations.map((v) => `csp: ${v.text} (${v.page})`));
   report.errors = errors;
   if (errors.length) fail(`errors: ${JSON.stringify(errors)}`);
 } catch (e) {
