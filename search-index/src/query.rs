@@ -391,29 +391,42 @@ fn derivation_context(
     out
 }
 
-/// Looks up the words' relatives (their families, see [`relatives`], and their verb or
-/// -ing noun, see [`derived_key`]) ahead of the words themselves, only so that a reader that loads the vocabulary in parts asks for their
-/// parts in the same round as the words' own: the loop of [`plan`] looks a word's
-/// relatives up once it knows the word, which would take a round of its own. The answers
-/// are not used here.
-fn ask_for_relatives(
+/// A word's relatives (see [`relatives`]) and whether looking them up needs data that is
+/// not loaded yet.
+#[derive(Default)]
+struct Related {
+    keys: Vec<(String, f32)>,
+    pending: bool,
+}
+
+/// The relatives of each word of the query (none for the stop words the plan skips), looked
+/// up before the words are planned so that a reader that loads the vocabulary in parts asks
+/// for their parts in the same round as the words' own (looked up once a word is known,
+/// they would take a round of their own). The -ing sibling ([`derived_key`]) is asked for
+/// too, for the same reason; whether it counts is known once the word is.
+fn words_relatives(
     analyzer: &Analyzer,
     pq: &ParsedQuery,
     folded: &[String],
     lex: &mut dyn Lexicon,
-) {
+) -> Vec<Related> {
     let content = pq.words.iter().any(|w| !is_stop_word(w));
-    for (word, folded) in pq.words.iter().zip(folded) {
-        if content && is_stop_word(word) {
-            continue;
-        }
-        let stem = analyzer.stem_folded(folded);
-        let mut unused = false;
-        relatives(&stem, lex, &mut unused);
-        if let Some(derived) = derived_key(&stem) {
-            lex.lookup(&derived);
-        }
-    }
+    pq.words
+        .iter()
+        .zip(folded)
+        .map(|(word, folded)| {
+            if content && is_stop_word(word) && !pq.phrases.iter().any(|p| p.contains(word)) {
+                return Related::default();
+            }
+            let stem = analyzer.stem_folded(folded);
+            let mut pending = false;
+            let keys = relatives(&stem, lex, &mut pending);
+            if let Some(derived) = derived_key(&stem) {
+                lex.lookup(&derived);
+            }
+            Related { keys, pending }
+        })
+        .collect()
 }
 
 /// Analyzes a parsed query against the index vocabulary.
@@ -429,7 +442,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
     let mut taken = 0;
     let folded_words: Vec<String> = pq.words.iter().map(|w| analyzer::fold(w)).collect();
     let context = derivation_context(&analyzer, &folded_words, lex, &mut plan.pending);
-    ask_for_relatives(&analyzer, pq, &folded_words, lex);
+    let related = words_relatives(&analyzer, pq, &folded_words, lex);
     for (i, word) in pq.words.iter().enumerate() {
         if i < taken {
             continue;
@@ -481,7 +494,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             Some(Some(info)) => {
                 known = true;
                 push_alt(&mut clause.alts, stem.clone(), 1.0);
-                for (key, weight) in relatives(&stem, lex, &mut plan.pending) {
+                plan.pending |= related[i].pending;
+                for (key, weight) in related[i].keys.iter().cloned() {
                     push_alt(&mut clause.alts, key, weight);
                 }
                 for p in info.parts {
@@ -500,7 +514,8 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             Some(None) => {
                 // Unknown word: the words of its family (framtagning ~ tas fram, kostar ~
                 // kostnad), else its compound parts.
-                let relatives = relatives(&stem, lex, &mut plan.pending);
+                plan.pending |= related[i].pending;
+                let relatives = related[i].keys.clone();
                 if relatives.is_empty() {
                     let mut words = LexWords {
                         lex: &mut *lex,
