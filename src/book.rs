@@ -238,8 +238,19 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// The key of book.toml that names where the site is published.
-pub const SITE_URL_KEY: &str = "output.samsyn.site-url";
+/// A text setting of book.toml's `[output.samsyn]` table (`name` below it); `None` when
+/// not set. Anything but a text is an error naming the setting, with `example` (a line
+/// of book.toml) to follow.
+pub fn text_setting(config: &Config, name: &str, example: &str) -> Result<Option<String>, String> {
+    match config.get::<toml::Value>(&format!("output.samsyn.{name}")) {
+        Ok(None) => Ok(None),
+        Ok(Some(toml::Value::String(s))) => Ok(Some(s)),
+        Ok(Some(other)) => Err(format!(
+            "[output.samsyn] {name} måste vara en text, inte `{other}`; till exempel {example}"
+        )),
+        Err(e) => Err(format!("[output.samsyn] {name} kan inte läsas: {e}")),
+    }
+}
 
 /// `[output.samsyn] site-url` of book.toml: the absolute http(s) address the site is
 /// published at, ending in `/` (added when missing); `None` when not set. Citations,
@@ -247,15 +258,9 @@ pub const SITE_URL_KEY: &str = "output.samsyn.site-url";
 /// it. Anything else (a relative path, another scheme, a query or fragment) is an error
 /// (exit 2), checked when book.toml is loaded.
 pub fn site_url(config: &Config) -> Result<Option<String>, String> {
-    let value = match config.get::<toml::Value>(SITE_URL_KEY) {
-        Ok(None) => return Ok(None),
-        Ok(Some(toml::Value::String(s))) => s,
-        Ok(Some(other)) => {
-            return Err(format!(
-                "[output.samsyn] site-url måste vara en text, inte `{other}`; till exempel site-url = \"https://example.org/samverkan/\""
-            ));
-        }
-        Err(e) => return Err(format!("[output.samsyn] site-url kan inte läsas: {e}")),
+    const EXAMPLE: &str = "site-url = \"https://example.org/samverkan/\"";
+    let Some(value) = text_setting(config, "site-url", EXAMPLE)? else {
+        return Ok(None);
     };
     absolute_site_url(&value).map(Some).ok_or_else(|| {
         format!(

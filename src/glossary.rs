@@ -23,9 +23,6 @@ use crate::book::{LoadedBook, Page};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::markdown::Heading;
 
-/// The book.toml key naming the glossary's section of abbreviations.
-pub const GLOSSARY_KEY: &str = "output.samsyn.glossary";
-
 /// The first sentence of an abbreviation the sources never write out.
 pub const UNEXPANDED: &str = "Källorna skriver inte ut förkortningen.";
 
@@ -35,15 +32,8 @@ const EXAMPLE: &str = "glossary = \"begrepp.md#forkortningar\"";
 /// set. A value that is no text or has no `#heading` is a configuration error (exit 2),
 /// checked when book.toml is loaded.
 pub fn setting(config: &mdbook_driver::config::Config) -> Result<Option<(String, String)>, String> {
-    let value = match config.get::<toml::Value>(GLOSSARY_KEY) {
-        Ok(None) => return Ok(None),
-        Ok(Some(toml::Value::String(s))) => s,
-        Ok(Some(other)) => {
-            return Err(format!(
-                "[output.samsyn] glossary måste vara en text, inte `{other}`; till exempel {EXAMPLE}"
-            ));
-        }
-        Err(e) => return Err(format!("[output.samsyn] glossary kan inte läsas: {e}")),
+    let Some(value) = crate::book::text_setting(config, "glossary", EXAMPLE)? else {
+        return Ok(None);
     };
     match value.split_once('#') {
         Some((page, id)) if !page.trim().is_empty() && !id.trim().is_empty() => {
