@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the browser reader: search-index compiled to wasm32 (feature `wasm`, no tantivy,
 # plain C-ABI exports loaded by theme/search/search-worker.js), committed as
-# theme/search/search_index.wasm. Needs the wasm32-unknown-unknown target and Node (which
-# strips the custom sections).
+# theme/search/search_index.wasm. Needs the wasm32-unknown-unknown target, Node (which
+# strips the custom sections) and npm (which installs Binaryen's wasm-opt, pinned in
+# search-index/wasm-tools/, on first use).
 #
 #   search-index/build-wasm.sh          rebuild into theme/search/
 #   search-index/build-wasm.sh --check  rebuild into a temp dir, fail if it differs from the
@@ -47,6 +48,17 @@ export SOURCE_DATE_EPOCH=0
 (cd "$repo" && cargo rustc -p search-index --lib --release --target wasm32-unknown-unknown \
   --no-default-features --features wasm --crate-type cdylib --target-dir "$target_dir" -q)
 wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
+
+# Binaryen's wasm-opt (npm, pinned in wasm-tools/package-lock.json) shrinks the module
+# further: about 2 KB of the compressed file that every visitor's first search loads.
+tools="$here/wasm-tools"
+if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+"$tools/node_modules/.bin/wasm-opt" -Oz --converge --enable-bulk-memory --enable-sign-ext \
+  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
+  --enable-reference-types "$wasm" -o "$tmp/optimized.wasm"
+wasm="$tmp/optimized.wasm"
 
 # The committed file drops every custom section (names, producers: smaller, and free of
 # toolchain details); the build in target/wasm-build keeps the names for `twiggy`.

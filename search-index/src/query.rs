@@ -546,7 +546,7 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             match lex.with_prefix(folded) {
                 Some(mut cands) => {
                     cands.retain(|(t, _)| *t != stem);
-                    cands.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                    cands.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     for (t, _) in cands.into_iter().take(MAX_PREFIX_TERMS) {
                         push_alt(&mut clause.alts, t, PREFIX_WEIGHT);
                     }

@@ -157,7 +157,7 @@ pub fn nearest<'a>(
         }
     }
     let first = f.first().copied();
-    found.sort_by(|a, b| {
+    found.sort_unstable_by(|a, b| {
         a.1.cmp(&b.1)
             .then_with(|| {
                 let fa = a.0.term.chars().next() == first;

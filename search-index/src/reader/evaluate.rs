@@ -27,14 +27,14 @@ impl TermState {
 
 impl Engine {
     /// All docs of a term (all chunks). None = data missing (all of it recorded).
-    pub(super) fn all_docs(&mut self, key: &str) -> R<Option<HashSet<u32>>> {
+    pub(super) fn all_docs(&mut self, key: &str) -> R<Option<FxHashSet<u32>>> {
         let Some(entry) = self.entry(key)? else {
             return Ok(None);
         };
         let Some((loc, entry)) = entry else {
-            return Ok(Some(HashSet::new()));
+            return Ok(Some(FxHashSet::default()));
         };
-        let mut out = HashSet::new();
+        let mut out = FxHashSet::default();
         let mut missing = false;
         for c in &entry.chunks {
             match self.chunk(&loc, c, entry.flags & FLAG_NO_IMPACTS == 0)? {
@@ -140,10 +140,14 @@ impl Engine {
         }
         // Open candidates; settled docs (complete, or unable to match or to reach the top k)
         // are never looked at again: complete scores are final and bounds only shrink.
-        let mut candidates: BTreeSet<u32> = BTreeSet::new();
+        // Ascending and without repeats (a sorted set as a plain vector: the same order as a
+        // BTreeSet, with less code in the browser's wasm).
+        let mut candidates: Vec<u32> = Vec::new();
         for t in &mut terms {
-            candidates.extend(t.fresh.drain(..));
+            candidates.append(&mut t.fresh);
         }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut settled: FxHashSet<u32> = FxHashSet::default();
         let mut complete: Vec<(u32, f32)> = Vec::new();
         let mut kth = f32::NEG_INFINITY;
@@ -214,17 +218,16 @@ impl Engine {
                     }
                 }
             }
-            for d in settle {
-                candidates.remove(&d);
-                settled.insert(d);
-            }
+            // `settle` is ascending, as `candidates` is.
+            candidates.retain(|d| settle.binary_search(d).is_err());
+            settled.extend(settle);
             if missing {
                 return Ok(None);
             }
             if let Some(unseen) = unseen_bound(&clauses, &terms, and) {
                 max_ub = max_ub.max(unseen);
             }
-            complete.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            complete.sort_unstable_by(best_first);
             // The rest can never return (kth only grows).
             complete.truncate(k);
             kth = if complete.len() >= k {
@@ -282,9 +285,7 @@ impl Engine {
                         }
                     }
                 }
-                ranked
-                    .top
-                    .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                ranked.top.sort_unstable_by(best_first);
                 // Room for the unverified ones that their text will rule out.
                 ranked.top.truncate(k * UNVERIFIED_ROOM);
                 return Ok(Some(ranked));
@@ -310,10 +311,12 @@ impl Engine {
             for &ti in &open {
                 for d in std::mem::take(&mut terms[ti].fresh) {
                     if !settled.contains(&d) {
-                        candidates.insert(d);
+                        candidates.push(d);
                     }
                 }
             }
+            candidates.sort_unstable();
+            candidates.dedup();
         }
     }
 
@@ -350,8 +353,8 @@ impl Engine {
         &mut self,
         plan: &Plan,
         filters: &[String],
-    ) -> R<(HashSet<u32>, Vec<HashSet<u32>>, bool)> {
-        let mut excluded = HashSet::new();
+    ) -> R<(FxHashSet<u32>, Vec<FxHashSet<u32>>, bool)> {
+        let mut excluded = FxHashSet::default();
         let mut missing = false;
         for key in &plan.excluded {
             match self.all_docs(key)? {

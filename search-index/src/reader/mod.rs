@@ -7,7 +7,6 @@
 //! (no-random-access threshold algorithm, see the `evaluate` module) is exact, or within a
 //! byte budget the browser sets.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -179,14 +178,14 @@ struct LastRanking {
 /// The static index reader.
 pub struct Engine {
     pub meta: Meta,
-    files: HashMap<String, Vec<u8>>,
-    shards: HashMap<usize, Shard>,
+    files: FxHashMap<String, Vec<u8>>,
+    shards: FxHashMap<usize, Shard>,
     /// Decoded chunks, positions and fragment files: a query is evaluated again after each
     /// fetch round, and later queries reuse them. Keys: (shard, pack + 1 or 0 for the
     /// head area, offset).
-    chunk_cache: HashMap<(usize, usize, usize), DecodedChunk>,
-    positions_cache: HashMap<(usize, usize, usize), ChunkPositions>,
-    frag_cache: HashMap<usize, Rc<Vec<Fragment>>>,
+    chunk_cache: FxHashMap<(usize, usize, usize), DecodedChunk>,
+    positions_cache: FxHashMap<(usize, usize, usize), ChunkPositions>,
+    frag_cache: FxHashMap<usize, Rc<Vec<Fragment>>>,
     /// Files found missing, in the order they were asked for (the fragment files of better
     /// sections first: the browser fetches them first).
     need: Vec<String>,
@@ -206,11 +205,11 @@ impl Engine {
     pub fn new(meta_bytes: &[u8]) -> R<Engine> {
         Ok(Engine {
             meta: Meta::decode(meta_bytes)?,
-            files: HashMap::new(),
-            shards: HashMap::new(),
-            chunk_cache: HashMap::new(),
-            positions_cache: HashMap::new(),
-            frag_cache: HashMap::new(),
+            files: FxHashMap::default(),
+            shards: FxHashMap::default(),
+            chunk_cache: FxHashMap::default(),
+            positions_cache: FxHashMap::default(),
+            frag_cache: FxHashMap::default(),
             need: Vec::new(),
             vocab: None,
             validity: None,
@@ -471,7 +470,7 @@ impl Engine {
             });
         }
         // The sections of the terms that tell a match through a synonym.
-        let mut via_docs: Vec<(String, HashSet<u32>)> = Vec::new();
+        let mut via_docs: Vec<(String, FxHashSet<u32>)> = Vec::new();
         for key in crate::synonyms::via_keys(&plan.synonyms) {
             match self.all_docs(&key)? {
                 Some(docs) => via_docs.push((key, docs)),
@@ -629,6 +628,13 @@ pub fn warm_up() -> usize {
 }
 
 /// The words of a text as (folded, stem) pairs, for [`has_term`].
+/// The ranking order of (section, score) pairs: the best score first, ties by section.
+/// A total order, so an unstable sort gives the same order as a stable one; one function
+/// for every ranking sort, so the browser's wasm holds one copy of the sort.
+fn best_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
 fn text_terms(texts: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for text in texts {

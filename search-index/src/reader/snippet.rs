@@ -10,13 +10,13 @@ pub type Snippet = Vec<(String, bool)>;
 /// words (their stems, highlighted only where they stand together), and the typed prefix.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Highlight {
-    pub terms: HashSet<String>,
+    pub terms: FxHashSet<String>,
     pub phrases: Vec<Vec<String>>,
     pub prefix: Option<String>,
 }
 
 pub fn highlight_terms(plan: &Plan, pq: &query::ParsedQuery) -> Highlight {
-    let mut terms = HashSet::new();
+    let mut terms = FxHashSet::default();
     let mut phrases = Vec::new();
     for t in plan.terms() {
         if let Some(e) = exact_form(&t) {

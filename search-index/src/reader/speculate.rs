@@ -39,7 +39,7 @@ impl Engine {
             }
             return Ok(());
         }
-        provisional.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        provisional.sort_unstable_by(best_first);
         let mut asked: Vec<usize> = Vec::new();
         for (d, _) in provisional {
             let vpage = (d >> SLOT_BITS) as usize;
