@@ -51,8 +51,10 @@ pub fn status_factor(status: Option<&str>) -> f32 {
 }
 
 /// Target size of a term shard (entries and heads, before compression): a query reads one
-/// per word.
-const SHARD_TARGET: usize = 2560;
+/// per word, and the first query of a visit waits for them, so they are small (a shard of
+/// 2.5 KB made the first results of the benchmark's cold query cost 4 KB more); the
+/// queries after it read them from the bundle.
+const SHARD_TARGET: usize = 1024;
 
 struct Fields {
     title: Field,
