@@ -46,6 +46,9 @@ pub enum Command {
         /// Använd mallarna och filerna i denna temamapp i stället för det inbyggda temat
         #[arg(long)]
         theme: Option<PathBuf>,
+        /// Skriv också .gz- och .br-kopior av sidorna, skripten och stilmallarna, för servrar som skickar förkomprimerade filer (se README)
+        #[arg(long)]
+        precompress: bool,
     },
     /// Kör alla kontroller utan att skriva något
     Check {
@@ -331,6 +334,7 @@ pub fn run(cli: Cli) -> i32 {
             deny_warnings,
             quiet,
             theme,
+            precompress,
         } => {
             let theme = match theme {
                 Some(dir) => match Theme::from_dir(&dir) {
@@ -347,6 +351,7 @@ pub fn run(cli: Cli) -> i32 {
                 deny_warnings,
                 progress: !quiet,
                 search: true,
+                precompress,
             };
             let built = match pipeline::build(&opts) {
                 Ok(b) => b,

@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod output;
 pub mod pipeline;
 pub mod plural;
+pub mod precompress;
 pub mod preprocessor;
 pub mod render;
 pub mod report;

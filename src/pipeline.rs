@@ -74,6 +74,8 @@ pub struct BuildOptions {
     /// Show a progress bar (only drawn on a terminal).
     pub progress: bool,
     pub search: bool,
+    /// Also write `.gz` and `.br` copies of the site's text files ([`crate::precompress`]).
+    pub precompress: bool,
 }
 
 /// What a build did.
@@ -143,6 +145,13 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         .render_with_stats(&ctx)
         .map_err(|e| ConfigError(e.to_string()))?;
     bar.finish_and_clear();
+    if opts.precompress {
+        crate::precompress::write_copies(staging.path()).map_err(|e| {
+            ConfigError(format!(
+                "kan inte skriva de komprimerade kopiorna (--precompress): {e}"
+            ))
+        })?;
+    }
     staging
         .commit()
         .map_err(|e| ConfigError(format!("kan inte flytta webbplatsen på plats: {e}")))?;

@@ -358,3 +358,71 @@ fn every_value_samsyn_inserts_is_escaped() {
         .collect();
     assert!(panel.contains("<script>alert(6)</script>"), "{panel}");
 }
+
+/// `--precompress`: every page, script and style sheet of the site has a `.gz` and a `.br`
+/// copy that inflates to it (the copies are made in the staging folder, so they are of
+/// this build); the search index's files and the wasm, compressed already, have none;
+/// without the option no copies are written.
+#[test]
+fn precompress_writes_gzip_and_brotli_copies_of_the_text_files() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let out = samsyn(
+        tmp.path(),
+        &[
+            "build",
+            fixture("basic").to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--quiet",
+            "--precompress",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = snapshot(&site);
+    let texts: Vec<&String> = files
+        .keys()
+        .filter(|p| {
+            [".html", ".css", ".js", ".xml"]
+                .iter()
+                .any(|e| p.ends_with(e))
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|p| p.ends_with("avtal/huvud.html")),
+        "{texts:?}"
+    );
+    for path in texts {
+        let text = &files[path];
+        if text.len() < 100 {
+            continue; // too small to shrink
+        }
+        let mut gz = Vec::new();
+        flate2::read::GzDecoder::new(&files[&format!("{path}.gz")][..])
+            .read_to_end(&mut gz)
+            .unwrap();
+        let mut br = Vec::new();
+        brotli::Decompressor::new(&files[&format!("{path}.br")][..], 4096)
+            .read_to_end(&mut br)
+            .unwrap();
+        assert!(
+            gz == *text && br == *text,
+            "{path}: a copy differs from the file"
+        );
+    }
+    assert!(
+        !files
+            .keys()
+            .any(|p| p.contains(".bin.") || p.contains(".deflate.")),
+        "the index's files are compressed already"
+    );
+
+    let (_tmp, plain) = build(&fixture("basic"));
+    assert!(
+        !snapshot(&plain)
+            .keys()
+            .any(|p| p.ends_with(".gz") || p.ends_with(".br")),
+        "copies without --precompress"
+    );
+}
