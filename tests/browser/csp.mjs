@@ -7,6 +7,9 @@
 //   headers: { name: value },       // sent with every answer (the CSP, nosniff, ...)
 //   meta: "default-src 'self'; ...",// the policy every page must carry in its <meta>
 //   queries: ["barn", ...],         // each must show hits
+//   url: "http://127.0.0.1:PORT/x/", // optional: the site as another server (nginx) serves
+//                                    // it, with its own headers; then no static server is
+//                                    // started and `site`/`headers` are not used
 // }
 // The static server (static-server.mjs) sends spec.headers with every answer (the policy
 // with a report-uri added, where it collects the browser's reports) and the site's
@@ -42,13 +45,15 @@ const headers = { ...spec.headers };
 for (const name of Object.keys(headers)) {
   if (name.toLowerCase() === "content-security-policy") headers[name] += `; report-uri ${collector.path}`;
 }
-const server = await startStaticServer(servedDir, collector.before, { headers, notFound: spec.site + "404.html" });
-const siteUrl = server.url + spec.site;
+const server = spec.url ? null
+  : await startStaticServer(servedDir, collector.before, { headers, notFound: spec.site + "404.html" });
+const siteUrl = spec.url || server.url + spec.site;
 const browser = await launch();
 const report = { pages: 0, metaMissing: [], queries: [], violations: [], scriptErrors: [] };
 try {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  const csp = await watchCsp(context, collector);
+  // Another server sends no reports here: the events, the console and DevTools' log tell.
+  const csp = await watchCsp(context, server ? collector : null);
   const page = await context.newPage();
   page.on("pageerror", (e) => report.scriptErrors.push(`${page.url()}: ${e.message}`));
 
@@ -163,6 +168,6 @@ try {
   fail(e && e.stack ? e.stack : String(e));
 } finally {
   await browser.close();
-  await server.close();
+  if (server) await server.close();
 }
 finish("csp", report, failures);
