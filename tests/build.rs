@@ -368,18 +368,7 @@ fn precompress_writes_gzip_and_brotli_copies_of_the_text_files() {
     use std::io::Read;
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    let out = samsyn(
-        tmp.path(),
-        &[
-            "build",
-            fixture("basic").to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-            "--quiet",
-            "--precompress",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    build_into(&fixture("basic"), &site, &["--precompress"]);
     let files = snapshot(&site);
     let texts: Vec<&String> = files
         .keys()

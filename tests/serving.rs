@@ -157,18 +157,7 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("www/kunskapsbank");
-    let out = samsyn(
-        tmp.path(),
-        &[
-            "build",
-            repo().join("book").to_str().unwrap(),
-            "-o",
-            site.to_str().unwrap(),
-            "--quiet",
-            "--precompress",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    build_into(&repo().join("book"), &site, &["--precompress"]);
     let prefix = tmp.path().join("nginx");
     std::fs::create_dir_all(&prefix).unwrap();
     let port = free_port();
@@ -256,13 +245,5 @@ fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers
         "queries": queries,
     });
     let r = run_browser_script("csp.mjs", tmp.path(), &spec, tmp.path());
-    assert_eq!(r["pages"], pages.len(), "{r}");
-    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
-    let answered = r["queries"].as_array().unwrap();
-    assert_eq!(answered.len(), queries.len(), "{r}");
-    assert!(
-        answered.iter().all(|q| q["hits"].as_u64().unwrap() > 0),
-        "{r}"
-    );
-    assert!(r["opened"].as_str().unwrap().contains(SUBFOLDER), "{r}");
+    assert_csp_run(&r, pages.len(), queries.len(), SUBFOLDER);
 }

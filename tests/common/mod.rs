@@ -91,6 +91,38 @@ pub fn build(book: &Path) -> (tempfile::TempDir, PathBuf) {
     build_on(TODAY, book)
 }
 
+/// Builds `book` into `site` with the build options `extra` (e.g. `--precompress`).
+pub fn build_into(book: &Path, site: &Path, extra: &[&str]) {
+    let (book, site) = (book.to_str().unwrap(), site.to_str().unwrap());
+    let args: Vec<&str> = ["build", book, "-o", site, "--quiet"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let out = samsyn(&repo(), &args);
+    assert!(out.status.success(), "build failed: {}", stderr(&out));
+}
+
+/// What every run of `tests/browser/csp.mjs` must have done, whoever served the site:
+/// every page visited with its `<meta>` policy and no violation, each query answered with
+/// hits, a hit opened in the site's folder `folder`, the theme toggled and kept, the menu
+/// opened, the 404 answer.
+pub fn assert_csp_run(r: &serde_json::Value, pages: usize, queries: usize, folder: &str) {
+    assert_eq!(r["pages"], pages, "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+    assert_eq!(r["metaMissing"], serde_json::json!([]), "{r}");
+    let answered = r["queries"].as_array().unwrap();
+    assert_eq!(answered.len(), queries, "{r}");
+    assert!(
+        answered.iter().all(|q| q["hits"].as_u64().unwrap() > 0),
+        "search under the policy: {r}"
+    );
+    assert!(r["opened"].as_str().unwrap().contains(folder), "{r}");
+    assert_eq!(r["theme"]["toggled"], r["theme"]["kept"], "{r}");
+    assert_ne!(r["theme"]["start"], r["theme"]["toggled"], "{r}");
+    assert_eq!(r["menu"]["open"], true, "{r}");
+    assert_eq!(r["notFound"]["status"], 404, "{r}");
+}
+
 /// Builds `book` on the day `today` into a fresh temporary folder.
 pub fn build_on(today: &str, book: &Path) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
