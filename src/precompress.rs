@@ -36,17 +36,8 @@ const BROTLI_QUALITY: u32 = 5;
 /// Brotli's window: 4 MiB (2^22), more than any one page.
 const BROTLI_WINDOW: u32 = 22;
 
-/// What [`write_copies`] wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Written {
-    /// Files that got both copies.
-    pub files: usize,
-    /// Bytes of the copies written.
-    pub bytes: u64,
-}
-
 /// Whether `path` is a text file that gets compressed copies.
-pub fn is_text(path: &Path) -> bool {
+fn is_text(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| TEXT_ENDINGS.contains(&e.to_ascii_lowercase().as_str()))
@@ -54,8 +45,8 @@ pub fn is_text(path: &Path) -> bool {
 
 /// Writes `NAME.gz` and `NAME.br` beside every text file below `site` (a staging folder
 /// samsyn wrote itself: links are not followed). A file whose copies would not be smaller
-/// gets none.
-pub fn write_copies(site: &Path) -> std::io::Result<Written> {
+/// gets none. Returns how many files got copies.
+pub fn write_copies(site: &Path) -> std::io::Result<usize> {
     let files: Vec<PathBuf> = walkdir::WalkDir::new(site)
         .follow_links(false)
         .into_iter()
@@ -66,33 +57,20 @@ pub fn write_copies(site: &Path) -> std::io::Result<Written> {
     files
         .par_iter()
         .map(|path| write_file_copies(path))
-        .try_fold(Written::default, |sum, one| {
-            one.map(|w| Written {
-                files: sum.files + w.files,
-                bytes: sum.bytes + w.bytes,
-            })
-        })
-        .try_reduce(Written::default, |a, b| {
-            Ok(Written {
-                files: a.files + b.files,
-                bytes: a.bytes + b.bytes,
-            })
-        })
+        .try_reduce(|| 0, |a, b| Ok(a + b))
 }
 
-fn write_file_copies(path: &Path) -> std::io::Result<Written> {
+/// Writes the copies of one file; 1 if it got them, 0 if they would not be smaller.
+fn write_file_copies(path: &Path) -> std::io::Result<usize> {
     let text = std::fs::read(path)?;
     let gz = gzip(&text)?;
     let br = brotli(&text)?;
     if gz.len() >= text.len() || br.len() >= text.len() {
-        return Ok(Written::default());
+        return Ok(0);
     }
     std::fs::write(with_suffix(path, ".gz"), &gz)?;
     std::fs::write(with_suffix(path, ".br"), &br)?;
-    Ok(Written {
-        files: 1,
-        bytes: (gz.len() + br.len()) as u64,
-    })
+    Ok(1)
 }
 
 /// `path` with `suffix` appended to its file name (`a/b.html` → `a/b.html.gz`).
@@ -104,7 +82,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The gzip format of `data` (RFC 1952; no file name or time in the header, so the copy
 /// is the same whenever it is built).
-pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = flate2::GzBuilder::new().mtime(0).write(
         Vec::with_capacity(data.len() / 3),
         flate2::Compression::new(GZIP_LEVEL),
@@ -114,7 +92,7 @@ pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// The Brotli format of `data` (RFC 7932).
-pub fn brotli(data: &[u8]) -> std::io::Result<Vec<u8>> {
+fn brotli(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() / 3);
     {
         let mut enc =
@@ -165,7 +143,7 @@ mod tests {
         std::fs::write(dir.path().join("a/search-index/t1-00.bin"), vec![7u8; 4000]).unwrap();
 
         let written = write_copies(dir.path()).unwrap();
-        assert_eq!(written.files, 2, "{written:?}");
+        assert_eq!(written, 2);
         let html = std::fs::read(dir.path().join("a/index.html")).unwrap();
         let gz = std::fs::read(dir.path().join("a/index.html.gz")).unwrap();
         let br = std::fs::read(dir.path().join("a/index.html.br")).unwrap();
