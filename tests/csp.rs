@@ -19,11 +19,7 @@ const HEADER_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-
 /// The same policy as every page's `<meta http-equiv>` carries it: without
 /// `frame-ancestors`, which a `<meta>` cannot deliver.
 fn meta_policy() -> String {
-    HEADER_POLICY
-        .split("; ")
-        .filter(|d| !d.starts_with("frame-ancestors"))
-        .collect::<Vec<_>>()
-        .join("; ")
+    meta_policy_of(HEADER_POLICY)
 }
 
 /// Everything in one built page that a strict policy blocks, or its missing `<meta>`.

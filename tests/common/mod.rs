@@ -102,6 +102,16 @@ pub fn build_into(book: &Path, site: &Path, extra: &[&str]) {
     assert!(out.status.success(), "build failed: {}", stderr(&out));
 }
 
+/// A Content-Security-Policy as a page's `<meta http-equiv>` carries it: without
+/// `frame-ancestors`, which a `<meta>` cannot deliver.
+pub fn meta_policy_of(header_policy: &str) -> String {
+    header_policy
+        .split("; ")
+        .filter(|d| !d.starts_with("frame-ancestors"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What every run of `tests/browser/csp.mjs` must have done, whoever served the site:
 /// every page visited with its `<meta>` policy and no violation, each query answered with
 /// hits, a hit opened in the site's folder `folder`, the theme toggled and kept, the menu
