@@ -61,6 +61,7 @@ fn main() {
                 .ok()
                 .and_then(|b| b.parse().ok())
                 .unwrap_or(0),
+            early: false,
         };
         let t = Instant::now();
         let (r, read) = search_static_traced(dir, &req).expect("search");

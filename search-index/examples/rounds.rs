@@ -57,6 +57,7 @@ fn session_query(
     let mut partial = (first >= req.fragments).then_some(usize::MAX);
     let part_req = Request {
         fragments: first,
+        early: true,
         ..req.clone()
     };
     for _ in 0..10_000 {
@@ -72,6 +73,18 @@ fn session_query(
         if partial.is_none() {
             match engine.search(&part_req).expect("search") {
                 Step::Done(_) => partial = Some(rounds.len()),
+                // A proven early answer waits for its text alone; the rest is asked for
+                // once it is posted.
+                Step::Need(part) if engine.early_answer_ranked() => files = part,
+                // The worker asks for the first pages' files at high priority (listed
+                // first), the rest of the round at low.
+                Step::Need(part) if std::env::var("VERBOSE").is_ok() => {
+                    eprintln!("  first answer waits for: {}", part.join(" "));
+                    let rest: Vec<String> =
+                        files.into_iter().filter(|f| !part.contains(f)).collect();
+                    files = part;
+                    files.extend(rest);
+                }
                 // The worker asks for the other pages' files in the same round.
                 Step::Need(part) => {
                     for f in part {
@@ -123,6 +136,7 @@ fn main() {
             limit: env("LIMIT", 15),
             fragments: env("PAGES", 5),
             budget: env("BUDGET", 8000),
+            early: false,
         };
         let (rounds, first_answer) = session_query(&mut engine, dir, &req, env("FIRST", 1));
         let requests: usize = rounds.iter().map(|r| r.0).sum();

@@ -231,6 +231,7 @@ fn main() {
             limit: 10,
             fragments: 5,
             budget,
+            early: false,
         };
         let t = Instant::now();
         let (r, files) = search_static_traced(&out, &req).expect("search");

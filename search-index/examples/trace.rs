@@ -15,6 +15,7 @@ fn main() {
             .ok()
             .and_then(|b| b.parse().ok())
             .unwrap_or(0),
+        early: false,
     };
     let (r, files) = search_static_traced(std::path::Path::new(&a[1]), &req).expect("search");
     for (f, n) in &files {

@@ -56,6 +56,7 @@ fn main() {
             limit: 10,
             fragments: 5,
             budget: 8_000,
+            early: false,
         };
         let hits = run(&mut engine, dir, &req);
         let mut times: Vec<f64> = (0..20)

@@ -82,6 +82,9 @@ pub fn step_json(step: &Step) -> String {
             o.push_str(if r.fallback { "true" } else { "false" });
             o.push_str(",\"approximate\":");
             o.push_str(if r.approximate { "true" } else { "false" });
+            if r.partial {
+                o.push_str(",\"partial\":true");
+            }
             o.push_str(",\"suggestion\":");
             match &r.suggestion {
                 Some(s) => json_str(&mut o, s),

@@ -14,16 +14,20 @@
 //! ss_facets(engine) -> len                ss_out(engine) -> ptr
 //! ss_bundle(engine) -> len                (the bundle's file name; empty: none)
 //! ss_add_bundle(engine, bytes_ptr, bytes_len) -> 1 (0: corrupt; the bundle inflated)
-//! ss_search(engine, params_ptr, params_len, limit, fragments, budget) -> len
+//! ss_search(engine, params_ptr, params_len, limit, fragments, budget, early) -> len
 //!     params: "query\0kind\0group\0service\0status\0YYYY-MM-DD" (empty = no filter;
 //!     the date: only what applied on that day)
-//!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results
+//!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results;
+//!     early (1): the first `fragments` pages' hits as soon as they are proven, before
+//!     the rest of the ranking ("partial":true; see `Request::early`); a need for
+//!     an early answer whose hits are already ranked says "proven":true (it names only
+//!     the fragment files of their pages)
 //! ss_marks(engine, params_ptr, params_len) -> len
 //!     params: "query\0text"; answer: {"need":[file...]} or {"marks":[from,to,...]}
 //!     (UTF-16 offsets of the words of text the query highlights)
 //! ```
 
-use crate::reader::{Engine, Filters, Request};
+use crate::reader::{Engine, Filters, Request, Step};
 
 /// The engine and its answer buffer.
 pub struct Handle {
@@ -156,6 +160,7 @@ pub unsafe extern "C" fn ss_search(
     limit: usize,
     fragments: usize,
     budget: usize,
+    early: usize,
 ) -> usize {
     let params = text(unsafe { take(params_ptr, params_len) });
     let h = unsafe { &mut *h };
@@ -176,9 +181,17 @@ pub unsafe extern "C" fn ss_search(
         limit: limit.min(200),
         fragments: fragments.min(200),
         budget,
+        early: early != 0,
     };
     h.out = match h.engine.search(&req) {
-        Ok(step) => crate::json::step_json(&step),
+        Ok(step) => {
+            let mut json = crate::json::step_json(&step);
+            if matches!(step, Step::Need(_)) && h.engine.early_answer_ranked() {
+                // The early answer's hits are known: it waits for their text alone.
+                json.insert_str(json.len() - 1, ",\"proven\":true");
+            }
+            json
+        }
         Err(_) => String::from("{\"error\":\"corrupt index\"}"),
     }
     .into_bytes();

@@ -16,7 +16,7 @@ use proptest::test_runner::TestCaseError;
 use search_index::analyzer::{self, Analyzer};
 use search_index::format::{self, Dec};
 use search_index::reader::{
-    self, Engine, Highlight, Meta, Shard, Step, decode_fragments, make_snippet,
+    self, Engine, Highlight, Meta, SearchResult, Shard, Step, decode_fragments, make_snippet,
 };
 use search_index::validity::ValidityTable;
 use search_index::{Filters, Request, SectionDoc, build_site_index, json, query, typo};
@@ -353,6 +353,7 @@ fn request(query: &str, budget: bool, filter: u8) -> Request {
         limit: 15,
         fragments: 5,
         budget: if budget { 8000 } else { 0 },
+        early: false,
     }
 }
 
@@ -738,6 +739,108 @@ fn fuzz_engine_answers_any_query() {
             prop_assert!(answered, "an intact index gave no answer");
             Ok(())
         },
+    );
+}
+
+/// Runs a request to its answer (None: no answer within the rounds); `need` sees each step
+/// that asks for files, with whether the engine had ranked an early answer then.
+fn answer_of(
+    engine: &mut Engine,
+    files: &HashMap<String, Vec<u8>>,
+    req: &Request,
+    mut need: impl FnMut(&[String], bool) -> Result<(), TestCaseError>,
+) -> Result<Option<SearchResult>, TestCaseError> {
+    for _ in 0..MAX_ROUNDS {
+        match engine.search(req) {
+            Err(_) => return Ok(None),
+            Ok(Step::Done(r)) => return Ok(Some(r)),
+            Ok(Step::Need(files_needed)) => {
+                need(&files_needed, engine.early_answer_ranked())?;
+                for f in files_needed {
+                    engine.add_file(&f, files.get(&f).cloned().unwrap_or_default());
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// An early answer (the browser's first one: its first result page as soon as it is proven)
+/// is the beginning of the final answer: the hits it shows are the first ones the final
+/// answer shows, in the same order, each scored at most its final score; and once ranked,
+/// it waits for fragment files only. Each case starts from an engine that has only the meta
+/// file, so that the early answer comes while postings are still unread.
+#[test]
+fn fuzz_an_early_answer_begins_the_final_ranking() {
+    let index = index();
+    let files = index.inflated();
+    let partial_answers = std::cell::Cell::new(0usize);
+    fuzz(
+        "early-answer-prefix",
+        600,
+        (
+            // Mostly the corpus's words, whose postings run past their heads.
+            prop_oneof![
+                3 => prop::collection::vec(prop::sample::select(WORDS), 1..4)
+                    .prop_map(|w| w.join(" ")),
+                1 => query_text(),
+            ],
+            any::<bool>(),
+            0u8..6,
+            1usize..=3,
+        ),
+        |(text, budget, filter, pages)| {
+            let mut engine = Engine::new(&files[&index.meta]).expect("meta decodes");
+            let full = Request {
+                fragments: pages,
+                ..request(&text, budget, filter)
+            };
+            let early = Request {
+                early: true,
+                ..full.clone()
+            };
+            let first = answer_of(&mut engine, &files, &early, |need, ranked| {
+                prop_assert!(
+                    !ranked || need.iter().all(|f| f.starts_with('f')),
+                    "a ranked early answer waits for {need:?}"
+                );
+                Ok(())
+            })?;
+            let last = answer_of(&mut engine, &files, &full, |_, _| Ok(()))?;
+            let (Some(first), Some(last)) = (first, last) else {
+                prop_assert!(false, "an intact index gave no answer");
+                unreachable!()
+            };
+            prop_assert!(
+                !last.partial,
+                "a request that is not early answered in part"
+            );
+            let shown = |r: &SearchResult| -> Vec<(u32, f32)> {
+                r.hits
+                    .iter()
+                    .filter(|h| h.fragment.is_some())
+                    .map(|h| (h.doc, h.score))
+                    .collect()
+            };
+            let (a, b) = (shown(&first), shown(&last));
+            if !first.partial {
+                prop_assert_eq!(a, b, "an early request answered whole differs");
+                return Ok(());
+            }
+            partial_answers.set(partial_answers.get() + 1);
+            prop_assert!(!a.is_empty(), "an early answer that shows nothing");
+            prop_assert!(a.len() <= b.len(), "early {a:?}, final {b:?}");
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert_eq!(x.0, y.0, "early {:?}, final {:?}", a, b);
+                prop_assert!(x.1 <= y.1, "early score above the final one: {a:?} {b:?}");
+            }
+            Ok(())
+        },
+    );
+    assert!(
+        partial_answers.get() > 20,
+        "only {} early answers came before the ranking was complete",
+        partial_answers.get()
     );
 }
 

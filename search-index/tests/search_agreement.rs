@@ -279,6 +279,7 @@ fn req(q: &str) -> Request {
         limit: 10,
         fragments: 10,
         budget: 0,
+        early: false,
     }
 }
 
@@ -416,6 +417,7 @@ fn static_reader_agrees_with_tantivy() {
                 limit: 10,
                 fragments: 10,
                 budget: 0,
+                early: false,
             };
             let s = static_search(&dir, &r);
             let static_urls = urls(&docs, &s);
@@ -712,6 +714,7 @@ fn strange_queries_do_not_panic() {
         limit: 10,
         fragments: 5,
         budget: 0,
+        early: false,
     };
     assert!(static_search(&dir, &r).hits.is_empty());
 }
@@ -782,6 +785,12 @@ fn committed_wasm_reader_agrees_with_native_reader() {
     };
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), queries.len());
+    // The worker's first answers (wasm_smoke.js checks each against the whole answer): some
+    // came early, before their ranking was read to the end.
+    assert!(
+        lines.iter().any(|l| l.contains("\"partial\":true")),
+        "no first answer came early: {stdout}"
+    );
     for (q, line) in queries.iter().zip(lines) {
         let native = static_search(&dir, &req(q));
         let docs: Vec<String> = native.hits.iter().map(|h| h.doc.to_string()).collect();
@@ -828,6 +837,7 @@ fn budgeted_search_shows_only_sections_with_every_word() {
             limit: 15,
             fragments: 5,
             budget: 1,
+            early: false,
         };
         let s = static_search(&dir, &r);
         assert_eq!(s, static_search(&dir, &r), "{q}: deterministic");

@@ -209,10 +209,12 @@
   }
 
   /* msg.fragments: the result pages whose hits come with their text; msg.first (fewer): the
-     pages of a first answer ("partial"), posted as soon as their files are in. The other
-     pages' files are asked for in the same round, at low priority (the first pages' at high),
-     and follow in the final answer: the whole answer comes a round trip sooner than if they
-     were asked for after the first answer. */
+     pages of a first answer ("partial"), posted as soon as their files are in; the engine
+     gives it as soon as its hits are proven, before the rest of the ranking (early). While
+     the first answer still waits for postings, the other pages' files are asked for in the
+     same round, at low priority (the first pages' at high), and follow in the final answer:
+     the whole answer comes a round trip sooner than if they were asked for after the first
+     answer. */
   function search(msg) {
     var rounds = 0;
     var again = answered; /* a query after an answer: the bundle is asked for after its files */
@@ -224,9 +226,9 @@
     }).join("\0"));
     /* An engine step: {need: [file...]}, or {text}: the results, which go to the page as the
        engine's JSON text (no parse and copy of the object here). */
-    function run(pages) {
+    function run(pages, early) {
       var text = answerText(ex.ss_search(h, put(params), params.length, msg.limit || 20, pages,
-        msg.budget || 0));
+        msg.budget || 0, early ? 1 : 0));
       if (text.lastIndexOf("{\"need\"", 0) !== 0 && text.lastIndexOf("{\"error\"", 0) !== 0) return { text: text };
       var out = JSON.parse(text);
       if (out.error) throw new Error(out.error);
@@ -241,16 +243,22 @@
       var out;
       var ahead = [];
       if (!partialSent) {
-        var part = run(first); /* the first pages' files first */
+        /* The first pages' files first; their hits as soon as the engine has proven them
+           (early), even if the rest of the ranking still needs postings. */
+        var part = run(first, first < fragments);
         out = part;
         if (!part.need) {
           partialSent = true;
           out = run(fragments);
           /* All pages at once when nothing is missing; else the first ones now. */
           if (out.need) post(part, true);
-        } else {
+        } else if (!part.proven) {
           ahead = run(fragments).need || [];
         }
+        /* A proven first answer waits for its own text alone, and the rest is asked for
+           once it is posted: a round more for the other pages, but the first answer's
+           request does not share the round (on loopback each parallel request adds about
+           a millisecond) or the bandwidth with theirs. */
       } else {
         out = run(fragments);
       }

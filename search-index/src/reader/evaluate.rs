@@ -95,6 +95,7 @@ impl Engine {
             budget,
             speculate,
             day,
+            early,
         } = goal;
         // Sections of pages that did not apply on the day asked for.
         let table = day.and_then(|day| self.validity.clone().map(|t| (t, day)));
@@ -155,6 +156,8 @@ impl Engine {
         loop {
             let mut max_ub = f32::NEG_INFINITY;
             let mut settle: Vec<u32> = Vec::new();
+            // The open candidates' bounds, for an early answer.
+            let mut open_bounds: Vec<OpenBound> = Vec::new();
             for &d in &candidates {
                 if excluded.contains(&d)
                     || filter_sets.iter().any(|s| !s.contains(&d))
@@ -215,6 +218,12 @@ impl Engine {
                         settle.push(d);
                     } else {
                         max_ub = max_ub.max(ub);
+                        open_bounds.push(OpenBound {
+                            doc: d,
+                            known,
+                            ub,
+                            every_clause: sat == n,
+                        });
                     }
                 }
             }
@@ -224,7 +233,8 @@ impl Engine {
             if missing {
                 return Ok(None);
             }
-            if let Some(unseen) = unseen_bound(&clauses, &terms, and) {
+            let unseen = unseen_bound(&clauses, &terms, and);
+            if let Some(unseen) = unseen {
                 max_ub = max_ub.max(unseen);
             }
             complete.sort_unstable_by(best_first);
@@ -290,7 +300,20 @@ impl Engine {
                 ranked.top.truncate(k * UNVERIFIED_ROOM);
                 return Ok(Some(ranked));
             }
+            let needed_before = self.need.len();
             if !self.load_next(&mut terms, &open, positions)? {
+                if let Some(pages) = early
+                    && let Some(prefix) =
+                        proven_prefix(plan, &complete, &open_bounds, unseen, pages)
+                {
+                    // The postings are not fetched for this answer.
+                    self.need.truncate(needed_before);
+                    return Ok(Some(Ranked {
+                        top: prefix,
+                        partial: true,
+                        ..Ranked::default()
+                    }));
+                }
                 // While the chunks are fetched, so are the fragment files of the best
                 // sections so far that are seen with every word: most of them stay on the
                 // first result pages.
@@ -406,6 +429,70 @@ impl Engine {
 
 /// Upper bound of the score of sections not seen in any chunk read so far, or None when
 /// no such section can match any more.
+/// An open candidate's bounds: its score is at least `known` (the impacts seen) and at most
+/// `ub`; `every_clause`: it was seen with every word already.
+struct OpenBound {
+    doc: u32,
+    known: f32,
+    ub: f32,
+    every_clause: bool,
+}
+
+/// The beginning of the ranking that no further posting can change, for an early answer
+/// (`Some` once it covers `pages` result pages). Sections are placed by their lower
+/// bounds: the complete ones (`complete`, best first) at their scores, and, in a query
+/// without phrases, the open ones already seen with every word at the impacts seen so far
+/// (their hits carry that lower bound as score). A section is proven in place when its
+/// lower bound beats the upper bound of every section after it: the open ones, and those
+/// not seen yet (`unseen`). Not when the query may still turn into the ranked fallback
+/// (too few sections known to have every word).
+fn proven_prefix(
+    plan: &Plan,
+    complete: &[(u32, f32)],
+    open: &[OpenBound],
+    unseen: Option<f32>,
+    pages: usize,
+) -> Option<Vec<(u32, f32)>> {
+    let placeable = |o: &&OpenBound| o.every_clause && plan.phrases.is_empty();
+    let matches = complete.len() + open.iter().filter(placeable).count();
+    if pages == 0 || query::use_ranked_fallback(plan, matches) {
+        return None;
+    }
+    // (section, lower bound), by the ranking's order (the sort every ranking uses: one copy
+    // of it in the wasm).
+    let mut placed: Vec<(u32, f32)> = complete.to_vec();
+    placed.extend(open.iter().filter(placeable).map(|o| (o.doc, o.known)));
+    placed.sort_unstable_by(best_first);
+    // `open` is in section order (the candidates'); a complete section's bounds are its score.
+    let ub = |&(d, lb): &(u32, f32)| {
+        open.binary_search_by_key(&d, |o| o.doc)
+            .map_or(lb, |i| open[i].ub)
+    };
+    let outside = open
+        .iter()
+        .filter(|o| !placeable(o))
+        .map(|o| o.ub)
+        .chain(unseen)
+        .fold(f32::NEG_INFINITY, f32::max);
+    // The highest upper bound from each place on.
+    let mut after = vec![outside; placed.len() + 1];
+    for i in (0..placed.len()).rev() {
+        after[i] = after[i + 1].max(ub(&placed[i]));
+    }
+    let mut prefix = Vec::new();
+    let mut seen_pages: Vec<u32> = Vec::new();
+    for (i, &hit) in placed.iter().enumerate() {
+        if hit.1 <= after[i + 1] {
+            break;
+        }
+        prefix.push(hit);
+        if !seen_pages.contains(&(hit.0 >> SLOT_BITS)) {
+            seen_pages.push(hit.0 >> SLOT_BITS);
+        }
+    }
+    (seen_pages.len() >= pages).then_some(prefix)
+}
+
 fn unseen_bound(clauses: &[Vec<(usize, f32)>], terms: &[TermState], and: bool) -> Option<f32> {
     let n = clauses.len();
     let mut unseen = 0f32;

@@ -79,11 +79,17 @@ pub struct Request {
     /// seen with some, whose other words (and phrases) are checked in the text of their
     /// fragment before they are shown. 0 = no limit (exact).
     pub budget: usize,
+    /// Answer as soon as the hits of the first `fragments` result pages are proven (no
+    /// section whose postings are not all read yet can score above them), with only those
+    /// hits ([`SearchResult::partial`]): the browser shows them while the rest of the
+    /// ranking is fetched. A warm query then waits for its first page's text alone.
+    pub early: bool,
 }
 
 impl Request {
     /// Whether two requests rank the same way (they may differ in the result pages that
-    /// get fragments: the browser asks for its first result pages, then for more).
+    /// get fragments: the browser asks for its first result pages, then for more; and in
+    /// `early`, which only makes an answer come before the ranking is complete).
     fn same_ranking(&self, other: &Request) -> bool {
         self.query == other.query
             && self.filters == other.filters
@@ -120,6 +126,9 @@ pub struct SearchResult {
     pub approximate: bool,
     /// The day the hits applied on (the query's date, else the request's), if any.
     pub valid_on: Option<i32>,
+    /// An early answer ([`Request::early`]): the hits of the first result pages only, in
+    /// their final order; the rest of the ranking was not read yet.
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +150,8 @@ type ChunkPositions = Rc<Vec<Vec<u32>>>;
 struct Ranked {
     top: Vec<(u32, f32)>,
     unverified: FxHashMap<u32, Vec<usize>>,
+    /// `top` is only the proven beginning of the ranking (an early answer).
+    partial: bool,
 }
 
 impl Ranked {
@@ -148,6 +159,7 @@ impl Ranked {
         Ranked {
             top,
             unverified: FxHashMap::default(),
+            partial: false,
         }
     }
 }
@@ -164,6 +176,9 @@ struct Goal {
     speculate: usize,
     /// Only sections of pages that applied on this day (the validity table is loaded).
     day: Option<i32>,
+    /// Stop, rather than fetch postings, once the best sections so far cover this many
+    /// result pages and are proven to stay the best (see [`Request::early`]).
+    early: Option<usize>,
 }
 
 /// The ranking of the last request whose evaluation finished, with its fallback and
@@ -194,6 +209,8 @@ pub struct Engine {
     /// The decoded validity table, once a search with a date loaded it.
     validity: Option<Rc<ValidityTable>>,
     last: Option<LastRanking>,
+    /// The last step ranked an early answer ([`Engine::early_answer_ranked`]).
+    early_ranked: bool,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
     /// Snippets made for the highlight of the last query: the browser asks for its first
@@ -214,6 +231,7 @@ impl Engine {
             vocab: None,
             validity: None,
             last: None,
+            early_ranked: false,
             words_cache: FxHashMap::default(),
             snippets: Default::default(),
         })
@@ -372,6 +390,12 @@ impl Engine {
         Ok(Some(decoded))
     }
 
+    /// Whether the last search step ranked an early answer ([`Request::early`]): its hits
+    /// are proven, so a [`Step::Need`] it gave names only the fragment files of their pages.
+    pub fn early_answer_ranked(&self) -> bool {
+        self.early_ranked
+    }
+
     /// The files lookups found missing since the last call.
     pub fn take_needed(&mut self) -> Vec<String> {
         std::mem::take(&mut self.need)
@@ -400,6 +424,7 @@ impl Engine {
     /// Runs a search step.
     pub fn search(&mut self, req: &Request) -> R<Step> {
         self.need.clear();
+        self.early_ranked = false;
         let pq = query::parse(&req.query);
         let plan = query::plan(&pq, self);
         let filter_keys = req.filters.keys();
@@ -421,7 +446,7 @@ impl Engine {
             .as_ref()
             .filter(|l| l.request.same_ranking(req))
             .map(|l| (l.ranked.clone(), l.fallback, l.approximate));
-        let evaluated = cached.is_none();
+        let mut evaluated = cached.is_none();
         if let Some((r, fallback, approximate)) = cached {
             ranked = r;
             result.fallback = fallback;
@@ -434,6 +459,7 @@ impl Engine {
                 budget: req.budget,
                 speculate: req.fragments,
                 day,
+                early: req.early.then_some(req.fragments),
             };
             let Some(mut all) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                 return Ok(self.take_need());
@@ -442,14 +468,20 @@ impl Engine {
             if all.unverified.is_empty() {
                 all.top.truncate(req.limit);
             }
+            // An early answer was proven to need no fallback; it is not the whole ranking,
+            // so the next step ranks again.
+            result.partial = all.partial;
+            self.early_ranked = all.partial;
+            evaluated &= !all.partial;
             ranked = all;
-            if query::use_ranked_fallback(&plan, all_words) {
+            if !result.partial && query::use_ranked_fallback(&plan, all_words) {
                 let goal = Goal {
                     and: false,
                     k: req.limit,
                     budget: req.budget,
                     speculate: 0,
                     day,
+                    early: None,
                 };
                 let Some(any) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                     return Ok(self.take_need());
@@ -474,7 +506,11 @@ impl Engine {
         for key in crate::synonyms::via_keys(&plan.synonyms) {
             match self.all_docs(&key)? {
                 Some(docs) => via_docs.push((key, docs)),
-                None => return Ok(self.take_need()),
+                None => {
+                    // Postings, not only fragment files: not what an early answer waits for.
+                    self.early_ranked = false;
+                    return Ok(self.take_need());
+                }
             }
         }
         let via = |doc: u32| {

@@ -1,6 +1,7 @@
 // Runs the committed wasm reader (theme/search/search_index.wasm) in Node through the same
 // C-ABI calls as search-worker.js, against an index folder, and prints one JSON result line
-// per query.
+// per query (each searched first as the worker's first answer asks, early, for its first
+// result page, which must agree with the whole answer).
 // usage: node wasm_smoke.js WASM INDEX_DIR QUERY...
 // WASM may be the raw module or its raw-DEFLATE form (*.deflate, as a built site ships it).
 "use strict";
@@ -39,13 +40,13 @@ if (ex.ss_new(put(bad), bad.length) !== 0) throw new Error("corrupt meta accepte
 ex.ss_free(ex.ss_alloc(100), 100);
 
 const facets = answer(ex.ss_facets(h));
-for (const q of queries) {
-  const params = enc.encode([q, "", "", ""].join("\0"));
-  let out;
+// Runs a search to its answer: (fragments, early) as the worker passes them.
+const search = (params, fragments, early) => {
   for (let round = 0; round < 1000; round++) {
-    out = answer(ex.ss_search(h, put(params), params.length, 10, 5, 0));
+    const out = answer(ex.ss_search(h, put(params), params.length, 10, fragments, 0, early));
     if (out.error) throw new Error(out.error);
-    if (!out.need) break;
+    if (!out.need) return out;
+    if (out.proven && !out.need.every((f) => /^f/.test(f))) throw new Error("a proven answer needs " + out.need);
     for (const f of out.need) {
       if (!/^[\w.-]+$/.test(f)) throw new Error("bad file name " + f);
       const name = enc.encode(f);
@@ -54,7 +55,24 @@ for (const q of queries) {
       ex.ss_add_file(h, np, name.length, put(bytes), bytes.length);
     }
   }
+  throw new Error("search did not finish");
+};
+
+const page = (x) => x.url.split("#")[0];
+for (const q of queries) {
+  const params = enc.encode([q, "", "", ""].join("\0"));
+  // The worker's first answer (its first result page, early), then the whole one: the first
+  // answer's hits are the first ones the whole answer has on that page.
+  const first = search(params, 1, 1);
+  const out = search(params, 5, 0);
+  const shown = first.hits.filter((x) => x.url);
+  if (shown.length) {
+    const same = out.hits.filter((x) => x.url && page(x) === page(shown[0])).slice(0, shown.length);
+    if (JSON.stringify(same.map((x) => x.doc)) !== JSON.stringify(shown.map((x) => x.doc))) {
+      throw new Error(`${q}: first answer ${JSON.stringify(shown.map((x) => x.doc))}, whole ${JSON.stringify(out.hits.map((x) => x.doc))}`);
+    }
+  }
   console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), first: out.hits[0] || null,
-    vias: out.hits.map((x) => x.via || []),
+    vias: out.hits.map((x) => x.via || []), partial: !!first.partial,
     suggestion: out.suggestion, fallback: out.fallback, kinds: facets.kinds.length }));
 }
