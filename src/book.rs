@@ -616,6 +616,22 @@ fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnosti
             );
         }
     }
+    for page in &book.pages {
+        if let Some(folder) = in_theme_folder(&page.url) {
+            diags.push(
+                Diagnostic::at(
+                    summary.file,
+                    summary.text,
+                    summary.span_of(&page.path),
+                    Severity::Warning,
+                    "site-folder",
+                    site_folder_message(&page.url, folder),
+                )
+                .with_suggestion(Some(site_folder_suggestion(folder))),
+            );
+        }
+    }
+    diags.extend(files_in_theme_folders(book));
     diags.extend(unlisted_pages(book));
     diags.extend(book.source.links_out().into_iter().map(|rel| {
         Diagnostic::file_level(
@@ -633,6 +649,57 @@ fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnosti
         )))
     }));
     diags
+}
+
+/// The theme's folder (`css`, `js`, `search`, `icons`) that the site path `rel` lies in.
+fn in_theme_folder(rel: &str) -> Option<&'static str> {
+    crate::theme::ASSET_DIRS.iter().copied().find(|dir| {
+        rel.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+fn site_folder_message(url: &str, folder: &str) -> String {
+    format!(
+        "`{url}` hamnar i mappen {folder}/, där temats filer ligger; servrar och \
+         webbhotell som sparar den mappens filer i ett år (README, \"Caching\") sparar \
+         då också den här, så att ändringar inte når läsarna"
+    )
+}
+
+fn site_folder_suggestion(folder: &str) -> String {
+    format!("flytta den till en mapp med ett annat namn än {folder}/")
+}
+
+/// The book's own files (images, PDFs…) in the theme's folders (warnings, at the file).
+fn files_in_theme_folders(book: &LoadedBook) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for folder in crate::theme::ASSET_DIRS {
+        let mut files: Vec<String> = walkdir::WalkDir::new(book.src_dir.join(folder))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_none_or(|x| x != "md"))
+            .filter_map(|e| {
+                e.path()
+                    .strip_prefix(&book.src_dir)
+                    .ok()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+            })
+            // A chapter (whatever its extension) is reported at its SUMMARY.md entry.
+            .filter(|rel| !book.by_path.contains_key(rel))
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(|rel| {
+            Diagnostic::file_level(
+                format!("{}/{rel}", book.src_name),
+                Severity::Warning,
+                "site-folder",
+                site_folder_message(&rel, folder),
+            )
+            .with_suggestion(Some(site_folder_suggestion(folder)))
+        }));
+    }
+    out
 }
 
 /// Markdown files under the source folder that SUMMARY.md does not list (warnings).

@@ -36,13 +36,102 @@ pub const SHIPPED_COMPRESSED: &str = ".wasm";
 static EMBEDDED_WASM_DEFLATE: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/search_index.wasm.deflate"));
 
+/// Prepares the theme's assets for the site ([`prepare_asset`]) and names each by its
+/// content ([`Asset::path`]). A script or style sheet that names another asset as a
+/// string (`"search/search.css"`) gets that asset's site path in its place, so it is named
+/// after the assets it names, which are prepared first. Deterministic: the same bytes and
+/// names every build. Sorted by name. Fails when assets name each other in a cycle.
+fn prepare_assets(raw: RawAssets) -> Result<Vec<Asset>, String> {
+    // The names assets are known by once prepared (a wasm module gets `.deflate`).
+    let mut pending: Vec<(String, Vec<u8>)> = raw
+        .into_iter()
+        .map(|(name, bytes)| {
+            let mut shipped = name;
+            if shipped.ends_with(SHIPPED_COMPRESSED) {
+                shipped.push_str(".deflate");
+            }
+            (shipped, bytes)
+        })
+        .collect();
+    pending.sort();
+    let names: Vec<String> = pending.iter().map(|(n, _)| n.clone()).collect();
+    // For each asset, the other assets its text names.
+    let named = |bytes: &[u8]| -> Vec<String> {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter(|n| {
+                ['"', '\'']
+                    .iter()
+                    .any(|q| text.contains(&format!("{q}{n}{q}")))
+            })
+            .cloned()
+            .collect()
+    };
+    let mut done: Vec<Asset> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|(name, bytes)| {
+            named(bytes)
+                .iter()
+                .all(|n| n == name || done.iter().any(|a| a.name == *n))
+        });
+        let Some(i) = ready else {
+            let left: Vec<&str> = pending.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(format!(
+                "filerna {} nämner varandra i en ring; en fil kan inte få ett namn efter \
+                 innehållet innan filerna den nämner har fått sina",
+                left.join(", ")
+            ));
+        };
+        let (name, mut bytes) = pending.remove(i);
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let mut text = text.to_string();
+            for other in &done {
+                for q in ['"', '\''] {
+                    text = text.replace(
+                        &format!("{q}{}{q}", other.name),
+                        &format!("{q}{}{q}", other.path),
+                    );
+                }
+            }
+            bytes = text.into_bytes();
+        }
+        let in_theme = match name.strip_suffix(".deflate") {
+            Some(stem) if stem.ends_with(SHIPPED_COMPRESSED) => stem,
+            _ => name.as_str(),
+        };
+        prepare_asset(in_theme, &mut bytes);
+        let path = content_path(&name, &bytes);
+        done.push(Asset { name, path, bytes });
+    }
+    done.sort();
+    Ok(done)
+}
+
+/// `dir/stem.rest` → `dir/stem.<8 hex digits of SHA-256 of bytes>.rest` (the hash before
+/// the file name's first dot, so that the extension stays what servers read the type from).
+pub fn content_path(name: &str, bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(bytes);
+    let hash = format!("{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3]);
+    let file_at = name.rfind('/').map_or(0, |i| i + 1);
+    match name[file_at..].find('.') {
+        Some(dot) if dot > 0 => {
+            let (stem, rest) = name.split_at(file_at + dot);
+            format!("{stem}.{hash}{rest}")
+        }
+        _ => format!("{name}.{hash}"),
+    }
+}
+
 /// Prepares an asset for the site: JavaScript minified by [`minify_js`] and CSS by
 /// `minifier` (the site's scripts shrink by half, which every page view and the search's
 /// first query pay for), the wasm compressed (see [`SHIPPED_COMPRESSED`]; the embedded one
 /// as build.rs compressed it, any other at DEFLATE's level 6).
-fn prepare_asset(rel: &mut String, bytes: &mut Vec<u8>) {
+fn prepare_asset(rel: &str, bytes: &mut Vec<u8>) {
     if rel.ends_with(SHIPPED_COMPRESSED) {
-        rel.push_str(".deflate");
         let embedded = EMBEDDED
             .get_file("search/search_index.wasm")
             .map(|f| f.contents());
@@ -91,46 +180,62 @@ fn minify_js(source: &str) -> Option<String> {
     Some(code)
 }
 
+/// A theme file as the site ships it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Asset {
+    /// Its name in the theme (`css/samsyn.css`; a compressed one with its `.deflate`
+    /// suffix, see [`SHIPPED_COMPRESSED`]): what templates ask for with `asset(…)` and
+    /// scripts write as a string.
+    pub name: String,
+    /// Its path in the site: the name with a hash of the content before the first dot of
+    /// the file name (`css/samsyn.1f2e3d4c.css`), so that it can be cached for a year.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A loaded theme.
 #[derive(Debug, Clone)]
 pub struct Theme {
     /// Template name and source.
     pub templates: Vec<(String, String)>,
-    /// Asset path (relative to the site root) and bytes.
-    pub assets: Vec<(String, Vec<u8>)>,
+    /// The assets, prepared and named by content (by name).
+    pub assets: Vec<Asset>,
     /// Where the theme came from, when it is a folder on disk.
     pub dir: Option<PathBuf>,
 }
 
+/// A theme's files before they are prepared: name (as in the theme folder) and bytes.
+type RawAssets = Vec<(String, Vec<u8>)>;
+
 impl Theme {
     /// The theme built into samsyn.
     pub fn embedded() -> Theme {
-        let mut theme = Theme::embedded_unprepared();
-        theme.prepare_assets();
-        theme
+        let (templates, raw) = Theme::embedded_unprepared();
+        Theme {
+            templates,
+            assets: prepare_assets(raw).expect("the built-in theme's scripts name no cycle"),
+            dir: None,
+        }
     }
 
     /// The built-in templates and assets as they are in `theme/` (not yet minified).
-    fn embedded_unprepared() -> Theme {
-        let mut theme = Theme {
-            templates: Vec::new(),
-            assets: Vec::new(),
-            dir: None,
-        };
+    fn embedded_unprepared() -> (Vec<(String, String)>, RawAssets) {
+        let mut templates = Vec::new();
         for name in TEMPLATES {
             if let Some(f) = EMBEDDED.get_file(name) {
-                theme.templates.push((
+                templates.push((
                     name.to_string(),
                     String::from_utf8_lossy(f.contents()).into_owned(),
                 ));
             }
         }
+        let mut assets = Vec::new();
         for dir in ASSET_DIRS {
             if let Some(d) = EMBEDDED.get_dir(dir) {
-                collect_embedded(d, &mut theme.assets);
+                collect_embedded(d, &mut assets);
             }
         }
-        theme
+        (templates, assets)
     }
 
     /// A theme folder on disk (same layout as `theme/` in the samsyn repository). It
@@ -141,11 +246,8 @@ impl Theme {
         if !dir.is_dir() {
             return Err(format!("temamappen `{}` finns inte", dir.display()));
         }
-        let mut theme = Theme {
-            dir: Some(dir.to_path_buf()),
-            ..Theme::embedded_unprepared()
-        };
-        for (name, source) in &mut theme.templates {
+        let (mut templates, mut assets) = Theme::embedded_unprepared();
+        for (name, source) in &mut templates {
             let path = dir.join(name.as_str());
             if path.exists() {
                 *source = std::fs::read_to_string(&path)
@@ -165,38 +267,48 @@ impl Theme {
                 let rel = rel.to_string_lossy().replace('\\', "/");
                 let bytes = std::fs::read(entry.path())
                     .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-                match theme.assets.iter_mut().find(|(r, _)| *r == rel) {
+                match assets.iter_mut().find(|(r, _)| *r == rel) {
                     Some((_, old)) => *old = bytes,
-                    None => theme.assets.push((rel, bytes)),
+                    None => assets.push((rel, bytes)),
                 }
             }
         }
-        theme.prepare_assets();
-        Ok(theme)
+        Ok(Theme {
+            templates,
+            assets: prepare_assets(assets)
+                .map_err(|e| format!("temamappen `{}`: {e}", dir.display()))?,
+            dir: Some(dir.to_path_buf()),
+        })
     }
 
-    /// Prepares every asset for the site ([`prepare_asset`]; deterministic: the same bytes
-    /// every build); then sorts them.
-    fn prepare_assets(&mut self) {
-        for (rel, bytes) in &mut self.assets {
-            prepare_asset(rel, bytes);
-        }
-        self.assets.sort();
+    /// The site path of the asset a theme calls `name` (see [`Asset`]).
+    pub fn asset_path(&self, name: &str) -> Option<&str> {
+        self.assets
+            .binary_search_by(|a| a.name.as_str().cmp(name))
+            .ok()
+            .map(|i| self.assets[i].path.as_str())
     }
 
-    /// A short hash of the assets, appended to their URLs so caches refresh.
-    pub fn asset_version(&self) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.assets.hash(&mut h);
-        format!("{:08x}", h.finish() as u32)
-    }
-
-    /// A template environment with this theme's templates.
+    /// A template environment with this theme's templates. `asset("css/samsyn.css")` gives
+    /// an asset's site path (relative to the site root); a name the theme lacks is an error
+    /// of the template that asks for it.
     pub fn environment(&self) -> Result<minijinja::Environment<'static>, String> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(html_output);
+        let paths: std::collections::BTreeMap<String, String> = self
+            .assets
+            .iter()
+            .map(|a| (a.name.clone(), a.path.clone()))
+            .collect();
+        env.add_function("asset", move |name: &str| {
+            paths.get(name).cloned().ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("temat har ingen fil `{name}` (asset(\"{name}\"))"),
+                )
+            })
+        });
         for (name, source) in &self.templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| format!("mallen {name} i temat har ett fel: {e}"))?;
@@ -273,9 +385,100 @@ mod tests {
             let embedded = built_in.templates.iter().find(|(n, _)| n == name);
             assert_eq!(template(name).as_ref(), embedded.map(|(_, s)| s), "{name}");
         }
-        let assets: Vec<&str> = theme.assets.iter().map(|(r, _)| r.as_str()).collect();
+        let assets: Vec<&str> = theme.assets.iter().map(|a| a.name.as_str()).collect();
         assert!(assets.contains(&"css/egen.css") && assets.contains(&"css/samsyn.css"));
+        assert!(
+            theme
+                .asset_path("css/egen.css")
+                .is_some_and(|p| p.starts_with("css/egen."))
+        );
         assert!(theme.environment().is_ok());
+    }
+
+    /// Each asset is named by its content, and a script names the other assets by those
+    /// names: a change to a style sheet that only a script loads renames the script too,
+    /// and the scripts that load that one.
+    #[test]
+    fn assets_are_named_by_their_content_and_scripts_by_what_they_load() {
+        let theme = Theme::embedded();
+        for a in &theme.assets {
+            assert_eq!(a.path, content_path(&a.name, &a.bytes), "{}", a.name);
+            assert_ne!(a.path, a.name);
+        }
+        let text = |t: &Theme, name: &str| {
+            let a = t.assets.iter().find(|a| a.name == name).unwrap();
+            String::from_utf8(a.bytes.clone()).unwrap()
+        };
+        let search = text(&theme, "search/search.js");
+        for loaded in [
+            "search/search.css",
+            "search/search-worker.js",
+            "search/search_index.wasm.deflate",
+            "search/arrival.js",
+        ] {
+            let path = theme.asset_path(loaded).unwrap();
+            assert!(search.contains(path), "search.js does not load {path}");
+            assert!(!search.contains(&format!("\"{loaded}\"")), "{loaded}");
+        }
+        assert!(
+            text(&theme, "js/live-reload.js")
+                .contains(theme.asset_path("css/live-reload.css").unwrap())
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("search")).unwrap();
+        let css = EMBEDDED.get_file("search/arrival.css").unwrap().contents();
+        let mut changed = css.to_vec();
+        changed.extend_from_slice(b"\nmark.egen{outline:1px solid}\n");
+        std::fs::write(dir.path().join("search/arrival.css"), changed).unwrap();
+        let custom = Theme::from_dir(dir.path()).unwrap();
+        for (name, renamed) in [
+            ("search/arrival.css", true),
+            ("search/arrival.js", true),
+            ("search/search.js", true),
+            ("search/search-worker.js", false),
+            ("css/samsyn.css", false),
+        ] {
+            assert_eq!(
+                custom.asset_path(name) != theme.asset_path(name),
+                renamed,
+                "{name}"
+            );
+        }
+    }
+
+    /// Theme files that name each other in a ring cannot be named by content: the theme
+    /// folder is refused, naming them; a template asking for a file the theme lacks fails.
+    #[test]
+    fn a_ring_of_theme_files_and_an_unknown_asset_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("js")).unwrap();
+        std::fs::write(dir.path().join("js/a.js"), "load(\"js/b.js\");").unwrap();
+        std::fs::write(dir.path().join("js/b.js"), "load('js/a.js');").unwrap();
+        let err = Theme::from_dir(dir.path()).unwrap_err();
+        assert!(err.contains("js/a.js, js/b.js"), "{err}");
+
+        let mut theme = Theme::embedded();
+        theme.templates = vec![(
+            "t.html".into(),
+            "{{ asset(\"css/finns-inte.css\") }}".into(),
+        )];
+        let env = theme.environment().unwrap();
+        let err = env.get_template("t.html").unwrap().render(()).unwrap_err();
+        assert!(format!("{err:#}").contains("css/finns-inte.css"), "{err:#}");
+    }
+
+    #[test]
+    fn a_content_path_puts_the_hash_before_the_first_dot_of_the_file_name() {
+        let h = |name: &str| content_path(name, b"x");
+        let hash = &h("a.css")[2..10];
+        assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+        assert_eq!(h("css/samsyn.css"), format!("css/samsyn.{hash}.css"));
+        assert_eq!(
+            h("search/search_index.wasm.deflate"),
+            format!("search/search_index.{hash}.wasm.deflate")
+        );
+        assert_eq!(h("v1.2/README"), format!("v1.2/README.{hash}"));
     }
 
     /// Renders `source` as an HTML template of a theme's environment.
@@ -317,11 +520,12 @@ mod tests {
 
     /// The embedded theme's wasm reader as shipped (compressed) and the committed module.
     fn shipped_and_committed_wasm() -> (Vec<u8>, &'static [u8]) {
-        let (_, shipped) = Theme::embedded()
+        let shipped = Theme::embedded()
             .assets
             .into_iter()
-            .find(|(n, _)| n == "search/search_index.wasm.deflate")
-            .expect("search/search_index.wasm.deflate");
+            .find(|a| a.name == "search/search_index.wasm.deflate")
+            .expect("search/search_index.wasm.deflate")
+            .bytes;
         let raw = EMBEDDED
             .get_file("search/search_index.wasm")
             .unwrap()
@@ -346,8 +550,8 @@ mod tests {
     #[test]
     fn the_wasm_is_shipped_raw_deflate() {
         let theme = Theme::embedded();
-        let names: Vec<&str> = theme.assets.iter().map(|(n, _)| n.as_str()).collect();
-        assert!(!names.iter().any(|n| n.ends_with(".wasm")), "{names:?}");
+        let paths: Vec<&str> = theme.assets.iter().map(|a| a.path.as_str()).collect();
+        assert!(!paths.iter().any(|n| n.ends_with(".wasm")), "{paths:?}");
         let (shipped, raw) = shipped_and_committed_wasm();
         assert_eq!(search_index::format::decompress(&shipped).unwrap(), raw);
         assert!(
@@ -367,9 +571,9 @@ mod tests {
         let x = custom
             .assets
             .iter()
-            .find(|(r, _)| r.starts_with("search/x."));
+            .find(|a| a.name.starts_with("search/x."));
         assert_eq!(
-            x.map(|(r, b)| (r.as_str(), b)),
+            x.map(|a| (a.name.as_str(), &a.bytes)),
             Some(("search/x.wasm.deflate", &shipped.to_vec()))
         );
     }
@@ -379,7 +583,7 @@ mod tests {
     #[test]
     fn scripts_and_styles_are_minified() {
         let theme = Theme::embedded();
-        for (name, bytes) in &theme.assets {
+        for Asset { name, bytes, .. } in &theme.assets {
             if !(name.ends_with(".js") || name.ends_with(".css")) {
                 continue;
             }
@@ -393,11 +597,12 @@ mod tests {
             );
             assert!(!text.contains("/*") && !text.contains("\n  "), "{name}");
         }
-        let (_, js) = theme
+        let js = &theme
             .assets
             .iter()
-            .find(|(n, _)| n == "search/search.js")
-            .unwrap();
+            .find(|a| a.name == "search/search.js")
+            .unwrap()
+            .bytes;
         let js = std::str::from_utf8(js).unwrap();
         // The minifier may write a string with other quotes: `search-input`.
         assert!(
@@ -418,9 +623,8 @@ mod tests {
             "{minified}"
         );
         assert_eq!(minify_js("function (a { return"), None);
-        let mut rel = "js/broken.js".to_string();
         let mut bytes = b"var a = ;".to_vec();
-        prepare_asset(&mut rel, &mut bytes);
+        prepare_asset("js/broken.js", &mut bytes);
         assert_eq!(bytes, b"var a = ;");
     }
 }

@@ -448,12 +448,32 @@ fn a_chapter_cannot_take_the_name_of_a_theme_file_or_the_search_index() {
     let book = Book::new("- [A](a.md)\n- [Stil](css/samsyn.css)\n");
     std::fs::create_dir_all(book.src().join("css")).unwrap();
     std::fs::write(book.src().join("css/samsyn.css"), "# Stil\n\nInte CSS.\n").unwrap();
+    // Also a file of the book's own in a theme folder.
+    std::fs::write(book.src().join("css/logo.png"), b"PNG").unwrap();
     let out = book.build();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let css = std::fs::read_to_string(book.site().join("css/samsyn.css")).unwrap();
+    let index = std::fs::read_to_string(book.site().join("index.html")).unwrap();
+    let css = book.site().join(linked_path(&index, "css/samsyn."));
+    let css = std::fs::read_to_string(css).unwrap();
     let page = std::fs::read_to_string(book.site().join("css/samsyn.html")).unwrap();
     assert!(!css.contains("Inte CSS") && !css.contains("<html"), "{css}");
     assert!(page.contains("Inte CSS"));
+    // Both are published, with a warning each: servers may keep the theme's folders a year.
+    assert!(book.site().join("css/logo.png").is_file());
+    let diags = book.check();
+    let in_theme: Vec<_> = diags
+        .iter()
+        .filter(|d| d["code"] == "site-folder")
+        .map(|d| (d["file"].as_str().unwrap(), d["line"].as_u64()))
+        .collect();
+    assert_eq!(
+        in_theme,
+        [
+            ("book/src/SUMMARY.md", Some(4)),
+            ("book/src/css/logo.png", Some(0))
+        ],
+        "{diags:#?}"
+    );
 
     let book = Book::new("- [A](a.md)\n- [Index](search-index/x.md)\n");
     std::fs::create_dir_all(book.src().join("search-index")).unwrap();

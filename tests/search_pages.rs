@@ -42,8 +42,10 @@ fn the_results_page_is_generated_with_a_form_and_an_honest_noscript_message() {
         noscript.contains("Sökningen behöver JavaScript"),
         "{noscript}"
     );
-    let search = html.find("search/search.js").unwrap();
-    let page = html.find("search/results-page.js").unwrap();
+    let search = html.find(&asset_path(&site, "search/search.js")).unwrap();
+    let page = html
+        .find(&asset_path(&site, "search/results-page.js"))
+        .unwrap();
     assert!(search < page, "results-page.js must come after search.js");
     // A chapter may not render to its name.
     assert!(samsyn::book::RESERVED_URLS.contains(&"sok.html"));

@@ -22,6 +22,10 @@ const SUBFOLDER: &str = "/kunskapsbank/";
 /// Debian's Brotli module (package libnginx-mod-http-brotli-static).
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
 
+/// The README's Cache-Control values: files named by their content, and everything else.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATED: &str = "no-cache";
+
 /// The README's `nginx` code blocks, in order.
 fn readme_nginx_blocks() -> Vec<String> {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
@@ -77,14 +81,23 @@ impl Drop for Nginx {
     }
 }
 
+/// The README's `map` block (it goes in nginx's `http` block).
+fn readme_map() -> String {
+    readme_nginx_blocks()
+        .into_iter()
+        .find(|b| b.starts_with("map "))
+        .expect("the README's nginx map block")
+}
+
 fn start_nginx(prefix: &Path, port: u16, location: &str) -> Nginx {
     let conf = format!(
         "load_module {BROTLI_MODULE};\n\
          daemon off;\nmaster_process off;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\n\
          events {{ worker_connections 64; }}\n\
-         http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n\
+         http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n{map}\n\
          server {{\n    listen 127.0.0.1:{port};\n{location}\n  }}\n}}\n",
-        p = prefix.display()
+        p = prefix.display(),
+        map = readme_map(),
     );
     std::fs::write(prefix.join("nginx.conf"), &conf).unwrap();
     let child = Command::new("nginx")
@@ -199,7 +212,20 @@ fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers
             );
         }
     }
-    let (_, headers, _) = get(port, "/kunskapsbank/search/search.js", Some("br, gzip"));
+    // Pages are revalidated on every visit; the theme's files, named by their content, are
+    // kept for a year (their address is the one the pages name).
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some(REVALIDATED),
+        "{headers:?}"
+    );
+    let search_js = linked_path(&index, "search/search.");
+    let (_, headers, _) = get(
+        port,
+        &format!("/kunskapsbank/{search_js}"),
+        Some("br, gzip"),
+    );
     assert_eq!(
         header(&headers, "content-encoding"),
         Some("br"),
@@ -210,6 +236,26 @@ fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers
             .unwrap_or_default()
             .contains("javascript")
     );
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some(IMMUTABLE),
+        "{headers:?}"
+    );
+    for asset in [
+        linked_path(&index, "js/toc-data."),
+        linked_path(&index, "js/samsyn."),
+    ] {
+        let (status, headers, _) = get(port, &format!("/kunskapsbank/{asset}"), None);
+        assert_eq!(status, 200, "{asset}");
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some(IMMUTABLE),
+            "{asset}"
+        );
+    }
+    // The search's manifest names the index files of the current build: revalidated.
+    let (_, headers, _) = get(port, "/kunskapsbank/search-index/manifest.json", None);
+    assert_eq!(header(&headers, "cache-control"), Some(REVALIDATED));
     // The index's files are compressed already: sent as they are.
     let manifest = std::fs::read_to_string(site.join("search-index/manifest.json")).unwrap();
     let meta = search_index::reader::manifest_meta_name(&manifest).expect("the meta file's name");
@@ -219,6 +265,7 @@ fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers
         Some("br, gzip"),
     );
     assert_eq!((status, header(&headers, "content-encoding")), (200, None));
+    assert_eq!(header(&headers, "cache-control"), Some(IMMUTABLE));
     let (status, headers, body) = get(port, "/kunskapsbank/finns/inte.html", None);
     assert_eq!(status, 404);
     assert!(

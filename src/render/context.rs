@@ -11,17 +11,19 @@ use std::collections::BTreeMap;
 /// Site-wide values shared by every template.
 pub struct Site<'a> {
     pub title: &'a str,
-    pub asset_version: &'a str,
+    /// The site path of the navigation script (named by its content, see
+    /// [`super::nav_script_path`]).
+    pub nav_script: &'a str,
     pub today: NaiveDate,
     /// The book's git history, when the build has one (change logs, diff pages, feed).
     pub history: Option<&'a crate::history::History>,
 }
 
 impl<'a> Site<'a> {
-    pub fn new(book: &'a LoadedBook, asset_version: &'a str, today: NaiveDate) -> Self {
+    pub fn new(book: &'a LoadedBook, nav_script: &'a str, today: NaiveDate) -> Self {
         Site {
             title: &book.title,
-            asset_version,
+            nav_script,
             today,
             history: None,
         }
@@ -38,7 +40,7 @@ impl<'a> Site<'a> {
             root: "../".repeat(url.matches('/').count()),
             site_title: self.title,
             page_title: page_title.to_string(),
-            asset_version: self.asset_version,
+            nav_script: self.nav_script,
             current_path: url.to_string(),
             build_date: self.today.to_string(),
             csp: &crate::csp::META_POLICY,
@@ -53,7 +55,8 @@ pub struct Common<'a> {
     pub root: String,
     pub site_title: &'a str,
     pub page_title: String,
-    pub asset_version: &'a str,
+    /// See [`Site::nav_script`].
+    pub nav_script: &'a str,
     pub current_path: String,
     pub build_date: String,
     /// The Content-Security-Policy for the page's `<meta http-equiv>`.

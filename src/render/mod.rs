@@ -72,12 +72,13 @@ pub fn render_site(
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
-    let asset_version = asset_version(opts.theme, book);
-    let site = context::Site::new(book, &asset_version, opts.today).with_history(opts.history);
+    let nav = nav_script(book);
+    let nav_path = nav_script_path(&nav);
+    let site = context::Site::new(book, &nav_path, opts.today).with_history(opts.history);
 
-    for (rel, bytes) in &opts.theme.assets {
-        if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()) {
-            write_file(out, rel, bytes)?;
+    for asset in &opts.theme.assets {
+        if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&asset.name.as_str()) {
+            write_file(out, &asset.path, &asset.bytes)?;
         }
     }
     copy_source_assets(book, opts.theme, out)?;
@@ -183,14 +184,10 @@ pub fn peak_memory() -> String {
         .unwrap_or_else(|| "okänt".into())
 }
 
-/// A short hash of the theme assets and the navigation, appended to asset URLs so
-/// browsers fetch them again when either changes.
-pub fn asset_version(theme: &Theme, book: &LoadedBook) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    theme.asset_version().hash(&mut h);
-    nav_script(book).hash(&mut h);
-    format!("{:08x}", h.finish() as u32)
+/// The site path of the navigation script `nav` ([`nav_script`]): named by its content,
+/// as the theme's assets are, so that it can be cached for a year.
+pub fn nav_script_path(nav: &str) -> String {
+    crate::theme::content_path(NAV_SCRIPT, nav.as_bytes())
 }
 
 /// Renders one chapter page with the `page.html` template.
@@ -293,7 +290,8 @@ pub fn write_generated(
         ..common("Sök", SEARCH_PAGE)
     };
     page("sok.html", SEARCH_PAGE, search_page)?;
-    write_file(out, NAV_SCRIPT, nav_script(book).as_bytes())?;
+    // At the path the site was given for it (the same book: the same content).
+    write_file(out, site.nav_script, nav_script(book).as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
 }
@@ -302,19 +300,27 @@ pub fn write_generated(
 /// query in its address, paged; the search box links to it ("Visa alla träffar").
 pub const SEARCH_PAGE: &str = "sok.html";
 
-/// The navigation script every page loads (written by [`write_generated`]).
+/// The navigation script every page loads (written by [`write_generated`], at this name
+/// with its content's hash: [`nav_script_path`]).
 pub const NAV_SCRIPT: &str = "js/toc-data.js";
+
+/// Whether `rel` is a navigation script's site path (`js/toc-data.<hash>.js`).
+fn is_nav_script(rel: &str) -> bool {
+    rel.strip_prefix("js/toc-data.")
+        .and_then(|rest| rest.strip_suffix(".js"))
+        .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
 
 /// Whether the site path `rel` belongs to the site itself: a theme file, a page samsyn
 /// generates, the navigation script, the output marker or the search index. A source
 /// file of the same name is not copied over it.
 pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
     RESERVED_URLS.contains(&rel)
-        || rel == NAV_SCRIPT
+        || is_nav_script(rel)
         || rel == crate::output::MARKER
         || crate::book::in_search_index(rel)
         || changes::in_changes_dir(rel)
-        || theme.assets.iter().any(|(asset, _)| asset == rel)
+        || theme.assets.iter().any(|asset| asset.path == rel)
 }
 
 /// Copies the files of the source folder that are not Markdown (images, PDFs…),

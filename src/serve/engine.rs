@@ -151,7 +151,8 @@ pub struct Engine {
     /// call. Validated with a resolver over `book` (they differ only in Markdown,
     /// which the resolver does not read), so one file scan serves a whole update.
     shadow: Option<LoadedBook>,
-    asset_version: String,
+    /// The site path of the book's navigation script (see `render::nav_script_path`).
+    nav_script: String,
     /// Diagnostics that come from a page's Markdown (its links), per page.
     link_diags: Vec<Vec<Diagnostic>>,
     /// Markdown-derived diagnostics that name no page file.
@@ -222,7 +223,7 @@ impl Engine {
             env,
             book: None,
             shadow: None,
-            asset_version: String::new(),
+            nav_script: String::new(),
             link_diags: Vec::new(),
             other_link_diags: Vec::new(),
             forward: Vec::new(),
@@ -446,7 +447,7 @@ impl Engine {
 
     /// Installs a freshly loaded book (to be validated in full).
     fn set_book(&mut self, book: LoadedBook) {
-        self.asset_version = render::asset_version(&self.theme, &book);
+        self.nav_script = render::nav_script_path(&render::nav_script(&book));
         let mut shadow = book.clone();
         for p in &mut shadow.pages {
             p.markdown = String::new();
@@ -751,7 +752,7 @@ impl Engine {
         }
         let history = self.history.as_deref();
         let site =
-            context::Site::new(book, &self.asset_version, self.opts.today).with_history(history);
+            context::Site::new(book, &self.nav_script, self.opts.today).with_history(history);
         let env = &self.env;
         let out = &self.out;
         // Diff pages depend only on the history, read at start: written by full renders.
@@ -776,9 +777,9 @@ impl Engine {
             .collect::<Result<_, RenderError>>()?;
         let mut written: BTreeSet<String> = BTreeSet::new();
         if full {
-            for (rel, bytes) in &self.theme.assets {
-                self.out.write(rel, bytes)?;
-                written.insert(rel.clone());
+            for asset in &self.theme.assets {
+                self.out.write(&asset.path, &asset.bytes)?;
+                written.insert(asset.path.clone());
             }
             for rel in &self.src_files {
                 if rel.ends_with(".md") || render::owned_by_site(rel, &self.theme) {
@@ -856,11 +857,17 @@ impl Engine {
             .theme
             .assets
             .iter()
-            .filter(|(rel, _)| crate::theme::PREVIEW_ONLY_ASSETS.contains(&rel.as_str()));
-        for (rel, bytes) in preview_assets {
-            self.out.write(rel, bytes)?;
+            .filter(|a| crate::theme::PREVIEW_ONLY_ASSETS.contains(&a.name.as_str()));
+        for asset in preview_assets {
+            self.out.write(&asset.path, &asset.bytes)?;
         }
-        let html = "<!doctype html>\n<html lang=\"sv\" data-root=\"\">\n<head><meta charset=\"utf-8\"><title>Boken kan inte byggas</title>\n<script src=\"js/live-reload.js\" defer></script></head>\n<body><main><h1>Boken kan inte byggas än</h1><p>Rätta felen som visas här och i terminalen; sidan laddas om av sig själv.</p></main></body>\n</html>\n";
+        let script = self
+            .theme
+            .asset_path("js/live-reload.js")
+            .unwrap_or("js/live-reload.js");
+        let html = format!(
+            "<!doctype html>\n<html lang=\"sv\" data-root=\"\">\n<head><meta charset=\"utf-8\"><title>Boken kan inte byggas</title>\n<script src=\"{script}\" defer></script></head>\n<body><main><h1>Boken kan inte byggas än</h1><p>Rätta felen som visas här och i terminalen; sidan laddas om av sig själv.</p></main></body>\n</html>\n"
+        );
         self.out.write("index.html", html.as_bytes())?;
         self.out.write(PLACEHOLDER_MARK, b"placeholder\n")
     }

@@ -47,7 +47,7 @@ try {
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   const pageUrl = server.url + spec.page;
-  const searchFiles = () => requests.filter((u) => /\/search\/(search-worker|arrival|results-page)\.js|\.wasm|\/search-index\//.test(u));
+  const searchFiles = () => requests.filter((u) => /\/search\/(search-worker|arrival|results-page)\.[0-9a-f]{8}\.js|\.wasm|\/search-index\//.test(u));
 
   // Every element's box in document order, scrolled to the top (sticky parts in place),
   // leaving out what the marks add (the marks, the bar) and the search's own box (closed).
@@ -222,7 +222,7 @@ try {
   // stays closed (the visitor is not searching); the failure is only logged.
   const broken = await browser.newContext();
   const bpage = await broken.newPage();
-  await bpage.route(/search_index\.wasm/, (r) => r.abort());
+  await bpage.route(/search_index\.[0-9a-f]{8}\.wasm/, (r) => r.abort());
   const warned = bpage.waitForEvent("console", { predicate: (m) => m.text().startsWith("samsyn search:"), timeout: 15000 });
   await bpage.goto(pageUrl + `?markera=${encodeURIComponent(spec.q)}#${spec.section}`, { waitUntil: "load" });
   await warned.catch(() => fail("no failure logged with the wasm unreachable"));

@@ -106,7 +106,7 @@ try {
   const pageUrl = base + spec.page;
   await page.goto(pageUrl, { waitUntil: "load" });
   await page.waitForTimeout(600); // give any eager loader a chance to show itself
-  const isSearchAsset = (u) => /\/search-index\/|\.wasm(\.deflate)?(\?|$)|search-worker\.js|search_index\.js/.test(u);
+  const isSearchAsset = (u) => /\/search-index\/|\.wasm(\.deflate)?(\?|$)|search-worker\.[0-9a-f]{8}\.js|search_index\.js/.test(u);
   report.requestsBeforeFocus = requests.filter(isSearchAsset);
   if (report.requestsBeforeFocus.length) {
     fail(`search files requested before the field was focused: ${report.requestsBeforeFocus.join(", ")}`);
@@ -288,7 +288,7 @@ try {
   fpage.on("request", (r) => freshRequests.push(r.url()));
   const isShard = (u) => /\/search-index\/t\d+-/.test(u);
   let shardsWhileWorkerHeld = null;
-  await fpage.route(/search-worker\.js/, async (r) => {
+  await fpage.route(/search-worker\.[0-9a-f]{8}\.js/, async (r) => {
     await until(() => freshRequests.some(isShard), HOLD_MS);
     shardsWhileWorkerHeld = freshRequests.filter(isShard).length;
     await r.continue();
@@ -405,7 +405,7 @@ try {
   // 10. A search that cannot load says so (here: the wasm is unreachable).
   const broken = await browser.newContext();
   const bpage = await broken.newPage();
-  await bpage.route(/search_index\.wasm/, (r) => r.abort());
+  await bpage.route(/search_index\.[0-9a-f]{8}\.wasm/, (r) => r.abort());
   await bpage.goto(pageUrl, { waitUntil: "load" });
   await bpage.fill("#search-input", "barn");
   report.brokenStatus = await bpage.waitForSelector("#search-results .search-status", { timeout: 10000 })

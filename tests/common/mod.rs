@@ -415,13 +415,41 @@ pub fn site_path(from: &str, href: &str) -> String {
 /// A page the preview served without its reload script line, to compare with `build`.
 pub fn without_live_reload(html: &str) -> String {
     html.lines()
-        .map(|l| {
-            if l.contains("js/live-reload.js") {
-                ""
-            } else {
-                l
-            }
-        })
+        .map(|l| if l.contains("js/live-reload.") { "" } else { l })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The site path of the theme file or navigation script `name` (`css/samsyn.css`) in the
+/// folder `site`: its name with its content hash (`css/samsyn.1f2e3d4c.css`); exactly one.
+pub fn asset_path(site: &Path, name: &str) -> String {
+    let (dir, file) = name.rsplit_once('/').unwrap_or(("", name));
+    let (stem, rest) = file.split_once('.').expect("a name with an extension");
+    let hashed = |f: &str| {
+        f.strip_prefix(&format!("{stem}."))
+            .and_then(|r| r.strip_suffix(&format!(".{rest}")))
+            .is_some_and(|h| h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let found: Vec<String> = std::fs::read_dir(site.join(dir))
+        .unwrap_or_else(|e| panic!("{}: {e}", site.join(dir).display()))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| hashed(f))
+        .collect();
+    assert_eq!(found.len(), 1, "{name}: {found:?}");
+    if dir.is_empty() {
+        found[0].clone()
+    } else {
+        format!("{dir}/{}", found[0])
+    }
+}
+
+/// The first address in `html` (an `src` or `href` value) that starts with `prefix`
+/// (`css/samsyn.`: the page's link to the theme's style sheet, whatever its hash).
+pub fn linked_path(html: &str, prefix: &str) -> String {
+    let at = html
+        .find(&format!("=\"{prefix}"))
+        .unwrap_or_else(|| panic!("nothing linked at {prefix}… in the page"));
+    let path = &html[at + 2..];
+    path[..path.find('"').expect("a closed attribute")].to_string()
 }
