@@ -305,6 +305,14 @@ impl SearchWorker {
         };
         let slot = worker.slot.clone();
         std::thread::spawn(move || {
+            // The index is built on a pool of its own with one thread, so that the pages a
+            // save re-renders (on rayon's global pool) do not queue behind its work: a
+            // reload waits for at most a core's share, not for the whole build.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "samsyn-search-index".into())
+                .build()
+                .ok();
             loop {
                 let sections = {
                     let (lock, cvar) = &*slot;
@@ -318,7 +326,12 @@ impl SearchWorker {
                 };
                 let started = Instant::now();
                 let (sections, synonyms) = sections;
-                match build_search(&out, &sections, &synonyms) {
+                let build = || build_search(&out, &sections, &synonyms);
+                let built = match &pool {
+                    Some(pool) => pool.install(build),
+                    None => build(),
+                };
+                match built {
                     Ok(count) => {
                         let first = {
                             let mut status = shared.status();
