@@ -73,9 +73,9 @@ fn session_query(
         if partial.is_none() {
             match engine.search(&part_req).expect("search") {
                 Step::Done(_) => partial = Some(rounds.len()),
-                // A proven early answer waits for its text alone; the rest is asked for
-                // once it is posted.
-                Step::Need(part) if engine.early_answer_ranked() => files = part,
+                // A first answer whose hits are ranked waits for their text alone; the
+                // rest is asked for once it is posted.
+                Step::Need(part) if engine.waits_for_text_only() => files = part,
                 // The worker asks for the first pages' files at high priority (listed
                 // first), the rest of the round at low.
                 Step::Need(part) if std::env::var("VERBOSE").is_ok() => {

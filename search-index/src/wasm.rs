@@ -19,9 +19,9 @@
 //!     the date: only what applied on that day)
 //!     answer: {"need":[file...]} (fetch, inflate, add, search again) or the results;
 //!     early (1): the first `fragments` pages' hits as soon as they are proven, before
-//!     the rest of the ranking ("partial":true; see `Request::early`); a need for
-//!     an early answer whose hits are already ranked says "proven":true (it names only
-//!     the fragment files of their pages)
+//!     the rest of the ranking ("partial":true; see `Request::early`); a need that is
+//!     only the text of hits already ranked says "ranked":true (it names only the
+//!     fragment files of their pages)
 //! ss_marks(engine, params_ptr, params_len) -> len
 //!     params: "query\0text"; answer: {"need":[file...]} or {"marks":[from,to,...]}
 //!     (UTF-16 offsets of the words of text the query highlights)
@@ -186,9 +186,9 @@ pub unsafe extern "C" fn ss_search(
     h.out = match h.engine.search(&req) {
         Ok(step) => {
             let mut json = crate::json::step_json(&step);
-            if matches!(step, Step::Need(_)) && h.engine.early_answer_ranked() {
-                // The early answer's hits are known: it waits for their text alone.
-                json.insert_str(json.len() - 1, ",\"proven\":true");
+            if matches!(step, Step::Need(_)) && h.engine.waits_for_text_only() {
+                // The hits are ranked: the answer waits for their text alone.
+                json.insert_str(json.len() - 1, ",\"ranked\":true");
             }
             json
         }

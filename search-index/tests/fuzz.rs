@@ -755,7 +755,7 @@ fn answer_of(
             Err(_) => return Ok(None),
             Ok(Step::Done(r)) => return Ok(Some(r)),
             Ok(Step::Need(files_needed)) => {
-                need(&files_needed, engine.early_answer_ranked())?;
+                need(&files_needed, engine.waits_for_text_only())?;
                 for f in files_needed {
                     engine.add_file(&f, files.get(&f).cloned().unwrap_or_default());
                 }
@@ -799,14 +799,16 @@ fn fuzz_an_early_answer_begins_the_final_ranking() {
                 early: true,
                 ..full.clone()
             };
-            let first = answer_of(&mut engine, &files, &early, |need, ranked| {
+            // A step that says it waits for the text of ranked hits names fragment files only.
+            let text_only = |need: &[String], ranked: bool| {
                 prop_assert!(
                     !ranked || need.iter().all(|f| f.starts_with('f')),
-                    "a ranked early answer waits for {need:?}"
+                    "an answer whose hits are ranked waits for {need:?}"
                 );
                 Ok(())
-            })?;
-            let last = answer_of(&mut engine, &files, &full, |_, _| Ok(()))?;
+            };
+            let first = answer_of(&mut engine, &files, &early, text_only)?;
+            let last = answer_of(&mut engine, &files, &full, text_only)?;
             let (Some(first), Some(last)) = (first, last) else {
                 prop_assert!(false, "an intact index gave no answer");
                 unreachable!()

@@ -252,13 +252,14 @@
           out = run(fragments);
           /* All pages at once when nothing is missing; else the first ones now. */
           if (out.need) post(part, true);
-        } else if (!part.proven) {
+        } else if (!part.ranked) {
           ahead = run(fragments).need || [];
         }
-        /* A proven first answer waits for its own text alone, and the rest is asked for
-           once it is posted: a round more for the other pages, but the first answer's
-           request does not share the round (on loopback each parallel request adds about
-           a millisecond) or the bandwidth with theirs. */
+        /* A first answer whose hits are ranked (read to the end, or proven early) waits for
+           its own text alone, and the rest is asked for once it is posted: a round more for
+           the other pages, but the first answer's request does not share the round (on
+           loopback each parallel request adds about a millisecond) or the bandwidth with
+           theirs. */
       } else {
         out = run(fragments);
       }

@@ -209,8 +209,8 @@ pub struct Engine {
     /// The decoded validity table, once a search with a date loaded it.
     validity: Option<Rc<ValidityTable>>,
     last: Option<LastRanking>,
-    /// The last step ranked an early answer ([`Engine::early_answer_ranked`]).
-    early_ranked: bool,
+    /// The last step's need is the text of ranked hits alone ([`Engine::waits_for_text_only`]).
+    text_only: bool,
     /// Words (folded, stem) of fragments checked for unverified hits.
     words_cache: FxHashMap<u32, Rc<Vec<String>>>,
     /// Snippets made for the highlight of the last query: the browser asks for its first
@@ -231,7 +231,7 @@ impl Engine {
             vocab: None,
             validity: None,
             last: None,
-            early_ranked: false,
+            text_only: false,
             words_cache: FxHashMap::default(),
             snippets: Default::default(),
         })
@@ -390,10 +390,11 @@ impl Engine {
         Ok(Some(decoded))
     }
 
-    /// Whether the last search step ranked an early answer ([`Request::early`]): its hits
-    /// are proven, so a [`Step::Need`] it gave names only the fragment files of their pages.
-    pub fn early_answer_ranked(&self) -> bool {
-        self.early_ranked
+    /// Whether the [`Step::Need`] of the last search step names only the fragment files of
+    /// hits whose ranking is known (read to the end, or proven for an early answer): their
+    /// text is all the answer still waits for.
+    pub fn waits_for_text_only(&self) -> bool {
+        self.text_only
     }
 
     /// The files lookups found missing since the last call.
@@ -424,7 +425,7 @@ impl Engine {
     /// Runs a search step.
     pub fn search(&mut self, req: &Request) -> R<Step> {
         self.need.clear();
-        self.early_ranked = false;
+        self.text_only = false;
         let pq = query::parse(&req.query);
         let plan = query::plan(&pq, self);
         let filter_keys = req.filters.keys();
@@ -471,7 +472,6 @@ impl Engine {
             // An early answer was proven to need no fallback; it is not the whole ranking,
             // so the next step ranks again.
             result.partial = all.partial;
-            self.early_ranked = all.partial;
             evaluated &= !all.partial;
             ranked = all;
             if !result.partial && query::use_ranked_fallback(&plan, all_words) {
@@ -506,11 +506,7 @@ impl Engine {
         for key in crate::synonyms::via_keys(&plan.synonyms) {
             match self.all_docs(&key)? {
                 Some(docs) => via_docs.push((key, docs)),
-                None => {
-                    // Postings, not only fragment files: not what an early answer waits for.
-                    self.early_ranked = false;
-                    return Ok(self.take_need());
-                }
+                None => return Ok(self.take_need()),
             }
         }
         let via = |doc: u32| {
@@ -614,6 +610,7 @@ impl Engine {
             });
         }
         if !requested.is_empty() {
+            self.text_only = true;
             return Ok(self.take_need());
         }
         result.hits.truncate(req.limit);

@@ -46,7 +46,7 @@ const search = (params, fragments, early) => {
     const out = answer(ex.ss_search(h, put(params), params.length, 10, fragments, 0, early));
     if (out.error) throw new Error(out.error);
     if (!out.need) return out;
-    if (out.proven && !out.need.every((f) => /^f/.test(f))) throw new Error("a proven answer needs " + out.need);
+    if (out.ranked && !out.need.every((f) => /^f/.test(f))) throw new Error("a ranked answer needs " + out.need);
     for (const f of out.need) {
       if (!/^[\w.-]+$/.test(f)) throw new Error("bad file name " + f);
       const name = enc.encode(f);
