@@ -368,26 +368,18 @@ fn drive(
     files: &HashMap<String, Vec<u8>>,
     req: &Request,
 ) -> Result<bool, TestCaseError> {
-    for _ in 0..MAX_ROUNDS {
-        match engine.search(req) {
-            Err(_) => return Ok(false),
-            Ok(Step::Done(r)) => {
-                let _ = json::step_json(&Step::Done(r));
-                return Ok(true);
-            }
-            Ok(Step::Need(need)) => {
-                prop_assert!(
-                    !need.is_empty(),
-                    "a step that needs no file and answers nothing"
-                );
-                let _ = json::step_json(&Step::Need(need.clone()));
-                for f in need {
-                    engine.add_file(&f, files.get(&f).cloned().unwrap_or_default());
-                }
-            }
-        }
-    }
-    Ok(false)
+    let answer = answer_of(engine, files, req, |need, _| {
+        prop_assert!(
+            !need.is_empty(),
+            "a step that needs no file and answers nothing"
+        );
+        let _ = json::step_json(&Step::Need(need.to_vec()));
+        Ok(())
+    })?;
+    Ok(answer.is_some_and(|r| {
+        let _ = json::step_json(&Step::Done(r));
+        true
+    }))
 }
 
 #[test]
@@ -742,8 +734,9 @@ fn fuzz_engine_answers_any_query() {
     );
 }
 
-/// Runs a request to its answer (None: no answer within the rounds); `need` sees each step
-/// that asks for files, with whether the engine had ranked an early answer then.
+/// Runs a request to its answer (None: an error, or no answer within the rounds); `need`
+/// sees each step that asks for files, with whether it waits only for the text of ranked
+/// hits ([`Engine::waits_for_text_only`]).
 fn answer_of(
     engine: &mut Engine,
     files: &HashMap<String, Vec<u8>>,
