@@ -662,7 +662,7 @@ fn in_theme_folder(rel: &str) -> Option<&'static str> {
 fn site_folder_message(url: &str, folder: &str) -> String {
     format!(
         "`{url}` hamnar i mappen {folder}/, där temats filer ligger; servrar och \
-         webbhotell som sparar den mappens filer i ett år (README, \"Caching\") sparar \
+         webbhotell som sparar den mappens filer i ett år (README, \"Serving the site\") sparar \
          då också den här, så att ändringar inte når läsarna"
     )
 }
