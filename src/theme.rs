@@ -43,57 +43,53 @@ static EMBEDDED_WASM_DEFLATE: &[u8] =
 /// names every build. Sorted by name. Fails when assets name each other in a cycle.
 fn prepare_assets(raw: RawAssets) -> Result<Vec<Asset>, String> {
     // The names assets are known by once prepared (a wasm module gets `.deflate`).
-    let mut pending: Vec<(String, Vec<u8>)> = raw
+    let shipped: Vec<(String, Vec<u8>)> = raw
         .into_iter()
-        .map(|(name, bytes)| {
-            let mut shipped = name;
-            if shipped.ends_with(SHIPPED_COMPRESSED) {
-                shipped.push_str(".deflate");
+        .map(|(mut name, bytes)| {
+            if name.ends_with(SHIPPED_COMPRESSED) {
+                name.push_str(".deflate");
             }
-            (shipped, bytes)
+            (name, bytes)
+        })
+        .collect();
+    // Each asset with the other assets its text names as a quoted string (found once).
+    let quoted = |name: &str| ['"', '\''].map(|q| format!("{q}{name}{q}"));
+    let mut pending: Vec<(String, Vec<u8>, Vec<String>)> = shipped
+        .iter()
+        .map(|(name, bytes)| {
+            let text = std::str::from_utf8(bytes).unwrap_or("");
+            let named = shipped
+                .iter()
+                .map(|(other, _)| other)
+                .filter(|other| *other != name)
+                .filter(|other| quoted(other).iter().any(|q| text.contains(q.as_str())))
+                .cloned()
+                .collect();
+            (name.clone(), bytes.clone(), named)
         })
         .collect();
     pending.sort();
-    let names: Vec<String> = pending.iter().map(|(n, _)| n.clone()).collect();
-    // For each asset, the other assets its text names.
-    let named = |bytes: &[u8]| -> Vec<String> {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return Vec::new();
-        };
-        names
-            .iter()
-            .filter(|n| {
-                ['"', '\'']
-                    .iter()
-                    .any(|q| text.contains(&format!("{q}{n}{q}")))
-            })
-            .cloned()
-            .collect()
-    };
     let mut done: Vec<Asset> = Vec::new();
     while !pending.is_empty() {
-        let ready = pending.iter().position(|(name, bytes)| {
-            named(bytes)
-                .iter()
-                .all(|n| n == name || done.iter().any(|a| a.name == *n))
-        });
+        let path_of = |name: &str| done.iter().find(|a| a.name == name).map(|a| a.path.clone());
+        let ready = pending
+            .iter()
+            .position(|(_, _, named)| named.iter().all(|n| path_of(n).is_some()));
         let Some(i) = ready else {
-            let left: Vec<&str> = pending.iter().map(|(n, _)| n.as_str()).collect();
+            let left: Vec<&str> = pending.iter().map(|(n, _, _)| n.as_str()).collect();
             return Err(format!(
                 "filerna {} nämner varandra i en ring; en fil kan inte få ett namn efter \
                  innehållet innan filerna den nämner har fått sina",
                 left.join(", ")
             ));
         };
-        let (name, mut bytes) = pending.remove(i);
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            let mut text = text.to_string();
-            for other in &done {
-                for q in ['"', '\''] {
-                    text = text.replace(
-                        &format!("{q}{}{q}", other.name),
-                        &format!("{q}{}{q}", other.path),
-                    );
+        let (name, mut bytes, named) = pending.remove(i);
+        if !named.is_empty() {
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for other in &named {
+                let path = path_of(other).unwrap_or_default();
+                for (from, to) in quoted(other).iter().zip(quoted(&path)) {
+                    text = text.replace(from.as_str(), &to);
                 }
             }
             bytes = text.into_bytes();
