@@ -63,87 +63,96 @@ fn push_score(o: &mut String, s: f32) {
     }
 }
 
+/// JSON of a step that needs files: `{"need":[file...]}`, with `"ranked":true` when the
+/// answer waits only for the text of hits already ranked
+/// ([`crate::reader::Engine::waits_for_text_only`]).
+pub fn need_json(files: &[String], ranked: bool) -> String {
+    let mut o = String::from("{\"need\":[");
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        json_str(&mut o, f);
+    }
+    o.push(']');
+    if ranked {
+        o.push_str(",\"ranked\":true");
+    }
+    o.push('}');
+    o
+}
+
 /// JSON of a step, for the browser worker.
 pub fn step_json(step: &Step) -> String {
+    let r = match step {
+        Step::Need(files) => return need_json(files, false),
+        Step::Done(r) => r,
+    };
     let mut o = String::new();
-    match step {
-        Step::Need(files) => {
-            o.push_str("{\"need\":[");
-            for (i, f) in files.iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                json_str(&mut o, f);
-            }
-            o.push_str("]}");
-        }
-        Step::Done(r) => {
-            o.push_str("{\"fallback\":");
-            o.push_str(if r.fallback { "true" } else { "false" });
-            o.push_str(",\"approximate\":");
-            o.push_str(if r.approximate { "true" } else { "false" });
-            if r.partial {
-                o.push_str(",\"partial\":true");
-            }
-            o.push_str(",\"suggestion\":");
-            match &r.suggestion {
-                Some(s) => json_str(&mut o, s),
-                None => o.push_str("null"),
-            }
-            o.push_str(",\"validOn\":");
-            match r.valid_on {
-                Some(day) => json_str(&mut o, &crate::validity::format_date(day)),
-                None => o.push_str("null"),
-            }
-            o.push_str(",\"hits\":[");
-            for (i, h) in r.hits.iter().enumerate() {
-                if i > 0 {
-                    o.push(',');
-                }
-                o.push_str("{\"doc\":");
-                push_u64(&mut o, u64::from(h.doc));
-                o.push_str(",\"score\":");
-                push_score(&mut o, h.score);
-                if let Some(f) = &h.fragment {
-                    for (k, v) in [
-                        ("title", &f.title),
-                        ("heading", &f.heading),
-                        ("url", &f.url),
-                        ("kind", &f.kind),
-                        ("status", &f.status),
-                        ("docId", &f.doc_id),
-                    ] {
-                        o.push_str(",\"");
-                        o.push_str(k);
-                        o.push_str("\":");
-                        json_str(&mut o, v);
-                    }
-                    o.push_str(",\"snippet\":[");
-                    for (j, (t, m)) in h.snippet.iter().enumerate() {
-                        if j > 0 {
-                            o.push(',');
-                        }
-                        o.push('[');
-                        json_str(&mut o, t);
-                        o.push_str(if *m { ",1]" } else { ",0]" });
-                    }
-                    o.push(']');
-                }
-                if !h.via.is_empty() {
-                    o.push_str(",\"via\":[");
-                    for (j, v) in h.via.iter().enumerate() {
-                        if j > 0 {
-                            o.push(',');
-                        }
-                        json_str(&mut o, v);
-                    }
-                    o.push(']');
-                }
-                o.push('}');
-            }
-            o.push_str("]}");
-        }
+    o.push_str("{\"fallback\":");
+    o.push_str(if r.fallback { "true" } else { "false" });
+    o.push_str(",\"approximate\":");
+    o.push_str(if r.approximate { "true" } else { "false" });
+    if r.partial {
+        o.push_str(",\"partial\":true");
     }
+    o.push_str(",\"suggestion\":");
+    match &r.suggestion {
+        Some(s) => json_str(&mut o, s),
+        None => o.push_str("null"),
+    }
+    o.push_str(",\"validOn\":");
+    match r.valid_on {
+        Some(day) => json_str(&mut o, &crate::validity::format_date(day)),
+        None => o.push_str("null"),
+    }
+    o.push_str(",\"hits\":[");
+    for (i, h) in r.hits.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        o.push_str("{\"doc\":");
+        push_u64(&mut o, u64::from(h.doc));
+        o.push_str(",\"score\":");
+        push_score(&mut o, h.score);
+        if let Some(f) = &h.fragment {
+            for (k, v) in [
+                ("title", &f.title),
+                ("heading", &f.heading),
+                ("url", &f.url),
+                ("kind", &f.kind),
+                ("status", &f.status),
+                ("docId", &f.doc_id),
+            ] {
+                o.push_str(",\"");
+                o.push_str(k);
+                o.push_str("\":");
+                json_str(&mut o, v);
+            }
+            o.push_str(",\"snippet\":[");
+            for (j, (t, m)) in h.snippet.iter().enumerate() {
+                if j > 0 {
+                    o.push(',');
+                }
+                o.push('[');
+                json_str(&mut o, t);
+                o.push_str(if *m { ",1]" } else { ",0]" });
+            }
+            o.push(']');
+        }
+        if !h.via.is_empty() {
+            o.push_str(",\"via\":[");
+            for (j, v) in h.via.iter().enumerate() {
+                if j > 0 {
+                    o.push(',');
+                }
+                json_str(&mut o, v);
+            }
+            o.push(']');
+        }
+        o.push('}');
+    }
+    o.push_str("]}");
     o
 }
 
@@ -151,7 +160,7 @@ pub fn step_json(step: &Step) -> String {
 /// ranges as UTF-16 offsets into `text` (the page's script marks its DOM text with them).
 pub fn marks_json(step: &MarkStep, text: &str) -> String {
     let ranges = match step {
-        MarkStep::Need(files) => return step_json(&Step::Need(files.clone())),
+        MarkStep::Need(files) => return need_json(files, false),
         MarkStep::Done(ranges) => ranges,
     };
     let mut o = String::from("{\"marks\":[");

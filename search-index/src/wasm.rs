@@ -184,14 +184,8 @@ pub unsafe extern "C" fn ss_search(
         early: early != 0,
     };
     h.out = match h.engine.search(&req) {
-        Ok(step) => {
-            let mut json = crate::json::step_json(&step);
-            if matches!(step, Step::Need(_)) && h.engine.waits_for_text_only() {
-                // The hits are ranked: the answer waits for their text alone.
-                json.insert_str(json.len() - 1, ",\"ranked\":true");
-            }
-            json
-        }
+        Ok(Step::Need(files)) => crate::json::need_json(&files, h.engine.waits_for_text_only()),
+        Ok(step) => crate::json::step_json(&step),
         Err(_) => String::from("{\"error\":\"corrupt index\"}"),
     }
     .into_bytes();

@@ -427,8 +427,6 @@ impl Engine {
     }
 }
 
-/// Upper bound of the score of sections not seen in any chunk read so far, or None when
-/// no such section can match any more.
 /// An open candidate's bounds: its score is at least `known` (the impacts seen) and at most
 /// `ub`; `every_clause`: it was seen with every word already.
 struct OpenBound {
@@ -493,6 +491,8 @@ fn proven_prefix(
     (seen_pages.len() >= pages).then_some(prefix)
 }
 
+/// Upper bound of the score of sections not seen in any chunk read so far, or None when
+/// no such section can match any more.
 fn unseen_bound(clauses: &[Vec<(usize, f32)>], terms: &[TermState], and: bool) -> Option<f32> {
     let n = clauses.len();
     let mut unseen = 0f32;
