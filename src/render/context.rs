@@ -11,19 +11,18 @@ use std::collections::BTreeMap;
 /// Site-wide values shared by every template.
 pub struct Site<'a> {
     pub title: &'a str,
-    /// The site path of the navigation script (named by its content, see
-    /// [`super::nav_script_path`]).
-    pub nav_script: &'a str,
+    /// The navigation script, written by `write_generated`, linked by every page.
+    pub nav: &'a super::NavScript,
     pub today: NaiveDate,
     /// The book's git history, when the build has one (change logs, diff pages, feed).
     pub history: Option<&'a crate::history::History>,
 }
 
 impl<'a> Site<'a> {
-    pub fn new(book: &'a LoadedBook, nav_script: &'a str, today: NaiveDate) -> Self {
+    pub fn new(book: &'a LoadedBook, nav: &'a super::NavScript, today: NaiveDate) -> Self {
         Site {
             title: &book.title,
-            nav_script,
+            nav,
             today,
             history: None,
         }
@@ -40,7 +39,7 @@ impl<'a> Site<'a> {
             root: "../".repeat(url.matches('/').count()),
             site_title: self.title,
             page_title: page_title.to_string(),
-            nav_script: self.nav_script,
+            nav_script: &self.nav.path,
             current_path: url.to_string(),
             build_date: self.today.to_string(),
             csp: &crate::csp::META_POLICY,
@@ -55,7 +54,7 @@ pub struct Common<'a> {
     pub root: String,
     pub site_title: &'a str,
     pub page_title: String,
-    /// See [`Site::nav_script`].
+    /// The site path of the navigation script ([`Site::nav`]).
     pub nav_script: &'a str,
     pub current_path: String,
     pub build_date: String,

@@ -72,9 +72,8 @@ pub fn render_site(
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
-    let nav = nav_script(book);
-    let nav_path = nav_script_path(&nav);
-    let site = context::Site::new(book, &nav_path, opts.today).with_history(opts.history);
+    let nav = NavScript::of(book);
+    let site = context::Site::new(book, &nav, opts.today).with_history(opts.history);
 
     for asset in &opts.theme.assets {
         if !crate::theme::PREVIEW_ONLY_ASSETS.contains(&asset.name.as_str()) {
@@ -184,10 +183,22 @@ pub fn peak_memory() -> String {
         .unwrap_or_else(|| "okänt".into())
 }
 
-/// The site path of the navigation script `nav` ([`nav_script`]): named by its content,
-/// as the theme's assets are, so that it can be cached for a year.
-pub fn nav_script_path(nav: &str) -> String {
-    crate::theme::content_path(NAV_SCRIPT, nav.as_bytes())
+/// A book's navigation script ([`nav_script`]) and its site path, named by its content as
+/// the theme's assets are, so that it can be cached for a year.
+#[derive(Debug, Clone, Default)]
+pub struct NavScript {
+    pub path: String,
+    pub text: String,
+}
+
+impl NavScript {
+    pub fn of(book: &LoadedBook) -> NavScript {
+        let text = nav_script(book);
+        NavScript {
+            path: crate::theme::content_path(NAV_SCRIPT, text.as_bytes()),
+            text,
+        }
+    }
 }
 
 /// Renders one chapter page with the `page.html` template.
@@ -290,8 +301,7 @@ pub fn write_generated(
         ..common("Sök", SEARCH_PAGE)
     };
     page("sok.html", SEARCH_PAGE, search_page)?;
-    // At the path the site was given for it (the same book: the same content).
-    write_file(out, site.nav_script, nav_script(book).as_bytes())?;
+    write_file(out, &site.nav.path, site.nav.text.as_bytes())?;
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
 }
@@ -301,7 +311,7 @@ pub fn write_generated(
 pub const SEARCH_PAGE: &str = "sok.html";
 
 /// The navigation script every page loads (written by [`write_generated`], at this name
-/// with its content's hash: [`nav_script_path`]).
+/// with its content's hash: [`NavScript`]).
 pub const NAV_SCRIPT: &str = "js/toc-data.js";
 
 /// Whether `rel` is a navigation script's site path (`js/toc-data.<hash>.js`).
@@ -358,7 +368,7 @@ fn copy_source_assets(
 
 /// The navigation as JSON for `js/toc-data.js`: `{t: title, u: url|null, c: [...]}`,
 /// part titles as `{t, u: null, c: [], p: 1}`. URLs are relative to the site root.
-pub fn nav_script(book: &LoadedBook) -> String {
+fn nav_script(book: &LoadedBook) -> String {
     fn item(book: &LoadedBook, nav: &NavItem) -> Option<serde_json::Value> {
         match nav {
             NavItem::Chapter {

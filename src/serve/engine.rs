@@ -151,8 +151,8 @@ pub struct Engine {
     /// call. Validated with a resolver over `book` (they differ only in Markdown,
     /// which the resolver does not read), so one file scan serves a whole update.
     shadow: Option<LoadedBook>,
-    /// The site path of the book's navigation script (see `render::nav_script_path`).
-    nav_script: String,
+    /// The book's navigation script (from SUMMARY.md: set with the book).
+    nav: render::NavScript,
     /// Diagnostics that come from a page's Markdown (its links), per page.
     link_diags: Vec<Vec<Diagnostic>>,
     /// Markdown-derived diagnostics that name no page file.
@@ -223,7 +223,7 @@ impl Engine {
             env,
             book: None,
             shadow: None,
-            nav_script: String::new(),
+            nav: render::NavScript::default(),
             link_diags: Vec::new(),
             other_link_diags: Vec::new(),
             forward: Vec::new(),
@@ -447,7 +447,7 @@ impl Engine {
 
     /// Installs a freshly loaded book (to be validated in full).
     fn set_book(&mut self, book: LoadedBook) {
-        self.nav_script = render::nav_script_path(&render::nav_script(&book));
+        self.nav = render::NavScript::of(&book);
         let mut shadow = book.clone();
         for p in &mut shadow.pages {
             p.markdown = String::new();
@@ -751,8 +751,7 @@ impl Engine {
             return Ok(());
         }
         let history = self.history.as_deref();
-        let site =
-            context::Site::new(book, &self.nav_script, self.opts.today).with_history(history);
+        let site = context::Site::new(book, &self.nav, self.opts.today).with_history(history);
         let env = &self.env;
         let out = &self.out;
         // Diff pages depend only on the history, read at start: written by full renders.
