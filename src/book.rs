@@ -675,21 +675,14 @@ fn site_folder_suggestion(folder: &str) -> String {
 fn files_in_theme_folders(book: &LoadedBook) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for folder in crate::theme::ASSET_DIRS {
-        let mut files: Vec<String> = walkdir::WalkDir::new(book.src_dir.join(folder))
+        let files = files_below(&book.src_dir, &book.src_dir.join(folder), |p| {
+            p.extension().is_none_or(|x| x != "md")
+        });
+        // A chapter (whatever its extension) is reported at its SUMMARY.md entry.
+        let files = files
             .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file() && e.path().extension().is_none_or(|x| x != "md"))
-            .filter_map(|e| {
-                e.path()
-                    .strip_prefix(&book.src_dir)
-                    .ok()
-                    .map(|p| p.to_string_lossy().replace('\\', "/"))
-            })
-            // A chapter (whatever its extension) is reported at its SUMMARY.md entry.
-            .filter(|rel| !book.by_path.contains_key(rel))
-            .collect();
-        files.sort();
-        out.extend(files.into_iter().map(|rel| {
+            .filter(|rel| !book.by_path.contains_key(rel));
+        out.extend(files.map(|rel| {
             Diagnostic::file_level(
                 format!("{}/{rel}", book.src_name),
                 Severity::Warning,
@@ -723,13 +716,19 @@ pub fn unlisted_pages(book: &LoadedBook) -> Vec<Diagnostic> {
 
 /// Markdown files under `dir`, as `/`-separated paths relative to it, sorted.
 pub fn markdown_files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+    files_below(dir, dir, |p| p.extension().is_some_and(|x| x == "md"))
+}
+
+/// The files below `under` (a folder in `root`; none if it does not exist) whose path
+/// `keep` accepts, as `/`-separated paths relative to `root`, sorted.
+fn files_below(root: &Path, under: &Path, keep: impl Fn(&Path) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(under)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| e.file_type().is_file() && keep(e.path()))
         .filter_map(|e| {
             e.path()
-                .strip_prefix(dir)
+                .strip_prefix(root)
                 .ok()
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         })
