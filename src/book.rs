@@ -227,14 +227,16 @@ pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
         .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
     crate::glossary::setting(&config)
         .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
-    site_url(&config).map_err(|e| {
+    let located = |name: &str, e: String| {
         let line = std::fs::read_to_string(&file)
             .ok()
-            .and_then(|text| site_url_line(&text))
+            .and_then(|text| setting_line(&text, name))
             .map(|n| format!(":{n}"))
             .unwrap_or_default();
         ConfigError(format!("{}{line}: {e}", file.display()))
-    })?;
+    };
+    site_url(&config).map_err(|e| located("site-url", e))?;
+    crate::render::nav::setting(&config).map_err(|e| located("navigation", e))?;
     Ok(config)
 }
 
@@ -269,8 +271,9 @@ pub fn site_url(config: &Config) -> Result<Option<String>, String> {
     })
 }
 
-/// The 1-based line of `site-url` in the `[output.samsyn]` table of book.toml's `text`.
-fn site_url_line(text: &str) -> Option<usize> {
+/// The 1-based line of the setting `name` in the `[output.samsyn]` table of book.toml's
+/// `text`.
+fn setting_line(text: &str, name: &str) -> Option<usize> {
     let mut table = "";
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -280,7 +283,7 @@ fn site_url_line(text: &str) -> Option<usize> {
             && line
                 .split('=')
                 .next()
-                .is_some_and(|k| k.trim().trim_matches('"') == "site-url")
+                .is_some_and(|k| k.trim().trim_matches('"') == name)
         {
             return Some(n + 1);
         }
@@ -821,8 +824,11 @@ mod tests {
     fn the_site_url_is_found_in_its_table() {
         let text =
             "[output.html]\nsite-url = \"/x/\"\n\n[output.samsyn]\ntitle = 1\n  site-url = \"x\"\n";
-        assert_eq!(site_url_line(text), Some(6));
-        assert_eq!(site_url_line("[output.html]\nsite-url = \"/x/\"\n"), None);
+        assert_eq!(setting_line(text, "site-url"), Some(6));
+        assert_eq!(
+            setting_line("[output.html]\nsite-url = \"/x/\"\n", "site-url"),
+            None
+        );
     }
 
     #[test]

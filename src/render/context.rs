@@ -11,15 +11,15 @@ use std::collections::BTreeMap;
 /// Site-wide values shared by every template.
 pub struct Site<'a> {
     pub title: &'a str,
-    /// The navigation script, written by `write_generated`, linked by every page.
-    pub nav: &'a super::NavScript,
+    /// The sidebar's navigation (its files written by `write_generated`).
+    pub nav: &'a super::Navigation,
     pub today: NaiveDate,
     /// The book's git history, when the build has one (change logs, diff pages, feed).
     pub history: Option<&'a crate::history::History>,
 }
 
 impl<'a> Site<'a> {
-    pub fn new(book: &'a LoadedBook, nav: &'a super::NavScript, today: NaiveDate) -> Self {
+    pub fn new(book: &'a LoadedBook, nav: &'a super::Navigation, today: NaiveDate) -> Self {
         Site {
             title: &book.title,
             nav,
@@ -39,7 +39,8 @@ impl<'a> Site<'a> {
             root: "../".repeat(url.matches('/').count()),
             site_title: self.title,
             page_title: page_title.to_string(),
-            nav_script: &self.nav.path,
+            nav_script: self.nav.script_path(),
+            sidebar: self.nav.sidebar(url),
             current_path: url.to_string(),
             build_date: self.today.to_string(),
             csp: &crate::csp::META_POLICY,
@@ -54,8 +55,11 @@ pub struct Common<'a> {
     pub root: String,
     pub site_title: &'a str,
     pub page_title: String,
-    /// The site path of the navigation script ([`Site::nav`]).
-    pub nav_script: &'a str,
+    /// The site path of the navigation script, when the whole navigation is one
+    /// ([`super::nav`]).
+    pub nav_script: Option<&'a str>,
+    /// The page's sidebar as HTML, when the navigation comes in branches.
+    pub sidebar: Option<String>,
     pub current_path: String,
     pub build_date: String,
     /// The Content-Security-Policy for the page's `<meta http-equiv>`.

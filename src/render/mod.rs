@@ -5,15 +5,17 @@
 pub mod changes;
 pub mod cite;
 pub mod context;
+pub mod nav;
 pub mod page;
 
-use crate::book::{LoadedBook, NavItem, RESERVED_URLS, SEARCH_INDEX_DIR};
+use crate::book::{LoadedBook, RESERVED_URLS, SEARCH_INDEX_DIR};
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
 use chrono::NaiveDate;
 use context::Common;
 use minijinja::{Environment, context};
+pub use nav::Navigation;
 use rayon::prelude::*;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,7 +74,7 @@ pub fn render_site(
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let env = opts.theme.environment().map_err(RenderError)?;
-    let nav = NavScript::of(book);
+    let nav = Navigation::of(book);
     let site = context::Site::new(book, &nav, opts.today).with_history(opts.history);
 
     for asset in &opts.theme.assets {
@@ -183,24 +185,6 @@ pub fn peak_memory() -> String {
         .unwrap_or_else(|| "okänt".into())
 }
 
-/// A book's navigation script ([`nav_script`]) and its site path, named by its content as
-/// the theme's assets are, so that it can be cached for a year.
-#[derive(Debug, Clone, Default)]
-pub struct NavScript {
-    pub path: String,
-    pub text: String,
-}
-
-impl NavScript {
-    pub fn of(book: &LoadedBook) -> NavScript {
-        let text = nav_script(book);
-        NavScript {
-            path: crate::theme::content_path(NAV_SCRIPT, text.as_bytes()),
-            text,
-        }
-    }
-}
-
 /// Renders one chapter page with the `page.html` template.
 pub fn render_chapter(
     env: &Environment<'_>,
@@ -278,7 +262,7 @@ pub fn write_generated(
     page("tillganglighet.html", "tillganglighet.html", statement)?;
 
     let toc = context! {
-        toc_html => minijinja::Value::from_safe_string(nav_html(book, &book.nav)),
+        toc_html => minijinja::Value::from_safe_string(nav::toc_html(book, &book.nav)),
         ..common("Innehållsförteckning", "toc.html")
     };
     page("toc.html", "toc.html", toc)?;
@@ -301,7 +285,9 @@ pub fn write_generated(
         ..common("Sök", SEARCH_PAGE)
     };
     page("sok.html", SEARCH_PAGE, search_page)?;
-    write_file(out, &site.nav.path, site.nav.text.as_bytes())?;
+    for (rel, text) in site.nav.files() {
+        write_file(out, rel, text.as_bytes())?;
+    }
     write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
     Ok(())
 }
@@ -310,23 +296,12 @@ pub fn write_generated(
 /// query in its address, paged; the search box links to it ("Visa alla träffar").
 pub const SEARCH_PAGE: &str = "sok.html";
 
-/// The navigation script every page loads (written by [`write_generated`], at this name
-/// with its content's hash: [`NavScript`]).
-pub const NAV_SCRIPT: &str = "js/toc-data.js";
-
-/// Whether `rel` is a navigation script's site path (`js/toc-data.<hash>.js`).
-fn is_nav_script(rel: &str) -> bool {
-    rel.strip_prefix("js/toc-data.")
-        .and_then(|rest| rest.strip_suffix(".js"))
-        .is_some_and(|hash| hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// Whether the site path `rel` belongs to the site itself: a theme file, a page samsyn
-/// generates, the navigation script, the output marker or the search index. A source
+/// generates, the navigation's files, the output marker or the search index. A source
 /// file of the same name is not copied over it.
 pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
     RESERVED_URLS.contains(&rel)
-        || is_nav_script(rel)
+        || nav::is_nav_file(rel)
         || rel == crate::output::MARKER
         || crate::book::in_search_index(rel)
         || changes::in_changes_dir(rel)
@@ -364,65 +339,6 @@ fn copy_source_assets(
         write_file(out, &rel, &bytes)?;
     }
     Ok(())
-}
-
-/// The navigation as JSON for `js/toc-data.js`: `{t: title, u: url|null, c: [...]}`,
-/// part titles as `{t, u: null, c: [], p: 1}`. URLs are relative to the site root.
-fn nav_script(book: &LoadedBook) -> String {
-    fn item(book: &LoadedBook, nav: &NavItem) -> Option<serde_json::Value> {
-        match nav {
-            NavItem::Chapter {
-                title,
-                page,
-                children,
-            } => Some(serde_json::json!({
-                "t": title,
-                "u": page.map(|p| book.pages[p].url.clone()),
-                "c": children.iter().filter_map(|c| item(book, c)).collect::<Vec<_>>(),
-            })),
-            NavItem::PartTitle(t) => Some(serde_json::json!({"t": t, "u": null, "c": [], "p": 1})),
-            NavItem::Separator => None,
-        }
-    }
-    let items: Vec<_> = book.nav.iter().filter_map(|n| item(book, n)).collect();
-    format!(
-        "window.SAMSYN_TOC = {};\n",
-        serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
-    )
-}
-
-/// The navigation as a nested `<ol>` (for `toc.html`, the no-script fallback).
-fn nav_html(book: &LoadedBook, items: &[NavItem]) -> String {
-    let mut out = String::from("<ol class=\"toc\">");
-    for nav in items {
-        match nav {
-            NavItem::Chapter {
-                title,
-                page,
-                children,
-            } => {
-                let title = html_escape::encode_text(title);
-                match page {
-                    Some(p) => out.push_str(&format!(
-                        "<li><a href=\"{}\">{title}</a>",
-                        html_escape::encode_double_quoted_attribute(&book.pages[*p].url)
-                    )),
-                    None => out.push_str(&format!("<li><span>{title}</span>")),
-                }
-                if !children.is_empty() {
-                    out.push_str(&nav_html(book, children));
-                }
-                out.push_str("</li>");
-            }
-            NavItem::PartTitle(t) => out.push_str(&format!(
-                "<li class=\"part-title\">{}</li>",
-                html_escape::encode_text(t)
-            )),
-            NavItem::Separator => {}
-        }
-    }
-    out.push_str("</ol>");
-    out
 }
 
 /// Where IT hosts the site, if told, ending in `/`: `[output.samsyn] site-url` (an

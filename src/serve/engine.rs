@@ -151,8 +151,8 @@ pub struct Engine {
     /// call. Validated with a resolver over `book` (they differ only in Markdown,
     /// which the resolver does not read), so one file scan serves a whole update.
     shadow: Option<LoadedBook>,
-    /// The book's navigation script (from SUMMARY.md: set with the book).
-    nav: render::NavScript,
+    /// The book's navigation (from SUMMARY.md: set with the book).
+    nav: render::Navigation,
     /// Diagnostics that come from a page's Markdown (its links), per page.
     link_diags: Vec<Vec<Diagnostic>>,
     /// Markdown-derived diagnostics that name no page file.
@@ -223,7 +223,7 @@ impl Engine {
             env,
             book: None,
             shadow: None,
-            nav: render::NavScript::default(),
+            nav: render::Navigation::default(),
             link_diags: Vec::new(),
             other_link_diags: Vec::new(),
             forward: Vec::new(),
@@ -447,7 +447,7 @@ impl Engine {
 
     /// Installs a freshly loaded book (to be validated in full).
     fn set_book(&mut self, book: LoadedBook) {
-        self.nav = render::NavScript::of(&book);
+        self.nav = render::Navigation::of(&book);
         let mut shadow = book.clone();
         for p in &mut shadow.pages {
             p.markdown = String::new();
