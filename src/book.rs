@@ -24,6 +24,24 @@ pub const RESERVED_URLS: &[&str] = &[
     crate::render::SEARCH_PAGE,
 ];
 
+/// The folder of the pages after the first of lists that go on over several pages (the
+/// register, the table of contents: `render::list_url`).
+pub const LISTS_DIR: &str = "listor";
+
+/// Whether the site path `url` is one samsyn generates itself: a [`RESERVED_URLS`] page,
+/// or a path in the search index's, the diff pages' or the long lists' folder. No chapter
+/// may render there and no source file is copied there.
+pub fn is_reserved(url: &str) -> bool {
+    let in_dir = |dir: &str| {
+        url.strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    RESERVED_URLS.contains(&url)
+        || in_dir(SEARCH_INDEX_DIR)
+        || in_dir(crate::render::changes::CHANGES_DIR)
+        || in_dir(LISTS_DIR)
+}
+
 /// A problem that stops samsyn before it can look at the content (exit code 2).
 #[derive(Debug)]
 pub struct ConfigError(pub String);
@@ -585,22 +603,13 @@ pub fn page_url(path: &str) -> String {
 /// The folder of the site that the search index owns; no chapter may render into it.
 pub const SEARCH_INDEX_DIR: &str = "search-index";
 
-/// Whether the site path `rel` lies in the search index's folder.
-pub fn in_search_index(rel: &str) -> bool {
-    rel.strip_prefix(SEARCH_INDEX_DIR)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 /// Checks that need SUMMARY.md's text: chapters that render to reserved paths; and
 /// Markdown files under the source folder that SUMMARY.md does not list, and
 /// symlinks there that lead out of it.
 fn summary_checks(book: &LoadedBook, summary: &SummaryText<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for page in &book.pages {
-        if RESERVED_URLS.contains(&page.url.as_str())
-            || crate::book::in_search_index(&page.url)
-            || crate::render::changes::in_changes_dir(&page.url)
-        {
+        if is_reserved(&page.url) {
             diags.push(
                 Diagnostic::at(
                     summary.file,
@@ -817,6 +826,26 @@ mod tests {
             "https://example.org/#x",
         ] {
             assert_eq!(absolute_site_url(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_paths_and_folders_are_reserved() {
+        for url in [
+            "index.html",
+            "search-index/manifest.json",
+            "andringar/a--0123.html",
+            "listor/dokumentregister-2.html",
+        ] {
+            assert!(is_reserved(url), "{url}");
+        }
+        for url in [
+            "a.html",
+            "andringar2/x.html",
+            "dokumentregister-2.html",
+            "search-indexet.html",
+        ] {
+            assert!(!is_reserved(url), "{url}");
         }
     }
 

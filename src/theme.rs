@@ -19,6 +19,7 @@ pub const TEMPLATES: &[&str] = &[
     "diff.html",
     "nytt.html",
     "sok.html",
+    "list-pages.html",
 ];
 
 /// Assets only the live preview uses; static builds leave them out.

@@ -82,6 +82,94 @@ fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
     );
 }
 
+/// A book large enough for the forms that only large books get: the navigation in
+/// branches, the register and the table of contents over several pages. 1,010 pages: ten
+/// chapters of ten sections of nine pages (and a part title), four in five of them FAKTA
+/// documents.
+fn large_book(dir: &std::path::Path) {
+    let mut summary = String::from("# S\n\n# Del ett\n\n");
+    let mut files = Vec::new();
+    let mut page = |path: String, indent: usize, summary: &mut String, n: usize| {
+        summary.push_str(&format!("{}- [Sida {n}]({path})\n", "  ".repeat(indent)));
+        let front = if !n.is_multiple_of(5) {
+            "+++\nkind = \"fakta\"\n+++\n"
+        } else {
+            ""
+        };
+        files.push((
+            path,
+            format!("{front}# Sida {n}\n\nText om barn och unga.\n\n## Ansvar\n\nVem gör vad.\n"),
+        ));
+    };
+    let mut n = 0;
+    for c in 0..10 {
+        n += 1;
+        page(format!("k{c}.md"), 0, &mut summary, n);
+        for s in 0..10 {
+            n += 1;
+            page(format!("k{c}/s{s}.md"), 1, &mut summary, n);
+            for p in 0..9 {
+                n += 1;
+                page(format!("k{c}/s{s}/p{p}.md"), 2, &mut summary, n);
+            }
+        }
+    }
+    files.push(("SUMMARY.md".into(), summary));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_book_with_toml(
+        dir,
+        "\n[output.samsyn]\nnavigation = \"branches\"\n",
+        &files,
+    );
+}
+
+#[test]
+fn the_pages_only_a_large_book_gets_pass_axe_reflow_and_the_keyboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    large_book(tmp.path());
+    let (out, site) = build(&tmp.path().join("book"));
+    let www = out.path().join("www");
+    copy_dir(&site, &www.join("site"));
+    let pages = [
+        "index.html",
+        "k3/s4/p5.html",
+        "dokumentregister.html",
+        "listor/dokumentregister-2.html",
+        "toc.html",
+        "listor/toc-2.html",
+    ];
+    for p in pages {
+        assert!(site.join(p).is_file(), "{p} was not built");
+    }
+    let runs: Vec<_> = [
+        (1280, "light"),
+        (1280, "dark-toggle"),
+        (320, "light"),
+        (320, "dark-toggle"),
+    ]
+    .into_iter()
+    .map(|(width, mode)| serde_json::json!({ "width": width, "mode": mode }))
+    .collect();
+    let spec = serde_json::json!({
+        "site": "site/",
+        "pages": pages,
+        "runs": runs,
+        "tags": AXE_TAGS,
+        "exclude": ["#search-results"],
+        "keyboard": "k3/s4/p5.html",
+        "motion": "k3/s4/p5.html",
+    });
+    let r = run_browser_script("a11y.mjs", &www, &spec, tmp.path());
+    assert_eq!(r["axeRuns"], 4 * pages.len(), "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+    assert_eq!(r["reflow"], serde_json::json!([]), "{r}");
+    assert_eq!(r["spacing"], serde_json::json!([]), "{r}");
+    assert_eq!(r["keyboard"]["walk"]["left"], true, "{r}");
+}
+
 #[test]
 fn wide_tables_under_one_heading_get_scroll_regions_with_different_names() {
     let wide_row = |cell: &str| format!("|{}\n", format!(" {cell} |").repeat(12));

@@ -565,3 +565,127 @@ fn the_preview_re_renders_pages_a_relation_or_link_change_affects() {
         assert_eq!(a, b, "{page} in the preview differs from a full build");
     }
 }
+
+#[test]
+fn the_start_page_lists_the_ten_longest_overdue_documents_and_counts_the_rest() {
+    // Twelve agreements overdue since 2020-01-12, 2020-01-11, … 2020-01-01 (in the book's
+    // order, the latest first), and one whose review is still ahead.
+    let mut summary = String::from("# S\n\n");
+    let mut files = Vec::new();
+    for n in 0..12 {
+        summary.push_str(&format!("- [D{n}](d{n}.md)\n"));
+        files.push((
+            format!("d{n}.md"),
+            format!(
+                "+++\nkind = \"agreement\"\nreview_by = 2020-01-{:02}\n+++\n# D{n}\n",
+                12 - n
+            ),
+        ));
+    }
+    summary.push_str("- [Ny](ny.md)\n");
+    files.push((
+        "ny.md".into(),
+        "+++\nkind = \"agreement\"\nreview_by = 2030-01-01\n+++\n# Ny\n".into(),
+    ));
+    files.push(("SUMMARY.md".into(), summary));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(tmp.path(), &files);
+    let (_out, site) = build(&tmp.path().join("book"));
+    let start = parse(&site, "index.html");
+    let listed: Vec<String> = start
+        .select(&sel(".overdue-list a"))
+        .map(|a| a.text().collect())
+        .collect();
+    let longest: Vec<String> = (2..12).rev().map(|n| format!("D{n}")).collect();
+    assert_eq!(listed, longest);
+    let section = text_of(&start, ".home-overdue").unwrap();
+    assert!(section.contains("12 dokument har passerat"), "{section}");
+    let more: Vec<&str> = start
+        .select(&sel(".overdue-more a"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(more, ["dokumentregister.html"]);
+    let register = parse(&site, "dokumentregister.html");
+    assert_eq!(register.select(&sel("tr.is-overdue")).count(), 12);
+}
+
+#[test]
+fn a_large_register_goes_on_over_pages_that_link_to_each_other() {
+    // 3 agreements and 520 FAKTA documents: 500 rows on the first page, 23 on the second.
+    let mut summary = String::from("# S\n\n");
+    let mut files = Vec::new();
+    for n in 0..520 {
+        summary.push_str(&format!("- [F{n:03}](f{n:03}.md)\n"));
+        files.push((
+            format!("f{n:03}.md"),
+            format!("+++\nkind = \"fakta\"\n+++\n# F{n:03}\n"),
+        ));
+    }
+    for n in 0..3 {
+        summary.push_str(&format!("- [A{n}](a{n}.md)\n"));
+        files.push((
+            format!("a{n}.md"),
+            format!("+++\nkind = \"agreement\"\n+++\n# A{n}\n"),
+        ));
+    }
+    files.push(("SUMMARY.md".into(), summary));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(tmp.path(), &files);
+    let (_out, site) = build(&tmp.path().join("book"));
+
+    let first = parse(&site, "dokumentregister.html");
+    let second = parse(&site, "listor/dokumentregister-2.html");
+    let rows = |doc: &scraper::Html| doc.select(&sel("tbody tr")).count();
+    assert_eq!((rows(&first), rows(&second)), (500, 23));
+    let links = |doc: &scraper::Html, s: &str| -> Vec<String> {
+        doc.select(&sel(s))
+            .filter_map(|a| a.value().attr("href"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        links(&first, ".list-pages a[rel=next]"),
+        ["listor/dokumentregister-2.html"]
+    );
+    assert_eq!(
+        links(&second, ".list-pages a[rel=prev]"),
+        ["../dokumentregister.html"]
+    );
+    assert!(
+        text_of(&first, ".list-pages")
+            .unwrap()
+            .contains("Sida 1 av 2")
+    );
+    // The jump links lead to the page where each kind begins (both on the first: the
+    // agreements come first, then the FAKTA documents).
+    assert_eq!(
+        links(&first, ".register-jump a"),
+        ["#typ-agreement", "#typ-fakta"]
+    );
+    assert_eq!(
+        links(&second, ".register-jump a"),
+        [
+            "../dokumentregister.html#typ-agreement",
+            "../dokumentregister.html#typ-fakta"
+        ]
+    );
+    // The FAKTA group goes on on page 2 and says so; its count is the whole group's.
+    let caption = text_of(&second, "caption").unwrap();
+    assert!(
+        caption.contains("(520 dokument, fortsättning)"),
+        "{caption}"
+    );
+    // No filter on a register in pages (it would filter one page only).
+    assert_eq!(first.select(&sel(".register-filter")).count(), 0);
+    let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("listor/dokumentregister-2.html"));
+    follow_all_links(&site);
+}

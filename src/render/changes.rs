@@ -25,12 +25,6 @@ pub const MAX_CHANGES: usize = 10;
 /// for a larger one (a whole page rewritten); keeps the build's cost bounded.
 const DIFF_TIMEOUT: Duration = Duration::from_millis(250);
 
-/// Whether the site path `rel` lies in the diff pages' folder.
-pub fn in_changes_dir(rel: &str) -> bool {
-    rel.strip_prefix(CHANGES_DIR)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 /// The site path of the diff page of `commit`'s change of the page at `page_url`
 /// (`om/styrning.html` → `andringar/om/styrning--0123456789ab.html`): beside the diff
 /// pages of the page's neighbours, not in a folder per page (a folder costs as much to
@@ -527,6 +521,5 @@ mod tests {
             diff_url("om/styrning.html", &commit),
             "andringar/om/styrning--0123456789ab.html"
         );
-        assert!(in_changes_dir("andringar/x.html") && !in_changes_dir("andringar2/x.html"));
     }
 }

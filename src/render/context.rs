@@ -374,18 +374,38 @@ pub struct Overdue {
     pub review_by_derived: Option<String>,
 }
 
-pub fn overdue(book: &LoadedBook, today: NaiveDate) -> Vec<Overdue> {
-    book.pages
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| review_overdue(book, *i, today))
-        .map(|(_, p)| Overdue {
-            title: p.title.clone(),
-            url: p.url.clone(),
-            review_by: p.front.review_by.map(|d| d.to_string()).unwrap_or_default(),
-            review_by_derived: p.front.derived("review_by").map(str::to_string),
+/// The start page's overdue documents: the [`OVERDUE_SHOWN`] that have waited longest
+/// (earliest review date first, then in the book's order), and how many there are in all
+/// (the register marks every one).
+#[derive(Serialize)]
+pub struct OverdueList {
+    pub shown: Vec<Overdue>,
+    pub total: usize,
+}
+
+/// Overdue documents the start page lists at most, so that it does not grow with the book.
+pub const OVERDUE_SHOWN: usize = 10;
+
+pub fn overdue(book: &LoadedBook, today: NaiveDate) -> OverdueList {
+    let mut pages: Vec<usize> = (0..book.pages.len())
+        .filter(|&i| review_overdue(book, i, today))
+        .collect();
+    let total = pages.len();
+    pages.sort_by_key(|&i| book.pages[i].front.review_by);
+    let shown = pages
+        .into_iter()
+        .take(OVERDUE_SHOWN)
+        .map(|i| {
+            let p = &book.pages[i];
+            Overdue {
+                title: p.title.clone(),
+                url: p.url.clone(),
+                review_by: p.front.review_by.map(|d| d.to_string()).unwrap_or_default(),
+                review_by_derived: p.front.derived("review_by").map(str::to_string),
+            }
         })
-        .collect()
+        .collect();
+    OverdueList { shown, total }
 }
 
 /// A row of the document register.
@@ -410,6 +430,11 @@ pub struct RegisterRow {
 pub struct RegisterGroup {
     pub name: String,
     pub documents: Vec<RegisterRow>,
+    /// The group's documents in all (more than `documents` when the group goes on over
+    /// several register pages).
+    pub total: usize,
+    /// Whether the group began on an earlier register page.
+    pub continued: bool,
 }
 
 #[derive(Serialize)]
@@ -461,12 +486,73 @@ pub fn register(book: &LoadedBook, today: NaiveDate) -> Vec<RegisterKind> {
                     .into_iter()
                     .map(|((_, name), mut documents)| {
                         documents.sort_by(|a, b| a.title.cmp(&b.title));
-                        RegisterGroup { name, documents }
+                        RegisterGroup {
+                            name,
+                            total: documents.len(),
+                            documents,
+                            continued: false,
+                        }
                     })
                     .collect(),
             })
         })
         .collect()
+}
+
+/// Documents a register page lists at most: a larger register goes on over several pages
+/// ([`register_pages`]), so that no page grows with the book.
+pub const REGISTER_PAGE_ROWS: usize = 500;
+
+/// One page of the register: its number (from 1) and the kinds and groups with rows on it.
+pub struct RegisterPage {
+    pub number: usize,
+    pub kinds: Vec<RegisterKind>,
+}
+
+/// The register split into pages of at most `rows` documents, in its order (kind, group,
+/// title); a group that goes on over a page break is on both pages. Always at least one
+/// page.
+pub fn register_pages(kinds: Vec<RegisterKind>, rows: usize) -> Vec<RegisterPage> {
+    let mut pages = vec![RegisterPage {
+        number: 1,
+        kinds: Vec::new(),
+    }];
+    let mut on_page = 0;
+    for kind in kinds {
+        for group in kind.groups {
+            let total = group.total;
+            let mut documents = group.documents.into_iter().peekable();
+            let mut continued = false;
+            while documents.peek().is_some() {
+                if on_page == rows {
+                    pages.push(RegisterPage {
+                        number: pages.len() + 1,
+                        kinds: Vec::new(),
+                    });
+                    on_page = 0;
+                }
+                let part: Vec<RegisterRow> = documents.by_ref().take(rows - on_page).collect();
+                on_page += part.len();
+                let page = pages.last_mut().expect("one page at least");
+                if page.kinds.last().is_none_or(|k| k.kind != kind.kind) {
+                    page.kinds.push(RegisterKind {
+                        kind: kind.kind,
+                        kind_label: kind.kind_label,
+                        groups: Vec::new(),
+                    });
+                }
+                let page_kind = page.kinds.last_mut().expect("pushed above");
+                page_kind.groups.push(RegisterGroup {
+                    name: group.name.clone(),
+                    documents: part,
+                    total,
+                    continued,
+                });
+                continued = true;
+            }
+        }
+    }
+    pages
 }
 
 /// The search documents of a rendered page: one per section.
@@ -576,5 +662,78 @@ pub fn statement(book: &LoadedBook) -> Statement {
         ),
         checks,
         problems: (total > 0).then(|| problems(total)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(title: &str) -> RegisterRow {
+        RegisterRow {
+            title: title.into(),
+            url: format!("{title}.html"),
+            doc_id: None,
+            version: None,
+            valid_from: None,
+            valid_until: None,
+            review_by: None,
+            status: None,
+            status_label: None,
+            owner: None,
+            review_overdue: false,
+            derived: BTreeMap::new(),
+        }
+    }
+
+    fn kind(kind: &'static str, groups: &[(&str, usize)]) -> RegisterKind {
+        RegisterKind {
+            kind,
+            kind_label: kind,
+            groups: groups
+                .iter()
+                .map(|&(name, n)| RegisterGroup {
+                    name: name.into(),
+                    documents: (0..n).map(|i| row(&format!("{name}{i}"))).collect(),
+                    total: n,
+                    continued: false,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_register_is_split_in_its_order_and_groups_go_on_over_page_breaks() {
+        let kinds = vec![kind("a", &[("x", 3), ("y", 1)]), kind("b", &[("z", 4)])];
+        let pages = register_pages(kinds, 3);
+        // (page, kind, group, titles, total, continued)
+        let mut seen = Vec::new();
+        for p in &pages {
+            for k in &p.kinds {
+                for g in &k.groups {
+                    let titles: Vec<&str> = g.documents.iter().map(|d| d.title.as_str()).collect();
+                    seen.push((
+                        p.number,
+                        k.kind,
+                        g.name.clone(),
+                        titles.join(","),
+                        g.total,
+                        g.continued,
+                    ));
+                }
+            }
+        }
+        let expected = [
+            (1, "a", "x", "x0,x1,x2", 3, false),
+            (2, "a", "y", "y0", 1, false),
+            (2, "b", "z", "z0,z1", 4, false),
+            (3, "b", "z", "z2,z3", 4, true),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|&(n, k, g, t, total, c)| (n, k, g.to_string(), t.to_string(), total, c))
+            .collect();
+        assert_eq!(seen, expected);
+        assert_eq!(register_pages(Vec::new(), 3).len(), 1);
     }
 }

@@ -8,7 +8,7 @@ pub mod context;
 pub mod nav;
 pub mod page;
 
-use crate::book::{LoadedBook, RESERVED_URLS, SEARCH_INDEX_DIR};
+use crate::book::{LoadedBook, SEARCH_INDEX_DIR};
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
@@ -243,11 +243,7 @@ pub fn write_generated(
     };
     page("index.html", "index.html", start)?;
 
-    let register = context! {
-        kinds => context::register(book, site.today),
-        ..common("Dokumentregister", "dokumentregister.html")
-    };
-    page("register.html", "dokumentregister.html", register)?;
+    let register_pages = write_register(site, book, &page)?;
 
     let not_found = context! {
         site_url => site_url(book),
@@ -261,11 +257,23 @@ pub fn write_generated(
     };
     page("tillganglighet.html", "tillganglighet.html", statement)?;
 
-    let toc = context! {
-        toc_html => minijinja::Value::from_safe_string(nav::toc_html(book, &book.nav)),
-        ..common("Innehållsförteckning", "toc.html")
-    };
-    page("toc.html", "toc.html", toc)?;
+    let toc_pages = nav::toc_pages(book);
+    let toc_count = toc_pages.len();
+    for (i, slice) in toc_pages.iter().enumerate() {
+        let url = list_url("toc", i + 1);
+        let root = "../".repeat(url.matches('/').count());
+        let title = if i == 0 {
+            "Innehållsförteckning".to_string()
+        } else {
+            format!("Innehållsförteckning, sida {}", i + 1)
+        };
+        let toc = context! {
+            toc_html => minijinja::Value::from_safe_string(slice.html(&root)),
+            pager => list_pager("toc", i + 1, toc_count, format!("Högst {} rader på varje sida.", nav::TOC_PAGE_ENTRIES)),
+            ..common(&title, &url)
+        };
+        page("toc.html", &url, toc)?;
+    }
     let news = crate::feed::entries(site.history, book);
     let changes_page = context! {
         entries => news.clone(),
@@ -288,8 +296,102 @@ pub fn write_generated(
     for (rel, text) in site.nav.files() {
         write_file(out, rel, text.as_bytes())?;
     }
-    write_file(out, "sitemap.xml", sitemap(book).as_bytes())?;
+    write_file(
+        out,
+        "sitemap.xml",
+        sitemap(book, &[("dokumentregister", register_pages)]).as_bytes(),
+    )?;
     Ok(())
+}
+
+/// The document register (`theme/register.html`): `dokumentregister.html`, and for a
+/// register of more than [`context::REGISTER_PAGE_ROWS`] documents the pages after it
+/// ([`list_url`]), each with its number, the links to the pages
+/// before and after it, and the page where each kind begins. Returns the number of pages.
+fn write_register(
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    page: &dyn Fn(&str, &str, minijinja::Value) -> Result<(), RenderError>,
+) -> Result<usize, RenderError> {
+    let kinds = context::register(book, site.today);
+    let documents: usize = kinds.iter().flat_map(|k| &k.groups).map(|g| g.total).sum();
+    let pages = context::register_pages(kinds, context::REGISTER_PAGE_ROWS);
+    let count = pages.len();
+    // Where each kind begins.
+    let mut starts: Vec<(&str, &str, usize)> = Vec::new();
+    for p in &pages {
+        for k in &p.kinds {
+            if !starts.iter().any(|(kind, _, _)| *kind == k.kind) {
+                starts.push((k.kind, k.kind_label, p.number));
+            }
+        }
+    }
+    for p in pages {
+        let url = list_url("dokumentregister", p.number);
+        let root = "../".repeat(url.matches('/').count());
+        let jump: Vec<_> = starts
+            .iter()
+            .map(|&(kind, label, number)| {
+                let href = if number == p.number {
+                    format!("#typ-{kind}")
+                } else {
+                    format!("{root}{}#typ-{kind}", list_url("dokumentregister", number))
+                };
+                context! { kind, label, href }
+            })
+            .collect();
+        let pager = list_pager(
+            "dokumentregister",
+            p.number,
+            count,
+            format!(
+                "Registret har {documents} dokument, högst {} på varje sida.",
+                context::REGISTER_PAGE_ROWS
+            ),
+        );
+        let title = if p.number == 1 {
+            "Dokumentregister".to_string()
+        } else {
+            format!("Dokumentregister, sida {}", p.number)
+        };
+        let ctx = context! {
+            kinds => p.kinds,
+            jump,
+            pager,
+            ..minijinja::Value::from_serialize(site.common(&title, &url))
+        };
+        page("register.html", &url, ctx)?;
+    }
+    Ok(count)
+}
+
+/// The site path of page `number` (from 1) of the list `name` (`dokumentregister`,
+/// `toc`): `name.html`, then `listor/name-2.html`, ….
+pub fn list_url(name: &str, number: usize) -> String {
+    if number == 1 {
+        format!("{name}.html")
+    } else {
+        format!("{}/{name}-{number}.html", crate::book::LISTS_DIR)
+    }
+}
+
+/// The context of `theme/list-pages.html` for page `number` of `count` of the list
+/// `name` ([`list_url`]); `None` for a list on one page.
+fn list_pager(
+    name: &str,
+    number: usize,
+    count: usize,
+    summary: String,
+) -> Option<minijinja::Value> {
+    (count > 1).then(|| {
+        context! {
+            number,
+            count,
+            summary,
+            prev => (number > 1).then(|| list_url(name, number - 1)),
+            next => (number < count).then(|| list_url(name, number + 1)),
+        }
+    })
 }
 
 /// The results page (`theme/sok.html`, `theme/search/results-page.js`): every hit of the
@@ -300,11 +402,9 @@ pub const SEARCH_PAGE: &str = "sok.html";
 /// generates, the navigation's files, the output marker or the search index. A source
 /// file of the same name is not copied over it.
 pub fn owned_by_site(rel: &str, theme: &Theme) -> bool {
-    RESERVED_URLS.contains(&rel)
+    crate::book::is_reserved(rel)
         || nav::is_nav_file(rel)
         || rel == crate::output::MARKER
-        || crate::book::in_search_index(rel)
-        || changes::in_changes_dir(rel)
         || theme.assets.iter().any(|asset| asset.path == rel)
 }
 
@@ -355,7 +455,8 @@ fn site_url(book: &LoadedBook) -> Option<String> {
 
 /// `sitemap.xml`. With a site URL in book.toml (see `site_url`) the locations are
 /// absolute; without it they are relative to the sitemap.
-fn sitemap(book: &LoadedBook) -> String {
+/// `lists`: the lists that go on over several pages, with their numbers of pages.
+fn sitemap(book: &LoadedBook, lists: &[(&str, usize)]) -> String {
     let base = site_url(book).unwrap_or_default();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -369,7 +470,13 @@ fn sitemap(book: &LoadedBook) -> String {
         SEARCH_PAGE,
     ]
     .into_iter()
-    .chain(book.pages.iter().map(|p| p.url.as_str()));
+    .map(str::to_string)
+    .chain(
+        lists
+            .iter()
+            .flat_map(|&(name, count)| (2..=count).map(move |n| list_url(name, n))),
+    )
+    .chain(book.pages.iter().map(|p| p.url.clone()));
     for url in urls {
         out.push_str(&format!(
             "  <url><loc>{}</loc></url>\n",

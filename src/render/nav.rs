@@ -117,38 +117,118 @@ pub fn is_nav_file(rel: &str) -> bool {
         || (rel.starts_with(BRANCH_DIR) && named("js/nav/branch.", ".json"))
 }
 
-/// The whole navigation as a nested `<ol>`, for `toc.html` (every page of the book).
-pub fn toc_html(book: &LoadedBook, items: &[NavItem]) -> String {
-    let mut out = String::from("<ol class=\"toc\">");
-    for nav in items {
-        match nav {
-            NavItem::Chapter {
-                title,
-                page,
-                children,
-            } => {
-                let title = html_escape::encode_text(title);
-                match page {
-                    Some(p) => out.push_str(&format!(
-                        "<li><a href=\"{}\">{title}</a>",
-                        html_escape::encode_double_quoted_attribute(&book.pages[*p].url)
-                    )),
-                    None => out.push_str(&format!("<li><span>{title}</span>")),
+/// Entries (chapters, drafts, part titles) that one page of the table of contents lists
+/// at most: a larger book's goes on over several pages ([`toc_pages`]).
+pub const TOC_PAGE_ENTRIES: usize = 1_000;
+
+/// The table of contents (`toc.html`): every entry of SUMMARY.md in its order, in pages of
+/// at most [`TOC_PAGE_ENTRIES`] entries. Always at least one page.
+pub fn toc_pages(book: &LoadedBook) -> Vec<TocPage> {
+    toc_pages_of(Tree::of(book), TOC_PAGE_ENTRIES)
+}
+
+fn toc_pages_of(tree: Tree, per_page: usize) -> Vec<TocPage> {
+    let tree = std::sync::Arc::new(tree);
+    let mut depth = vec![0usize; tree.entries.len()];
+    for id in 1..tree.entries.len() {
+        let parent = tree.entries[id].parent;
+        depth[id] = if parent == 0 { 0 } else { depth[parent] + 1 };
+    }
+    let depth = std::sync::Arc::new(depth);
+    let ids: Vec<usize> = (1..tree.entries.len()).collect();
+    let mut pages: Vec<TocPage> = ids
+        .chunks(per_page)
+        .map(|chunk| TocPage {
+            tree: tree.clone(),
+            depth: depth.clone(),
+            from: chunk[0],
+            to: chunk[chunk.len() - 1] + 1,
+        })
+        .collect();
+    if pages.is_empty() {
+        pages.push(TocPage {
+            tree,
+            depth,
+            from: 1,
+            to: 1,
+        });
+    }
+    pages
+}
+
+/// One page of the table of contents: the entries `from..to` of the tree (in its order).
+pub struct TocPage {
+    tree: std::sync::Arc<Tree>,
+    depth: std::sync::Arc<Vec<usize>>,
+    from: usize,
+    to: usize,
+}
+
+impl TocPage {
+    /// The page's entries as nested `<ol>`s, links prefixed with `root`. A page that
+    /// begins inside a branch first names the branch's ancestors ("fortsättning").
+    pub fn html(&self, root: &str) -> String {
+        let entries = &self.tree.entries;
+        let mut out = String::from("<ol class=\"toc\">");
+        let mut ancestors = Vec::new();
+        let mut at = entries.get(self.from).map_or(0, |e| e.parent);
+        while at != 0 {
+            ancestors.push(at);
+            at = entries[at].parent;
+        }
+        for &id in ancestors.iter().rev() {
+            out.push_str("<li class=\"toc-continued\">");
+            self.label(&mut out, id, root);
+            out.push_str(" <span class=\"continued-note\">(fortsättning)</span><ol>");
+        }
+        // Lists open at the last entry (each inside an open <li>).
+        let mut open = ancestors.len();
+        for (id, &d) in self.depth.iter().enumerate().take(self.to).skip(self.from) {
+            if id > self.from {
+                if d > open {
+                    out.push_str("<ol>");
+                } else {
+                    out.push_str("</li>");
+                    for _ in d..open {
+                        out.push_str("</ol></li>");
+                    }
                 }
-                if !children.is_empty() {
-                    out.push_str(&toc_html(book, children));
-                }
-                out.push_str("</li>");
             }
-            NavItem::PartTitle(t) => out.push_str(&format!(
-                "<li class=\"part-title\">{}</li>",
-                html_escape::encode_text(t)
-            )),
-            NavItem::Separator => {}
+            out.push_str(if entries[id].part {
+                "<li class=\"part-title\">"
+            } else {
+                "<li>"
+            });
+            self.label(&mut out, id, root);
+            open = d;
+        }
+        if self.to > self.from {
+            out.push_str("</li>");
+        }
+        for _ in 0..open {
+            out.push_str("</ol></li>");
+        }
+        out.push_str("</ol>");
+        out
+    }
+
+    fn label(&self, out: &mut String, id: usize, root: &str) {
+        let e = &self.tree.entries[id];
+        let title = html_escape::encode_text(&e.title);
+        match &e.url {
+            _ if e.part => out.push_str(&title),
+            Some(u) => {
+                let _ = write!(
+                    out,
+                    "<a href=\"{root}{}\">{title}</a>",
+                    html_escape::encode_double_quoted_attribute(u)
+                );
+            }
+            None => {
+                let _ = write!(out, "<span>{title}</span>");
+            }
         }
     }
-    out.push_str("</ol>");
-    out
 }
 
 /// The navigation tree, flattened: entry 0 is the top (no title), the others are
@@ -602,6 +682,45 @@ mod tests {
         assert_eq!(window(200, 199), (150, 200));
         assert_eq!(window(200, 0), (0, 50));
         assert_eq!(window(200, 100), (75, 125));
+    }
+
+    #[test]
+    fn a_page_of_the_table_of_contents_is_well_nested_and_names_the_branch_it_goes_on_in() {
+        // Three levels of three: entries 1 (top), 2 (its child), 3, 4, 5 (2's children), 6…
+        let pages = toc_pages_of(tree(3, 3), 5);
+        assert_eq!(pages.len(), 8); // 39 entries
+        let second = pages[1].html("../");
+        // Entries 6–10: 6 is 1's second child (7–9 its own), 10 its third: the page
+        // names 1 first.
+        assert_eq!(
+            second,
+            "<ol class=\"toc\"><li class=\"toc-continued\"><a href=\"../s1.html\">Sida 1</a> <span class=\"continued-note\">(fortsättning)</span><ol><li><a href=\"../s6.html\">Sida 6</a><ol><li><a href=\"../s7.html\">Sida 7</a></li><li><a href=\"../s8.html\">Sida 8</a></li><li><a href=\"../s9.html\">Sida 9</a></li></ol></li><li><a href=\"../s10.html\">Sida 10</a></li></ol></li></ol>"
+        );
+        // Entries 26–30 begin two levels down (26 is a child of 23, a child of 14).
+        assert!(
+            pages[5].html("").matches("toc-continued").count() == 2,
+            "{}",
+            pages[5].html("")
+        );
+        for page in &pages {
+            let html = page.html("");
+            let doc = format!("<root>{}</root>", html.replace("&", "&amp;"));
+            assert!(
+                roxmltree::Document::parse(&doc).is_ok(),
+                "not well nested: {html}"
+            );
+            assert_eq!(
+                html.matches("<ol").count(),
+                html.matches("</ol>").count(),
+                "{html}"
+            );
+        }
+        let listed: usize = pages
+            .iter()
+            .map(|p| p.html("").matches("<li>").count())
+            .sum();
+        assert_eq!(listed, 39);
+        assert_eq!(toc_pages_of(tree(0, 1), 5).len(), 1);
     }
 
     #[test]
