@@ -13,6 +13,23 @@ MDBOOK_VERSION = "0.5.4"
 MDBOOK = TOOLS_DIR / "bin" / "mdbook"
 
 
+PAGEFIND_VERSION = "1.6.0"
+PAGEFIND_DIR = TOOLS_DIR / "pagefind"
+PAGEFIND = PAGEFIND_DIR / "node_modules" / ".bin" / "pagefind"
+
+
+def ensure_pagefind(log) -> Path:
+    """Installs Pagefind PAGEFIND_VERSION into bench/.tools/pagefind unless it is there;
+    returns the binary. Pagefind is only for the benchmarks, so it is not in the test
+    suite's lock file (npm cannot lock its per-platform optional packages for `npm ci`)."""
+    if not PAGEFIND.exists():
+        log(f"npm install pagefind@{PAGEFIND_VERSION} into {PAGEFIND_DIR}")
+        subprocess.run(["npm", "install", "--no-save", "--no-package-lock", "--no-audit",
+                        "--no-fund", "--prefix", str(PAGEFIND_DIR),
+                        f"pagefind@{PAGEFIND_VERSION}"], check=True)
+    return PAGEFIND
+
+
 def ensure_mdbook(log) -> Path:
     """Installs mdBook MDBOOK_VERSION into bench/.tools unless it is there already (several
     minutes, once), telling `log`; returns the binary."""

@@ -35,16 +35,17 @@ fn nested_book(dir: &Path, extra_toml: &str) {
     write_book_with_toml(dir, extra_toml, &files);
 }
 
-/// The `data-entry` of the toggle of the branch titled `title` on the page `rel`.
+/// The `data-entry` of the closed branch titled `title` on the page `rel`.
 fn entry_of(site: &Path, rel: &str, title: &str) -> String {
     let doc = parse(site, rel);
-    let toggle = sel(&format!(
-        "#sidebar button.toc-toggle[aria-label=\"Undersidor till {title}\"]"
-    ));
-    doc.select(&toggle)
-        .next()
-        .and_then(|b| b.value().attr("data-entry"))
-        .unwrap_or_else(|| panic!("{rel}: no branch toggle for {title}"))
+    doc.select(&sel("#sidebar li[data-entry]"))
+        .find(|li| {
+            li.select(&sel(".toc-row > a"))
+                .next()
+                .is_some_and(|a| a.text().collect::<String>() == title)
+        })
+        .and_then(|li| li.value().attr("data-entry"))
+        .unwrap_or_else(|| panic!("{rel}: no closed branch {title}"))
         .to_string()
 }
 

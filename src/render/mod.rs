@@ -54,9 +54,27 @@ impl std::error::Error for RenderError {}
 /// A write the output folder refused or could not do.
 pub fn write_error(out: &OutputRoot, rel: &str, e: impl std::fmt::Display) -> RenderError {
     RenderError(format!(
-        "kan inte skriva `{rel}` i `{}`: {e}",
-        out.dir().display()
+        "kan inte skriva `{rel}` i `{}`: {e}{}",
+        out.dir().display(),
+        disk_full_note(out.dir(), DISK_NEARLY_FULL)
     ))
+}
+
+/// Free space below which a failed write is put down to a full disk.
+const DISK_NEARLY_FULL: u64 = 64 << 20;
+
+/// When the file system of `dir` has less than `below` bytes free: a sentence saying so
+/// and what to do, to follow a failed write's message (a full disk otherwise shows as an
+/// I/O error in English, or as the search index's "index writer was killed"). Else empty.
+fn disk_full_note(dir: &Path, below: u64) -> String {
+    match fs4::available_space(dir) {
+        Ok(free) if free < below => format!(
+            ". Disken där `{}` ligger är full ({} MB ledigt): frigör utrymme, eller bygg till en mapp på en annan disk med `-o`, och bygg igen",
+            dir.display(),
+            free >> 20
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Writes `bytes` to `rel` inside the output folder, creating folders.
@@ -115,7 +133,12 @@ pub fn render_site(
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
         search_index::build_site_index_with(&docs, &crate::glossary::synonyms(book), &dir)
-            .map_err(|e| RenderError(format!("sökindexet kunde inte byggas: {e}")))?;
+            .map_err(|e| {
+                RenderError(format!(
+                    "sökindexet kunde inte byggas: {e}{}",
+                    disk_full_note(out.dir(), DISK_NEARLY_FULL)
+                ))
+            })?;
     }
     if timings {
         eprintln!("tid: sökindex {:.3} s", phase.elapsed().as_secs_f64());
@@ -489,3 +512,22 @@ fn sitemap(book: &LoadedBook, lists: &[(&str, usize)]) -> String {
 
 /// Keeps `Common` reachable for templates rendered elsewhere (serve).
 pub type CommonContext<'a> = Common<'a>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_on_a_full_disk_says_so_and_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        // Any disk is "full" below more bytes than it has; none is below zero.
+        let note = disk_full_note(dir.path(), u64::MAX);
+        assert!(note.starts_with(". Disken där `"), "{note}");
+        assert!(
+            note.contains("är full (") && note.contains("`-o`"),
+            "{note}"
+        );
+        assert_eq!(disk_full_note(dir.path(), 0), "");
+        assert_eq!(disk_full_note(&dir.path().join("finns-inte"), u64::MAX), "");
+    }
+}

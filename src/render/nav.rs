@@ -425,12 +425,20 @@ impl Branches {
                 continue;
             }
             let part = id == 0 && e.url.is_none() && !e.children.is_empty();
-            out.push_str(if part {
-                "<li class=\"toc-part\">"
-            } else {
-                "<li>"
-            });
-            out.push_str("<div class=\"toc-row\">");
+            let expanded = open.contains(&child);
+            // A closed branch names the file that lists its children; `toc.js` gives it
+            // its toggle (this markup is on every page, so it is kept short).
+            let closed = !e.children.is_empty() && !expanded;
+            let _ = write!(
+                out,
+                "<li{}{}><div class=\"toc-row\">",
+                if part { " class=\"toc-part\"" } else { "" },
+                if closed {
+                    self.branch_attrs(child)
+                } else {
+                    String::new()
+                },
+            );
             match &e.url {
                 Some(u) => {
                     let _ = write!(
@@ -449,22 +457,17 @@ impl Branches {
                     let _ = write!(out, "<span class=\"toc-label{draft}\">{title}</span>");
                 }
             }
-            if e.children.is_empty() {
+            if !expanded || e.children.is_empty() {
                 out.push_str("</div></li>");
                 continue;
             }
-            let expanded = open.contains(&child);
             let _ = write!(
                 out,
-                "<button type=\"button\" class=\"toc-toggle\" aria-controls=\"toc-n{child}\" aria-expanded=\"{expanded}\" aria-label=\"Undersidor till {}\"{}></button></div>",
+                "<button type=\"button\" class=\"toc-toggle\" aria-controls=\"toc-n{child}\" aria-expanded=\"true\" aria-label=\"Undersidor till {}\"{}></button></div>",
                 html_escape::encode_double_quoted_attribute(&e.title),
                 self.branch_attrs(child),
             );
-            if expanded {
-                self.list(out, child, open, current, root, "");
-            } else {
-                let _ = write!(out, "<ol id=\"toc-n{child}\" hidden></ol>");
-            }
+            self.list(out, child, open, current, root, "");
             out.push_str("</li>");
         }
         if to - from < children.len() {
@@ -665,10 +668,19 @@ mod tests {
         assert!(html.contains("<a href=\"s2.html\" aria-current=\"page\">"));
         // The two extra links, the top level, 1's children (2 among them), 2's children.
         assert_eq!(html.matches("<a href=").count(), 2 + 30);
-        // 3's children are not listed; its toggle names the file that does.
-        assert!(html.contains("aria-controls=\"toc-n3\" aria-expanded=\"false\""));
-        assert!(html.contains("data-entry=\"3\""));
-        assert!(html.contains("<ol id=\"toc-n3\" hidden></ol>"));
+        // 3's children are not listed; its entry names the file that does.
+        let file = &b.files[b.file_of[3].unwrap()].path;
+        assert!(html.contains(&format!("<li data-branch=\"{file}\" data-entry=\"3\"><div class=\"toc-row\"><a href=\"s3.html\">Sida 3</a></div></li>")), "{html}");
+        // 1 and 2, on the path, are open.
+        assert!(html.contains("aria-controls=\"toc-n2\" aria-expanded=\"true\""));
+        assert_eq!(html.matches("toc-toggle").count(), 2);
+        // A page without children is marked, with no toggle and no list of its own.
+        let leaf = b.sidebar("s4.html");
+        assert!(
+            leaf.contains("<a href=\"s4.html\" aria-current=\"page\">Sida 4</a></div></li>"),
+            "{leaf}"
+        );
+        assert!(!leaf.contains("toc-n4"), "{leaf}");
     }
 
     #[test]

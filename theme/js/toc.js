@@ -2,8 +2,8 @@
    Whole: built here from window.SAMSYN_TOC (js/toc-data.<hash>.js, one per site):
    [{t: title, u: url relative to root or null, c: [children]}], part titles as {t, u: null, c: [], p: 1}.
    Branches (large books, <nav data-nav="branches">): the page comes with its part of the tree;
-   a closed branch's toggle names the JSON file (data-branch) and entry (data-entry) that list its
-   children, fetched when it is opened: {"<entry>": [{t, u, e: entry with children, f: its file}]}.
+   a closed branch's <li> names the JSON file (data-branch) and entry (data-entry) that list its
+   children, gets its toggle here, and its children are fetched when it is opened: {"<entry>": [{t, u, e: entry with children, f: its file}]}.
    Marks the current page, expands its ancestors, collapsible sections, keeps the sidebar scroll. */
 (function () {
   "use strict";
@@ -136,6 +136,10 @@
 
   if (branches) {
     currentLink = nav.querySelector('a[aria-current="page"]');
+    var closed = nav.querySelectorAll("li[data-entry]");
+    for (var c = 0; c < closed.length; c++) {
+      closeBranch(closed[c], closed[c].getAttribute("data-branch"), closed[c].getAttribute("data-entry"));
+    }
     nav.addEventListener("click", openBranch);
   } else {
     // Fixed entries for the generated pages, which are not part of SUMMARY.md.
@@ -178,6 +182,20 @@
     return branchFiles[path];
   }
 
+  // Gives the entry `li` (its row first) the toggle and the empty, hidden list of a closed
+  // branch whose children `file` lists under `entry`.
+  function closeBranch(li, file, entry) {
+    var listId = "toc-n" + entry;
+    var toggle = makeToggle(li.firstChild.firstChild.textContent, listId, false);
+    toggle.setAttribute("data-branch", file);
+    toggle.setAttribute("data-entry", entry);
+    li.firstChild.appendChild(toggle);
+    var list = doc.createElement("ol");
+    list.id = listId;
+    list.hidden = true;
+    li.appendChild(list);
+  }
+
   // Fills `list` with the children of `entry` from `file`, keeping the items already shown
   // with an opened branch (the path to the current page).
   function fillBranch(list, file, entry) {
@@ -198,16 +216,7 @@
         var listId = "toc-n" + item.e;
         if (item.e !== undefined && kept[listId]) { frag.appendChild(kept[listId]); continue; }
         var li = entryItem(item);
-        if (item.e !== undefined) {
-          var toggle = makeToggle(item.t, listId, false);
-          toggle.setAttribute("data-branch", item.f || file);
-          toggle.setAttribute("data-entry", String(item.e));
-          li.firstChild.appendChild(toggle);
-          var childList = doc.createElement("ol");
-          childList.id = listId;
-          childList.hidden = true;
-          li.appendChild(childList);
-        }
+        if (item.e !== undefined) closeBranch(li, item.f || file, String(item.e));
         frag.appendChild(li);
       }
       list.textContent = "";
