@@ -211,17 +211,41 @@ pub fn build_site_index_with(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
+    build_index(docs, synonyms, search_dir, true)
+}
+
+/// The static browser index alone, without the tantivy index that `samsyn search` reads:
+/// for the live preview, whose search is the browser's (at 10,000 pages tantivy is most of
+/// the index's time).
+pub fn build_browser_index(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    search_dir: &Path,
+) -> Result<IndexStats> {
+    build_index(docs, synonyms, search_dir, false)
+}
+
+fn build_index(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    search_dir: &Path,
+    with_tantivy: bool,
+) -> Result<IndexStats> {
     timing("start");
     if search_dir.exists() {
         std::fs::remove_dir_all(search_dir)
             .with_context(|| format!("removing the old {}", search_dir.display()))?;
     }
+    std::fs::create_dir_all(search_dir)
+        .with_context(|| format!("creating {}", search_dir.display()))?;
+    let analysis = Arc::new(corpus::analyze_with(docs, synonyms));
+    timing("analysis");
+    if !with_tantivy {
+        return export_static(docs, &analysis, synonyms, search_dir);
+    }
     let tantivy_dir = search_dir.join("tantivy");
     std::fs::create_dir_all(&tantivy_dir)
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
-
-    let analysis = Arc::new(corpus::analyze_with(docs, synonyms));
-    timing("analysis");
     std::thread::scope(|scope| -> Result<IndexStats> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();

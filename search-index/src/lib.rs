@@ -88,7 +88,7 @@ pub struct Hit {
 }
 
 #[cfg(feature = "indexer")]
-pub use indexer::{build_site_index, build_site_index_with, search_site};
+pub use indexer::{build_browser_index, build_site_index, build_site_index_with, search_site};
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
 pub use reader::{Filters, Request};

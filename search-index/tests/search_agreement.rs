@@ -1278,3 +1278,30 @@ fn synonyms_find_either_form_alike_in_tantivy_the_static_reader_and_the_wasm() {
         );
     }
 }
+
+/// The preview's index (`build_browser_index`) is the full build's browser index, file for
+/// file and byte for byte, without the tantivy index.
+#[test]
+fn the_browser_index_alone_is_the_full_builds_without_tantivy() {
+    fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+    let full = tempfile::tempdir().unwrap();
+    let docs = build(full.path());
+    let browser = tempfile::tempdir().unwrap();
+    let dir = browser.path().join("search-index");
+    search_index::build_browser_index(&docs, &Default::default(), &dir).expect("index builds");
+    assert!(!dir.join("tantivy").exists());
+    let (a, b) = (files(full.path()), files(&dir));
+    assert!(a.len() > 10, "{} files", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a == b, "the files differ");
+}

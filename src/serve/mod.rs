@@ -360,13 +360,13 @@ impl SearchWorker {
     }
 }
 
-/// Builds the search index in the scratch folder and swaps it in place of the
-/// served one.
+/// Builds the browser's search index in the scratch folder and swaps it in place of the
+/// served one (no tantivy index: nothing in the preview reads it).
 fn build_search(out: &Output, sections: &Sections, synonyms: &Synonyms) -> anyhow::Result<usize> {
     let docs: Vec<search_index::SectionDoc> =
         sections.iter().flat_map(|s| s.iter().cloned()).collect();
     let fresh = out.temp_path("search");
-    search_index::build_site_index_with(&docs, synonyms, &fresh)?;
+    search_index::build_browser_index(&docs, synonyms, &fresh)?;
     out.replace_dir(&fresh, crate::book::SEARCH_INDEX_DIR)?;
     Ok(docs.len())
 }
