@@ -87,42 +87,37 @@ fn every_page_passes_axe_reflow_text_spacing_and_the_keyboard_in_chromium() {
 /// chapters of ten sections of nine pages (and a part title), four in five of them FAKTA
 /// documents.
 fn large_book(dir: &std::path::Path) {
-    let mut summary = String::from("# S\n\n# Del ett\n\n");
-    let mut files = Vec::new();
-    let mut page = |path: String, indent: usize, summary: &mut String, n: usize| {
-        summary.push_str(&format!("{}- [Sida {n}]({path})\n", "  ".repeat(indent)));
-        let front = if !n.is_multiple_of(5) {
-            "+++\nkind = \"fakta\"\n+++\n"
-        } else {
+    let mut chapters = Vec::new();
+    let mut add = |depth: usize, path: String| {
+        let n = chapters.len() + 1;
+        let front = if n.is_multiple_of(5) {
             ""
+        } else {
+            "+++\nkind = \"fakta\"\n+++\n"
         };
-        files.push((
+        chapters.push(Chapter {
+            depth,
+            title: format!("Sida {n}"),
             path,
-            format!("{front}# Sida {n}\n\nText om barn och unga.\n\n## Ansvar\n\nVem gör vad.\n"),
-        ));
+            text: format!(
+                "{front}# Sida {n}\n\nText om barn och unga.\n\n## Ansvar\n\nVem gör vad.\n"
+            ),
+        });
     };
-    let mut n = 0;
     for c in 0..10 {
-        n += 1;
-        page(format!("k{c}.md"), 0, &mut summary, n);
+        add(0, format!("k{c}.md"));
         for s in 0..10 {
-            n += 1;
-            page(format!("k{c}/s{s}.md"), 1, &mut summary, n);
+            add(1, format!("k{c}/s{s}.md"));
             for p in 0..9 {
-                n += 1;
-                page(format!("k{c}/s{s}/p{p}.md"), 2, &mut summary, n);
+                add(2, format!("k{c}/s{s}/p{p}.md"));
             }
         }
     }
-    files.push(("SUMMARY.md".into(), summary));
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    write_book_with_toml(
+    write_chapters(
         dir,
         "\n[output.samsyn]\nnavigation = \"branches\"\n",
-        &files,
+        "# Del ett\n\n",
+        &chapters,
     );
 }
 

@@ -570,30 +570,18 @@ fn the_preview_re_renders_pages_a_relation_or_link_change_affects() {
 fn the_start_page_lists_the_ten_longest_overdue_documents_and_counts_the_rest() {
     // Twelve agreements overdue since 2020-01-12, 2020-01-11, … 2020-01-01 (in the book's
     // order, the latest first), and one whose review is still ahead.
-    let mut summary = String::from("# S\n\n");
-    let mut files = Vec::new();
-    for n in 0..12 {
-        summary.push_str(&format!("- [D{n}](d{n}.md)\n"));
-        files.push((
-            format!("d{n}.md"),
-            format!(
-                "+++\nkind = \"agreement\"\nreview_by = 2020-01-{:02}\n+++\n# D{n}\n",
-                12 - n
-            ),
-        ));
-    }
-    summary.push_str("- [Ny](ny.md)\n");
-    files.push((
-        "ny.md".into(),
-        "+++\nkind = \"agreement\"\nreview_by = 2030-01-01\n+++\n# Ny\n".into(),
-    ));
-    files.push(("SUMMARY.md".into(), summary));
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
+    let agreement = |n: usize, title: &str, review_by: &str| Chapter {
+        depth: 0,
+        title: title.into(),
+        path: format!("d{n}.md"),
+        text: format!("+++\nkind = \"agreement\"\nreview_by = {review_by}\n+++\n# {title}\n"),
+    };
+    let mut chapters: Vec<Chapter> = (0..12)
+        .map(|n| agreement(n, &format!("D{n}"), &format!("2020-01-{:02}", 12 - n)))
         .collect();
+    chapters.push(agreement(12, "Ny", "2030-01-01"));
     let tmp = tempfile::tempdir().unwrap();
-    write_book(tmp.path(), &files);
+    write_chapters(tmp.path(), "", "", &chapters);
     let (_out, site) = build(&tmp.path().join("book"));
     let start = parse(&site, "index.html");
     let listed: Vec<String> = start
@@ -616,29 +604,18 @@ fn the_start_page_lists_the_ten_longest_overdue_documents_and_counts_the_rest() 
 #[test]
 fn a_large_register_goes_on_over_pages_that_link_to_each_other() {
     // 3 agreements and 520 FAKTA documents: 500 rows on the first page, 23 on the second.
-    let mut summary = String::from("# S\n\n");
-    let mut files = Vec::new();
-    for n in 0..520 {
-        summary.push_str(&format!("- [F{n:03}](f{n:03}.md)\n"));
-        files.push((
-            format!("f{n:03}.md"),
-            format!("+++\nkind = \"fakta\"\n+++\n# F{n:03}\n"),
-        ));
-    }
-    for n in 0..3 {
-        summary.push_str(&format!("- [A{n}](a{n}.md)\n"));
-        files.push((
-            format!("a{n}.md"),
-            format!("+++\nkind = \"agreement\"\n+++\n# A{n}\n"),
-        ));
-    }
-    files.push(("SUMMARY.md".into(), summary));
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
+    let document = |kind: &str, title: String| Chapter {
+        depth: 0,
+        path: format!("{}.md", title.to_lowercase()),
+        text: format!("+++\nkind = \"{kind}\"\n+++\n# {title}\n"),
+        title,
+    };
+    let chapters: Vec<Chapter> = (0..520)
+        .map(|n| document("fakta", format!("F{n:03}")))
+        .chain((0..3).map(|n| document("agreement", format!("A{n}"))))
         .collect();
     let tmp = tempfile::tempdir().unwrap();
-    write_book(tmp.path(), &files);
+    write_chapters(tmp.path(), "", "", &chapters);
     let (_out, site) = build(&tmp.path().join("book"));
 
     let first = parse(&site, "dokumentregister.html");

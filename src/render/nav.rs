@@ -248,6 +248,19 @@ struct Entry {
     children: Vec<usize>,
 }
 
+impl Entry {
+    /// Entry 0 of a [`Tree`]: the top, whose children are SUMMARY.md's first level.
+    fn top() -> Entry {
+        Entry {
+            title: String::new(),
+            url: None,
+            part: false,
+            parent: 0,
+            children: Vec::new(),
+        }
+    }
+}
+
 impl Tree {
     fn of(book: &LoadedBook) -> Tree {
         fn add(book: &LoadedBook, items: &[NavItem], parent: usize, entries: &mut Vec<Entry>) {
@@ -278,13 +291,7 @@ impl Tree {
                 add(book, children, id, entries);
             }
         }
-        let mut entries = vec![Entry {
-            title: String::new(),
-            url: None,
-            part: false,
-            parent: 0,
-            children: Vec::new(),
-        }];
+        let mut entries = vec![Entry::top()];
         add(book, &book.nav, 0, &mut entries);
         Tree { entries }
     }
@@ -599,13 +606,7 @@ mod tests {
                 }
             }
         }
-        let mut entries = vec![Entry {
-            title: String::new(),
-            url: None,
-            part: false,
-            parent: 0,
-            children: Vec::new(),
-        }];
+        let mut entries = vec![Entry::top()];
         add(&mut entries, 0, fan, depth);
         Tree { entries }
     }

@@ -302,6 +302,32 @@ pub fn write_book_with_toml(dir: &Path, extra_toml: &str, files: &[(&str, &str)]
     }
 }
 
+/// A chapter of a book written by [`write_chapters`]: its depth and title in SUMMARY.md,
+/// its file (below `src/`) and the file's text.
+pub struct Chapter {
+    pub depth: usize,
+    pub title: String,
+    pub path: String,
+    pub text: String,
+}
+
+/// Writes a book into `dir/book` (as [`write_book_with_toml`]) whose SUMMARY.md is
+/// `summary_head` (e.g. a part title) followed by an entry for each of `chapters` in order.
+pub fn write_chapters(dir: &Path, extra_toml: &str, summary_head: &str, chapters: &[Chapter]) {
+    let mut summary = format!("# S\n\n{summary_head}");
+    for c in chapters {
+        summary.push_str(&format!(
+            "{}- [{}]({})\n",
+            "  ".repeat(c.depth),
+            c.title,
+            c.path
+        ));
+    }
+    let mut files: Vec<(&str, &str)> = vec![("SUMMARY.md", &summary)];
+    files.extend(chapters.iter().map(|c| (c.path.as_str(), c.text.as_str())));
+    write_book_with_toml(dir, extra_toml, &files);
+}
+
 /// `samsyn check book --format json` in `dir`: exit code and diagnostics.
 pub fn check_json(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
     let out = samsyn(dir, &["check", "book", "--format", "json"]);
