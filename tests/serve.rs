@@ -1006,3 +1006,66 @@ fn the_preview_shows_the_history_read_when_it_started() {
     assert_eq!(code, 200);
     assert_eq!(feed.matches("<entry>").count(), 4);
 }
+
+/// Ctrl+C or SIGTERM while the preview does its first build stops it once that build is
+/// done, and its temporary folder goes with it (it was left behind, 3.5 GB at 100,000
+/// pages, when the signal killed the process).
+#[test]
+fn a_preview_stopped_during_its_first_build_leaves_no_temporary_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chapters: Vec<Chapter> = (0..400)
+        .map(|n| Chapter {
+            depth: 0,
+            title: format!("Sida {n}"),
+            path: format!("s{n}.md"),
+            text: format!(
+                "# Sida {n}\n\nText om barn och unga, [nästa](s{}.md).\n",
+                (n + 1) % 400
+            ),
+        })
+        .collect();
+    write_chapters(tmp.path(), "", "", &chapters);
+    let scratch = tmp.path().join("tmp");
+    std::fs::create_dir(&scratch).unwrap();
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(&scratch)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("samsyn-serve-"))
+            .collect()
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_samsyn"))
+        .arg("serve")
+        .arg(tmp.path().join("book"))
+        .args(["--port", "0"])
+        .env("TMPDIR", &scratch)
+        .env("SAMSYN_TODAY", TODAY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("samsyn serve starts");
+    // The signal as soon as the temporary folder exists: the first build has begun.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while leftovers().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no temporary folder in {}",
+            scratch.display()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(leftovers(), Vec::<String>::new());
+    // The signal came during the first build: the preview got as far as serving.
+    assert!(stdout.starts_with("Serving on "), "{stdout}");
+}

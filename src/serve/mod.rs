@@ -84,6 +84,21 @@ pub fn run(opts: ServeOptions) -> i32 {
             local.ip()
         );
     }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return config_error(format!("kan inte starta webbservern: {e}")),
+    };
+    // Listened to before the temporary folder exists: Ctrl+C or SIGTERM during the first
+    // build (20 s at 100,000 pages) stops the preview once that build is done, and the
+    // folder is removed, instead of the process dying with the folder left behind.
+    let signals = match runtime.block_on(async { StopSignals::install() }) {
+        Ok(s) => s,
+        Err(e) => return config_error(format!("kan inte lyssna efter Ctrl+C: {e}")),
+    };
     let tmp = match tempfile::Builder::new().prefix("samsyn-serve-").tempdir() {
         Ok(t) => t,
         Err(e) => return config_error(format!("kan inte skapa en tillfällig mapp: {e}")),
@@ -153,14 +168,6 @@ pub fn run(opts: ServeOptions) -> i32 {
         open_browser(&url);
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return config_error(format!("kan inte starta webbservern: {e}")),
-    };
     let app = http::router(shared, out.site.clone(), local.ip().is_loopback());
     let code = runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::from_std(listener) {
@@ -169,7 +176,7 @@ pub fn run(opts: ServeOptions) -> i32 {
         };
         tokio::select! {
             _ = connections::serve(listener, app) => crate::exit_code::EXIT_OK,
-            _ = shutdown_signal() => crate::exit_code::EXIT_OK,
+            _ = signals.recv() => crate::exit_code::EXIT_OK,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
@@ -178,24 +185,37 @@ pub fn run(opts: ServeOptions) -> i32 {
     code
 }
 
-async fn shutdown_signal() {
+/// Ctrl+C and (on Unix) SIGTERM, each listened to from when [`StopSignals::install`] runs
+/// (inside the runtime), so that a signal that comes before the server runs is kept.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = term => {},
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Waits for the first of the signals (at once if one came already).
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {},
+            _ = self.terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
 }
