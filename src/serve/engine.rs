@@ -334,14 +334,17 @@ impl Engine {
         let Some(mut book) = self.book.take() else {
             return Ok(());
         };
+        let mut phases = Phases::from_env();
         let result = {
             let resolver = Resolver::new(&book);
+            phases.done("källmappen läst");
             let validated = !matches!(plan, Plan::Nothing);
             match plan {
                 Plan::Nothing => {}
                 Plan::Full => self.full_validate(&book, &resolver),
                 Plan::Pages(recheck) => self.partial_validate(&book, &resolver, &recheck),
             }
+            phases.done("validering");
             let resolver = if validated {
                 let (lifecycle, _) =
                     Lifecycle::new(&book, &resolver, &self.forward, self.opts.today);
@@ -351,11 +354,14 @@ impl Engine {
             } else {
                 resolver
             };
-            if force || !self.has_errors() {
+            phases.done("livscykel");
+            let rendered = if force || !self.has_errors() {
                 self.render(&book, &resolver, outcome)
             } else {
                 Ok(())
-            }
+            };
+            phases.done("rendering");
+            rendered
         };
         self.book = Some(book);
         result
@@ -876,6 +882,26 @@ impl Engine {
 const PLACEHOLDER_MARK: &str = ".samsyn-placeholder";
 
 /// The theme's templates with `live_reload` set, so `base.html` adds the reload script.
+/// With `SAMSYN_TIMINGS` set, the time of each phase of an update, on stderr (as the
+/// build's `tid:` lines).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn from_env() -> Phases {
+        Phases(std::env::var_os("SAMSYN_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn done(&mut self, what: &str) {
+        if let Some(at) = self.0.as_mut() {
+            eprintln!(
+                "tid: förhandsvisning, {what} {:.3} s",
+                at.elapsed().as_secs_f64()
+            );
+            *at = std::time::Instant::now();
+        }
+    }
+}
+
 fn live_env(theme: &Theme) -> Result<Environment<'static>, String> {
     let mut env = theme.environment()?;
     env.add_global("live_reload", true);
