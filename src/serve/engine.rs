@@ -174,7 +174,8 @@ pub struct Engine {
     needs_full_render: bool,
     /// Files written by the last full render, relative to the site.
     written: BTreeSet<String>,
-    /// Files under the source folder at the last scan.
+    /// Files under the source folder at the last scan, without editors' temporary files
+    /// (the link resolver's list of files between scans).
     src_files: BTreeSet<String>,
     sections: Sections,
     /// The book's git history, read once when the preview starts (commits made while it
@@ -336,8 +337,11 @@ impl Engine {
         };
         let mut phases = Phases::from_env();
         let result = {
-            let resolver = Resolver::new(&book);
-            phases.done("källmappen läst");
+            // The engine's own list of the source folder's files, kept current by the
+            // watcher's events (rescanned when a file comes or goes): walking the folder
+            // on each save cost 15 ms at 10,000 pages and 150 ms at 100,000.
+            let resolver = Resolver::with_files(&book, self.src_files.iter().cloned().collect());
+            phases.done("källmappens filer");
             let validated = !matches!(plan, Plan::Nothing);
             match plan {
                 Plan::Nothing => {}
