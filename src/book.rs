@@ -55,7 +55,7 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// One chapter of the book.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// Path relative to the source folder, `/`-separated (e.g. `om/styrning.md`).
     pub path: String,

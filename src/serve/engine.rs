@@ -151,6 +151,11 @@ pub struct Engine {
     /// call. Validated with a resolver over `book` (they differ only in Markdown,
     /// which the resolver does not read), so one file scan serves a whole update.
     shadow: Option<LoadedBook>,
+    /// The diagnostics of `shadow` (the book without Markdown), kept while no page's
+    /// front matter, title or headings and no load diagnostic changes: most saves change
+    /// only a page's text, and validating the whole shadow again cost a pass over the
+    /// whole book on each save.
+    base: Option<Vec<Diagnostic>>,
     /// The book's navigation (from SUMMARY.md: set with the book).
     nav: render::Navigation,
     /// Diagnostics that come from a page's Markdown (its links), per page.
@@ -224,6 +229,7 @@ impl Engine {
             env,
             book: None,
             shadow: None,
+            base: None,
             nav: render::Navigation::default(),
             link_diags: Vec::new(),
             other_link_diags: Vec::new(),
@@ -463,6 +469,7 @@ impl Engine {
             p.markdown = String::new();
         }
         self.shadow = Some(shadow);
+        self.base = None;
         self.book = Some(book);
         self.needs_reload = false;
         self.needs_full_render = true;
@@ -603,9 +610,15 @@ impl Engine {
         for &i in changed {
             let mut page = book.pages[i].clone();
             page.markdown = String::new();
-            shadow.pages[i] = page;
+            if shadow.pages[i] != page {
+                shadow.pages[i] = page;
+                self.base = None;
+            }
         }
-        shadow.diagnostics = book.diagnostics.clone();
+        if shadow.diagnostics != book.diagnostics {
+            shadow.diagnostics = book.diagnostics.clone();
+            self.base = None;
+        }
     }
 
     /// Re-reads chapter `i` from disk (as the loader does, [`book::read_chapter`]).
@@ -673,6 +686,7 @@ impl Engine {
         let n = book.pages.len();
         let full = validate::validate(book, resolver, today).diagnostics;
         let base = validate::validate(shadow, resolver, today).diagnostics;
+        self.base = Some(base.clone());
         self.link_diags = vec![Vec::new(); n];
         self.other_link_diags.clear();
         self.assign_link_diags(book, subtract(full, &base));
@@ -708,7 +722,11 @@ impl Engine {
         for &i in recheck {
             shadow.pages[i].markdown = String::new();
         }
-        let base = validate::validate(shadow, resolver, today).diagnostics;
+        let base = match &self.base {
+            Some(base) => base.clone(),
+            None => validate::validate(shadow, resolver, today).diagnostics,
+        };
+        self.base = Some(base.clone());
         for &i in recheck {
             self.link_diags[i].clear();
         }
@@ -1048,6 +1066,16 @@ mod tests {
             (
                 "avtal/huvud.md",
                 Box::new(|t| t.replacen("versio", "version", 1)),
+            ),
+            // A diagnostic of the book without Markdown (the overdue review) goes away
+            // with a front-matter edit, and comes back.
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replace("review_by = 2021-10-31", "review_by = 2099-10-31")),
+            ),
+            (
+                "avtal/huvud.md",
+                Box::new(|t| t.replace("review_by = 2099-10-31", "review_by = 2021-10-31")),
             ),
         ];
         let mut errors_seen = 0;
