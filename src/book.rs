@@ -42,6 +42,11 @@ pub fn is_reserved(url: &str) -> bool {
         || in_dir(LISTS_DIR)
 }
 
+/// The prefix that leads from the site path `url` to the site root (`""`, `"../"`, …).
+pub fn root_prefix(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
 /// A problem that stops samsyn before it can look at the content (exit code 2).
 #[derive(Debug)]
 pub struct ConfigError(pub String);
@@ -133,7 +138,7 @@ impl Page {
 
     /// The prefix that leads from this page to the site root (`""`, `"../"`, …).
     pub fn root_prefix(&self) -> String {
-        "../".repeat(self.url.matches('/').count())
+        root_prefix(&self.url)
     }
 
     /// Whether the page has a heading with this id.

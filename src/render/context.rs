@@ -36,7 +36,7 @@ impl<'a> Site<'a> {
     /// The common context of a page at `url` (relative to the site root).
     pub fn common(&self, page_title: &str, url: &str) -> Common<'a> {
         Common {
-            root: "../".repeat(url.matches('/').count()),
+            root: crate::book::root_prefix(url),
             site_title: self.title,
             page_title: page_title.to_string(),
             nav_script: self.nav.script_path(),

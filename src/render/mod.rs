@@ -280,11 +280,11 @@ pub fn write_generated(
     };
     page("tillganglighet.html", "tillganglighet.html", statement)?;
 
-    let toc_pages = nav::toc_pages(book);
+    let toc_pages = site.nav.toc_pages();
     let toc_count = toc_pages.len();
     for (i, slice) in toc_pages.iter().enumerate() {
         let url = list_url("toc", i + 1);
-        let root = "../".repeat(url.matches('/').count());
+        let root = crate::book::root_prefix(&url);
         let title = if i == 0 {
             "Innehållsförteckning".to_string()
         } else {
@@ -319,11 +319,7 @@ pub fn write_generated(
     for (rel, text) in site.nav.files() {
         write_file(out, rel, text.as_bytes())?;
     }
-    write_file(
-        out,
-        "sitemap.xml",
-        sitemap(book, &[("dokumentregister", register_pages)]).as_bytes(),
-    )?;
+    write_file(out, "sitemap.xml", sitemap(book, register_pages).as_bytes())?;
     Ok(())
 }
 
@@ -351,7 +347,7 @@ fn write_register(
     }
     for p in pages {
         let url = list_url("dokumentregister", p.number);
-        let root = "../".repeat(url.matches('/').count());
+        let root = crate::book::root_prefix(&url);
         let jump: Vec<_> = starts
             .iter()
             .map(|&(kind, label, number)| {
@@ -478,8 +474,8 @@ fn site_url(book: &LoadedBook) -> Option<String> {
 
 /// `sitemap.xml`. With a site URL in book.toml (see `site_url`) the locations are
 /// absolute; without it they are relative to the sitemap.
-/// `lists`: the lists that go on over several pages, with their numbers of pages.
-fn sitemap(book: &LoadedBook, lists: &[(&str, usize)]) -> String {
+/// `register_pages`: the register's number of pages ([`list_url`]).
+fn sitemap(book: &LoadedBook, register_pages: usize) -> String {
     let base = site_url(book).unwrap_or_default();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -494,11 +490,7 @@ fn sitemap(book: &LoadedBook, lists: &[(&str, usize)]) -> String {
     ]
     .into_iter()
     .map(str::to_string)
-    .chain(
-        lists
-            .iter()
-            .flat_map(|&(name, count)| (2..=count).map(move |n| list_url(name, n))),
-    )
+    .chain((2..=register_pages).map(|n| list_url("dokumentregister", n)))
     .chain(book.pages.iter().map(|p| p.url.clone()));
     for url in urls {
         out.push_str(&format!(

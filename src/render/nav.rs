@@ -17,6 +17,7 @@
 use crate::book::{LoadedBook, NavItem};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// The navigation script of the whole form (written at this name with its content's
 /// hash: [`NavScript`]).
@@ -34,16 +35,28 @@ const LIST_LIMIT: usize = 50;
 
 const SETTING_EXAMPLE: &str = "navigation = \"branches\"";
 
-/// How the site's pages get their navigation.
+/// The book's navigation tree and how the site's pages get it. The table of contents
+/// ([`Navigation::toc_pages`]) is built from the same tree.
 #[derive(Debug, Clone)]
-pub enum Navigation {
+pub struct Navigation {
+    tree: Arc<Tree>,
+    form: Form,
+}
+
+#[derive(Debug, Clone)]
+enum Form {
     Whole(NavScript),
     Branches(Branches),
 }
 
 impl Default for Navigation {
     fn default() -> Self {
-        Navigation::Whole(NavScript::default())
+        Navigation {
+            tree: Arc::new(Tree {
+                entries: vec![Entry::top()],
+            }),
+            form: Form::Whole(NavScript::default()),
+        }
     }
 }
 
@@ -63,40 +76,47 @@ pub fn setting(config: &mdbook_driver::config::Config) -> Result<Option<bool>, S
 impl Navigation {
     /// The form `book` gets: its setting, else by its number of entries.
     pub fn of(book: &LoadedBook) -> Navigation {
-        let tree = Tree::of(book);
+        let tree = Arc::new(Tree::of(book));
         let branches = setting(&book.config)
             .ok()
             .flatten()
             .unwrap_or(tree.entries.len() - 1 > WHOLE_LIMIT);
-        if branches {
-            Navigation::Branches(Branches::of(tree))
+        let form = if branches {
+            Form::Branches(Branches::of(tree.clone()))
         } else {
-            Navigation::Whole(NavScript::of(&tree))
-        }
+            Form::Whole(NavScript::of(&tree))
+        };
+        Navigation { tree, form }
+    }
+
+    /// The table of contents (`toc.html`): every entry of SUMMARY.md in its order, in
+    /// pages of at most [`TOC_PAGE_ENTRIES`] entries. Always at least one page.
+    pub fn toc_pages(&self) -> Vec<TocPage> {
+        toc_pages_of(self.tree.clone(), TOC_PAGE_ENTRIES)
     }
 
     /// The site path of the script every page loads (the whole form only).
     pub fn script_path(&self) -> Option<&str> {
-        match self {
-            Navigation::Whole(script) => Some(&script.path),
-            Navigation::Branches(_) => None,
+        match &self.form {
+            Form::Whole(script) => Some(&script.path),
+            Form::Branches(_) => None,
         }
     }
 
     /// The sidebar of the page at `url` as HTML (the branches form only; the whole form
     /// builds it in the browser).
     pub fn sidebar(&self, url: &str) -> Option<String> {
-        match self {
-            Navigation::Whole(_) => None,
-            Navigation::Branches(branches) => Some(branches.sidebar(url)),
+        match &self.form {
+            Form::Whole(_) => None,
+            Form::Branches(branches) => Some(branches.sidebar(url)),
         }
     }
 
     /// The files the navigation adds to the site: site path and content.
     pub fn files(&self) -> Vec<(&str, &str)> {
-        match self {
-            Navigation::Whole(script) => vec![(&script.path, &script.text)],
-            Navigation::Branches(branches) => branches
+        match &self.form {
+            Form::Whole(script) => vec![(&script.path, &script.text)],
+            Form::Branches(branches) => branches
                 .files
                 .iter()
                 .map(|f| (f.path.as_str(), f.text.as_str()))
@@ -118,23 +138,16 @@ pub fn is_nav_file(rel: &str) -> bool {
 }
 
 /// Entries (chapters, drafts, part titles) that one page of the table of contents lists
-/// at most: a larger book's goes on over several pages ([`toc_pages`]).
+/// at most: a larger book's goes on over several pages ([`Navigation::toc_pages`]).
 pub const TOC_PAGE_ENTRIES: usize = 1_000;
 
-/// The table of contents (`toc.html`): every entry of SUMMARY.md in its order, in pages of
-/// at most [`TOC_PAGE_ENTRIES`] entries. Always at least one page.
-pub fn toc_pages(book: &LoadedBook) -> Vec<TocPage> {
-    toc_pages_of(Tree::of(book), TOC_PAGE_ENTRIES)
-}
-
-fn toc_pages_of(tree: Tree, per_page: usize) -> Vec<TocPage> {
-    let tree = std::sync::Arc::new(tree);
+fn toc_pages_of(tree: Arc<Tree>, per_page: usize) -> Vec<TocPage> {
     let mut depth = vec![0usize; tree.entries.len()];
     for id in 1..tree.entries.len() {
         let parent = tree.entries[id].parent;
         depth[id] = if parent == 0 { 0 } else { depth[parent] + 1 };
     }
-    let depth = std::sync::Arc::new(depth);
+    let depth = Arc::new(depth);
     let ids: Vec<usize> = (1..tree.entries.len()).collect();
     let mut pages: Vec<TocPage> = ids
         .chunks(per_page)
@@ -158,8 +171,8 @@ fn toc_pages_of(tree: Tree, per_page: usize) -> Vec<TocPage> {
 
 /// One page of the table of contents: the entries `from..to` of the tree (in its order).
 pub struct TocPage {
-    tree: std::sync::Arc<Tree>,
-    depth: std::sync::Arc<Vec<usize>>,
+    tree: Arc<Tree>,
+    depth: Arc<Vec<usize>>,
     from: usize,
     to: usize,
 }
@@ -300,7 +313,7 @@ impl Tree {
 /// The whole form's script and its site path, named by its content as the theme's
 /// assets are, so that it can be cached for a year.
 #[derive(Debug, Clone, Default)]
-pub struct NavScript {
+struct NavScript {
     pub path: String,
     pub text: String,
 }
@@ -339,8 +352,8 @@ impl NavScript {
 /// The branches form: the tree, the branch files and which file lists each entry's
 /// children.
 #[derive(Debug, Clone)]
-pub struct Branches {
-    tree: Tree,
+struct Branches {
+    tree: Arc<Tree>,
     files: Vec<BranchFile>,
     /// For each entry with children, the index of the file that lists them.
     file_of: Vec<Option<usize>>,
@@ -355,7 +368,7 @@ struct BranchFile {
 }
 
 impl Branches {
-    fn of(tree: Tree) -> Branches {
+    fn of(tree: Arc<Tree>) -> Branches {
         let (packs, file_of) = pack(&tree);
         // A file names the files of deeper branches, which come later in `packs`: name
         // them from the last.
@@ -386,7 +399,7 @@ impl Branches {
     /// each level's entries (at most [`LIST_LIMIT`] of them, around the path), and the
     /// page's children. Closed branches name the file that lists them.
     fn sidebar(&self, url: &str) -> String {
-        let root = "../".repeat(url.matches('/').count());
+        let root = crate::book::root_prefix(url);
         let current = self.entry_of_url.get(url).copied();
         let mut open = Vec::new();
         let mut at = current;
@@ -639,7 +652,7 @@ mod tests {
 
     #[test]
     fn a_file_names_the_files_of_branches_it_does_not_list() {
-        let b = Branches::of(tree(10, 4));
+        let b = Branches::of(Arc::new(tree(10, 4)));
         let files: HashMap<&str, serde_json::Value> = b
             .files
             .iter()
@@ -663,7 +676,7 @@ mod tests {
 
     #[test]
     fn a_sidebar_shows_the_path_its_siblings_and_the_pages_children_only() {
-        let b = Branches::of(tree(10, 4));
+        let b = Branches::of(Arc::new(tree(10, 4)));
         // Entry ids in depth-first order: 1, 2 (child of 1), 3 (child of 2).
         let html = b.sidebar("s2.html");
         assert!(html.contains("<a href=\"s2.html\" aria-current=\"page\">"));
@@ -686,7 +699,7 @@ mod tests {
 
     #[test]
     fn a_long_list_shows_a_window_around_the_path_and_a_button_for_the_rest() {
-        let b = Branches::of(tree(200, 2));
+        let b = Branches::of(Arc::new(tree(200, 2)));
         let last_child = b.tree.entries[0].children[199];
         let html = b.sidebar(&format!("s{last_child}.html"));
         assert!(html.contains("Visa alla 200 sidor"));
@@ -700,7 +713,7 @@ mod tests {
     #[test]
     fn a_page_of_the_table_of_contents_is_well_nested_and_names_the_branch_it_goes_on_in() {
         // Three levels of three: entries 1 (top), 2 (its child), 3, 4, 5 (2's children), 6…
-        let pages = toc_pages_of(tree(3, 3), 5);
+        let pages = toc_pages_of(Arc::new(tree(3, 3)), 5);
         assert_eq!(pages.len(), 8); // 39 entries
         let second = pages[1].html("../");
         // Entries 6–10: 6 is 1's second child (7–9 its own), 10 its third: the page
@@ -733,7 +746,7 @@ mod tests {
             .map(|p| p.html("").matches("<li>").count())
             .sum();
         assert_eq!(listed, 39);
-        assert_eq!(toc_pages_of(tree(0, 1), 5).len(), 1);
+        assert_eq!(toc_pages_of(Arc::new(tree(0, 1)), 5).len(), 1);
     }
 
     #[test]
