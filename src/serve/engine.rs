@@ -722,11 +722,10 @@ impl Engine {
         for &i in recheck {
             shadow.pages[i].markdown = String::new();
         }
-        let base = match &self.base {
-            Some(base) => base.clone(),
-            None => validate::validate(shadow, resolver, today).diagnostics,
-        };
-        self.base = Some(base.clone());
+        let base = self
+            .base
+            .get_or_insert_with(|| validate::validate(shadow, resolver, today).diagnostics)
+            .clone();
         for &i in recheck {
             self.link_diags[i].clear();
         }

@@ -185,8 +185,9 @@ pub fn run(opts: ServeOptions) -> i32 {
     code
 }
 
-/// Ctrl+C and (on Unix) SIGTERM, each listened to from when [`StopSignals::install`] runs
-/// (inside the runtime), so that a signal that comes before the server runs is kept.
+/// Ctrl+C and (on Unix) SIGTERM. On Unix both are listened to from when
+/// [`StopSignals::install`] runs (inside the runtime), so that a signal that comes before
+/// the server runs is kept; elsewhere Ctrl+C is listened to once the server runs.
 struct StopSignals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
