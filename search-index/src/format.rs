@@ -4,16 +4,16 @@
 //! for a cold query: it reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
 //! fragment file per result page.
-//! - `manifest.json`: `{"format":7,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//! - `manifest.json`: `{"format":8,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
-//! - `meta-<h>.bin`: counts, the separator and hash of every term shard, the hash of every
-//!   group of fragment files, facet values (kinds, strategy groups, services, statuses), the
+//! - `meta-<h>.bin`: counts, the separator of every term shard, the hash of every group of
+//!   term shards and of every group of fragment files ([`hash_group`]), facet values (kinds, strategy groups, services, statuses), the
 //!   hashes of the vocabulary, the bundle and the validity table, and the synonym pairs
 //!   ([`crate::synonyms`]; the browser expands queries with them).
 //! - `valid-<h>.bin`: the validity intervals of the pages that have one
 //!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
 //!   of its term shards.
-//! - `t<i>-<h>.bin`: term shard i: a sorted run of terms with df, flags, compound parts,
+//! - `t<i>-<h>.bin`: term shard i (`h`: the hash of its group of shards): a sorted run of terms with df, flags, compound parts,
 //!   display form, where their posting chunks are, and the first chunk ("head") of each;
 //!   then copies of the entries (and heads) of the compound parts and `-ing` siblings of its
 //!   words that live in other shards (`reader::Foreign`), so that a query for a word needs
@@ -22,9 +22,10 @@
 //! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per chunk, per posting the word
 //!   positions (field `all`) phrases need.
 //! - `f<v>-<h>.bin`: the sections of virtual page v (title, heading, url, kind, status, doc
-//!   id, text for snippets); `h` is the hash of its group of [`FRAG_GROUP`] files.
-//! - `bundle-<h>.bin` (when the term shards and the vocabulary fit in [`BUNDLE_MAX`]):
-//!   copies of all term shards and the vocabulary, then the packs of the second chunks of
+//!   id, text for snippets); `h` is the hash of its group of files.
+//! - `bundle-<h>.bin`: copies of all term shards and the vocabulary (where the shards do
+//!   not fit in [`BUNDLE_MAX`]: the vocabulary and the shards of the most postings per
+//!   byte, never those of terms that each occur once), then the packs of the second chunks of
 //!   the most frequent terms (`indexer::bundle_contents`); fragment files and whole packs
 //!   are not copied (a query fetches the few it reads). The browser fetches it in one
 //!   request once a second query shows that the visitor is searching, so that later
@@ -42,8 +43,8 @@
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
 
 /// Version of the static index format (manifest.json's `format`).
-pub const FORMAT_VERSION: u32 = 7;
-pub const META_MAGIC: &[u8; 4] = b"SSM7";
+pub const FORMAT_VERSION: u32 = 8;
+pub const META_MAGIC: &[u8; 4] = b"SSM8";
 pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
@@ -52,8 +53,22 @@ pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
 pub const SLOT_BITS: u32 = 3;
 /// Sections per virtual page.
 pub const SLOTS: usize = 1 << SLOT_BITS;
-/// Fragment files per content hash (meta lists one hash per group).
-pub const FRAG_GROUP: usize = 256;
+/// Most content hashes the meta file lists for one kind of file (term shards, fragment
+/// files): files share a hash in groups ([`hash_group`]), so that the meta file, which
+/// every cold search loads, does not grow with the book.
+pub const MAX_GROUP_HASHES: usize = 64;
+/// Fewest fragment files per content hash.
+pub const MIN_FRAG_GROUP: usize = 256;
+
+/// Files per content hash for `n` files of a kind, at least `min`: a power of two, so
+/// that at most [`MAX_GROUP_HASHES`] groups are needed. A changed file renames its group
+/// (the cost: a deploy uploads the group again, a browser fetches it again).
+pub fn hash_group(n: usize, min: usize) -> usize {
+    n.div_ceil(MAX_GROUP_HASHES)
+        .next_power_of_two()
+        .max(min)
+        .max(1)
+}
 
 /// Postings in a term's first chunk (stored in the term shard).
 pub const HEAD_POSTINGS: usize = 16;

@@ -645,27 +645,46 @@ fn export_static(
         shard.foreign = f;
         shard.heads.extend_from_slice(&heads);
     }
-    let built: Vec<(String, u32)> = shards
-        .par_iter()
-        .zip(bounds.par_iter())
-        .enumerate()
-        .map(
-            |(shard_no, (shard, &(start, _)))| -> Result<(String, u32)> {
-                let bytes = shard.encode();
-                let h = short_hash(&bytes);
-                write(&shard_name(shard_no, h), &bytes, COMPRESSION_LEVEL)?;
-                let sep = if start == 0 {
-                    String::new()
-                } else {
-                    separator(&terms[start - 1].key, &terms[start].key)
-                };
-                Ok((sep, h))
-            },
-        )
-        .collect::<Result<_>>()?;
+    // Shards share a content hash in groups (the meta lists one per group). Each one's
+    // weight for a bundle that cannot take them all: its postings beyond one per term.
+    let encoded: Vec<Vec<u8>> = shards.par_iter().map(Shard::encode).collect();
     drop(shards);
+    meta.shard_group = hash_group(encoded.len(), 1);
+    let group = meta.shard_group;
+    let (hashes, shard_files): (Vec<u32>, Vec<Vec<Spare>>) = encoded
+        .par_chunks(group)
+        .zip(bounds.par_chunks(group))
+        .enumerate()
+        .map(|(g, (files, ranges))| -> Result<(u32, Vec<Spare>)> {
+            let h = group_hash(files.iter().map(Vec::as_slice));
+            let mut written = Vec::with_capacity(files.len());
+            for (i, (bytes, &(start, end))) in files.iter().zip(ranges).enumerate() {
+                let name = shard_name(g * group + i, h);
+                let stored = write(&name, bytes, COMPRESSION_LEVEL)?;
+                let weight = terms[start..end]
+                    .iter()
+                    .map(|t| t.postings.len().saturating_sub(1))
+                    .sum();
+                written.push((name, stored, weight));
+            }
+            Ok((h, written))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    meta.shards = bounds
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, _))| {
+            let sep = if start == 0 {
+                String::new()
+            } else {
+                separator(&terms[start - 1].key, &terms[start].key)
+            };
+            (sep, hashes[i / group])
+        })
+        .collect();
     drop(terms);
-    meta.shards = built;
     meta.n_shards = meta.shards.len();
     timing("shards");
     // Fragments: one file per virtual page, named by the hash of its group of files.
@@ -684,8 +703,10 @@ fn export_static(
         .collect();
     starts.push(docs.len());
     let vpage_ranges: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    meta.frag_group = hash_group(vpage_ranges.len(), MIN_FRAG_GROUP);
+    let frag_group = meta.frag_group;
     meta.frag_groups = vpage_ranges
-        .par_chunks(FRAG_GROUP)
+        .par_chunks(frag_group)
         .enumerate()
         .map(|(g, ranges)| -> Result<u32> {
             let files: Vec<Vec<u8>> = ranges
@@ -697,7 +718,7 @@ fn export_static(
                 .collect();
             let h = group_hash(files.iter().map(Vec::as_slice));
             for (i, f) in files.iter().enumerate() {
-                write(&frag_name(g * FRAG_GROUP + i, h), f, COMPRESSION_LEVEL)?;
+                write(&frag_name(g * frag_group + i, h), f, COMPRESSION_LEVEL)?;
             }
             Ok(h)
         })
@@ -708,7 +729,8 @@ fn export_static(
     }
     let sizes = by_kind.map(|k| k.into_inner());
     let spare: Vec<_> = spare.into_iter().flatten().collect();
-    if let Some(bundle) = write_bundle(search_dir, &sizes, spare)? {
+    let shard_files: Vec<_> = shard_files.into_iter().flatten().collect();
+    if let Some(bundle) = write_bundle(search_dir, &sizes, shard_files, spare)? {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -1011,6 +1033,8 @@ fn foreign_parts(
 const BUNDLE_KINDS: usize = 4;
 /// The kind of posting and position packs.
 const PACKS: usize = 2;
+/// The kind of the vocabulary.
+const VOCAB: usize = 3;
 
 /// The kind of an index file a bundle may copy, in the order the kinds are taken: 0 term
 /// shards (`t<i>-`) and the validity table (`valid-`, small, read with the term shards),
@@ -1018,7 +1042,7 @@ const PACKS: usize = 2;
 /// vocabulary (`vocab-`).
 fn bundle_kind(name: &str) -> Option<usize> {
     if name.starts_with("vocab-") {
-        return Some(3);
+        return Some(VOCAB);
     }
     if name.starts_with("valid-") {
         return Some(0);
@@ -1048,20 +1072,46 @@ const BUNDLE_SPARE_MIN_POSTINGS: usize = 256;
 /// What a bundle copies: the [`BUNDLED_KINDS`] (`sizes`: stored bytes of each kind) when
 /// they fit in `max`, then, in the room left (at most [`BUNDLE_SPARE_MAX`]), the packs of
 /// second chunks of frequent terms (`spare`: name, stored size, weight = the term's
-/// postings; at least [`BUNDLE_SPARE_MIN_POSTINGS`]), heaviest first. None when the term
-/// shards and vocabulary do not fit.
+/// postings; at least [`BUNDLE_SPARE_MIN_POSTINGS`]), heaviest first.
+///
+/// When the term shards do not all fit (a large book, whose vocabulary is mostly names and
+/// identifiers), the vocabulary and the shards a later query most likely reads (`shards`:
+/// name, stored size, weight = postings beyond one per term, so 0 for a shard of terms that
+/// each occur in one section), most postings per byte first, as long as they fit; then
+/// second chunks in the room left. None when not even the vocabulary fits.
 fn bundle_contents(
     sizes: &[u64; BUNDLE_KINDS],
+    shards: Vec<Spare>,
     mut spare: Vec<Spare>,
     max: u64,
 ) -> Option<(Vec<usize>, Vec<String>)> {
     let total: u64 = BUNDLED_KINDS.iter().map(|&k| sizes[k]).sum();
-    if total > max {
-        return None;
-    }
-    let room = (max - total).min(BUNDLE_SPARE_MAX);
-    let mut used = 0;
-    let mut extra = Vec::new();
+    let (kinds, mut used, mut extra) = if total <= max {
+        (BUNDLED_KINDS.to_vec(), total, Vec::new())
+    } else {
+        let vocab = sizes[VOCAB];
+        if vocab > max {
+            return None;
+        }
+        let mut shards: Vec<Spare> = shards.into_iter().filter(|s| s.2 > 0).collect();
+        // Postings per stored byte, descending (cross-multiplied: exact, no floats).
+        shards.sort_by(|a, b| {
+            (b.2 as u128 * u128::from(a.1))
+                .cmp(&(a.2 as u128 * u128::from(b.1)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        let mut used = vocab;
+        let mut names = Vec::new();
+        for (name, stored, _) in shards {
+            if used + stored <= max {
+                used += stored;
+                names.push(name);
+            }
+        }
+        (vec![VOCAB], used, names)
+    };
+    let room = (max - used).min(BUNDLE_SPARE_MAX);
+    used = 0;
     spare.retain(|s| s.2 >= BUNDLE_SPARE_MIN_POSTINGS);
     spare.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
     for (name, stored, _) in spare {
@@ -1070,16 +1120,17 @@ fn bundle_contents(
             extra.push(name);
         }
     }
-    Some((BUNDLED_KINDS.to_vec(), extra))
+    Some((kinds, extra))
 }
 
 /// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]); returns its hash.
 fn write_bundle(
     search_dir: &Path,
     sizes: &[u64; BUNDLE_KINDS],
+    shards: Vec<Spare>,
     spare: Vec<Spare>,
 ) -> Result<Option<u32>> {
-    let Some((kinds, extra)) = bundle_contents(sizes, spare, BUNDLE_MAX) else {
+    let Some((kinds, extra)) = bundle_contents(sizes, shards, spare, BUNDLE_MAX) else {
         return Ok(None);
     };
     let mut names: Vec<String> = std::fs::read_dir(search_dir)?
@@ -1529,7 +1580,7 @@ mod tests {
     #[test]
     fn a_bundle_holds_the_term_shards_and_vocabulary_not_the_fragments_or_whole_packs() {
         let near = spare(&[("p0-1-h.bin", 10, 500)]);
-        let (kinds, extra) = bundle_contents(&[100, 200, 300, 10], near, 1000).unwrap();
+        let (kinds, extra) = bundle_contents(&[100, 200, 300, 10], vec![], near, 1000).unwrap();
         assert_eq!(kinds, vec![0, 3]);
         assert_eq!(extra, vec!["p0-1-h.bin"]);
     }
@@ -1543,7 +1594,7 @@ mod tests {
             ("p4-0-h.bin", 20, 10),
             ("p5-0-h.bin", 5, BUNDLE_SPARE_MIN_POSTINGS - 1),
         ]);
-        let (kinds, extra) = bundle_contents(&[100, 900, 800, 10], near, 200).unwrap();
+        let (kinds, extra) = bundle_contents(&[100, 900, 800, 10], vec![], near, 200).unwrap();
         assert_eq!(kinds, vec![0, 3]);
         // 90 bytes of room: the heaviest (50) first, the next (60) does not fit, then 30;
         // the chunks of rare terms never (10 postings, and one under the floor).
@@ -1551,9 +1602,29 @@ mod tests {
     }
 
     #[test]
-    fn no_bundle_when_the_term_shards_do_not_fit() {
+    fn a_bundle_of_a_large_book_takes_the_vocabulary_and_the_shards_of_its_frequent_words() {
+        let shards = spare(&[
+            ("t0-h.bin", 40, 0),     // terms in one section each (identifiers): never
+            ("t1-h.bin", 50, 5000),  // 100 postings a byte
+            ("t2-h.bin", 60, 600),   // 10 a byte
+            ("t3-h.bin", 30, 6000),  // 200 a byte
+            ("t4-h.bin", 120, 9000), // 75 a byte
+        ]);
+        let near = spare(&[("p0-0-h.bin", 15, 800)]);
+        // Shards 300 bytes in all: more than 200. The vocabulary (10), then by postings per
+        // byte: t3 (to 40), t1 (to 90); t4 does not fit in the 110 left; t2 (to 150); the
+        // room left (50) takes the second chunk.
+        let (kinds, extra) = bundle_contents(&[300, 0, 0, 10], shards, near, 200).unwrap();
+        assert_eq!(kinds, vec![VOCAB]);
+        assert_eq!(
+            extra,
+            vec!["t3-h.bin", "t1-h.bin", "t2-h.bin", "p0-0-h.bin"]
+        );
+    }
+
+    #[test]
+    fn no_bundle_when_not_even_the_vocabulary_fits() {
         let near = spare(&[("p0-0-h.bin", 1, 1)]);
-        assert_eq!(bundle_contents(&[201, 0, 0, 0], near.clone(), 200), None);
-        assert_eq!(bundle_contents(&[150, 0, 0, 51], near, 200), None);
+        assert_eq!(bundle_contents(&[0, 0, 0, 201], vec![], near, 200), None);
     }
 }

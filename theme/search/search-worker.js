@@ -187,8 +187,9 @@
   }
 
   /* Once a second query shows that the visitor is searching (a query after an answer): the
-     index's bundle (all term shards, the vocabulary and the second posting chunks of its
-     common words; search-index/src/format.rs), in one request, so that later queries need
+     index's bundle (the term shards, or in a large book those of its frequent words, the
+     vocabulary and the second posting chunks of its common words;
+     search-index/src/format.rs), in one request, so that later queries need
      fewer round trips. A visitor who searches once does not pay for it. Only a prefetch:
      the engine fetches what it lacks as before. So it is fetched at low priority (a query's
      own files go first), and not at all when the visitor asked to save data or is on a 2G

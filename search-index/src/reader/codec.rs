@@ -13,9 +13,14 @@ pub struct Meta {
     /// Number of term shards (`shards.len()`).
     pub n_shards: usize,
     /// Per term shard: its separator (the shortest prefix of its first term that sorts
-    /// after the previous shard's last term; empty for the first) and file hash.
+    /// after the previous shard's last term; empty for the first) and file hash (the hash
+    /// of its group of `shard_group` shards, stored once per group).
     pub shards: Vec<(String, u32)>,
-    /// Hash of each group of [`FRAG_GROUP`] fragment files.
+    /// Term shards per content hash ([`crate::format::hash_group`]).
+    pub shard_group: usize,
+    /// Fragment files per content hash.
+    pub frag_group: usize,
+    /// Hash of each group of `frag_group` fragment files.
     pub frag_groups: Vec<u32>,
     /// Facet values with section counts: kinds, strategy groups, services, statuses.
     pub kinds: Vec<(String, u32)>,
@@ -42,7 +47,8 @@ impl Meta {
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
         e.var(self.n_vpages as u64);
-        encode_seps(&mut e, &self.shards);
+        encode_seps(&mut e, &self.shards, self.shard_group.max(1));
+        e.usize(self.frag_group.max(1));
         e.usize(self.frag_groups.len());
         for h in &self.frag_groups {
             e.u32(*h);
@@ -70,12 +76,13 @@ impl Meta {
         if u64::from(n_vpages) << SLOT_BITS > u64::from(u32::MAX) {
             return Err(Corrupt);
         }
-        let shards = decode_seps(&mut d)?;
+        let (shards, shard_group) = decode_seps(&mut d)?;
+        let frag_group = group_size(&mut d)?;
         let mut frag_groups = Vec::new();
         for _ in 0..d.count()? {
             frag_groups.push(d.u32()?);
         }
-        if frag_groups.len() != (n_vpages as usize).div_ceil(FRAG_GROUP) {
+        if frag_groups.len() != (n_vpages as usize).div_ceil(frag_group) {
             return Err(Corrupt);
         }
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
@@ -100,6 +107,8 @@ impl Meta {
             n_vpages,
             n_shards: shards.len(),
             shards,
+            shard_group,
+            frag_group,
             frag_groups,
             kinds,
             groups,
@@ -132,29 +141,53 @@ pub(super) fn sep_index(seps: &[(String, u32)], key: &str) -> usize {
     }
 }
 
-/// Front-coded (separator, hash) list.
-pub fn encode_seps(e: &mut Enc, seps: &[(String, u32)]) {
+/// Front-coded separators, then the hash of each group of `group` shards (the first
+/// shard's: every shard of a group has the group's hash).
+pub fn encode_seps(e: &mut Enc, seps: &[(String, u32)], group: usize) {
     e.usize(seps.len());
     let mut prev = "";
-    for (t, h) in seps {
+    for (t, _) in seps {
         let shared = common_prefix(prev, t);
         e.usize(shared);
         e.str(&t[shared..]);
-        e.u32(*h);
         prev = t;
+    }
+    e.usize(group);
+    for g in seps.chunks(group.max(1)) {
+        debug_assert!(
+            g.iter().all(|s| s.1 == g[0].1),
+            "a shard group has one hash"
+        );
+        e.u32(g[0].1);
     }
 }
 
-fn decode_seps(d: &mut Dec) -> R<Vec<(String, u32)>> {
+/// The separators with each shard's hash, and the shards per hash.
+fn decode_seps(d: &mut Dec) -> R<(Vec<(String, u32)>, usize)> {
     let mut out: Vec<(String, u32)> = Vec::new();
     for _ in 0..d.count()? {
         let shared = d.usize()?;
         let prev = out.last().map_or("", |s| s.0.as_str());
         let mut t = prev.get(..shared).ok_or(Corrupt)?.to_string();
         t.push_str(d.str()?);
-        out.push((t, d.u32()?));
+        out.push((t, 0));
     }
-    Ok(out)
+    let group = group_size(d)?;
+    for g in out.chunks_mut(group) {
+        let h = d.u32()?;
+        for s in g {
+            s.1 = h;
+        }
+    }
+    Ok((out, group))
+}
+
+/// A group size (files per content hash): at least 1.
+fn group_size(d: &mut Dec) -> R<usize> {
+    match d.usize()? {
+        0 => Err(Corrupt),
+        n => Ok(n),
+    }
 }
 
 /// Where a chunk of postings is: in the shard's head area (`pack` None) or in a posting

@@ -627,7 +627,7 @@ impl Engine {
         let hash = *self
             .meta
             .frag_groups
-            .get(vpage / FRAG_GROUP)
+            .get(vpage / self.meta.frag_group)
             .ok_or(Corrupt)?;
         let Some(bytes) = self.file(frag_name(vpage, hash)) else {
             return Ok(None);
@@ -885,6 +885,51 @@ mod tests {
             snippet_text(&s),
             "Om <b>«barnen»</b> och «barnhälsovården»."
         );
+    }
+
+    #[test]
+    fn the_meta_file_names_one_hash_per_group_of_shards_and_of_fragment_files() {
+        let meta = Meta {
+            n_vpages: 300,
+            shards: (0..10u32)
+                .map(|i| (format!("s{i:02}"), 100 + i / 4))
+                .collect(),
+            n_shards: 10,
+            shard_group: 4,
+            frag_group: 256,
+            frag_groups: vec![7, 8],
+            ..Default::default()
+        };
+        let bytes = meta.encode();
+        let back = Meta::decode(&bytes).unwrap();
+        assert_eq!(back.shards, meta.shards);
+        assert_eq!((back.shard_group, back.frag_group), (4, 256));
+        assert_eq!(back.frag_groups, vec![7, 8]);
+        // Ten separators, then three hashes, not ten.
+        let one_hash_each = Meta {
+            shard_group: 1,
+            ..meta.clone()
+        };
+        assert_eq!(one_hash_each.encode().len(), bytes.len() + 7 * 4);
+        // The fragment hashes must cover the virtual pages.
+        let short = Meta {
+            frag_groups: vec![7],
+            ..meta.clone()
+        };
+        assert!(Meta::decode(&short.encode()).is_err());
+    }
+
+    #[test]
+    fn the_file_groups_of_a_large_book_keep_the_meta_file_small() {
+        use crate::format::{MAX_GROUP_HASHES, MIN_FRAG_GROUP, hash_group};
+        assert_eq!(hash_group(0, 1), 1);
+        assert_eq!(hash_group(244, 1), 4);
+        assert_eq!(hash_group(1_608, 1), 32);
+        assert_eq!(hash_group(40, MIN_FRAG_GROUP), MIN_FRAG_GROUP);
+        assert_eq!(hash_group(116_758, MIN_FRAG_GROUP), 2_048);
+        for n in [1usize, 63, 64, 65, 1_000, 1_000_000] {
+            assert!(n.div_ceil(hash_group(n, 1)) <= MAX_GROUP_HASHES, "{n}");
+        }
     }
 
     #[test]
