@@ -76,6 +76,14 @@ pub fn check(book: &LoadedBook) -> Vec<Diagnostic> {
     read(book).diagnostics
 }
 
+/// The page that holds the glossary named in book.toml, if the book has it.
+pub fn page(book: &LoadedBook) -> Option<usize> {
+    let Ok(Some((path, _))) = setting(&book.config) else {
+        return None;
+    };
+    book.by_path.get(&path).copied()
+}
+
 /// Reads the glossary named in book.toml.
 pub fn read(book: &LoadedBook) -> Glossary {
     let Ok(Some((path, id))) = setting(&book.config) else {

@@ -244,13 +244,8 @@ impl Lifecycle {
                 }
             }
         }
-        // Lists of pages are sorted by title (Swedish order, case-insensitive), then URL.
-        let titles: Vec<Vec<u32>> = book.pages.iter().map(|p| swedish_key(&p.title)).collect();
-        let by_title = |a: &usize, b: &usize| {
-            titles[*a]
-                .cmp(&titles[*b])
-                .then_with(|| book.pages[*a].url.cmp(&book.pages[*b].url))
-        };
+        let keys: Vec<(Vec<u32>, &str)> = book.pages.iter().map(title_order).collect();
+        let by_title = |a: &usize, b: &usize| keys[*a].cmp(&keys[*b]);
         for (life, set) in pages.iter_mut().zip(referrers) {
             life.referenced_by = set.into_iter().collect();
             life.referenced_by.sort_by(by_title);
@@ -265,6 +260,40 @@ impl Lifecycle {
             },
             diags,
         )
+    }
+
+    /// After a save that changed links in the Markdown and nothing else (no front matter,
+    /// so no relation or status), the "Hänvisas från" list of each of `targets`: the pages
+    /// that link to it (`linkers`, for every page) and those that name it in a relation.
+    /// Returns the targets whose list changed. The same lists as [`Lifecycle::new`] with
+    /// the new links (tested), without its pass over the whole book.
+    pub fn relink(
+        &mut self,
+        pages: &[crate::book::Page],
+        targets: &BTreeSet<usize>,
+        linkers: &[BTreeSet<usize>],
+    ) -> BTreeSet<usize> {
+        let mut changed = BTreeSet::new();
+        for &t in targets {
+            if t >= self.pages.len() {
+                continue;
+            }
+            let mut from: BTreeSet<usize> = linkers.get(t).cloned().unwrap_or_default();
+            from.extend(self.pages.iter().enumerate().filter_map(|(i, life)| {
+                let names = life.replaces.contains(&t)
+                    || life.annex_to == Some(t)
+                    || life.related.contains(&t);
+                names.then_some(i)
+            }));
+            from.remove(&t);
+            let mut list: Vec<usize> = from.into_iter().collect();
+            list.sort_by_cached_key(|&i| title_order(&pages[i]));
+            if list != self.pages[t].referenced_by {
+                self.pages[t].referenced_by = list;
+                changed.insert(t);
+            }
+        }
+        changed
     }
 
     /// The lifecycle of page `page` (a default for a page it does not know).
@@ -334,6 +363,12 @@ fn dedup(mut list: Vec<usize>) -> Vec<usize> {
     let mut seen = BTreeSet::new();
     list.retain(|x| seen.insert(*x));
     list
+}
+
+/// Where a page goes in a list of pages: by title (Swedish order, case-insensitive), then
+/// URL.
+fn title_order(page: &crate::book::Page) -> (Vec<u32>, &str) {
+    (swedish_key(&page.title), page.url.as_str())
 }
 
 /// A sort key for Swedish titles: case-insensitive, å, ä and ö after z (in that
@@ -820,6 +855,41 @@ mod tests {
         let (fewer, _) = Lifecycle::new(&b, &Resolver::new(&b), &vec![vec![]; 3], today);
         assert_eq!(fewer.affected_since(&l), Affected::Pages([2].into()));
         assert_eq!(Lifecycle::default().affected_since(&l), Affected::All);
+    }
+
+    #[test]
+    fn relinking_after_a_markdown_save_gives_the_lists_of_a_fresh_lifecycle() {
+        let b = book(&[
+            ("c.md", "doc_id = \"c\""),
+            ("b.md", "related = [\"doc:c\"]"),
+            ("a.md", "annex_to = \"doc:c\""),
+            ("d.md", "replaces = [\"doc:c\"]"),
+        ]);
+        let today = date("2024-06-01").unwrap();
+        let resolver = Resolver::new(&b);
+        let linkers_of = |links: &[Vec<usize>]| {
+            let mut linkers = vec![BTreeSet::new(); links.len()];
+            for (from, to) in links.iter().enumerate() {
+                for &t in to {
+                    linkers[t].insert(from);
+                }
+            }
+            linkers
+        };
+        let before = vec![vec![2], vec![0, 3], vec![], vec![]];
+        let (mut l, _) = Lifecycle::new(&b, &resolver, &before, today);
+        // b stops linking to d and links to a (which names c) and to itself: c's list keeps
+        // the pages that name it; d's loses b; a's gains it.
+        let after = vec![vec![2], vec![0, 2, 1], vec![], vec![]];
+        let changed = l.relink(&b.pages, &[0, 1, 2, 3].into(), &linkers_of(&after));
+        let (fresh, _) = Lifecycle::new(&b, &resolver, &after, today);
+        assert_eq!(l, fresh);
+        assert_eq!(changed, BTreeSet::from([2, 3]));
+        assert_eq!(l.page(0).referenced_by, [2, 1, 3], "by title: a, b, d");
+        assert!(
+            l.relink(&b.pages, &[0, 3].into(), &linkers_of(&after))
+                .is_empty()
+        );
     }
 
     #[test]

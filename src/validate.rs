@@ -30,13 +30,7 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
     diagnostics.extend(crate::glossary::check(book));
     let per_page: Vec<(Vec<Diagnostic>, usize, Vec<usize>)> = (0..book.pages.len())
         .into_par_iter()
-        .map(|i| {
-            let (mut diags, links, targets) = check_links(book, resolver, i);
-            diags.extend(blocked_html(book, i));
-            diags.extend(crate::a11y::content_warnings(&book.pages[i]));
-            diags.extend(crate::editorial::unmarked_notes(&book.pages[i]));
-            (diags, links, targets)
-        })
+        .map(|i| markdown_checks(book, resolver, i))
         .collect();
     let mut links_checked = 0;
     let mut links = Vec::with_capacity(per_page.len());
@@ -55,6 +49,21 @@ pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) ->
         links,
         lifecycle,
     }
+}
+
+/// The problems in the Markdown of page `index` (its links, HTML the site's policy blocks,
+/// accessibility and editorial warnings), the number of links checked, and the pages its
+/// links point at (itself left out). Every one is located in the page's own file.
+pub fn markdown_checks(
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    index: usize,
+) -> (Vec<Diagnostic>, usize, Vec<usize>) {
+    let (mut diags, links, targets) = check_links(book, resolver, index);
+    diags.extend(blocked_html(book, index));
+    diags.extend(crate::a11y::content_warnings(&book.pages[index]));
+    diags.extend(crate::editorial::unmarked_notes(&book.pages[index]));
+    (diags, links, targets)
 }
 
 /// The link problems of page `index`, the number of links checked, and the pages its

@@ -186,6 +186,8 @@ pub struct Engine {
     /// The book's git history, read once when the preview starts (commits made while it
     /// runs show after a restart).
     history: Option<Arc<crate::history::History>>,
+    /// Updates that checked only the saved pages' Markdown ([`Plan::Links`]).
+    markdown_only_updates: usize,
 }
 
 /// What a path under the watched folders is to the engine.
@@ -207,6 +209,12 @@ enum Plan {
     Full,
     /// The Markdown of these pages; every other page keeps its link diagnostics.
     Pages(BTreeSet<usize>),
+    /// As `Pages`, after a save that changed Markdown bodies only: no front matter, title
+    /// or heading, and not the glossary's page. The rest of the book's diagnostics and its
+    /// lifecycle stay as they are, apart from the "Hänvisas från" lists of the pages
+    /// whose links came or went: no pass over the whole book (at 100,000 pages, the
+    /// validation took 0.2 s and the lifecycle 0.3 s of each save).
+    Links(BTreeSet<usize>),
 }
 
 impl Engine {
@@ -245,6 +253,7 @@ impl Engine {
             src_files: BTreeSet::new(),
             sections: Vec::new(),
             history: history.map(Arc::new),
+            markdown_only_updates: 0,
         };
         match book::load(&engine.opts.book_dir).map_err(|e| e.0)? {
             Ok(b) => engine.set_book(b),
@@ -281,6 +290,11 @@ impl Engine {
             .as_ref()
             .map(crate::glossary::synonyms)
             .unwrap_or_default()
+    }
+
+    /// How many updates checked only the saved pages' Markdown, not the whole book.
+    pub fn markdown_only_updates(&self) -> usize {
+        self.markdown_only_updates
     }
 
     pub fn pages(&self) -> usize {
@@ -349,13 +363,29 @@ impl Engine {
             let resolver = Resolver::with_files(&book, self.src_files.iter().cloned().collect());
             phases.done("källmappens filer");
             let validated = !matches!(plan, Plan::Nothing);
+            // After a save of Markdown only: the pages whose referrers may have changed.
+            let mut relink = None;
             match plan {
                 Plan::Nothing => {}
                 Plan::Full => self.full_validate(&book, &resolver),
                 Plan::Pages(recheck) => self.partial_validate(&book, &resolver, &recheck),
+                Plan::Links(recheck) => {
+                    relink = Some(self.check_markdown(&book, &resolver, &recheck));
+                    self.markdown_only_updates += 1;
+                }
             }
-            phases.done("validering");
-            let resolver = if validated {
+            phases.done(if relink.is_some() {
+                "validering (de sparade sidornas markdown)"
+            } else {
+                "validering"
+            });
+            let resolver = if let Some(targets) = relink {
+                let files = resolver.into_files();
+                let changed =
+                    Arc::make_mut(&mut book.lifecycle).relink(&book.pages, &targets, &self.linkers);
+                self.dirty.extend(changed);
+                Resolver::with_files(&book, files)
+            } else if validated {
                 let (lifecycle, _) =
                     Lifecycle::new(&book, &resolver, &self.forward, self.opts.today);
                 let files = resolver.into_files();
@@ -598,6 +628,12 @@ impl Engine {
             recheck.extend(self.linkers[i].iter().copied());
         }
         recheck.extend(before);
+        // The cached diagnostics of the book without Markdown are still valid: nothing
+        // but Markdown changed (`sync_shadow` drops them otherwise).
+        let glossary = self.book.as_ref().and_then(crate::glossary::page);
+        if self.base.is_some() && glossary.is_none_or(|g| !changed_pages.contains(&g)) {
+            return Ok(Plan::Links(recheck));
+        }
         Ok(Plan::Pages(recheck))
     }
 
@@ -730,17 +766,54 @@ impl Engine {
             self.link_diags[i].clear();
         }
         self.assign_link_diags(book, subtract(with, &base));
+        self.update_links(book, resolver, recheck);
+        self.diagnostics = self.combine(base);
+    }
+
+    /// [`Plan::Links`]: checks the Markdown of the pages in `recheck` alone (the book's
+    /// other diagnostics are the cached ones of the book without Markdown, still valid).
+    /// Returns the pages their links pointed at before or point at now.
+    fn check_markdown(
+        &mut self,
+        book: &LoadedBook,
+        resolver: &Resolver<'_>,
+        recheck: &BTreeSet<usize>,
+    ) -> BTreeSet<usize> {
+        let base = self.base.clone().unwrap_or_default();
+        let checked: Vec<(usize, Vec<Diagnostic>)> = recheck
+            .par_iter()
+            .map(|&i| (i, validate::markdown_checks(book, resolver, i).0))
+            .collect();
+        for (i, diags) in checked {
+            self.link_diags[i] = subtract(diags, &base);
+        }
+        let touched = self.update_links(book, resolver, recheck);
+        self.diagnostics = self.combine(base);
+        touched
+    }
+
+    /// Follows the links of the pages in `recheck` again (`forward`, `linkers`). Returns
+    /// the pages they pointed at before or point at now.
+    fn update_links(
+        &mut self,
+        book: &LoadedBook,
+        resolver: &Resolver<'_>,
+        recheck: &BTreeSet<usize>,
+    ) -> BTreeSet<usize> {
+        let mut touched = BTreeSet::new();
         for &i in recheck {
             let targets = targets_of(book, resolver, i);
             for &t in &self.forward[i] {
                 self.linkers[t].remove(&i);
+                touched.insert(t);
             }
             for &t in &targets {
                 self.linkers[t].insert(i);
+                touched.insert(t);
             }
             self.forward[i] = targets;
         }
-        self.diagnostics = self.combine(base);
+        touched
     }
 
     fn assign_link_diags(&mut self, book: &LoadedBook, diags: Vec<Diagnostic>) {
@@ -1081,10 +1154,16 @@ mod tests {
         for (i, (rel, f)) in steps.iter().enumerate() {
             let path = edit(rel, f.as_ref());
             let outcome = engine.apply(&BTreeSet::from([path]));
-            let expected = crate::pipeline::check(&book_dir, today)
-                .unwrap()
-                .diagnostics;
+            let checked = crate::pipeline::check(&book_dir, today).unwrap();
+            let expected = checked.diagnostics;
             assert_eq!(engine.diagnostics(), expected, "after step {i} ({rel})");
+            // The lifecycle too ("Hänvisas från" lists), where the book has no errors
+            // (a book with errors keeps the lifecycle it was last rendered with).
+            if !expected.iter().any(|d| d.is_error()) {
+                let ours = engine.book.as_ref().map(|b| b.lifecycle.clone());
+                let theirs = checked.book.map(|b| b.lifecycle);
+                assert_eq!(ours, theirs, "lifecycle after step {i} ({rel})");
+            }
             errors_seen += expected.iter().filter(|d| d.is_error()).count();
             if !expected.iter().any(|d| d.is_error()) {
                 assert!(outcome.reloaded, "step {i} rendered");
@@ -1093,6 +1172,12 @@ mod tests {
         assert!(
             errors_seen >= 5,
             "the steps exercised errors: {errors_seen}"
+        );
+        // Most steps change only Markdown: those checked the saved pages alone.
+        assert!(
+            engine.markdown_only_updates() >= 5,
+            "Markdown-only updates: {}",
+            engine.markdown_only_updates()
         );
     }
 
