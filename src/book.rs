@@ -40,6 +40,20 @@ pub fn is_reserved(url: &str) -> bool {
         || in_dir(SEARCH_INDEX_DIR)
         || in_dir(crate::render::changes::CHANGES_DIR)
         || in_dir(LISTS_DIR)
+        || is_sitemap_part(url)
+}
+
+/// The site path of part `n` (from 1) of a sitemap too long for one file: at the site
+/// root, since a sitemap may only list URLs at or below its own folder.
+pub fn sitemap_part(n: usize) -> String {
+    format!("sitemap-{n}.xml")
+}
+
+/// Whether `url` is a [`sitemap_part`] name (`sitemap-<number>.xml`).
+fn is_sitemap_part(url: &str) -> bool {
+    url.strip_prefix("sitemap-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The prefix that leads from the site path `url` to the site root (`""`, `"../"`, …).
@@ -841,6 +855,7 @@ mod tests {
             "search-index/manifest.json",
             "andringar/a--0123.html",
             "listor/dokumentregister-2.html",
+            "sitemap-2.xml",
         ] {
             assert!(is_reserved(url), "{url}");
         }

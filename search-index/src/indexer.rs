@@ -1075,52 +1075,61 @@ const BUNDLE_SPARE_MIN_POSTINGS: usize = 256;
 /// postings; at least [`BUNDLE_SPARE_MIN_POSTINGS`]), heaviest first.
 ///
 /// When the term shards do not all fit (a large book, whose vocabulary is mostly names and
-/// identifiers), the vocabulary and the shards a later query most likely reads (`shards`:
-/// name, stored size, weight = postings beyond one per term, so 0 for a shard of terms that
-/// each occur in one section), most postings per byte first, as long as they fit; then
-/// second chunks in the room left. None when not even the vocabulary fits.
+/// identifiers), the vocabulary and the second chunks first (what the queries of common
+/// words read), then, in the room left, the shards a later query most likely reads
+/// (`shards`: name, stored size, weight = postings beyond one per term, so 0 for a shard
+/// of terms that each occur in one section), most postings per byte first, as long as
+/// they fit. None when not even the vocabulary fits.
 fn bundle_contents(
     sizes: &[u64; BUNDLE_KINDS],
     shards: Vec<Spare>,
-    mut spare: Vec<Spare>,
+    spare: Vec<Spare>,
     max: u64,
 ) -> Option<(Vec<usize>, Vec<String>)> {
     let total: u64 = BUNDLED_KINDS.iter().map(|&k| sizes[k]).sum();
-    let (kinds, mut used, mut extra) = if total <= max {
-        (BUNDLED_KINDS.to_vec(), total, Vec::new())
-    } else {
-        let vocab = sizes[VOCAB];
-        if vocab > max {
-            return None;
-        }
-        let mut shards: Vec<Spare> = shards.into_iter().filter(|s| s.2 > 0).collect();
-        // Postings per stored byte, descending (cross-multiplied: exact, no floats).
-        shards.sort_by(|a, b| {
-            (b.2 as u128 * u128::from(a.1))
-                .cmp(&(a.2 as u128 * u128::from(b.1)))
-                .then_with(|| a.0.cmp(&b.0))
-        });
-        let mut used = vocab;
-        let mut names = Vec::new();
-        for (name, stored, _) in shards {
-            if used + stored <= max {
-                used += stored;
-                names.push(name);
-            }
-        }
-        (vec![VOCAB], used, names)
-    };
-    let room = (max - used).min(BUNDLE_SPARE_MAX);
-    used = 0;
+    if total <= max {
+        let room = (max - total).min(BUNDLE_SPARE_MAX);
+        let (names, _) = take_while_room(spare_chunks(spare), room);
+        return Some((BUNDLED_KINDS.to_vec(), names));
+    }
+    let vocab = sizes[VOCAB];
+    if vocab > max {
+        return None;
+    }
+    let room = (max - vocab).min(BUNDLE_SPARE_MAX);
+    let (chunks, used) = take_while_room(spare_chunks(spare), room);
+    let mut shards: Vec<Spare> = shards.into_iter().filter(|s| s.2 > 0).collect();
+    // Postings per stored byte, descending (cross-multiplied: exact, no floats).
+    shards.sort_by(|a, b| {
+        (b.2 as u128 * u128::from(a.1))
+            .cmp(&(a.2 as u128 * u128::from(b.1)))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let (mut names, _) = take_while_room(shards, max - vocab - used);
+    names.extend(chunks);
+    Some((vec![VOCAB], names))
+}
+
+/// The second chunks a bundle may take: of terms with at least
+/// [`BUNDLE_SPARE_MIN_POSTINGS`], heaviest first.
+fn spare_chunks(mut spare: Vec<Spare>) -> Vec<Spare> {
     spare.retain(|s| s.2 >= BUNDLE_SPARE_MIN_POSTINGS);
     spare.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    for (name, stored, _) in spare {
+    spare
+}
+
+/// The names of `files` (in order) that fit in `room` stored bytes, skipping any that
+/// would overflow it; and the bytes they take.
+fn take_while_room(files: Vec<Spare>, room: u64) -> (Vec<String>, u64) {
+    let mut used = 0;
+    let mut names = Vec::new();
+    for (name, stored, _) in files {
         if used + stored <= room {
             used += stored;
-            extra.push(name);
+            names.push(name);
         }
     }
-    Some((kinds, extra))
+    (names, used)
 }
 
 /// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]); returns its hash.
@@ -1610,16 +1619,13 @@ mod tests {
             ("t3-h.bin", 30, 6000),  // 200 a byte
             ("t4-h.bin", 120, 9000), // 75 a byte
         ]);
-        let near = spare(&[("p0-0-h.bin", 15, 800)]);
-        // Shards 300 bytes in all: more than 200. The vocabulary (10), then by postings per
-        // byte: t3 (to 40), t1 (to 90); t4 does not fit in the 110 left; t2 (to 150); the
-        // room left (50) takes the second chunk.
+        let near = spare(&[("p0-0-h.bin", 60, 800)]);
+        // Shards 300 bytes in all: more than 200. The vocabulary (10) and the second chunk
+        // (60) first, then by postings per byte: t3 (to 100), t1 (to 150); neither t4 nor
+        // t2 fits in the 50 left.
         let (kinds, extra) = bundle_contents(&[300, 0, 0, 10], shards, near, 200).unwrap();
         assert_eq!(kinds, vec![VOCAB]);
-        assert_eq!(
-            extra,
-            vec!["t3-h.bin", "t1-h.bin", "t2-h.bin", "p0-0-h.bin"]
-        );
+        assert_eq!(extra, vec!["t3-h.bin", "t1-h.bin", "p0-0-h.bin"]);
     }
 
     #[test]

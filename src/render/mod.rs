@@ -319,7 +319,9 @@ pub fn write_generated(
     for (rel, text) in site.nav.files() {
         write_file(out, rel, text.as_bytes())?;
     }
-    write_file(out, "sitemap.xml", sitemap(book, register_pages).as_bytes())?;
+    for (rel, text) in sitemaps(book, register_pages) {
+        write_file(out, &rel, text.as_bytes())?;
+    }
     Ok(())
 }
 
@@ -472,16 +474,18 @@ fn site_url(book: &LoadedBook) -> Option<String> {
     })
 }
 
-/// `sitemap.xml`. With a site URL in book.toml (see `site_url`) the locations are
-/// absolute; without it they are relative to the sitemap.
-/// `register_pages`: the register's number of pages ([`list_url`]).
-fn sitemap(book: &LoadedBook, register_pages: usize) -> String {
+/// Most URLs in one sitemap file: the sitemap protocol's limit (search engines ignore a
+/// longer one).
+const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// `sitemap.xml`: every page, the generated pages and the register's later pages. With a
+/// site URL in book.toml (see `site_url`) the locations are absolute; without it they are
+/// relative to the sitemap. `register_pages`: the register's number of pages
+/// ([`list_url`]). Returns the files to write (see [`sitemap_files`]).
+fn sitemaps(book: &LoadedBook, register_pages: usize) -> Vec<(String, String)> {
     let base = site_url(book).unwrap_or_default();
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
     // The diff pages (`andringar/`) are left out: they are views of the pages' history.
-    let urls = [
+    let urls: Vec<String> = [
         "index.html",
         "dokumentregister.html",
         "tillganglighet.html",
@@ -491,15 +495,41 @@ fn sitemap(book: &LoadedBook, register_pages: usize) -> String {
     .into_iter()
     .map(str::to_string)
     .chain((2..=register_pages).map(|n| list_url("dokumentregister", n)))
-    .chain(book.pages.iter().map(|p| p.url.clone()));
-    for url in urls {
-        out.push_str(&format!(
-            "  <url><loc>{}</loc></url>\n",
-            html_escape::encode_text(&format!("{base}{url}"))
-        ));
+    .chain(book.pages.iter().map(|p| p.url.clone()))
+    .collect();
+    sitemap_files(&base, &urls, SITEMAP_MAX_URLS)
+}
+
+/// The sitemap of `urls` (each prefixed with `base`): one `sitemap.xml` of up to `max`
+/// URLs; a longer list in parts of `max` ([`crate::book::sitemap_part`]) with
+/// `sitemap.xml` the index that names them.
+fn sitemap_files(base: &str, urls: &[String], max: usize) -> Vec<(String, String)> {
+    let loc = |url: &str| html_escape::encode_text(&format!("{base}{url}")).into_owned();
+    let urlset = |urls: &[String]| {
+        let mut out = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for url in urls {
+            out.push_str(&format!("  <url><loc>{}</loc></url>\n", loc(url)));
+        }
+        out.push_str("</urlset>\n");
+        out
+    };
+    if urls.len() <= max {
+        return vec![("sitemap.xml".to_string(), urlset(urls))];
     }
-    out.push_str("</urlset>\n");
-    out
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut files = Vec::new();
+    for (n, part) in urls.chunks(max.max(1)).enumerate() {
+        let name = crate::book::sitemap_part(n + 1);
+        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", loc(&name)));
+        files.push((name, urlset(part)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(("sitemap.xml".to_string(), index));
+    files
 }
 
 /// Keeps `Common` reachable for templates rendered elsewhere (serve).
@@ -508,6 +538,42 @@ pub type CommonContext<'a> = Common<'a>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sitemap_over_the_protocols_limit_goes_in_parts_under_an_index() {
+        let urls: Vec<String> = (1..=5).map(|i| format!("s{i}.html")).collect();
+        let one = sitemap_files("https://x.se/", &urls, 5);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "sitemap.xml");
+        assert_eq!(one[0].1.matches("<url>").count(), 5);
+        let parts = sitemap_files("https://x.se/", &urls, 2);
+        let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
+        );
+        let counts: Vec<usize> = parts
+            .iter()
+            .map(|(_, t)| t.matches("<url>").count())
+            .collect();
+        assert_eq!(counts, [2, 2, 1, 0]);
+        assert!(parts[2].1.contains("<loc>https://x.se/s5.html</loc>"));
+        let index = &parts[3].1;
+        assert!(index.contains("<sitemapindex"), "{index}");
+        assert_eq!(index.matches("<sitemap>").count(), 3);
+        assert!(
+            index.contains("<loc>https://x.se/sitemap-3.xml</loc>"),
+            "{index}"
+        );
+        for (name, _) in &parts {
+            assert!(crate::book::is_reserved(name), "{name}");
+        }
+    }
 
     #[test]
     fn a_failed_write_on_a_full_disk_says_so_and_what_to_do() {
