@@ -14,7 +14,7 @@ use crate::links::{Resolver, Target};
 use crate::markdown::LinkSource;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The status a document has on a given day, derived at build time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
@@ -273,18 +273,26 @@ impl Lifecycle {
         targets: &BTreeSet<usize>,
         linkers: &[BTreeSet<usize>],
     ) -> BTreeSet<usize> {
-        let mut changed = BTreeSet::new();
-        for &t in targets {
-            if t >= self.pages.len() {
-                continue;
+        // The pages naming each target in a relation, in one pass over the book.
+        let mut referrers: BTreeMap<usize, BTreeSet<usize>> = targets
+            .iter()
+            .filter(|&&t| t < self.pages.len())
+            .map(|&t| (t, linkers.get(t).cloned().unwrap_or_default()))
+            .collect();
+        for (i, life) in self.pages.iter().enumerate() {
+            let named = life
+                .replaces
+                .iter()
+                .chain(&life.annex_to)
+                .chain(&life.related);
+            for t in named {
+                if let Some(from) = referrers.get_mut(t) {
+                    from.insert(i);
+                }
             }
-            let mut from: BTreeSet<usize> = linkers.get(t).cloned().unwrap_or_default();
-            from.extend(self.pages.iter().enumerate().filter_map(|(i, life)| {
-                let names = life.replaces.contains(&t)
-                    || life.annex_to == Some(t)
-                    || life.related.contains(&t);
-                names.then_some(i)
-            }));
+        }
+        let mut changed = BTreeSet::new();
+        for (t, mut from) in referrers {
             from.remove(&t);
             let mut list: Vec<usize> = from.into_iter().collect();
             list.sort_by_cached_key(|&i| title_order(&pages[i]));

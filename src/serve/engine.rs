@@ -21,8 +21,7 @@ use crate::book::{self, LoadedBook};
 use crate::confine::OutputRoot;
 use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::lifecycle::{Affected, Lifecycle};
-use crate::links::{Resolver, Target};
-use crate::markdown;
+use crate::links::Resolver;
 use crate::render::{self, RenderError, context, page};
 use crate::theme::Theme;
 use crate::validate;
@@ -720,16 +719,14 @@ impl Engine {
         };
         let today = self.opts.today;
         let n = book.pages.len();
-        let full = validate::validate(book, resolver, today).diagnostics;
+        let full = validate::validate(book, resolver, today);
         let base = validate::validate(shadow, resolver, today).diagnostics;
         self.base = Some(base.clone());
         self.link_diags = vec![Vec::new(); n];
         self.other_link_diags.clear();
-        self.assign_link_diags(book, subtract(full, &base));
-        self.forward = (0..n)
-            .into_par_iter()
-            .map(|i| targets_of(book, resolver, i))
-            .collect();
+        self.assign_link_diags(book, subtract(full.diagnostics, &base));
+        // The validation followed every link already.
+        self.forward = full.links;
         self.linkers = vec![BTreeSet::new(); n];
         for (from, targets) in self.forward.iter().enumerate() {
             for &t in targets {
@@ -754,7 +751,7 @@ impl Engine {
         for &i in recheck {
             shadow.pages[i].markdown = book.pages[i].markdown.clone();
         }
-        let with = validate::validate(shadow, resolver, today).diagnostics;
+        let mut with = validate::validate(shadow, resolver, today);
         for &i in recheck {
             shadow.pages[i].markdown = String::new();
         }
@@ -765,8 +762,11 @@ impl Engine {
         for &i in recheck {
             self.link_diags[i].clear();
         }
-        self.assign_link_diags(book, subtract(with, &base));
-        self.update_links(book, resolver, recheck);
+        self.assign_link_diags(book, subtract(with.diagnostics, &base));
+        let links = recheck
+            .iter()
+            .map(|&i| (i, std::mem::take(&mut with.links[i])));
+        self.update_links(links);
         self.diagnostics = self.combine(base);
     }
 
@@ -780,29 +780,32 @@ impl Engine {
         recheck: &BTreeSet<usize>,
     ) -> BTreeSet<usize> {
         let base = self.base.clone().unwrap_or_default();
-        let checked: Vec<(usize, Vec<Diagnostic>)> = recheck
+        let checked: Vec<(usize, Vec<Diagnostic>, Vec<usize>)> = recheck
             .par_iter()
-            .map(|&i| (i, validate::markdown_checks(book, resolver, i).0))
+            .map(|&i| {
+                let (diags, _, targets) = validate::markdown_checks(book, resolver, i);
+                (i, diags, targets)
+            })
             .collect();
-        for (i, diags) in checked {
+        let mut links = Vec::with_capacity(checked.len());
+        for (i, diags, targets) in checked {
             self.link_diags[i] = subtract(diags, &base);
+            links.push((i, targets));
         }
-        let touched = self.update_links(book, resolver, recheck);
+        let touched = self.update_links(links);
         self.diagnostics = self.combine(base);
         touched
     }
 
-    /// Follows the links of the pages in `recheck` again (`forward`, `linkers`). Returns
-    /// the pages they pointed at before or point at now.
+    /// Puts the pages that each of the given pages' links now point at (as validation
+    /// found them) into the link graph (`forward`, `linkers`). Returns the pages they
+    /// pointed at before or point at now.
     fn update_links(
         &mut self,
-        book: &LoadedBook,
-        resolver: &Resolver<'_>,
-        recheck: &BTreeSet<usize>,
+        links: impl IntoIterator<Item = (usize, Vec<usize>)>,
     ) -> BTreeSet<usize> {
         let mut touched = BTreeSet::new();
-        for &i in recheck {
-            let targets = targets_of(book, resolver, i);
+        for (i, targets) in links {
             for &t in &self.forward[i] {
                 self.linkers[t].remove(&i);
                 touched.insert(t);
@@ -1038,20 +1041,6 @@ fn subtract(all: Vec<Diagnostic>, base: &[Diagnostic]) -> Vec<Diagnostic> {
             _ => true,
         })
         .collect()
-}
-
-/// The pages the links of page `i` point at (itself excluded).
-fn targets_of(book: &LoadedBook, resolver: &Resolver<'_>, i: usize) -> Vec<usize> {
-    let mut out: Vec<usize> = markdown::links(&book.pages[i].markdown)
-        .iter()
-        .filter_map(|l| match resolver.resolve(i, &l.dest, l.source) {
-            Ok(Target::Page { page, .. }) if page != i => Some(page),
-            _ => None,
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]
