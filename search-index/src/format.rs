@@ -7,14 +7,16 @@
 //! - `manifest.json`: `{"format":8,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
 //! - `meta-<h>.bin`: counts, the separator of every term shard, the hash of every group of
-//!   term shards and of every group of fragment files ([`hash_group`]), facet values (kinds, strategy groups, services, statuses), the
-//!   hashes of the vocabulary, the bundle and the validity table, and the synonym pairs
-//!   ([`crate::synonyms`]; the browser expands queries with them).
+//!   term shards and of every group of fragment files ([`hash_group`]), facet values
+//!   (kinds, strategy groups, services, statuses), the hashes of the vocabulary, the bundle
+//!   and the validity table, and the synonym pairs ([`crate::synonyms`]; the browser
+//!   expands queries with them).
 //! - `valid-<h>.bin`: the validity intervals of the pages that have one
 //!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
 //!   of its term shards.
-//! - `t<i>-<h>.bin`: term shard i (`h`: the hash of its group of shards): a sorted run of terms with df, flags, compound parts,
-//!   display form, where their posting chunks are, and the first chunk ("head") of each;
+//! - `t<i>-<h>.bin`: term shard i (`h`: the hash of its group of shards): a sorted run of
+//!   terms with df, flags, compound parts, display form, where their posting chunks are,
+//!   and the first chunk ("head") of each;
 //!   then copies of the entries (and heads) of the compound parts and `-ing` siblings of its
 //!   words that live in other shards (`reader::Foreign`), so that a query for a word needs
 //!   one round of term shards.
@@ -25,8 +27,8 @@
 //!   id, text for snippets); `h` is the hash of its group of files.
 //! - `bundle-<h>.bin`: copies of all term shards and the vocabulary (where the shards do
 //!   not fit in [`BUNDLE_MAX`]: the vocabulary and the shards of the most postings per
-//!   byte, never those of terms that each occur once), then the packs of the second chunks of
-//!   the most frequent terms (`indexer::bundle_contents`); fragment files and whole packs
+//!   byte, never those of terms that each occur once), then the packs of the second chunks
+//!   of the most frequent terms (`indexer::bundle_contents`); fragment files and whole packs
 //!   are not copied (a query fetches the few it reads). The browser fetches it in one
 //!   request once a second query shows that the visitor is searching, so that later
 //!   queries need fewer round trips (see [`encode_bundle`]).

@@ -898,7 +898,8 @@ impl Packer {
 /// the bundle's spare room (0: not one; see [`bundle_contents`]).
 type IndexFile = (String, Vec<u8>, u8, usize);
 
-/// A candidate for the bundle's spare room: name, stored size, weight.
+/// A file a bundle may take beyond its whole kinds (a second chunk, or a term shard of a
+/// book whose shards do not all fit): name, stored size, weight.
 type Spare = (String, u64, usize);
 
 /// Builds one shard: its entries and heads, its posting packs and position packs.

@@ -47,7 +47,7 @@ impl Meta {
         e.var(self.n_docs as u64);
         e.var(self.n_pages as u64);
         e.var(self.n_vpages as u64);
-        encode_seps(&mut e, &self.shards, self.shard_group.max(1));
+        encode_seps(&mut e, &self.shards, self.shard_group);
         e.usize(self.frag_group.max(1));
         e.usize(self.frag_groups.len());
         for h in &self.frag_groups {
@@ -152,8 +152,9 @@ pub fn encode_seps(e: &mut Enc, seps: &[(String, u32)], group: usize) {
         e.str(&t[shared..]);
         prev = t;
     }
+    let group = group.max(1);
     e.usize(group);
-    for g in seps.chunks(group.max(1)) {
+    for g in seps.chunks(group) {
         debug_assert!(
             g.iter().all(|s| s.1 == g[0].1),
             "a shard group has one hash"
