@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Rebuilds the browser reader: search-index compiled to wasm32 (feature `wasm`, no tantivy,
 # plain C-ABI exports loaded by theme/search/search-worker.js), committed as
-# theme/search/search_index.wasm. Needs the wasm32-unknown-unknown target, Node (which
-# strips the custom sections) and npm (which installs Binaryen's wasm-opt, pinned in
-# search-index/wasm-tools/, on first use).
+# theme/search/search_index.wasm (the site's), and with feature `overlay` as
+# src/serve/search_index_preview.wasm (the live preview's, which also searches the overlay
+# of the pages changed since its full index; the site's first search does not load that
+# code). Needs the wasm32-unknown-unknown target, Node (which strips the custom sections)
+# and npm (which installs Binaryen's wasm-opt, pinned in search-index/wasm-tools/, on first
+# use).
 #
-#   search-index/build-wasm.sh          rebuild into theme/search/
-#   search-index/build-wasm.sh --check  rebuild into a temp dir, fail if it differs from the
-#                                       committed wasm (exit 0 with a notice when the
+#   search-index/build-wasm.sh          rebuild both
+#   search-index/build-wasm.sh --check  rebuild into a temp dir, fail if either differs from
+#                                       the committed one (exit 0 with a notice when the
 #                                       wasm32 target cannot be installed)
 set -euo pipefail
 
@@ -45,24 +48,26 @@ export CARGO_PROFILE_RELEASE_DEBUG=false
 export CARGO_PROFILE_RELEASE_INCREMENTAL=false
 export RUSTFLAGS="--remap-path-prefix=$target_dir=/target --remap-path-prefix=$repo=/samsyn --remap-path-prefix=$HOME/.cargo=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
 export SOURCE_DATE_EPOCH=0
-(cd "$repo" && cargo rustc -p search-index --lib --release --target wasm32-unknown-unknown \
-  --no-default-features --features wasm --crate-type cdylib --target-dir "$target_dir" -q)
-wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
+# build FEATURES OUT: the optimised, stripped module of search-index with FEATURES in OUT.
+build() {
+  local features="$1" out="$2"
+  (cd "$repo" && cargo rustc -p search-index --lib --release --target wasm32-unknown-unknown \
+    --no-default-features --features "$features" --crate-type cdylib --target-dir "$target_dir" -q)
+  local wasm="$target_dir/wasm32-unknown-unknown/release/search_index.wasm"
 
-# Binaryen's wasm-opt (npm, pinned in wasm-tools/package-lock.json) shrinks the module
-# further: about 2 KB of the compressed file that every visitor's first search loads.
-tools="$here/wasm-tools"
-if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
-  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-"$tools/node_modules/.bin/wasm-opt" -Oz --converge --enable-bulk-memory --enable-sign-ext \
-  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
-  --enable-reference-types "$wasm" -o "$tmp/optimized.wasm"
-wasm="$tmp/optimized.wasm"
+  # Binaryen's wasm-opt (npm, pinned in wasm-tools/package-lock.json) shrinks the module
+  # further: about 2 KB of the compressed file that every visitor's first search loads.
+  local tools="$here/wasm-tools"
+  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  "$tools/node_modules/.bin/wasm-opt" -Oz --converge --enable-bulk-memory --enable-sign-ext \
+    --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
+    --enable-reference-types "$wasm" -o "$tmp/optimized.wasm"
 
-# The committed file drops every custom section (names, producers: smaller, and free of
-# toolchain details); the build in target/wasm-build keeps the names for `twiggy`.
-node - "$wasm" "$tmp/search_index.wasm" <<'JS'
+  # The committed file drops every custom section (names, producers: smaller, and free of
+  # toolchain details); the build in target/wasm-build keeps the names for `twiggy`.
+  node - "$tmp/optimized.wasm" "$out" <<'JS'
 const fs = require("fs");
 const [src, dst] = process.argv.slice(2);
 const data = fs.readFileSync(src);
@@ -82,16 +87,27 @@ for (let i = 8; i < data.length;) {
 }
 fs.writeFileSync(dst, Buffer.concat(parts));
 JS
+}
+
+site="$out_dir/search_index.wasm"
+preview="$repo/src/serve/search_index_preview.wasm"
+build wasm "$tmp/site.wasm"
+build wasm,overlay "$tmp/preview.wasm"
 
 if [ "$mode" = "--check" ]; then
-  if ! cmp -s "$tmp/search_index.wasm" "$out_dir/search_index.wasm"; then
-    echo "build-wasm: search_index.wasm differs from the committed theme/search/search_index.wasm (run search-index/build-wasm.sh)" >&2
-    exit 1
-  fi
-  echo "build-wasm: the committed wasm is up to date"
+  stale=0
+  for pair in "site.wasm:$site" "preview.wasm:$preview"; do
+    if ! cmp -s "$tmp/${pair%%:*}" "${pair#*:}"; then
+      echo "build-wasm: ${pair#*:} differs from its build (run search-index/build-wasm.sh)" >&2
+      stale=1
+    fi
+  done
+  [ "$stale" = 0 ] || exit 1
+  echo "build-wasm: the committed wasm files are up to date"
   exit 0
 fi
 
 mkdir -p "$out_dir"
-cp "$tmp/search_index.wasm" "$out_dir/search_index.wasm"
-ls -l "$out_dir/search_index.wasm"
+cp "$tmp/site.wasm" "$site"
+cp "$tmp/preview.wasm" "$preview"
+ls -l "$site" "$preview"

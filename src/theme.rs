@@ -33,6 +33,12 @@ pub const ASSET_DIRS: &[&str] = &["css", "js", "search", "icons"];
 /// `DecompressionStream`, so no server needs to compress (or know the wasm MIME type).
 pub const SHIPPED_COMPRESSED: &str = ".wasm";
 
+/// The search's wasm reader in the theme.
+const SEARCH_WASM: &str = "search/search_index.wasm";
+
+/// The live preview's wasm reader (search-index/build-wasm.sh, feature `overlay`).
+static PREVIEW_WASM: &[u8] = include_bytes!("serve/search_index_preview.wasm");
+
 /// The embedded wasm reader, compressed when samsyn was compiled (build.rs, Zopfli).
 static EMBEDDED_WASM_DEFLATE: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/search_index.wasm.deflate"));
@@ -129,9 +135,7 @@ pub fn content_path(name: &str, bytes: &[u8]) -> String {
 /// as build.rs compressed it, any other at DEFLATE's level 6).
 fn prepare_asset(rel: &str, bytes: &mut Vec<u8>) {
     if rel.ends_with(SHIPPED_COMPRESSED) {
-        let embedded = EMBEDDED
-            .get_file("search/search_index.wasm")
-            .map(|f| f.contents());
+        let embedded = EMBEDDED.get_file(SEARCH_WASM).map(|f| f.contents());
         *bytes = if embedded == Some(bytes.as_slice()) {
             EMBEDDED_WASM_DEFLATE.to_vec()
         } else {
@@ -240,6 +244,44 @@ impl Theme {
     /// or asset the folder lacks is the built-in one, so a theme made for an older samsyn
     /// keeps building when a release adds a page template.
     pub fn from_dir(dir: &Path) -> Result<Theme, String> {
+        let (templates, assets) = Theme::from_dir_unprepared(dir)?;
+        Theme::prepared(templates, assets, Some(dir))
+    }
+
+    /// The theme as the live preview serves it (the folder's, else the built-in one): the
+    /// built-in search reader is the preview's, which also searches the overlay of the
+    /// pages changed since the search index was built (a theme's own reader stays).
+    pub fn for_preview(dir: Option<&Path>) -> Result<Theme, String> {
+        let (templates, mut assets) = match dir {
+            Some(dir) => Theme::from_dir_unprepared(dir)?,
+            None => Theme::embedded_unprepared(),
+        };
+        let embedded = EMBEDDED.get_file(SEARCH_WASM).map(|f| f.contents());
+        for (name, bytes) in &mut assets {
+            if name == SEARCH_WASM && embedded == Some(bytes.as_slice()) {
+                *bytes = PREVIEW_WASM.to_vec();
+            }
+        }
+        Theme::prepared(templates, assets, dir)
+    }
+
+    fn prepared(
+        templates: Vec<(String, String)>,
+        assets: RawAssets,
+        dir: Option<&Path>,
+    ) -> Result<Theme, String> {
+        Ok(Theme {
+            templates,
+            assets: prepare_assets(assets).map_err(|e| match dir {
+                Some(dir) => format!("temamappen `{}`: {e}", dir.display()),
+                None => e,
+            })?,
+            dir: dir.map(Path::to_path_buf),
+        })
+    }
+
+    /// [`Theme::from_dir`]'s templates and assets, not yet prepared.
+    fn from_dir_unprepared(dir: &Path) -> Result<(Vec<(String, String)>, RawAssets), String> {
         if !dir.is_dir() {
             return Err(format!("temamappen `{}` finns inte", dir.display()));
         }
@@ -270,12 +312,7 @@ impl Theme {
                 }
             }
         }
-        Ok(Theme {
-            templates,
-            assets: prepare_assets(assets)
-                .map_err(|e| format!("temamappen `{}`: {e}", dir.display()))?,
-            dir: Some(dir.to_path_buf()),
-        })
+        Ok((templates, assets))
     }
 
     /// The site path of the asset a theme calls `name` (see [`Asset`]).
@@ -623,5 +660,32 @@ mod tests {
         let mut bytes = b"var a = ;".to_vec();
         prepare_asset("js/broken.js", &mut bytes);
         assert_eq!(bytes, b"var a = ;");
+    }
+
+    #[test]
+    fn the_preview_serves_the_reader_that_searches_overlays_and_sites_do_not() {
+        let reader = |t: &Theme| {
+            let a = t
+                .assets
+                .iter()
+                .find(|a| a.name == "search/search_index.wasm.deflate");
+            search_index::format::decompress(&a.unwrap().bytes).unwrap()
+        };
+        let has_overlay = |wasm: &[u8]| wasm.windows(10).any(|w| w == b"ss_overlay");
+        let site = Theme::embedded();
+        let preview = Theme::for_preview(None).unwrap();
+        assert!(!has_overlay(&reader(&site)));
+        assert!(has_overlay(&reader(&preview)));
+        assert_ne!(
+            site.asset_path("search/search.js"),
+            preview.asset_path("search/search.js"),
+            "search.js names the preview's reader"
+        );
+        // A theme folder's own reader is served as it is.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("search")).unwrap();
+        let own = PREVIEW_WASM[..PREVIEW_WASM.len() / 2].to_vec();
+        std::fs::write(dir.path().join("search/search_index.wasm"), &own).unwrap();
+        assert_eq!(reader(&Theme::for_preview(Some(dir.path())).unwrap()), own);
     }
 }

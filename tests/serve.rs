@@ -110,6 +110,12 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 
 /// A GET of `path` from the server at `addr`, addressed to `host`: status, head, body.
 fn http_get_as(addr: &str, host: &str, path: &str) -> (u16, String, String) {
+    let (code, head, body) = http_get_bytes(addr, host, path);
+    (code, head, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// [`http_get_as`] with the body's bytes.
+fn http_get_bytes(addr: &str, host: &str, path: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
@@ -119,8 +125,12 @@ fn http_get_as(addr: &str, host: &str, path: &str) -> (u16, String, String) {
     .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let body = raw.get(split + 4..).unwrap_or_default();
     let code = head
         .split(' ')
         .nth(1)
@@ -130,11 +140,11 @@ fn http_get_as(addr: &str, host: &str, path: &str) -> (u16, String, String) {
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
-        String::from_utf8_lossy(&dechunk(body.as_bytes()).0).into_owned()
+        dechunk(body).0
     } else {
-        body.to_string()
+        body.to_vec()
     };
-    (code, head.to_string(), body)
+    (code, head, body)
 }
 
 /// Decodes the complete chunks of a chunked body; returns them and the bytes used.
@@ -537,16 +547,87 @@ fn search_works_in_the_preview() {
         let (code, _) = serve.get(&format!("search-index/{name}"));
         assert_eq!(code, 200, "search-index/{name}");
     }
-    // An edit is found by the rebuilt index.
+    assert_eq!(served_search(&serve, "fladdermusvinge"), (vec![], false));
+    // An edit is findable at once, through an overlay of the changed page, and then
+    // through the rebuilt full index, which drops the overlay (in that order: the full
+    // rebuild waits for the overlay's announcement).
     let page = book.join("src/begrepp.md");
     let text = std::fs::read_to_string(&page).unwrap();
     save(
         &page,
         &format!("{text}\nOrdet fladdermusvinge finns bara här.\n"),
     );
-    events.wait_for("reload");
-    events.wait_for("search");
+    let reload = events.wait_for("reload");
+    let overlay = events.wait_for("search");
+    assert_eq!(overlay["search_overlay"], true, "{overlay}");
+    assert_eq!(overlay["search_shows"], reload["generation"], "{overlay}");
+    let found = vec!["begrepp.html".to_string()];
+    assert_eq!(served_search(&serve, "fladdermusvinge").0, found);
+    assert!(
+        served_search(&serve, "huvudavtalet")
+            .0
+            .contains(&"om.html".to_string()),
+        "the other pages from the full index"
+    );
+    let full = events.wait_for("search");
+    assert_eq!(full["search_overlay"], false, "{full}");
+    assert_eq!(full["search_shows"], reload["generation"], "{full}");
+    assert_eq!(served_search(&serve, "fladdermusvinge"), (found, false));
     assert_eq!(serve.get("search-index/").0, 404, "no folder listings");
+}
+
+/// Searches the preview's served index over HTTP with the browser's reader (the full index
+/// and the overlay manifest.json names): the pages of the hits, and whether there was an
+/// overlay. When the index is replaced during the search (a file it names is gone), the
+/// search starts again on the new one, as the page's search does.
+fn served_search(serve: &Serve, query: &str) -> (Vec<String>, bool) {
+    let fetch = |name: &str| -> Option<Vec<u8>> {
+        let (code, _, stored) =
+            http_get_bytes(&serve.addr, &serve.addr, &format!("/search-index/{name}"));
+        (code == 200).then(|| search_index::format::decompress(&stored).expect("an index file"))
+    };
+    let req = search_index::Request {
+        query: query.to_string(),
+        filters: Default::default(),
+        limit: 20,
+        fragments: 20,
+        budget: 0,
+        early: false,
+    };
+    'index: for _ in 0..20 {
+        let (code, manifest) = serve.get("search-index/manifest.json");
+        assert_eq!(code, 200);
+        let has_overlay = manifest.contains("\"overlay\"");
+        let Ok(mut engine) = search_index::overlay::open_with(&manifest, |name| {
+            fetch(name).ok_or_else(|| anyhow::anyhow!("{name} is gone"))
+        }) else {
+            continue;
+        };
+        for _ in 0..100 {
+            match engine.search(&req).expect("a search") {
+                search_index::reader::Step::Done(r) => {
+                    let mut pages: Vec<String> = r
+                        .hits
+                        .iter()
+                        .filter_map(|h| h.fragment.as_ref())
+                        .map(|f| f.url.split('#').next().unwrap().to_string())
+                        .collect();
+                    pages.dedup();
+                    return (pages, has_overlay);
+                }
+                search_index::reader::Step::Need(files) => {
+                    for f in files {
+                        let Some(bytes) = fetch(&f) else {
+                            continue 'index;
+                        };
+                        engine.add_file(&f, bytes);
+                    }
+                }
+            }
+        }
+        panic!("the search did not finish");
+    }
+    panic!("the index kept changing");
 }
 
 /// The preview's header-read timeout (`HEADER_READ_TIMEOUT` in

@@ -240,8 +240,9 @@ fn build_index(
         .with_context(|| format!("creating {}", search_dir.display()))?;
     let analysis = Arc::new(corpus::analyze_with(docs, synonyms));
     timing("analysis");
+    let whole = Export::default();
     if !with_tantivy {
-        return export_static(docs, &analysis, synonyms, search_dir);
+        return Ok(export_static(docs, &analysis, synonyms, search_dir, &whole)?.stats);
     }
     let tantivy_dir = search_dir.join("tantivy");
     std::fs::create_dir_all(&tantivy_dir)
@@ -250,14 +251,14 @@ fn build_index(
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
         let tantivy = scope.spawn(move || write_tantivy(docs, shared, &tantivy_dir));
-        let exported = export_static(docs, &analysis, synonyms, search_dir);
+        let exported = export_static(docs, &analysis, synonyms, search_dir, &whole);
         let indexed = tantivy
             .join()
             .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
         timing("static index written; waiting for tantivy");
         indexed?;
         timing("tantivy done");
-        exported
+        Ok(exported?.stats)
     })
 }
 
@@ -368,18 +369,67 @@ impl FieldScorer {
             boost,
         }
     }
+    /// The weight of a term found in `df` sections (at most all of them: a statistic taken
+    /// from another book may count more).
     fn weight(&self, df: u64) -> Bm25Weight {
-        Bm25Weight::for_one_term_without_explain(df, self.n_docs, self.avg).boost_by(self.boost)
+        Bm25Weight::for_one_term_without_explain(df.min(self.n_docs), self.n_docs, self.avg)
+            .boost_by(self.boost)
     }
 }
 
+/// The statistics an index's scores were computed with: sections, average field lengths
+/// and the section frequency of each term in each field (title, heading, body; exact
+/// terms in the first). An overlay (see [`crate::overlay`]) scores with those of the index
+/// it is laid over, so that the scores of both compare.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreStats {
+    n_docs: usize,
+    avg: [f32; 4],
+    df: HashMap<String, [u32; 3]>,
+}
+
+impl ScoreStats {
+    /// The frequency of `key` in field `f`, else `own` (a term the statistics do not have).
+    fn df(&self, key: &str, f: usize, own: u64) -> u64 {
+        self.df
+            .get(key)
+            .map(|d| u64::from(d[f]))
+            .filter(|&d| d > 0)
+            .unwrap_or(own)
+    }
+}
+
+/// How [`export_static`] writes an index.
+#[derive(Default)]
+pub(crate) struct Export<'a> {
+    /// Score with these statistics rather than the sections' own.
+    pub base: Option<&'a ScoreStats>,
+    /// Return the statistics the scores were computed with.
+    pub keep_stats: bool,
+    /// An overlay: every file name starts with this prefix, and there is no bundle and no
+    /// manifest (the meta is returned; the overlay's manifest entry inlines it).
+    pub overlay_prefix: Option<&'a str>,
+}
+
+/// What [`export_static`] wrote.
+pub(crate) struct Exported {
+    pub stats: IndexStats,
+    /// The meta file as stored (compressed).
+    pub meta_stored: Vec<u8>,
+    /// The statistics, when asked for ([`Export::keep_stats`]).
+    pub score_stats: Option<ScoreStats>,
+    /// The virtual section number of each section.
+    pub vdocs: Vec<u32>,
+}
+
 /// Computes the static index from the analysis and writes it into `search_dir`.
-fn export_static(
+pub(crate) fn export_static(
     docs: &[SectionDoc],
     a: &Analysis,
     synonyms: &Synonyms,
     search_dir: &Path,
-) -> Result<IndexStats> {
+    how: &Export,
+) -> Result<Exported> {
     let n = docs.len();
     let mut normal: Vec<TermPostings> = (0..a.terms.len())
         .map(|_| TermPostings::default())
@@ -420,8 +470,20 @@ fn export_static(
     let fields: Vec<FieldScorer> = [BOOST_TITLE, BOOST_HEADING, BOOST_BODY, BOOST_EXACT]
         .iter()
         .enumerate()
-        .map(|(i, b)| FieldScorer::new(norms.iter().map(|x| x[i]), n, *b))
+        .map(|(i, b)| match how.base {
+            Some(base) => FieldScorer {
+                n_docs: base.n_docs as u64,
+                avg: base.avg[i],
+                boost: *b,
+            },
+            None => FieldScorer::new(norms.iter().map(|x| x[i]), n, *b),
+        })
         .collect();
+    let mut kept = how.keep_stats.then(|| ScoreStats {
+        n_docs: n,
+        avg: std::array::from_fn(|i| fields[i].avg),
+        df: HashMap::new(),
+    });
     let norm_ids: Vec<[u8; 4]> = norms
         .iter()
         .map(|x| x.map(FieldNormReader::fieldnorm_to_id))
@@ -432,18 +494,25 @@ fn export_static(
         if p.docs.is_empty() {
             continue;
         }
+        let key = &a.terms[t];
         let mut imp = vec![0f32; p.docs.len()];
+        let mut dfs = [0u32; 3];
         for (f, scorer) in fields.iter().enumerate().take(3) {
             let df = p.tfs.iter().filter(|tf| tf[f] > 0).count() as u64;
+            dfs[f] = df as u32;
             if df == 0 {
                 continue;
             }
+            let df = how.base.map_or(df, |b| b.df(key, f, df));
             let w = scorer.weight(df);
             for (i, (d, tf)) in p.docs.iter().zip(&p.tfs).enumerate() {
                 if tf[f] > 0 {
                     imp[i] += w.score(norm_ids[*d as usize][f], tf[f] as u32);
                 }
             }
+        }
+        if let Some(kept) = &mut kept {
+            kept.df.insert(key.clone(), dfs);
         }
         let postings: Vec<(u32, f32)> = p
             .docs
@@ -463,7 +532,7 @@ fn export_static(
             flags |= FLAG_WORD;
         }
         terms.push(TermData {
-            key: a.terms[t].clone(),
+            key: key.clone(),
             info,
             flags,
             postings,
@@ -475,7 +544,12 @@ fn export_static(
         if p.docs.is_empty() {
             continue;
         }
-        let w = fields[3].weight(p.docs.len() as u64);
+        let key = exact_key(&a.exact_terms[t]);
+        let df = p.docs.len() as u64;
+        let w = fields[3].weight(how.base.map_or(df, |b| b.df(&key, 0, df)));
+        if let Some(kept) = &mut kept {
+            kept.df.insert(key.clone(), [df as u32, 0, 0]);
+        }
         let postings: Vec<(u32, f32)> = p
             .docs
             .iter()
@@ -488,7 +562,7 @@ fn export_static(
             })
             .collect();
         terms.push(TermData {
-            key: exact_key(&a.exact_terms[t]),
+            key,
             info: query::TermInfo {
                 df: postings.len() as u32,
                 ..Default::default()
@@ -606,10 +680,11 @@ fn export_static(
     let n_files = std::sync::atomic::AtomicUsize::new(0);
     let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS] = Default::default();
     // Writes one file compressed; returns its stored size.
+    let prefix = how.overlay_prefix.unwrap_or("");
     let write = |name: &str, bytes: &[u8], level: u8| -> Result<u64> {
         let z = compress_at(bytes, level);
-        std::fs::write(search_dir.join(name), &z)
-            .with_context(|| format!("writing {}", search_dir.join(name).display()))?;
+        let path = search_dir.join(format!("{prefix}{name}"));
+        std::fs::write(&path, &z).with_context(|| format!("writing {}", path.display()))?;
         written.fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(k) = bundle_kind(name) {
@@ -730,14 +805,29 @@ fn export_static(
     let sizes = by_kind.map(|k| k.into_inner());
     let spare: Vec<_> = spare.into_iter().flatten().collect();
     let shard_files: Vec<_> = shard_files.into_iter().flatten().collect();
-    if let Some(bundle) = write_bundle(search_dir, &sizes, shard_files, spare)? {
+    // An overlay is a few pages: its few files are fetched as needed.
+    if how.overlay_prefix.is_none()
+        && let Some(bundle) = write_bundle(search_dir, &sizes, shard_files, spare)?
+    {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     timing("bundle");
     let meta_bytes = meta.encode();
-    let meta_file = hash_name("meta", short_hash(&meta_bytes));
     let meta_stored = compress(&meta_bytes);
+    let exported = |bytes: u64| Exported {
+        stats: IndexStats {
+            sections: docs.len(),
+            bytes,
+        },
+        meta_stored: meta_stored.clone(),
+        score_stats: kept,
+        vdocs,
+    };
+    if how.overlay_prefix.is_some() {
+        return Ok(exported(written.into_inner() + meta_stored.len() as u64));
+    }
+    let meta_file = hash_name("meta", short_hash(&meta_bytes));
     std::fs::write(search_dir.join(&meta_file), &meta_stored)?;
     let total = written.into_inner() + meta_stored.len() as u64;
     let n_files = n_files.into_inner() + 1;
@@ -754,10 +844,7 @@ fn export_static(
     });
     let manifest = serde_json::to_string_pretty(&manifest)? + "\n";
     std::fs::write(search_dir.join("manifest.json"), &manifest)?;
-    Ok(IndexStats {
-        sections: docs.len(),
-        bytes: total + manifest.len() as u64,
-    })
+    Ok(exported(total + manifest.len() as u64))
 }
 
 /// Shortest prefix of `next` (at a char boundary) that sorts after `prev`.

@@ -9,6 +9,8 @@ pub mod format;
 #[cfg(feature = "indexer")]
 pub mod indexer;
 pub mod json;
+#[cfg(feature = "indexer")]
+pub mod overlay;
 pub mod query;
 pub mod reader;
 pub mod stemmer;
@@ -19,7 +21,7 @@ pub mod validity;
 pub mod wasm;
 
 /// One section of one page (a page is split at its headings).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SectionDoc {
     /// Page title.
     pub title: String,

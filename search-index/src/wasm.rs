@@ -22,6 +22,10 @@
 //!     the rest of the ranking ("partial":true; see `Request::early`); a need that is
 //!     only the text of hits already ranked says "ranked":true (it names only the
 //!     fragment files of their pages)
+//! ss_overlay(engine, meta_ptr, meta_len, params_ptr, params_len) -> 1 (0: corrupt meta)
+//!     (feature `overlay`, the preview's wasm only)
+//!     the live preview's overlay (search-index/src/overlay.rs): its meta file inflated;
+//!     params: "prefix\0hidden virtual pages, comma-separated"
 //! ss_marks(engine, params_ptr, params_len) -> len
 //!     params: "query\0text"; answer: {"need":[file...]} or {"marks":[from,to,...]}
 //!     (UTF-16 offsets of the words of text the query highlights)
@@ -190,6 +194,29 @@ pub unsafe extern "C" fn ss_search(
     }
     .into_bytes();
     h.out.len()
+}
+
+/// Searches an overlay beside the index (the live preview; see `crate::overlay`): its
+/// inflated meta file; params "prefix\0hidden virtual pages, comma-separated". Takes both
+/// buffers; 0 when the meta is corrupt.
+///
+/// # Safety
+/// `h` from `ss_new`; both buffers from `ss_alloc` with these lengths.
+#[cfg(feature = "overlay")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_overlay(
+    h: *mut Handle,
+    meta_ptr: *mut u8,
+    meta_len: usize,
+    params_ptr: *mut u8,
+    params_len: usize,
+) -> usize {
+    let meta = unsafe { take(meta_ptr, meta_len) };
+    let params = text(unsafe { take(params_ptr, params_len) });
+    let h = unsafe { &mut *h };
+    let (prefix, hidden) = params.split_once('\0').unwrap_or((&params, ""));
+    let hidden: Vec<u32> = hidden.split(',').filter_map(|v| v.parse().ok()).collect();
+    usize::from(h.engine.set_overlay(&meta, prefix, &hidden).is_ok())
 }
 
 /// The words of a text a query highlights (the page a hit opens marks them); takes the

@@ -116,6 +116,13 @@ impl Output {
         Ok(())
     }
 
+    /// The path of `site/rel`, checked to stay in the served folder (its parents made).
+    pub fn confined(&self, rel: &str) -> Result<PathBuf, RenderError> {
+        self.root
+            .prepare(rel)
+            .map_err(|e| render::write_error(&self.root, rel, e))
+    }
+
     /// Removes `site/rel` if it exists.
     fn remove(&self, rel: &str) {
         self.root.remove(rel);
@@ -221,10 +228,7 @@ impl Engine {
     /// with content errors is rendered anyway (there is no earlier site to keep);
     /// configuration problems are returned (exit code 2).
     pub fn start(opts: EngineOptions, out: Arc<Output>) -> Result<(Engine, Outcome), String> {
-        let theme = match &opts.theme_dir {
-            Some(dir) => Theme::from_dir(dir)?,
-            None => Theme::embedded(),
-        };
+        let theme = Theme::for_preview(opts.theme_dir.as_deref())?;
         let env = live_env(&theme)?;
         let history = book::load_config(&opts.book_dir).ok().and_then(|config| {
             crate::history::for_book(&config, &opts.book_dir.join(&config.book.src)).ok()
@@ -510,7 +514,8 @@ impl Engine {
     fn reload_all(&mut self) -> bool {
         self.setup_diags.clear();
         if let Some(dir) = self.opts.theme_dir.clone() {
-            let loaded = Theme::from_dir(&dir).and_then(|t| live_env(&t).map(|env| (t, env)));
+            let loaded =
+                Theme::for_preview(Some(&dir)).and_then(|t| live_env(&t).map(|env| (t, env)));
             match loaded {
                 Ok((theme, env)) => {
                     self.theme = theme;

@@ -42,8 +42,13 @@ pub const CHANGED_LISTED: usize = 100;
 pub struct Status {
     /// Increases with every rebuild that wrote new content.
     pub generation: u64,
-    /// Increases with every rebuilt search index.
+    /// Increases with every change of the served search index.
     pub search_generation: u64,
+    /// The served search index has an overlay of pages changed since it was built (see
+    /// `search_index::overlay`).
+    pub search_overlay: bool,
+    /// The site generation whose text the served search index shows.
+    pub search_shows: u64,
     pub diagnostics: Vec<Diagnostic>,
     /// Site paths the last rebuild rewrote.
     pub changed: Vec<String>,
@@ -54,7 +59,7 @@ impl Status {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
-    /// `{generation, search, errors, warnings, diagnostics: [{file, line, column,
+    /// `{generation, search, search_overlay, search_shows, errors, warnings, diagnostics: [{file, line, column,
     /// severity, code, message, suggestion}], changed: [...], changed_count}`;
     /// `changed` lists at most [`CHANGED_LISTED`] paths (a full rebuild rewrites
     /// them all).
@@ -64,6 +69,8 @@ impl Status {
         serde_json::json!({
             "generation": self.generation,
             "search": self.search_generation,
+            "search_overlay": self.search_overlay,
+            "search_shows": self.search_shows,
             "errors": errors,
             "warnings": self.diagnostics.len() - errors,
             "diagnostics": self.diagnostics,

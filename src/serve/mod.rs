@@ -6,25 +6,26 @@
 //!
 //! Threads: the HTTP server (tokio, hyper and axum, see [`connections`]), the
 //! watcher's (notify; it also keeps [`settle::Writers`] up to date), the rebuild loop
-//! (takes [`watch::Batches`], owns the [`engine::Engine`]), and the search indexer
-//! (rebuilds the search index after the reload has been sent, newest sections first,
-//! in the background).
+//! (takes [`watch::Batches`], owns the [`engine::Engine`]), and the search index's two
+//! ([`search`]: after the reload has been sent, an overlay of the changed pages at once,
+//! the full index in the background).
 
 pub mod connections;
 pub mod engine;
 pub mod http;
+pub mod search;
 pub mod settle;
 pub mod watch;
 
 use crate::diagnostics::{self, Diagnostic};
 use chrono::NaiveDate;
-use engine::{Engine, EngineOptions, Output, Sections};
+use engine::{Engine, EngineOptions, Output};
 use http::{Shared, Status};
-use search_index::synonyms::Synonyms;
+use search::SearchWorker;
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How `samsyn serve` was started.
@@ -139,12 +140,14 @@ pub fn run(opts: ServeOptions) -> i32 {
     let shared = Shared::new(Status {
         generation: 1,
         search_generation: 0,
+        search_overlay: false,
+        search_shows: 0,
         diagnostics: diags,
         changed: first.changed.clone(),
     });
     let search = SearchWorker::start(out.clone(), shared.clone());
     if let Some(sections) = first.search {
-        search.submit(sections, engine.synonyms());
+        search.submit(1, sections, engine.synonyms());
     }
 
     let mut dirs = vec![book_dir];
@@ -260,7 +263,7 @@ fn rebuild_loop(
         }
         let diags = engine.diagnostics();
         let errors = diags.iter().filter(|d| d.is_error()).count();
-        let (before_errors, diags_changed) = {
+        let (before_errors, diags_changed, generation) = {
             let mut status = shared.status();
             let before = status.errors();
             let changed = status.diagnostics != diags;
@@ -269,7 +272,7 @@ fn rebuild_loop(
                 status.generation += 1;
                 status.changed = outcome.changed.clone();
             }
-            (before, changed)
+            (before, changed, status.generation)
         };
         if outcome.reloaded {
             shared.broadcast("reload");
@@ -304,90 +307,7 @@ fn rebuild_loop(
             }
         }
         if let Some(sections) = outcome.search {
-            search.submit(sections, engine.synonyms());
+            search.submit(generation, sections, engine.synonyms());
         }
     }
-}
-
-/// Rebuilds the search index in the background, always from the newest sections
-/// (a request made while a build runs replaces any older waiting one).
-#[derive(Clone)]
-struct SearchWorker {
-    slot: Arc<(Mutex<Option<SearchInput>>, Condvar)>,
-}
-
-/// What the search index is built from: the pages' sections and the glossary's synonyms.
-type SearchInput = (Sections, Synonyms);
-
-impl SearchWorker {
-    fn start(out: Arc<Output>, shared: Arc<Shared>) -> SearchWorker {
-        let worker = SearchWorker {
-            slot: Arc::new((Mutex::new(None), Condvar::new())),
-        };
-        let slot = worker.slot.clone();
-        std::thread::spawn(move || {
-            // The index is built on a pool of its own with one thread, so that the pages a
-            // save re-renders (on rayon's global pool) do not queue behind its work: a
-            // reload waits for at most a core's share, not for the whole build.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(1)
-                .thread_name(|_| "samsyn-search-index".into())
-                .build()
-                .ok();
-            loop {
-                let sections = {
-                    let (lock, cvar) = &*slot;
-                    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    loop {
-                        if let Some(s) = guard.take() {
-                            break s;
-                        }
-                        guard = cvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-                    }
-                };
-                let started = Instant::now();
-                let (sections, synonyms) = sections;
-                let build = || build_search(&out, &sections, &synonyms);
-                let built = match &pool {
-                    Some(pool) => pool.install(build),
-                    None => build(),
-                };
-                match built {
-                    Ok(count) => {
-                        let first = {
-                            let mut status = shared.status();
-                            status.search_generation += 1;
-                            status.search_generation == 1
-                        };
-                        shared.broadcast("search");
-                        if first {
-                            eprintln!(
-                                "Sökindexet är klart: {count} avsnitt på {:.2} s.",
-                                started.elapsed().as_secs_f64()
-                            );
-                        }
-                    }
-                    Err(e) => eprintln!("varning: sökindexet kunde inte byggas: {e}"),
-                }
-            }
-        });
-        worker
-    }
-
-    fn submit(&self, sections: Sections, synonyms: Synonyms) {
-        let (lock, cvar) = &*self.slot;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some((sections, synonyms));
-        cvar.notify_one();
-    }
-}
-
-/// Builds the browser's search index in the scratch folder and swaps it in place of the
-/// served one (no tantivy index: nothing in the preview reads it).
-fn build_search(out: &Output, sections: &Sections, synonyms: &Synonyms) -> anyhow::Result<usize> {
-    let docs: Vec<search_index::SectionDoc> =
-        sections.iter().flat_map(|s| s.iter().cloned()).collect();
-    let fresh = out.temp_path("search");
-    search_index::build_browser_index(&docs, synonyms, &fresh)?;
-    out.replace_dir(&fresh, crate::book::SEARCH_INDEX_DIR)?;
-    Ok(docs.len())
 }

@@ -5,7 +5,7 @@
 // that the page reloads itself by itself, shows the new text and keeps its scroll
 // position. Then breaks a link and checks the error overlay (role="alert", file:line),
 // fixes it and checks that the overlay goes away, and that search answers in the
-// preview; and that nothing of it is blocked by the site's Content-Security-Policy (the
+// preview and finds the new paragraph; and that nothing of it is blocked by the site's Content-Security-Policy (the
 // <meta> of its pages). Prints one JSON line; exits 1 on failure.
 import { launch } from "./chromium.mjs";
 import { watchCsp } from "./csp-watch.mjs";
@@ -40,7 +40,9 @@ try {
   const before = await page.evaluate(() => window.scrollY);
   const loadsBefore = loads;
 
-  const marker = `Nytt stycke ${Date.now()}`;
+  // The new paragraph's rare word is searched for at the end: the preview's search
+  // follows saves.
+  const marker = `Nytt stycke ${Date.now()} om kvastfeningar`;
   appendFileSync(file, `\n${marker}\n`);
   await page.waitForFunction((m) => document.body && document.body.innerText.includes(m),
     marker, { timeout: 15000 });
@@ -69,12 +71,17 @@ try {
   await page.waitForSelector("#search-results .search-hit", { timeout: 15000 });
   const hits = await page.evaluate(() =>
     document.querySelectorAll("#search-results .search-hit").length);
+  await page.fill("#search-input", "kvastfeningar");
+  await page.waitForFunction(() => Array.from(document.querySelectorAll("#search-results a.search-hit"))
+    .some((a) => /begrepp\.html/.test(a.getAttribute("href") || "")), null, { timeout: 15000 });
+  const fresh = await page.evaluate(() =>
+    document.querySelectorAll("#search-results .search-hit").length);
 
   await csp.settle();
   if (csp.violations.length) {
     fail(`CSP violations: ${csp.violations.map((v) => `[${v.kind}] ${v.page}: ${v.text}`).join(" | ")}`);
   }
-  console.log(JSON.stringify({ reloaded, before, after, hits, overlay: overlayText.split("\n")[0],
+  console.log(JSON.stringify({ reloaded, before, after, hits, fresh, overlay: overlayText.split("\n")[0],
     cspViolations: csp.violations.length }));
 } catch (e) {
   fail(e && e.stack ? e.stack : String(e));

@@ -438,12 +438,35 @@ pub fn site_path(from: &str, href: &str) -> String {
     parts.join("/")
 }
 
-/// A page the preview served without its reload script line, to compare with `build`.
+/// A page the preview served without its reload script line (and the search script's
+/// hash), to compare with `build`.
 pub fn without_live_reload(html: &str) -> String {
     html.lines()
-        .map(|l| if l.contains("js/live-reload.") { "" } else { l })
+        .map(|l| {
+            if l.contains("js/live-reload.") {
+                String::new()
+            } else {
+                // The preview's search script names the preview's wasm reader (it also
+                // searches the overlay of changed pages), so its content hash differs.
+                hash_of("search/search.", ".js", l)
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `line` with the content hash in `<stem><hash><ext>` replaced by `#`.
+fn hash_of(stem: &str, ext: &str, line: &str) -> String {
+    let Some(at) = line.find(stem) else {
+        return line.to_string();
+    };
+    let rest = &line[at + stem.len()..];
+    match rest.find(ext) {
+        Some(end) if end == 8 && rest[..8].bytes().all(|b| b.is_ascii_hexdigit()) => {
+            format!("{}{stem}#{}", &line[..at], &rest[8..])
+        }
+        _ => line.to_string(),
+    }
 }
 
 /// The site path of the theme file or navigation script `name` (`css/samsyn.css`) in the

@@ -98,6 +98,11 @@
     showErrors(status);
   });
   source.addEventListener("reload", reload);
+  /* The search index followed a save (search-index/src/overlay.rs): the page's search
+     (search.js) opens it again for its next query. */
+  source.addEventListener("search", function () {
+    document.dispatchEvent(new CustomEvent("samsyn:search-index"));
+  });
   source.addEventListener("diagnostics", function (ev) {
     var status = parse(ev);
     if (status) showErrors(status);

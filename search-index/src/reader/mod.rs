@@ -19,6 +19,23 @@ use crate::validity::ValidityTable;
 mod codec;
 mod evaluate;
 mod marks;
+#[cfg(feature = "overlay")]
+mod overlay;
+#[cfg(feature = "overlay")]
+use overlay::Decision;
+/// Without overlays an index decides on a ranking by coverage alone.
+#[cfg(not(feature = "overlay"))]
+#[derive(Clone, Default)]
+struct Decision;
+#[cfg(not(feature = "overlay"))]
+impl Decision {
+    fn same_count(&self, _: &Decision) -> bool {
+        true
+    }
+    fn all_words(&mut self, top: &[(u32, f32)]) -> usize {
+        top.len()
+    }
+}
 mod snippet;
 mod speculate;
 
@@ -185,6 +202,8 @@ struct Goal {
 /// approximate flags: the fetch rounds for its fragments do not evaluate it again.
 struct LastRanking {
     request: Request,
+    /// The [`Engine::decision`] it was ranked with and found.
+    decision: Decision,
     ranked: Ranked,
     fallback: bool,
     approximate: bool,
@@ -216,6 +235,12 @@ pub struct Engine {
     /// Snippets made for the highlight of the last query: the browser asks for its first
     /// result pages, then for all of them.
     snippets: (Highlight, FxHashMap<u32, Snippet>),
+    /// The live preview's index of the pages changed since this one was built.
+    #[cfg(feature = "overlay")]
+    overlay: Option<overlay::Overlay>,
+    /// How a query of several words is decided to be ranked by coverage (an index
+    /// searched with an overlay decides with the sections with every word in both).
+    decision: Decision,
 }
 
 impl Engine {
@@ -234,11 +259,18 @@ impl Engine {
             text_only: false,
             words_cache: FxHashMap::default(),
             snippets: Default::default(),
+            #[cfg(feature = "overlay")]
+            overlay: None,
+            decision: Default::default(),
         })
     }
 
     /// Hands over a fetched file, inflated (see [`read_index_file`]).
     pub fn add_file(&mut self, name: &str, bytes: Vec<u8>) {
+        #[cfg(feature = "overlay")]
+        let Some(bytes) = self.add_overlay_file(name, bytes) else {
+            return;
+        };
         self.files.insert(name.to_string(), bytes);
     }
 
@@ -422,8 +454,19 @@ impl Engine {
         Ok(self.validity.clone())
     }
 
-    /// Runs a search step.
+    /// Runs a search step (over this index and its overlay, if it has one).
     pub fn search(&mut self, req: &Request) -> R<Step> {
+        #[cfg(feature = "overlay")]
+        if let Some(mut overlay) = self.overlay.take() {
+            let step = self.search_with(&mut overlay, req);
+            self.overlay = Some(overlay);
+            return step;
+        }
+        self.search_own(req)
+    }
+
+    /// Runs a search step over this index alone.
+    fn search_own(&mut self, req: &Request) -> R<Step> {
         self.need.clear();
         self.text_only = false;
         let pq = query::parse(&req.query);
@@ -445,13 +488,21 @@ impl Engine {
         let cached = self
             .last
             .as_ref()
-            .filter(|l| l.request.same_ranking(req))
-            .map(|l| (l.ranked.clone(), l.fallback, l.approximate));
+            .filter(|l| l.request.same_ranking(req) && l.decision.same_count(&self.decision))
+            .map(|l| {
+                (
+                    l.ranked.clone(),
+                    l.fallback,
+                    l.approximate,
+                    l.decision.clone(),
+                )
+            });
         let mut evaluated = cached.is_none();
-        if let Some((r, fallback, approximate)) = cached {
+        if let Some((r, fallback, approximate, decision)) = cached {
             ranked = r;
             result.fallback = fallback;
             result.approximate = approximate;
+            self.decision = decision;
         } else if !plan.clauses.is_empty() && req.limit > 0 {
             let mut approx = false;
             let goal = Goal {
@@ -465,7 +516,7 @@ impl Engine {
             let Some(mut all) = self.evaluate(&plan, &filter_keys, goal, &mut approx)? else {
                 return Ok(self.take_need());
             };
-            let all_words = all.top.len();
+            let all_words = self.decision.all_words(&all.top);
             if all.unverified.is_empty() {
                 all.top.truncate(req.limit);
             }
@@ -496,6 +547,7 @@ impl Engine {
         if evaluated {
             self.last = Some(LastRanking {
                 request: req.clone(),
+                decision: self.decision.clone(),
                 ranked: ranked.clone(),
                 fallback: result.fallback,
                 approximate: result.approximate,
@@ -814,8 +866,20 @@ pub fn search_static_traced(
     search_dir: &std::path::Path,
     req: &Request,
 ) -> std::io::Result<(SearchResult, Vec<(String, usize)>)> {
+    let (mut engine, files) = open_static(search_dir)?;
+    search_opened(&mut engine, search_dir, req, files)
+}
+
+/// Runs a request with an opened engine, reading the files it needs from `search_dir`;
+/// returns the result and `files` followed by the files read.
+#[cfg(feature = "inflate")]
+pub fn search_opened(
+    engine: &mut Engine,
+    search_dir: &std::path::Path,
+    req: &Request,
+    mut files: Vec<(String, usize)>,
+) -> std::io::Result<(SearchResult, Vec<(String, usize)>)> {
     let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-    let (mut engine, mut files) = open_static(search_dir)?;
     for _ in 0..10_000 {
         match engine.search(req).map_err(bad)? {
             Step::Done(r) => return Ok((r, files)),

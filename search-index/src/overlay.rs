@@ -1,0 +1,195 @@
+//! The live preview's search after a save: rebuilding the whole browser index takes seconds
+//! on a large book (its analysis needs the whole vocabulary, its scores the whole book's
+//! statistics), so the preview writes an overlay at once: a small index of the pages
+//! changed since the full index was built, scored with the full index's statistics (see
+//! [`ScoreStats`]), whose hits replace those of the pages it covers. manifest.json names it
+//! (`overlay`: its file prefix, its meta inlined, the full index's virtual pages it hides);
+//! the reader searches both and merges the rankings (`reader::overlay`). The full index is
+//! rebuilt behind it and drops it.
+//!
+//! An overlay's ranking is close to a full rebuild's, not equal to it: its words are
+//! analysed with its own vocabulary (compound parts), and a term's section frequency is
+//! the full index's (the changed pages' old and new text are not counted in or out).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::indexer::{Export, ScoreStats, export_static};
+use crate::reader::{Engine, page_of};
+use crate::synonyms::Synonyms;
+use crate::{IndexStats, SectionDoc, corpus};
+
+/// What an overlay needs of the full index it is laid over.
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    stats: ScoreStats,
+    /// The virtual pages of each page (its URL without the anchor).
+    pages: HashMap<String, Vec<u32>>,
+}
+
+impl Base {
+    /// The full index's virtual pages of these pages (URLs without anchors); pages it does
+    /// not have (new ones) have none.
+    pub fn vpages_of<'a>(&self, pages: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+        let mut out: Vec<u32> = pages
+            .into_iter()
+            .filter_map(|p| self.pages.get(p))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The URL of a section's page (without the anchor): how overlays name pages.
+pub fn page_url(url: &str) -> &str {
+    page_of(url)
+}
+
+/// Builds the browser index (no tantivy index) as [`crate::build_browser_index`] does,
+/// and keeps what overlays over it need.
+pub fn build_base(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    search_dir: &Path,
+) -> Result<(IndexStats, Base)> {
+    if search_dir.exists() {
+        std::fs::remove_dir_all(search_dir)
+            .with_context(|| format!("removing the old {}", search_dir.display()))?;
+    }
+    std::fs::create_dir_all(search_dir)
+        .with_context(|| format!("creating {}", search_dir.display()))?;
+    let analysis = corpus::analyze_with(docs, synonyms);
+    let how = Export {
+        keep_stats: true,
+        ..Export::default()
+    };
+    let exported = export_static(docs, &analysis, synonyms, search_dir, &how)?;
+    let mut pages: HashMap<String, Vec<u32>> = HashMap::new();
+    for (d, v) in docs.iter().zip(&exported.vdocs) {
+        let vpages = pages.entry(page_of(&d.url).to_string()).or_default();
+        let vpage = v >> crate::format::SLOT_BITS;
+        if vpages.last() != Some(&vpage) {
+            vpages.push(vpage);
+        }
+    }
+    let base = Base {
+        stats: exported.score_stats.unwrap_or_default(),
+        pages,
+    };
+    Ok((exported.stats, base))
+}
+
+/// The file prefix of overlay number `n`. No file of a full index starts with `o`.
+pub fn prefix(n: u64) -> String {
+    format!("o{n}-")
+}
+
+/// Whether an index file belongs to an overlay (any number).
+pub fn is_overlay_file(name: &str) -> bool {
+    name.strip_prefix('o')
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Writes overlay number `n` into the full index's folder: an index of `docs` (the
+/// sections of the changed and new pages) in place of the full index's virtual pages
+/// `hidden` (those of the changed and removed pages), and names it in manifest.json. Older
+/// overlays' files are removed.
+pub fn write(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    base: &Base,
+    hidden: &[u32],
+    search_dir: &Path,
+    n: u64,
+) -> Result<IndexStats> {
+    let prefix = prefix(n);
+    let analysis = corpus::analyze_with(docs, synonyms);
+    let how = Export {
+        base: Some(&base.stats),
+        overlay_prefix: Some(&prefix),
+        ..Export::default()
+    };
+    let exported = export_static(docs, &analysis, synonyms, search_dir, &how)?;
+    let entry = serde_json::json!({
+        "prefix": prefix,
+        "meta_data": base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            &exported.meta_stored,
+        ),
+        "hidden": hidden,
+    });
+    set_manifest_overlay(search_dir, Some(entry))?;
+    remove_overlays(search_dir, Some(&prefix))?;
+    Ok(exported.stats)
+}
+
+/// Names an overlay in manifest.json (or none), replacing the file in one step.
+fn set_manifest_overlay(search_dir: &Path, entry: Option<serde_json::Value>) -> Result<()> {
+    let path = search_dir.join("manifest.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let object = manifest
+        .as_object_mut()
+        .with_context(|| format!("{}: not an object", path.display()))?;
+    match entry {
+        Some(e) => object.insert("overlay".to_string(), e),
+        None => object.remove("overlay"),
+    };
+    let fresh = search_dir.join(".manifest.json.new");
+    std::fs::write(&fresh, serde_json::to_string_pretty(&manifest)? + "\n")
+        .with_context(|| format!("writing {}", fresh.display()))?;
+    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Removes the files of overlays other than the one with prefix `keep`.
+fn remove_overlays(search_dir: &Path, keep: Option<&str>) -> Result<()> {
+    for entry in std::fs::read_dir(search_dir)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if is_overlay_file(name) && keep.is_none_or(|k| !name.starts_with(k)) {
+            std::fs::remove_file(search_dir.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the engine of an index folder with its overlay, if manifest.json names one (the
+/// browser's worker does the same).
+pub fn open(search_dir: &Path) -> Result<Engine> {
+    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
+    open_with(&manifest, |name| {
+        Ok(crate::reader::read_index_file(search_dir, name)?.0)
+    })
+}
+
+/// [`open`] from the text of manifest.json, reading the (inflated) meta file with `read`.
+pub fn open_with(manifest: &str, read: impl FnOnce(&str) -> Result<Vec<u8>>) -> Result<Engine> {
+    let manifest: serde_json::Value = serde_json::from_str(manifest)?;
+    let meta_name = manifest
+        .get("meta")
+        .and_then(|m| m.as_str())
+        .context("manifest.json names no meta file")?;
+    let mut engine = Engine::new(&read(meta_name)?).map_err(anyhow::Error::msg)?;
+    if let Some(o) = manifest.get("overlay") {
+        let field = |k: &str| o.get(k).with_context(|| format!("overlay without {k}"));
+        let prefix = field("prefix")?.as_str().context("overlay prefix")?;
+        let stored = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            field("meta_data")?.as_str().context("overlay meta")?,
+        )?;
+        let meta = crate::format::decompress(&stored).map_err(anyhow::Error::msg)?;
+        let hidden: Vec<u32> = serde_json::from_value(field("hidden")?.clone())?;
+        engine
+            .set_overlay(&meta, prefix, &hidden)
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(engine)
+}
