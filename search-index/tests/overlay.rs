@@ -238,3 +238,85 @@ fn overlay_files_are_told_from_the_full_index_files() {
         assert!(!overlay::is_overlay_file(name), "{name}");
     }
 }
+
+/// The wasm readers' answers (`tests/js/wasm_smoke.js`, run by Node as the worker runs the
+/// module) over `dir`, one JSON line per query; None, with a notice, without Node.
+fn wasm_answers(wasm: &str, dir: &Path, queries: &[&str]) -> Option<Vec<serde_json::Value>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = match std::process::Command::new("node")
+        .arg(root.join("tests/js/wasm_smoke.js"))
+        .arg(root.join("..").join(wasm))
+        .arg(dir)
+        .args(queries)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("node not found: skipping the wasm reader check");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    )
+}
+
+#[test]
+fn the_previews_wasm_reader_searches_the_overlay_as_the_native_reader_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    let base = base(&book(Some((5, "gammaltord"))), &dir);
+    let v2 = book(Some((5, "zebrakort")));
+    let changed: Vec<SectionDoc> = v2
+        .iter()
+        .filter(|d| d.url.starts_with("sida5."))
+        .cloned()
+        .collect();
+    let hidden = base.vpages_of(["sida5.html"]);
+    overlay::write(&changed, &Synonyms::default(), &base, &hidden, &dir, 3).unwrap();
+    let queries = [
+        "zebrakort",
+        "gammaltord",
+        "barn",
+        "skola plan",
+        "familj zebrakort",
+    ];
+    let Some(preview) = wasm_answers("src/serve/search_index_preview.wasm", &dir, &queries) else {
+        return;
+    };
+    for (q, line) in queries.iter().zip(&preview) {
+        assert_eq!(line["overlay"], true);
+        let mut engine = overlay::open(&dir).unwrap();
+        let req = Request {
+            limit: 10,
+            fragments: 5,
+            ..request(q)
+        };
+        let native = search_opened(&mut engine, &dir, &req, Vec::new())
+            .unwrap()
+            .0;
+        let docs: Vec<u32> = native.hits.iter().map(|h| h.doc).collect();
+        assert_eq!(line["docs"], serde_json::json!(docs), "{q}: {line}");
+    }
+    assert!(
+        preview[0]["urls"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("sida5.html#")
+    );
+    assert_eq!(preview[1]["docs"], serde_json::json!([]));
+    // The site's reader has no overlay code: it searches the full index alone.
+    let site = wasm_answers("theme/search/search_index.wasm", &dir, &queries[..2]).unwrap();
+    assert_eq!(site[0]["overlay"], false);
+    assert_eq!(site[0]["docs"], serde_json::json!([]));
+    assert_ne!(site[1]["docs"], serde_json::json!([]));
+}

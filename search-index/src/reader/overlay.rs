@@ -110,7 +110,7 @@ impl Engine {
         for h in &mut b.hits {
             h.doc += o.offset;
         }
-        Ok(Step::Done(merge(a, b, req.limit)))
+        Ok(Step::Done(merge(a, b, req.limit, req.fragments)))
     }
 
     /// A search step in this index (`own`) and in the overlay (`req`), both deciding on
@@ -150,7 +150,7 @@ impl Engine {
 
 /// One result from the main index's (`a`, the hidden pages' hits removed) and the
 /// overlay's (`b`): where only one of them found sections with every word, its hits alone.
-fn merge(mut a: SearchResult, b: SearchResult, limit: usize) -> SearchResult {
+fn merge(mut a: SearchResult, b: SearchResult, limit: usize, fragments: usize) -> SearchResult {
     let a_any = !a.hits.is_empty();
     let b_any = !b.hits.is_empty();
     let (keep_a, keep_b) = match (a.fallback && a_any, b.fallback && b_any) {
@@ -172,13 +172,29 @@ fn merge(mut a: SearchResult, b: SearchResult, limit: usize) -> SearchResult {
     order.sort_unstable_by(best_first);
     order.truncate(limit);
     let mut hits: Vec<Option<ResultHit>> = hits.into_iter().map(Some).collect();
+    // As one index answers: only the hits of the first `fragments` result pages with
+    // their text (each index gave the text of its own first pages).
+    let mut pages: Vec<u32> = Vec::new();
     let hits: Vec<ResultHit> = order
         .iter()
         .filter_map(|(doc, _)| {
             let at = hits
                 .iter()
                 .position(|h| h.as_ref().is_some_and(|h| h.doc == *doc))?;
-            hits[at].take()
+            let hit = hits[at].take()?;
+            let page = doc >> SLOT_BITS;
+            if !pages.contains(&page) {
+                pages.push(page);
+            }
+            Some(if pages.len() > fragments {
+                ResultHit {
+                    doc: hit.doc,
+                    score: hit.score,
+                    ..ResultHit::default()
+                }
+            } else {
+                hit
+            })
         })
         .collect();
     SearchResult {

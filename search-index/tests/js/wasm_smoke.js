@@ -1,5 +1,7 @@
-// Runs the committed wasm reader (theme/search/search_index.wasm) in Node through the same
-// C-ABI calls as search-worker.js, against an index folder, and prints one JSON result line
+// Runs a committed wasm reader (theme/search/search_index.wasm, or the preview's
+// src/serve/search_index_preview.wasm, which also searches an overlay named in
+// manifest.json) in Node through the same C-ABI calls as search-worker.js, against an index
+// folder, and prints one JSON result line
 // per query (each searched first as the worker's first answer asks, early, for its first
 // result page, which must agree with the whole answer).
 // usage: node wasm_smoke.js WASM INDEX_DIR QUERY...
@@ -28,9 +30,18 @@ const put = (bytes) => {
   return p;
 };
 
-const meta = readIndexFile(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).meta);
+const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+const meta = readIndexFile(manifest.meta);
 const h = ex.ss_new(put(meta), meta.length);
 if (!h) throw new Error("corrupt meta");
+// The live preview's overlay, as the worker hands it over (only the preview's reader has
+// ss_overlay; the site's searches the full index alone).
+const overlay = manifest.overlay;
+if (overlay && ex.ss_overlay) {
+  const ometa = zlib.inflateRawSync(Buffer.from(overlay.meta_data, "base64"));
+  const params = enc.encode(overlay.prefix + "\0" + overlay.hidden.join(","));
+  if (!ex.ss_overlay(h, put(ometa), ometa.length, put(params), params.length)) throw new Error("corrupt overlay");
+}
 const answer = (len) => JSON.parse(dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
 
 // A corrupt meta file is refused, not a trap.
@@ -46,7 +57,7 @@ const search = (params, fragments, early) => {
     const out = answer(ex.ss_search(h, put(params), params.length, 10, fragments, 0, early));
     if (out.error) throw new Error(out.error);
     if (!out.need) return out;
-    if (out.ranked && !out.need.every((f) => /^f/.test(f))) throw new Error("a ranked answer needs " + out.need);
+    if (out.ranked && !out.need.every((f) => /^(o\d+-)?f/.test(f))) throw new Error("a ranked answer needs " + out.need);
     for (const f of out.need) {
       if (!/^[\w.-]+$/.test(f)) throw new Error("bad file name " + f);
       const name = enc.encode(f);
@@ -72,7 +83,8 @@ for (const q of queries) {
       throw new Error(`${q}: first answer ${JSON.stringify(shown.map((x) => x.doc))}, whole ${JSON.stringify(out.hits.map((x) => x.doc))}`);
     }
   }
-  console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), first: out.hits[0] || null,
+  console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), urls: out.hits.map((x) => x.url || ""),
+    overlay: !!(overlay && ex.ss_overlay), first: out.hits[0] || null,
     vias: out.hits.map((x) => x.via || []), partial: !!first.partial,
     suggestion: out.suggestion, fallback: out.fallback, kinds: facets.kinds.length }));
 }
