@@ -203,6 +203,9 @@ pub struct Theme {
     pub assets: Vec<Asset>,
     /// Where the theme came from, when it is a folder on disk.
     pub dir: Option<PathBuf>,
+    /// Its search reader opens the live preview's overlays ([`Theme::for_preview`] with the
+    /// built-in reader).
+    pub opens_overlays: bool,
 }
 
 /// A theme's files before they are prepared: name (as in the theme folder) and bytes.
@@ -216,6 +219,7 @@ impl Theme {
             templates,
             assets: prepare_assets(raw).expect("the built-in theme's scripts name no cycle"),
             dir: None,
+            opens_overlays: false,
         }
     }
 
@@ -257,12 +261,17 @@ impl Theme {
             None => Theme::embedded_unprepared(),
         };
         let embedded = EMBEDDED.get_file(SEARCH_WASM).map(|f| f.contents());
+        let mut opens_overlays = false;
         for (name, bytes) in &mut assets {
             if name == SEARCH_WASM && embedded == Some(bytes.as_slice()) {
                 *bytes = PREVIEW_WASM.to_vec();
+                opens_overlays = true;
             }
         }
-        Theme::prepared(templates, assets, dir)
+        Ok(Theme {
+            opens_overlays,
+            ..Theme::prepared(templates, assets, dir)?
+        })
     }
 
     fn prepared(
@@ -277,6 +286,7 @@ impl Theme {
                 None => e,
             })?,
             dir: dir.map(Path::to_path_buf),
+            opens_overlays: false,
         })
     }
 
@@ -671,11 +681,13 @@ mod tests {
                 .find(|a| a.name == "search/search_index.wasm.deflate");
             search_index::format::decompress(&a.unwrap().bytes).unwrap()
         };
-        let has_overlay = |wasm: &[u8]| wasm.windows(10).any(|w| w == b"ss_overlay");
+        // The magic of the meta file combined with an overlay (search_index::format).
+        let has_overlay = |wasm: &[u8]| wasm.windows(4).any(|w| w == b"SSO1");
         let site = Theme::embedded();
         let preview = Theme::for_preview(None).unwrap();
         assert!(!has_overlay(&reader(&site)));
         assert!(has_overlay(&reader(&preview)));
+        assert!(!site.opens_overlays && preview.opens_overlays);
         assert_ne!(
             site.asset_path("search/search.js"),
             preview.asset_path("search/search.js"),
@@ -686,6 +698,11 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("search")).unwrap();
         let own = PREVIEW_WASM[..PREVIEW_WASM.len() / 2].to_vec();
         std::fs::write(dir.path().join("search/search_index.wasm"), &own).unwrap();
-        assert_eq!(reader(&Theme::for_preview(Some(dir.path())).unwrap()), own);
+        let theirs = Theme::for_preview(Some(dir.path())).unwrap();
+        assert_eq!(reader(&theirs), own);
+        assert!(
+            !theirs.opens_overlays,
+            "the preview writes no overlay for it"
+        );
     }
 }

@@ -47,6 +47,8 @@
 /// Version of the static index format (manifest.json's `format`).
 pub const FORMAT_VERSION: u32 = 8;
 pub const META_MAGIC: &[u8; 4] = b"SSM8";
+/// A meta file combined with the live preview's overlay (`reader::overlay`).
+pub const OVERLAID_MAGIC: &[u8; 4] = b"SSO1";
 pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
 pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";

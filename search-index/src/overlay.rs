@@ -2,9 +2,10 @@
 //! on a large book (its analysis needs the whole vocabulary, its scores the whole book's
 //! statistics), so the preview writes an overlay at once: a small index of the pages
 //! changed since the full index was built, scored with the full index's statistics (see
-//! [`ScoreStats`]), whose hits replace those of the pages it covers. manifest.json names it
-//! (`overlay`: its file prefix, its meta inlined, the full index's virtual pages it hides);
-//! the reader searches both and merges the rankings (`reader::overlay`). The full index is
+//! [`ScoreStats`]), whose hits replace those of the pages it covers. manifest.json inlines
+//! it with the full index's meta file (its file prefix and the full index's virtual pages it
+//! hides with it); the preview's reader searches both and merges the rankings
+//! (`reader::overlay`). The full index is
 //! rebuilt behind it and drops it.
 //!
 //! An overlay's ranking is close to a full rebuild's, not equal to it: its words are
@@ -98,8 +99,9 @@ pub fn is_overlay_file(name: &str) -> bool {
 
 /// Writes overlay number `n` into the full index's folder: an index of `docs` (the
 /// sections of the changed and new pages) in place of the full index's virtual pages
-/// `hidden` (those of the changed and removed pages), and names it in manifest.json. Older
-/// overlays' files are removed.
+/// `hidden` (those of the changed and removed pages). manifest.json then inlines the full
+/// index's meta file combined with the overlay's (`reader::encode_overlaid`; `meta` still
+/// names the full index's, and `overlay` the prefix). Older overlays' files are removed.
 pub fn write(
     docs: &[SectionDoc],
     synonyms: &Synonyms,
@@ -116,80 +118,67 @@ pub fn write(
         ..Export::default()
     };
     let exported = export_static(docs, &analysis, synonyms, search_dir, &how)?;
-    let entry = serde_json::json!({
-        "prefix": prefix,
-        "meta_data": base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            &exported.meta_stored,
-        ),
-        "hidden": hidden,
-    });
-    set_manifest_overlay(search_dir, Some(entry))?;
-    remove_overlays(search_dir, Some(&prefix))?;
-    Ok(exported.stats)
-}
-
-/// Names an overlay in manifest.json (or none), replacing the file in one step.
-fn set_manifest_overlay(search_dir: &Path, entry: Option<serde_json::Value>) -> Result<()> {
     let path = search_dir.join("manifest.json");
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut manifest: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let meta_name = manifest
+        .get("meta")
+        .and_then(|m| m.as_str())
+        .with_context(|| format!("{}: no meta file named", path.display()))?;
+    let meta = crate::reader::read_index_file(search_dir, meta_name)?.0;
+    let overlay_meta =
+        crate::format::decompress(&exported.meta_stored).map_err(anyhow::Error::msg)?;
+    let overlaid = crate::reader::encode_overlaid(&meta, &overlay_meta, &prefix, hidden);
     let object = manifest
         .as_object_mut()
         .with_context(|| format!("{}: not an object", path.display()))?;
-    match entry {
-        Some(e) => object.insert("overlay".to_string(), e),
-        None => object.remove("overlay"),
-    };
+    object.insert(
+        "meta_data".to_string(),
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            crate::format::compress(&overlaid),
+        )
+        .into(),
+    );
+    object.insert("overlay".to_string(), prefix.clone().into());
     let fresh = search_dir.join(".manifest.json.new");
     std::fs::write(&fresh, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("writing {}", fresh.display()))?;
-    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))
+    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))?;
+    remove_overlays(search_dir, &prefix)?;
+    Ok(exported.stats)
 }
 
 /// Removes the files of overlays other than the one with prefix `keep`.
-fn remove_overlays(search_dir: &Path, keep: Option<&str>) -> Result<()> {
+fn remove_overlays(search_dir: &Path, keep: &str) -> Result<()> {
     for entry in std::fs::read_dir(search_dir)? {
         let name = entry?.file_name();
         let Some(name) = name.to_str() else { continue };
-        if is_overlay_file(name) && keep.is_none_or(|k| !name.starts_with(k)) {
+        if is_overlay_file(name) && !name.starts_with(keep) {
             std::fs::remove_file(search_dir.join(name))?;
         }
     }
     Ok(())
 }
 
-/// Opens the engine of an index folder with its overlay, if manifest.json names one (the
-/// browser's worker does the same).
+/// Opens the engine of an index folder with its overlay, if manifest.json has one (as the
+/// preview's reader in the browser does).
 pub fn open(search_dir: &Path) -> Result<Engine> {
-    let manifest = std::fs::read_to_string(search_dir.join("manifest.json"))?;
-    open_with(&manifest, |name| {
-        Ok(crate::reader::read_index_file(search_dir, name)?.0)
-    })
+    open_manifest(&std::fs::read_to_string(search_dir.join("manifest.json"))?)
 }
 
-/// [`open`] from the text of manifest.json, reading the (inflated) meta file with `read`.
-pub fn open_with(manifest: &str, read: impl FnOnce(&str) -> Result<Vec<u8>>) -> Result<Engine> {
+/// [`open`] from the text of manifest.json (its inlined meta file).
+pub fn open_manifest(manifest: &str) -> Result<Engine> {
     let manifest: serde_json::Value = serde_json::from_str(manifest)?;
-    let meta_name = manifest
-        .get("meta")
-        .and_then(|m| m.as_str())
-        .context("manifest.json names no meta file")?;
-    let mut engine = Engine::new(&read(meta_name)?).map_err(anyhow::Error::msg)?;
-    if let Some(o) = manifest.get("overlay") {
-        let field = |k: &str| o.get(k).with_context(|| format!("overlay without {k}"));
-        let prefix = field("prefix")?.as_str().context("overlay prefix")?;
-        let stored = base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            field("meta_data")?.as_str().context("overlay meta")?,
-        )?;
-        let meta = crate::format::decompress(&stored).map_err(anyhow::Error::msg)?;
-        let hidden: Vec<u32> = serde_json::from_value(field("hidden")?.clone())?;
-        engine
-            .set_overlay(&meta, prefix, &hidden)
-            .map_err(anyhow::Error::msg)?;
-    }
-    Ok(engine)
+    let stored = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        manifest
+            .get("meta_data")
+            .and_then(|m| m.as_str())
+            .context("manifest.json inlines no meta file")?,
+    )?;
+    let meta = crate::format::decompress(&stored).map_err(anyhow::Error::msg)?;
+    Engine::open(&meta).map_err(anyhow::Error::msg)
 }

@@ -9,7 +9,8 @@
 //!
 //! ```text
 //! ss_alloc(len) -> ptr                    ss_free(ptr, len)
-//! ss_new(meta_ptr, meta_len) -> engine    (0: corrupt meta; the meta file inflated)
+//! ss_new(meta_ptr, meta_len) -> engine    (0: corrupt meta; the meta file inflated; the
+//!                                         preview's wasm also opens its overlay from it)
 //! ss_add_file(engine, name_ptr, name_len, bytes_ptr, bytes_len)   (bytes inflated)
 //! ss_facets(engine) -> len                ss_out(engine) -> ptr
 //! ss_bundle(engine) -> len                (the bundle's file name; empty: none)
@@ -22,10 +23,6 @@
 //!     the rest of the ranking ("partial":true; see `Request::early`); a need that is
 //!     only the text of hits already ranked says "ranked":true (it names only the
 //!     fragment files of their pages)
-//! ss_overlay(engine, meta_ptr, meta_len, params_ptr, params_len) -> 1 (0: corrupt meta)
-//!     (feature `overlay`, the preview's wasm only)
-//!     the live preview's overlay (search-index/src/overlay.rs): its meta file inflated;
-//!     params: "prefix\0hidden virtual pages, comma-separated"
 //! ss_marks(engine, params_ptr, params_len) -> len
 //!     params: "query\0text"; answer: {"need":[file...]} or {"marks":[from,to,...]}
 //!     (UTF-16 offsets of the words of text the query highlights)
@@ -74,7 +71,7 @@ pub unsafe extern "C" fn ss_free(ptr: *mut u8, len: usize) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ss_new(meta_ptr: *mut u8, meta_len: usize) -> *mut Handle {
     let meta = unsafe { take(meta_ptr, meta_len) };
-    match Engine::new(&meta) {
+    match Engine::open(&meta) {
         Ok(engine) => Box::into_raw(Box::new(Handle {
             engine,
             out: Vec::new(),
@@ -194,29 +191,6 @@ pub unsafe extern "C" fn ss_search(
     }
     .into_bytes();
     h.out.len()
-}
-
-/// Searches an overlay beside the index (the live preview; see `crate::overlay`): its
-/// inflated meta file; params "prefix\0hidden virtual pages, comma-separated". Takes both
-/// buffers; 0 when the meta is corrupt.
-///
-/// # Safety
-/// `h` from `ss_new`; both buffers from `ss_alloc` with these lengths.
-#[cfg(feature = "overlay")]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ss_overlay(
-    h: *mut Handle,
-    meta_ptr: *mut u8,
-    meta_len: usize,
-    params_ptr: *mut u8,
-    params_len: usize,
-) -> usize {
-    let meta = unsafe { take(meta_ptr, meta_len) };
-    let params = text(unsafe { take(params_ptr, params_len) });
-    let h = unsafe { &mut *h };
-    let (prefix, hidden) = params.split_once('\0').unwrap_or((&params, ""));
-    let hidden: Vec<u32> = hidden.split(',').filter_map(|v| v.parse().ok()).collect();
-    usize::from(h.engine.set_overlay(&meta, prefix, &hidden).is_ok())
 }
 
 /// The words of a text a query highlights (the page a hit opens marks them); takes the

@@ -287,6 +287,12 @@ impl Engine {
     }
 
     /// The number of pages of the loaded book.
+    /// Whether the served search reader opens overlays (the built-in one does; a theme's
+    /// own may not, and then the search index follows saves by full rebuilds alone).
+    pub fn reader_opens_overlays(&self) -> bool {
+        self.theme.opens_overlays
+    }
+
     /// The synonym pairs of the book's glossary, for the search index.
     pub fn synonyms(&self) -> search_index::synonyms::Synonyms {
         self.book

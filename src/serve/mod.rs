@@ -147,7 +147,12 @@ pub fn run(opts: ServeOptions) -> i32 {
     });
     let search = SearchWorker::start(out.clone(), shared.clone());
     if let Some(sections) = first.search {
-        search.submit(1, sections, engine.synonyms());
+        search.submit(
+            1,
+            sections,
+            engine.synonyms(),
+            engine.reader_opens_overlays(),
+        );
     }
 
     let mut dirs = vec![book_dir];
@@ -184,8 +189,31 @@ pub fn run(opts: ServeOptions) -> i32 {
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     drop(watcher);
-    drop(tmp);
+    remove_temporary(tmp);
     code
+}
+
+/// Removes the preview's temporary folder. The search index's threads may still be
+/// writing into it (a full index takes tens of seconds on a large book): the folder is
+/// first moved aside, so that their next writes fail instead of adding files while it is
+/// removed, then removed (again, if a write under way put a file back).
+fn remove_temporary(tmp: tempfile::TempDir) {
+    let path = tmp.keep();
+    let aside = path.with_file_name(format!(
+        "{}-removed",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let target = if std::fs::rename(&path, &aside).is_ok() {
+        aside
+    } else {
+        path
+    };
+    for _ in 0..10 {
+        if std::fs::remove_dir_all(&target).is_ok() || !target.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Ctrl+C and (on Unix) SIGTERM. On Unix both are listened to from when
@@ -307,7 +335,12 @@ fn rebuild_loop(
             }
         }
         if let Some(sections) = outcome.search {
-            search.submit(generation, sections, engine.synonyms());
+            search.submit(
+                generation,
+                sections,
+                engine.synonyms(),
+                engine.reader_opens_overlays(),
+            );
         }
     }
 }

@@ -19,6 +19,8 @@ struct SearchInput {
     generation: u64,
     sections: Sections,
     synonyms: Synonyms,
+    /// The served reader opens overlays; else the full rebuild alone follows the save.
+    overlays: bool,
 }
 
 type Input = Arc<SearchInput>;
@@ -114,13 +116,14 @@ impl SearchWorker {
     }
 
     /// The sections of site generation `generation`, the newest: an overlay follows at
-    /// once, the full index in the background.
-    pub fn submit(&self, generation: u64, sections: Sections, synonyms: Synonyms) {
+    /// once (if the served reader opens overlays), the full index in the background.
+    pub fn submit(&self, generation: u64, sections: Sections, synonyms: Synonyms, overlays: bool) {
         let mut state = self.inner.state();
         state.latest = Some(Arc::new(SearchInput {
             generation,
             sections,
             synonyms,
+            overlays,
         }));
         state.number += 1;
         drop(state);
@@ -245,7 +248,7 @@ fn overlay_loop(inner: &Inner) {
             continue;
         }
         // (The input the full index was built from needs no overlay.)
-        if !Arc::ptr_eq(&input, &full.input) {
+        if input.overlays && !Arc::ptr_eq(&input, &full.input) {
             match write_overlay(inner, &input, &full, n) {
                 Ok(sections) => {
                     if std::env::var_os("SAMSYN_TIMINGS").is_some() {

@@ -137,8 +137,7 @@
   }
 
   /* msg: { index: URL of search-index/, module: the compiled wasm, meta: the meta file (raw
-     DEFLATE, an ArrayBuffer), version: the meta file's name, overlay: the live preview's
-     overlay ({prefix, meta, hidden}, see search.js) or null }. */
+     DEFLATE, an ArrayBuffer), version: the meta file's name }. */
   function init(msg) {
     indexBase = msg.index;
     openStore(msg.version);
@@ -147,14 +146,6 @@
         ex = r[0].exports;
         h = ex.ss_new(put(r[1]), r[1].length);
         if (!h) throw new Error("corrupt index");
-        /* Only the preview's reader searches an overlay (a theme's own reader may not). */
-        return msg.overlay && ex.ss_overlay ? inflate(msg.overlay.meta).then(function (meta) {
-          var params = enc.encode(msg.overlay.prefix + "\0" + msg.overlay.hidden.join(","));
-          if (!ex.ss_overlay(h, put(meta), meta.length, put(params), params.length)) {
-            throw new Error("corrupt overlay");
-          }
-        }) : null;
-      }).then(function () {
         postMessage({ type: "ready", facets: answer(ex.ss_facets(h)) });
       });
   }

@@ -94,14 +94,19 @@
     try {
       /* The fetches go out first: creating the worker can hold this thread for a while. */
       var version = null; /* the meta file's name: the index version */
-      var overlay = null; /* the live preview's overlay of changed pages, if any */
       var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
         return r.json();
       }).then(function (m) {
         version = m && m.meta;
-        overlay = previewOverlay(m && m.overlay);
-        /* The meta file, inlined (base64 of the stored bytes); else fetched. */
-        if (m && typeof m.meta_data === "string") return base64Bytes(m.meta_data);
+        /* The meta file, inlined (base64 of the stored bytes); else fetched. In the live
+           preview it also carries the overlay of the pages changed since the index was
+           built (search-index/src/overlay.rs), which the preview's reader opens. */
+        if (m && typeof m.meta_data === "string") {
+          var bin = atob(m.meta_data);
+          var bytes = new Uint8Array(bin.length);
+          for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+          return bytes.buffer;
+        }
         if (!m || typeof m.meta !== "string" || !/^[\w.-]+$/.test(m.meta)) throw new Error("bad manifest.json");
         return get(index + m.meta).then(function (r) { return r.arrayBuffer(); });
       });
@@ -121,29 +126,11 @@
     Promise.all([wasm, meta]).then(function (v) {
       var metaCopy = v[1].slice(0);
       var planning = !!input.value.trim();
-      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1], version: version, expect: planning,
-        overlay: overlay }, [v[1]]);
+      worker.postMessage({ type: "init", index: index, module: v[0], meta: v[1], version: version, expect: planning },
+        [v[1]]);
       if (planning) prefetch(v[0], metaCopy, index);
     }).catch(failed);
     if (input.value.trim()) schedule(0);
-  }
-
-  /* The bytes of base64 text, as an ArrayBuffer. */
-  function base64Bytes(text) {
-    var bin = atob(text);
-    var bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return bytes.buffer;
-  }
-
-  /* The overlay `samsyn serve` names in manifest.json after a save (an index of the
-     changed pages, searched in their place until the full index is rebuilt;
-     search-index/src/overlay.rs): {prefix, meta (stored bytes), hidden}, or null. */
-  function previewOverlay(o) {
-    if (!o || typeof o.prefix !== "string" || !/^o\d+-$/.test(o.prefix) || typeof o.meta_data !== "string"
-      || !Array.isArray(o.hidden)) return null;
-    return { prefix: o.prefix, meta: base64Bytes(o.meta_data),
-      hidden: o.hidden.filter(function (v) { return v === (v >>> 0); }) };
   }
 
   /* While the worker starts (tens of milliseconds), the files the typed query reads first
@@ -667,15 +654,14 @@
   var askedSeq = 0;
   var readyWaiters = [];
 
-  /* In the live preview (live-reload.js), the search index changed after a save: a worker
-     not busy with a request is stopped, and the next query starts one on the new index. */
+  /* In the live preview (live-reload.js) the search index changed after a save: an idle
+     worker is stopped; the next query starts one on the new index. */
   doc.addEventListener("samsyn:search-index", function () {
     if (!worker || broken || Object.keys(asked).length) return;
     worker.terminate();
     worker = null;
     ready = false;
     sent = "";
-    if (input.value.trim() && doc.activeElement === input) { start(); schedule(0); }
   });
 
   function engineReady(f) {

@@ -23,6 +23,8 @@ mod marks;
 mod overlay;
 #[cfg(feature = "overlay")]
 use overlay::Decision;
+#[cfg(feature = "overlay")]
+pub use overlay::encode_overlaid;
 /// Without overlays an index decides on a ranking by coverage alone.
 #[cfg(not(feature = "overlay"))]
 #[derive(Clone, Default)]
@@ -263,6 +265,16 @@ impl Engine {
             overlay: None,
             decision: Default::default(),
         })
+    }
+
+    /// Opens an index from its meta file (inflated), or with the `overlay` feature also from
+    /// the live preview's meta file combined with its overlay (`overlay::encode_overlaid`).
+    pub fn open(meta_bytes: &[u8]) -> R<Engine> {
+        #[cfg(feature = "overlay")]
+        if let Some(engine) = overlay::open_overlaid(meta_bytes)? {
+            return Ok(engine);
+        }
+        Engine::new(meta_bytes)
     }
 
     /// Hands over a fetched file, inflated (see [`read_index_file`]).

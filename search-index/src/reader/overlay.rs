@@ -7,7 +7,45 @@
 use rustc_hash::FxHashSet;
 
 use super::{Engine, Request, ResultHit, SearchResult, Step, best_first};
-use crate::format::{R, SLOT_BITS, SLOTS};
+use crate::format::{Dec, Enc, OVERLAID_MAGIC, R, SLOT_BITS, SLOTS};
+
+/// The meta file the preview inlines in manifest.json while an overlay is laid over its
+/// index: `SSO1`, the index's meta file, the overlay's meta file, the overlay's file name
+/// prefix and the index's virtual pages it hides. The preview's reader opens both from it
+/// ([`Engine::open`]), so the browser's scripts need not know about overlays.
+pub fn encode_overlaid(meta: &[u8], overlay_meta: &[u8], prefix: &str, hidden: &[u32]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.bytes(OVERLAID_MAGIC);
+    e.usize(meta.len());
+    e.bytes(meta);
+    e.usize(overlay_meta.len());
+    e.bytes(overlay_meta);
+    e.str(prefix);
+    e.usize(hidden.len());
+    for &v in hidden {
+        e.var(u64::from(v));
+    }
+    e.buf
+}
+
+/// The engine of an [`encode_overlaid`] meta file; None for any other file.
+pub(super) fn open_overlaid(bytes: &[u8]) -> R<Option<Engine>> {
+    if !bytes.starts_with(OVERLAID_MAGIC) {
+        return Ok(None);
+    }
+    let mut d = Dec::new(bytes);
+    d.magic(OVERLAID_MAGIC)?;
+    let n = d.usize()?;
+    let mut engine = Engine::new(d.take(n)?)?;
+    let n = d.usize()?;
+    let overlay_meta = d.take(n)?;
+    let prefix = d.str()?;
+    let hidden = (0..d.count()?)
+        .map(|_| u32::try_from(d.var()?).map_err(|_| crate::format::Corrupt))
+        .collect::<R<Vec<u32>>>()?;
+    engine.set_overlay(overlay_meta, prefix, &hidden)?;
+    Ok(Some(engine))
+}
 
 /// How an index searched with an overlay decides on a ranking by coverage (see
 /// `query::use_ranked_fallback`): with a count of sections with every word given for both

@@ -1,5 +1,5 @@
 // Runs a committed wasm reader (theme/search/search_index.wasm, or the preview's
-// src/serve/search_index_preview.wasm, which also searches an overlay named in
+// src/serve/search_index_preview.wasm, which also opens the overlay inlined in
 // manifest.json) in Node through the same C-ABI calls as search-worker.js, against an index
 // folder, and prints one JSON result line
 // per query (each searched first as the worker's first answer asks, early, for its first
@@ -31,17 +31,13 @@ const put = (bytes) => {
 };
 
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-const meta = readIndexFile(manifest.meta);
+// The meta file as the browser reads it: inlined in the manifest (in the live preview
+// combined with its overlay, which only the preview's reader opens).
+const meta = manifest.meta_data
+  ? zlib.inflateRawSync(Buffer.from(manifest.meta_data, "base64"))
+  : readIndexFile(manifest.meta);
 const h = ex.ss_new(put(meta), meta.length);
 if (!h) throw new Error("corrupt meta");
-// The live preview's overlay, as the worker hands it over (only the preview's reader has
-// ss_overlay; the site's searches the full index alone).
-const overlay = manifest.overlay;
-if (overlay && ex.ss_overlay) {
-  const ometa = zlib.inflateRawSync(Buffer.from(overlay.meta_data, "base64"));
-  const params = enc.encode(overlay.prefix + "\0" + overlay.hidden.join(","));
-  if (!ex.ss_overlay(h, put(ometa), ometa.length, put(params), params.length)) throw new Error("corrupt overlay");
-}
 const answer = (len) => JSON.parse(dec.decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
 
 // A corrupt meta file is refused, not a trap.
@@ -84,7 +80,7 @@ for (const q of queries) {
     }
   }
   console.log(JSON.stringify({ query: q, docs: out.hits.map((x) => x.doc), urls: out.hits.map((x) => x.url || ""),
-    overlay: !!(overlay && ex.ss_overlay), first: out.hits[0] || null,
+    overlay: !!manifest.overlay, first: out.hits[0] || null,
     vias: out.hits.map((x) => x.via || []), partial: !!first.partial,
     suggestion: out.suggestion, fallback: out.fallback, kinds: facets.kinds.length }));
 }
