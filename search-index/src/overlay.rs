@@ -62,7 +62,9 @@ pub fn build_base(
         std::fs::remove_dir_all(search_dir)
             .with_context(|| format!("removing the old {}", search_dir.display()))?;
     }
-    std::fs::create_dir_all(search_dir)
+    // Not `create_dir_all`: a preview that is stopping has moved its folder aside, and
+    // this must not make it again.
+    std::fs::create_dir(search_dir)
         .with_context(|| format!("creating {}", search_dir.display()))?;
     let analysis = corpus::analyze_with(docs, synonyms);
     let how = Export {

@@ -163,6 +163,7 @@ pub fn run(opts: ServeOptions) -> i32 {
     };
     {
         let shared = shared.clone();
+        let search = search.clone();
         std::thread::spawn(move || rebuild_loop(engine, batches, shared, search));
     }
 
@@ -189,6 +190,7 @@ pub fn run(opts: ServeOptions) -> i32 {
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     drop(watcher);
+    search.stop();
     remove_temporary(tmp);
     code
 }

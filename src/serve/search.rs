@@ -10,6 +10,7 @@ use search_index::overlay;
 use search_index::synonyms::Synonyms;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -60,6 +61,8 @@ struct Inner {
     /// Held while the served index folder changes (a full index replacing it, an overlay
     /// written into it).
     publish: Mutex<()>,
+    /// The preview is stopping: nothing more is written into the served folder.
+    stopping: AtomicBool,
     out: Arc<Output>,
     shared: Arc<Shared>,
 }
@@ -67,6 +70,16 @@ struct Inner {
 impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The right to change the served index folder; None once the preview is stopping.
+    fn publish(&self) -> MutexGuard<'_, ()> {
+        self.publish.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn may_publish(&self) -> Option<MutexGuard<'_, ()>> {
+        let guard = self.publish();
+        (!self.stopping.load(Ordering::SeqCst)).then_some(guard)
     }
 
     /// Waits until `take` finds work in the state.
@@ -105,6 +118,7 @@ impl SearchWorker {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
             publish: Mutex::new(()),
+            stopping: AtomicBool::new(false),
             out,
             shared,
         });
@@ -113,6 +127,14 @@ impl SearchWorker {
         let overlays = inner.clone();
         std::thread::spawn(move || overlay_loop(&overlays));
         SearchWorker { inner }
+    }
+
+    /// Writes nothing more into the served folder (waits for a write under way): the
+    /// preview is stopping and removes it. A full index being built in the scratch folder
+    /// fails once that folder is gone.
+    pub fn stop(&self) {
+        let _publishing = self.inner.publish();
+        self.inner.stopping.store(true, Ordering::SeqCst);
     }
 
     /// The sections of site generation `generation`, the newest: an overlay follows at
@@ -164,7 +186,9 @@ fn full_loop(inner: &Inner) {
                 // (No overlay is announced before the first full index.)
                 let first = inner.shared.status().search_generation == 0;
                 {
-                    let _publishing = inner.publish.lock().unwrap_or_else(|e| e.into_inner());
+                    let Some(_publishing) = inner.may_publish() else {
+                        return;
+                    };
                     if let Err(e) = publish_full(inner, &built) {
                         eprintln!("varning: sökindexet kunde inte bytas ut: {e}");
                         continue;
@@ -241,7 +265,9 @@ fn overlay_loop(inner: &Inner) {
         });
         let Some(input) = input else { continue };
         let started = Instant::now();
-        let publishing = inner.publish.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(publishing) = inner.may_publish() else {
+            return;
+        };
         // A full index published while this one waited is newer than `full`.
         let current = inner.state().full.clone();
         if !current.is_some_and(|c| Arc::ptr_eq(&c, &full)) {
