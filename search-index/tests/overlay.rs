@@ -114,6 +114,21 @@ fn base(docs: &[SectionDoc], dir: &Path) -> Base {
         .1
 }
 
+/// A full index in `dir` of the book whose page 5 has the word "gammaltord", and overlay
+/// `n` of page 5 with "zebrakort" in its place. Returns the base, page 5's new sections and
+/// the virtual pages they hide.
+fn page_five_changed(dir: &Path, n: u64) -> (Base, Vec<SectionDoc>, Vec<u32>) {
+    let base = base(&book(Some((5, "gammaltord"))), dir);
+    assert!(!search_base(dir, "gammaltord").hits.is_empty());
+    let changed: Vec<SectionDoc> = book(Some((5, "zebrakort")))
+        .into_iter()
+        .filter(|d| d.url.starts_with("sida5."))
+        .collect();
+    let hidden = base.vpages_of(["sida5.html"]);
+    overlay::write(&changed, &Synonyms::default(), &base, &hidden, dir, n).unwrap();
+    (base, changed, hidden)
+}
+
 const QUERIES: &[&str] = &[
     "barn",
     "skola plan",
@@ -154,17 +169,7 @@ fn an_overlay_of_unchanged_pages_ranks_as_the_full_index_does() {
 fn a_changed_page_is_found_by_its_new_words_and_no_longer_by_its_old_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("search-index");
-    let v1 = book(Some((5, "gammaltord")));
-    let base = base(&v1, &dir);
-    assert!(!search_base(&dir, "gammaltord").hits.is_empty());
-    let v2 = book(Some((5, "zebrakort")));
-    let changed: Vec<SectionDoc> = v2
-        .iter()
-        .filter(|d| d.url.starts_with("sida5."))
-        .cloned()
-        .collect();
-    let hidden = base.vpages_of(["sida5.html"]);
-    overlay::write(&changed, &Synonyms::default(), &base, &hidden, &dir, 7).unwrap();
+    let (base, changed, hidden) = page_five_changed(&dir, 7);
 
     let found = search_with_overlay(&dir, "zebrakort");
     assert_eq!(found.hits.len(), 11, "every section of the page");
@@ -274,15 +279,7 @@ fn wasm_answers(wasm: &str, dir: &Path, queries: &[&str]) -> Option<Vec<serde_js
 fn the_previews_wasm_reader_searches_the_overlay_as_the_native_reader_does() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("search-index");
-    let base = base(&book(Some((5, "gammaltord"))), &dir);
-    let v2 = book(Some((5, "zebrakort")));
-    let changed: Vec<SectionDoc> = v2
-        .iter()
-        .filter(|d| d.url.starts_with("sida5."))
-        .cloned()
-        .collect();
-    let hidden = base.vpages_of(["sida5.html"]);
-    overlay::write(&changed, &Synonyms::default(), &base, &hidden, &dir, 3).unwrap();
+    page_five_changed(&dir, 3);
     let queries = [
         "zebrakort",
         "gammaltord",
