@@ -193,6 +193,8 @@ fn full_loop(inner: &Inner) {
                         eprintln!("varning: sökindexet kunde inte bytas ut: {e}");
                         continue;
                     }
+                    // Announced before an overlay over it can be.
+                    inner.announce(false, &input);
                     let mut state = inner.state();
                     state.full = Some(Arc::new(built.index));
                     // Saves made during the build get an overlay over the new index.
@@ -200,7 +202,6 @@ fn full_loop(inner: &Inner) {
                     state.shown = number;
                 }
                 inner.wake.notify_all();
-                inner.announce(false, &input);
                 if first {
                     eprintln!(
                         "Sökindexet är klart: {count} avsnitt på {:.2} s.",
