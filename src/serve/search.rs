@@ -167,13 +167,7 @@ fn full_loop(inner: &Inner) {
         // A save's overlay goes first: the full index is rebuilt once the served one
         // shows the newest input (so a save is findable at once, and the pages hear of
         // the overlay before the full index).
-        let (number, input) = inner.wait_for(|s| {
-            let overlay_first = s.full.is_some() && s.shown < s.number;
-            (s.number > s.full_taken && !overlay_first).then(|| {
-                s.full_taken = s.number;
-                (s.number, s.latest.clone())
-            })
-        });
+        let (number, input) = inner.wait_for(full_work);
         let Some(input) = input else { continue };
         let started = Instant::now();
         let build = || build_full(inner, &input);
@@ -212,6 +206,29 @@ fn full_loop(inner: &Inner) {
             Err(e) => eprintln!("varning: sökindexet kunde inte byggas: {e}"),
         }
     }
+}
+
+/// The input the full rebuild takes next (its number), if it may start: there is newer
+/// input than it took, and the served index shows the newest (by its overlay), so that a
+/// save is findable at once and its overlay is announced before the full index.
+fn full_work(s: &mut State) -> Option<(u64, Option<Input>)> {
+    let overlay_first = s.full.is_some() && s.shown < s.number;
+    (s.number > s.full_taken && !overlay_first).then(|| {
+        s.full_taken = s.number;
+        (s.number, s.latest.clone())
+    })
+}
+
+/// What the overlay thread takes next: the newest input, the full index it is laid over,
+/// the input's number and the overlay's; once there is a full index and newer input than
+/// the overlay took.
+fn overlay_work(s: &mut State) -> Option<(Option<Input>, Arc<Full>, u64, u64)> {
+    let full = s.full.clone()?;
+    (s.number > s.overlay_taken).then(|| {
+        s.overlay_taken = s.number;
+        s.overlays += 1;
+        (s.latest.clone(), full, s.number, s.overlays)
+    })
 }
 
 /// A full index built in the scratch folder, not served yet.
@@ -256,14 +273,7 @@ fn page_key(sections: &[SectionDoc]) -> Option<String> {
 /// Writes an overlay whenever there is newer input than the served index shows.
 fn overlay_loop(inner: &Inner) {
     loop {
-        let (input, full, number, n) = inner.wait_for(|s| {
-            let full = s.full.clone()?;
-            (s.number > s.overlay_taken).then(|| {
-                s.overlay_taken = s.number;
-                s.overlays += 1;
-                (s.latest.clone(), full, s.number, s.overlays)
-            })
-        });
+        let (input, full, number, n) = inner.wait_for(overlay_work);
         let Some(input) = input else { continue };
         let started = Instant::now();
         let Some(publishing) = inner.may_publish() else {
@@ -350,6 +360,44 @@ mod tests {
             body: body.to_string(),
             ..SectionDoc::default()
         }])
+    }
+
+    #[test]
+    fn a_saves_overlay_goes_before_the_full_rebuild_that_follows_it() {
+        let mut s = State::default();
+        let submit = |s: &mut State| s.number += 1;
+        // The first full index goes at once (there is nothing to lay an overlay over).
+        submit(&mut s);
+        assert_eq!(full_work(&mut s).map(|w| w.0), Some(1));
+        assert!(
+            overlay_work(&mut s).is_none(),
+            "no overlay before a full index"
+        );
+        s.full = Some(Arc::new(Full {
+            input: Arc::new(SearchInput {
+                generation: 1,
+                sections: Vec::new(),
+                synonyms: Synonyms::default(),
+                overlays: true,
+            }),
+            base: overlay::Base::default(),
+            pages: HashMap::new(),
+        }));
+        (s.overlay_taken, s.shown) = (1, 1);
+        // A save: the overlay first; the full rebuild once the overlay is shown.
+        submit(&mut s);
+        assert!(full_work(&mut s).is_none());
+        assert_eq!(overlay_work(&mut s).map(|w| (w.2, w.3)), Some((2, 1)));
+        assert!(overlay_work(&mut s).is_none());
+        s.shown = 2;
+        assert_eq!(full_work(&mut s).map(|w| w.0), Some(2));
+        // Two saves while it builds: one overlay of the newest, then one rebuild.
+        submit(&mut s);
+        submit(&mut s);
+        assert!(full_work(&mut s).is_none());
+        assert_eq!(overlay_work(&mut s).map(|w| (w.2, w.3)), Some((4, 2)));
+        s.shown = 4;
+        assert_eq!(full_work(&mut s).map(|w| w.0), Some(4));
     }
 
     #[test]
