@@ -287,7 +287,9 @@ fn overlay_loop(inner: &Inner) {
         // (The input the full index was built from needs no overlay.)
         if input.overlays && !Arc::ptr_eq(&input, &full.input) {
             match write_overlay(inner, &input, &full, n) {
-                Ok(sections) => {
+                // Too much of the book changed: the full rebuild follows it alone.
+                Ok(None) => {}
+                Ok(Some(sections)) => {
                     if std::env::var_os("SAMSYN_TIMINGS").is_some() {
                         eprintln!(
                             "tid: förhandsvisning, sökindexets tillägg ({sections} avsnitt) {:.3} s",
@@ -309,13 +311,33 @@ fn overlay_loop(inner: &Inner) {
 
 /// Writes overlay `n`: the pages of `input` whose sections differ from those `full` was
 /// built from, in place of those pages and of the pages gone since. Returns its sections.
-fn write_overlay(inner: &Inner, input: &Input, full: &Full, n: u64) -> anyhow::Result<usize> {
+fn write_overlay(
+    inner: &Inner,
+    input: &Input,
+    full: &Full,
+    n: u64,
+) -> anyhow::Result<Option<usize>> {
     let (docs, replaced) = changes(&input.sections, &full.pages);
+    let sections: usize = input.sections.iter().map(|p| p.len()).sum();
+    if !overlay_pays(docs.len(), sections) {
+        return Ok(None);
+    }
     let hidden = full.base.vpages_of(replaced.iter().map(String::as_str));
     let dir = inner.search_dir().map_err(anyhow::Error::msg)?;
     overlay::write(&docs, &input.synonyms, &full.base, &hidden, &dir, n)?;
-    Ok(docs.len())
+    Ok(Some(docs.len()))
 }
+
+/// Whether an overlay of `changed` sections of a book of `total` is worth writing: one
+/// that covers much of the book (a renamed part changes the heading path of every page in
+/// it) would cost about what the full rebuild costs, on the cores the next save's
+/// re-render needs, and the full rebuild would follow it anyway.
+fn overlay_pays(changed: usize, total: usize) -> bool {
+    changed <= OVERLAY_MIN_SECTIONS.max(total / 10)
+}
+
+/// Sections an overlay may always have (a few seconds' work at most).
+const OVERLAY_MIN_SECTIONS: usize = 5_000;
 
 /// The sections of the pages that differ from `before` (by URL), and the URLs of the pages
 /// whose sections in `before` they replace: the changed pages and those gone.
@@ -398,6 +420,15 @@ mod tests {
         assert_eq!(overlay_work(&mut s).map(|w| (w.2, w.3)), Some((4, 2)));
         s.shown = 4;
         assert_eq!(full_work(&mut s).map(|w| w.0), Some(4));
+    }
+
+    #[test]
+    fn an_overlay_of_much_of_a_large_book_is_left_to_the_full_rebuild() {
+        assert!(overlay_pays(1, 10));
+        assert!(overlay_pays(5_000, 6_000));
+        assert!(overlay_pays(60_000, 650_000));
+        assert!(!overlay_pays(70_000, 650_000));
+        assert!(!overlay_pays(650_000, 650_000));
     }
 
     #[test]
