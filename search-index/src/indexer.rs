@@ -406,16 +406,17 @@ pub(crate) struct Export<'a> {
     pub base: Option<&'a ScoreStats>,
     /// Return the statistics the scores were computed with.
     pub keep_stats: bool,
-    /// An overlay: every file name starts with this prefix, and there is no bundle and no
-    /// manifest (the meta is returned; the overlay's manifest entry inlines it).
+    /// An overlay: every file name starts with this prefix, and there is no bundle, no
+    /// meta file and no manifest (the meta is returned; the manifest inlines it).
     pub overlay_prefix: Option<&'a str>,
 }
 
 /// What [`export_static`] wrote.
 pub(crate) struct Exported {
+    /// Of an overlay: its files without the meta.
     pub stats: IndexStats,
-    /// The meta file as stored (compressed).
-    pub meta_stored: Vec<u8>,
+    /// The meta file (not compressed).
+    pub meta: Vec<u8>,
     /// The statistics, when asked for ([`Export::keep_stats`]).
     pub score_stats: Option<ScoreStats>,
     /// The virtual section number of each section.
@@ -814,23 +815,40 @@ pub(crate) fn export_static(
     }
     timing("bundle");
     let meta_bytes = meta.encode();
-    let meta_stored = compress(&meta_bytes);
-    let exported = |bytes: u64| Exported {
+    let written = written.into_inner();
+    let bytes = match how.overlay_prefix {
+        // The manifest inlines an overlay's meta (`crate::overlay::write`).
+        Some(_) => written,
+        None => {
+            let n_files = n_files.into_inner();
+            write_meta_and_manifest(search_dir, &meta_bytes, docs.len(), n_files, written)?
+        }
+    };
+    Ok(Exported {
         stats: IndexStats {
             sections: docs.len(),
             bytes,
         },
-        meta_stored: meta_stored.clone(),
+        meta: meta_bytes,
         score_stats: kept,
         vdocs,
-    };
-    if how.overlay_prefix.is_some() {
-        return Ok(exported(written.into_inner() + meta_stored.len() as u64));
-    }
-    let meta_file = hash_name("meta", short_hash(&meta_bytes));
+    })
+}
+
+/// Writes the meta file and manifest.json of an index of `sections` whose other
+/// `n_files` files take `written` stored bytes; returns the bytes of all of them.
+fn write_meta_and_manifest(
+    search_dir: &Path,
+    meta_bytes: &[u8],
+    sections: usize,
+    n_files: usize,
+    written: u64,
+) -> Result<u64> {
+    let meta_stored = compress(meta_bytes);
+    let meta_file = hash_name("meta", short_hash(meta_bytes));
     std::fs::write(search_dir.join(&meta_file), &meta_stored)?;
-    let total = written.into_inner() + meta_stored.len() as u64;
-    let n_files = n_files.into_inner() + 1;
+    let total = written + meta_stored.len() as u64;
+    let n_files = n_files + 1;
     timing("files written");
     // The meta file is also inlined (as stored, base64): the browser reads it from the
     // manifest, one round trip fewer; the CLI reads the file.
@@ -838,13 +856,13 @@ pub(crate) fn export_static(
         "format": FORMAT_VERSION,
         "meta": meta_file,
         "meta_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &meta_stored),
-        "sections": docs.len(),
+        "sections": sections,
         "files": n_files + 1,
         "bytes": total,
     });
     let manifest = serde_json::to_string_pretty(&manifest)? + "\n";
     std::fs::write(search_dir.join("manifest.json"), &manifest)?;
-    Ok(exported(total + manifest.len() as u64))
+    Ok(total + manifest.len() as u64)
 }
 
 /// Shortest prefix of `next` (at a char boundary) that sorts after `prev`.

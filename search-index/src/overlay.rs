@@ -26,6 +26,8 @@ use crate::{IndexStats, SectionDoc, corpus};
 #[derive(Debug, Clone, Default)]
 pub struct Base {
     stats: ScoreStats,
+    /// The full index's meta file (not compressed), combined with each overlay's.
+    meta: Vec<u8>,
     /// The virtual pages of each page (its URL without the anchor).
     pages: HashMap<String, Vec<u32>>,
 }
@@ -82,6 +84,7 @@ pub fn build_base(
     }
     let base = Base {
         stats: exported.score_stats.unwrap_or_default(),
+        meta: exported.meta,
         pages,
     };
     Ok((exported.stats, base))
@@ -125,14 +128,7 @@ pub fn write(
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut manifest: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
-    let meta_name = manifest
-        .get("meta")
-        .and_then(|m| m.as_str())
-        .with_context(|| format!("{}: no meta file named", path.display()))?;
-    let meta = crate::reader::read_index_file(search_dir, meta_name)?.0;
-    let overlay_meta =
-        crate::format::decompress(&exported.meta_stored).map_err(anyhow::Error::msg)?;
-    let overlaid = crate::reader::encode_overlaid(&meta, &overlay_meta, &prefix, hidden);
+    let overlaid = crate::reader::encode_overlaid(&base.meta, &exported.meta, &prefix, hidden);
     let object = manifest
         .as_object_mut()
         .with_context(|| format!("{}: not an object", path.display()))?;
