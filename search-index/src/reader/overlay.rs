@@ -161,6 +161,9 @@ impl Engine {
         req: &Request,
         all_words: usize,
     ) -> R<Result<(SearchResult, SearchResult), Step>> {
+        // Counts from WEAK_MATCHES up decide alike: as one count, a ranking made in the
+        // first step is reused in the second when the decision is the same.
+        let all_words = all_words.min(crate::query::WEAK_MATCHES);
         self.decision.count = Some(all_words);
         o.engine.decision.count = Some(all_words);
         let mine = self.search_own(own)?;
@@ -187,8 +190,9 @@ impl Engine {
 }
 
 /// One result from the main index's (`a`, the hidden pages' hits removed) and the
-/// overlay's (`b`): where only one of them found sections with every word, its hits alone.
-fn merge(mut a: SearchResult, b: SearchResult, limit: usize, fragments: usize) -> SearchResult {
+/// overlay's (`b`), each ranked best first: where only one of them found sections with
+/// every word, its hits alone.
+fn merge(a: SearchResult, b: SearchResult, limit: usize, fragments: usize) -> SearchResult {
     let a_any = !a.hits.is_empty();
     let b_any = !b.hits.is_empty();
     let (keep_a, keep_b) = match (a.fallback && a_any, b.fallback && b_any) {
@@ -197,44 +201,38 @@ fn merge(mut a: SearchResult, b: SearchResult, limit: usize, fragments: usize) -
         _ => (true, true),
     };
     let fallback = (a.fallback || !keep_a || !a_any) && (b.fallback || !keep_b || !b_any);
-    let mut hits = Vec::with_capacity(a.hits.len() + b.hits.len());
-    if keep_a {
-        hits.append(&mut a.hits);
-    }
-    if keep_b {
-        hits.extend(b.hits);
-    }
-    // Ranked as (section, score) pairs, the one sort the reader has (`best_first`): a sort
-    // of the hits themselves would add its own copy to the browser's wasm.
-    let mut order: Vec<(u32, f32)> = hits.iter().map(|h| (h.doc, h.score)).collect();
-    order.sort_unstable_by(best_first);
-    order.truncate(limit);
-    let mut hits: Vec<Option<ResultHit>> = hits.into_iter().map(Some).collect();
+    let mut mine = a.hits.into_iter().filter(|_| keep_a).peekable();
+    let mut theirs = b.hits.into_iter().filter(|_| keep_b).peekable();
     // As one index answers: only the hits of the first `fragments` result pages with
     // their text (each index gave the text of its own first pages).
     let mut pages: Vec<u32> = Vec::new();
-    let hits: Vec<ResultHit> = order
-        .iter()
-        .filter_map(|(doc, _)| {
-            let at = hits
-                .iter()
-                .position(|h| h.as_ref().is_some_and(|h| h.doc == *doc))?;
-            let hit = hits[at].take()?;
-            let page = doc >> SLOT_BITS;
-            if !pages.contains(&page) {
-                pages.push(page);
+    let mut hits = Vec::new();
+    while hits.len() < limit {
+        let from_mine = match (mine.peek(), theirs.peek()) {
+            (Some(x), Some(y)) => best_first(&(x.doc, x.score), &(y.doc, y.score)).is_le(),
+            (x, _) => x.is_some(),
+        };
+        let Some(hit) = (if from_mine {
+            mine.next()
+        } else {
+            theirs.next()
+        }) else {
+            break;
+        };
+        let page = hit.doc >> SLOT_BITS;
+        if !pages.contains(&page) {
+            pages.push(page);
+        }
+        hits.push(if pages.len() > fragments {
+            ResultHit {
+                doc: hit.doc,
+                score: hit.score,
+                ..ResultHit::default()
             }
-            Some(if pages.len() > fragments {
-                ResultHit {
-                    doc: hit.doc,
-                    score: hit.score,
-                    ..ResultHit::default()
-                }
-            } else {
-                hit
-            })
-        })
-        .collect();
+        } else {
+            hit
+        });
+    }
     SearchResult {
         fallback: fallback && !hits.is_empty(),
         // A correction only where neither index knows the words.
