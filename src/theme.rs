@@ -215,12 +215,7 @@ impl Theme {
     /// The theme built into samsyn.
     pub fn embedded() -> Theme {
         let (templates, raw) = Theme::embedded_unprepared();
-        Theme {
-            templates,
-            assets: prepare_assets(raw).expect("the built-in theme's scripts name no cycle"),
-            dir: None,
-            opens_overlays: false,
-        }
+        Theme::prepared(templates, raw, None).expect("the built-in theme's scripts name no cycle")
     }
 
     /// The built-in templates and assets as they are in `theme/` (not yet minified).

@@ -286,7 +286,6 @@ impl Engine {
         all
     }
 
-    /// The number of pages of the loaded book.
     /// Whether the served search reader opens overlays (the built-in one does; a theme's
     /// own may not, and then the search index follows saves by full rebuilds alone).
     pub fn reader_opens_overlays(&self) -> bool {
@@ -306,6 +305,7 @@ impl Engine {
         self.markdown_only_updates
     }
 
+    /// The number of pages of the loaded book.
     pub fn pages(&self) -> usize {
         self.book.as_ref().map_or(0, |b| b.pages.len())
     }

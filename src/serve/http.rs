@@ -59,8 +59,9 @@ impl Status {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 
-    /// `{generation, search, search_overlay, search_shows, errors, warnings, diagnostics: [{file, line, column,
-    /// severity, code, message, suggestion}], changed: [...], changed_count}`;
+    /// `{generation, search, search_overlay, search_shows, errors, warnings,
+    /// diagnostics: [{file, line, column, severity, code, message, suggestion}],
+    /// changed: [...], changed_count}`;
     /// `changed` lists at most [`CHANGED_LISTED`] paths (a full rebuild rewrites
     /// them all).
     pub fn json(&self) -> String {
