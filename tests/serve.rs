@@ -116,11 +116,16 @@ fn http_get_as(addr: &str, host: &str, path: &str) -> (u16, String, String) {
 
 /// [`http_get_as`] with the body's bytes.
 fn http_get_bytes(addr: &str, host: &str, path: &str) -> (u16, String, Vec<u8>) {
+    http_get_with(addr, host, path, "")
+}
+
+/// A GET with `extra` header lines (each ending in CRLF).
+fn http_get_with(addr: &str, host: &str, path: &str, extra: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -581,10 +586,23 @@ fn search_works_in_the_preview() {
 /// overlay. When the index is replaced during the search (a file it names is gone), the
 /// search starts again on the new one, as the page's search does.
 fn served_search(serve: &Serve, query: &str) -> (Vec<String>, bool) {
+    // A file, or a range of an archive (a Range request, as the browser's worker sends).
     let fetch = |name: &str| -> Option<Vec<u8>> {
-        let (code, _, stored) =
-            http_get_bytes(&serve.addr, &serve.addr, &format!("/search-index/{name}"));
-        (code == 200).then(|| search_index::format::decompress(&stored).expect("an index file"))
+        let (path, range, ok) = match search_index::format::split_range_name(name) {
+            Some((file, off, len)) => (
+                file,
+                format!("Range: bytes={off}-{}\r\n", off + len - 1),
+                206,
+            ),
+            None => (name, String::new(), 200),
+        };
+        let (code, _, stored) = http_get_with(
+            &serve.addr,
+            &serve.addr,
+            &format!("/search-index/{path}"),
+            &range,
+        );
+        (code == ok).then(|| search_index::format::decompress(&stored).expect("an index file"))
     };
     let req = search_index::Request {
         query: query.to_string(),

@@ -1,37 +1,54 @@
 //! Binary encoding of the static browser index (shared by the exporter and the reader).
 //!
-//! Files (all in `<site>/search-index/`, names carry a content hash as 8 hex digits), sized
-//! for a cold query: it reads the meta file, one term shard per word (which holds the first
+//! A cold query reads the meta file, one term shard per word (which holds the first
 //! postings of its terms), a few posting packs for words with many sections, and one
-//! fragment file per result page.
-//! - `manifest.json`: `{"format":8,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
+//! fragment file per result page. Each of these is raw DEFLATE on its own, but only the
+//! meta file, the vocabulary, the validity table and the bundle are files: the term shards
+//! with their packs, and the fragment files, are members of a few archives, so that a site
+//! has few files whatever its size (a host's file limit, a deploy's cost per file). The
+//! reader names what it needs as `<archive>@<offset>+<length>` ([`range_name`]); the
+//! browser fetches that with a `Range` request (every server the README lists answers
+//! them), and inflates it as it would a file.
+//!
+//! An archive starts with its directory: a [`RECORD_LEN`]-byte record per member
+//! ([`encode_record`]: where the member is). A member's place in its archive follows from
+//! its number, so the reader first reads the member's record and then the member: a round
+//! trip more than a file of its own, for a few bytes.
+//!
+//! Files (all in `<site>/search-index/`; names carry a content hash as 8 hex digits):
+//! - `manifest.json`: `{"format":9,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
 //!   (small, not hashed; the browser takes the meta file from `meta_data`).
-//! - `meta-<h>.bin`: counts, the separator of every term shard, the hash of every group of
-//!   term shards and of every group of fragment files ([`hash_group`]), facet values
-//!   (kinds, strategy groups, services, statuses), the hashes of the vocabulary, the bundle
-//!   and the validity table, and the synonym pairs ([`crate::synonyms`]; the browser
-//!   expands queries with them).
+//! - `meta-<h>.bin`: counts, the separator of every term shard, the hash of every archive
+//!   of term shards and of fragment files ([`hash_group`]: the archives hold a power of two
+//!   of members each, so that the meta file lists at most [`MAX_GROUP_HASHES`] of each
+//!   kind), facet values (kinds, strategy groups, services, statuses), the hashes of the
+//!   vocabulary, the bundle and the validity table, and the synonym pairs
+//!   ([`crate::synonyms`]; the browser expands queries with them).
 //! - `valid-<h>.bin`: the validity intervals of the pages that have one
 //!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
 //!   of its term shards.
-//! - `t<i>-<h>.bin`: term shard i (`h`: the hash of its group of shards): a sorted run of
-//!   terms with df, flags, compound parts, display form, where their posting chunks are,
-//!   and the first chunk ("head") of each;
-//!   then copies of the entries (and heads) of the compound parts and `-ing` siblings of its
-//!   words that live in other shards (`reader::Foreign`), so that a query for a word needs
-//!   one round of term shards.
-//! - `p<i>-<j>-<h>.bin`: posting pack j of shard i: later chunks of its terms.
-//! - `x<i>-<j>-<h>.bin`: position pack j of shard i: per chunk, per posting the word
-//!   positions (field `all`) phrases need.
-//! - `f<v>-<h>.bin`: the sections of virtual page v (title, heading, url, kind, status, doc
-//!   id, text for snippets); `h` is the hash of its group of files.
-//! - `bundle-<h>.bin`: copies of all term shards and the vocabulary (where the shards do
-//!   not fit in [`BUNDLE_MAX`]: the vocabulary and the shards of the most postings per
-//!   byte, never those of terms that each occur once), then the packs of the second chunks
-//!   of the most frequent terms (`indexer::bundle_contents`); fragment files and whole packs
-//!   are not copied (a query fetches the few it reads). The browser fetches it in one
-//!   request once a second query shows that the visitor is searching, so that later
-//!   queries need fewer round trips (see [`encode_bundle`]).
+//! - `t<g>-<h>.bin` ([`shard_archive`]): archive g of term shards: the directory, the
+//!   posting and position packs of its shards, then the shards (member `i % group` is
+//!   shard i).
+//!   - A term shard: a sorted run of terms with df, flags, compound parts, display form,
+//!     where their posting chunks are, and the first chunk ("head") of each; then copies of
+//!     the entries (and heads) of the compound parts and `-ing` siblings of its words that
+//!     live in other shards (`reader::Foreign`), so that a query for a word needs one round
+//!     of term shards. It says where its packs are in the archive (`reader::PackSet`), so
+//!     a pack is read with no record.
+//!   - A posting pack: later chunks of the shard's terms. A position pack: per chunk, per
+//!     posting the word positions (field `all`) phrases need.
+//! - `f<g>-<h>.bin` ([`frag_archive`]): archive g of fragment files (member `v % group` is
+//!   virtual page v): the sections of a virtual page (title, heading, url, kind, status,
+//!   doc id, text for snippets).
+//! - `bundle-<h>.bin`: copies of all term shards (with their records) and the vocabulary
+//!   (where the shards do not fit in [`BUNDLE_MAX`]: the vocabulary and the shards of the
+//!   most postings per byte, never those of terms that each occur once), then the packs of
+//!   the second chunks of the most frequent terms (`indexer::bundle_contents`), each under
+//!   the name the reader asks for; fragment files and whole packs are not copied (a query
+//!   fetches the few it reads). The browser fetches it in one request once a second query
+//!   shows that the visitor is searching, so that later queries need fewer round trips
+//!   (see [`encode_bundle`]).
 //!
 //! Postings: a term's postings are ordered by impact (the field-boosted BM25 score of the
 //! term in the section, times the section's status factor; descending) and cut into chunks
@@ -42,31 +59,34 @@
 //!
 //! Section numbers ("docs") are virtual: `page << SLOT_BITS | slot`, where a page with more
 //! than [`SLOTS`] sections takes several virtual pages. So a hit's fragment file is
-//! `doc >> SLOT_BITS`, with no table, and a result page costs one small file.
+//! `doc >> SLOT_BITS`, with no table, and a result page costs one small read.
 
 /// Version of the static index format (manifest.json's `format`).
-pub const FORMAT_VERSION: u32 = 8;
-pub const META_MAGIC: &[u8; 4] = b"SSM8";
+pub const FORMAT_VERSION: u32 = 9;
+pub const META_MAGIC: &[u8; 4] = b"SSM9";
 /// A meta file combined with the live preview's overlay (`reader::overlay`).
 pub const OVERLAID_MAGIC: &[u8; 4] = b"SSO1";
 pub const BUNDLE_MAGIC: &[u8; 4] = b"SSB5";
-pub const SHARD_MAGIC: &[u8; 4] = b"SST5";
+pub const SHARD_MAGIC: &[u8; 4] = b"SST6";
 pub const FRAG_MAGIC: &[u8; 4] = b"SSF4";
 
 /// Bits of the section slot in a virtual section number.
 pub const SLOT_BITS: u32 = 3;
 /// Sections per virtual page.
 pub const SLOTS: usize = 1 << SLOT_BITS;
-/// Most content hashes the meta file lists for one kind of file (term shards, fragment
-/// files): files share a hash in groups ([`hash_group`]), so that the meta file, which
-/// every cold search loads, does not grow with the book.
+/// Most archives of one kind (term shards, fragment files), each named by its content
+/// hash ([`hash_group`]): so the meta file, which every cold search loads and which lists
+/// the hashes, does not grow with the book, nor does the number of files.
 pub const MAX_GROUP_HASHES: usize = 64;
-/// Fewest fragment files per content hash.
+/// Fewest fragment files per archive.
 pub const MIN_FRAG_GROUP: usize = 256;
+/// Fewest term shards per archive: a small book's shards take one archive or a few.
+pub const MIN_SHARD_GROUP: usize = 16;
 
-/// Files per content hash for `n` files of a kind, at least `min`: a power of two, so
-/// that at most [`MAX_GROUP_HASHES`] groups are needed. A changed file renames its group
-/// (the cost: a deploy uploads the group again, a browser fetches it again).
+/// Members per archive for `n` members of a kind, at least `min`: a power of two, so that
+/// at most [`MAX_GROUP_HASHES`] archives are needed. A changed member renames its archive
+/// (the cost: a deploy uploads the archive again, a browser's stored ranges of it are
+/// fetched again).
 pub fn hash_group(n: usize, min: usize) -> usize {
     n.div_ceil(MAX_GROUP_HASHES)
         .next_power_of_two()
@@ -114,18 +134,59 @@ pub const STATUS_PREFIX: &str = "#t:";
 pub fn hash_name(prefix: &str, hash: u32) -> String {
     format!("{prefix}-{hash:08x}.bin")
 }
-pub fn shard_name(i: usize, hash: u32) -> String {
-    hash_name(&format!("t{i}"), hash)
+/// Archive `group` of term shards (with their posting and position packs), named by the
+/// hash of its content.
+pub fn shard_archive(group: usize, hash: u32) -> String {
+    hash_name(&format!("t{group}"), hash)
 }
-pub fn pack_name(shard: usize, j: usize, hash: u32) -> String {
-    hash_name(&format!("p{shard}-{j}"), hash)
+/// Archive `group` of fragment files.
+pub fn frag_archive(group: usize, hash: u32) -> String {
+    hash_name(&format!("f{group}"), hash)
 }
-pub fn pos_pack_name(shard: usize, j: usize, hash: u32) -> String {
-    hash_name(&format!("x{shard}-{j}"), hash)
+
+/// Most bytes (before compression) the meta file spends on the directory of one kind of
+/// archive member (`reader::Directory`): within it, a small book's reader reads no
+/// record (the bundled book: both kinds; 10,000 pages: the term shards; 100,000 pages:
+/// neither), at the cost of bytes every search loads.
+pub const INLINE_DIRECTORY_MAX: usize = 2560;
+
+/// Bytes of a directory record ([`encode_record`]).
+pub const RECORD_LEN: usize = 13;
+
+/// A directory record: where member `k` of an archive is (offset and length in the
+/// archive, u32 LE each), written as a raw DEFLATE stored block, so that the reader
+/// inflates every range it reads alike.
+pub fn encode_record(off: usize, len: usize) -> [u8; RECORD_LEN] {
+    let mut r = [0u8; RECORD_LEN];
+    // BFINAL = 1, BTYPE = 00 (stored); LEN = 8, NLEN = !8.
+    r[..5].copy_from_slice(&[0x01, 0x08, 0x00, 0xf7, 0xff]);
+    r[5..9].copy_from_slice(&(off as u32).to_le_bytes());
+    r[9..].copy_from_slice(&(len as u32).to_le_bytes());
+    r
 }
-/// Fragment file of virtual page `vpage` (hash of its group).
-pub fn frag_name(vpage: usize, group_hash: u32) -> String {
-    hash_name(&format!("f{vpage}"), group_hash)
+
+/// The (offset, length) of an inflated directory record.
+pub fn decode_record(inflated: &[u8]) -> R<(usize, usize)> {
+    let [a, b, c, d, e, f, g, h] = *inflated else {
+        return Err(Corrupt);
+    };
+    let off = u32::from_le_bytes([a, b, c, d]) as usize;
+    let len = u32::from_le_bytes([e, f, g, h]) as usize;
+    off.checked_add(len).ok_or(Corrupt)?;
+    Ok((off, len))
+}
+
+/// The reader's name for `len` bytes at `off` of archive `file`: `<file>@<off>+<len>` (the
+/// browser fetches them with a `Range` request).
+pub fn range_name(file: &str, off: usize, len: usize) -> String {
+    format!("{file}@{off}+{len}")
+}
+
+/// The parts of a [`range_name`]: archive, offset, length.
+pub fn split_range_name(name: &str) -> Option<(&str, usize, usize)> {
+    let (file, range) = name.split_once('@')?;
+    let (off, len) = range.split_once('+')?;
+    Some((file, off.parse().ok()?, len.parse().ok()?))
 }
 
 /// Most stored bytes of the files a bundle copies.

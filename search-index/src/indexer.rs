@@ -264,8 +264,10 @@ fn build_index(
 
 /// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
 /// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
-/// scores do not depend on the segmentation).
-const TANTIVY_MEMORY: usize = 20_000_000;
+/// scores do not depend on the segmentation). Each segment is six files: at 100,000 pages
+/// this budget makes 23 segments of at most about 8 MB a file (20 MB made 73, 439 files,
+/// most of the search index's file count).
+const TANTIVY_MEMORY: usize = 64_000_000;
 /// tantivy indexing threads. One: with several, sections are spread over segments in no
 /// particular order, and tantivy breaks score ties by segment, not by section order as the
 /// static reader does (the agreement tests compare the two at the top-k cutoff).
@@ -652,6 +654,13 @@ pub(crate) fn export_static(
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let bounds = shard_bounds(&terms);
+    let separators: Vec<String> = bounds
+        .iter()
+        .map(|&(start, _)| match start {
+            0 => String::new(),
+            _ => separator(&terms[start - 1].key, &terms[start].key),
+        })
+        .collect();
     // The vocabulary table for typo correction.
     let vocab: Vec<crate::typo::VocabEntry> = terms
         .iter()
@@ -676,43 +685,57 @@ pub(crate) fn export_static(
         meta.validity = short_hash(&bytes);
         files.push((hash_name("valid", meta.validity), bytes));
     }
-    // Files are compressed and written as they are made (by the worker that made them).
+    // Files are written as they are made (by the worker that made them).
     let written = std::sync::atomic::AtomicU64::new(0);
     let n_files = std::sync::atomic::AtomicUsize::new(0);
-    let by_kind: [std::sync::atomic::AtomicU64; BUNDLE_KINDS] = Default::default();
-    // Writes one file compressed; returns its stored size.
     let prefix = how.overlay_prefix.unwrap_or("");
-    let write = |name: &str, bytes: &[u8], level: u8| -> Result<u64> {
-        let z = compress_at(bytes, level);
+    // Writes one file as stored.
+    let write = |name: &str, stored: &[u8]| -> Result<()> {
         let path = search_dir.join(format!("{prefix}{name}"));
-        std::fs::write(&path, &z).with_context(|| format!("writing {}", path.display()))?;
-        written.fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        std::fs::write(&path, stored).with_context(|| format!("writing {}", path.display()))?;
+        written.fetch_add(stored.len() as u64, std::sync::atomic::Ordering::Relaxed);
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Some(k) = bundle_kind(name) {
-            by_kind[k].fetch_add(z.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        }
-        Ok(z.len() as u64)
+        Ok(())
     };
-    // Shards and their packs, then the copies of compound parts' entries (which need the
-    // parts' own shards), then the shard files. Packs of second chunks are candidates for the
-    // bundle's spare room: (name, stored size, weight).
-    let (mut shards, spare): (Vec<Shard>, Vec<Vec<Spare>>) = bounds
-        .par_iter()
-        .enumerate()
-        .map(|(shard_no, &(start, end))| -> Result<_> {
-            let (shard, shard_files) = build_shard(shard_no, &terms[start..end]);
-            let mut spare = Vec::new();
-            for (name, bytes, level, weight) in shard_files {
-                let stored = write(&name, &bytes, level)?;
-                if weight > 0 {
-                    spare.push((name, stored, weight));
-                }
-            }
-            Ok((shard, spare))
+    // What a bundle may copy whole: (name, kind, stored size).
+    let mut bundled: Vec<(String, usize, u64)> = Vec::new();
+    for (name, bytes) in files {
+        let z = compress(&bytes);
+        let kind = if name.starts_with("vocab-") {
+            VOCAB
+        } else {
+            SHARDS
+        };
+        bundled.push((name.clone(), kind, z.len() as u64));
+        write(&name, &z)?;
+    }
+    // Term shards in archives of `shard_group` (format::shard_archive): per group, in
+    // parallel, its shards are built and their posting and position packs laid out after
+    // the archive's directory; the shards follow once they carry the copies of compound
+    // parts' entries (which need the parts' own shards).
+    meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
+    let group = meta.shard_group;
+    let laid: Vec<(Vec<Shard>, PackRegion)> = bounds
+        .par_chunks(group)
+        .map(|ranges| {
+            let mut region = PackRegion {
+                base: ranges.len() * RECORD_LEN,
+                ..Default::default()
+            };
+            let shards = ranges
+                .iter()
+                .map(|&(start, end)| {
+                    let (mut shard, packs, pos_packs) = build_shard(&terms[start..end]);
+                    shard.packs = region.place(packs);
+                    shard.pos_packs = region.place(pos_packs);
+                    shard
+                })
+                .collect();
+            (shards, region)
         })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+        .collect();
+    let (groups, regions): (Vec<Vec<Shard>>, Vec<PackRegion>) = laid.into_iter().unzip();
+    let mut shards: Vec<Shard> = groups.into_iter().flatten().collect();
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
         .into_par_iter()
         .map(|i| foreign_parts(&shards, &bounds, &terms, i))
@@ -721,49 +744,74 @@ pub(crate) fn export_static(
         shard.foreign = f;
         shard.heads.extend_from_slice(&heads);
     }
-    // Shards share a content hash in groups (the meta lists one per group). Each one's
-    // weight for a bundle that cannot take them all: its postings beyond one per term.
-    let encoded: Vec<Vec<u8>> = shards.par_iter().map(Shard::encode).collect();
+    let encoded: Vec<Vec<u8>> = shards.par_iter().map(|s| compress(&s.encode())).collect();
     drop(shards);
-    meta.shard_group = hash_group(encoded.len(), 1);
-    let group = meta.shard_group;
-    let (hashes, shard_files): (Vec<u32>, Vec<Vec<Spare>>) = encoded
-        .par_chunks(group)
-        .zip(bounds.par_chunks(group))
-        .enumerate()
-        .map(|(g, (files, ranges))| -> Result<(u32, Vec<Spare>)> {
-            let h = group_hash(files.iter().map(Vec::as_slice));
-            let mut written = Vec::with_capacity(files.len());
-            for (i, (bytes, &(start, end))) in files.iter().zip(ranges).enumerate() {
-                let name = shard_name(g * group + i, h);
-                let stored = write(&name, bytes, COMPRESSION_LEVEL)?;
-                let weight = terms[start..end]
-                    .iter()
-                    .map(|t| t.postings.len().saturating_sub(1))
-                    .sum();
-                written.push((name, stored, weight));
-            }
-            Ok((h, written))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    meta.shards = bounds
+    // Each shard's weight for a bundle that cannot take them all: its postings beyond one
+    // per term.
+    let weights: Vec<usize> = bounds
         .iter()
-        .enumerate()
-        .map(|(i, &(start, _))| {
-            let sep = if start == 0 {
-                String::new()
-            } else {
-                separator(&terms[start - 1].key, &terms[start].key)
-            };
-            (sep, hashes[i / group])
+        .map(|&(start, end)| {
+            terms[start..end]
+                .iter()
+                .map(|t| t.postings.len().saturating_sub(1))
+                .sum()
         })
         .collect();
     drop(terms);
+    let archives: Vec<(u32, Vec<Member>, Vec<Spare>)> = encoded
+        .par_chunks(group)
+        .zip(regions)
+        .zip(weights.par_chunks(group))
+        .enumerate()
+        .map(|(g, ((members, region), weights))| -> Result<_> {
+            let (bytes, places) = archive(&region.bytes, members);
+            let h = short_hash(&bytes);
+            let name = shard_archive(g, h);
+            write(&name, &bytes)?;
+            let members = places
+                .into_iter()
+                .zip(weights)
+                .map(|(place, &weight)| Member::named(&name, place, weight))
+                .collect();
+            let spare = region
+                .spare
+                .into_iter()
+                .map(|(off, len, weight)| (range_name(&name, off, len), len as u64, weight))
+                .collect();
+            Ok((h, members, spare))
+        })
+        .collect::<Result<_>>()?;
+    meta.shard_places = inline_directory(
+        archives
+            .iter()
+            .flat_map(|a| a.1.iter().map(|m| m.place))
+            .collect(),
+    );
+    // A shard's record goes with it into the bundle, unless the meta file gives its place.
+    let mut records = HashMap::new();
+    let mut shard_members = Vec::new();
+    let mut spare = Vec::new();
+    let mut hashes = Vec::new();
+    for (h, members, s) in archives {
+        hashes.push(h);
+        for m in members {
+            if meta.shard_places.is_none() {
+                bundled.push((m.record.clone(), SHARDS, RECORD_LEN as u64));
+                records.insert(m.name.clone(), m.record);
+            }
+            bundled.push((m.name.clone(), SHARDS, m.place.1 as u64));
+            shard_members.push((m.name, m.place.1 as u64, m.weight));
+        }
+        spare.extend(s);
+    }
+    meta.shards = separators
+        .into_iter()
+        .enumerate()
+        .map(|(i, sep)| (sep, hashes[i / group]))
+        .collect();
     meta.n_shards = meta.shards.len();
     timing("shards");
-    // Fragments: one file per virtual page, named by the hash of its group of files.
+    // Fragments: one member per virtual page, in archives of `frag_group`.
     let frag = |d: &SectionDoc| Fragment {
         title: d.title.clone(),
         heading: heading_line(d),
@@ -781,34 +829,34 @@ pub(crate) fn export_static(
     let vpage_ranges: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
     meta.frag_group = hash_group(vpage_ranges.len(), MIN_FRAG_GROUP);
     let frag_group = meta.frag_group;
-    meta.frag_groups = vpage_ranges
+    let frag_archives: Vec<(u32, MemberPlaces)> = vpage_ranges
         .par_chunks(frag_group)
         .enumerate()
-        .map(|(g, ranges)| -> Result<u32> {
-            let files: Vec<Vec<u8>> = ranges
+        .map(|(g, ranges)| -> Result<_> {
+            let members: Vec<Vec<u8>> = ranges
                 .iter()
                 .map(|&(a, b)| {
                     let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
-                    reader::encode_fragments(&chunk)
+                    compress(&reader::encode_fragments(&chunk))
                 })
                 .collect();
-            let h = group_hash(files.iter().map(Vec::as_slice));
-            for (i, f) in files.iter().enumerate() {
-                write(&frag_name(g * frag_group + i, h), f, COMPRESSION_LEVEL)?;
-            }
-            Ok(h)
+            let (bytes, places) = archive(&[], &members);
+            let h = short_hash(&bytes);
+            write(&frag_archive(g, h), &bytes)?;
+            Ok((h, places))
         })
         .collect::<Result<_>>()?;
+    meta.frag_groups = frag_archives.iter().map(|a| a.0).collect();
+    meta.frag_places = inline_directory(
+        frag_archives
+            .into_iter()
+            .flat_map(|a| a.1.into_iter().map(|(_, off, len)| (off, len)))
+            .collect(),
+    );
     timing("fragments");
-    for (name, bytes) in files {
-        write(&name, &bytes, COMPRESSION_LEVEL)?;
-    }
-    let sizes = by_kind.map(|k| k.into_inner());
-    let spare: Vec<_> = spare.into_iter().flatten().collect();
-    let shard_files: Vec<_> = shard_files.into_iter().flatten().collect();
     // An overlay is a few pages: its few files are fetched as needed.
     if how.overlay_prefix.is_none()
-        && let Some(bundle) = write_bundle(search_dir, &sizes, shard_files, spare)?
+        && let Some(bundle) = write_bundle(search_dir, bundled, shard_members, spare, &records)?
     {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -999,16 +1047,17 @@ impl Packer {
     }
 }
 
-/// An index file to write: name, bytes, DEFLATE level, and its weight as a candidate for
-/// the bundle's spare room (0: not one; see [`bundle_contents`]).
-type IndexFile = (String, Vec<u8>, u8, usize);
+/// A pack to store: bytes, DEFLATE level, and its weight as a candidate for the bundle's
+/// spare room (0: not one; see [`bundle_contents`]).
+type Pack = (Vec<u8>, u8, usize);
 
 /// A file a bundle may take beyond its whole kinds (a second chunk, or a term shard of a
 /// book whose shards do not all fit): name, stored size, weight.
 type Spare = (String, u64, usize);
 
-/// Builds one shard: its entries and heads, its posting packs and position packs.
-fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<IndexFile>) {
+/// Builds one shard: its entries and heads, its posting packs and position packs (placed
+/// by [`PackRegion::place`]).
+fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
@@ -1072,14 +1121,7 @@ fn build_shard(shard_no: usize, terms: &[TermData]) -> (Shard, Vec<IndexFile>) {
             chunks,
         });
     }
-    let mut files = Vec::new();
-    let (set, named) = name_packs(packs, |j, h| pack_name(shard_no, j, h));
-    shard.packs = set;
-    files.extend(named);
-    let (set, named) = name_packs(pos_packs, |j, h| pos_pack_name(shard_no, j, h));
-    shard.pos_packs = set;
-    files.extend(named);
-    (shard, files)
+    (shard, packs.packs, pos_packs.packs)
 }
 
 /// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
@@ -1127,48 +1169,28 @@ fn foreign_parts(
         }
         out.push(reader::Foreign {
             home,
-            packs: s.packs,
-            pos_packs: s.pos_packs,
+            packs: s.packs.clone(),
+            pos_packs: s.pos_packs.clone(),
             entry,
         });
     }
     (out, heads)
 }
 
-/// The number of kinds of files a bundle copies (see [`bundle_kind`]).
+/// The number of kinds of files a bundle copies.
 const BUNDLE_KINDS: usize = 4;
-/// The kind of posting and position packs.
-const PACKS: usize = 2;
+/// The kind of term shards (their directory records too) and the validity table (small,
+/// read with the term shards).
+const SHARDS: usize = 0;
 /// The kind of the vocabulary.
 const VOCAB: usize = 3;
 
-/// The kind of an index file a bundle may copy, in the order the kinds are taken: 0 term
-/// shards (`t<i>-`) and the validity table (`valid-`, small, read with the term shards),
-/// 1 fragment files (`f<v>-`), 2 posting and position packs (`p<i>-`, `x<i>-`), 3 the
-/// vocabulary (`vocab-`).
-fn bundle_kind(name: &str) -> Option<usize> {
-    if name.starts_with("vocab-") {
-        return Some(VOCAB);
-    }
-    if name.starts_with("valid-") {
-        return Some(0);
-    }
-    let mut chars = name.chars();
-    let kind = match chars.next()? {
-        't' => 0,
-        'f' => 1,
-        'p' | 'x' => PACKS,
-        _ => return None,
-    };
-    chars.next()?.is_ascii_digit().then_some(kind)
-}
-
-/// The kinds of files a bundle copies whole ([`bundle_kind`]): the term shards (with the
-/// validity table) and the vocabulary, what a later query's new words need first. Fragment
+/// The kinds of files a bundle copies whole: the term shards (with the validity table) and
+/// the vocabulary, what a later query's new words need first. Fragment
 /// files and whole packs are not bundled: a query fetches the few of them it reads (a few
 /// KB), and whole, they doubled the bundle of a small site (the bundled book's was larger
 /// than Pagefind's whole six-query session).
-const BUNDLED_KINDS: [usize; 2] = [0, 3];
+const BUNDLED_KINDS: [usize; 2] = [SHARDS, VOCAB];
 /// Most stored bytes of second chunks a bundle takes besides its kinds.
 const BUNDLE_SPARE_MAX: u64 = 128 * 1024;
 /// Fewest postings of a term whose second chunk a bundle takes: the chunks that the
@@ -1238,22 +1260,35 @@ fn take_while_room(files: Vec<Spare>, room: u64) -> (Vec<String>, u64) {
     (names, used)
 }
 
-/// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]); returns its hash.
+/// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]) of `bundled` (name,
+/// kind, stored size: the files and members a bundle may copy whole), `shards` and `spare`
+/// (see [`bundle_contents`]); `records` names the directory record of each shard, copied
+/// with it. Returns its hash.
 fn write_bundle(
     search_dir: &Path,
-    sizes: &[u64; BUNDLE_KINDS],
+    bundled: Vec<(String, usize, u64)>,
     shards: Vec<Spare>,
     spare: Vec<Spare>,
+    records: &HashMap<String, String>,
 ) -> Result<Option<u32>> {
-    let Some((kinds, extra)) = bundle_contents(sizes, shards, spare, BUNDLE_MAX) else {
+    let mut sizes = [0u64; BUNDLE_KINDS];
+    for (_, kind, stored) in &bundled {
+        sizes[*kind] += stored;
+    }
+    let Some((kinds, extra)) = bundle_contents(&sizes, shards, spare, BUNDLE_MAX) else {
         return Ok(None);
     };
-    let mut names: Vec<String> = std::fs::read_dir(search_dir)?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| bundle_kind(n).is_some_and(|k| kinds.contains(&k)))
+    let mut names: Vec<String> = bundled
+        .into_iter()
+        .filter(|(_, kind, _)| kinds.contains(kind))
+        .map(|(name, _, _)| name)
         .collect();
-    names.sort_by_key(|n| (bundle_kind(n), n.clone()));
-    names.extend(extra);
+    for name in extra {
+        if let Some(record) = records.get(&name) {
+            names.push(record.clone());
+        }
+        names.push(name);
+    }
     let mut files = Vec::with_capacity(names.len());
     for n in &names {
         let (bytes, _) = reader::read_index_file(search_dir, n)?;
@@ -1270,34 +1305,89 @@ fn write_bundle(
     Ok(Some(h))
 }
 
-/// Names the packs of a [`Packer`] with the hash of all of them.
-fn name_packs(
-    packer: Packer,
-    name: impl Fn(usize, u32) -> String,
-) -> (reader::PackSet, Vec<IndexFile>) {
-    let hash = group_hash(packer.packs.iter().map(|p| p.0.as_slice()));
-    let set = reader::PackSet {
-        count: packer.packs.len(),
-        hash,
-    };
-    let files = packer
-        .packs
-        .into_iter()
-        .enumerate()
-        .map(|(j, (bytes, level, weight))| (name(j, hash), bytes, level, weight))
-        .collect();
-    (set, files)
+/// The posting and position packs of a group of shards, stored one after the other from
+/// `base` (the length of their archive's directory) on.
+#[derive(Default)]
+struct PackRegion {
+    base: usize,
+    bytes: Vec<u8>,
+    /// Packs the bundle may take (see [`Spare`]): offset, stored length, weight.
+    spare: Vec<(usize, usize, usize)>,
 }
 
-/// Hash of several files together (each one's length and bytes).
-fn group_hash<'a>(files: impl Iterator<Item = &'a [u8]>) -> u32 {
-    let mut hasher = Sha256::new();
-    for f in files {
-        hasher.update((f.len() as u64).to_le_bytes());
-        hasher.update(f);
+impl PackRegion {
+    /// Compresses and appends packs; returns where they are.
+    fn place(&mut self, packs: Vec<Pack>) -> reader::PackSet {
+        let mut offsets = Vec::with_capacity(packs.len() + 1);
+        offsets.push(self.base + self.bytes.len());
+        for (bytes, level, weight) in packs {
+            let z = compress_at(&bytes, level);
+            let off = self.base + self.bytes.len();
+            self.bytes.extend_from_slice(&z);
+            if weight > 0 {
+                self.spare.push((off, z.len(), weight));
+            }
+            offsets.push(self.base + self.bytes.len());
+        }
+        if offsets.len() == 1 {
+            offsets.clear();
+        }
+        reader::PackSet { offsets }
     }
-    let h = hasher.finalize();
-    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+}
+
+/// Each member's (index, offset, length) in its archive.
+type MemberPlaces = Vec<(usize, usize, usize)>;
+
+/// An archive: the directory (a [`RECORD_LEN`] record per member), `region`, then the
+/// members (stored bytes). Returns it with each member's place.
+fn archive(region: &[u8], members: &[Vec<u8>]) -> (Vec<u8>, MemberPlaces) {
+    let dir = members.len() * RECORD_LEN;
+    let total = dir + region.len() + members.iter().map(Vec::len).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    let mut places = Vec::with_capacity(members.len());
+    let mut at = dir + region.len();
+    for (k, m) in members.iter().enumerate() {
+        out.extend_from_slice(&encode_record(at, m.len()));
+        places.push((k, at, m.len()));
+        at += m.len();
+    }
+    out.extend_from_slice(region);
+    for m in members {
+        out.extend_from_slice(m);
+    }
+    (out, places)
+}
+
+/// A term shard in its archive, as the reader names it: its directory record and its
+/// bytes; with its place (offset, stored length) and its weight for the bundle.
+struct Member {
+    record: String,
+    name: String,
+    place: (usize, usize),
+    weight: usize,
+}
+
+impl Member {
+    fn named(archive: &str, (k, off, len): (usize, usize, usize), weight: usize) -> Member {
+        Member {
+            record: range_name(archive, k * RECORD_LEN, RECORD_LEN),
+            name: range_name(archive, off, len),
+            place: (off, len),
+            weight,
+        }
+    }
+}
+
+/// The directory of one kind of member for the meta file (see [`reader::Directory`]),
+/// when its lengths take at most [`INLINE_DIRECTORY_MAX`] bytes.
+fn inline_directory(places: Vec<(usize, usize)>) -> Option<reader::Directory> {
+    let mut lengths = Enc::default();
+    for p in &places {
+        lengths.usize(p.1);
+    }
+    (!places.is_empty() && lengths.buf.len() <= INLINE_DIRECTORY_MAX)
+        .then_some(reader::Directory { places })
 }
 
 /// A lexicon over the exported static index on disk (the same term data the browser uses).
@@ -1678,18 +1768,6 @@ mod tests {
         list.iter()
             .map(|&(n, s, w)| (n.to_string(), s, w))
             .collect()
-    }
-
-    #[test]
-    fn files_are_bundled_by_kind() {
-        assert_eq!(bundle_kind("t12-0000abcd.bin"), Some(0));
-        assert_eq!(bundle_kind("f300-0000abcd.bin"), Some(1));
-        assert_eq!(bundle_kind("p3-4-0000abcd.bin"), Some(PACKS));
-        assert_eq!(bundle_kind("x3-4-0000abcd.bin"), Some(PACKS));
-        assert_eq!(bundle_kind("vocab-0000abcd.bin"), Some(3));
-        assert_eq!(bundle_kind("valid-0000abcd.bin"), Some(0));
-        assert_eq!(bundle_kind("meta-0000abcd.bin"), None);
-        assert_eq!(bundle_kind("tantivy"), None);
     }
 
     #[test]

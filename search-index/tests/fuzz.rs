@@ -106,19 +106,24 @@ fn index() -> &'static Index {
         let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
         let meta = reader::manifest_meta_name(&manifest).expect("meta name");
         let mut files = Vec::new();
-        for e in std::fs::read_dir(dir.path()).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".bin") {
-                continue;
-            }
-            let stored = std::fs::read(e.path()).unwrap();
+        for name in reader::index_names(dir.path()).expect("index names") {
+            let stored = reader::read_stored(dir.path(), &name).unwrap();
             let inflated = format::decompress(&stored).expect("index file inflates");
             files.push((name, stored, inflated));
         }
         files.sort();
         assert!(
-            files.iter().any(|f| f.0.starts_with('p')),
+            files
+                .iter()
+                .filter(|f| f.2.starts_with(format::SHARD_MAGIC))
+                .count()
+                > 1,
+            "one term shard"
+        );
+        assert!(
+            files.iter().any(|f| f.0.starts_with('t')
+                && f.2.len() > 8
+                && !f.2.starts_with(format::SHARD_MAGIC)),
             "no posting pack"
         );
         assert!(files.iter().any(|f| f.0.starts_with("bundle")), "no bundle");
@@ -534,8 +539,19 @@ fn edit_shard(s: &mut Shard, edit: &ShardEdit) {
         (n > 0).then(|| c % n)
     };
     match edit {
-        PackCount(v) => s.packs.count = *v,
-        PosPackCount(v) => s.pos_packs.count = *v,
+        // Fewer or more packs, the last of an odd length.
+        PackCount(v) => {
+            let keep = v % (s.packs.offsets.len() + 1);
+            s.packs.offsets.truncate(keep);
+            let last = s.packs.offsets.last().copied().unwrap_or(0);
+            s.packs.offsets.push(last.saturating_add(*v));
+        }
+        PosPackCount(v) => {
+            let keep = v % (s.pos_packs.offsets.len() + 1);
+            s.pos_packs.offsets.truncate(keep);
+            let last = s.pos_packs.offsets.last().copied().unwrap_or(0);
+            s.pos_packs.offsets.push(last.saturating_add(*v));
+        }
         TruncateHeads(at) => {
             let at = at % (s.heads.len() + 1);
             s.heads.truncate(at);
@@ -621,8 +637,8 @@ fn fuzz_engine_on_edited_shards() {
     let shards: Vec<&String> = index
         .files
         .iter()
+        .filter(|f| f.2.starts_with(format::SHARD_MAGIC))
         .map(|f| &f.0)
-        .filter(|n| n.starts_with('t'))
         .collect();
     let total: usize = index.files.iter().map(|f| f.2.len()).sum();
     fuzz(
@@ -867,7 +883,7 @@ fn with_every_entry_edited(
 ) -> HashMap<String, Vec<u8>> {
     let mut files = index.inflated();
     for (name, bytes) in index.inflated() {
-        if name.starts_with('t') {
+        if bytes.starts_with(format::SHARD_MAGIC) {
             let mut s = Shard::decode(&bytes).unwrap();
             s.entries.iter_mut().for_each(&edit);
             files.insert(name, s.encode());

@@ -893,26 +893,41 @@ fn rounds_with(engine: &mut Engine, dir: &Path, r: &Request) -> Vec<Vec<String>>
     }
 }
 
+/// What a name the reader asks for is (posting and position packs are in the archives of
+/// the term shards).
+#[derive(Debug, PartialEq)]
+enum Read {
+    Shard,
+    Pack,
+    Fragment,
+    Record,
+    Other,
+}
+
+fn read_kind(dir: &Path, name: &str) -> Read {
+    let bytes = read_index_file(dir, name).unwrap().0;
+    if name.ends_with("+13") && bytes.len() == 8 {
+        return Read::Record;
+    }
+    match name.as_bytes()[0] {
+        b't' if bytes.starts_with(search_index::format::SHARD_MAGIC) => Read::Shard,
+        b't' => Read::Pack,
+        b'f' => Read::Fragment,
+        _ => Read::Other,
+    }
+}
+
 #[test]
 fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("search-index");
     build(&dir);
-    let shards = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with('t')
-        })
-        .count();
+    let shards = open_static(&dir).unwrap().0.meta.n_shards;
     assert!(
         shards > 3,
         "the corpus spreads over several term shards ({shards})"
     );
-    let is_shard = |f: &String| f.starts_with('t');
+    let is_shard = |f: &String| read_kind(&dir, f) == Read::Shard;
     // Compounds (their parts live in other shards), words with an -ing sibling, exact forms.
     // (A word the index does not know, split into known words, may take more rounds.)
     let mut checked = 0;
@@ -941,9 +956,9 @@ fn a_known_word_needs_one_round_of_term_shards_and_speculates_its_fragments() {
         // fragment files of the best sections seen so far (most of them are needed next).
         let rs = rounds(&dir, &ui_req(q));
         for r in &rs {
-            let packs = r.iter().any(|f| f.starts_with('p'));
+            let packs = r.iter().any(|f| read_kind(&dir, f) == Read::Pack);
             assert!(
-                !packs || r.iter().any(|f| f.starts_with('f')),
+                !packs || r.iter().any(|f| read_kind(&dir, f) == Read::Fragment),
                 "{q}: {rs:?}"
             );
         }
@@ -1004,12 +1019,18 @@ fn the_bundle_spares_later_queries_their_term_shards() {
         let mut r = req(q);
         r.budget = 8000;
         let fetched: Vec<String> = rounds_with(&mut engine, &dir, &r).concat();
+        // A term shard or its directory record (a pack is in the same archive).
+        let shard_or_record = |f: &str| {
+            let bytes = read_index_file(&dir, f).unwrap().0;
+            bytes.starts_with(search_index::format::SHARD_MAGIC)
+                || (f.ends_with("+13") && bytes.len() == 8)
+        };
         let index_files = fetched
             .iter()
             .filter(|f| {
                 f.starts_with("vocab-")
                     || f.starts_with("valid-")
-                    || (f.starts_with('t') && f[1..].starts_with(|c: char| c.is_ascii_digit()))
+                    || (f.starts_with('t') && shard_or_record(f))
             })
             .collect::<Vec<_>>();
         assert!(index_files.is_empty(), "{q}: fetched {index_files:?}");
@@ -1057,50 +1078,53 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
     let (bytes, _) = read_index_file(&dir, &name).unwrap();
     let files = search_index::format::decode_bundle(&bytes).unwrap();
     let bundled: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let on_disk: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    // What each bundled file is: a term shard, a shard's directory record (8 bytes), the
+    // vocabulary, or a posting pack.
+    let is_shard = |file: &[u8]| file.starts_with(search_index::format::SHARD_MAGIC);
+    let shards: Vec<(&String, search_index::reader::Shard)> = files
+        .iter()
+        .filter(|(_, f)| is_shard(f))
+        .map(|(n, f)| (n, search_index::reader::Shard::decode(f).unwrap()))
         .collect();
-    // Files of a kind: `t<i>-`, `p<i>-`, `f<v>-`, `vocab-`.
-    let count = |names: &[String], kind: &str| {
-        names
-            .iter()
-            .filter(|n| {
-                n.strip_prefix(kind).is_some_and(|rest| {
-                    kind.ends_with('-') || rest.starts_with(|c: char| c.is_ascii_digit())
-                })
-            })
-            .count()
+    assert_eq!(shards.len(), engine.meta.n_shards, "every term shard");
+    // With their directory records, unless the meta file gives their places.
+    let records = files.iter().filter(|(_, f)| f.len() == 8).count();
+    let expected = match engine.meta.shard_places {
+        Some(_) => 0,
+        None => engine.meta.n_shards,
     };
+    assert_eq!(records, expected, "the shards' directory records");
     assert_eq!(
-        count(&bundled, "t"),
-        count(&on_disk, "t"),
-        "every term shard"
+        bundled.iter().filter(|n| n.starts_with("vocab-")).count(),
+        1,
+        "the vocabulary"
     );
-    assert_eq!(count(&bundled, "vocab-"), 1, "the vocabulary");
-    let packs = count(&bundled, "p");
+    let all_packs: usize = shards.iter().map(|(_, s)| s.packs.count()).sum();
+    let packs = files
+        .iter()
+        .filter(|(n, f)| !is_shard(f) && f.len() != 8 && !n.starts_with("vocab-"))
+        .count();
     assert!(
-        packs > 0 && packs < count(&on_disk, "p"),
-        "some posting packs: {packs} of {}",
-        count(&on_disk, "p")
+        packs > 0 && packs < all_packs,
+        "some posting packs: {packs} of {all_packs}"
     );
-    assert_eq!(count(&bundled, "f"), 0, "fragments are not bundled");
+    assert!(
+        bundled.iter().all(|n| !n.starts_with('f')),
+        "fragments are not bundled"
+    );
 
-    // The second chunks of the three most frequent words are in it.
+    // The second chunks of the three most frequent words are in it (a shard's packs are in
+    // its own archive).
     let mut terms: Vec<(u32, String)> = Vec::new();
-    for (name, file) in &files {
-        let Some(no) = name
-            .strip_prefix('t')
-            .and_then(|r| r.split('-').next())
-            .and_then(|n| n.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        let shard = search_index::reader::Shard::decode(file).unwrap();
+    for (name, shard) in &shards {
+        let (archive, _, _) = search_index::format::split_range_name(name).unwrap();
         for e in shard.entries.iter().filter(|e| e.chunks.len() > 1) {
             let pack = e.chunks[1].pack.expect("a second chunk is in a pack");
-            let pack = search_index::format::pack_name(no, pack, shard.packs.hash);
-            terms.push((e.info.df, pack));
+            let (off, len) = shard.packs.range(pack).unwrap();
+            terms.push((
+                e.info.df,
+                search_index::format::range_name(archive, off, len),
+            ));
         }
     }
     terms.sort_by_key(|t| std::cmp::Reverse(t.0));
@@ -1301,7 +1325,86 @@ fn the_browser_index_alone_is_the_full_builds_without_tantivy() {
     search_index::build_browser_index(&docs, &Default::default(), &dir).expect("index builds");
     assert!(!dir.join("tantivy").exists());
     let (a, b) = (files(full.path()), files(&dir));
-    assert!(a.len() > 10, "{} files", a.len());
+    // The manifest, meta, vocabulary, validity table, bundle and the archives.
+    assert!(a.len() > 6, "{} files", a.len());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(a == b, "the files differ");
+}
+
+/// The index of a larger book is a few archives besides four files, whatever the book's
+/// size: at most `MAX_GROUP_HASHES` of term shards (with their packs) and of fragment
+/// files, here far fewer files than pages; and every range the reader may ask for (each
+/// member's directory record, the member, a shard's packs) is in its archive and inflates.
+#[test]
+fn a_larger_index_is_a_few_archives() {
+    use search_index::format::MAX_GROUP_HASHES;
+    let docs: Vec<SectionDoc> = (0..20_000)
+        .map(|i| SectionDoc {
+            title: format!("Sida {}", i / 2),
+            heading: format!("Avsnitt {i}"),
+            body: format!(
+                "{} {} {} kod{i}",
+                WORDS[i % WORDS.len()],
+                WORDS[(i * 7) % WORDS.len()],
+                WORDS[(i / 3) % WORDS.len()]
+            ),
+            kind: "page".into(),
+            url: format!("sida{}.html#a{}", i / 2, i % 2),
+            ..Default::default()
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("search-index");
+    build_site_index(&docs, &dir).expect("index builds");
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "tantivy")
+        .collect();
+    let archives = |kind: char| {
+        files
+            .iter()
+            .filter(|n| n.starts_with(kind) && n[1..].starts_with(|c: char| c.is_ascii_digit()))
+            .count()
+    };
+    let (engine, _) = open_static(&dir).unwrap();
+    let meta = &engine.meta;
+    assert!(meta.n_vpages >= 10_000, "{} virtual pages", meta.n_vpages);
+    assert!(meta.shard_group > 1, "{} shards", meta.n_shards);
+    assert_eq!(archives('t'), meta.n_shards.div_ceil(meta.shard_group));
+    assert_eq!(
+        archives('f'),
+        (meta.n_vpages as usize).div_ceil(meta.frag_group)
+    );
+    assert!(archives('t') <= MAX_GROUP_HASHES && archives('f') <= MAX_GROUP_HASHES);
+    // The manifest, the meta file, the vocabulary and the bundle (no validity table).
+    assert_eq!(files.len(), archives('t') + archives('f') + 4, "{files:?}");
+    // Too many fragment files for the meta file to carry their directory: the reader reads
+    // their records.
+    assert!(meta.frag_places.is_none());
+    let names = search_index::reader::index_names(&dir).unwrap();
+    assert!(names.len() > 2 * meta.n_vpages as usize);
+    for name in &names {
+        read_index_file(&dir, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // Searched through the records, natively and with the committed wasm, alike.
+    let queries = ["barn skola", "kod1234", "vårdnadshavare"];
+    let native: Vec<SearchResult> = queries
+        .iter()
+        .map(|q| static_search(&dir, &req(q)))
+        .collect();
+    assert!(native.iter().all(|r| !r.hits.is_empty()));
+    assert_eq!(
+        native[1].hits[0].fragment.as_ref().unwrap().url,
+        "sida617.html#a0"
+    );
+    if let Some(stdout) = wasm_answers(&dir, &queries) {
+        for (r, line) in native.iter().zip(stdout.lines()) {
+            let docs: Vec<String> = r.hits.iter().map(|h| h.doc.to_string()).collect();
+            assert!(
+                line.contains(&format!("\"docs\":[{}]", docs.join(","))),
+                "{line}"
+            );
+        }
+    }
 }

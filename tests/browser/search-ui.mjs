@@ -80,6 +80,12 @@ try {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const consoleErrors = [];
+  // What a request reads, as the search names it: a range of an archive (a Range
+  // request) is "<url>@<offset>+<length>", as the worker keys it in its store.
+  const readOf = (r) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(r.headers().range || "");
+    return m ? `${r.url()}@${m[1]}+${+m[2] - +m[1] + 1}` : r.url();
+  };
   const requests = [];
   const dialogs = [];
   page.on("console", (m) => {
@@ -92,7 +98,7 @@ try {
   });
   page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  page.on("request", (r) => requests.push(r.url()));
+  page.on("request", (r) => requests.push(readOf(r)));
   // A request the browser itself cancelled (net::ERR_ABORTED: the page navigated away, e.g.
   // Enter opened a hit while the favicon was loading) is no failure of the site's.
   page.on("requestfailed", (r) => {
@@ -285,7 +291,7 @@ try {
   const fresh = await browser.newContext();
   const fpage = await fresh.newPage();
   const freshRequests = [];
-  fpage.on("request", (r) => freshRequests.push(r.url()));
+  fpage.on("request", (r) => freshRequests.push(readOf(r)));
   const isShard = (u) => /\/search-index\/t\d+-/.test(u);
   let shardsWhileWorkerHeld = null;
   await fpage.route(/search-worker\.[0-9a-f]{8}\.js/, async (r) => {
@@ -464,7 +470,7 @@ try {
     const indexFiles = (list) => list.filter((u) => u.includes("/search-index/") && !u.endsWith("/manifest.json"));
     const firstPage = await keep.newPage();
     const firstRequests = [];
-    firstPage.on("request", (r) => firstRequests.push(r.url()));
+    firstPage.on("request", (r) => firstRequests.push(readOf(r)));
     await firstPage.goto(pageUrl, { waitUntil: "load" });
     const firstTop = await answerOf(firstPage, e.q);
     // A second query: the worker fetches the bundle with its files.
@@ -491,7 +497,7 @@ try {
     const fetchedFirst = indexFiles(firstRequests);
     const secondPage = await keep.newPage();
     const secondRequests = [];
-    secondPage.on("request", (r) => secondRequests.push(r.url()));
+    secondPage.on("request", (r) => secondRequests.push(readOf(r)));
     await secondPage.goto(pageUrl, { waitUntil: "load" });
     const secondTop = await answerOf(secondPage, e.q);
     const refetched = indexFiles(secondRequests).filter((u) => fetchedFirst.includes(u));
@@ -500,7 +506,7 @@ try {
     const fragment = fetchedFirst.find((u) => /\/f\d+-/.test(u));
     const thirdPage = await keep.newPage();
     const thirdRequests = [];
-    thirdPage.on("request", (r) => thirdRequests.push(r.url()));
+    thirdPage.on("request", (r) => thirdRequests.push(readOf(r)));
     await thirdPage.goto(pageUrl, { waitUntil: "load" });
     await thirdPage.focus("#search-input");
     await thirdPage.waitForTimeout(800); // the worker starts and lists the store

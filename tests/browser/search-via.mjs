@@ -3,7 +3,8 @@
 //   node search-via.mjs <site folder> <spec.json>
 // spec = { page: "<page>.html", q: "hem för vård och boende", url: "<hit url>", via: "HVB" }
 // Checks: the hit spec.url is an option whose name contains "träff via <spec.via>", and the
-// first hit (a direct match) says nothing of the kind. Prints one JSON line.
+// first hit (a direct match) says nothing of the kind; and from a server without Range
+// support (whole archives) the search shows as many hits. Prints one JSON line.
 import { finish, launch } from "./chromium.mjs";
 import { readFileSync } from "node:fs";
 import { startStaticServer } from "./static-server.mjs";
@@ -39,6 +40,27 @@ try {
   const named = p.getByRole("option", { name: new RegExp(label) });
   report.named = await named.count();
   if (report.named !== 1) failures.push(`options named "${label}": ${report.named}`);
+  // A server that ignores Range requests sends whole archives: the search cuts the parts
+  // out of them and shows the same hits.
+  const plain = await startStaticServer(servedDir, null, { ranges: false });
+  try {
+    const q = await browser.newPage();
+    const whole = [];
+    q.on("response", (r) => { if (r.url().includes("/search-index/") && r.status() === 200) whole.push(r.url()); });
+    await q.goto(`${plain.url}${spec.page}`);
+    await q.focus("#search-input");
+    await q.fill("#search-input", spec.q);
+    await q.waitForFunction(() => {
+      const b = document.getElementById("search-results");
+      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit");
+    }, null, { timeout: 15000 });
+    const again = await q.$$eval("#search-results a.search-hit", (as) => as.length);
+    report.withoutRanges = { hits: again, archivesWhole: whole.filter((u) => /\/[tf]\d+-/.test(u)).length };
+    if (again !== hits.length) failures.push(`without Range support: ${again} hits, with it ${hits.length}`);
+    if (!report.withoutRanges.archivesWhole) failures.push("without Range support: no archive was sent whole");
+  } finally {
+    await plain.close();
+  }
 } catch (e) {
   failures.push(String(e));
 } finally {

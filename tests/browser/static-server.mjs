@@ -1,5 +1,5 @@
 // A plain static file server on loopback for the browser tests and the search benchmark:
-// GET/HEAD of files under one folder, nothing else (no compression, no rewriting, no
+// GET/HEAD of files under one folder (and single byte ranges of them), nothing else (no compression, no rewriting, no
 // caching headers beyond what a stock server sends), so a site behaves as it would when
 // copied to any web server. `startStaticServer(root)` resolves to
 // `{ url, port, close() }` with `url` = "http://127.0.0.1:PORT/". `before(req, res)`, if
@@ -7,7 +7,9 @@
 // search benchmark's driver page and its report; nothing of a site). `options`, as a
 // server's configuration would set them: `headers` sent with every answer (e.g. a
 // Content-Security-Policy, tests/browser/csp.mjs), `notFound` a file under the folder
-// sent (status 404) for a path that does not exist, like nginx's `error_page 404`.
+// sent (status 404) for a path that does not exist, like nginx's `error_page 404`;
+// `ranges: false` answers every request with the whole file, like a server without
+// range support.
 import { createServer } from "node:http";
 import { readFileSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
@@ -64,7 +66,22 @@ export function startStaticServer(rootDir, before, options = {}) {
       send(res, 404, options.notFound ? TYPES[".html"] : "text/plain", page, req.method === "HEAD");
       return;
     }
-    send(res, 200, TYPES[extname(file).toLowerCase()] || "application/octet-stream", body, req.method === "HEAD");
+    const type = TYPES[extname(file).toLowerCase()] || "application/octet-stream";
+    // One byte range (the search reads parts of its archives), as stock servers answer it.
+    const range = options.ranges !== false && /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || "");
+    if (range) {
+      const from = Number(range[1]);
+      const to = Math.min(range[2] === "" ? body.length - 1 : Number(range[2]), body.length - 1);
+      if (from > to) {
+        res.writeHead(416, { ...extra, "content-range": `bytes */${body.length}` }).end();
+        return;
+      }
+      res.writeHead(206, { ...extra, "content-type": type, "content-length": to - from + 1,
+        "content-range": `bytes ${from}-${to}/${body.length}`, "accept-ranges": "bytes" });
+      res.end(req.method === "HEAD" ? undefined : body.subarray(from, to + 1));
+      return;
+    }
+    send(res, 200, type, body, req.method === "HEAD");
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);

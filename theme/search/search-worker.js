@@ -78,14 +78,20 @@
     storeListed = Promise.race([listing, new Promise(function (resolve) { setTimeout(resolve, 500); })]);
   }
 
+  /* Most of the index is in archives: a name "<file>@<offset>+<length>" is that range of
+     the file (search-index/src/format.rs), fetched with a Range request; a server that
+     ignores it sends the whole file, which is cut here. */
   function fromNetwork(name, priority) {
-    var url = indexBase + name;
-    var init = { priority: priority || "auto" };
+    var m = /^(.+)@(\d+)\+(\d+)$/.exec(name);
+    var url = indexBase + (m ? m[1] : name);
+    var init = { priority: priority || "auto", headers: {} };
+    if (m) init.headers.Range = "bytes=" + m[2] + "-" + (+m[2] + +m[3] - 1);
     if (store) {
       init.cache = "no-store";
-      init.headers = { "Cache-Control": "max-age=31536000" };
+      init.headers["Cache-Control"] = "max-age=31536000";
     }
     return fetch(url, init).then(function (r) { return responseBytes(r, url); }).then(function (bytes) {
+      if (m && bytes.byteLength != m[3]) bytes = bytes.slice(+m[2], +m[2] + +m[3]);
       if (store) storing.push([name, bytes]);
       return bytes;
     });
@@ -159,7 +165,7 @@
 
   function load(name, priority) {
     if (!fetched[name]) {
-      if (!/^[\w.-]+$/.test(name)) return Promise.reject(new Error("bad file name"));
+      if (!/^[\w.@+-]+$/.test(name)) return Promise.reject(new Error("bad file name"));
       fetched[name] = getFile(name, priority).then(inflate).then(function (bytes) { addFile(name, bytes); },
         function (e) { delete fetched[name]; throw e; });
     }
@@ -174,7 +180,7 @@
   var expected = null;
   var expectedDone = null;
   function expect(name) {
-    if (fetched[name] || !/^[\w.-]+$/.test(name)) return;
+    if (fetched[name] || !/^[\w.@+-]+$/.test(name)) return;
     fetched[name] = new Promise(function (resolve) { arriving[name] = resolve; }).then(function (file) {
       var raw = file.bytes;
       if (!raw) {
@@ -202,7 +208,7 @@
     var connection = self.navigator && self.navigator.connection;
     if (connection && (connection.saveData || /2g/.test(connection.effectiveType || ""))) return;
     var name = answerText(ex.ss_bundle(h));
-    if (!/^[\w.-]+$/.test(name)) return;
+    if (!/^[\w.@+-]+$/.test(name)) return;
     getFile(name, "low").then(inflate).then(function (bytes) {
       ex.ss_add_bundle(h, put(bytes), bytes.length);
       keepFetched();

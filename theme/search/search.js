@@ -156,12 +156,12 @@
           filters.status, filters.validOn].join("\0"));
         var len = ex.ss_search(h, put(params), params.length, 3 * PAGES, PAGES, BUDGET);
         var out = JSON.parse(new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.ss_out(h), len)));
-        names = (out.need || []).filter(function (name) { return /^[\w.-]+$/.test(name); });
+        names = (out.need || []).filter(function (name) { return /^[\w.@+-]+$/.test(name); });
       });
     }).catch(function () { /* the worker fetches what it needs itself */ }).then(function () {
       worker.postMessage({ type: "expect", names: names });
       names.forEach(function (name) {
-        indexFile(index + name).then(function (f) {
+        indexFile(index, name).then(function (f) {
           worker.postMessage({ type: "file", name: name, bytes: f.bytes, kept: f.kept }, [f.bytes]);
         }, function () {
           worker.postMessage({ type: "file", name: name, bytes: null });
@@ -171,16 +171,21 @@
   }
 
   /* An index file's stored bytes ({bytes, kept}): from the worker's store of index files
-     when a search on an earlier page kept it there (search-worker.js), else fetched. */
-  function indexFile(url) {
+     when a search on an earlier page kept it there (search-worker.js), else fetched (a
+     range of an archive as the worker fetches it). */
+  function indexFile(index, name) {
+    var url = index + name;
+    var m = /^(.+)@(\d+)\+(\d+)$/.exec(name);
     var kept = !self.caches ? Promise.resolve(null) : Promise.race([
       caches.match(url).catch(function () { return null; }),
       new Promise(function (resolve) { setTimeout(resolve, 500, null); }) /* storage hangs */
     ]);
     return kept.then(function (r) {
       var fromStore = !!(r && r.ok);
-      return (fromStore ? Promise.resolve(r) : get(url)).then(function (res) { return res.arrayBuffer(); })
-        .then(function (b) { return { bytes: b, kept: fromStore }; });
+      return (fromStore ? Promise.resolve(r) : get(m ? index + m[1] : url,
+        m && { headers: { Range: "bytes=" + m[2] + "-" + (+m[2] + +m[3] - 1) } }))
+        .then(function (res) { return res.arrayBuffer(); })
+        .then(function (b) { return { bytes: !fromStore && m && b.byteLength != m[3] ? b.slice(+m[2], +m[2] + +m[3]) : b, kept: fromStore }; });
     });
   }
 

@@ -22,6 +22,11 @@ pub struct Meta {
     pub frag_group: usize,
     /// Hash of each group of `frag_group` fragment files.
     pub frag_groups: Vec<u32>,
+    /// Where each term shard is in its archive, when the meta file carries the shards'
+    /// directory (a small book: the reader then reads no record, see [`Directory`]).
+    pub shard_places: Option<Directory>,
+    /// The same for the fragment files.
+    pub frag_places: Option<Directory>,
     /// Facet values with section counts: kinds, strategy groups, services, statuses.
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
@@ -52,6 +57,15 @@ impl Meta {
         e.usize(self.frag_groups.len());
         for h in &self.frag_groups {
             e.u32(*h);
+        }
+        for (places, group) in [
+            (&self.shard_places, self.shard_group),
+            (&self.frag_places, self.frag_group),
+        ] {
+            match places {
+                Some(d) => d.encode(&mut e, group.max(1)),
+                None => e.usize(0),
+            }
         }
         for list in [&self.kinds, &self.groups, &self.services, &self.statuses] {
             e.usize(list.len());
@@ -85,6 +99,8 @@ impl Meta {
         if frag_groups.len() != (n_vpages as usize).div_ceil(frag_group) {
             return Err(Corrupt);
         }
+        let shard_places = Directory::decode(&mut d, shards.len(), shard_group)?;
+        let frag_places = Directory::decode(&mut d, n_vpages as usize, frag_group)?;
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
         for _ in 0..4 {
             let mut l = Vec::new();
@@ -110,6 +126,8 @@ impl Meta {
             shard_group,
             frag_group,
             frag_groups,
+            shard_places,
+            frag_places,
             kinds,
             groups,
             services,
@@ -129,6 +147,55 @@ impl Meta {
     /// The validity table's file name, if any page has an interval.
     pub fn validity_name(&self) -> Option<String> {
         (self.validity != 0).then(|| hash_name("valid", self.validity))
+    }
+}
+
+/// Where the members of one kind are in their archives (offset, stored length), by member
+/// number: the directories of all its archives, carried by the meta file while they are
+/// small ([`crate::format::INLINE_DIRECTORY_MAX`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Directory {
+    pub places: Vec<(usize, usize)>,
+}
+
+impl Directory {
+    /// The member count, then per archive (of `group` members) its first member's offset,
+    /// then each member's length (members follow each other in their archive).
+    fn encode(&self, e: &mut Enc, group: usize) {
+        e.usize(self.places.len());
+        for (i, &(off, len)) in self.places.iter().enumerate() {
+            if i % group == 0 {
+                e.usize(i);
+                e.usize(off);
+            }
+            e.usize(len);
+        }
+    }
+
+    /// None when the meta file carries no directory (0 members); else one of exactly `n`
+    /// members.
+    fn decode(d: &mut Dec, n: usize, group: usize) -> R<Option<Directory>> {
+        let count = d.count()?;
+        if count == 0 {
+            return Ok(None);
+        }
+        if count != n {
+            return Err(Corrupt);
+        }
+        let mut places = Vec::with_capacity(count);
+        let mut at = 0usize;
+        for i in 0..count {
+            if i % group == 0 {
+                if d.usize()? != i {
+                    return Err(Corrupt);
+                }
+                at = d.usize()?;
+            }
+            let len = d.usize()?;
+            places.push((at, len));
+            at = at.checked_add(len).ok_or(Corrupt)?;
+        }
+        Ok(Some(Directory { places }))
     }
 }
 
@@ -213,12 +280,26 @@ pub struct Entry {
     pub chunks: Vec<ChunkRef>,
 }
 
-/// Files of one kind of a shard: their number and the hash of all of them together (in
-/// every name).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Where the posting (or position) packs of a shard are in the archive of its group
+/// ([`crate::format::shard_archive`]): pack `j` is the stored bytes
+/// `offsets[j]..offsets[j + 1]`; no offsets, no packs.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackSet {
-    pub count: usize,
-    pub hash: u32,
+    pub offsets: Vec<usize>,
+}
+
+impl PackSet {
+    pub fn count(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Offset and length of pack `j` in the archive.
+    pub fn range(&self, j: usize) -> R<(usize, usize)> {
+        match self.offsets.get(j..j + 2) {
+            Some(&[a, b]) if b >= a => Ok((a, b - a)),
+            _ => Err(Corrupt),
+        }
+    }
 }
 
 /// A copy of another shard's entry, kept beside the words of this shard that have it as a
@@ -246,7 +327,7 @@ pub struct Shard {
 
 /// Where a term's postings are: the shard whose head area holds its first chunk, and its
 /// own shard, whose packs hold the later chunks and the positions.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Loc {
     pub heads: usize,
     pub home: usize,
@@ -288,7 +369,7 @@ fn encode_entry(e: &mut Enc, en: &Entry) {
 }
 
 /// Reads what [`encode_entry`] wrote; pack numbers are checked against the sets.
-fn decode_entry(d: &mut Dec, term: String, packs: PackSet, pos_packs: PackSet) -> R<Entry> {
+fn decode_entry(d: &mut Dec, term: String, packs: &PackSet, pos_packs: &PackSet) -> R<Entry> {
     let df = d.var()? as u32;
     let flags = d.u8()?;
     let mut info = TermInfo {
@@ -321,8 +402,8 @@ fn decode_entry(d: &mut Dec, term: String, packs: PackSet, pos_packs: PackSet) -
         } else {
             None
         };
-        if pack.is_some_and(|p| p >= packs.count)
-            || pos.is_some_and(|p| p.2 > 0 && p.0 >= pos_packs.count)
+        if pack.is_some_and(|p| p >= packs.count())
+            || pos.is_some_and(|p| p.2 > 0 && p.0 >= pos_packs.count())
         {
             return Err(Corrupt);
         }
@@ -343,24 +424,37 @@ fn decode_entry(d: &mut Dec, term: String, packs: PackSet, pos_packs: PackSet) -
     })
 }
 
-fn encode_pack_set(e: &mut Enc, set: PackSet) {
-    e.usize(set.count);
-    e.u32(set.hash);
+/// The number of packs, then the first one's offset and each one's length.
+fn encode_pack_set(e: &mut Enc, set: &PackSet) {
+    e.usize(set.count());
+    if let Some(&first) = set.offsets.first() {
+        e.usize(first);
+        for w in set.offsets.windows(2) {
+            e.usize(w[1] - w[0]);
+        }
+    }
 }
 
 fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
-    Ok(PackSet {
-        count: d.usize()?,
-        hash: d.u32()?,
-    })
+    let count = d.count()?;
+    let mut offsets = Vec::new();
+    if count > 0 {
+        let mut at = d.usize()?;
+        offsets.push(at);
+        for _ in 0..count {
+            at = at.checked_add(d.usize()?).ok_or(Corrupt)?;
+            offsets.push(at);
+        }
+    }
+    Ok(PackSet { offsets })
 }
 
 impl Shard {
     pub fn encode(&self) -> Vec<u8> {
         let mut e = Enc::default();
         e.bytes(SHARD_MAGIC);
-        encode_pack_set(&mut e, self.packs);
-        encode_pack_set(&mut e, self.pos_packs);
+        encode_pack_set(&mut e, &self.packs);
+        encode_pack_set(&mut e, &self.pos_packs);
         e.usize(self.entries.len());
         let mut prev = "";
         for en in &self.entries {
@@ -374,8 +468,8 @@ impl Shard {
         for f in &self.foreign {
             e.str(&f.entry.term);
             e.usize(f.home);
-            encode_pack_set(&mut e, f.packs);
-            encode_pack_set(&mut e, f.pos_packs);
+            encode_pack_set(&mut e, &f.packs);
+            encode_pack_set(&mut e, &f.pos_packs);
             encode_entry(&mut e, &f.entry);
         }
         e.bytes(&self.heads);
@@ -398,14 +492,14 @@ impl Shard {
             term.push_str(suffix);
             prev = term.clone();
             s.entries
-                .push(decode_entry(&mut d, term, s.packs, s.pos_packs)?);
+                .push(decode_entry(&mut d, term, &s.packs, &s.pos_packs)?);
         }
         for _ in 0..d.count()? {
             let term = d.str()?.to_string();
             let home = d.usize()?;
             let packs = decode_pack_set(&mut d)?;
             let pos_packs = decode_pack_set(&mut d)?;
-            let entry = decode_entry(&mut d, term, packs, pos_packs)?;
+            let entry = decode_entry(&mut d, term, &packs, &pos_packs)?;
             s.foreign.push(Foreign {
                 home,
                 packs,
@@ -429,8 +523,8 @@ impl Shard {
         Loc {
             heads: i,
             home: i,
-            packs: self.packs,
-            pos_packs: self.pos_packs,
+            packs: self.packs.clone(),
+            pos_packs: self.pos_packs.clone(),
         }
     }
 }

@@ -316,10 +316,61 @@ impl Engine {
         }
     }
 
+    /// The name of member `slot` of `archive`, at `place` when the meta file's directory
+    /// gives it, else at what the member's record says; None = the record is not loaded
+    /// (recorded).
+    fn member_name(
+        &mut self,
+        archive: &str,
+        slot: usize,
+        place: Option<(usize, usize)>,
+    ) -> R<Option<String>> {
+        let (off, len) = match place {
+            Some(place) => place,
+            None => match self.file(range_name(archive, slot * RECORD_LEN, RECORD_LEN)) {
+                Some(bytes) => decode_record(bytes)?,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(range_name(archive, off, len)))
+    }
+
+    /// The archive of term shard `i` (which holds its packs too).
+    pub(crate) fn shard_archive(&self, i: usize) -> R<String> {
+        let hash = self.meta.shards.get(i).ok_or(Corrupt)?.1;
+        Ok(shard_archive(i / self.meta.shard_group, hash))
+    }
+
+    /// Term shard `i`'s name as a member of its archive; None = its record is not loaded
+    /// (recorded).
+    fn shard_name(&mut self, i: usize) -> R<Option<String>> {
+        let archive = self.shard_archive(i)?;
+        let place = inline_place(&self.meta.shard_places, i)?;
+        self.member_name(&archive, i % self.meta.shard_group, place)
+    }
+
+    /// Whether term shard `i` is at hand (asks for nothing).
+    fn shard_at_hand(&self, i: usize) -> bool {
+        let Ok(archive) = self.shard_archive(i) else {
+            return false;
+        };
+        let place = match &self.meta.shard_places {
+            Some(d) => d.places.get(i).copied(),
+            None => {
+                let slot = i % self.meta.shard_group;
+                let record = range_name(&archive, slot * RECORD_LEN, RECORD_LEN);
+                self.files.get(&record).and_then(|r| decode_record(r).ok())
+            }
+        };
+        place.is_some_and(|(off, len)| self.files.contains_key(&range_name(&archive, off, len)))
+    }
+
     fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
         if !self.shards.contains_key(&i) {
-            let hash = self.meta.shards.get(i).ok_or(Corrupt)?.1;
-            let Some(bytes) = self.file(shard_name(i, hash)) else {
+            let Some(name) = self.shard_name(i)? else {
+                return Ok(None);
+            };
+            let Some(bytes) = self.file(name) else {
                 return Ok(None);
             };
             let s = Shard::decode(bytes)?;
@@ -336,12 +387,7 @@ impl Engine {
             return Ok(Some(None));
         }
         let i = sep_index(&self.meta.shards, key);
-        let at_hand = self.shards.contains_key(&i)
-            || self
-                .meta
-                .shards
-                .get(i)
-                .is_some_and(|(_, h)| self.files.contains_key(&shard_name(i, *h)));
+        let at_hand = self.shards.contains_key(&i) || self.shard_at_hand(i);
         if !at_hand && let Some(found) = self.foreign_entry(i, key) {
             return Ok(Some(Some(found)));
         }
@@ -368,8 +414,8 @@ impl Engine {
                 let loc = Loc {
                     heads: carrier,
                     home,
-                    packs: f.packs,
-                    pos_packs: f.pos_packs,
+                    packs: f.packs.clone(),
+                    pos_packs: f.pos_packs.clone(),
                 };
                 (loc, f.entry.clone())
             })
@@ -397,7 +443,9 @@ impl Engine {
                 decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
             }
             Some(p) => {
-                let Some(bytes) = self.file(pack_name(loc.home, p, loc.packs.hash)) else {
+                let (off, len) = loc.packs.range(p)?;
+                let archive = self.shard_archive(loc.home)?;
+                let Some(bytes) = self.file(range_name(&archive, off, len)) else {
                     return Ok(None);
                 };
                 decode_chunk(bytes.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
@@ -421,7 +469,9 @@ impl Engine {
         if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {
             return Ok(Some(d.clone()));
         }
-        let Some(bytes) = self.file(pos_pack_name(loc.home, p, loc.pos_packs.hash)) else {
+        let (pack_off, pack_len) = loc.pos_packs.range(p)?;
+        let archive = self.shard_archive(loc.home)?;
+        let Some(bytes) = self.file(range_name(&archive, pack_off, pack_len)) else {
             return Ok(None);
         };
         let end = off.checked_add(len).ok_or(Corrupt)?;
@@ -688,17 +738,28 @@ impl Engine {
         if let Some(f) = self.frag_cache.get(&vpage) {
             return Ok(Some(f.clone()));
         }
-        let hash = *self
-            .meta
-            .frag_groups
-            .get(vpage / self.meta.frag_group)
-            .ok_or(Corrupt)?;
-        let Some(bytes) = self.file(frag_name(vpage, hash)) else {
+        let group = self.meta.frag_group;
+        let hash = *self.meta.frag_groups.get(vpage / group).ok_or(Corrupt)?;
+        let place = inline_place(&self.meta.frag_places, vpage)?;
+        let Some(name) =
+            self.member_name(&frag_archive(vpage / group, hash), vpage % group, place)?
+        else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.file(name) else {
             return Ok(None);
         };
         let f = Rc::new(decode_fragments(bytes)?);
         self.frag_cache.insert(vpage, f.clone());
         Ok(Some(f))
+    }
+}
+
+/// Member `n`'s place from the meta file's directory of its kind, if it has one.
+fn inline_place(places: &Option<Directory>, n: usize) -> R<Option<(usize, usize)>> {
+    match places {
+        Some(d) => d.places.get(n).copied().map(Some).ok_or(Corrupt),
+        None => Ok(None),
     }
 }
 
@@ -822,21 +883,103 @@ impl Lexicon for Engine {
     }
 }
 
-/// Reads and inflates one index file of `search_dir` (natively; the browser's worker does
-/// the same with DecompressionStream). Returns the inflated bytes and the stored size.
+/// The stored bytes of one index file of `search_dir`, or of the range of an archive a
+/// [`range_name`] names (the browser's worker fetches them with a `Range` request).
+#[cfg(feature = "inflate")]
+pub fn read_stored(search_dir: &std::path::Path, name: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let invalid = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("bad index file name {name}"),
+        )
+    };
+    if name.contains('/') || name.contains('\\') || name.contains("..") {
+        return Err(invalid());
+    }
+    match split_range_name(name) {
+        Some((_, _, len)) if len > MAX_FILE => Err(invalid()),
+        Some((file, off, len)) => {
+            let mut f = std::fs::File::open(search_dir.join(file))?;
+            f.seek(std::io::SeekFrom::Start(off as u64))?;
+            let mut buf = vec![0; len];
+            f.read_exact(&mut buf)?;
+            Ok(buf)
+        }
+        None if name.contains('@') => Err(invalid()),
+        None => std::fs::read(search_dir.join(name)),
+    }
+}
+
+/// Reads and inflates what [`read_stored`] reads (natively; the browser's worker inflates
+/// with DecompressionStream). Returns the inflated bytes and the stored size.
 #[cfg(feature = "inflate")]
 pub fn read_index_file(
     search_dir: &std::path::Path,
     name: &str,
 ) -> std::io::Result<(Vec<u8>, usize)> {
-    let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
-    if name.contains('/') || name.contains('\\') || name.contains("..") {
-        return Err(invalid(format!("bad index file name {name}")));
-    }
-    let stored = std::fs::read(search_dir.join(name))?;
-    let bytes =
-        crate::format::decompress(&stored).map_err(|_| invalid(format!("{name}: {Corrupt}")))?;
+    let stored = read_stored(search_dir, name)?;
+    let bytes = crate::format::decompress(&stored).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{name}: {Corrupt}"),
+        )
+    })?;
     Ok((bytes, stored.len()))
+}
+
+/// Every name the reader may ask for in an exported index folder: the meta file, the
+/// bundle, vocabulary and validity table, and in the archives each member's directory
+/// record, the member, and a term shard's packs (for tests and tools that walk an index).
+#[cfg(feature = "inflate")]
+pub fn index_names(search_dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let bad = |e: Corrupt| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let (engine, opened) = open_static(search_dir)?;
+    let meta = &engine.meta;
+    let mut names: Vec<String> = opened.into_iter().skip(1).map(|f| f.0).collect();
+    names.extend(meta.bundle_name());
+    names.extend(meta.validity_name());
+    if meta.vocab != 0 {
+        names.push(hash_name("vocab", meta.vocab));
+    }
+    // A member's record (unless the meta file gives its place) and name.
+    let member =
+        |names: &mut Vec<String>, archive: &str, slot: usize, place: Option<(usize, usize)>| {
+            let (off, len) = match place {
+                Some(place) => place,
+                None => {
+                    let record = range_name(archive, slot * RECORD_LEN, RECORD_LEN);
+                    let inflated = read_index_file(search_dir, &record)?.0;
+                    names.push(record);
+                    decode_record(&inflated).map_err(bad)?
+                }
+            };
+            names.push(range_name(archive, off, len));
+            Ok::<_, std::io::Error>(range_name(archive, off, len))
+        };
+    for i in 0..meta.n_shards {
+        let archive = engine.shard_archive(i).map_err(bad)?;
+        let place = inline_place(&meta.shard_places, i).map_err(bad)?;
+        let name = member(&mut names, &archive, i % meta.shard_group, place)?;
+        let shard = Shard::decode(&read_index_file(search_dir, &name)?.0).map_err(bad)?;
+        for set in [&shard.packs, &shard.pos_packs] {
+            for j in 0..set.count() {
+                let (off, len) = set.range(j).map_err(bad)?;
+                names.push(range_name(&archive, off, len));
+            }
+        }
+    }
+    for v in 0..meta.n_vpages as usize {
+        let group = meta.frag_group;
+        let hash = *meta
+            .frag_groups
+            .get(v / group)
+            .ok_or(Corrupt)
+            .map_err(bad)?;
+        let place = inline_place(&meta.frag_places, v).map_err(bad)?;
+        member(&mut names, &frag_archive(v / group, hash), v % group, place)?;
+    }
+    Ok(names)
 }
 
 /// Native driver: runs a request against an exported index folder on disk.

@@ -15,7 +15,12 @@ const [wasmPath, dir, ...queries] = process.argv.slice(2);
 
 // Index files are raw DEFLATE; the engine takes them inflated (the worker uses
 // DecompressionStream("deflate-raw")).
-const readIndexFile = (name) => zlib.inflateRawSync(fs.readFileSync(path.join(dir, name)));
+// A file, or a range "<file>@<offset>+<length>" of an archive (as the worker fetches it).
+const readIndexFile = (name) => {
+  const m = /^(.+)@(\d+)\+(\d+)$/.exec(name);
+  const stored = fs.readFileSync(path.join(dir, m ? m[1] : name));
+  return zlib.inflateRawSync(m ? stored.subarray(+m[2], +m[2] + +m[3]) : stored);
+};
 
 let wasmBytes = fs.readFileSync(wasmPath);
 if (wasmPath.endsWith(".deflate")) wasmBytes = zlib.inflateRawSync(wasmBytes);
@@ -55,7 +60,7 @@ const search = (params, fragments, early) => {
     if (!out.need) return out;
     if (out.ranked && !out.need.every((f) => /^(o\d+-)?f/.test(f))) throw new Error("a ranked answer needs " + out.need);
     for (const f of out.need) {
-      if (!/^[\w.-]+$/.test(f)) throw new Error("bad file name " + f);
+      if (!/^[\w.@+-]+$/.test(f)) throw new Error("bad file name " + f);
       const name = enc.encode(f);
       const bytes = readIndexFile(f);
       const np = put(name);
