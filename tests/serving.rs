@@ -130,13 +130,18 @@ fn get(
     path: &str,
     accept_encoding: Option<&str>,
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let ae = accept_encoding
         .map(|v| format!("Accept-Encoding: {v}\r\n"))
         .unwrap_or_default();
+    get_with(port, path, &ae)
+}
+
+/// A GET with `extra` header lines (each ending in CRLF).
+fn get_with(port: u16, path: &str, extra: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{ae}Connection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -253,9 +258,33 @@ fn nginx_with_the_readme_settings_serves_the_precompressed_site_with_its_headers
             "{asset}"
         );
     }
-    // The search's manifest names the index files of the current build: revalidated.
-    let (_, headers, _) = get(port, "/kunskapsbank/search-index/manifest.json", None);
-    assert_eq!(header(&headers, "cache-control"), Some(REVALIDATED));
+    // The search's manifests name the index files of the current build: revalidated.
+    for manifest in ["manifest.json", "manifest.meta"] {
+        let (_, headers, _) = get(
+            port,
+            &format!("/kunskapsbank/search-index/{manifest}"),
+            None,
+        );
+        assert_eq!(
+            header(&headers, "cache-control"),
+            Some(REVALIDATED),
+            "{manifest}"
+        );
+    }
+    // The search reads parts of its archives: nginx answers a Range request with them.
+    let archive = std::fs::read_dir(site.join("search-index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with('f') && n.ends_with(".bin"))
+        .expect("an archive of fragment files");
+    let whole = std::fs::read(site.join("search-index").join(&archive)).unwrap();
+    let (status, headers, part) = get_with(
+        port,
+        &format!("/kunskapsbank/search-index/{archive}"),
+        "Range: bytes=13-25\r\nAccept-Encoding: br, gzip\r\n",
+    );
+    assert_eq!(status, 206, "{headers:?}");
+    assert_eq!(part, whole[13..26], "{archive}");
     // The index's files are compressed already: sent as they are.
     let manifest = std::fs::read_to_string(site.join("search-index/manifest.json")).unwrap();
     let meta = search_index::reader::manifest_meta_name(&manifest).expect("the meta file's name");

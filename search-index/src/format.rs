@@ -17,27 +17,30 @@
 //!
 //! Files (all in `<site>/search-index/`; names carry a content hash as 8 hex digits):
 //! - `manifest.json`: `{"format":9,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
-//!   (small, not hashed; the browser takes the meta file from `meta_data`).
+//!   (small, not hashed; tools read it).
+//! - `manifest.meta` ([`BROWSER_MANIFEST`]): the same for the browser, binary: the meta
+//!   file's name on a line, then the meta file (`indexer::write_browser_manifest`).
 //! - `meta-<h>.bin`: counts, the separator of every term shard, the hash of every archive
 //!   of term shards and of fragment files ([`hash_group`]: the archives hold a power of two
 //!   of members each, so that the meta file lists at most [`MAX_GROUP_HASHES`] of each
-//!   kind), facet values (kinds, strategy groups, services, statuses), the hashes of the
+//!   kind) and of packs, the directories of small kinds ([`INLINE_DIRECTORY_MAX`]), facet
+//!   values (kinds, strategy groups, services, statuses), the hashes of the
 //!   vocabulary, the bundle and the validity table, and the synonym pairs
 //!   ([`crate::synonyms`]; the browser expands queries with them).
 //! - `valid-<h>.bin`: the validity intervals of the pages that have one
 //!   ([`crate::validity::ValidityTable`]), read only by a search with a date, in the round
 //!   of its term shards.
-//! - `t<g>-<h>.bin` ([`shard_archive`]): archive g of term shards: the directory, the
-//!   posting and position packs of its shards, then the shards (member `i % group` is
-//!   shard i).
-//!   - A term shard: a sorted run of terms with df, flags, compound parts, display form,
-//!     where their posting chunks are, and the first chunk ("head") of each; then copies of
-//!     the entries (and heads) of the compound parts and `-ing` siblings of its words that
-//!     live in other shards (`reader::Foreign`), so that a query for a word needs one round
-//!     of term shards. It says where its packs are in the archive (`reader::PackSet`), so
-//!     a pack is read with no record.
-//!   - A posting pack: later chunks of the shard's terms. A position pack: per chunk, per
-//!     posting the word positions (field `all`) phrases need.
+//! - `t<g>-<h>.bin` ([`shard_archive`]): archive g of term shards: the directory, then
+//!   the shards (member `i % group` is shard i). A term shard: a sorted run of terms with
+//!   df, flags, compound parts, display form, where their posting chunks are, and the first
+//!   chunk ("head") of each; then copies of the entries (and heads) of the compound parts
+//!   and `-ing` siblings of its words that live in other shards (`reader::Foreign`), so
+//!   that a query for a word needs one round of term shards. It says where its packs are
+//!   (`reader::PackSet`), so a pack is read with no record.
+//! - `p<k>-<h>.bin` ([`pack_archive`]): archive k of posting and position packs, no
+//!   directory, in shard order, up to [`PACK_ARCHIVE_TARGET`] bytes each. A posting pack:
+//!   later chunks of its shard's terms. A position pack: per chunk, per posting the word
+//!   positions (field `all`) phrases need.
 //! - `f<g>-<h>.bin` ([`frag_archive`]): archive g of fragment files (member `v % group` is
 //!   virtual page v): the sections of a virtual page (title, heading, url, kind, status,
 //!   doc id, text for snippets).
@@ -60,6 +63,9 @@
 //! Section numbers ("docs") are virtual: `page << SLOT_BITS | slot`, where a page with more
 //! than [`SLOTS`] sections takes several virtual pages. So a hit's fragment file is
 //! `doc >> SLOT_BITS`, with no table, and a result page costs one small read.
+
+/// The file the browser's search starts from (not hashed: fetched revalidated).
+pub const BROWSER_MANIFEST: &str = "manifest.meta";
 
 /// Version of the static index format (manifest.json's `format`).
 pub const FORMAT_VERSION: u32 = 9;
@@ -139,6 +145,13 @@ pub fn hash_name(prefix: &str, hash: u32) -> String {
 pub fn shard_archive(group: usize, hash: u32) -> String {
     hash_name(&format!("t{group}"), hash)
 }
+/// Archive `k` of posting and position packs.
+pub fn pack_archive(k: usize, hash: u32) -> String {
+    hash_name(&format!("p{k}"), hash)
+}
+/// Bytes an archive of packs takes before the next is started (the largest files of a
+/// site: hosts cap a file's size, Cloudflare Pages at 25 MiB).
+pub const PACK_ARCHIVE_TARGET: usize = 16 << 20;
 /// Archive `group` of fragment files.
 pub fn frag_archive(group: usize, hash: u32) -> String {
     hash_name(&format!("f{group}"), hash)

@@ -265,9 +265,9 @@ fn build_index(
 /// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
 /// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
 /// scores do not depend on the segmentation). Each segment is six files: at 100,000 pages
-/// this budget makes 23 segments of at most about 8 MB a file (20 MB made 73, 439 files,
-/// most of the search index's file count).
-const TANTIVY_MEMORY: usize = 64_000_000;
+/// this budget makes 15 segments of at most 12 MB a file (20 MB made 73 segments, 439
+/// files; 64 MB, stored-text files of 24 MB, close to a host's 25 MiB cap).
+const TANTIVY_MEMORY: usize = 40_000_000;
 /// tantivy indexing threads. One: with several, sections are spread over segments in no
 /// particular order, and tantivy breaks score ties by segment, not by section order as the
 /// static reader does (the agreement tests compare the two at the top-k cutoff).
@@ -709,33 +709,46 @@ pub(crate) fn export_static(
         bundled.push((name.clone(), kind, z.len() as u64));
         write(&name, &z)?;
     }
-    // Term shards in archives of `shard_group` (format::shard_archive): per group, in
-    // parallel, its shards are built and their posting and position packs laid out after
-    // the archive's directory; the shards follow once they carry the copies of compound
-    // parts' entries (which need the parts' own shards).
-    meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
-    let group = meta.shard_group;
-    let laid: Vec<(Vec<Shard>, PackRegion)> = bounds
-        .par_chunks(group)
-        .map(|ranges| {
-            let mut region = PackRegion {
-                base: ranges.len() * RECORD_LEN,
-                ..Default::default()
-            };
-            let shards = ranges
-                .iter()
-                .map(|&(start, end)| {
-                    let (mut shard, packs, pos_packs) = build_shard(&terms[start..end]);
-                    shard.packs = region.place(packs);
-                    shard.pos_packs = region.place(pos_packs);
-                    shard
-                })
-                .collect();
-            (shards, region)
+    // Term shards, built in parallel with their posting and position packs (compressed);
+    // the packs go into archives of their own (format::pack_archive), in shard order, a
+    // shard's packs in one archive, each archive up to PACK_ARCHIVE_TARGET; the shards,
+    // once they carry the copies of compound parts' entries (which need the parts' own
+    // shards), into archives of `shard_group` (format::shard_archive).
+    let built: Vec<(Shard, [Vec<StoredPack>; 2])> = bounds
+        .par_iter()
+        .map(|&(start, end)| {
+            let (shard, packs, pos_packs) = build_shard(&terms[start..end]);
+            (shard, [packs, pos_packs].map(compress_packs))
         })
         .collect();
-    let (groups, regions): (Vec<Vec<Shard>>, Vec<PackRegion>) = laid.into_iter().unzip();
-    let mut shards: Vec<Shard> = groups.into_iter().flatten().collect();
+    let mut packer = PackArchives::default();
+    let mut shards: Vec<Shard> = built
+        .into_iter()
+        .map(|(mut shard, [packs, pos_packs])| {
+            packer.make_room(packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum());
+            shard.packs = packer.place(packs);
+            shard.pos_packs = packer.place(pos_packs);
+            shard
+        })
+        .collect();
+    let (pack_hashes, spare): (Vec<u32>, Vec<Vec<Spare>>) = packer
+        .archives
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, (bytes, spare))| -> Result<_> {
+            let h = short_hash(&bytes);
+            let name = pack_archive(k, h);
+            write(&name, &bytes)?;
+            let spare = spare
+                .into_iter()
+                .map(|(off, len, weight)| (range_name(&name, off, len), len as u64, weight))
+                .collect();
+            Ok((h, spare))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    meta.pack_archives = pack_hashes;
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
         .into_par_iter()
         .map(|i| foreign_parts(&shards, &bounds, &terms, i))
@@ -758,13 +771,14 @@ pub(crate) fn export_static(
         })
         .collect();
     drop(terms);
-    let archives: Vec<(u32, Vec<Member>, Vec<Spare>)> = encoded
+    meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
+    let group = meta.shard_group;
+    let archives: Vec<(u32, Vec<Member>)> = encoded
         .par_chunks(group)
-        .zip(regions)
         .zip(weights.par_chunks(group))
         .enumerate()
-        .map(|(g, ((members, region), weights))| -> Result<_> {
-            let (bytes, places) = archive(&region.bytes, members);
+        .map(|(g, (members, weights))| -> Result<_> {
+            let (bytes, places) = archive(members);
             let h = short_hash(&bytes);
             let name = shard_archive(g, h);
             write(&name, &bytes)?;
@@ -773,12 +787,7 @@ pub(crate) fn export_static(
                 .zip(weights)
                 .map(|(place, &weight)| Member::named(&name, place, weight))
                 .collect();
-            let spare = region
-                .spare
-                .into_iter()
-                .map(|(off, len, weight)| (range_name(&name, off, len), len as u64, weight))
-                .collect();
-            Ok((h, members, spare))
+            Ok((h, members))
         })
         .collect::<Result<_>>()?;
     meta.shard_places = inline_directory(
@@ -790,9 +799,9 @@ pub(crate) fn export_static(
     // A shard's record goes with it into the bundle, unless the meta file gives its place.
     let mut records = HashMap::new();
     let mut shard_members = Vec::new();
-    let mut spare = Vec::new();
+    let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
-    for (h, members, s) in archives {
+    for (h, members) in archives {
         hashes.push(h);
         for m in members {
             if meta.shard_places.is_none() {
@@ -802,7 +811,6 @@ pub(crate) fn export_static(
             bundled.push((m.name.clone(), SHARDS, m.place.1 as u64));
             shard_members.push((m.name, m.place.1 as u64, m.weight));
         }
-        spare.extend(s);
     }
     meta.shards = separators
         .into_iter()
@@ -840,7 +848,7 @@ pub(crate) fn export_static(
                     compress(&reader::encode_fragments(&chunk))
                 })
                 .collect();
-            let (bytes, places) = archive(&[], &members);
+            let (bytes, places) = archive(&members);
             let h = short_hash(&bytes);
             write(&frag_archive(g, h), &bytes)?;
             Ok((h, places))
@@ -905,12 +913,35 @@ fn write_meta_and_manifest(
         "meta": meta_file,
         "meta_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &meta_stored),
         "sections": sections,
-        "files": n_files + 1,
+        "files": n_files + 2,
         "bytes": total,
     });
     let manifest = serde_json::to_string_pretty(&manifest)? + "\n";
     std::fs::write(search_dir.join("manifest.json"), &manifest)?;
-    Ok(total + manifest.len() as u64)
+    let browser = write_browser_manifest(search_dir, &meta_file, &meta_stored)?;
+    Ok(total + manifest.len() as u64 + browser)
+}
+
+/// The file the browser's search starts from (fetched revalidated, as it keeps its name):
+/// the name of the index's meta file (its version: the browser keeps an index's files
+/// under it) on a line, then the meta file as stored ([`BROWSER_MANIFEST`]); in the live
+/// preview, the meta file combined with the overlay's. Binary, so the meta file costs
+/// its own bytes, not a third more as base64 in manifest.json (which tools read).
+/// Replaced atomically; returns its size.
+pub(crate) fn write_browser_manifest(
+    search_dir: &Path,
+    meta_file: &str,
+    stored: &[u8],
+) -> Result<u64> {
+    let mut bytes = Vec::with_capacity(meta_file.len() + 1 + stored.len());
+    bytes.extend_from_slice(meta_file.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(stored);
+    let fresh = search_dir.join(format!(".{BROWSER_MANIFEST}.new"));
+    std::fs::write(&fresh, &bytes).with_context(|| format!("writing {}", fresh.display()))?;
+    let path = search_dir.join(BROWSER_MANIFEST);
+    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))?;
+    Ok(bytes.len() as u64)
 }
 
 /// Shortest prefix of `next` (at a char boundary) that sorts after `prev`.
@@ -1305,54 +1336,72 @@ fn write_bundle(
     Ok(Some(h))
 }
 
-/// The posting and position packs of a group of shards, stored one after the other from
-/// `base` (the length of their archive's directory) on.
-#[derive(Default)]
-struct PackRegion {
-    base: usize,
-    bytes: Vec<u8>,
-    /// Packs the bundle may take (see [`Spare`]): offset, stored length, weight.
-    spare: Vec<(usize, usize, usize)>,
+/// A pack as stored: its compressed bytes and its weight (see [`Pack`]).
+type StoredPack = (Vec<u8>, usize);
+
+fn compress_packs(packs: Vec<Pack>) -> Vec<StoredPack> {
+    packs
+        .into_iter()
+        .map(|(bytes, level, weight)| (compress_at(&bytes, level), weight))
+        .collect()
 }
 
-impl PackRegion {
-    /// Compresses and appends packs; returns where they are.
-    fn place(&mut self, packs: Vec<Pack>) -> reader::PackSet {
-        let mut offsets = Vec::with_capacity(packs.len() + 1);
-        offsets.push(self.base + self.bytes.len());
-        for (bytes, level, weight) in packs {
-            let z = compress_at(&bytes, level);
-            let off = self.base + self.bytes.len();
-            self.bytes.extend_from_slice(&z);
+/// Lays the term shards' packs out in archives of at most [`PACK_ARCHIVE_TARGET`] bytes
+/// (one shard's packs are never split: an archive takes more when they alone are larger).
+#[derive(Default)]
+struct PackArchives {
+    /// Per archive: its bytes, and the packs the bundle may take (see [`Spare`]): offset,
+    /// stored length, weight.
+    archives: Vec<(Vec<u8>, SparePacks)>,
+}
+
+impl PackArchives {
+    /// Starts a new archive unless the current one has room for `bytes` more.
+    fn make_room(&mut self, bytes: usize) {
+        match self.archives.last() {
+            Some((a, _)) if a.is_empty() || a.len() + bytes <= PACK_ARCHIVE_TARGET => {}
+            _ => self.archives.push(Default::default()),
+        }
+    }
+
+    /// Appends packs to the current archive; returns where they are.
+    fn place(&mut self, packs: Vec<StoredPack>) -> reader::PackSet {
+        if packs.is_empty() {
+            return reader::PackSet::default();
+        }
+        self.make_room(0);
+        let archive = self.archives.len() - 1;
+        let (bytes, spare) = &mut self.archives[archive];
+        let mut offsets = vec![bytes.len()];
+        for (z, weight) in packs {
             if weight > 0 {
-                self.spare.push((off, z.len(), weight));
+                spare.push((bytes.len(), z.len(), weight));
             }
-            offsets.push(self.base + self.bytes.len());
+            bytes.extend_from_slice(&z);
+            offsets.push(bytes.len());
         }
-        if offsets.len() == 1 {
-            offsets.clear();
-        }
-        reader::PackSet { offsets }
+        reader::PackSet { archive, offsets }
     }
 }
 
 /// Each member's (index, offset, length) in its archive.
 type MemberPlaces = Vec<(usize, usize, usize)>;
+/// The packs of an archive the bundle may take: (offset, stored length, weight).
+type SparePacks = Vec<(usize, usize, usize)>;
 
-/// An archive: the directory (a [`RECORD_LEN`] record per member), `region`, then the
-/// members (stored bytes). Returns it with each member's place.
-fn archive(region: &[u8], members: &[Vec<u8>]) -> (Vec<u8>, MemberPlaces) {
+/// An archive: the directory (a [`RECORD_LEN`] record per member), then the members
+/// (stored bytes). Returns it with each member's place.
+fn archive(members: &[Vec<u8>]) -> (Vec<u8>, MemberPlaces) {
     let dir = members.len() * RECORD_LEN;
-    let total = dir + region.len() + members.iter().map(Vec::len).sum::<usize>();
+    let total = dir + members.iter().map(Vec::len).sum::<usize>();
     let mut out = Vec::with_capacity(total);
     let mut places = Vec::with_capacity(members.len());
-    let mut at = dir + region.len();
+    let mut at = dir;
     for (k, m) in members.iter().enumerate() {
         out.extend_from_slice(&encode_record(at, m.len()));
         places.push((k, at, m.len()));
         at += m.len();
     }
-    out.extend_from_slice(region);
     for m in members {
         out.extend_from_slice(m);
     }

@@ -106,7 +106,8 @@ pub fn is_overlay_file(name: &str) -> bool {
 /// sections of the changed and new pages) in place of the full index's virtual pages
 /// `hidden` (those of the changed and removed pages). manifest.json then inlines the full
 /// index's meta file combined with the overlay's (`reader::encode_overlaid`; `meta` still
-/// names the full index's, and `overlay` the prefix). Older overlays' files are removed.
+/// names the full index's, and `overlay` the prefix), and so does the browser's
+/// manifest.meta. Older overlays' files are removed.
 pub fn write(
     docs: &[SectionDoc],
     synonyms: &Synonyms,
@@ -132,19 +133,22 @@ pub fn write(
     let object = manifest
         .as_object_mut()
         .with_context(|| format!("{}: not an object", path.display()))?;
+    let stored = crate::format::compress(&overlaid);
     object.insert(
         "meta_data".to_string(),
-        base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            crate::format::compress(&overlaid),
-        )
-        .into(),
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &stored).into(),
     );
     object.insert("overlay".to_string(), prefix.clone().into());
+    let meta_file = object
+        .get("meta")
+        .and_then(|m| m.as_str())
+        .with_context(|| format!("{}: no meta file", path.display()))?
+        .to_string();
     let fresh = search_dir.join(".manifest.json.new");
     std::fs::write(&fresh, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("writing {}", fresh.display()))?;
     std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))?;
+    crate::indexer::write_browser_manifest(search_dir, &meta_file, &stored)?;
     remove_overlays(search_dir, &prefix)?;
     Ok(exported.stats)
 }

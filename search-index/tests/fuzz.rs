@@ -121,9 +121,7 @@ fn index() -> &'static Index {
             "one term shard"
         );
         assert!(
-            files.iter().any(|f| f.0.starts_with('t')
-                && f.2.len() > 8
-                && !f.2.starts_with(format::SHARD_MAGIC)),
+            files.iter().any(|f| f.0.starts_with('p')),
             "no posting pack"
         );
         assert!(files.iter().any(|f| f.0.starts_with("bundle")), "no bundle");

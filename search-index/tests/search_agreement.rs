@@ -893,8 +893,7 @@ fn rounds_with(engine: &mut Engine, dir: &Path, r: &Request) -> Vec<Vec<String>>
     }
 }
 
-/// What a name the reader asks for is (posting and position packs are in the archives of
-/// the term shards).
+/// What a name the reader asks for is.
 #[derive(Debug, PartialEq)]
 enum Read {
     Shard,
@@ -911,7 +910,7 @@ fn read_kind(dir: &Path, name: &str) -> Read {
     }
     match name.as_bytes()[0] {
         b't' if bytes.starts_with(search_index::format::SHARD_MAGIC) => Read::Shard,
-        b't' => Read::Pack,
+        b'p' => Read::Pack,
         b'f' => Read::Fragment,
         _ => Read::Other,
     }
@@ -1019,7 +1018,7 @@ fn the_bundle_spares_later_queries_their_term_shards() {
         let mut r = req(q);
         r.budget = 8000;
         let fetched: Vec<String> = rounds_with(&mut engine, &dir, &r).concat();
-        // A term shard or its directory record (a pack is in the same archive).
+        // A term shard or its directory record.
         let shard_or_record = |f: &str| {
             let bytes = read_index_file(&dir, f).unwrap().0;
             bytes.starts_with(search_index::format::SHARD_MAGIC)
@@ -1100,10 +1099,7 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
         "the vocabulary"
     );
     let all_packs: usize = shards.iter().map(|(_, s)| s.packs.count()).sum();
-    let packs = files
-        .iter()
-        .filter(|(n, f)| !is_shard(f) && f.len() != 8 && !n.starts_with("vocab-"))
-        .count();
+    let packs = bundled.iter().filter(|n| n.starts_with('p')).count();
     assert!(
         packs > 0 && packs < all_packs,
         "some posting packs: {packs} of {all_packs}"
@@ -1113,18 +1109,12 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
         "fragments are not bundled"
     );
 
-    // The second chunks of the three most frequent words are in it (a shard's packs are in
-    // its own archive).
+    // The second chunks of the three most frequent words are in it.
     let mut terms: Vec<(u32, String)> = Vec::new();
-    for (name, shard) in &shards {
-        let (archive, _, _) = search_index::format::split_range_name(name).unwrap();
+    for (_, shard) in &shards {
         for e in shard.entries.iter().filter(|e| e.chunks.len() > 1) {
             let pack = e.chunks[1].pack.expect("a second chunk is in a pack");
-            let (off, len) = shard.packs.range(pack).unwrap();
-            terms.push((
-                e.info.df,
-                search_index::format::range_name(archive, off, len),
-            ));
+            terms.push((e.info.df, engine.pack_name(&shard.packs, pack).unwrap()));
         }
     }
     terms.sort_by_key(|t| std::cmp::Reverse(t.0));
@@ -1377,8 +1367,14 @@ fn a_larger_index_is_a_few_archives() {
         (meta.n_vpages as usize).div_ceil(meta.frag_group)
     );
     assert!(archives('t') <= MAX_GROUP_HASHES && archives('f') <= MAX_GROUP_HASHES);
-    // The manifest, the meta file, the vocabulary and the bundle (no validity table).
-    assert_eq!(files.len(), archives('t') + archives('f') + 4, "{files:?}");
+    // The packs' archives, the two manifests, the meta file, the vocabulary and the bundle
+    // (no validity table).
+    assert_eq!(archives('p'), meta.pack_archives.len());
+    assert_eq!(
+        files.len(),
+        archives('t') + archives('f') + archives('p') + 5,
+        "{files:?}"
+    );
     // Too many fragment files for the meta file to carry their directory: the reader reads
     // their records.
     assert!(meta.frag_places.is_none());

@@ -125,15 +125,22 @@ function withTimeout(promise, ms, what) {
     .finally(() => clearTimeout(timer));
 }
 
+// The part of a served file a request read: the whole file, or its Range (samsyn's index
+// archives); null if it is not a file of the served folder.
+function servedBytes(url, range) {
+  let bytes;
+  try { bytes = readFileSync(join(config.served, decode(new URL(url).pathname))); } catch { return null; }
+  const m = /^bytes=(\d+)-(\d+)$/.exec(range || "");
+  return m ? bytes.subarray(+m[1], +m[2] + 1) : bytes;
+}
+
 function bytesOf(responses, tool) {
   const seen = new Map();
-  for (const r of responses) if (SEARCH_FILES[tool].test(new URL(r.url).pathname)) seen.set(r.url, r);
+  for (const r of responses) if (SEARCH_FILES[tool].test(new URL(r.url).pathname)) seen.set(r.url + " " + (r.range || ""), r);
   let body = 0, gz = 0, headers = 0;
   for (const r of seen.values()) {
     headers += r.headers;
-    const file = join(config.served, decode(new URL(r.url).pathname));
-    let bytes = null;
-    try { bytes = readFileSync(file); } catch { /* not a file of the served folder */ }
+    const bytes = servedBytes(r.url, r.range);
     // Chromium reports no body size for a worker's own script; the server sends the file
     // as it is (no compression), so its size is the body.
     const size = r.body || (bytes ? bytes.length : 0);
@@ -152,7 +159,8 @@ async function viaDevtools(cfg) {
   page.on("requestfinished", async (r) => {
     try {
       const sizes = await r.sizes();
-      responses.push({ url: r.url(), body: sizes.responseBodySize, headers: sizes.responseHeadersSize, timing: r.timing() });
+      responses.push({ url: r.url(), range: r.headers().range || null, body: sizes.responseBodySize,
+        headers: sizes.responseHeadersSize, timing: r.timing() });
     } catch { /* page closed */ }
   });
   const report = server.report();
@@ -217,9 +225,7 @@ return window.__benchMeasured; })()`), 300000, cfg.tool);
     if (r.error) return r;
     await run.idle(1000, 60000);
     const search = run.requests().filter((x) => !x.cached && SEARCH_FILES[cfg.tool].test(new URL(x.url).pathname));
-    const size = (x) => {
-      try { return readFileSync(join(config.served, decode(new URL(x.url).pathname))).length; } catch { return 0; }
-    };
+    const size = (x) => servedBytes(x.url, x.range)?.length || 0;
     const shown = r.epoch0 + r.firstMs;
     // Moved before the first results: the requests complete by then (the other result
     // pages' files, asked for at low priority in the same round, may still be on the way).

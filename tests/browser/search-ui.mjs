@@ -467,7 +467,7 @@ try {
   const keep = await browser.newContext();
   try {
     const e = spec.expect[0];
-    const indexFiles = (list) => list.filter((u) => u.includes("/search-index/") && !u.endsWith("/manifest.json"));
+    const indexFiles = (list) => list.filter((u) => u.includes("/search-index/") && !u.endsWith("/manifest.meta"));
     const firstPage = await keep.newPage();
     const firstRequests = [];
     firstPage.on("request", (r) => firstRequests.push(readOf(r)));

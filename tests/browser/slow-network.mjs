@@ -10,7 +10,8 @@
 // it). Every target is attached as it starts, paused (`waitForDebuggerOnStart`), set up,
 // told to attach its own children the same way, and only then resumed, so that every
 // request (a worker's own script included) is logged:
-// `{ url, start, end, bytes, cached, target }` (`start`/`end` in ms since the epoch, the
+// `{ url, range, start, end, bytes, cached, target }` (`range`: the Range header, if any;
+// `start`/`end` in ms since the epoch, the
 // clock of `performance.timeOrigin + performance.now()`; `bytes` as received, headers
 // included; `cached` when served from a cache without the network).
 //
@@ -73,8 +74,10 @@ export async function openThrottled(url, net = SLOW) {
       if (!/^https?:/.test(params.request.url)) return;
       // A redirect reuses the id: the new request replaces the old one.
       if (!log.has(key)) inFlight++;
-      log.set(key, { url: params.request.url, wall: params.wallTime * 1000, t0: params.timestamp, start: params.wallTime * 1000,
-        end: null, bytes: 0, cached: false, target: sessions.get(sessionId)?.type || "" });
+      const headers = params.request.headers || {};
+      log.set(key, { url: params.request.url, range: headers.Range || headers.range || null, wall: params.wallTime * 1000,
+        t0: params.timestamp, start: params.wallTime * 1000, end: null, bytes: 0, cached: false,
+        target: sessions.get(sessionId)?.type || "" });
       lastActivity = Date.now();
     } else if (method === "Network.requestServedFromCache") {
       const e = log.get(key);
@@ -143,8 +146,8 @@ export async function openThrottled(url, net = SLOW) {
         await new Promise((ok) => setTimeout(ok, 50));
       }
     },
-    requests: () => Array.from(log.values()).map(({ url, start, end, bytes, cached, failed, target }) =>
-      ({ url, start, end, bytes, cached, failed: !!failed, target })).sort((a, b) => a.start - b.start),
+    requests: () => Array.from(log.values()).map(({ url, range, start, end, bytes, cached, failed, target }) =>
+      ({ url, range, start, end, bytes, cached, failed: !!failed, target })).sort((a, b) => a.start - b.start),
     close: async () => {
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
       await exited;

@@ -11,7 +11,7 @@
 // `ranges: false` answers every request with the whole file, like a server without
 // range support.
 import { createServer } from "node:http";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 
 const TYPES = {
@@ -56,32 +56,36 @@ export function startStaticServer(rootDir, before, options = {}) {
       res.writeHead(403, extra).end();
       return;
     }
-    let body;
+    let size;
     try {
       if (statSync(file).isDirectory()) file = join(file, "index.html");
-      // Whole file, sent with the headers (as stock servers send small files).
-      body = readFileSync(file);
+      size = statSync(file).size;
     } catch {
       const page = options.notFound ? readFileSync(join(root, options.notFound)) : Buffer.from("not found");
       send(res, 404, options.notFound ? TYPES[".html"] : "text/plain", page, req.method === "HEAD");
       return;
     }
     const type = TYPES[extname(file).toLowerCase()] || "application/octet-stream";
-    // One byte range (the search reads parts of its archives), as stock servers answer it.
+    // One byte range (the search reads parts of its archives), read from the file alone,
+    // as stock servers answer it.
     const range = options.ranges !== false && /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || "");
     if (range) {
       const from = Number(range[1]);
-      const to = Math.min(range[2] === "" ? body.length - 1 : Number(range[2]), body.length - 1);
+      const to = Math.min(range[2] === "" ? size - 1 : Number(range[2]), size - 1);
       if (from > to) {
-        res.writeHead(416, { ...extra, "content-range": `bytes */${body.length}` }).end();
+        res.writeHead(416, { ...extra, "content-range": `bytes */${size}` }).end();
         return;
       }
-      res.writeHead(206, { ...extra, "content-type": type, "content-length": to - from + 1,
-        "content-range": `bytes ${from}-${to}/${body.length}`, "accept-ranges": "bytes" });
-      res.end(req.method === "HEAD" ? undefined : body.subarray(from, to + 1));
+      const part = Buffer.alloc(to - from + 1);
+      const fd = openSync(file, "r");
+      try { readSync(fd, part, 0, part.length, from); } finally { closeSync(fd); }
+      res.writeHead(206, { ...extra, "content-type": type, "content-length": part.length,
+        "content-range": `bytes ${from}-${to}/${size}`, "accept-ranges": "bytes" });
+      res.end(req.method === "HEAD" ? undefined : part);
       return;
     }
-    send(res, 200, type, body, req.method === "HEAD");
+    // Whole file, sent with the headers (as stock servers send small files).
+    send(res, 200, type, readFileSync(file), req.method === "HEAD");
   });
   return new Promise((ok, fail) => {
     server.once("error", fail);

@@ -80,13 +80,14 @@
 
   /* Most of the index is in archives: a name "<file>@<offset>+<length>" is that range of
      the file (search-index/src/format.rs), fetched with a Range request; a server that
-     ignores it sends the whole file, which is cut here. */
+     ignores it sends the whole file, which is cut here. A range is fetched past the HTTP
+     cache too: through it, requests for the same file wait for each other. */
   function fromNetwork(name, priority) {
     var m = /^(.+)@(\d+)\+(\d+)$/.exec(name);
     var url = indexBase + (m ? m[1] : name);
     var init = { priority: priority || "auto", headers: {} };
     if (m) init.headers.Range = "bytes=" + m[2] + "-" + (+m[2] + +m[3] - 1);
-    if (store) {
+    if (store || m) {
       init.cache = "no-store";
       init.headers["Cache-Control"] = "max-age=31536000";
     }

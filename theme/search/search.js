@@ -1,7 +1,7 @@
 /* samsyn search UI. Nothing is loaded until the search field is first focused; then, all at
    once, the Web Worker (search-worker.js) starts while this page fetches and compiles the
-   wasm reader (search/search_index.wasm.deflate) and fetches manifest.json and the meta file
-   of <root>search-index/, and hands them to the worker. All result text is inserted as text
+   wasm reader (search/search_index.wasm.deflate) and fetches <root>search-index/manifest.meta
+   (the index's meta file), and hands them to the worker. All result text is inserted as text
    nodes, never as HTML.
    Accessibility (ARIA 1.2 combobox with a listbox): the field is the combobox and keeps the
    focus; the arrow keys move aria-activedescendant over the hits, each one link with
@@ -94,21 +94,17 @@
     try {
       /* The fetches go out first: creating the worker can hold this thread for a while. */
       var version = null; /* the meta file's name: the index version */
-      var meta = get(index + "manifest.json", { cache: "no-cache" }).then(function (r) {
-        return r.json();
-      }).then(function (m) {
-        version = m && m.meta;
-        /* The meta file, inlined (base64 of the stored bytes); else fetched. In the live
-           preview it also carries the overlay of the pages changed since the index was
-           built (search-index/src/overlay.rs), which the preview's reader opens. */
-        if (m && typeof m.meta_data === "string") {
-          var bin = atob(m.meta_data);
-          var bytes = new Uint8Array(bin.length);
-          for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-          return bytes.buffer;
-        }
-        if (!m || typeof m.meta !== "string" || !/^[\w.-]+$/.test(m.meta)) throw new Error("bad manifest.json");
-        return get(index + m.meta).then(function (r) { return r.arrayBuffer(); });
+      /* manifest.meta: the index's version (its meta file's name) on a line, then the meta
+         file (search-index/src/format.rs). In the live preview it also carries the overlay
+         of the pages changed since the index was built (search-index/src/overlay.rs),
+         which the preview's reader opens. */
+      var meta = get(index + "manifest.meta", { cache: "no-cache" }).then(function (r) {
+        return r.arrayBuffer();
+      }).then(function (b) {
+        var i = new Uint8Array(b).indexOf(10);
+        version = new TextDecoder().decode(b.slice(0, i));
+        if (!/^[\w.-]+$/.test(version)) throw new Error("bad manifest.meta");
+        return b.slice(i + 1);
       });
       /* Compiled here while the worker starts (a compiled module can be posted to it). */
       var wasm = get(abs("search/search_index.wasm.deflate")).then(function (r) {
@@ -172,7 +168,7 @@
 
   /* An index file's stored bytes ({bytes, kept}): from the worker's store of index files
      when a search on an earlier page kept it there (search-worker.js), else fetched (a
-     range of an archive as the worker fetches it). */
+     range of an archive as the worker fetches it, past the HTTP cache). */
   function indexFile(index, name) {
     var url = index + name;
     var m = /^(.+)@(\d+)\+(\d+)$/.exec(name);
@@ -182,8 +178,8 @@
     ]);
     return kept.then(function (r) {
       var fromStore = !!(r && r.ok);
-      return (fromStore ? Promise.resolve(r) : get(m ? index + m[1] : url,
-        m && { headers: { Range: "bytes=" + m[2] + "-" + (+m[2] + +m[3] - 1) } }))
+      return (fromStore ? Promise.resolve(r) : get(m ? index + m[1] : url, m && { cache: "no-store",
+        headers: { Range: "bytes=" + m[2] + "-" + (+m[2] + +m[3] - 1), "Cache-Control": "max-age=31536000" } }))
         .then(function (res) { return res.arrayBuffer(); })
         .then(function (b) { return { bytes: !fromStore && m && b.byteLength != m[3] ? b.slice(+m[2], +m[2] + +m[3]) : b, kept: fromStore }; });
     });

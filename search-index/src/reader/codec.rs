@@ -27,6 +27,8 @@ pub struct Meta {
     pub shard_places: Option<Directory>,
     /// The same for the fragment files.
     pub frag_places: Option<Directory>,
+    /// Hash of each archive of posting and position packs.
+    pub pack_archives: Vec<u32>,
     /// Facet values with section counts: kinds, strategy groups, services, statuses.
     pub kinds: Vec<(String, u32)>,
     pub groups: Vec<(String, u32)>,
@@ -67,6 +69,10 @@ impl Meta {
                 None => e.usize(0),
             }
         }
+        e.usize(self.pack_archives.len());
+        for h in &self.pack_archives {
+            e.u32(*h);
+        }
         for list in [&self.kinds, &self.groups, &self.services, &self.statuses] {
             e.usize(list.len());
             for (v, n) in list {
@@ -101,6 +107,10 @@ impl Meta {
         }
         let shard_places = Directory::decode(&mut d, shards.len(), shard_group)?;
         let frag_places = Directory::decode(&mut d, n_vpages as usize, frag_group)?;
+        let mut pack_archives = Vec::new();
+        for _ in 0..d.count()? {
+            pack_archives.push(d.u32()?);
+        }
         let mut lists: Vec<Vec<(String, u32)>> = Vec::new();
         for _ in 0..4 {
             let mut l = Vec::new();
@@ -128,6 +138,7 @@ impl Meta {
             frag_groups,
             shard_places,
             frag_places,
+            pack_archives,
             kinds,
             groups,
             services,
@@ -280,11 +291,12 @@ pub struct Entry {
     pub chunks: Vec<ChunkRef>,
 }
 
-/// Where the posting (or position) packs of a shard are in the archive of its group
-/// ([`crate::format::shard_archive`]): pack `j` is the stored bytes
-/// `offsets[j]..offsets[j + 1]`; no offsets, no packs.
+/// Where the posting (or position) packs of a shard are: pack `j` is the stored bytes
+/// `offsets[j]..offsets[j + 1]` of pack archive `archive`
+/// ([`crate::format::pack_archive`]); no offsets, no packs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackSet {
+    pub archive: usize,
     pub offsets: Vec<usize>,
 }
 
@@ -424,10 +436,11 @@ fn decode_entry(d: &mut Dec, term: String, packs: &PackSet, pos_packs: &PackSet)
     })
 }
 
-/// The number of packs, then the first one's offset and each one's length.
+/// The number of packs, then their archive, the first one's offset and each one's length.
 fn encode_pack_set(e: &mut Enc, set: &PackSet) {
     e.usize(set.count());
     if let Some(&first) = set.offsets.first() {
+        e.usize(set.archive);
         e.usize(first);
         for w in set.offsets.windows(2) {
             e.usize(w[1] - w[0]);
@@ -438,7 +451,9 @@ fn encode_pack_set(e: &mut Enc, set: &PackSet) {
 fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
     let count = d.count()?;
     let mut offsets = Vec::new();
+    let mut archive = 0;
     if count > 0 {
+        archive = d.usize()?;
         let mut at = d.usize()?;
         offsets.push(at);
         for _ in 0..count {
@@ -446,7 +461,7 @@ fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
             offsets.push(at);
         }
     }
-    Ok(PackSet { offsets })
+    Ok(PackSet { archive, offsets })
 }
 
 impl Shard {

@@ -335,7 +335,14 @@ impl Engine {
         Ok(Some(range_name(archive, off, len)))
     }
 
-    /// The archive of term shard `i` (which holds its packs too).
+    /// The name of pack `j` of a set.
+    pub fn pack_name(&self, set: &PackSet, j: usize) -> R<String> {
+        let hash = *self.meta.pack_archives.get(set.archive).ok_or(Corrupt)?;
+        let (off, len) = set.range(j)?;
+        Ok(range_name(&pack_archive(set.archive, hash), off, len))
+    }
+
+    /// The archive of term shard `i`.
     pub(crate) fn shard_archive(&self, i: usize) -> R<String> {
         let hash = self.meta.shards.get(i).ok_or(Corrupt)?.1;
         Ok(shard_archive(i / self.meta.shard_group, hash))
@@ -443,9 +450,8 @@ impl Engine {
                 decode_chunk(s.heads.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
             }
             Some(p) => {
-                let (off, len) = loc.packs.range(p)?;
-                let archive = self.shard_archive(loc.home)?;
-                let Some(bytes) = self.file(range_name(&archive, off, len)) else {
+                let name = self.pack_name(&loc.packs, p)?;
+                let Some(bytes) = self.file(name) else {
                     return Ok(None);
                 };
                 decode_chunk(bytes.get(c.off..end).ok_or(Corrupt)?, c.count, impacts)?
@@ -469,9 +475,8 @@ impl Engine {
         if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {
             return Ok(Some(d.clone()));
         }
-        let (pack_off, pack_len) = loc.pos_packs.range(p)?;
-        let archive = self.shard_archive(loc.home)?;
-        let Some(bytes) = self.file(range_name(&archive, pack_off, pack_len)) else {
+        let name = self.pack_name(&loc.pos_packs, p)?;
+        let Some(bytes) = self.file(name) else {
             return Ok(None);
         };
         let end = off.checked_add(len).ok_or(Corrupt)?;
@@ -964,8 +969,7 @@ pub fn index_names(search_dir: &std::path::Path) -> std::io::Result<Vec<String>>
         let shard = Shard::decode(&read_index_file(search_dir, &name)?.0).map_err(bad)?;
         for set in [&shard.packs, &shard.pos_packs] {
             for j in 0..set.count() {
-                let (off, len) = set.range(j).map_err(bad)?;
-                names.push(range_name(&archive, off, len));
+                names.push(engine.pack_name(set, j).map_err(bad)?);
             }
         }
     }
