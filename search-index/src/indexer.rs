@@ -796,8 +796,9 @@ pub(crate) fn export_static(
             .flat_map(|a| a.1.iter().map(|m| m.place))
             .collect(),
     );
-    // A shard's record goes with it into the bundle, unless the meta file gives its place.
-    let mut records = HashMap::new();
+    // The shards' records go into the bundle (all of them, also where the shards do not
+    // all fit: later queries then read no record), unless the meta file gives the places.
+    let mut records = Vec::new();
     let mut shard_members = Vec::new();
     let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
@@ -806,7 +807,7 @@ pub(crate) fn export_static(
         for m in members {
             if meta.shard_places.is_none() {
                 bundled.push((m.record.clone(), SHARDS, RECORD_LEN as u64));
-                records.insert(m.name.clone(), m.record);
+                records.push(m.record);
             }
             bundled.push((m.name.clone(), SHARDS, m.place.1 as u64));
             shard_members.push((m.name, m.place.1 as u64, m.weight));
@@ -864,7 +865,7 @@ pub(crate) fn export_static(
     timing("fragments");
     // An overlay is a few pages: its few files are fetched as needed.
     if how.overlay_prefix.is_none()
-        && let Some(bundle) = write_bundle(search_dir, bundled, shard_members, spare, &records)?
+        && let Some(bundle) = write_bundle(search_dir, bundled, shard_members, spare, records)?
     {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1198,14 +1199,45 @@ fn foreign_parts(
             c.off = base;
             base += c.len;
         }
+        // Only the packs the copy reads (most copies read their head alone).
+        let packs = packs_read(
+            &s.packs,
+            entry.chunks.iter_mut().filter_map(|c| c.pack.as_mut()),
+        );
+        let pos_packs = packs_read(
+            &s.pos_packs,
+            entry
+                .chunks
+                .iter_mut()
+                .filter_map(|c| c.pos.as_mut().filter(|p| p.2 > 0).map(|p| &mut p.0)),
+        );
         out.push(reader::Foreign {
             home,
-            packs: s.packs.clone(),
-            pos_packs: s.pos_packs.clone(),
+            packs,
+            pos_packs,
             entry,
         });
     }
     (out, heads)
+}
+
+/// The packs of `set` that `refs` (pack numbers) name, in order, with `refs` renumbered
+/// into them.
+fn packs_read<'a>(
+    set: &reader::PackSet,
+    refs: impl Iterator<Item = &'a mut usize>,
+) -> reader::PackSet {
+    let mut refs: Vec<&mut usize> = refs.collect();
+    let mut used: Vec<usize> = refs.iter().map(|r| **r).collect();
+    used.sort_unstable();
+    used.dedup();
+    for r in &mut refs {
+        **r = used.binary_search(r).unwrap_or(0);
+    }
+    reader::PackSet {
+        archive: set.archive,
+        ranges: used.iter().map(|&j| set.ranges[j]).collect(),
+    }
 }
 
 /// The number of kinds of files a bundle copies.
@@ -1293,14 +1325,14 @@ fn take_while_room(files: Vec<Spare>, room: u64) -> (Vec<String>, u64) {
 
 /// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]) of `bundled` (name,
 /// kind, stored size: the files and members a bundle may copy whole), `shards` and `spare`
-/// (see [`bundle_contents`]); `records` names the directory record of each shard, copied
-/// with it. Returns its hash.
+/// (see [`bundle_contents`]); `records` (the shards' directory records, if the meta file
+/// does not give their places) go in whole: 8 bytes a shard. Returns its hash.
 fn write_bundle(
     search_dir: &Path,
     bundled: Vec<(String, usize, u64)>,
     shards: Vec<Spare>,
     spare: Vec<Spare>,
-    records: &HashMap<String, String>,
+    records: Vec<String>,
 ) -> Result<Option<u32>> {
     let mut sizes = [0u64; BUNDLE_KINDS];
     for (_, kind, stored) in &bundled {
@@ -1314,12 +1346,10 @@ fn write_bundle(
         .filter(|(_, kind, _)| kinds.contains(kind))
         .map(|(name, _, _)| name)
         .collect();
-    for name in extra {
-        if let Some(record) = records.get(&name) {
-            names.push(record.clone());
-        }
-        names.push(name);
+    if !kinds.contains(&SHARDS) {
+        names.extend(records);
     }
+    names.extend(extra);
     let mut files = Vec::with_capacity(names.len());
     for n in &names {
         let (bytes, _) = reader::read_index_file(search_dir, n)?;
@@ -1372,15 +1402,15 @@ impl PackArchives {
         self.make_room(0);
         let archive = self.archives.len() - 1;
         let (bytes, spare) = &mut self.archives[archive];
-        let mut offsets = vec![bytes.len()];
+        let mut ranges = Vec::with_capacity(packs.len());
         for (z, weight) in packs {
             if weight > 0 {
                 spare.push((bytes.len(), z.len(), weight));
             }
+            ranges.push((bytes.len(), z.len()));
             bytes.extend_from_slice(&z);
-            offsets.push(bytes.len());
         }
-        reader::PackSet { archive, offsets }
+        reader::PackSet { archive, ranges }
     }
 }
 

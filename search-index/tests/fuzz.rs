@@ -539,16 +539,14 @@ fn edit_shard(s: &mut Shard, edit: &ShardEdit) {
     match edit {
         // Fewer or more packs, the last of an odd length.
         PackCount(v) => {
-            let keep = v % (s.packs.offsets.len() + 1);
-            s.packs.offsets.truncate(keep);
-            let last = s.packs.offsets.last().copied().unwrap_or(0);
-            s.packs.offsets.push(last.saturating_add(*v));
+            let keep = v % (s.packs.ranges.len() + 1);
+            s.packs.ranges.truncate(keep);
+            s.packs.ranges.push((*v, v % 97));
         }
         PosPackCount(v) => {
-            let keep = v % (s.pos_packs.offsets.len() + 1);
-            s.pos_packs.offsets.truncate(keep);
-            let last = s.pos_packs.offsets.last().copied().unwrap_or(0);
-            s.pos_packs.offsets.push(last.saturating_add(*v));
+            let keep = v % (s.pos_packs.ranges.len() + 1);
+            s.pos_packs.ranges.truncate(keep);
+            s.pos_packs.ranges.push((*v, v % 97));
         }
         TruncateHeads(at) => {
             let at = at % (s.heads.len() + 1);

@@ -60,12 +60,9 @@ impl Meta {
         for h in &self.frag_groups {
             e.u32(*h);
         }
-        for (places, group) in [
-            (&self.shard_places, self.shard_group),
-            (&self.frag_places, self.frag_group),
-        ] {
+        for places in [&self.shard_places, &self.frag_places] {
             match places {
-                Some(d) => d.encode(&mut e, group.max(1)),
+                Some(d) => d.encode(&mut e),
                 None => e.usize(0),
             }
         }
@@ -170,37 +167,28 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// The member count, then per archive (of `group` members) its first member's offset,
-    /// then each member's length (members follow each other in their archive).
-    fn encode(&self, e: &mut Enc, group: usize) {
+    /// The member count, then each member's length: an archive's members follow its
+    /// directory ([`RECORD_LEN`] bytes per member) and each other.
+    fn encode(&self, e: &mut Enc) {
         e.usize(self.places.len());
-        for (i, &(off, len)) in self.places.iter().enumerate() {
-            if i % group == 0 {
-                e.usize(i);
-                e.usize(off);
-            }
+        for &(_, len) in &self.places {
             e.usize(len);
         }
     }
 
     /// None when the meta file carries no directory (0 members); else one of exactly `n`
-    /// members.
+    /// members, in archives of `group`.
     fn decode(d: &mut Dec, n: usize, group: usize) -> R<Option<Directory>> {
-        let count = d.count()?;
-        if count == 0 {
-            return Ok(None);
+        match d.count()? {
+            0 => return Ok(None),
+            count if count != n => return Err(Corrupt),
+            _ => {}
         }
-        if count != n {
-            return Err(Corrupt);
-        }
-        let mut places = Vec::with_capacity(count);
+        let mut places = Vec::with_capacity(n);
         let mut at = 0usize;
-        for i in 0..count {
+        for i in 0..n {
             if i % group == 0 {
-                if d.usize()? != i {
-                    return Err(Corrupt);
-                }
-                at = d.usize()?;
+                at = RECORD_LEN * group.min(n - i);
             }
             let len = d.usize()?;
             places.push((at, len));
@@ -292,25 +280,23 @@ pub struct Entry {
 }
 
 /// Where the posting (or position) packs of a shard are: pack `j` is the stored bytes
-/// `offsets[j]..offsets[j + 1]` of pack archive `archive`
-/// ([`crate::format::pack_archive`]); no offsets, no packs.
+/// at `ranges[j]` (offset, length) of pack archive `archive`
+/// ([`crate::format::pack_archive`]), in ascending order. A copy of another shard's entry
+/// ([`Foreign`]) carries only the packs it reads.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackSet {
     pub archive: usize,
-    pub offsets: Vec<usize>,
+    pub ranges: Vec<(usize, usize)>,
 }
 
 impl PackSet {
     pub fn count(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
+        self.ranges.len()
     }
 
     /// Offset and length of pack `j` in the archive.
     pub fn range(&self, j: usize) -> R<(usize, usize)> {
-        match self.offsets.get(j..j + 2) {
-            Some(&[a, b]) if b >= a => Ok((a, b - a)),
-            _ => Err(Corrupt),
-        }
+        self.ranges.get(j).copied().ok_or(Corrupt)
     }
 }
 
@@ -436,32 +422,37 @@ fn decode_entry(d: &mut Dec, term: String, packs: &PackSet, pos_packs: &PackSet)
     })
 }
 
-/// The number of packs, then their archive, the first one's offset and each one's length.
+/// The number of packs, then their archive and, per pack, the gap after the previous one
+/// (0 for a shard's own packs, which follow each other) and its length.
 fn encode_pack_set(e: &mut Enc, set: &PackSet) {
     e.usize(set.count());
-    if let Some(&first) = set.offsets.first() {
+    if !set.ranges.is_empty() {
         e.usize(set.archive);
-        e.usize(first);
-        for w in set.offsets.windows(2) {
-            e.usize(w[1] - w[0]);
+        // Packs ascend; ranges that do not (a corrupt set) wrap, and decode as corrupt.
+        let mut end = 0usize;
+        for &(off, len) in &set.ranges {
+            e.usize(off.wrapping_sub(end));
+            e.usize(len);
+            end = off.wrapping_add(len);
         }
     }
 }
 
 fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
     let count = d.count()?;
-    let mut offsets = Vec::new();
+    let mut ranges = Vec::new();
     let mut archive = 0;
     if count > 0 {
         archive = d.usize()?;
-        let mut at = d.usize()?;
-        offsets.push(at);
+        let mut end = 0usize;
         for _ in 0..count {
-            at = at.checked_add(d.usize()?).ok_or(Corrupt)?;
-            offsets.push(at);
+            let off = end.checked_add(d.usize()?).ok_or(Corrupt)?;
+            let len = d.usize()?;
+            end = off.checked_add(len).ok_or(Corrupt)?;
+            ranges.push((off, len));
         }
     }
-    Ok(PackSet { archive, offsets })
+    Ok(PackSet { archive, ranges })
 }
 
 impl Shard {

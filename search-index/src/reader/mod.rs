@@ -431,9 +431,11 @@ impl Engine {
 
     /// The postings of a chunk; None = its pack is not loaded (recorded in `need`).
     fn chunk(&mut self, loc: &Loc, c: &ChunkRef, impacts: bool) -> R<Option<DecodedChunk>> {
+        // A head by its shard; a pack by its place (a copy of an entry numbers the packs
+        // it reads its own way).
         let key = match c.pack {
             None => (loc.heads, 0, c.off),
-            Some(p) => (loc.home, p + 1, c.off),
+            Some(p) => pack_key(&loc.packs, p, c.off)?,
         };
         if let Some(d) = self.chunk_cache.get(&key) {
             // Decoded for a reference at the same place: a corrupt shard may claim
@@ -472,7 +474,8 @@ impl Engine {
             }
             return Ok(Some(Rc::new(vec![Vec::new(); c.count])));
         };
-        if let Some(d) = self.positions_cache.get(&(loc.home, p, off)) {
+        let key = pack_key(&loc.pos_packs, p, off)?;
+        if let Some(d) = self.positions_cache.get(&key) {
             return Ok(Some(d.clone()));
         }
         let name = self.pack_name(&loc.pos_packs, p)?;
@@ -484,8 +487,7 @@ impl Engine {
             bytes.get(off..end).ok_or(Corrupt)?,
             c.count,
         )?);
-        self.positions_cache
-            .insert((loc.home, p, off), decoded.clone());
+        self.positions_cache.insert(key, decoded.clone());
         Ok(Some(decoded))
     }
 
@@ -758,6 +760,12 @@ impl Engine {
         self.frag_cache.insert(vpage, f.clone());
         Ok(Some(f))
     }
+}
+
+/// The cache key of what is at `off` in pack `j` of a set: the pack's archive (counted down
+/// from the top, apart from the shard numbers of heads) and offset.
+fn pack_key(set: &PackSet, j: usize, off: usize) -> R<(usize, usize, usize)> {
+    Ok((usize::MAX - set.archive, set.range(j)?.0, off))
 }
 
 /// Member `n`'s place from the meta file's directory of its kind, if it has one.
