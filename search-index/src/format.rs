@@ -83,7 +83,7 @@ pub const SLOTS: usize = 1 << SLOT_BITS;
 /// Most archives of one kind (term shards, fragment files), each named by its content
 /// hash ([`hash_group`]): so the meta file, which every cold search loads and which lists
 /// the hashes, does not grow with the book, nor does the number of files.
-pub const MAX_GROUP_HASHES: usize = 64;
+pub const MAX_GROUP_HASHES: usize = 32;
 /// Fewest fragment files per archive.
 pub const MIN_FRAG_GROUP: usize = 256;
 /// Fewest term shards per archive: a small book's shards take one archive or a few.
@@ -162,6 +162,11 @@ pub fn frag_archive(group: usize, hash: u32) -> String {
 /// record (the bundled book: both kinds; 10,000 pages: the term shards; 100,000 pages:
 /// neither), at the cost of bytes every search loads.
 pub const INLINE_DIRECTORY_MAX: usize = 2560;
+
+/// The names in a bundle of the directories of term shards and of fragment files, when
+/// the meta file does not carry them.
+pub const SHARD_PLACES: &str = "directory-t";
+pub const FRAG_PLACES: &str = "directory-f";
 
 /// Bytes of a directory record ([`encode_record`]).
 pub const RECORD_LEN: usize = 13;

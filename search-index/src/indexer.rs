@@ -790,25 +790,31 @@ pub(crate) fn export_static(
             Ok((h, members))
         })
         .collect::<Result<_>>()?;
-    meta.shard_places = inline_directory(
+    // The directory of a kind: in the meta file while it is small, else in the bundle,
+    // so that the queries after it read no record.
+    let mut directories: Vec<(&str, reader::Directory)> = Vec::new();
+    let mut place = |name: &'static str, places: Vec<(usize, usize)>| {
+        let d = reader::Directory { places };
+        if inline_directory(&d) {
+            Some(d)
+        } else {
+            directories.push((name, d));
+            None
+        }
+    };
+    meta.shard_places = place(
+        SHARD_PLACES,
         archives
             .iter()
             .flat_map(|a| a.1.iter().map(|m| m.place))
             .collect(),
     );
-    // The shards' records go into the bundle (all of them, also where the shards do not
-    // all fit: later queries then read no record), unless the meta file gives the places.
-    let mut records = Vec::new();
     let mut shard_members = Vec::new();
     let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
     for (h, members) in archives {
         hashes.push(h);
         for m in members {
-            if meta.shard_places.is_none() {
-                bundled.push((m.record.clone(), SHARDS, RECORD_LEN as u64));
-                records.push(m.record);
-            }
             bundled.push((m.name.clone(), SHARDS, m.place.1 as u64));
             shard_members.push((m.name, m.place.1 as u64, m.weight));
         }
@@ -856,7 +862,8 @@ pub(crate) fn export_static(
         })
         .collect::<Result<_>>()?;
     meta.frag_groups = frag_archives.iter().map(|a| a.0).collect();
-    meta.frag_places = inline_directory(
+    meta.frag_places = place(
+        FRAG_PLACES,
         frag_archives
             .into_iter()
             .flat_map(|a| a.1.into_iter().map(|(_, off, len)| (off, len)))
@@ -865,7 +872,7 @@ pub(crate) fn export_static(
     timing("fragments");
     // An overlay is a few pages: its few files are fetched as needed.
     if how.overlay_prefix.is_none()
-        && let Some(bundle) = write_bundle(search_dir, bundled, shard_members, spare, records)?
+        && let Some(bundle) = write_bundle(search_dir, bundled, shard_members, spare, directories)?
     {
         meta.bundle = bundle;
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1325,14 +1332,15 @@ fn take_while_room(files: Vec<Spare>, room: u64) -> (Vec<String>, u64) {
 
 /// Writes the bundle ([`bundle_contents`] within [`BUNDLE_MAX`]) of `bundled` (name,
 /// kind, stored size: the files and members a bundle may copy whole), `shards` and `spare`
-/// (see [`bundle_contents`]); `records` (the shards' directory records, if the meta file
-/// does not give their places) go in whole: 8 bytes a shard. Returns its hash.
+/// (see [`bundle_contents`]); and the `directories` the meta file does not carry (a few
+/// bytes a member, outside [`BUNDLE_MAX`]: with them, later queries read no record).
+/// Returns its hash.
 fn write_bundle(
     search_dir: &Path,
     bundled: Vec<(String, usize, u64)>,
     shards: Vec<Spare>,
     spare: Vec<Spare>,
-    records: Vec<String>,
+    directories: Vec<(&str, reader::Directory)>,
 ) -> Result<Option<u32>> {
     let mut sizes = [0u64; BUNDLE_KINDS];
     for (_, kind, stored) in &bundled {
@@ -1346,14 +1354,15 @@ fn write_bundle(
         .filter(|(_, kind, _)| kinds.contains(kind))
         .map(|(name, _, _)| name)
         .collect();
-    if !kinds.contains(&SHARDS) {
-        names.extend(records);
-    }
     names.extend(extra);
-    let mut files = Vec::with_capacity(names.len());
+    let mut files = Vec::with_capacity(names.len() + directories.len());
     for n in &names {
         let (bytes, _) = reader::read_index_file(search_dir, n)?;
         files.push(bytes);
+    }
+    for (name, d) in directories {
+        names.push(name.to_string());
+        files.push(d.encoded());
     }
     let bundle = encode_bundle(
         names
@@ -1438,19 +1447,17 @@ fn archive(members: &[Vec<u8>]) -> (Vec<u8>, MemberPlaces) {
     (out, places)
 }
 
-/// A term shard in its archive, as the reader names it: its directory record and its
-/// bytes; with its place (offset, stored length) and its weight for the bundle.
+/// A term shard in its archive, as the reader names it; with its place (offset, stored
+/// length) and its weight for the bundle.
 struct Member {
-    record: String,
     name: String,
     place: (usize, usize),
     weight: usize,
 }
 
 impl Member {
-    fn named(archive: &str, (k, off, len): (usize, usize, usize), weight: usize) -> Member {
+    fn named(archive: &str, (_, off, len): (usize, usize, usize), weight: usize) -> Member {
         Member {
-            record: range_name(archive, k * RECORD_LEN, RECORD_LEN),
             name: range_name(archive, off, len),
             place: (off, len),
             weight,
@@ -1458,15 +1465,10 @@ impl Member {
     }
 }
 
-/// The directory of one kind of member for the meta file (see [`reader::Directory`]),
-/// when its lengths take at most [`INLINE_DIRECTORY_MAX`] bytes.
-fn inline_directory(places: Vec<(usize, usize)>) -> Option<reader::Directory> {
-    let mut lengths = Enc::default();
-    for p in &places {
-        lengths.usize(p.1);
-    }
-    (!places.is_empty() && lengths.buf.len() <= INLINE_DIRECTORY_MAX)
-        .then_some(reader::Directory { places })
+/// Whether the meta file carries a directory (see [`reader::Directory`]): when it has
+/// members and their lengths take at most [`INLINE_DIRECTORY_MAX`] bytes.
+fn inline_directory(d: &reader::Directory) -> bool {
+    !d.places.is_empty() && d.encoded().len() <= INLINE_DIRECTORY_MAX
 }
 
 /// A lexicon over the exported static index on disk (the same term data the browser uses).

@@ -1383,6 +1383,25 @@ fn a_larger_index_is_a_few_archives() {
     for name in &names {
         read_index_file(&dir, name).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+    // Once the bundle is in, which carries the directory of the fragment files, a search
+    // reads no record (the first search reads the records of its result pages).
+    let mut first = req("vårdnadshavare");
+    first.budget = 8000;
+    let records = |rounds: &[Vec<String>]| {
+        rounds
+            .iter()
+            .flatten()
+            .filter(|n| n.ends_with("+13"))
+            .count()
+    };
+    assert!(records(&rounds(&dir, &first)) > 0);
+    let (mut engine, _) = open_static(&dir).unwrap();
+    let bundle = read_index_file(&dir, &meta.bundle_name().unwrap())
+        .unwrap()
+        .0;
+    engine.add_bundle(&bundle).unwrap();
+    let rs = rounds_with(&mut engine, &dir, &first);
+    assert_eq!(records(&rs), 0, "{rs:?}");
     // Searched through the records, natively and with the committed wasm, alike.
     let queries = ["barn skola", "kod1234", "vårdnadshavare"];
     let native: Vec<SearchResult> = queries

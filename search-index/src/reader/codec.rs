@@ -176,9 +176,16 @@ impl Directory {
         }
     }
 
+    /// As the bundle carries it.
+    pub fn encoded(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        self.encode(&mut e);
+        e.buf
+    }
+
     /// None when the meta file carries no directory (0 members); else one of exactly `n`
     /// members, in archives of `group`.
-    fn decode(d: &mut Dec, n: usize, group: usize) -> R<Option<Directory>> {
+    pub(super) fn decode(d: &mut Dec, n: usize, group: usize) -> R<Option<Directory>> {
         match d.count()? {
             0 => return Ok(None),
             count if count != n => return Err(Corrupt),

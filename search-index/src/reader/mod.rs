@@ -287,9 +287,26 @@ impl Engine {
     }
 
     /// Hands over the bundle (inflated): its files are added as if fetched one by one.
+    /// With it come the directories the meta file does not carry ([`SHARD_PLACES`],
+    /// [`FRAG_PLACES`]): later searches read no record.
     pub fn add_bundle(&mut self, bytes: &[u8]) -> R<()> {
         for (name, file) in decode_bundle(bytes)? {
-            self.files.entry(name).or_insert(file);
+            let meta = &mut self.meta;
+            let (places, n, group) = match name.as_str() {
+                SHARD_PLACES => (&mut meta.shard_places, meta.n_shards, meta.shard_group),
+                FRAG_PLACES => (
+                    &mut meta.frag_places,
+                    meta.n_vpages as usize,
+                    meta.frag_group,
+                ),
+                _ => {
+                    self.files.entry(name).or_insert(file);
+                    continue;
+                }
+            };
+            if places.is_none() {
+                *places = Directory::decode(&mut Dec::new(&file), n, group)?;
+            }
         }
         Ok(())
     }
@@ -1154,10 +1171,10 @@ mod tests {
     fn the_file_groups_of_a_large_book_keep_the_meta_file_small() {
         use crate::format::{MAX_GROUP_HASHES, MIN_FRAG_GROUP, hash_group};
         assert_eq!(hash_group(0, 1), 1);
-        assert_eq!(hash_group(244, 1), 4);
-        assert_eq!(hash_group(1_608, 1), 32);
+        assert_eq!(hash_group(244, 1), 8);
+        assert_eq!(hash_group(1_608, 1), 64);
         assert_eq!(hash_group(40, MIN_FRAG_GROUP), MIN_FRAG_GROUP);
-        assert_eq!(hash_group(116_758, MIN_FRAG_GROUP), 2_048);
+        assert_eq!(hash_group(116_758, MIN_FRAG_GROUP), 4_096);
         for n in [1usize, 63, 64, 65, 1_000, 1_000_000] {
             assert!(n.div_ceil(hash_group(n, 1)) <= MAX_GROUP_HASHES, "{n}");
         }
