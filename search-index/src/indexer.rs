@@ -262,12 +262,20 @@ fn build_index(
     })
 }
 
-/// Memory budget of the tantivy writer (one indexing thread). Above it tantivy writes a
-/// segment and starts another; segments are never merged (BM25 statistics are index-wide, so
-/// scores do not depend on the segmentation). Each segment is six files: at 100,000 pages
-/// this budget makes 15 segments of at most 12 MB a file (20 MB made 73 segments, 439
-/// files; 64 MB, stored-text files of 24 MB, close to a host's 25 MiB cap).
-const TANTIVY_MEMORY: usize = 40_000_000;
+/// Memory budget of the tantivy writer (one indexing thread) for a book of `sections`.
+/// Above it tantivy writes a segment and starts another; segments are never merged (BM25
+/// statistics are index-wide, so scores do not depend on the segmentation). Each segment
+/// is six files of the site: a large book gets twice the budget, so half the files (at
+/// 100,000 pages 15 segments of at most 12 MB a file, where 20 MB made 73 segments, 439
+/// files; 64 MB made stored-text files of 24 MB, close to a host's 25 MiB cap), and a
+/// smaller book keeps its memory (10,000 pages: 7 segments).
+fn tantivy_memory(sections: usize) -> usize {
+    if sections > 200_000 {
+        40_000_000
+    } else {
+        20_000_000
+    }
+}
 /// tantivy indexing threads. One: with several, sections are spread over segments in no
 /// particular order, and tantivy breaks score ties by segment, not by section order as the
 /// static reader does (the agreement tests compare the two at the top-k cutoff).
@@ -294,7 +302,7 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
         }),
     );
     let mut writer: tantivy::IndexWriter =
-        index.writer_with_num_threads(TANTIVY_THREADS, TANTIVY_MEMORY)?;
+        index.writer_with_num_threads(TANTIVY_THREADS, tantivy_memory(docs.len()))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     for (i, d) in docs.iter().enumerate() {
         let key = |v: usize| corpus::value_key(i, v);
@@ -714,40 +722,47 @@ pub(crate) fn export_static(
     // shard's packs in one archive, each archive up to PACK_ARCHIVE_TARGET; the shards,
     // once they carry the copies of compound parts' entries (which need the parts' own
     // shards), into archives of `shard_group` (format::shard_archive).
-    let built: Vec<(Shard, [Vec<StoredPack>; 2])> = bounds
-        .par_iter()
-        .map(|&(start, end)| {
-            let (shard, packs, pos_packs) = build_shard(&terms[start..end]);
-            (shard, [packs, pos_packs].map(compress_packs))
-        })
-        .collect();
+    // In runs of shards, so that only a run's packs and the open archive are held: an
+    // archive is written once the next one is started.
     let mut packer = PackArchives::default();
-    let mut shards: Vec<Shard> = built
-        .into_iter()
-        .map(|(mut shard, [packs, pos_packs])| {
-            packer.make_room(packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum());
-            shard.packs = packer.place(packs);
-            shard.pos_packs = packer.place(pos_packs);
-            shard
-        })
-        .collect();
-    let (pack_hashes, spare): (Vec<u32>, Vec<Vec<Spare>>) = packer
-        .archives
-        .into_par_iter()
-        .enumerate()
-        .map(|(k, (bytes, spare))| -> Result<_> {
-            let h = short_hash(&bytes);
-            let name = pack_archive(k, h);
-            write(&name, &bytes)?;
-            let spare = spare
+    let mut shards: Vec<Shard> = Vec::with_capacity(bounds.len());
+    let mut pack_hashes: Vec<u32> = Vec::new();
+    let mut spare: Vec<Vec<Spare>> = Vec::new();
+    let mut write_archive = |(bytes, places): (Vec<u8>, SparePacks)| -> Result<()> {
+        let h = short_hash(&bytes);
+        let name = pack_archive(pack_hashes.len(), h);
+        write(&name, &bytes)?;
+        pack_hashes.push(h);
+        spare.push(
+            places
                 .into_iter()
                 .map(|(off, len, weight)| (range_name(&name, off, len), len as u64, weight))
-                .collect();
-            Ok((h, spare))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+                .collect(),
+        );
+        Ok(())
+    };
+    for run in bounds.chunks(SHARD_RUN) {
+        let built: Vec<(Shard, [Vec<StoredPack>; 2])> = run
+            .par_iter()
+            .map(|&(start, end)| {
+                let (shard, packs, pos_packs) = build_shard(&terms[start..end]);
+                (shard, [packs, pos_packs].map(compress_packs))
+            })
+            .collect();
+        for (mut shard, [packs, pos_packs]) in built {
+            if let Some(full) =
+                packer.make_room(packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum())
+            {
+                write_archive(full)?;
+            }
+            shard.packs = packer.place(packs);
+            shard.pos_packs = packer.place(pos_packs);
+            shards.push(shard);
+        }
+    }
+    if let Some(last) = packer.open.take() {
+        write_archive(last)?;
+    }
     meta.pack_archives = pack_hashes;
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
         .into_par_iter()
@@ -1386,31 +1401,35 @@ fn compress_packs(packs: Vec<Pack>) -> Vec<StoredPack> {
 }
 
 /// Lays the term shards' packs out in archives of at most [`PACK_ARCHIVE_TARGET`] bytes
-/// (one shard's packs are never split: an archive takes more when they alone are larger).
+/// (one shard's packs are never split: an archive takes more when they alone are larger),
+/// numbered in order.
 #[derive(Default)]
 struct PackArchives {
-    /// Per archive: its bytes, and the packs the bundle may take (see [`Spare`]): offset,
-    /// stored length, weight.
-    archives: Vec<(Vec<u8>, SparePacks)>,
+    /// The archive being filled: its bytes, and the packs the bundle may take.
+    open: Option<(Vec<u8>, SparePacks)>,
+    /// The number of archives started.
+    started: usize,
 }
 
 impl PackArchives {
-    /// Starts a new archive unless the current one has room for `bytes` more.
-    fn make_room(&mut self, bytes: usize) {
-        match self.archives.last() {
-            Some((a, _)) if a.is_empty() || a.len() + bytes <= PACK_ARCHIVE_TARGET => {}
-            _ => self.archives.push(Default::default()),
+    /// Starts a new archive unless the open one has room for `bytes` more; returns the one
+    /// it closed.
+    fn make_room(&mut self, bytes: usize) -> Option<(Vec<u8>, SparePacks)> {
+        match &self.open {
+            Some((a, _)) if a.is_empty() || a.len() + bytes <= PACK_ARCHIVE_TARGET => None,
+            _ => {
+                self.started += 1;
+                self.open.replace(Default::default())
+            }
         }
     }
 
-    /// Appends packs to the current archive; returns where they are.
+    /// Appends packs to the open archive; returns where they are.
     fn place(&mut self, packs: Vec<StoredPack>) -> reader::PackSet {
         if packs.is_empty() {
             return reader::PackSet::default();
         }
-        self.make_room(0);
-        let archive = self.archives.len() - 1;
-        let (bytes, spare) = &mut self.archives[archive];
+        let (bytes, spare) = self.open.get_or_insert_with(Default::default);
         let mut ranges = Vec::with_capacity(packs.len());
         for (z, weight) in packs {
             if weight > 0 {
@@ -1419,9 +1438,15 @@ impl PackArchives {
             ranges.push((bytes.len(), z.len()));
             bytes.extend_from_slice(&z);
         }
-        reader::PackSet { archive, ranges }
+        reader::PackSet {
+            archive: self.started - 1,
+            ranges,
+        }
     }
 }
+
+/// Term shards built at once (in parallel) before their packs are laid out.
+const SHARD_RUN: usize = 64;
 
 /// Each member's (index, offset, length) in its archive.
 type MemberPlaces = Vec<(usize, usize, usize)>;
