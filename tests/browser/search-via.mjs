@@ -15,15 +15,20 @@ const failures = [];
 const server = await startStaticServer(servedDir);
 const browser = await launch();
 const report = {};
-try {
-  const p = await browser.newPage();
-  await p.goto(`${server.url}${spec.page}`);
+// Types spec.q into the search field of spec.page on a server; resolves once the whole
+// answer is shown.
+async function ask(p, base) {
+  await p.goto(`${base}${spec.page}`);
   await p.focus("#search-input");
   await p.fill("#search-input", spec.q);
   await p.waitForFunction(() => {
     const b = document.getElementById("search-results");
     return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit");
   }, null, { timeout: 15000 });
+}
+try {
+  const p = await browser.newPage();
+  await ask(p, server.url);
   const hits = await p.$$eval("#search-results a.search-hit", (as) =>
     as.map((a) => ({
       // Without the query the hit carries for the marks on arrival (`?markera=…`).
@@ -47,13 +52,7 @@ try {
     const q = await browser.newPage();
     const whole = [];
     q.on("response", (r) => { if (r.url().includes("/search-index/") && r.status() === 200) whole.push(r.url()); });
-    await q.goto(`${plain.url}${spec.page}`);
-    await q.focus("#search-input");
-    await q.fill("#search-input", spec.q);
-    await q.waitForFunction(() => {
-      const b = document.getElementById("search-results");
-      return !b.hidden && !b.hasAttribute("aria-busy") && b.querySelector("a.search-hit");
-    }, null, { timeout: 15000 });
+    await ask(q, plain.url);
     const again = await q.$$eval("#search-results a.search-hit", (as) => as.length);
     report.withoutRanges = { hits: again, archivesWhole: whole.filter((u) => /\/[tf]\d+-/.test(u)).length };
     if (again !== hits.length) failures.push(`without Range support: ${again} hits, with it ${hits.length}`);
