@@ -11,9 +11,10 @@
 //! them), and inflates it as it would a file.
 //!
 //! An archive starts with its directory: a [`RECORD_LEN`]-byte record per member
-//! ([`encode_record`]: where the member is). A member's place in its archive follows from
-//! its number, so the reader first reads the member's record and then the member: a round
-//! trip more than a file of its own, for a few bytes.
+//! ([`encode_record`]: where the member is). A member's record follows from its number, so
+//! the reader first reads the record and then the member: a round trip more than a file of
+//! its own, for a few bytes. The meta file carries the directory of a kind instead while
+//! it is small ([`INLINE_DIRECTORY_MAX`]), and the bundle carries the others.
 //!
 //! Files (all in `<site>/search-index/`; names carry a content hash as 8 hex digits):
 //! - `manifest.json`: `{"format":9,"meta":"meta-<h>.bin","meta_data":"<base64 of it>"}`
@@ -44,14 +45,15 @@
 //! - `f<g>-<h>.bin` ([`frag_archive`]): archive g of fragment files (member `v % group` is
 //!   virtual page v): the sections of a virtual page (title, heading, url, kind, status,
 //!   doc id, text for snippets).
-//! - `bundle-<h>.bin`: copies of all term shards (with their records) and the vocabulary
+//! - `bundle-<h>.bin`: copies of all term shards and the vocabulary
 //!   (where the shards do not fit in [`BUNDLE_MAX`]: the vocabulary and the shards of the
 //!   most postings per byte, never those of terms that each occur once), then the packs of
 //!   the second chunks of the most frequent terms (`indexer::bundle_contents`), each under
 //!   the name the reader asks for; fragment files and whole packs are not copied (a query
-//!   fetches the few it reads). The browser fetches it in one request once a second query
-//!   shows that the visitor is searching, so that later queries need fewer round trips
-//!   (see [`encode_bundle`]).
+//!   fetches the few it reads); and the directories the meta file does not carry
+//!   ([`SHARD_PLACES`], [`FRAG_PLACES`]). The browser fetches it in one request once a
+//!   second query shows that the visitor is searching, so that later queries need fewer
+//!   round trips (see [`encode_bundle`]).
 //!
 //! Postings: a term's postings are ordered by impact (the field-boosted BM25 score of the
 //! term in the section, times the section's status factor; descending) and cut into chunks
@@ -140,8 +142,7 @@ pub const STATUS_PREFIX: &str = "#t:";
 pub fn hash_name(prefix: &str, hash: u32) -> String {
     format!("{prefix}-{hash:08x}.bin")
 }
-/// Archive `group` of term shards (with their posting and position packs), named by the
-/// hash of its content.
+/// Archive `group` of term shards, named by the hash of its content.
 pub fn shard_archive(group: usize, hash: u32) -> String {
     hash_name(&format!("t{group}"), hash)
 }

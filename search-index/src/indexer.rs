@@ -879,10 +879,7 @@ pub(crate) fn export_static(
     meta.frag_groups = frag_archives.iter().map(|a| a.0).collect();
     meta.frag_places = place(
         FRAG_PLACES,
-        frag_archives
-            .into_iter()
-            .flat_map(|a| a.1.into_iter().map(|(_, off, len)| (off, len)))
-            .collect(),
+        frag_archives.into_iter().flat_map(|a| a.1).collect(),
     );
     timing("fragments");
     // An overlay is a few pages: its few files are fetched as needed.
@@ -1110,7 +1107,7 @@ type Pack = (Vec<u8>, u8, usize);
 type Spare = (String, u64, usize);
 
 /// Builds one shard: its entries and heads, its posting packs and position packs (placed
-/// by [`PackRegion::place`]).
+/// by [`PackArchives::place`]).
 fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
@@ -1264,8 +1261,7 @@ fn packs_read<'a>(
 
 /// The number of kinds of files a bundle copies.
 const BUNDLE_KINDS: usize = 4;
-/// The kind of term shards (their directory records too) and the validity table (small,
-/// read with the term shards).
+/// The kind of term shards and the validity table (small, read with the term shards).
 const SHARDS: usize = 0;
 /// The kind of the vocabulary.
 const VOCAB: usize = 3;
@@ -1448,8 +1444,8 @@ impl PackArchives {
 /// Term shards built at once (in parallel) before their packs are laid out.
 const SHARD_RUN: usize = 64;
 
-/// Each member's (index, offset, length) in its archive.
-type MemberPlaces = Vec<(usize, usize, usize)>;
+/// Each member's (offset, length) in its archive.
+type MemberPlaces = Vec<(usize, usize)>;
 /// The packs of an archive the bundle may take: (offset, stored length, weight).
 type SparePacks = Vec<(usize, usize, usize)>;
 
@@ -1461,9 +1457,9 @@ fn archive(members: &[Vec<u8>]) -> (Vec<u8>, MemberPlaces) {
     let mut out = Vec::with_capacity(total);
     let mut places = Vec::with_capacity(members.len());
     let mut at = dir;
-    for (k, m) in members.iter().enumerate() {
+    for m in members {
         out.extend_from_slice(&encode_record(at, m.len()));
-        places.push((k, at, m.len()));
+        places.push((at, m.len()));
         at += m.len();
     }
     for m in members {
@@ -1481,7 +1477,7 @@ struct Member {
 }
 
 impl Member {
-    fn named(archive: &str, (_, off, len): (usize, usize, usize), weight: usize) -> Member {
+    fn named(archive: &str, (off, len): (usize, usize), weight: usize) -> Member {
         Member {
             name: range_name(archive, off, len),
             place: (off, len),

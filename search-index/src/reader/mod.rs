@@ -373,20 +373,14 @@ impl Engine {
         self.member_name(&archive, i % self.meta.shard_group, place)
     }
 
-    /// Whether term shard `i` is at hand (asks for nothing).
-    fn shard_at_hand(&self, i: usize) -> bool {
-        let Ok(archive) = self.shard_archive(i) else {
-            return false;
-        };
-        let place = match &self.meta.shard_places {
-            Some(d) => d.places.get(i).copied(),
-            None => {
-                let slot = i % self.meta.shard_group;
-                let record = range_name(&archive, slot * RECORD_LEN, RECORD_LEN);
-                self.files.get(&record).and_then(|r| decode_record(r).ok())
-            }
-        };
-        place.is_some_and(|(off, len)| self.files.contains_key(&range_name(&archive, off, len)))
+    /// Whether term shard `i` is at hand (asks for nothing: a record it names is taken
+    /// back out of `need`).
+    fn shard_at_hand(&mut self, i: usize) -> bool {
+        let needed_before = self.need.len();
+        let at_hand =
+            matches!(self.shard_name(i), Ok(Some(name)) if self.files.contains_key(&name));
+        self.need.truncate(needed_before);
+        at_hand
     }
 
     fn shard(&mut self, i: usize) -> R<Option<&Shard>> {
