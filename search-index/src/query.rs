@@ -546,8 +546,10 @@ pub fn plan(pq: &ParsedQuery, lex: &mut dyn Lexicon) -> Plan {
             match lex.with_prefix(folded) {
                 Some(mut cands) => {
                     cands.retain(|(t, _)| *t != stem);
-                    cands.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                    for (t, _) in cands.into_iter().take(MAX_PREFIX_TERMS) {
+                    let best = least_k(cands, MAX_PREFIX_TERMS, |a, b| {
+                        b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+                    });
+                    for (t, _) in best {
                         push_alt(&mut clause.alts, t, PREFIX_WEIGHT);
                     }
                 }
@@ -677,9 +679,44 @@ pub fn suggestion(pq: &ParsedQuery, plan: &Plan) -> Option<String> {
     Some(words.join(" "))
 }
 
+/// The `k` least of `items` by `cmp`, least first: what sorting and truncating gives for a
+/// total order. The lists are short and `k` is a few, and a sort of each element type would
+/// add a kilobyte or more to the browser's wasm.
+pub(crate) fn least_k<T>(
+    mut items: Vec<T>,
+    k: usize,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(k.min(items.len()));
+    while out.len() < k {
+        let Some(i) = (0..items.len()).min_by(|&a, &b| cmp(&items[a], &items[b])) else {
+            break;
+        };
+        out.push(items.swap_remove(i));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn least_k_is_sort_and_truncate() {
+        // (df, term): most frequent first, then by term, as the prefix candidates are ranked.
+        let cmp = |a: &(u32, String), b: &(u32, String)| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1));
+        let mut items: Vec<(u32, String)> = (0..40u32)
+            .map(|i| ((i * 7919) % 13, format!("t{:02}", (i * 31) % 40)))
+            .collect();
+        for k in [0, 1, 3, 5, 39, 40, 60] {
+            let mut sorted = items.clone();
+            sorted.sort_by(cmp);
+            sorted.truncate(k);
+            assert_eq!(least_k(items.clone(), k, cmp), sorted, "k = {k}");
+        }
+        items.clear();
+        assert!(least_k(items, 3, cmp).is_empty());
+    }
 
     /// A reader's lexicon before any part of the vocabulary has arrived: every lookup asks
     /// for its part, and the keys asked for are kept.

@@ -157,7 +157,7 @@ pub fn nearest<'a>(
         }
     }
     let first = f.first().copied();
-    found.sort_unstable_by(|a, b| {
+    crate::query::least_k(found, MAX_TYPO_TERMS, |a, b| {
         a.1.cmp(&b.1)
             .then_with(|| {
                 let fa = a.0.term.chars().next() == first;
@@ -166,9 +166,7 @@ pub fn nearest<'a>(
             })
             .then_with(|| b.0.df.cmp(&a.0.df))
             .then_with(|| a.0.term.cmp(&b.0.term))
-    });
-    found.truncate(MAX_TYPO_TERMS);
-    found
+    })
 }
 
 #[cfg(test)]
