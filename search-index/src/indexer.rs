@@ -724,22 +724,20 @@ pub(crate) fn export_static(
     // shards), into archives of `shard_group` (format::shard_archive).
     // In runs of shards, so that only a run's packs and the open archive are held: an
     // archive is written once the next one is started.
-    let mut packer = PackArchives::default();
+    let mut packer = PackArchives::new(search_dir, prefix, PACK_ARCHIVE_TARGET);
     let mut shards: Vec<Shard> = Vec::with_capacity(bounds.len());
     let mut pack_hashes: Vec<u32> = Vec::new();
     let mut spare: Vec<Vec<Spare>> = Vec::new();
-    let mut write_archive = |(bytes, places): (Vec<u8>, SparePacks)| -> Result<()> {
-        let h = short_hash(&bytes);
-        let name = pack_archive(pack_hashes.len(), h);
-        write(&name, &bytes)?;
-        pack_hashes.push(h);
+    let mut written_archive = |a: ClosedArchive| {
+        written.fetch_add(a.len as u64, std::sync::atomic::Ordering::Relaxed);
+        n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        pack_hashes.push(a.hash);
         spare.push(
-            places
+            a.spare
                 .into_iter()
-                .map(|(off, len, weight)| (range_name(&name, off, len), len as u64, weight))
+                .map(|(off, len, weight)| (range_name(&a.name, off, len), len as u64, weight))
                 .collect(),
         );
-        Ok(())
     };
     for run in bounds.chunks(SHARD_RUN) {
         let built: Vec<(Shard, [Vec<StoredPack>; 2])> = run
@@ -750,18 +748,17 @@ pub(crate) fn export_static(
             })
             .collect();
         for (mut shard, [packs, pos_packs]) in built {
-            if let Some(full) =
-                packer.make_room(packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum())
-            {
-                write_archive(full)?;
+            let size = packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum();
+            if let Some(full) = packer.make_room(size)? {
+                written_archive(full);
             }
-            shard.packs = packer.place(packs);
-            shard.pos_packs = packer.place(pos_packs);
+            shard.packs = packer.place(packs)?;
+            shard.pos_packs = packer.place(pos_packs)?;
             shards.push(shard);
         }
     }
-    if let Some(last) = packer.open.take() {
-        write_archive(last)?;
+    if let Some(last) = packer.finish()? {
+        written_archive(last);
     }
     meta.pack_archives = pack_hashes;
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
@@ -1398,46 +1395,126 @@ fn compress_packs(packs: Vec<Pack>) -> Vec<StoredPack> {
 
 /// Lays the term shards' packs out in archives of at most [`PACK_ARCHIVE_TARGET`] bytes
 /// (one shard's packs are never split: an archive takes more when they alone are larger),
-/// numbered in order.
-#[derive(Default)]
-struct PackArchives {
-    /// The archive being filled: its bytes, and the packs the bundle may take.
-    open: Option<(Vec<u8>, SparePacks)>,
+/// numbered in order. The open archive is streamed to a temporary file while its content
+/// hash is computed, so it is never held in memory (up to 16 MiB, and twice that while its
+/// buffer grew).
+struct PackArchives<'a> {
+    /// Where the archives are written, and the prefix of their names.
+    dir: &'a Path,
+    prefix: &'a str,
+    /// Bytes an archive takes before the next is started ([`PACK_ARCHIVE_TARGET`]).
+    target: usize,
+    open: Option<OpenArchive>,
     /// The number of archives started.
     started: usize,
 }
 
-impl PackArchives {
-    /// Starts a new archive unless the open one has room for `bytes` more; returns the one
-    /// it closed.
-    fn make_room(&mut self, bytes: usize) -> Option<(Vec<u8>, SparePacks)> {
-        match &self.open {
-            Some((a, _)) if a.is_empty() || a.len() + bytes <= PACK_ARCHIVE_TARGET => None,
-            _ => {
-                self.started += 1;
-                self.open.replace(Default::default())
-            }
+/// A pack archive being written.
+struct OpenArchive {
+    /// Its number ([`pack_archive`]).
+    number: usize,
+    file: std::io::BufWriter<std::fs::File>,
+    path: std::path::PathBuf,
+    len: usize,
+    hasher: Sha256,
+    /// The packs the bundle may take.
+    spare: SparePacks,
+}
+
+/// A written pack archive: its name, size, content hash and the packs the bundle may take.
+struct ClosedArchive {
+    name: String,
+    len: usize,
+    hash: u32,
+    spare: SparePacks,
+}
+
+impl<'a> PackArchives<'a> {
+    fn new(dir: &'a Path, prefix: &'a str, target: usize) -> Self {
+        PackArchives {
+            dir,
+            prefix,
+            target,
+            open: None,
+            started: 0,
         }
     }
 
-    /// Appends packs to the open archive; returns where they are.
-    fn place(&mut self, packs: Vec<StoredPack>) -> reader::PackSet {
-        if packs.is_empty() {
-            return reader::PackSet::default();
+    /// Starts a new archive unless the open one has room for `bytes` more; returns the one
+    /// it closed.
+    fn make_room(&mut self, bytes: usize) -> Result<Option<ClosedArchive>> {
+        if let Some(a) = &self.open
+            && (a.len == 0 || a.len + bytes <= self.target)
+        {
+            return Ok(None);
         }
-        let (bytes, spare) = self.open.get_or_insert_with(Default::default);
+        let path = self
+            .dir
+            .join(format!("{}p{}.part", self.prefix, self.started));
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+        self.started += 1;
+        let opened = OpenArchive {
+            number: self.started - 1,
+            file: std::io::BufWriter::new(file),
+            path,
+            len: 0,
+            hasher: Sha256::new(),
+            spare: Vec::new(),
+        };
+        self.open.replace(opened).map(|a| self.close(a)).transpose()
+    }
+
+    /// Appends packs to the open archive (see [`PackArchives::make_room`]); returns where
+    /// they are.
+    fn place(&mut self, packs: Vec<StoredPack>) -> Result<reader::PackSet> {
+        use std::io::Write;
+        if packs.is_empty() {
+            return Ok(reader::PackSet::default());
+        }
+        let a = self.open.as_mut().context("no open pack archive")?;
         let mut ranges = Vec::with_capacity(packs.len());
         for (z, weight) in packs {
             if weight > 0 {
-                spare.push((bytes.len(), z.len(), weight));
+                a.spare.push((a.len, z.len(), weight));
             }
-            ranges.push((bytes.len(), z.len()));
-            bytes.extend_from_slice(&z);
+            ranges.push((a.len, z.len()));
+            a.file
+                .write_all(&z)
+                .with_context(|| format!("writing {}", a.path.display()))?;
+            a.hasher.update(&z);
+            a.len += z.len();
         }
-        reader::PackSet {
-            archive: self.started - 1,
+        Ok(reader::PackSet {
+            archive: a.number,
             ranges,
-        }
+        })
+    }
+
+    /// Closes the open archive, if any.
+    fn finish(&mut self) -> Result<Option<ClosedArchive>> {
+        self.open.take().map(|a| self.close(a)).transpose()
+    }
+
+    /// Writes out an archive and gives it its content-hashed name.
+    fn close(&self, a: OpenArchive) -> Result<ClosedArchive> {
+        let file = a
+            .file
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {}", a.path.display()))?;
+        drop(file);
+        let digest = a.hasher.finalize();
+        let hash = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let name = pack_archive(a.number, hash);
+        let dest = self.dir.join(format!("{}{name}", self.prefix));
+        std::fs::rename(&a.path, &dest).with_context(|| format!("writing {}", dest.display()))?;
+        Ok(ClosedArchive {
+            name,
+            len: a.len,
+            hash,
+            spare: a.spare,
+        })
     }
 }
 
@@ -1870,6 +1947,67 @@ mod tests {
         list.iter()
             .map(|&(n, s, w)| (n.to_string(), s, w))
             .collect()
+    }
+
+    #[test]
+    fn pack_archives_are_streamed_out_under_their_content_hash_a_shards_packs_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut packer = PackArchives::new(dir.path(), "o1-", 100);
+        let pack = |n: usize, byte: u8, weight: usize| (vec![byte; n], weight);
+        let mut closed = Vec::new();
+        let mut sets = Vec::new();
+        // Shards' packs: 60 + 30 fit one archive; 50 more start a second; 150 alone is
+        // larger than the target and takes a third.
+        for shard in [
+            vec![pack(60, 1, 0), pack(30, 2, 7)],
+            vec![pack(50, 3, 0)],
+            vec![pack(150, 4, 9)],
+        ] {
+            let size = shard.iter().map(|p| p.0.len()).sum();
+            closed.extend(packer.make_room(size).unwrap());
+            sets.push(packer.place(shard).unwrap());
+        }
+        closed.extend(packer.finish().unwrap());
+        let ranges = |archive, ranges: &[(usize, usize)]| reader::PackSet {
+            archive,
+            ranges: ranges.to_vec(),
+        };
+        assert_eq!(
+            sets,
+            [
+                ranges(0, &[(0, 60), (60, 30)]),
+                ranges(1, &[(0, 50)]),
+                ranges(2, &[(0, 150)]),
+            ]
+        );
+        let expected: [Vec<u8>; 3] = [
+            [vec![1; 60], vec![2; 30]].concat(),
+            vec![3; 50],
+            vec![4; 150],
+        ];
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(closed.len(), 3);
+        for (k, (a, bytes)) in closed.iter().zip(&expected).enumerate() {
+            assert_eq!(a.name, pack_archive(k, short_hash(bytes)));
+            assert_eq!((a.hash, a.len), (short_hash(bytes), bytes.len()));
+            assert_eq!(
+                &std::fs::read(dir.path().join(format!("o1-{}", a.name))).unwrap(),
+                bytes
+            );
+            assert_eq!(
+                names[k],
+                format!("o1-{}", a.name),
+                "no temporary file is left"
+            );
+        }
+        assert_eq!(names.len(), 3);
+        // The packs the bundle may take: those with a weight, where they are.
+        assert_eq!(closed[0].spare, [(60, 30, 7)]);
+        assert_eq!(closed[2].spare, [(0, 150, 9)]);
     }
 
     #[test]
