@@ -161,20 +161,21 @@ struct TermData {
     flags: u8,
     /// (doc, impact), by doc.
     postings: Vec<(u32, f32)>,
-    /// Positions (field `all`) per posting: end offsets into the flat list.
-    positions: Option<(Vec<u32>, Vec<u32>)>,
+    /// Positions (field `all`) per posting, each list as a position pack stores it
+    /// ([`encode_position_lists`]): end offsets into the encoded lists.
+    positions: Option<(Vec<u32>, Vec<u8>)>,
 }
 
 impl TermData {
-    /// Positions of the i-th posting.
-    fn positions_at(&self, i: usize) -> &[u32] {
-        let Some((ends, pos)) = &self.positions else {
-            return &[];
+    /// The encoded positions of the i-th posting (an empty list when it has none).
+    fn position_list(&self, i: usize) -> &[u8] {
+        let Some((ends, lists)) = &self.positions else {
+            return &[0];
         };
         let start = if i == 0 { 0 } else { ends[i - 1] as usize };
         ends.get(i)
-            .and_then(|&e| pos.get(start..e as usize))
-            .unwrap_or(&[])
+            .and_then(|&e| lists.get(start..e as usize))
+            .unwrap_or(&[0])
     }
 }
 
@@ -361,7 +362,8 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
 struct TermPostings {
     packed: Enc,
     count: u32,
-    positions: u32,
+    /// Bytes of the position lists in `packed`.
+    position_bytes: usize,
     next_doc: u32,
 }
 
@@ -371,9 +373,10 @@ struct Postings {
     /// Frequencies above 65535 in one field of one section are clamped (their BM25 tf
     /// factor differs from tantivy's by less than 1e-5).
     tfs: Vec<[u16; 3]>,
-    /// Positions per posting: end offsets into `pos`.
+    /// Positions per posting, encoded as [`TermData::positions`] holds them: end offsets
+    /// into `pos`.
     pos_end: Vec<u32>,
-    pos: Vec<u32>,
+    pos: Vec<u8>,
 }
 
 impl TermPostings {
@@ -386,14 +389,17 @@ impl TermPostings {
         for f in tf {
             e.var(u64::from(f));
         }
+        // A position list as `encode_position_lists` writes it: its length, the first
+        // position, then the gaps.
+        let start = e.buf.len();
         e.usize(positions.len());
         let mut prev = 0;
         for &p in positions {
             e.var(u64::from(p - prev));
             prev = p;
         }
+        self.position_bytes += e.buf.len() - start;
         self.count += 1;
-        self.positions += positions.len() as u32;
     }
 
     fn unpack(self) -> std::result::Result<Postings, Corrupt> {
@@ -402,7 +408,7 @@ impl TermPostings {
             docs: Vec::with_capacity(n),
             tfs: Vec::with_capacity(n),
             pos_end: Vec::with_capacity(n),
-            pos: Vec::with_capacity(self.positions as usize),
+            pos: Vec::with_capacity(self.position_bytes),
         };
         let mut d = Dec::new(&self.packed.buf);
         // `base` plus the next varint.
@@ -413,6 +419,7 @@ impl TermPostings {
         let field = |d: &mut Dec| -> std::result::Result<u16, Corrupt> {
             Ok(d.var()?.min(u64::from(u16::MAX)) as u16)
         };
+        let buf = &self.packed.buf;
         let mut next_doc = 0u32;
         for _ in 0..n {
             let doc = after(&mut d, next_doc)?;
@@ -420,12 +427,14 @@ impl TermPostings {
             out.docs.push(doc);
             out.tfs
                 .push([field(&mut d)?, field(&mut d)?, field(&mut d)?]);
+            let start = d.pos;
             let mut p = 0u32;
             for _ in 0..d.usize()? {
                 p = after(&mut d, p)?;
-                out.pos.push(p);
             }
-            out.pos_end.push(out.pos.len() as u32);
+            out.pos.extend_from_slice(&buf[start..d.pos]);
+            out.pos_end
+                .push(u32::try_from(out.pos.len()).map_err(|_| Corrupt)?);
         }
         Ok(out)
     }
@@ -1209,7 +1218,11 @@ fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
                 (Some(p), o)
             };
             let pos = (t.flags & FLAG_POSITIONS != 0).then(|| {
-                let pbytes = encode_position_lists(idx.iter().map(|&i| t.positions_at(i as usize)));
+                let pbytes: Vec<u8> = idx
+                    .iter()
+                    .flat_map(|&i| t.position_list(i as usize))
+                    .copied()
+                    .collect();
                 let (p, o) = if near {
                     pos_packs.put(&pbytes, POS_PACK_TARGET, COMPRESSION_LEVEL, 0)
                 } else {
@@ -2024,8 +2037,13 @@ mod tests {
         assert_eq!(u.docs, [0, 1, 300, u32::MAX - 1]);
         // Frequencies above 65535 are clamped, as before packing.
         assert_eq!(u.tfs, [[1, 0, 2], [0, 0, 0], [65_535, 1, 0], [0, 0, 1]]);
-        assert_eq!(u.pos, [0, 7, 9, 5, 200_000, u32::MAX]);
-        assert_eq!(u.pos_end, [3, 3, 5, 6]);
+        // The position lists as a position pack stores them.
+        let lists: [&[u32]; 4] = [&[0, 7, 9], &[], &[5, 200_000], &[u32::MAX]];
+        assert_eq!(u.pos, encode_position_lists(lists.into_iter()));
+        let ends: Vec<u32> = (1..=4)
+            .map(|k| encode_position_lists(lists[..k].iter().copied()).len() as u32)
+            .collect();
+        assert_eq!(u.pos_end, ends);
         assert!(TermPostings::default().unpack().unwrap().docs.is_empty());
     }
 
