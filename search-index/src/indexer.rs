@@ -161,21 +161,37 @@ struct TermData {
     flags: u8,
     /// (doc, impact), by doc.
     postings: Vec<(u32, f32)>,
-    /// Positions (field `all`) per posting, each list as a position pack stores it
-    /// ([`encode_position_lists`]): end offsets into the encoded lists.
-    positions: Option<(Vec<u32>, Vec<u8>)>,
+    /// Positions (field `all`) per posting, in posting order, each list as a position pack
+    /// stores it ([`encode_position_lists`]). Where each list ends is found when the term's
+    /// shard is built ([`PositionLists`]), so that no offsets are held for every posting.
+    positions: Option<Vec<u8>>,
 }
 
-impl TermData {
-    /// The encoded positions of the i-th posting (an empty list when it has none).
-    fn position_list(&self, i: usize) -> &[u8] {
-        let Some((ends, lists)) = &self.positions else {
-            return &[0];
-        };
-        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-        ends.get(i)
-            .and_then(|&e| lists.get(start..e as usize))
-            .unwrap_or(&[0])
+/// A term's encoded position lists, each found by its posting's number.
+struct PositionLists<'a> {
+    lists: &'a [u8],
+    /// Where each posting's list ends.
+    ends: Vec<usize>,
+}
+
+impl<'a> PositionLists<'a> {
+    /// Finds the ends of the `n` lists of `lists`; None if they are not `n` lists.
+    fn new(lists: &'a [u8], n: usize) -> Option<Self> {
+        let mut d = Dec::new(lists);
+        let mut ends = Vec::with_capacity(n);
+        for _ in 0..n {
+            for _ in 0..d.usize().ok()? {
+                d.var().ok()?;
+            }
+            ends.push(d.pos);
+        }
+        d.at_end().then_some(PositionLists { lists, ends })
+    }
+
+    /// The encoded list of the i-th posting.
+    fn list(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.lists[start..self.ends[i]]
     }
 }
 
@@ -373,9 +389,7 @@ struct Postings {
     /// Frequencies above 65535 in one field of one section are clamped (their BM25 tf
     /// factor differs from tantivy's by less than 1e-5).
     tfs: Vec<[u16; 3]>,
-    /// Positions per posting, encoded as [`TermData::positions`] holds them: end offsets
-    /// into `pos`.
-    pos_end: Vec<u32>,
+    /// Positions per posting, encoded as [`TermData::positions`] holds them.
     pos: Vec<u8>,
 }
 
@@ -407,7 +421,6 @@ impl TermPostings {
         let mut out = Postings {
             docs: Vec::with_capacity(n),
             tfs: Vec::with_capacity(n),
-            pos_end: Vec::with_capacity(n),
             pos: Vec::with_capacity(self.position_bytes),
         };
         let mut d = Dec::new(&self.packed.buf);
@@ -433,8 +446,6 @@ impl TermPostings {
                 p = after(&mut d, p)?;
             }
             out.pos.extend_from_slice(&buf[start..d.pos]);
-            out.pos_end
-                .push(u32::try_from(out.pos.len()).map_err(|_| Corrupt)?);
         }
         Ok(out)
     }
@@ -619,7 +630,7 @@ pub(crate) fn export_static(
             info,
             flags,
             postings,
-            positions: Some((p.pos_end, p.pos)),
+            positions: Some(p.pos),
         });
     }
     timing("normal term impacts");
@@ -815,11 +826,11 @@ pub(crate) fn export_static(
     for run in bounds.chunks(SHARD_RUN) {
         let built: Vec<(Shard, [Vec<StoredPack>; 2])> = run
             .par_iter()
-            .map(|&(start, end)| {
-                let (shard, packs, pos_packs) = build_shard(&terms[start..end]);
-                (shard, [packs, pos_packs].map(compress_packs))
+            .map(|&(start, end)| -> Result<_> {
+                let (shard, packs, pos_packs) = build_shard(&terms[start..end])?;
+                Ok((shard, [packs, pos_packs].map(compress_packs)))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         for (mut shard, [packs, pos_packs]) in built {
             let size = packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum();
             if let Some(full) = packer.make_room(size)? {
@@ -1178,12 +1189,20 @@ type Spare = (String, u64, usize);
 
 /// Builds one shard: its entries and heads, its posting packs and position packs (placed
 /// by [`PackArchives::place`]).
-fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
+fn build_shard(terms: &[TermData]) -> Result<(Shard, Vec<Pack>, Vec<Pack>)> {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
     for t in terms {
         let impacts = t.flags & FLAG_NO_IMPACTS == 0;
+        let positions = match &t.positions {
+            Some(lists) if t.flags & FLAG_POSITIONS != 0 => {
+                Some(PositionLists::new(lists, t.postings.len()).ok_or_else(|| {
+                    anyhow::anyhow!("the search index's positions of {}: {Corrupt}", t.key)
+                })?)
+            }
+            _ => None,
+        };
         // Impact order (descending), then section order; facet terms: one chunk, by section.
         let mut order: Vec<u32> = (0..t.postings.len() as u32).collect();
         let sizes = if impacts {
@@ -1217,10 +1236,10 @@ fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
                 let (p, o) = packs.put(&bytes, DEEP_PACK_TARGET, DEEP_COMPRESSION_LEVEL, 0);
                 (Some(p), o)
             };
-            let pos = (t.flags & FLAG_POSITIONS != 0).then(|| {
+            let pos = positions.as_ref().map(|lists| {
                 let pbytes: Vec<u8> = idx
                     .iter()
-                    .flat_map(|&i| t.position_list(i as usize))
+                    .flat_map(|&i| lists.list(i as usize))
                     .copied()
                     .collect();
                 let (p, o) = if near {
@@ -1246,7 +1265,7 @@ fn build_shard(terms: &[TermData]) -> (Shard, Vec<Pack>, Vec<Pack>) {
             chunks,
         });
     }
-    (shard, packs.packs, pos_packs.packs)
+    Ok((shard, packs.packs, pos_packs.packs))
 }
 
 /// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
@@ -2040,10 +2059,14 @@ mod tests {
         // The position lists as a position pack stores them.
         let lists: [&[u32]; 4] = [&[0, 7, 9], &[], &[5, 200_000], &[u32::MAX]];
         assert_eq!(u.pos, encode_position_lists(lists.into_iter()));
-        let ends: Vec<u32> = (1..=4)
-            .map(|k| encode_position_lists(lists[..k].iter().copied()).len() as u32)
-            .collect();
-        assert_eq!(u.pos_end, ends);
+        // Each posting's list is found again by its number.
+        let found = PositionLists::new(&u.pos, 4).unwrap();
+        for (i, list) in lists.iter().enumerate() {
+            assert_eq!(found.list(i), encode_position_lists([*list].into_iter()));
+        }
+        // Lists that are not as many as the postings are an error, not a misplaced list.
+        assert!(PositionLists::new(&u.pos, 3).is_none());
+        assert!(PositionLists::new(&u.pos, 5).is_none());
         assert!(TermPostings::default().unpack().unwrap().docs.is_empty());
     }
 
