@@ -485,18 +485,31 @@ pub fn encode_positions(lists: &[Vec<u32>]) -> Vec<u8> {
 pub fn encode_position_lists<'a>(lists: impl Iterator<Item = &'a [u32]>) -> Vec<u8> {
     let mut e = Enc::default();
     for ps in lists {
-        e.usize(ps.len());
-        let mut prev = 0;
-        for (i, p) in ps.iter().enumerate() {
-            e.var(if i == 0 {
-                *p as u64
-            } else {
-                (*p - prev) as u64
-            });
-            prev = *p;
-        }
+        encode_position_list(&mut e, ps);
     }
     e.buf
+}
+
+/// One posting's positions (ascending) as a position pack stores them: their number, the
+/// first, then the gaps.
+pub fn encode_position_list(e: &mut Enc, ps: &[u32]) {
+    e.usize(ps.len());
+    let mut prev = 0;
+    for &p in ps {
+        e.var(u64::from(p - prev));
+        prev = p;
+    }
+}
+
+/// Reads past one list that [`encode_position_list`] wrote; corrupt if its positions do
+/// not fit a `u32`.
+pub fn skip_position_list(d: &mut Dec) -> R<()> {
+    let mut p = 0u32;
+    for _ in 0..d.count()? {
+        let gap = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+        p = p.checked_add(gap).ok_or(Corrupt)?;
+    }
+    Ok(())
 }
 
 /// Chunk sizes of a posting list of `n` postings (impact order): the head of

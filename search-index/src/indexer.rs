@@ -151,7 +151,12 @@ fn heading_line(d: &SectionDoc) -> String {
 }
 
 fn short_hash(bytes: &[u8]) -> u32 {
-    let h = Sha256::digest(bytes);
+    hash_of(Sha256::new().chain_update(bytes))
+}
+
+/// The content hash of what `hasher` was given (see [`short_hash`]).
+fn hash_of(hasher: Sha256) -> u32 {
+    let h = hasher.finalize();
     u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
@@ -180,9 +185,7 @@ impl<'a> PositionLists<'a> {
         let mut d = Dec::new(lists);
         let mut ends = Vec::with_capacity(n);
         for _ in 0..n {
-            for _ in 0..d.usize().ok()? {
-                d.var().ok()?;
-            }
+            skip_position_list(&mut d).ok()?;
             ends.push(d.pos);
         }
         d.at_end().then_some(PositionLists { lists, ends })
@@ -403,15 +406,8 @@ impl TermPostings {
         for f in tf {
             e.var(u64::from(f));
         }
-        // A position list as `encode_position_lists` writes it: its length, the first
-        // position, then the gaps.
         let start = e.buf.len();
-        e.usize(positions.len());
-        let mut prev = 0;
-        for &p in positions {
-            e.var(u64::from(p - prev));
-            prev = p;
-        }
+        encode_position_list(e, positions);
         self.position_bytes += e.buf.len() - start;
         self.count += 1;
     }
@@ -424,27 +420,20 @@ impl TermPostings {
             pos: Vec::with_capacity(self.position_bytes),
         };
         let mut d = Dec::new(&self.packed.buf);
-        // `base` plus the next varint.
-        let after = |d: &mut Dec, base: u32| -> std::result::Result<u32, Corrupt> {
-            let gap = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
-            base.checked_add(gap).ok_or(Corrupt)
-        };
         let field = |d: &mut Dec| -> std::result::Result<u16, Corrupt> {
             Ok(d.var()?.min(u64::from(u16::MAX)) as u16)
         };
         let buf = &self.packed.buf;
         let mut next_doc = 0u32;
         for _ in 0..n {
-            let doc = after(&mut d, next_doc)?;
+            let gap = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+            let doc = next_doc.checked_add(gap).ok_or(Corrupt)?;
             next_doc = doc.saturating_add(1);
             out.docs.push(doc);
             out.tfs
                 .push([field(&mut d)?, field(&mut d)?, field(&mut d)?]);
             let start = d.pos;
-            let mut p = 0u32;
-            for _ in 0..d.usize()? {
-                p = after(&mut d, p)?;
-            }
+            skip_position_list(&mut d)?;
             out.pos.extend_from_slice(&buf[start..d.pos]);
         }
         Ok(out)
@@ -1038,11 +1027,17 @@ pub(crate) fn write_browser_manifest(
     bytes.extend_from_slice(meta_file.as_bytes());
     bytes.push(b'\n');
     bytes.extend_from_slice(stored);
-    let fresh = search_dir.join(format!(".{BROWSER_MANIFEST}.new"));
-    std::fs::write(&fresh, &bytes).with_context(|| format!("writing {}", fresh.display()))?;
-    let path = search_dir.join(BROWSER_MANIFEST);
-    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))?;
+    replace_file(search_dir, BROWSER_MANIFEST, &bytes)?;
     Ok(bytes.len() as u64)
+}
+
+/// Replaces `dir/name` with `bytes` at once (written beside it, then renamed), so that a
+/// server never sends half of it.
+pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let fresh = dir.join(format!(".{name}.new"));
+    std::fs::write(&fresh, bytes).with_context(|| format!("writing {}", fresh.display()))?;
+    let path = dir.join(name);
+    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))
 }
 
 /// Shortest prefix of `next` (at a char boundary) that sorts after `prev`.
@@ -1600,8 +1595,7 @@ impl<'a> PackArchives<'a> {
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {}", a.path.display()))?;
         drop(file);
-        let digest = a.hasher.finalize();
-        let hash = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let hash = hash_of(a.hasher);
         let name = pack_archive(a.number, hash);
         let dest = self.dir.join(format!("{}{name}", self.prefix));
         std::fs::rename(&a.path, &dest).with_context(|| format!("writing {}", dest.display()))?;

@@ -144,10 +144,11 @@ pub fn write(
         .and_then(|m| m.as_str())
         .with_context(|| format!("{}: no meta file", path.display()))?
         .to_string();
-    let fresh = search_dir.join(".manifest.json.new");
-    std::fs::write(&fresh, serde_json::to_string_pretty(&manifest)? + "\n")
-        .with_context(|| format!("writing {}", fresh.display()))?;
-    std::fs::rename(&fresh, &path).with_context(|| format!("replacing {}", path.display()))?;
+    crate::indexer::replace_file(
+        search_dir,
+        "manifest.json",
+        (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
+    )?;
     crate::indexer::write_browser_manifest(search_dir, &meta_file, &stored)?;
     remove_overlays(search_dir, &prefix)?;
     Ok(exported.stats)

@@ -58,8 +58,9 @@ export function startStaticServer(rootDir, before, options = {}) {
     }
     let size;
     try {
-      if (statSync(file).isDirectory()) file = join(file, "index.html");
-      size = statSync(file).size;
+      let stat = statSync(file);
+      if (stat.isDirectory()) stat = statSync(file = join(file, "index.html"));
+      size = stat.size;
     } catch {
       const page = options.notFound ? readFileSync(join(root, options.notFound)) : Buffer.from("not found");
       send(res, 404, options.notFound ? TYPES[".html"] : "text/plain", page, req.method === "HEAD");
