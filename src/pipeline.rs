@@ -81,6 +81,8 @@ pub struct BuildOptions {
 /// What a build did.
 #[derive(Debug)]
 pub struct Built {
+    /// The check's findings. A build that renders takes the book from it (the render
+    /// frees the book early), so `checked.book` is `None` after a rendered build.
     pub checked: Checked,
     /// `None` when the content had errors and nothing was written.
     pub stats: Option<RenderStats>,
@@ -100,12 +102,10 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         &opts.book_dir.join(&config.book.src),
     )
     .map_err(ConfigError)?;
-    let checked = check(&opts.book_dir, opts.today)?;
-    let Some(book) = checked
-        .book
-        .as_ref()
-        .filter(|_| !checked.failed(opts.deny_warnings))
-    else {
+    let mut checked = check(&opts.book_dir, opts.today)?;
+    // The render takes the book (and frees it before the search index is built).
+    let failed = checked.failed(opts.deny_warnings);
+    let Some(book) = checked.book.take_if(|_| !failed) else {
         return Ok(Built {
             checked,
             stats: None,
@@ -127,20 +127,20 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         .collect();
     let bar = progress_bar(opts.progress, book.pages.len());
     let tick = || bar.inc(1);
-    let renderer = SamsynRenderer {
-        prepared: Some(book),
-        theme: &opts.theme,
-        today: opts.today,
-        search: opts.search,
-        on_page: &tick,
-        history: history.as_ref().ok(),
-    };
     let ctx = mdbook_renderer::RenderContext::new(
         &book.root,
         mdbook_driver::book::Book::new(),
         book.config.clone(),
         staging.path(),
     );
+    let renderer = SamsynRenderer {
+        prepared: std::sync::Mutex::new(Some(book)),
+        theme: &opts.theme,
+        today: opts.today,
+        search: opts.search,
+        on_page: &tick,
+        history: history.as_ref().ok(),
+    };
     let stats = renderer
         .render_with_stats(&ctx)
         .map_err(|e| ConfigError(e.to_string()))?;
@@ -180,7 +180,9 @@ fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
 /// and validated by samsyn it renders that; otherwise it loads the book in the
 /// render context (as an mdBook backend would).
 pub struct SamsynRenderer<'a> {
-    pub prepared: Option<&'a LoadedBook>,
+    /// A book loaded and validated by samsyn, taken by the first render (which frees it
+    /// as soon as it can: see [`render::render_site`]).
+    pub prepared: std::sync::Mutex<Option<LoadedBook>>,
     pub theme: &'a Theme,
     pub today: NaiveDate,
     pub search: bool,
@@ -195,19 +197,21 @@ impl SamsynRenderer<'_> {
         &self,
         ctx: &mdbook_renderer::RenderContext,
     ) -> Result<RenderStats, render::RenderError> {
-        let owned;
-        let book = match self.prepared {
+        let prepared = self
+            .prepared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let book = match prepared {
             Some(b) => b,
             None => {
                 // Not validated by samsyn: the lifecycle is computed here.
                 let mut loaded = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
                 let report = validate::validate(&loaded, &Resolver::new(&loaded), self.today);
                 loaded.lifecycle = std::sync::Arc::new(report.lifecycle);
-                owned = loaded;
-                &owned
+                loaded
             }
         };
-        let resolver = Resolver::new(book);
         let opts = RenderOptions {
             theme: self.theme,
             today: self.today,
@@ -215,7 +219,7 @@ impl SamsynRenderer<'_> {
             search: self.search,
             history: self.history,
         };
-        render::render_site(book, &resolver, &opts, &ctx.destination)
+        render::render_site(book, &opts, &ctx.destination)
     }
 }
 

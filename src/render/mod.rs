@@ -82,15 +82,68 @@ pub fn write_file(out: &OutputRoot, rel: &str, bytes: &[u8]) -> Result<(), Rende
     out.write(rel, bytes).map_err(|e| write_error(out, rel, e))
 }
 
-/// Renders the whole site of `book` into the folder `out`.
+/// Renders the whole site of `book` into the folder `out`. The book is consumed: it is
+/// freed once the pages are written, before the search index is built from their
+/// sections (at 100,000 pages the book is most of a gigabyte the index does not need).
 pub fn render_site(
-    book: &LoadedBook,
-    resolver: &Resolver<'_>,
+    book: LoadedBook,
     opts: &RenderOptions<'_>,
     out: &Path,
 ) -> Result<RenderStats, RenderError> {
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
+    let timings = std::env::var_os("SAMSYN_TIMINGS").is_some();
+    let (docs, synonyms, pages) = render_pages(&book, opts, out)?;
+    let phase = std::time::Instant::now();
+    drop(book);
+    if timings {
+        eprintln!(
+            "tid: boken släppt {:.3} s (minne nu {})",
+            phase.elapsed().as_secs_f64(),
+            current_memory()
+        );
+    }
+    let phase = std::time::Instant::now();
+    if opts.search {
+        let dir = out
+            .subdir(SEARCH_INDEX_DIR)
+            .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
+        search_index::build_site_index_with(&docs, &synonyms, &dir).map_err(|e| {
+            RenderError(format!(
+                "sökindexet kunde inte byggas: {e}{}",
+                disk_full_note(out.dir(), DISK_NEARLY_FULL)
+            ))
+        })?;
+    }
+    if timings {
+        eprintln!(
+            "tid: sökindex {:.3} s (högsta minne hittills {})",
+            phase.elapsed().as_secs_f64(),
+            peak_memory()
+        );
+    }
+    Ok(RenderStats {
+        pages,
+        sections: docs.len(),
+    })
+}
+
+/// Everything of the site but the search index: the theme's and the book's assets, the
+/// pages, the generated pages and, with history, the diff pages. Returns the pages'
+/// sections for the search index, the glossary's synonyms and the number of pages.
+fn render_pages(
+    book: &LoadedBook,
+    opts: &RenderOptions<'_>,
+    out: &OutputRoot,
+) -> Result<
+    (
+        Vec<search_index::SectionDoc>,
+        search_index::synonyms::Synonyms,
+        usize,
+    ),
+    RenderError,
+> {
+    let resolver = &Resolver::new(book);
     let env = opts.theme.environment().map_err(RenderError)?;
     let nav = Navigation::of(book);
     let site = context::Site::new(book, &nav, opts.today).with_history(opts.history);
@@ -128,26 +181,6 @@ pub fn render_site(
         );
     }
     let phase = std::time::Instant::now();
-    if opts.search {
-        let dir = out
-            .subdir(SEARCH_INDEX_DIR)
-            .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
-        search_index::build_site_index_with(&docs, &crate::glossary::synonyms(book), &dir)
-            .map_err(|e| {
-                RenderError(format!(
-                    "sökindexet kunde inte byggas: {e}{}",
-                    disk_full_note(out.dir(), DISK_NEARLY_FULL)
-                ))
-            })?;
-    }
-    if timings {
-        eprintln!("tid: sökindex {:.3} s", phase.elapsed().as_secs_f64());
-    }
-    let sections = docs.len();
-    // The diff pages come last, once the search index's memory is free again: rendering
-    // them while the pages' search documents are held raised the peak by tens of MB.
-    drop(docs);
-    let phase = std::time::Instant::now();
     if let Some(history) = opts.history {
         write_diff_pages(&env, &site, book, resolver, history, out)?;
     }
@@ -158,10 +191,7 @@ pub fn render_site(
             peak_memory()
         );
     }
-    Ok(RenderStats {
-        pages: rendered.into_inner(),
-        sections,
-    })
+    Ok((docs, crate::glossary::synonyms(book), rendered.into_inner()))
 }
 
 /// Writes the diff pages of every page (`render::changes`), in parallel.
@@ -192,12 +222,22 @@ fn write_diff_pages(
 /// The process's peak resident memory so far, for `SAMSYN_TIMINGS` (Linux; elsewhere
 /// "okänt").
 pub fn peak_memory() -> String {
+    memory_status("VmHWM:")
+}
+
+/// The process's resident memory now, for `SAMSYN_TIMINGS`.
+fn current_memory() -> String {
+    memory_status("VmRSS:")
+}
+
+/// A memory line of `/proc/self/status` (`field` with its colon) in MB.
+fn memory_status(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             let kb: f64 = s
                 .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))?
+                .find_map(|l| l.strip_prefix(field))?
                 .trim()
                 .trim_end_matches("kB")
                 .trim()
