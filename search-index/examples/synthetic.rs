@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use search_index::reader::{Filters, Request, search_static_traced};
-use search_index::{SectionDoc, build_site_index};
+use search_index::{PageFields, SectionDoc, build_site_index};
+use std::sync::Arc;
 
 const STEMS: &[&str] = &[
     "barn",
@@ -161,28 +162,30 @@ fn corpus(pages: usize) -> Vec<SectionDoc> {
         for s in 0..sections {
             let len = 40 + rng.below(200);
             docs.push(SectionDoc {
-                title: title.clone(),
-                heading_path: vec!["Överenskommelser".into()],
+                page: Arc::new(PageFields {
+                    title: title.clone(),
+                    heading_path: vec!["Överenskommelser".into()],
+                    kind: kinds[p % 5].into(),
+                    strategy_group: Some(
+                        ["Barn och unga", "Psykisk hälsa", "Vård och omsorg"][p % 3].into(),
+                    ),
+                    services: vec!["Skola".into(), "Socialtjänst".into()],
+                    status: statuses[p % 5].map(String::from),
+                    doc_id: if p % 3 == 0 {
+                        Some(format!("{}", 100000 + p))
+                    } else {
+                        None
+                    },
+                    valid_from_day: None,
+                    valid_until_day: None,
+                }),
                 heading: if s == 0 {
                     String::new()
                 } else {
                     text(&mut rng, 3)
                 },
                 body: text(&mut rng, len),
-                kind: kinds[p % 5].into(),
-                strategy_group: Some(
-                    ["Barn och unga", "Psykisk hälsa", "Vård och omsorg"][p % 3].into(),
-                ),
-                services: vec!["Skola".into(), "Socialtjänst".into()],
-                status: statuses[p % 5].map(String::from),
-                doc_id: if p % 3 == 0 {
-                    Some(format!("{}", 100000 + p))
-                } else {
-                    None
-                },
                 url: format!("p/{p}.html#s{s}"),
-                valid_from_day: None,
-                valid_until_day: None,
             });
         }
     }

@@ -20,17 +20,14 @@ pub mod validity;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-/// One section of one page (a page is split at its headings).
+/// What the sections of one page share (held once per page: at 100,000 pages repeating
+/// them in each of 650,000 sections took about 250 MB).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SectionDoc {
+pub struct PageFields {
     /// Page title.
     pub title: String,
     /// Titles of the page's ancestors in SUMMARY.md, outermost first.
     pub heading_path: Vec<String>,
-    /// Text of the section's heading (empty for the part before the first heading).
-    pub heading: String,
-    /// Plain text of the section.
-    pub body: String,
     /// Document kind (agreement, fakta, process, action-plan, page).
     pub kind: String,
     pub strategy_group: Option<String>,
@@ -39,8 +36,6 @@ pub struct SectionDoc {
     /// `draft`; none for plain pages): a filter and a ranking factor.
     pub status: Option<String>,
     pub doc_id: Option<String>,
-    /// URL relative to the site root, with `#anchor` for sections.
-    pub url: String,
     /// First day the page's document applies (days since 1970-01-01; None = open).
     pub valid_from_day: Option<i32>,
     /// Last day it applies (inclusive; None = open). Without either date the page has no
@@ -48,7 +43,7 @@ pub struct SectionDoc {
     pub valid_until_day: Option<i32>,
 }
 
-impl SectionDoc {
+impl PageFields {
     /// The interval a search by date uses ([`validity::effective_interval`]).
     pub fn validity(&self) -> Option<(i32, i32)> {
         validity::effective_interval(
@@ -56,6 +51,26 @@ impl SectionDoc {
             self.valid_from_day,
             self.valid_until_day,
         )
+    }
+}
+
+/// One section of one page (a page is split at its headings). Its page's fields are
+/// read through it (`doc.title`: [`PageFields`] by `Deref`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SectionDoc {
+    pub page: std::sync::Arc<PageFields>,
+    /// Text of the section's heading (empty for the part before the first heading).
+    pub heading: String,
+    /// Plain text of the section.
+    pub body: String,
+    /// URL relative to the site root, with `#anchor` for sections.
+    pub url: String,
+}
+
+impl std::ops::Deref for SectionDoc {
+    type Target = PageFields;
+    fn deref(&self) -> &PageFields {
+        &self.page
     }
 }
 

@@ -19,7 +19,8 @@ use search_index::reader::{
     self, Engine, Highlight, Meta, SearchResult, Shard, Step, decode_fragments, make_snippet,
 };
 use search_index::validity::ValidityTable;
-use search_index::{Filters, Request, SectionDoc, build_site_index, json, query, typo};
+use search_index::{Filters, PageFields, Request, SectionDoc, build_site_index, json, query, typo};
+use std::sync::Arc;
 use support::{fuzz, with_allocation_limit};
 
 /// A real static index, built once: file name -> (stored, inflated) bytes.
@@ -73,8 +74,18 @@ fn corpus() -> Vec<SectionDoc> {
             .map(|k| WORDS[(i * 7 + k * k) % WORDS.len()])
             .collect();
         docs.push(SectionDoc {
-            title: format!("Sida {page} om {}", WORDS[page % WORDS.len()]),
-            heading_path: vec!["Överenskommelser".into()],
+            page: Arc::new(PageFields {
+                title: format!("Sida {page} om {}", WORDS[page % WORDS.len()]),
+                heading_path: vec!["Överenskommelser".into()],
+                kind: kinds[page % kinds.len()].into(),
+                strategy_group: (page % 2 == 0).then(|| "Barn och unga".into()),
+                services: vec!["Skola".into(), "Socialtjänst".into()][..page % 3].to_vec(),
+                status: statuses[page % statuses.len()].map(String::from),
+                doc_id: (page % 2 == 1).then(|| format!("10462{page}")),
+                // Some pages have a validity interval (the index then has a validity table).
+                valid_from_day: (page % 3 == 1).then(|| 18_000 + page as i32),
+                valid_until_day: (page % 4 == 1).then(|| 18_500 + page as i32),
+            }),
             heading: if i % 11 == 0 {
                 String::new()
             } else {
@@ -84,15 +95,7 @@ fn corpus() -> Vec<SectionDoc> {
                 "Barn och unga. {} Samordnad individuell plan.",
                 body.join(" ")
             ),
-            kind: kinds[page % kinds.len()].into(),
-            strategy_group: (page % 2 == 0).then(|| "Barn och unga".into()),
-            services: vec!["Skola".into(), "Socialtjänst".into()][..page % 3].to_vec(),
-            status: statuses[page % statuses.len()].map(String::from),
-            doc_id: (page % 2 == 1).then(|| format!("10462{page}")),
             url: format!("sida{page}.html#r{i}"),
-            // Some pages have a validity interval (the index then has a validity table).
-            valid_from_day: (page % 3 == 1).then(|| 18_000 + page as i32),
-            valid_until_day: (page % 4 == 1).then(|| 18_500 + page as i32),
         });
     }
     docs

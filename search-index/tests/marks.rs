@@ -6,16 +6,19 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use search_index::reader::{MarkStep, open_static, read_index_file};
-use search_index::{SectionDoc, build_site_index};
+use search_index::{PageFields, SectionDoc, build_site_index};
+use std::sync::Arc;
 
 fn section(url: &str, heading: &str, body: &str) -> SectionDoc {
     SectionDoc {
-        title: "Samverkan".into(),
+        page: Arc::new(PageFields {
+            title: "Samverkan".into(),
+            kind: "page".into(),
+            ..Default::default()
+        }),
         heading: heading.into(),
         body: body.into(),
-        kind: "page".into(),
         url: url.into(),
-        ..Default::default()
     }
 }
 

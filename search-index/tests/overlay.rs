@@ -6,7 +6,8 @@ use std::path::Path;
 use search_index::overlay::{self, Base};
 use search_index::reader::{Request, SearchResult, open_static, search_opened};
 use search_index::synonyms::Synonyms;
-use search_index::{SectionDoc, build_browser_index};
+use search_index::{PageFields, SectionDoc, build_browser_index};
+use std::sync::Arc;
 
 const WORDS: &[&str] = &[
     "barn",
@@ -35,23 +36,25 @@ fn page(p: usize, extra: &str) -> Vec<SectionDoc> {
                 .map(|k| WORDS[(p * 5 + s * 3 + k * k) % WORDS.len()])
                 .collect();
             SectionDoc {
-                title: format!("Sida {p} om {}", WORDS[p % WORDS.len()]),
+                page: Arc::new(PageFields {
+                    title: format!("Sida {p} om {}", WORDS[p % WORDS.len()]),
+                    kind: if p.is_multiple_of(2) {
+                        "agreement"
+                    } else {
+                        "page"
+                    }
+                    .into(),
+                    status: p.is_multiple_of(3).then(|| "in-force".into()),
+                    valid_from_day: (p % 4 == 1).then_some(18_000),
+                    ..Default::default()
+                }),
                 heading: if s == 0 {
                     String::new()
                 } else {
                     format!("Del {s} {}", WORDS[(p + s) % WORDS.len()])
                 },
                 body: format!("{} {extra}", words.join(" ")),
-                kind: if p.is_multiple_of(2) {
-                    "agreement"
-                } else {
-                    "page"
-                }
-                .into(),
-                status: p.is_multiple_of(3).then(|| "in-force".into()),
                 url: format!("sida{p}.html#d{s}"),
-                valid_from_day: (p % 4 == 1).then_some(18_000),
-                ..SectionDoc::default()
             }
         })
         .collect()

@@ -9,7 +9,8 @@ use search_index::reader::{
     Engine, Filters, Request, SearchResult, Step, open_static, read_index_file, search_static,
 };
 use search_index::synonyms::{Pair, Synonyms};
-use search_index::{SectionDoc, build_site_index, build_site_index_with, search_site};
+use search_index::{PageFields, SectionDoc, build_site_index, build_site_index_with, search_site};
+use std::sync::Arc;
 
 const WORDS: &[&str] = &[
     "barn",
@@ -132,41 +133,45 @@ fn corpus() -> Vec<SectionDoc> {
             };
             let len = 10 + (rng.next() % 60) as usize;
             docs.push(SectionDoc {
-                title: title.clone(),
-                heading_path: vec!["Överenskommelser".into()],
+                page: Arc::new(PageFields {
+                    title: title.clone(),
+                    heading_path: vec!["Överenskommelser".into()],
+                    kind: kind.into(),
+                    strategy_group: Some(groups[p % groups.len()].into()),
+                    services: vec![services[p % 3].into(), services[(p + 1) % 3].into()],
+                    status: statuses[p % statuses.len()].map(String::from),
+                    doc_id: if p % 7 == 0 {
+                        Some(format!("{}", 100000 + p))
+                    } else {
+                        None
+                    },
+                    // Validity intervals around 2020 on some pages (see `DAY`).
+                    valid_from_day: (p % 3 == 0).then(|| DAY - 200 + 10 * p as i32),
+                    valid_until_day: (p % 4 == 1).then(|| DAY - 100 + 10 * p as i32),
+                }),
                 heading,
                 body: sentence(&mut rng, len),
-                kind: kind.into(),
-                strategy_group: Some(groups[p % groups.len()].into()),
-                services: vec![services[p % 3].into(), services[(p + 1) % 3].into()],
-                status: statuses[p % statuses.len()].map(String::from),
-                doc_id: if p % 7 == 0 {
-                    Some(format!("{}", 100000 + p))
-                } else {
-                    None
-                },
                 url: format!("sida{p}.html#s{s}"),
-                // Validity intervals around 2020 on some pages (see `DAY`).
-                valid_from_day: (p % 3 == 0).then(|| DAY - 200 + 10 * p as i32),
-                valid_until_day: (p % 4 == 1).then(|| DAY - 100 + 10 * p as i32),
             });
         }
     }
     let special =
         |title: &str, body: &str, status: Option<&str>, doc_id: Option<&str>, url: &str| {
             SectionDoc {
-                title: title.into(),
-                heading_path: vec![],
+                page: Arc::new(PageFields {
+                    title: title.into(),
+                    heading_path: vec![],
+                    kind: "agreement".into(),
+                    strategy_group: Some("Barn och unga".into()),
+                    services: vec!["Skola".into()],
+                    status: status.map(String::from),
+                    doc_id: doc_id.map(String::from),
+                    valid_from_day: None,
+                    valid_until_day: None,
+                }),
                 heading: "Inledning".into(),
                 body: body.into(),
-                kind: "agreement".into(),
-                strategy_group: Some("Barn och unga".into()),
-                services: vec!["Skola".into()],
-                status: status.map(String::from),
-                doc_id: doc_id.map(String::from),
                 url: url.into(),
-                valid_from_day: None,
-                valid_until_day: None,
             }
         };
     docs.push(special(
@@ -235,27 +240,35 @@ fn corpus() -> Vec<SectionDoc> {
         ("upcoming", "2027-01-01", None, "tolk2027.html#inledning"),
         ("draft", "2020-01-01", None, "tolkutkast.html#inledning"),
     ] {
+        let base = special(
+            "Tolkavtalet",
+            "Tolkavtalet reglerar tolkning vid möten med vårdnadshavare.",
+            Some(status),
+            None,
+            url,
+        );
         docs.push(SectionDoc {
-            valid_from_day: day(from),
-            valid_until_day: until.and_then(day),
-            ..special(
-                "Tolkavtalet",
-                "Tolkavtalet reglerar tolkning vid möten med vårdnadshavare.",
-                Some(status),
-                None,
-                url,
-            )
+            page: Arc::new(PageFields {
+                valid_from_day: day(from),
+                valid_until_day: until.and_then(day),
+                ..(*base.page).clone()
+            }),
+            ..base
         });
     }
+    let base = special(
+        "Om tolkning",
+        "Tolkavtalet finns i dokumentregistret.",
+        None,
+        None,
+        "tolkinfo.html#inledning",
+    );
     docs.push(SectionDoc {
-        kind: "page".into(),
-        ..special(
-            "Om tolkning",
-            "Tolkavtalet finns i dokumentregistret.",
-            None,
-            None,
-            "tolkinfo.html#inledning",
-        )
+        page: Arc::new(PageFields {
+            kind: "page".into(),
+            ..(*base.page).clone()
+        }),
+        ..base
     });
     docs
 }
@@ -1055,17 +1068,19 @@ fn a_larger_index_bundles_the_second_chunks_of_its_most_frequent_words() {
         .map(|i| {
             let body: Vec<&str> = (0..60).map(|_| word(&mut rng)).collect();
             SectionDoc {
-                title: format!("Sida {}", i / 4),
-                heading_path: vec![],
+                page: Arc::new(PageFields {
+                    title: format!("Sida {}", i / 4),
+                    heading_path: vec![],
+                    kind: "page".into(),
+                    strategy_group: None,
+                    services: vec![],
+                    status: None,
+                    doc_id: None,
+                    ..Default::default()
+                }),
                 heading: format!("Avsnitt {i}"),
                 body: body.join(" "),
-                kind: "page".into(),
-                strategy_group: None,
-                services: vec![],
-                status: None,
-                doc_id: None,
                 url: format!("sida{}.html#a{}", i / 4, i % 4),
-                ..Default::default()
             }
         })
         .collect();
@@ -1167,12 +1182,14 @@ fn build_with_synonyms(dir: &Path) -> Vec<SectionDoc> {
         ),
     ] {
         docs.push(SectionDoc {
-            title: "Placering".into(),
+            page: Arc::new(PageFields {
+                title: "Placering".into(),
+                kind: "page".into(),
+                ..Default::default()
+            }),
             heading: "Inledning".into(),
             body: body.into(),
-            kind: "page".into(),
             url: url.into(),
-            ..Default::default()
         });
     }
     let pairs = [
@@ -1330,7 +1347,11 @@ fn a_larger_index_is_a_few_archives() {
     use search_index::format::MAX_GROUP_HASHES;
     let docs: Vec<SectionDoc> = (0..20_000)
         .map(|i| SectionDoc {
-            title: format!("Sida {}", i / 2),
+            page: Arc::new(PageFields {
+                title: format!("Sida {}", i / 2),
+                kind: "page".into(),
+                ..Default::default()
+            }),
             heading: format!("Avsnitt {i}"),
             body: format!(
                 "{} {} {} kod{i}",
@@ -1338,9 +1359,7 @@ fn a_larger_index_is_a_few_archives() {
                 WORDS[(i * 7) % WORDS.len()],
                 WORDS[(i / 3) % WORDS.len()]
             ),
-            kind: "page".into(),
             url: format!("sida{}.html#a{}", i / 2, i % 2),
-            ..Default::default()
         })
         .collect();
     let tmp = tempfile::tempdir().unwrap();

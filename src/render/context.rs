@@ -565,27 +565,30 @@ pub fn search_docs(
     let f = &page.front;
     // Ends the day before a replacement starts, not only at `valid_until`.
     let validity = book.lifecycle.validity(index);
+    let fields = std::sync::Arc::new(search_index::PageFields {
+        title: page.title.clone(),
+        heading_path: page.ancestors.iter().map(|(t, _)| t.clone()).collect(),
+        kind: f.kind.as_str().to_string(),
+        strategy_group: f.strategy_group.clone(),
+        services: f.services.clone(),
+        status: book
+            .lifecycle
+            .shown_status(index)
+            .map(|s| s.as_str().to_string()),
+        doc_id: f.doc_id.clone(),
+        valid_from_day: validity.0.map(epoch_day),
+        valid_until_day: validity.1.map(epoch_day),
+    });
     sections
         .iter()
         .map(|s| search_index::SectionDoc {
-            title: page.title.clone(),
-            heading_path: page.ancestors.iter().map(|(t, _)| t.clone()).collect(),
+            page: fields.clone(),
             heading: s.heading.trim().to_string(),
             body: s.text.trim().to_string(),
-            kind: f.kind.as_str().to_string(),
-            strategy_group: f.strategy_group.clone(),
-            services: f.services.clone(),
-            status: book
-                .lifecycle
-                .shown_status(index)
-                .map(|s| s.as_str().to_string()),
-            doc_id: f.doc_id.clone(),
             url: match &s.id {
                 Some(id) => format!("{}#{id}", page.url),
                 None => page.url.clone(),
             },
-            valid_from_day: validity.0.map(epoch_day),
-            valid_until_day: validity.1.map(epoch_day),
         })
         .collect()
 }
