@@ -92,18 +92,11 @@ pub fn render_site(
 ) -> Result<RenderStats, RenderError> {
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
-    let timings = std::env::var_os("SAMSYN_TIMINGS").is_some();
     let (docs, synonyms, pages) = render_pages(&book, opts, out)?;
     let phase = std::time::Instant::now();
     drop(book);
     release_free_memory();
-    if timings {
-        eprintln!(
-            "tid: boken släppt {:.3} s (minne nu {})",
-            phase.elapsed().as_secs_f64(),
-            current_memory()
-        );
-    }
+    phase_done("boken släppt", phase, Memory::Now);
     let phase = std::time::Instant::now();
     if opts.search {
         let dir = out
@@ -116,13 +109,7 @@ pub fn render_site(
             ))
         })?;
     }
-    if timings {
-        eprintln!(
-            "tid: sökindex {:.3} s (högsta minne hittills {})",
-            phase.elapsed().as_secs_f64(),
-            peak_memory()
-        );
-    }
+    phase_done("sökindex", phase, Memory::Peak);
     Ok(RenderStats {
         pages,
         sections: docs.len(),
@@ -171,7 +158,6 @@ fn render_pages(
     }
     copy_source_assets(book, opts.theme, out)?;
 
-    let timings = std::env::var_os("SAMSYN_TIMINGS").is_some();
     let phase = std::time::Instant::now();
     let rendered = AtomicUsize::new(0);
     let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
@@ -189,24 +175,12 @@ fn render_pages(
     write_generated(&env, &site, book, out)?;
 
     let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
-    if timings {
-        eprintln!(
-            "tid: sidor och genererade sidor {:.3} s (högsta minne hittills {})",
-            phase.elapsed().as_secs_f64(),
-            peak_memory()
-        );
-    }
+    phase_done("sidor och genererade sidor", phase, Memory::Peak);
     let phase = std::time::Instant::now();
     if let Some(history) = opts.history {
         write_diff_pages(&env, &site, book, resolver, history, out)?;
     }
-    if timings {
-        eprintln!(
-            "tid: ändringssidor {:.3} s (högsta minne hittills {})",
-            phase.elapsed().as_secs_f64(),
-            peak_memory()
-        );
-    }
+    phase_done("ändringssidor", phase, Memory::Peak);
     Ok((docs, crate::glossary::synonyms(book), rendered.into_inner()))
 }
 
@@ -235,15 +209,33 @@ fn write_diff_pages(
         .collect()
 }
 
+/// Which memory figure a phase's timing line shows.
+enum Memory {
+    /// The peak so far.
+    Peak,
+    /// Resident now.
+    Now,
+}
+
+/// With `SAMSYN_TIMINGS` set, prints how long a phase of the render took since `started`,
+/// and the memory after it.
+fn phase_done(what: &str, started: std::time::Instant, memory: Memory) {
+    if std::env::var_os("SAMSYN_TIMINGS").is_some() {
+        let (label, figure) = match memory {
+            Memory::Peak => ("högsta minne hittills", peak_memory()),
+            Memory::Now => ("minne nu", memory_status("VmRSS:")),
+        };
+        eprintln!(
+            "tid: {what} {:.3} s ({label} {figure})",
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
+
 /// The process's peak resident memory so far, for `SAMSYN_TIMINGS` (Linux; elsewhere
 /// "okänt").
 pub fn peak_memory() -> String {
     memory_status("VmHWM:")
-}
-
-/// The process's resident memory now, for `SAMSYN_TIMINGS`.
-fn current_memory() -> String {
-    memory_status("VmRSS:")
 }
 
 /// A memory line of `/proc/self/status` (`field` with its colon) in MB.
