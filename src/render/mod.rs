@@ -92,7 +92,11 @@ pub fn render_site(
 ) -> Result<RenderStats, RenderError> {
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
-    let (docs, synonyms, pages) = render_pages(&book, opts, out)?;
+    let Rendered {
+        docs,
+        synonyms,
+        pages,
+    } = render_pages(&book, opts, out)?;
     let phase = std::time::Instant::now();
     drop(book);
     release_free_memory();
@@ -131,21 +135,23 @@ fn release_free_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
 
+/// What the search index needs of a rendered book (see [`render_pages`]).
+struct Rendered {
+    /// The pages' sections.
+    docs: Vec<search_index::SectionDoc>,
+    /// The glossary's synonym pairs.
+    synonyms: search_index::synonyms::Synonyms,
+    /// Pages rendered.
+    pages: usize,
+}
+
 /// Everything of the site but the search index: the theme's and the book's assets, the
-/// pages, the generated pages and, with history, the diff pages. Returns the pages'
-/// sections for the search index, the glossary's synonyms and the number of pages.
+/// pages, the generated pages and, with history, the diff pages.
 fn render_pages(
     book: &LoadedBook,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
-) -> Result<
-    (
-        Vec<search_index::SectionDoc>,
-        search_index::synonyms::Synonyms,
-        usize,
-    ),
-    RenderError,
-> {
+) -> Result<Rendered, RenderError> {
     let resolver = &Resolver::new(book);
     let env = opts.theme.environment().map_err(RenderError)?;
     let nav = Navigation::of(book);
@@ -181,7 +187,11 @@ fn render_pages(
         write_diff_pages(&env, &site, book, resolver, history, out)?;
     }
     phase_done("ändringssidor", phase, Memory::Peak);
-    Ok((docs, crate::glossary::synonyms(book), rendered.into_inner()))
+    Ok(Rendered {
+        docs,
+        synonyms: crate::glossary::synonyms(book),
+        pages: rendered.into_inner(),
+    })
 }
 
 /// Writes the diff pages of every page (`render::changes`), in parallel.
