@@ -27,4 +27,5 @@ pub mod report;
 pub mod serve;
 pub mod summary;
 pub mod theme;
+pub mod timings;
 pub mod validate;

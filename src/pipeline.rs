@@ -114,11 +114,9 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         });
     };
     let staging = Staging::new(&opts.dest, &book.root, &book.src_dir).map_err(ConfigError)?;
-    let phase = Instant::now();
+    let mut phases = crate::timings::Phases::from_env("");
     let history = crate::history::for_book(&book.config, &book.src_dir);
-    if std::env::var_os("SAMSYN_TIMINGS").is_some() {
-        eprintln!("tid: git-historik {:.3} s", phase.elapsed().as_secs_f64());
-    }
+    phases.done("git-historik");
     let notes: Vec<String> = history
         .as_ref()
         .err()

@@ -12,6 +12,7 @@ use crate::book::{LoadedBook, SEARCH_INDEX_DIR};
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
+use crate::timings::{Memory, Phases};
 use chrono::NaiveDate;
 use context::Common;
 use minijinja::{Environment, context};
@@ -97,11 +98,10 @@ pub fn render_site(
         synonyms,
         pages,
     } = render_pages(&book, opts, out)?;
-    let phase = std::time::Instant::now();
+    let mut phases = Phases::from_env("");
     drop(book);
     release_free_memory();
-    phase_done("boken släppt", phase, Memory::Now);
-    let phase = std::time::Instant::now();
+    phases.done_with_memory("boken släppt", Memory::Now);
     if opts.search {
         let dir = out
             .subdir(SEARCH_INDEX_DIR)
@@ -113,7 +113,7 @@ pub fn render_site(
             ))
         })?;
     }
-    phase_done("sökindex", phase, Memory::Peak);
+    phases.done_with_memory("sökindex", Memory::Peak);
     Ok(RenderStats {
         pages,
         sections: docs.len(),
@@ -164,7 +164,7 @@ fn render_pages(
     }
     copy_source_assets(book, opts.theme, out)?;
 
-    let phase = std::time::Instant::now();
+    let mut phases = Phases::from_env("");
     let rendered = AtomicUsize::new(0);
     let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
         .into_par_iter()
@@ -181,12 +181,11 @@ fn render_pages(
     write_generated(&env, &site, book, out)?;
 
     let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
-    phase_done("sidor och genererade sidor", phase, Memory::Peak);
-    let phase = std::time::Instant::now();
+    phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
     if let Some(history) = opts.history {
         write_diff_pages(&env, &site, book, resolver, history, out)?;
     }
-    phase_done("ändringssidor", phase, Memory::Peak);
+    phases.done_with_memory("ändringssidor", Memory::Peak);
     Ok(Rendered {
         docs,
         synonyms: crate::glossary::synonyms(book),
@@ -217,53 +216,6 @@ fn write_diff_pages(
             },
         )
         .collect()
-}
-
-/// Which memory figure a phase's timing line shows.
-enum Memory {
-    /// The peak so far.
-    Peak,
-    /// Resident now.
-    Now,
-}
-
-/// With `SAMSYN_TIMINGS` set, prints how long a phase of the render took since `started`,
-/// and the memory after it.
-fn phase_done(what: &str, started: std::time::Instant, memory: Memory) {
-    if std::env::var_os("SAMSYN_TIMINGS").is_some() {
-        let (label, figure) = match memory {
-            Memory::Peak => ("högsta minne hittills", peak_memory()),
-            Memory::Now => ("minne nu", memory_status("VmRSS:")),
-        };
-        eprintln!(
-            "tid: {what} {:.3} s ({label} {figure})",
-            started.elapsed().as_secs_f64()
-        );
-    }
-}
-
-/// The process's peak resident memory so far, for `SAMSYN_TIMINGS` (Linux; elsewhere
-/// "okänt").
-pub fn peak_memory() -> String {
-    memory_status("VmHWM:")
-}
-
-/// A memory line of `/proc/self/status` (`field` with its colon) in MB.
-fn memory_status(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let kb: f64 = s
-                .lines()
-                .find_map(|l| l.strip_prefix(field))?
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()?;
-            Some(format!("{:.0} MB", kb / 1024.0))
-        })
-        .unwrap_or_else(|| "okänt".into())
 }
 
 /// Renders one chapter page with the `page.html` template.

@@ -24,6 +24,7 @@ use crate::lifecycle::{Affected, Lifecycle};
 use crate::links::Resolver;
 use crate::render::{self, RenderError, context, page};
 use crate::theme::Theme;
+use crate::timings::Phases;
 use crate::validate;
 use chrono::NaiveDate;
 use minijinja::Environment;
@@ -364,7 +365,7 @@ impl Engine {
         let Some(mut book) = self.book.take() else {
             return Ok(());
         };
-        let mut phases = Phases::from_env();
+        let mut phases = Phases::from_env("förhandsvisning, ");
         let result = {
             // The engine's own list of the source folder's files, kept current by the
             // watcher's events (rescanned when a file comes or goes): walking the folder
@@ -990,26 +991,6 @@ impl Engine {
 const PLACEHOLDER_MARK: &str = ".samsyn-placeholder";
 
 /// The theme's templates with `live_reload` set, so `base.html` adds the reload script.
-/// With `SAMSYN_TIMINGS` set, the time of each phase of an update, on stderr (as the
-/// build's `tid:` lines).
-struct Phases(Option<std::time::Instant>);
-
-impl Phases {
-    fn from_env() -> Phases {
-        Phases(std::env::var_os("SAMSYN_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn done(&mut self, what: &str) {
-        if let Some(at) = self.0.as_mut() {
-            eprintln!(
-                "tid: förhandsvisning, {what} {:.3} s",
-                at.elapsed().as_secs_f64()
-            );
-            *at = std::time::Instant::now();
-        }
-    }
-}
-
 fn live_env(theme: &Theme) -> Result<Environment<'static>, String> {
     let mut env = theme.environment()?;
     env.add_global("live_reload", true);
