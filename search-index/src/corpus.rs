@@ -52,6 +52,11 @@ impl Tok {
         self.0 & !Self::SAME_POSITION
     }
 
+    /// Whether it stands at the position of the token before it.
+    fn at_previous_position(self) -> bool {
+        self.0 & Self::SAME_POSITION != 0
+    }
+
     /// The same occurrence as another word.
     fn with_word(self, word: u32) -> Tok {
         Tok((self.0 & Self::SAME_POSITION) | Tok::next(word).0)
@@ -67,7 +72,7 @@ pub struct Positions {
 impl Positions {
     /// The position of `t`, the token after those already read.
     pub fn of(&mut self, t: Tok) -> u32 {
-        if t.0 & Tok::SAME_POSITION == 0 {
+        if !t.at_previous_position() {
             self.next += 1;
         }
         self.next.saturating_sub(1)

@@ -21,7 +21,7 @@ pub mod validity;
 pub mod wasm;
 
 /// What the sections of one page share (held once per page: at 100,000 pages repeating
-/// them in each of 650,000 sections took about 250 MB).
+/// them in each of 650,000 sections took about 390 MB).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageFields {
     /// Page title.

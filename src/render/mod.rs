@@ -85,7 +85,7 @@ pub fn write_file(out: &OutputRoot, rel: &str, bytes: &[u8]) -> Result<(), Rende
 
 /// Renders the whole site of `book` into the folder `out`. The book is consumed: it is
 /// freed once the pages are written, before the search index is built from their
-/// sections (at 100,000 pages the book is most of a gigabyte the index does not need).
+/// sections (at 100,000 pages the book is about 0.7 GB the index does not need).
 pub fn render_site(
     book: LoadedBook,
     opts: &RenderOptions<'_>,
@@ -122,7 +122,7 @@ pub fn render_site(
 
 /// Gives the memory freed so far back to the system. glibc keeps freed small blocks for
 /// later small allocations, but the search index's largest buffers are mapped afresh, so
-/// without this the freed book stayed resident under them (at 100,000 pages ~1 GB).
+/// without this the freed book stayed resident under them (at 100,000 pages 0.7 GB).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release_free_memory() {
     // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the kernel;
