@@ -126,21 +126,23 @@ impl Staging {
             if let Some(marker) = &old_marker {
                 let _ = marker.try_lock();
             }
-            let old = tempfile::Builder::new()
-                .prefix(OLD_PREFIX)
-                .tempdir_in(parent)?
-                .keep();
-            std::fs::remove_dir(&old)?;
-            std::fs::rename(&dest, &old)?;
-            if let Err(e) = std::fs::rename(&staged, &dest) {
-                // Put the previous site back before reporting.
-                let _ = std::fs::rename(&old, &dest);
-                let _ = std::fs::remove_dir_all(&staged);
-                return Err(e);
-            }
-            match std::fs::remove_dir_all(&old) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
+            let aside = || -> io::Result<PathBuf> {
+                let old = tempfile::Builder::new()
+                    .prefix(OLD_PREFIX)
+                    .tempdir_in(parent)?
+                    .keep();
+                std::fs::remove_dir(&old)?;
+                Ok(old)
+            };
+            match swap_dir(&staged, &dest, aside) {
+                Ok(previous) => match std::fs::remove_dir_all(previous.path()) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                },
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&staged);
+                    return Err(e);
+                }
             }
         } else if let Err(e) = std::fs::rename(&staged, &dest) {
             let _ = std::fs::remove_dir_all(&staged);
@@ -148,6 +150,76 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// Where [`swap_dir`] left the folder it replaced (for the caller to remove).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Previous {
+    /// Exchanged in one step: the old folder now has the new one's former name, and
+    /// `dest` existed at every moment.
+    Exchanged(PathBuf),
+    /// Moved aside first, then the new folder moved in: for that moment `dest` did
+    /// not exist (where the system cannot exchange two names).
+    MovedAside(PathBuf),
+}
+
+impl Previous {
+    pub fn path(&self) -> &Path {
+        match self {
+            Previous::Exchanged(p) | Previous::MovedAside(p) => p,
+        }
+    }
+}
+
+/// Puts the folder `new` in place of the existing folder `dest` (same file system).
+/// On Linux the two names are exchanged atomically, so a server reading `dest` never
+/// finds it missing; elsewhere, or where the file system cannot exchange, `dest` is
+/// moved to `aside()` first. On failure `dest` is as it was and `new` still exists.
+pub fn swap_dir(
+    new: &Path,
+    dest: &Path,
+    aside: impl FnOnce() -> io::Result<PathBuf>,
+) -> io::Result<Previous> {
+    if exchange(new, dest).is_ok() {
+        return Ok(Previous::Exchanged(new.to_path_buf()));
+    }
+    let old = aside()?;
+    std::fs::rename(dest, &old)?;
+    if let Err(e) = std::fs::rename(new, dest) {
+        let _ = std::fs::rename(&old, dest);
+        return Err(e);
+    }
+    Ok(Previous::MovedAside(old))
+}
+
+/// Exchanges the names `a` and `b` in one step (`renameat2` with `RENAME_EXCHANGE`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are NUL-terminated strings that live across the call;
+    // AT_FDCWD makes relative paths relative to the working folder, as `rename` does.
+    let status = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 /// Creates the marker in the staging folder `dir` and locks it (exclusive, for the
@@ -236,6 +308,36 @@ mod tests {
         assert!(Staging::new(&book, &book, &src).is_err());
         assert!(Staging::new(&src, &book, &src).is_err());
         assert!(Staging::new(&src.join("site"), &book, &src).is_err());
+    }
+
+    #[test]
+    fn swap_dir_puts_the_new_folder_in_place_and_hands_back_the_old() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("sok");
+        let new = tmp.path().join("ny");
+        std::fs::create_dir_all(&dest).unwrap();
+        std::fs::write(dest.join("manifest.json"), "gammal").unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(new.join("manifest.json"), "ny").unwrap();
+        let aside = tmp.path().join("undan");
+        let previous = swap_dir(&new, &dest, || Ok(aside.clone())).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dest.join("manifest.json")).unwrap(),
+            "ny"
+        );
+        let old = std::fs::read_to_string(previous.path().join("manifest.json")).unwrap();
+        assert_eq!(old, "gammal");
+        // Linux exchanges the two names, so the folder is never missing.
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert_eq!(previous, Previous::Exchanged(new.clone()));
+        }
+        // A failed swap leaves both folders as they were.
+        let missing = tmp.path().join("saknas");
+        assert!(swap_dir(&missing, &dest, || Ok(aside.clone())).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dest.join("manifest.json")).unwrap(),
+            "ny"
+        );
     }
 
     #[test]

@@ -101,19 +101,20 @@ impl Output {
         moved
     }
 
-    /// Puts the folder `from` (in the scratch folder) in place of the folder `site/rel`:
-    /// the old one is moved aside first, then removed.
+    /// Puts the folder `from` (in the scratch folder) in place of the folder `site/rel`
+    /// (exchanged in one step where the system can, so a page's search never finds the
+    /// index missing), then removes the old one.
     pub fn replace_dir(&self, from: &Path, rel: &str) -> Result<(), RenderError> {
         let target = self
             .root
             .prepare(rel)
             .map_err(|e| render::write_error(&self.root, rel, e))?;
-        let old = self.temp_path("old");
-        let had_old = std::fs::rename(&target, &old).is_ok();
-        std::fs::rename(from, &target).map_err(|e| io_err(&target, e))?;
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
+        if !target.exists() {
+            return std::fs::rename(from, &target).map_err(|e| io_err(&target, e));
         }
+        let previous = crate::output::swap_dir(from, &target, || Ok(self.temp_path("old")))
+            .map_err(|e| io_err(&target, e))?;
+        let _ = std::fs::remove_dir_all(previous.path());
         Ok(())
     }
 
