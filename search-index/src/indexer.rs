@@ -162,14 +162,110 @@ fn hash_of(hasher: Sha256) -> u32 {
 
 struct TermData {
     key: String,
+    /// `info.df` is the number of postings.
     info: query::TermInfo,
     flags: u8,
-    /// (doc, impact), by doc.
+    source: TermSource,
+}
+
+/// A term's postings until its shard is built. A word's are held packed, as the
+/// statistics pass left them, and scored only when the shard is built, which frees them:
+/// scored all at once they took about 100 MB more at 100,000 pages.
+enum TermSource {
+    /// A word or stem: scored in fields title, heading and body.
+    Normal(TermPostings),
+    /// An exact form: scored in field `exact`.
+    Exact(TermPostings),
+    /// A facet value: its (virtual) sections, without impacts.
+    Facet(Vec<u32>),
+    /// Taken by its shard.
+    Taken,
+}
+
+/// A term's postings as its shard stores them.
+struct Scored {
+    /// (virtual doc, impact), by doc.
     postings: Vec<(u32, f32)>,
     /// Positions (field `all`) per posting, in posting order, each list as a position pack
     /// stores it ([`encode_position_lists`]). Where each list ends is found when the term's
     /// shard is built ([`PositionLists`]), so that no offsets are held for every posting.
     positions: Option<Vec<u8>>,
+    /// Sections with the term in title, heading and body (an exact form: in `exact`,
+    /// first); None for a facet value. For [`ScoreStats`].
+    dfs: Option<[u32; 3]>,
+}
+
+/// What scoring a term needs of the whole book.
+struct Scoring<'a> {
+    fields: &'a [FieldScorer],
+    norm_ids: &'a [[u8; 4]],
+    factors: &'a [f32],
+    vdocs: &'a [u32],
+    /// Statistics to score with instead of the book's own (an overlay's base).
+    base: Option<&'a ScoreStats>,
+}
+
+impl Scoring<'_> {
+    /// The postings of the term `key`, scored with tantivy's BM25 per field and the status
+    /// factor of their sections.
+    fn score(&self, key: &str, source: TermSource) -> Result<Scored> {
+        let internal = |e: Corrupt| anyhow::anyhow!("the search index's postings of {key}: {e}");
+        Ok(match source {
+            TermSource::Normal(p) => {
+                let p = p.unpack().map_err(internal)?;
+                let mut imp = vec![0f32; p.docs.len()];
+                let mut dfs = [0u32; 3];
+                for (f, scorer) in self.fields.iter().enumerate().take(3) {
+                    let df = p.tfs.iter().filter(|tf| tf[f] > 0).count() as u64;
+                    dfs[f] = df as u32;
+                    if df == 0 {
+                        continue;
+                    }
+                    let w = scorer.weight(self.base.map_or(df, |b| b.df(key, f, df)));
+                    for (i, (d, tf)) in p.docs.iter().zip(&p.tfs).enumerate() {
+                        if tf[f] > 0 {
+                            imp[i] += w.score(self.norm_ids[*d as usize][f], tf[f] as u32);
+                        }
+                    }
+                }
+                Scored {
+                    postings: p
+                        .docs
+                        .iter()
+                        .zip(imp)
+                        .map(|(d, s)| (self.vdocs[*d as usize], s * self.factors[*d as usize]))
+                        .collect(),
+                    positions: Some(p.pos),
+                    dfs: Some(dfs),
+                }
+            }
+            TermSource::Exact(p) => {
+                let p = p.unpack().map_err(internal)?;
+                let df = p.docs.len() as u64;
+                let w = self.fields[3].weight(self.base.map_or(df, |b| b.df(key, 0, df)));
+                Scored {
+                    postings: p
+                        .docs
+                        .iter()
+                        .zip(&p.tfs)
+                        .map(|(d, tf)| {
+                            let d = *d as usize;
+                            let score = w.score(self.norm_ids[d][3], tf[0] as u32);
+                            (self.vdocs[d], score * self.factors[d])
+                        })
+                        .collect(),
+                    positions: None,
+                    dfs: Some([df as u32, 0, 0]),
+                }
+            }
+            TermSource::Facet(docs) => Scored {
+                postings: docs.into_iter().map(|d| (d, 0.0)).collect(),
+                positions: None,
+                dfs: None,
+            },
+            TermSource::Taken => anyhow::bail!("the search index's term {key} was built twice"),
+        })
+    }
 }
 
 /// A term's encoded position lists, each found by its posting's number.
@@ -570,41 +666,20 @@ pub(crate) fn export_static(
         .map(|x| x.map(FieldNormReader::fieldnorm_to_id))
         .collect();
     drop(norms);
+    let scoring = Scoring {
+        fields: &fields,
+        norm_ids: &norm_ids,
+        factors: &factors,
+        vdocs: &vdocs,
+        base: how.base,
+    };
     let mut terms: Vec<TermData> = Vec::with_capacity(normal.len() + exact.len());
-    let internal = |e: Corrupt| anyhow::anyhow!("the search index's postings: {e}");
     for (t, p) in normal.into_iter().enumerate() {
         if p.count == 0 {
             continue;
         }
-        let p = p.unpack().map_err(internal)?;
-        let key = &a.terms[t];
-        let mut imp = vec![0f32; p.docs.len()];
-        let mut dfs = [0u32; 3];
-        for (f, scorer) in fields.iter().enumerate().take(3) {
-            let df = p.tfs.iter().filter(|tf| tf[f] > 0).count() as u64;
-            dfs[f] = df as u32;
-            if df == 0 {
-                continue;
-            }
-            let df = how.base.map_or(df, |b| b.df(key, f, df));
-            let w = scorer.weight(df);
-            for (i, (d, tf)) in p.docs.iter().zip(&p.tfs).enumerate() {
-                if tf[f] > 0 {
-                    imp[i] += w.score(norm_ids[*d as usize][f], tf[f] as u32);
-                }
-            }
-        }
-        if let Some(kept) = &mut kept {
-            kept.df.insert(key.clone(), dfs);
-        }
-        let postings: Vec<(u32, f32)> = p
-            .docs
-            .iter()
-            .zip(imp)
-            .map(|(d, s)| (vdocs[*d as usize], s * factors[*d as usize]))
-            .collect();
         let mut info = query::TermInfo {
-            df: postings.len() as u32,
+            df: p.count,
             ..Default::default()
         };
         let mut flags = FLAG_POSITIONS;
@@ -615,45 +690,24 @@ pub(crate) fn export_static(
             flags |= FLAG_WORD;
         }
         terms.push(TermData {
-            key: key.clone(),
+            key: a.terms[t].clone(),
             info,
             flags,
-            postings,
-            positions: Some(p.pos),
+            source: TermSource::Normal(p),
         });
     }
-    timing("normal term impacts");
     for (t, p) in exact.into_iter().enumerate() {
         if p.count == 0 {
             continue;
         }
-        let p = p.unpack().map_err(internal)?;
-        let key = exact_key(&a.exact_terms[t]);
-        let df = p.docs.len() as u64;
-        let w = fields[3].weight(how.base.map_or(df, |b| b.df(&key, 0, df)));
-        if let Some(kept) = &mut kept {
-            kept.df.insert(key.clone(), [df as u32, 0, 0]);
-        }
-        let postings: Vec<(u32, f32)> = p
-            .docs
-            .iter()
-            .zip(&p.tfs)
-            .map(|(d, tf)| {
-                (
-                    vdocs[*d as usize],
-                    w.score(norm_ids[*d as usize][3], tf[0] as u32) * factors[*d as usize],
-                )
-            })
-            .collect();
         terms.push(TermData {
-            key,
+            key: exact_key(&a.exact_terms[t]),
             info: query::TermInfo {
-                df: postings.len() as u32,
+                df: p.count,
                 ..Default::default()
             },
             flags: 0,
-            postings,
-            positions: None,
+            source: TermSource::Exact(p),
         });
     }
     // Facet terms.
@@ -706,8 +760,7 @@ pub(crate) fn export_static(
                 ..Default::default()
             },
             flags: FLAG_NO_IMPACTS,
-            postings: v.into_iter().map(|d| (vdocs[d as usize], 0.0)).collect(),
-            positions: None,
+            source: TermSource::Facet(v.into_iter().map(|d| vdocs[d as usize]).collect()),
         });
     }
     terms.sort_by(|a, b| a.key.cmp(&b.key));
@@ -813,14 +866,31 @@ pub(crate) fn export_static(
         );
     };
     for run in bounds.chunks(SHARD_RUN) {
-        let built: Vec<(Shard, [Vec<StoredPack>; 2])> = run
-            .par_iter()
-            .map(|&(start, end)| -> Result<_> {
-                let (shard, packs, pos_packs) = build_shard(&terms[start..end])?;
-                Ok((shard, [packs, pos_packs].map(compress_packs)))
-            })
+        // The run's shards' terms, one slice per shard.
+        let mut rest = &mut terms[run[0].0..run[run.len() - 1].1];
+        let mut slices = Vec::with_capacity(run.len());
+        for &(start, end) in run {
+            let (shard_terms, after) = std::mem::take(&mut rest).split_at_mut(end - start);
+            slices.push(shard_terms);
+            rest = after;
+        }
+        let built: Vec<BuiltShard> = slices
+            .into_par_iter()
+            .map(|shard_terms| build_shard(shard_terms, &scoring))
             .collect::<Result<_>>()?;
-        for (mut shard, [packs, pos_packs]) in built {
+        for BuiltShard {
+            mut shard,
+            packs: [packs, pos_packs],
+            dfs,
+        } in built
+        {
+            if let Some(kept) = &mut kept {
+                for (entry, dfs) in shard.entries.iter().zip(dfs) {
+                    if let Some(dfs) = dfs {
+                        kept.df.insert(entry.term.clone(), dfs);
+                    }
+                }
+            }
             let size = packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum();
             if let Some(full) = packer.make_room(size)? {
                 written_archive(full);
@@ -851,7 +921,7 @@ pub(crate) fn export_static(
         .map(|&(start, end)| {
             terms[start..end]
                 .iter()
-                .map(|t| t.postings.len().saturating_sub(1))
+                .map(|t| (t.info.df as usize).saturating_sub(1))
                 .sum()
         })
         .collect();
@@ -1068,9 +1138,9 @@ fn shard_bytes(t: &TermData) -> usize {
         + t.info.display.len()
         + t.info.parts.iter().map(|p| p.len() + 1).sum::<usize>()
         + 8
-        + 12 * chunk_sizes(t.postings.len()).len();
+        + 12 * chunk_sizes(t.info.df as usize).len();
     if t.flags & FLAG_NO_IMPACTS == 0 {
-        size += 6 * t.postings.len().min(HEAD_POSTINGS);
+        size += 6 * (t.info.df as usize).min(HEAD_POSTINGS);
     }
     size
 }
@@ -1182,26 +1252,40 @@ type Pack = (Vec<u8>, u8, usize);
 /// book whose shards do not all fit): name, stored size, weight.
 type Spare = (String, u64, usize);
 
-/// Builds one shard: its entries and heads, its posting packs and position packs (placed
-/// by [`PackArchives::place`]).
-fn build_shard(terms: &[TermData]) -> Result<(Shard, Vec<Pack>, Vec<Pack>)> {
+/// A shard as [`build_shard`] builds it.
+struct BuiltShard {
+    shard: Shard,
+    /// Its posting packs and position packs, compressed (to be placed by
+    /// [`PackArchives::place`]).
+    packs: [Vec<StoredPack>; 2],
+    /// Its terms' section frequencies ([`Scored::dfs`]), in entry order.
+    dfs: Vec<Option<[u32; 3]>>,
+}
+
+/// Builds one shard: its entries and heads, its posting packs and position packs. The
+/// terms are scored here, which frees their packed postings.
+fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
+    let mut term_dfs = Vec::with_capacity(terms.len());
     for t in terms {
+        let source = std::mem::replace(&mut t.source, TermSource::Taken);
+        let scored = scoring.score(&t.key, source)?;
+        term_dfs.push(scored.dfs);
         let impacts = t.flags & FLAG_NO_IMPACTS == 0;
-        let positions = match &t.positions {
-            Some(lists) if t.flags & FLAG_POSITIONS != 0 => {
-                Some(PositionLists::new(lists, t.postings.len()).ok_or_else(|| {
+        let positions = match &scored.positions {
+            Some(lists) if t.flags & FLAG_POSITIONS != 0 => Some(
+                PositionLists::new(lists, scored.postings.len()).ok_or_else(|| {
                     anyhow::anyhow!("the search index's positions of {}: {Corrupt}", t.key)
-                })?)
-            }
+                })?,
+            ),
             _ => None,
         };
         // Impact order (descending), then section order; facet terms: one chunk, by section.
-        let mut order: Vec<u32> = (0..t.postings.len() as u32).collect();
+        let mut order: Vec<u32> = (0..scored.postings.len() as u32).collect();
         let sizes = if impacts {
-            let p = &t.postings;
+            let p = &scored.postings;
             order.sort_by(|&a, &b| {
                 let (a, b) = (p[a as usize], p[b as usize]);
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
@@ -1215,7 +1299,8 @@ fn build_shard(terms: &[TermData]) -> Result<(Shard, Vec<Pack>, Vec<Pack>)> {
         for (ci, n) in sizes.into_iter().enumerate() {
             let (idx, r) = rest.split_at(n);
             rest = r;
-            let postings: Vec<(u32, f32)> = idx.iter().map(|&i| t.postings[i as usize]).collect();
+            let postings: Vec<(u32, f32)> =
+                idx.iter().map(|&i| scored.postings[i as usize]).collect();
             let bytes = encode_chunk(&postings, impacts);
             let near = ci <= 2;
             let (pack, off) = if impacts && ci == 0 {
@@ -1224,7 +1309,7 @@ fn build_shard(terms: &[TermData]) -> Result<(Shard, Vec<Pack>, Vec<Pack>)> {
             } else if near && impacts {
                 // The bundle's spare room goes to second chunks: the one chunk past the
                 // head that a query reads of every word at once.
-                let weight = if ci == 1 { t.postings.len() } else { 0 };
+                let weight = if ci == 1 { scored.postings.len() } else { 0 };
                 let (p, o) = packs.put(&bytes, NEAR_PACK_TARGET, COMPRESSION_LEVEL, weight);
                 (Some(p), o)
             } else {
@@ -1260,7 +1345,11 @@ fn build_shard(terms: &[TermData]) -> Result<(Shard, Vec<Pack>, Vec<Pack>)> {
             chunks,
         });
     }
-    Ok((shard, packs.packs, pos_packs.packs))
+    Ok(BuiltShard {
+        shard,
+        packs: [packs.packs, pos_packs.packs].map(compress_packs),
+        dfs: term_dfs,
+    })
 }
 
 /// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
