@@ -15,8 +15,11 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use std::borrow::Cow;
+
 use crate::SectionDoc;
 use crate::analyzer::{self, Analyzer, WordSet};
+use crate::bodies::Bodies;
 use crate::derivation;
 use crate::synonyms::{self, Synonyms};
 
@@ -131,11 +134,12 @@ impl WordSet for FxVocab<'_> {
     }
 }
 
-fn doc_values(d: &SectionDoc) -> impl Iterator<Item = &str> {
+/// A section's field values in order (see [`Analysis::values`]), its text being `body`.
+fn doc_values<'a>(d: &'a SectionDoc, body: &'a str) -> impl Iterator<Item = &'a str> {
     std::iter::once(d.title.as_str())
         .chain(d.heading_path.iter().map(String::as_str))
         .chain(std::iter::once(d.heading.as_str()))
-        .chain(std::iter::once(d.body.as_str()))
+        .chain(std::iter::once(body))
         .chain(d.doc_id.as_deref())
 }
 
@@ -148,7 +152,7 @@ struct ChunkWords<'a> {
     toks: Vec<Tok>,
 }
 
-fn tokenize_chunk(docs: &[SectionDoc]) -> ChunkWords<'_> {
+fn tokenize_chunk<'a>(docs: &'a [SectionDoc], bodies: &'a [Cow<'a, str>]) -> ChunkWords<'a> {
     let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
     let mut out = ChunkWords {
         words: Vec::new(),
@@ -156,10 +160,10 @@ fn tokenize_chunk(docs: &[SectionDoc]) -> ChunkWords<'_> {
         values: Vec::with_capacity(docs.len()),
         toks: Vec::new(),
     };
-    for d in docs {
+    for (d, body) in docs.iter().zip(bodies) {
         let n_text = d.heading_path.len() + 3;
         let mut ranges = Vec::with_capacity(n_text + 1);
-        for (vi, text) in doc_values(d).enumerate() {
+        for (vi, text) in doc_values(d, body).enumerate() {
             let start = out.toks.len() as u32;
             for t in analyzer::raw_tokens(text) {
                 let id = *ids.entry(t.text).or_insert_with(|| {
@@ -184,34 +188,51 @@ fn tokenize_chunk(docs: &[SectionDoc]) -> ChunkWords<'_> {
 /// Sections per parallel work unit.
 const CHUNK: usize = 512;
 
-/// Analyzes the corpus (see the module documentation), without synonyms.
-pub fn analyze(docs: &[SectionDoc]) -> Analysis {
-    analyze_with(docs, &Synonyms::default())
+/// Analyzes the corpus (see the module documentation), without synonyms, the sections'
+/// texts in the sections.
+pub fn analyze(docs: &[SectionDoc]) -> std::io::Result<Analysis> {
+    analyze_with(docs, &Bodies::InSections, &Synonyms::default())
 }
 
-/// Analyzes the corpus; where a synonym form of several words occurs, its term is added
-/// (see [`mark_phrase_forms`]).
-pub fn analyze_with(docs: &[SectionDoc], synonyms: &Synonyms) -> Analysis {
+/// Analyzes the corpus, the sections' texts in `bodies`; where a synonym form of several
+/// words occurs, its term is added (see [`mark_phrase_forms`]).
+pub fn analyze_with(
+    docs: &[SectionDoc],
+    bodies: &Bodies,
+    synonyms: &Synonyms,
+) -> std::io::Result<Analysis> {
     // Words, per chunk in parallel, then interned globally.
-    // (A group of chunks at a time: the chunks' token lists are freed as they are merged.)
-    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut words: Vec<&str> = Vec::new();
+    // (A group of chunks at a time: the group's texts and the chunks' token lists are freed
+    // as they are merged.)
+    let mut ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    let mut words: Vec<Box<str>> = Vec::new();
     let mut counts: Vec<u32> = Vec::new();
     let mut values = Vec::with_capacity(docs.len());
     let mut toks: Vec<Tok> = Vec::new();
-    for group in docs.chunks(CHUNK * 8) {
-        let chunks: Vec<ChunkWords> = group.par_chunks(CHUNK).map(tokenize_chunk).collect();
+    for start in (0..docs.len()).step_by(CHUNK * 8) {
+        let range = start..(start + CHUNK * 8).min(docs.len());
+        let texts = bodies.read(docs, range.clone())?;
+        let chunks: Vec<ChunkWords> = docs[range]
+            .par_chunks(CHUNK)
+            .zip(texts.par_chunks(CHUNK))
+            .map(|(docs, texts)| tokenize_chunk(docs, texts))
+            .collect();
         for c in chunks {
             let map: Vec<u32> = c
                 .words
                 .iter()
                 .zip(&c.counts)
-                .map(|(w, n)| {
-                    let id = *ids.entry(w).or_insert_with(|| {
-                        words.push(w);
-                        counts.push(0);
-                        (words.len() - 1) as u32
-                    });
+                .map(|(&w, n)| {
+                    let id = match ids.get(w) {
+                        Some(&id) => id,
+                        None => {
+                            let id = words.len() as u32;
+                            words.push(w.into());
+                            ids.insert(w.into(), id);
+                            counts.push(0);
+                            id
+                        }
+                    };
                     counts[id as usize] += n;
                     id
                 })
@@ -377,7 +398,7 @@ pub fn analyze_with(docs: &[SectionDoc], synonyms: &Synonyms) -> Analysis {
         display,
     };
     mark_phrase_forms(&mut a, &mut term_ids, synonyms);
-    a
+    Ok(a)
 }
 
 /// Adds the term of each synonym form of several words ([`synonyms::form_key`]) where its

@@ -22,6 +22,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 
+use crate::bodies::Bodies;
 use crate::corpus::{self, Analysis};
 use crate::format::*;
 use crate::query::{self, Lexicon, Plan};
@@ -327,7 +328,18 @@ pub fn build_site_index_with(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    build_index(docs, synonyms, search_dir, true)
+    build_index(docs, &Bodies::InSections, synonyms, search_dir, true)
+}
+
+/// [`build_site_index_with`] with the sections' texts in `bodies` (a build spills them to a
+/// file: see [`crate::bodies`]).
+pub fn build_site_index_from(
+    docs: &[SectionDoc],
+    bodies: &Bodies,
+    synonyms: &Synonyms,
+    search_dir: &Path,
+) -> Result<IndexStats> {
+    build_index(docs, bodies, synonyms, search_dir, true)
 }
 
 /// The static browser index alone, without the tantivy index that `samsyn search` reads:
@@ -338,11 +350,12 @@ pub fn build_browser_index(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    build_index(docs, synonyms, search_dir, false)
+    build_index(docs, &Bodies::InSections, synonyms, search_dir, false)
 }
 
 fn build_index(
     docs: &[SectionDoc],
+    bodies: &Bodies,
     synonyms: &Synonyms,
     search_dir: &Path,
     with_tantivy: bool,
@@ -354,11 +367,13 @@ fn build_index(
     }
     std::fs::create_dir_all(search_dir)
         .with_context(|| format!("creating {}", search_dir.display()))?;
-    let analysis = Arc::new(corpus::analyze_with(docs, synonyms));
+    let analysis = Arc::new(
+        corpus::analyze_with(docs, bodies, synonyms).context("reading the sections' texts")?,
+    );
     timing("analysis");
     let whole = Export::default();
     if !with_tantivy {
-        return Ok(export_static(docs, &analysis, synonyms, search_dir, &whole)?.stats);
+        return Ok(export_static(docs, bodies, &analysis, synonyms, search_dir, &whole)?.stats);
     }
     let tantivy_dir = search_dir.join("tantivy");
     std::fs::create_dir_all(&tantivy_dir)
@@ -366,8 +381,8 @@ fn build_index(
     std::thread::scope(|scope| -> Result<IndexStats> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
-        let tantivy = scope.spawn(move || write_tantivy(docs, shared, &tantivy_dir));
-        let exported = export_static(docs, &analysis, synonyms, search_dir, &whole);
+        let tantivy = scope.spawn(move || write_tantivy(docs, bodies, shared, &tantivy_dir));
+        let exported = export_static(docs, bodies, &analysis, synonyms, search_dir, &whole);
         let indexed = tantivy
             .join()
             .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
@@ -398,8 +413,13 @@ fn tantivy_memory(sections: usize) -> usize {
 const TANTIVY_THREADS: usize = 1;
 
 /// Writes the tantivy index: one document per section, the text fields replayed from the
-/// analysis (see [`corpus::PreAnalyzed`]).
-fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Result<()> {
+/// analysis (see [`corpus::PreAnalyzed`]), the texts read a run of sections at a time.
+fn write_tantivy(
+    docs: &[SectionDoc],
+    bodies: &Bodies,
+    analysis: Arc<Analysis>,
+    dir: &Path,
+) -> Result<()> {
     timing("tantivy start");
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
@@ -420,7 +440,15 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
     let mut writer: tantivy::IndexWriter =
         index.writer_with_num_threads(TANTIVY_THREADS, tantivy_memory(docs.len()))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    let mut texts = Vec::new();
     for (i, d) in docs.iter().enumerate() {
+        if i % EXPORT_CHUNK == 0 {
+            let range = i..(i + EXPORT_CHUNK).min(docs.len());
+            texts = bodies
+                .read(docs, range)
+                .context("reading the sections' texts")?;
+        }
+        let body = &texts[i % EXPORT_CHUNK];
         let key = |v: usize| corpus::value_key(i, v);
         let n_text = Analysis::text_values(docs, i);
         let mut doc = TantivyDocument::default();
@@ -431,7 +459,7 @@ fn write_tantivy(docs: &[SectionDoc], analysis: Arc<Analysis>, dir: &Path) -> Re
         }
         doc.add_text(f.stored_heading, heading_line(d));
         doc.add_text(f.body, key(n_text - 1));
-        doc.add_text(f.stored_body, &d.body);
+        doc.add_text(f.stored_body, body);
         for v in 0..n_text {
             doc.add_text(f.all, key(v));
             doc.add_text(f.exact, key(v));
@@ -609,6 +637,7 @@ pub(crate) struct Exported {
 /// Computes the static index from the analysis and writes it into `search_dir`.
 pub(crate) fn export_static(
     docs: &[SectionDoc],
+    bodies: &Bodies,
     a: &Analysis,
     synonyms: &Synonyms,
     search_dir: &Path,
@@ -982,14 +1011,14 @@ pub(crate) fn export_static(
     meta.n_shards = meta.shards.len();
     timing("shards");
     // Fragments: one member per virtual page, in archives of `frag_group`.
-    let frag = |d: &SectionDoc| Fragment {
+    let frag = |d: &SectionDoc, body: &str| Fragment {
         title: d.title.clone(),
         heading: heading_line(d),
         url: d.url.clone(),
         kind: d.kind.clone(),
         status: d.status.clone().unwrap_or_default(),
         doc_id: d.doc_id.clone().unwrap_or_default(),
-        text: cut(&d.body, MAX_FRAGMENT_TEXT).to_string(),
+        text: cut(body, MAX_FRAGMENT_TEXT).to_string(),
     };
     // First section of each virtual page, and the end.
     let mut starts: Vec<usize> = (0..docs.len())
@@ -1003,10 +1032,18 @@ pub(crate) fn export_static(
         .par_chunks(frag_group)
         .enumerate()
         .map(|(g, ranges)| -> Result<_> {
+            let first = ranges[0].0;
+            let texts = bodies
+                .read(docs, first..ranges[ranges.len() - 1].1)
+                .context("reading the sections' texts")?;
             let members: Vec<Vec<u8>> = ranges
                 .iter()
                 .map(|&(a, b)| {
-                    let chunk: Vec<Fragment> = docs[a..b].iter().map(frag).collect();
+                    let chunk: Vec<Fragment> = docs[a..b]
+                        .iter()
+                        .zip(&texts[a - first..b - first])
+                        .map(|(d, text)| frag(d, text))
+                        .collect();
                     compress(&reader::encode_fragments(&chunk))
                 })
                 .collect();

@@ -3,6 +3,8 @@
 
 pub mod analyzer;
 #[cfg(feature = "indexer")]
+pub mod bodies;
+#[cfg(feature = "indexer")]
 pub mod corpus;
 pub mod derivation;
 pub mod format;
@@ -105,7 +107,10 @@ pub struct Hit {
 }
 
 #[cfg(feature = "indexer")]
-pub use indexer::{build_browser_index, build_site_index, build_site_index_with, search_site};
+pub use indexer::{
+    build_browser_index, build_site_index, build_site_index_from, build_site_index_with,
+    search_site,
+};
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
 pub use reader::{Filters, Request};

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::bodies::Bodies;
 use crate::indexer::{Export, ScoreStats, export_static};
 use crate::reader::{Engine, page_of};
 use crate::synonyms::Synonyms;
@@ -68,12 +69,19 @@ pub fn build_base(
     // this must not make it again.
     std::fs::create_dir(search_dir)
         .with_context(|| format!("creating {}", search_dir.display()))?;
-    let analysis = corpus::analyze_with(docs, synonyms);
+    let analysis = corpus::analyze_with(docs, &Bodies::InSections, synonyms)?;
     let how = Export {
         keep_stats: true,
         ..Export::default()
     };
-    let exported = export_static(docs, &analysis, synonyms, search_dir, &how)?;
+    let exported = export_static(
+        docs,
+        &Bodies::InSections,
+        &analysis,
+        synonyms,
+        search_dir,
+        &how,
+    )?;
     let mut pages: HashMap<String, Vec<u32>> = HashMap::new();
     for (d, v) in docs.iter().zip(&exported.vdocs) {
         let vpages = pages.entry(page_of(&d.url).to_string()).or_default();
@@ -117,13 +125,20 @@ pub fn write(
     n: u64,
 ) -> Result<IndexStats> {
     let prefix = prefix(n);
-    let analysis = corpus::analyze_with(docs, synonyms);
+    let analysis = corpus::analyze_with(docs, &Bodies::InSections, synonyms)?;
     let how = Export {
         base: Some(&base.stats),
         overlay_prefix: Some(&prefix),
         ..Export::default()
     };
-    let exported = export_static(docs, &analysis, synonyms, search_dir, &how)?;
+    let exported = export_static(
+        docs,
+        &Bodies::InSections,
+        &analysis,
+        synonyms,
+        search_dir,
+        &how,
+    )?;
     let path = search_dir.join("manifest.json");
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;

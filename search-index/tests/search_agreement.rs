@@ -1310,21 +1310,65 @@ fn synonyms_find_either_form_alike_in_tantivy_the_static_reader_and_the_wasm() {
     }
 }
 
+/// The files of a folder (not its subfolders), by name.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// A build spills the sections' texts to a file as it renders (`search_index::bodies`):
+/// the index built from them there is the index built from texts in the sections, the
+/// browser index byte for byte, and tantivy's stored texts give the same snippets.
+#[test]
+fn texts_read_back_from_a_spill_file_give_the_same_index() {
+    use search_index::bodies::{Bodies, BodyWriter};
+    let in_memory = tempfile::tempdir().unwrap();
+    let docs = build(in_memory.path());
+    let mut spill = BodyWriter::new(tempfile::tempfile().unwrap());
+    let stripped: Vec<SectionDoc> = docs
+        .iter()
+        .map(|d| {
+            spill.push(&d.body).unwrap();
+            SectionDoc {
+                body: String::new(),
+                ..d.clone()
+            }
+        })
+        .collect();
+    let bodies = Bodies::Spilled(spill.finish().unwrap());
+    let spilled = tempfile::tempdir().unwrap();
+    search_index::build_site_index_from(&stripped, &bodies, &Synonyms::default(), spilled.path())
+        .expect("index builds");
+    let (a, b) = (files(in_memory.path()), files(spilled.path()));
+    assert!(a.len() > 6, "{} files", a.len());
+    assert!(a == b, "the browser indexes differ");
+    let first_words: Vec<&str> = docs
+        .iter()
+        .step_by(7)
+        .filter_map(|d| d.body.split_whitespace().next())
+        .collect();
+    assert!(first_words.len() > 3);
+    for q in first_words {
+        let hits = |dir: &Path| {
+            let hits = search_site(dir, q, &Filters::default(), 10).unwrap();
+            assert!(!hits.is_empty(), "{q}: no hits");
+            format!("{hits:?}")
+        };
+        assert_eq!(hits(in_memory.path()), hits(spilled.path()), "{q}");
+    }
+}
+
 /// The preview's index (`build_browser_index`) is the full build's browser index, file for
 /// file and byte for byte, without the tantivy index.
 #[test]
 fn the_browser_index_alone_is_the_full_builds_without_tantivy() {
-    fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_type().unwrap().is_file())
-            .map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                (name, std::fs::read(e.path()).unwrap())
-            })
-            .collect()
-    }
     let full = tempfile::tempdir().unwrap();
     let docs = build(full.path());
     let browser = tempfile::tempdir().unwrap();

@@ -18,6 +18,7 @@ use context::Common;
 use minijinja::{Environment, context};
 pub use nav::Navigation;
 use rayon::prelude::*;
+use search_index::bodies::Bodies;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -95,6 +96,7 @@ pub fn render_site(
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let Rendered {
         docs,
+        bodies,
         synonyms,
         pages,
     } = render_pages(&book, opts, out)?;
@@ -106,7 +108,7 @@ pub fn render_site(
         let dir = out
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
-        search_index::build_site_index_with(&docs, &synonyms, &dir).map_err(|e| {
+        search_index::build_site_index_from(&docs, &bodies, &synonyms, &dir).map_err(|e| {
             RenderError(format!(
                 "sökindexet kunde inte byggas: {e}{}",
                 disk_full_note(out.dir(), DISK_NEARLY_FULL)
@@ -135,10 +137,14 @@ fn release_free_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
 
+/// Pages rendered between two writes of their sections' texts to the spill file.
+const RENDER_BATCH: usize = 512;
+
 /// What the search index needs of a rendered book (see [`render_pages`]).
 struct Rendered {
-    /// The pages' sections.
+    /// The pages' sections (their texts in `bodies`).
     docs: Vec<search_index::SectionDoc>,
+    bodies: Bodies,
     /// The glossary's synonym pairs.
     synonyms: search_index::synonyms::Synonyms,
     /// Pages rendered.
@@ -166,21 +172,53 @@ fn render_pages(
 
     let mut phases = Phases::from_env("");
     let rendered = AtomicUsize::new(0);
-    let sections: Vec<Vec<search_index::SectionDoc>> = (0..book.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let body = page::render(book, resolver, i);
-            let html = render_chapter(&env, &site, book, i, &body.html)?;
-            write_file(out, &book.pages[i].url, html.as_bytes())?;
-            rendered.fetch_add(1, Ordering::Relaxed);
-            (opts.on_page)();
-            Ok(context::search_docs(book, i, &body.sections))
-        })
-        .collect::<Result<_, RenderError>>()?;
+    // For the search index, the sections' texts go to a file as the pages are rendered, a
+    // batch of pages at a time in page order; the index reads them from there (see
+    // search_index::bodies). Held in memory they were 340 MB at 100,000 pages, beside the
+    // book's own text.
+    let spill_error = |e: std::io::Error| {
+        RenderError(format!(
+            "kan inte skriva sidornas text till en tillfällig fil i `{}`: {e}{}",
+            out.dir().display(),
+            disk_full_note(out.dir(), DISK_NEARLY_FULL)
+        ))
+    };
+    let mut spill = match opts.search {
+        true => Some(
+            tempfile::tempfile_in(out.dir())
+                .map(search_index::bodies::BodyWriter::new)
+                .map_err(spill_error)?,
+        ),
+        false => None,
+    };
+    let mut docs: Vec<search_index::SectionDoc> = Vec::new();
+    for start in (0..book.pages.len()).step_by(RENDER_BATCH) {
+        let batch = start..(start + RENDER_BATCH).min(book.pages.len());
+        let sections: Vec<Vec<search_index::SectionDoc>> = batch
+            .into_par_iter()
+            .map(|i| {
+                let body = page::render(book, resolver, i);
+                let html = render_chapter(&env, &site, book, i, &body.html)?;
+                write_file(out, &book.pages[i].url, html.as_bytes())?;
+                rendered.fetch_add(1, Ordering::Relaxed);
+                (opts.on_page)();
+                Ok(context::search_docs(book, i, &body.sections))
+            })
+            .collect::<Result<_, RenderError>>()?;
+        for mut doc in sections.into_iter().flatten() {
+            if let Some(spill) = &mut spill {
+                spill.push(&doc.body).map_err(spill_error)?;
+                doc.body = String::new();
+            }
+            docs.push(doc);
+        }
+    }
+    let bodies = match spill {
+        Some(spill) => Bodies::Spilled(spill.finish().map_err(spill_error)?),
+        None => Bodies::InSections,
+    };
 
     write_generated(&env, &site, book, out)?;
-
-    let docs: Vec<search_index::SectionDoc> = sections.into_iter().flatten().collect();
     phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
     if let Some(history) = opts.history {
         write_diff_pages(&env, &site, book, resolver, history, out)?;
@@ -188,6 +226,7 @@ fn render_pages(
     phases.done_with_memory("ändringssidor", Memory::Peak);
     Ok(Rendered {
         docs,
+        bodies,
         synonyms: crate::glossary::synonyms(book),
         pages: rendered.into_inner(),
     })
