@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::bodies::Bodies;
-use crate::indexer::{Export, ScoreStats, export_static};
+use crate::indexer::{Export, Exported, ScoreStats, export_static};
 use crate::reader::{Engine, page_of};
 use crate::synonyms::Synonyms;
 use crate::{IndexStats, SectionDoc, corpus};
@@ -69,19 +69,11 @@ pub fn build_base(
     // this must not make it again.
     std::fs::create_dir(search_dir)
         .with_context(|| format!("creating {}", search_dir.display()))?;
-    let analysis = corpus::analyze_with(docs, &Bodies::InSections, synonyms)?;
     let how = Export {
         keep_stats: true,
         ..Export::default()
     };
-    let exported = export_static(
-        docs,
-        &Bodies::InSections,
-        &analysis,
-        synonyms,
-        search_dir,
-        &how,
-    )?;
+    let exported = export(docs, synonyms, search_dir, &how)?;
     let mut pages: HashMap<String, Vec<u32>> = HashMap::new();
     for (d, v) in docs.iter().zip(&exported.vdocs) {
         let vpages = pages.entry(page_of(&d.url).to_string()).or_default();
@@ -96,6 +88,25 @@ pub fn build_base(
         pages,
     };
     Ok((exported.stats, base))
+}
+
+/// Analyses `docs` (their texts in them: the preview's pages are held anyway) and writes
+/// their browser index as `how` says.
+fn export(
+    docs: &[SectionDoc],
+    synonyms: &Synonyms,
+    search_dir: &Path,
+    how: &Export,
+) -> Result<Exported> {
+    let analysis = corpus::analyze_with(docs, &Bodies::InSections, synonyms)?;
+    export_static(
+        docs,
+        &Bodies::InSections,
+        &analysis,
+        synonyms,
+        search_dir,
+        how,
+    )
 }
 
 /// The file prefix of overlay number `n`. No file of a full index starts with `o`.
@@ -125,20 +136,12 @@ pub fn write(
     n: u64,
 ) -> Result<IndexStats> {
     let prefix = prefix(n);
-    let analysis = corpus::analyze_with(docs, &Bodies::InSections, synonyms)?;
     let how = Export {
         base: Some(&base.stats),
         overlay_prefix: Some(&prefix),
         ..Export::default()
     };
-    let exported = export_static(
-        docs,
-        &Bodies::InSections,
-        &analysis,
-        synonyms,
-        search_dir,
-        &how,
-    )?;
+    let exported = export(docs, synonyms, search_dir, &how)?;
     let path = search_dir.join("manifest.json");
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;

@@ -171,11 +171,43 @@ fn render_pages(
     copy_source_assets(book, opts.theme, out)?;
 
     let mut phases = Phases::from_env("");
+    let chapters = render_chapters(&env, &site, book, resolver, opts, out)?;
+    write_generated(&env, &site, book, out)?;
+    phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
+    if let Some(history) = opts.history {
+        write_diff_pages(&env, &site, book, resolver, history, out)?;
+    }
+    phases.done_with_memory("ändringssidor", Memory::Peak);
+    Ok(Rendered {
+        docs: chapters.docs,
+        bodies: chapters.bodies,
+        synonyms: crate::glossary::synonyms(book),
+        pages: chapters.pages,
+    })
+}
+
+/// The chapter pages as [`render_chapters`] wrote them.
+struct Chapters {
+    /// Their sections (their texts in `bodies`).
+    docs: Vec<search_index::SectionDoc>,
+    bodies: Bodies,
+    pages: usize,
+}
+
+/// Renders and writes every chapter page, in parallel, a batch of [`RENDER_BATCH`] pages at
+/// a time. For the search index, each batch's sections' texts then go, in page order, to
+/// an unnamed temporary file in the output folder, which the index reads them from (see
+/// `search_index::bodies`): held in memory they were 340 MB at 100,000 pages, beside the
+/// book's own text.
+fn render_chapters(
+    env: &Environment<'_>,
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    opts: &RenderOptions<'_>,
+    out: &OutputRoot,
+) -> Result<Chapters, RenderError> {
     let rendered = AtomicUsize::new(0);
-    // For the search index, the sections' texts go to a file as the pages are rendered, a
-    // batch of pages at a time in page order; the index reads them from there (see
-    // search_index::bodies). Held in memory they were 340 MB at 100,000 pages, beside the
-    // book's own text.
     let spill_error = |e: std::io::Error| {
         RenderError(format!(
             "kan inte skriva sidornas text till en tillfällig fil i `{}`: {e}{}",
@@ -198,7 +230,7 @@ fn render_pages(
             .into_par_iter()
             .map(|i| {
                 let body = page::render(book, resolver, i);
-                let html = render_chapter(&env, &site, book, i, &body.html)?;
+                let html = render_chapter(env, site, book, i, &body.html)?;
                 write_file(out, &book.pages[i].url, html.as_bytes())?;
                 rendered.fetch_add(1, Ordering::Relaxed);
                 (opts.on_page)();
@@ -217,17 +249,9 @@ fn render_pages(
         Some(spill) => Bodies::Spilled(spill.finish().map_err(spill_error)?),
         None => Bodies::InSections,
     };
-
-    write_generated(&env, &site, book, out)?;
-    phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
-    if let Some(history) = opts.history {
-        write_diff_pages(&env, &site, book, resolver, history, out)?;
-    }
-    phases.done_with_memory("ändringssidor", Memory::Peak);
-    Ok(Rendered {
+    Ok(Chapters {
         docs,
         bodies,
-        synonyms: crate::glossary::synonyms(book),
         pages: rendered.into_inner(),
     })
 }
