@@ -361,6 +361,11 @@ fn build_index(
     with_tantivy: bool,
 ) -> Result<IndexStats> {
     timing("start");
+    if let Bodies::Spilled(texts) = bodies
+        && texts.len() != docs.len()
+    {
+        anyhow::bail!("{} texts given for {} sections", texts.len(), docs.len());
+    }
     if search_dir.exists() {
         std::fs::remove_dir_all(search_dir)
             .with_context(|| format!("removing the old {}", search_dir.display()))?;
