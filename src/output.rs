@@ -119,34 +119,30 @@ impl Staging {
         let Staging { dir, dest, _lock } = self;
         let staged = dir.keep();
         let parent = dest.parent().unwrap_or(Path::new("."));
-        if dest.exists() {
-            // Held while the previous site sits in its `.samsyn-old-` folder, so that
-            // another build does not remove it under us.
-            let old_marker = File::open(dest.join(MARKER)).ok();
-            if let Some(marker) = &old_marker {
-                let _ = marker.try_lock();
+        // Held while the previous site (if any) sits in its `.samsyn-old-` folder, so that
+        // another build does not remove it under us.
+        let old_marker = File::open(dest.join(MARKER)).ok();
+        if let Some(marker) = &old_marker {
+            let _ = marker.try_lock();
+        }
+        let aside = || -> io::Result<PathBuf> {
+            let old = tempfile::Builder::new()
+                .prefix(OLD_PREFIX)
+                .tempdir_in(parent)?
+                .keep();
+            std::fs::remove_dir(&old)?;
+            Ok(old)
+        };
+        match swap_dir(&staged, &dest, aside) {
+            Ok(Some(previous)) => match std::fs::remove_dir_all(previous.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            },
+            Ok(None) => {}
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(e);
             }
-            let aside = || -> io::Result<PathBuf> {
-                let old = tempfile::Builder::new()
-                    .prefix(OLD_PREFIX)
-                    .tempdir_in(parent)?
-                    .keep();
-                std::fs::remove_dir(&old)?;
-                Ok(old)
-            };
-            match swap_dir(&staged, &dest, aside) {
-                Ok(previous) => match std::fs::remove_dir_all(previous.path()) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
-                },
-                Err(e) => {
-                    let _ = std::fs::remove_dir_all(&staged);
-                    return Err(e);
-                }
-            }
-        } else if let Err(e) = std::fs::rename(&staged, &dest) {
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(e);
         }
         Ok(())
     }
@@ -171,17 +167,21 @@ impl Previous {
     }
 }
 
-/// Puts the folder `new` in place of the existing folder `dest` (same file system).
-/// On Linux the two names are exchanged atomically, so a server reading `dest` never
-/// finds it missing; elsewhere, or where the file system cannot exchange, `dest` is
-/// moved to `aside()` first. On failure `dest` is as it was and `new` still exists.
+/// Puts the folder `new` in place of the folder `dest` (same file system); where there
+/// is none yet, `new` is only renamed (and None returned). On Linux the two names are
+/// exchanged atomically, so a server reading `dest` never finds it missing; elsewhere,
+/// or where the file system cannot exchange, `dest` is moved to `aside()` first. On
+/// failure `dest` is as it was and `new` still exists.
 pub fn swap_dir(
     new: &Path,
     dest: &Path,
     aside: impl FnOnce() -> io::Result<PathBuf>,
-) -> io::Result<Previous> {
+) -> io::Result<Option<Previous>> {
+    if !dest.exists() {
+        return std::fs::rename(new, dest).map(|()| None);
+    }
     if exchange(new, dest).is_ok() {
-        return Ok(Previous::Exchanged(new.to_path_buf()));
+        return Ok(Some(Previous::Exchanged(new.to_path_buf())));
     }
     let old = aside()?;
     std::fs::rename(dest, &old)?;
@@ -189,7 +189,7 @@ pub fn swap_dir(
         let _ = std::fs::rename(&old, dest);
         return Err(e);
     }
-    Ok(Previous::MovedAside(old))
+    Ok(Some(Previous::MovedAside(old)))
 }
 
 /// Exchanges the names `a` and `b` in one step (`renameat2` with `RENAME_EXCHANGE`).
@@ -320,7 +320,9 @@ mod tests {
         std::fs::create_dir_all(&new).unwrap();
         std::fs::write(new.join("manifest.json"), "ny").unwrap();
         let aside = tmp.path().join("undan");
-        let previous = swap_dir(&new, &dest, || Ok(aside.clone())).unwrap();
+        let previous = swap_dir(&new, &dest, || Ok(aside.clone()))
+            .unwrap()
+            .expect("a previous folder");
         assert_eq!(
             std::fs::read_to_string(dest.join("manifest.json")).unwrap(),
             "ny"
@@ -331,6 +333,13 @@ mod tests {
         if cfg!(all(target_os = "linux", target_env = "gnu")) {
             assert_eq!(previous, Previous::Exchanged(new.clone()));
         }
+        // Where there is no folder yet, the new one is only moved in.
+        let first = tmp.path().join("forsta");
+        assert_eq!(swap_dir(&new, &first, || Ok(aside.clone())).unwrap(), None);
+        assert_eq!(
+            std::fs::read_to_string(first.join("manifest.json")).unwrap(),
+            "gammal"
+        );
         // A failed swap leaves both folders as they were.
         let missing = tmp.path().join("saknas");
         assert!(swap_dir(&missing, &dest, || Ok(aside.clone())).is_err());

@@ -109,12 +109,11 @@ impl Output {
             .root
             .prepare(rel)
             .map_err(|e| render::write_error(&self.root, rel, e))?;
-        if !target.exists() {
-            return std::fs::rename(from, &target).map_err(|e| io_err(&target, e));
-        }
         let previous = crate::output::swap_dir(from, &target, || Ok(self.temp_path("old")))
             .map_err(|e| io_err(&target, e))?;
-        let _ = std::fs::remove_dir_all(previous.path());
+        if let Some(previous) = previous {
+            let _ = std::fs::remove_dir_all(previous.path());
+        }
         Ok(())
     }
 
