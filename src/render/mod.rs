@@ -20,7 +20,6 @@ pub use nav::Navigation;
 use rayon::prelude::*;
 use search_index::bodies::Bodies;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything a render needs besides the book.
 pub struct RenderOptions<'a> {
@@ -98,8 +97,8 @@ pub fn render_site(
         docs,
         bodies,
         synonyms,
-        pages,
     } = render_pages(&book, opts, out)?;
+    let pages = book.pages.len();
     let mut phases = Phases::from_env("");
     drop(book);
     release_free_memory();
@@ -147,8 +146,6 @@ struct Rendered {
     bodies: Bodies,
     /// The glossary's synonym pairs.
     synonyms: search_index::synonyms::Synonyms,
-    /// Pages rendered.
-    pages: usize,
 }
 
 /// Everything of the site but the search index: the theme's and the book's assets, the
@@ -182,7 +179,6 @@ fn render_pages(
         docs: chapters.docs,
         bodies: chapters.bodies,
         synonyms: crate::glossary::synonyms(book),
-        pages: chapters.pages,
     })
 }
 
@@ -191,7 +187,6 @@ struct Chapters {
     /// Their sections (their texts in `bodies`).
     docs: Vec<search_index::SectionDoc>,
     bodies: Bodies,
-    pages: usize,
 }
 
 /// Renders and writes every chapter page, in parallel, a batch of [`RENDER_BATCH`] pages at
@@ -207,7 +202,6 @@ fn render_chapters(
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Chapters, RenderError> {
-    let rendered = AtomicUsize::new(0);
     let spill_error = |e: std::io::Error| {
         RenderError(format!(
             "kan inte skriva sidornas text till en tillfällig fil i `{}`: {e}{}",
@@ -232,7 +226,6 @@ fn render_chapters(
                 let body = page::render(book, resolver, i);
                 let html = render_chapter(env, site, book, i, &body.html)?;
                 write_file(out, &book.pages[i].url, html.as_bytes())?;
-                rendered.fetch_add(1, Ordering::Relaxed);
                 (opts.on_page)();
                 Ok(context::search_docs(book, i, &body.sections))
             })
@@ -249,11 +242,7 @@ fn render_chapters(
         Some(spill) => Bodies::Spilled(spill.finish().map_err(spill_error)?),
         None => Bodies::InSections,
     };
-    Ok(Chapters {
-        docs,
-        bodies,
-        pages: rendered.into_inner(),
-    })
+    Ok(Chapters { docs, bodies })
 }
 
 /// Writes the diff pages of every page (`render::changes`), in parallel.
