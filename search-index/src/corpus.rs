@@ -204,8 +204,9 @@ pub fn analyze_with(
     // Words, per chunk in parallel, then interned globally.
     // (A group of chunks at a time: the group's texts and the chunks' token lists are freed
     // as they are merged.)
+    // Each distinct word's id (in order of first occurrence); `words` is made from it once
+    // every text has been read.
     let mut ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut words: Vec<Box<str>> = Vec::new();
     let mut counts: Vec<u32> = Vec::new();
     let mut values = Vec::with_capacity(docs.len());
     let mut toks: Vec<Tok> = Vec::new();
@@ -226,8 +227,7 @@ pub fn analyze_with(
                     let id = match ids.get(w) {
                         Some(&id) => id,
                         None => {
-                            let id = words.len() as u32;
-                            words.push(w.into());
+                            let id = ids.len() as u32;
                             ids.insert(w.into(), id);
                             counts.push(0);
                             id
@@ -250,7 +250,10 @@ pub fn analyze_with(
         }
     }
     toks.shrink_to_fit();
-    drop(ids);
+    let mut words: Vec<Box<str>> = vec![Box::default(); ids.len()];
+    for (w, id) in ids {
+        words[id as usize] = w;
+    }
 
     // Each distinct word once: folded form, stem, exact form.
     let analyzed: Vec<(String, String, Option<String>)> = words
