@@ -121,6 +121,27 @@ impl Analysis {
             .into_iter()
             .chain(parts.iter().copied())
     }
+
+    /// How often each term occurs: the normal terms, then the exact terms (an estimate of
+    /// the size of their postings).
+    pub fn term_occurrences(&self) -> Vec<u64> {
+        let mut per_word = vec![0u64; self.word_main.len()];
+        for t in &self.toks {
+            per_word[t.word() as usize] += 1;
+        }
+        let n = self.terms.len();
+        let mut out = vec![0u64; n + self.exact_terms.len()];
+        for (w, &count) in per_word.iter().enumerate() {
+            for term in self.word_terms(w as u32) {
+                out[term as usize] += count;
+            }
+            let x = self.word_exact[w];
+            if x != NONE {
+                out[n + x as usize] += count;
+            }
+        }
+        out
+    }
 }
 
 struct FxVocab<'a>(&'a FxHashSet<String>);

@@ -25,6 +25,7 @@ use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 use crate::bodies::Bodies;
 use crate::corpus::{self, Analysis};
 use crate::format::*;
+use crate::postings::{BUCKET_OCCURRENCES, PostingSpill, SpilledPostings, TermPostings};
 use crate::query::{self, Lexicon, Plan};
 use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
 use crate::synonyms::Synonyms;
@@ -179,6 +180,9 @@ enum TermSource {
     Exact(TermPostings),
     /// A facet value: its (virtual) sections, without impacts.
     Facet(Vec<u32>),
+    /// A word, stem or exact form (the term's code in the [`PostingSpill`]) whose postings
+    /// are still spilled: [`load_postings`] takes them before its shard is built.
+    Spilled(u32),
     /// Taken by its shard.
     Taken,
 }
@@ -264,6 +268,9 @@ impl Scoring<'_> {
                 positions: None,
                 dfs: None,
             },
+            TermSource::Spilled(_) => {
+                anyhow::bail!("the search index's postings of {key} were not read back")
+            }
             TermSource::Taken => anyhow::bail!("the search index's term {key} was built twice"),
         })
     }
@@ -500,75 +507,6 @@ fn write_tantivy(
     Ok(())
 }
 
-/// Postings of one term in doc order, packed as the sections are read: per posting, as
-/// varints, the gap from the previous posting's doc, the frequencies in title, heading,
-/// body (or, for exact terms, in `exact` at index 0), the number of positions in `all` and
-/// their gaps. Every term's postings are held until the book's statistics are known; as
-/// plain lists with their spare capacity they took about three times the memory (over a
-/// gigabyte at 100,000 pages).
-#[derive(Default)]
-struct TermPostings {
-    packed: Enc,
-    count: u32,
-    /// Bytes of the position lists in `packed`.
-    position_bytes: usize,
-    next_doc: u32,
-}
-
-/// A term's postings as lists (see [`TermPostings::unpack`]).
-struct Postings {
-    docs: Vec<u32>,
-    /// Frequencies above 65535 in one field of one section are clamped (their BM25 tf
-    /// factor differs from tantivy's by less than 1e-5).
-    tfs: Vec<[u16; 3]>,
-    /// Positions per posting, encoded as [`TermData::positions`] holds them.
-    pos: Vec<u8>,
-}
-
-impl TermPostings {
-    /// Adds the posting of `doc`, which follows the term's earlier ones; `positions`
-    /// ascend.
-    fn push(&mut self, doc: u32, tf: [u32; 3], positions: &[u32]) {
-        let e = &mut self.packed;
-        e.var(u64::from(doc - self.next_doc));
-        self.next_doc = doc.saturating_add(1);
-        for f in tf {
-            e.var(u64::from(f));
-        }
-        let start = e.buf.len();
-        encode_position_list(e, positions);
-        self.position_bytes += e.buf.len() - start;
-        self.count += 1;
-    }
-
-    fn unpack(self) -> std::result::Result<Postings, Corrupt> {
-        let n = self.count as usize;
-        let mut out = Postings {
-            docs: Vec::with_capacity(n),
-            tfs: Vec::with_capacity(n),
-            pos: Vec::with_capacity(self.position_bytes),
-        };
-        let mut d = Dec::new(&self.packed.buf);
-        let field = |d: &mut Dec| -> std::result::Result<u16, Corrupt> {
-            Ok(d.var()?.min(u64::from(u16::MAX)) as u16)
-        };
-        let buf = &self.packed.buf;
-        let mut next_doc = 0u32;
-        for _ in 0..n {
-            let gap = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
-            let doc = next_doc.checked_add(gap).ok_or(Corrupt)?;
-            next_doc = doc.saturating_add(1);
-            out.docs.push(doc);
-            out.tfs
-                .push([field(&mut d)?, field(&mut d)?, field(&mut d)?]);
-            let start = d.pos;
-            skip_position_list(&mut d)?;
-            out.pos.extend_from_slice(&buf[start..d.pos]);
-        }
-        Ok(out)
-    }
-}
-
 /// BM25 of one field, as tantivy computes it (`Bm25Weight`, fieldnorm ids).
 struct FieldScorer {
     n_docs: u64,
@@ -625,6 +563,11 @@ pub(crate) struct Export<'a> {
     /// An overlay: every file name starts with this prefix, and there is no bundle, no
     /// meta file and no manifest (the meta is returned; the manifest inlines it).
     pub overlay_prefix: Option<&'a str>,
+    /// Occurrences per bucket of the postings' spill ([`BUCKET_OCCURRENCES`] when 0; tests
+    /// make a small book spill).
+    pub bucket_occurrences: u64,
+    /// Bytes a spill bucket holds before they go to its file (the spill's own when 0).
+    pub flush_bytes: usize,
 }
 
 /// What [`export_static`] wrote.
@@ -649,12 +592,32 @@ pub(crate) fn export_static(
     how: &Export,
 ) -> Result<Exported> {
     let n = docs.len();
-    let mut normal: Vec<TermPostings> = (0..a.terms.len())
-        .map(|_| TermPostings::default())
-        .collect();
-    let mut exact: Vec<TermPostings> = (0..a.exact_terms.len())
-        .map(|_| TermPostings::default())
-        .collect();
+    let n_normal = a.terms.len();
+    // Terms are numbered normal first, then exact ("codes"); their postings go to the
+    // spill's buckets in the order of their keys, the order the shards are built in.
+    let exact_keys: Vec<String> = a.exact_terms.par_iter().map(|t| exact_key(t)).collect();
+    let key_of = |code: u32| match (code as usize).checked_sub(n_normal) {
+        None => a.terms[code as usize].as_str(),
+        Some(x) => exact_keys[x].as_str(),
+    };
+    let mut order: Vec<u32> = (0..(n_normal + exact_keys.len()) as u32).collect();
+    order.par_sort_unstable_by(|&x, &y| key_of(x).cmp(key_of(y)).then(x.cmp(&y)));
+    let occurrences = a.term_occurrences();
+    let bucket_occurrences = match how.bucket_occurrences {
+        0 => BUCKET_OCCURRENCES,
+        n => n,
+    };
+    let mut spill = PostingSpill::new(search_dir, &order, &occurrences, bucket_occurrences);
+    if how.flush_bytes > 0 {
+        spill.set_flush_bytes(how.flush_bytes);
+    }
+    drop(order);
+    let spilling = || {
+        format!(
+            "writing postings to a temporary file in {}",
+            search_dir.display()
+        )
+    };
     let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
     for start in (0..n).step_by(EXPORT_CHUNK) {
         let stats: Vec<corpus::DocStats> = (start..(start + EXPORT_CHUNK).min(n))
@@ -665,10 +628,14 @@ pub(crate) fn export_static(
             let d = (start + k) as u32;
             norms.push(st.norms);
             for (t, tf, ps, pe) in st.terms {
-                normal[t as usize].push(d, tf, &st.positions[ps as usize..pe as usize]);
+                spill
+                    .push(t, d, tf, &st.positions[ps as usize..pe as usize])
+                    .with_context(spilling)?;
             }
             for (t, tf) in st.exact {
-                exact[t as usize].push(d, [tf, 0, 0], &[]);
+                spill
+                    .push(n_normal as u32 + t, d, [tf, 0, 0], &[])
+                    .with_context(spilling)?;
             }
         }
     }
@@ -707,13 +674,14 @@ pub(crate) fn export_static(
         vdocs: &vdocs,
         base: how.base,
     };
-    let mut terms: Vec<TermData> = Vec::with_capacity(normal.len() + exact.len());
-    for (t, p) in normal.into_iter().enumerate() {
-        if p.count == 0 {
+    let counts = spill.counts();
+    let mut terms: Vec<TermData> = Vec::with_capacity(counts.len());
+    for (t, &count) in counts[..n_normal].iter().enumerate() {
+        if count == 0 {
             continue;
         }
         let mut info = query::TermInfo {
-            df: p.count,
+            df: count,
             ..Default::default()
         };
         let mut flags = FLAG_POSITIONS;
@@ -727,23 +695,24 @@ pub(crate) fn export_static(
             key: a.terms[t].clone(),
             info,
             flags,
-            source: TermSource::Normal(p),
+            source: TermSource::Spilled(t as u32),
         });
     }
-    for (t, p) in exact.into_iter().enumerate() {
-        if p.count == 0 {
+    for ((x, key), &count) in exact_keys.into_iter().enumerate().zip(&counts[n_normal..]) {
+        if count == 0 {
             continue;
         }
         terms.push(TermData {
-            key: exact_key(&a.exact_terms[t]),
+            key,
             info: query::TermInfo {
-                df: p.count,
+                df: count,
                 ..Default::default()
             },
             flags: 0,
-            source: TermSource::Exact(p),
+            source: TermSource::Spilled((n_normal + x) as u32),
         });
     }
+    let mut spilled = spill.finish();
     // Facet terms.
     let mut facets: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
@@ -818,6 +787,13 @@ pub(crate) fn export_static(
         }
     }
 
+    // Where each spilled term is (a term whose key another one has was dropped: none).
+    let mut slot_of = vec![u32::MAX; a.terms.len() + a.exact_terms.len()];
+    for (i, t) in terms.iter().enumerate() {
+        if let TermSource::Spilled(code) = t.source {
+            slot_of[code as usize] = i as u32;
+        }
+    }
     timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -899,7 +875,19 @@ pub(crate) fn export_static(
                 .collect(),
         );
     };
-    for run in bounds.chunks(SHARD_RUN) {
+    let runs = shard_runs(&bounds, bucket_occurrences, |i| match terms[i].source {
+        TermSource::Spilled(code) => occurrences[code as usize],
+        _ => 0,
+    });
+    for run in runs {
+        load_postings(
+            &mut spilled,
+            &mut terms,
+            run[0].0..run[run.len() - 1].1,
+            &slot_of,
+            n_normal,
+        )
+        .with_context(|| format!("reading postings back from {}", search_dir.display()))?;
         // The run's shards' terms, one slice per shard.
         let mut rest = &mut terms[run[0].0..run[run.len() - 1].1];
         let mut slices = Vec::with_capacity(run.len());
@@ -1091,6 +1079,38 @@ pub(crate) fn export_static(
         score_stats: kept,
         vdocs,
     })
+}
+
+/// Gives the spilled terms of `terms[range]` their postings: every bucket they are in is
+/// read back, with the other terms of those buckets (which come after them in key order).
+fn load_postings(
+    spilled: &mut SpilledPostings,
+    terms: &mut [TermData],
+    range: std::ops::Range<usize>,
+    slot_of: &[u32],
+    n_normal: usize,
+) -> std::io::Result<()> {
+    for i in range {
+        let TermSource::Spilled(code) = terms[i].source else {
+            continue;
+        };
+        let bucket = spilled.bucket_of(code);
+        if spilled.any_taken() {
+            // The buckets before it were freed as their shards were built.
+            crate::memory::release_free_memory();
+        }
+        for (code, postings) in spilled.take(bucket)? {
+            // A term dropped as a duplicate key has no slot.
+            if let Some(term) = terms.get_mut(slot_of[code as usize] as usize) {
+                term.source = if (code as usize) < n_normal {
+                    TermSource::Normal(postings)
+                } else {
+                    TermSource::Exact(postings)
+                };
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the meta file and manifest.json of an index of `sections` whose other
@@ -1742,6 +1762,31 @@ impl<'a> PackArchives<'a> {
 /// Term shards built at once (in parallel) before their packs are laid out.
 const SHARD_RUN: usize = 64;
 
+/// The shards (`bounds`: their terms) in runs of at most [`SHARD_RUN`], and of at most a
+/// spill bucket's `budget` of the terms' `weight` (occurrences) unless one shard holds
+/// more: a run's terms' buckets are read back whole before it is built, so a run of a
+/// book's commonest words would otherwise hold many buckets at once.
+fn shard_runs(
+    bounds: &[(usize, usize)],
+    budget: u64,
+    weight: impl Fn(usize) -> u64,
+) -> Vec<&[(usize, usize)]> {
+    let mut runs = Vec::new();
+    let (mut start, mut filled) = (0, 0u64);
+    for (i, &(a, b)) in bounds.iter().enumerate() {
+        let w: u64 = (a..b).map(&weight).sum();
+        if i > start && (i - start == SHARD_RUN || filled + w > budget) {
+            runs.push(&bounds[start..i]);
+            (start, filled) = (i, 0);
+        }
+        filled += w;
+    }
+    if start < bounds.len() {
+        runs.push(&bounds[start..]);
+    }
+    runs
+}
+
 /// Each member's (offset, length) in its archive.
 type MemberPlaces = Vec<(usize, usize)>;
 /// The packs of an archive the bundle may take: (offset, stored length, weight).
@@ -2170,29 +2215,96 @@ mod tests {
             .collect()
     }
 
+    /// Every file of `dir`, by name.
+    fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// The postings of a book spilled in many small buckets, each through its file, give
+    /// the index they give held in one bucket in memory.
     #[test]
-    fn packed_postings_unpack_to_the_lists_they_were_given() {
-        let mut p = TermPostings::default();
-        p.push(0, [1, 0, 2], &[0, 7, 9]);
-        p.push(1, [0, 0, 0], &[]);
-        p.push(300, [70_000, 1, 0], &[5, 200_000]);
-        p.push(u32::MAX - 1, [0, 0, 1], &[u32::MAX]);
-        let u = p.unpack().unwrap();
-        assert_eq!(u.docs, [0, 1, 300, u32::MAX - 1]);
-        // Frequencies above 65535 are clamped, as before packing.
-        assert_eq!(u.tfs, [[1, 0, 2], [0, 0, 0], [65_535, 1, 0], [0, 0, 1]]);
-        // The position lists as a position pack stores them.
+    fn postings_spilled_in_small_buckets_give_the_same_index() {
+        let words = [
+            "barn",
+            "unga",
+            "samverkan",
+            "överenskommelse",
+            "SIP",
+            "BUP",
+            "skolan",
+            "socialtjänsten",
+            "vården",
+            "hälsa",
+            "LVU",
+            "elevhälsan",
+            "psykisk",
+            "ohälsa",
+        ];
+        let page = Arc::new(crate::PageFields {
+            title: "Samverkan kring barn".into(),
+            kind: "agreement".into(),
+            ..Default::default()
+        });
+        let docs: Vec<SectionDoc> = (0..600usize)
+            .map(|i| SectionDoc {
+                page: page.clone(),
+                heading: format!("Avsnitt {i} om {}", words[i % words.len()]),
+                body: (0..(i % 37) + 5)
+                    .map(|j| words[(i * 7 + j * j) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                url: format!("sida-{}.html#a{i}", i / 5),
+            })
+            .collect();
+        let synonyms = Synonyms::default();
+        let analysis = corpus::analyze_with(&docs, &Bodies::InSections, &synonyms).unwrap();
+        let build = |how: &Export| {
+            let dir = tempfile::tempdir().unwrap();
+            export_static(
+                &docs,
+                &Bodies::InSections,
+                &analysis,
+                &synonyms,
+                dir.path(),
+                how,
+            )
+            .unwrap();
+            files_of(dir.path())
+        };
+        let held = build(&Export::default());
+        let spilled = build(&Export {
+            bucket_occurrences: 40,
+            flush_bytes: 64,
+            ..Export::default()
+        });
+        assert!(held.len() > 3, "{:?}", held.keys());
+        assert_eq!(
+            held.keys().collect::<Vec<_>>(),
+            spilled.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &held {
+            assert!(spilled[name] == *bytes, "{name} differs");
+        }
+    }
+
+    #[test]
+    fn position_lists_are_found_by_their_posting_number() {
         let lists: [&[u32]; 4] = [&[0, 7, 9], &[], &[5, 200_000], &[u32::MAX]];
-        assert_eq!(u.pos, encode_position_lists(lists.into_iter()));
-        // Each posting's list is found again by its number.
-        let found = PositionLists::new(&u.pos, 4).unwrap();
+        let pos = encode_position_lists(lists.into_iter());
+        let found = PositionLists::new(&pos, 4).unwrap();
         for (i, list) in lists.iter().enumerate() {
             assert_eq!(found.list(i), encode_position_lists([*list].into_iter()));
         }
         // Lists that are not as many as the postings are an error, not a misplaced list.
-        assert!(PositionLists::new(&u.pos, 3).is_none());
-        assert!(PositionLists::new(&u.pos, 5).is_none());
-        assert!(TermPostings::default().unpack().unwrap().docs.is_empty());
+        assert!(PositionLists::new(&pos, 3).is_none());
+        assert!(PositionLists::new(&pos, 5).is_none());
     }
 
     #[test]

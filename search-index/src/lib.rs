@@ -12,7 +12,11 @@ pub mod format;
 pub mod indexer;
 pub mod json;
 #[cfg(feature = "indexer")]
+pub mod memory;
+#[cfg(feature = "indexer")]
 pub mod overlay;
+#[cfg(feature = "indexer")]
+mod postings;
 pub mod query;
 pub mod reader;
 pub mod stemmer;

@@ -87,7 +87,7 @@ pub fn write_file(out: &OutputRoot, rel: &str, bytes: &[u8]) -> Result<(), Rende
 /// freed once the pages are written, before the search index is built from their
 /// sections (at 100,000 pages the book is about 0.7 GB the index does not need).
 pub fn render_site(
-    book: LoadedBook,
+    mut book: LoadedBook,
     opts: &RenderOptions<'_>,
     out: &Path,
 ) -> Result<RenderStats, RenderError> {
@@ -97,11 +97,11 @@ pub fn render_site(
         docs,
         bodies,
         synonyms,
-    } = render_pages(&book, opts, out)?;
+    } = render_pages(&mut book, opts, out)?;
     let pages = book.pages.len();
     let mut phases = Phases::from_env("");
     drop(book);
-    release_free_memory();
+    search_index::memory::release_free_memory();
     phases.done_with_memory("boken släppt", Memory::Now);
     if opts.search {
         let dir = out
@@ -121,21 +121,6 @@ pub fn render_site(
     })
 }
 
-/// Gives the memory freed so far back to the system. glibc keeps freed small blocks for
-/// later small allocations, but the search index's largest buffers are mapped afresh, so
-/// without this the freed book stayed resident under them (at 100,000 pages 0.7 GB).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_free_memory() {
-    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the kernel;
-    // it takes no pointers and leaves every live allocation in place.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_free_memory() {}
-
 /// Pages rendered between two writes of their sections' texts to the spill file.
 const RENDER_BATCH: usize = 512;
 
@@ -149,12 +134,23 @@ struct Rendered {
 }
 
 /// Everything of the site but the search index: the theme's and the book's assets, the
-/// pages, the generated pages and, with history, the diff pages.
+/// pages, the generated pages and, with history, the diff pages. The pages' Markdown is
+/// taken out of the book and freed as the pages are rendered (at 100,000 pages it is
+/// 420 MB); what the rest needs of it is read first (the glossary, the accessibility
+/// statement's counts).
 fn render_pages(
-    book: &LoadedBook,
+    book: &mut LoadedBook,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Rendered, RenderError> {
+    let synonyms = crate::glossary::synonyms(book);
+    let statement = context::statement(book);
+    let mut markdown: Vec<String> = book
+        .pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.markdown))
+        .collect();
+    let book = &*book;
     let resolver = &Resolver::new(book);
     let env = opts.theme.environment().map_err(RenderError)?;
     let nav = Navigation::of(book);
@@ -168,8 +164,8 @@ fn render_pages(
     copy_source_assets(book, opts.theme, out)?;
 
     let mut phases = Phases::from_env("");
-    let chapters = render_chapters(&env, &site, book, resolver, opts, out)?;
-    write_generated(&env, &site, book, out)?;
+    let chapters = render_chapters(&env, &site, book, &mut markdown, resolver, opts, out)?;
+    write_generated(&env, &site, book, &statement, out)?;
     phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
     if let Some(history) = opts.history {
         write_diff_pages(&env, &site, book, resolver, history, out)?;
@@ -178,7 +174,7 @@ fn render_pages(
     Ok(Rendered {
         docs: chapters.docs,
         bodies: chapters.bodies,
-        synonyms: crate::glossary::synonyms(book),
+        synonyms,
     })
 }
 
@@ -189,7 +185,8 @@ struct Chapters {
     bodies: Bodies,
 }
 
-/// Renders and writes every chapter page, in parallel, a batch of [`RENDER_BATCH`] pages at
+/// Renders and writes every chapter page (chapter i's Markdown: `markdown[i]`, freed once
+/// its batch is written), in parallel, a batch of [`RENDER_BATCH`] pages at
 /// a time. For the search index, each batch's sections' texts then go, in page order, to
 /// an unnamed temporary file in the output folder, which the index reads them from (see
 /// `search_index::bodies`): held in memory they were 340 MB at 100,000 pages, beside the
@@ -198,6 +195,7 @@ fn render_chapters(
     env: &Environment<'_>,
     site: &context::Site<'_>,
     book: &LoadedBook,
+    markdown: &mut [String],
     resolver: &Resolver<'_>,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
@@ -220,22 +218,32 @@ fn render_chapters(
     let mut docs: Vec<search_index::SectionDoc> = Vec::new();
     for start in (0..book.pages.len()).step_by(RENDER_BATCH) {
         let batch = start..(start + RENDER_BATCH).min(book.pages.len());
-        let sections: Vec<Vec<search_index::SectionDoc>> = batch
+        let sections: Vec<Vec<page::Section>> = batch
+            .clone()
             .into_par_iter()
             .map(|i| {
-                let body = page::render(book, resolver, i);
+                let body = page::render(book, resolver, i, &markdown[i]);
                 let html = render_chapter(env, site, book, i, &body.html)?;
                 write_file(out, &book.pages[i].url, html.as_bytes())?;
                 (opts.on_page)();
-                Ok(context::search_docs(book, i, &body.sections))
+                Ok(body.sections)
             })
             .collect::<Result<_, RenderError>>()?;
-        for mut doc in sections.into_iter().flatten() {
-            if let Some(spill) = &mut spill {
-                spill.push(&doc.body).map_err(spill_error)?;
-                doc.body = String::new();
+        for text in &mut markdown[batch.clone()] {
+            drop(std::mem::take(text));
+        }
+        // The sections the index keeps are made here, on this thread, so that they take
+        // the memory the pages' Markdown (read on this thread) leaves; made by the render's
+        // threads, they grew those threads' own heaps beside it (glibc) by 200 MB at
+        // 100,000 pages.
+        for (i, sections) in batch.zip(sections) {
+            for mut doc in context::search_docs(book, i, &sections) {
+                if let Some(spill) = &mut spill {
+                    spill.push(&doc.body).map_err(spill_error)?;
+                    doc.body = String::new();
+                }
+                docs.push(doc);
             }
-            docs.push(doc);
         }
     }
     let bodies = match spill {
@@ -312,6 +320,7 @@ pub fn write_generated(
     env: &Environment<'_>,
     site: &context::Site<'_>,
     book: &LoadedBook,
+    statement: &context::Statement,
     out: &OutputRoot,
 ) -> Result<(), RenderError> {
     let common = |title: &str, url: &str| minijinja::Value::from_serialize(site.common(title, url));
@@ -337,7 +346,7 @@ pub fn write_generated(
     page("404.html", "404.html", not_found)?;
 
     let statement = context! {
-        statement => context::statement(book),
+        statement => statement,
         ..common("Tillgänglighetsredogörelse", "tillganglighet.html")
     };
     page("tillganglighet.html", "tillganglighet.html", statement)?;

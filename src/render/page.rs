@@ -83,23 +83,31 @@ fn cited(level: HeadingLevel) -> bool {
     matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
 }
 
-/// Renders chapter `index` of `book`.
-pub fn render(book: &LoadedBook, resolver: &Resolver<'_>, index: usize) -> RenderedPage {
-    render_page(resolver, index, &book.pages[index], true)
+/// Renders chapter `index` of `book`, whose Markdown is `markdown` (the page's own, or
+/// taken out of the book while a build renders it: `render::render_site`).
+pub fn render(
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    index: usize,
+    markdown: &str,
+) -> RenderedPage {
+    render_page(resolver, index, &book.pages[index], markdown, true)
 }
 
 /// The sections (text only, no HTML) of `page` rendered as chapter `index` (whose links it
 /// resolves from): a version of the chapter read from git (`crate::history`), so that a
 /// diff compares what readers saw.
 pub fn version_sections(resolver: &Resolver<'_>, index: usize, page: &Page) -> Vec<Section> {
-    render_page(resolver, index, page, false).sections
+    render_page(resolver, index, page, &page.markdown, false).sections
 }
 
-/// Renders `page` as chapter `index`; the HTML only when `html` is set.
+/// Renders `page`, whose Markdown is `markdown`, as chapter `index`; the HTML only when
+/// `html` is set.
 fn render_page<'a>(
     resolver: &Resolver<'_>,
     index: usize,
-    page: &'a Page,
+    page: &Page,
+    markdown: &'a str,
     html: bool,
 ) -> RenderedPage {
     let mut events: Vec<Event<'_>> = Vec::new();
@@ -125,7 +133,7 @@ fn render_page<'a>(
     let rewrite = |dest: CowStr<'a>, source: LinkSource| -> CowStr<'a> {
         href(&dest, source).map(CowStr::from).unwrap_or(dest)
     };
-    for event in Parser::new_ext(&page.markdown, markdown::options()) {
+    for event in Parser::new_ext(markdown, markdown::options()) {
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -267,7 +275,7 @@ fn render_page<'a>(
         }
     }
     let html = if html {
-        let mut out = String::with_capacity(page.markdown.len() * 3 / 2);
+        let mut out = String::with_capacity(markdown.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut out, events.into_iter());
         // NUL passes through the parser; CommonMark says it becomes U+FFFD. Replaced in
         // the output, not the source, so diagnostic offsets stay those of the file.

@@ -873,7 +873,7 @@ impl Engine {
         let rendered: Vec<(usize, Vec<SectionDoc>, Vec<String>)> = pages
             .par_iter()
             .map(|&i| {
-                let body = page::render(book, resolver, i);
+                let body = page::render(book, resolver, i, &book.pages[i].markdown);
                 let html = render::render_chapter(env, &site, book, i, &body.html)?;
                 out.write(&book.pages[i].url, html.as_bytes())?;
                 let mut diffs = Vec::new();
@@ -944,7 +944,8 @@ impl Engine {
     ) -> Result<Vec<String>, RenderError> {
         let dir = self.out.temp_path("generated");
         let scratch = OutputRoot::new(&dir).map_err(|e| io_err(&dir, e))?;
-        render::write_generated(&self.env, site, book, &scratch)?;
+        let statement = context::statement(book);
+        render::write_generated(&self.env, site, book, &statement, &scratch)?;
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
             .into_iter()
