@@ -9,7 +9,10 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::sync::Mutex;
 
-use crate::SectionDoc;
+use std::sync::Arc;
+
+use crate::format::{Corrupt, Dec, Enc, R};
+use crate::{PageFields, SectionDoc};
 
 /// The sections' texts.
 pub enum Bodies {
@@ -125,6 +128,192 @@ impl BodyWriter {
     }
 }
 
+/// Writes the sections, without their texts (see [`BodyWriter`]), to a file as a build
+/// renders them, each page's fields once, to be read back ([`SpilledSections::read`])
+/// once the book is freed. Held in memory during the render, they grew beside the pages'
+/// freed Markdown, which the allocator reused only in part (200 MB at 100,000 pages).
+pub struct SectionWriter {
+    out: BufWriter<File>,
+    record: Enc,
+    /// The page of the last section written.
+    page: Option<Arc<PageFields>>,
+    count: usize,
+}
+
+/// The sections a [`SectionWriter`] wrote.
+pub struct SpilledSections {
+    file: File,
+    count: usize,
+}
+
+impl SectionWriter {
+    pub fn new(file: File) -> SectionWriter {
+        SectionWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            record: Enc::default(),
+            page: None,
+            count: 0,
+        }
+    }
+
+    /// Appends the next section; its `body` is not written.
+    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<()> {
+        let e = &mut self.record;
+        e.buf.clear();
+        let same_page = self
+            .page
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(p, &doc.page));
+        e.u8(u8::from(!same_page));
+        if !same_page {
+            encode_page(e, &doc.page);
+            self.page = Some(doc.page.clone());
+        }
+        e.str(&doc.heading);
+        e.str(&doc.url);
+        self.out.write_all(&e.buf)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Number of sections written.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The sections written, to be read back.
+    pub fn finish(self) -> io::Result<SpilledSections> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        Ok(SpilledSections {
+            file,
+            count: self.count,
+        })
+    }
+}
+
+impl SpilledSections {
+    /// Number of sections.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The sections, in the order written, each with an empty `body`; a page's sections
+    /// share its fields.
+    pub fn read(mut self) -> io::Result<Vec<SectionDoc>> {
+        let mut bytes = Vec::new();
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.read_to_end(&mut bytes)?;
+        drop(self.file);
+        let corrupt = |_| io::Error::new(io::ErrorKind::InvalidData, "sections read back corrupt");
+        let mut d = Dec::new(&bytes);
+        let mut docs = Vec::with_capacity(self.count);
+        let mut page: Option<Arc<PageFields>> = None;
+        while !d.at_end() {
+            let new_page = d.u8().map_err(corrupt)? != 0;
+            if new_page {
+                page = Some(Arc::new(decode_page(&mut d).map_err(corrupt)?));
+            }
+            let Some(page) = page.clone() else {
+                return Err(corrupt(Corrupt));
+            };
+            docs.push(SectionDoc {
+                page,
+                heading: d.str().map_err(corrupt)?.to_string(),
+                body: String::new(),
+                url: d.str().map_err(corrupt)?.to_string(),
+            });
+        }
+        if docs.len() != self.count {
+            return Err(corrupt(Corrupt));
+        }
+        Ok(docs)
+    }
+}
+
+fn encode_opt_str(e: &mut Enc, v: Option<&str>) {
+    e.u8(u8::from(v.is_some()));
+    if let Some(v) = v {
+        e.str(v);
+    }
+}
+
+fn decode_opt_str(d: &mut Dec) -> R<Option<String>> {
+    Ok(match d.u8()? {
+        0 => None,
+        _ => Some(d.str()?.to_string()),
+    })
+}
+
+fn encode_strs(e: &mut Enc, v: &[String]) {
+    e.usize(v.len());
+    for s in v {
+        e.str(s);
+    }
+}
+
+fn decode_strs(d: &mut Dec) -> R<Vec<String>> {
+    (0..d.count()?).map(|_| Ok(d.str()?.to_string())).collect()
+}
+
+fn encode_opt_day(e: &mut Enc, v: Option<i32>) {
+    e.u8(u8::from(v.is_some()));
+    if let Some(v) = v {
+        e.u32(v as u32);
+    }
+}
+
+fn decode_opt_day(d: &mut Dec) -> R<Option<i32>> {
+    Ok(match d.u8()? {
+        0 => None,
+        _ => Some(d.u32()? as i32),
+    })
+}
+
+fn encode_page(e: &mut Enc, p: &PageFields) {
+    let PageFields {
+        title,
+        heading_path,
+        kind,
+        strategy_group,
+        services,
+        status,
+        doc_id,
+        valid_from_day,
+        valid_until_day,
+    } = p;
+    e.str(title);
+    encode_strs(e, heading_path);
+    e.str(kind);
+    encode_opt_str(e, strategy_group.as_deref());
+    encode_strs(e, services);
+    encode_opt_str(e, status.as_deref());
+    encode_opt_str(e, doc_id.as_deref());
+    encode_opt_day(e, *valid_from_day);
+    encode_opt_day(e, *valid_until_day);
+}
+
+fn decode_page(d: &mut Dec) -> R<PageFields> {
+    Ok(PageFields {
+        title: d.str()?.to_string(),
+        heading_path: decode_strs(d)?,
+        kind: d.str()?.to_string(),
+        strategy_group: decode_opt_str(d)?,
+        services: decode_strs(d)?,
+        status: decode_opt_str(d)?,
+        doc_id: decode_opt_str(d)?,
+        valid_from_day: decode_opt_day(d)?,
+        valid_until_day: decode_opt_day(d)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +338,50 @@ mod tests {
             );
         }
         assert!(bodies.read(&docs, 2..5).is_err());
+    }
+
+    #[test]
+    fn spilled_sections_read_back_as_written_sharing_each_pages_fields() {
+        let first = Arc::new(PageFields {
+            title: "Överenskommelse om samverkan".into(),
+            heading_path: vec!["Överenskommelser".into(), "Barn och unga".into()],
+            kind: "agreement".into(),
+            strategy_group: Some("Barn och unga".into()),
+            services: vec!["BUP".into(), "skola".into()],
+            status: Some("in-force".into()),
+            doc_id: Some("104623".into()),
+            valid_from_day: Some(-3),
+            valid_until_day: Some(20_000),
+        });
+        let second = Arc::new(PageFields {
+            title: "Start".into(),
+            ..Default::default()
+        });
+        let section = |page: &Arc<PageFields>, heading: &str, url: &str| SectionDoc {
+            page: page.clone(),
+            heading: heading.into(),
+            body: "texten skrivs inte".into(),
+            url: url.into(),
+        };
+        let docs = vec![
+            section(&first, "", "a.html"),
+            section(&first, "Syfte", "a.html#syfte"),
+            section(&second, "Hej å ä ö", "b.html#hej"),
+            section(&first, "Syfte igen", "a.html#syfte-1"),
+        ];
+        let mut w = SectionWriter::new(tempfile::tempfile().unwrap());
+        for d in &docs {
+            w.push(d).unwrap();
+        }
+        assert_eq!(w.len(), 4);
+        let read = w.finish().unwrap().read().unwrap();
+        assert_eq!(read.len(), docs.len());
+        for (r, d) in read.iter().zip(&docs) {
+            assert_eq!(*r.page, *d.page);
+            assert_eq!((&r.heading, &r.url), (&d.heading, &d.url));
+            assert!(r.body.is_empty());
+        }
+        assert!(Arc::ptr_eq(&read[0].page, &read[1].page));
+        assert!(!Arc::ptr_eq(&read[1].page, &read[3].page));
     }
 }

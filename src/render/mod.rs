@@ -94,7 +94,7 @@ pub fn render_site(
     let out = &OutputRoot::new(out)
         .map_err(|e| RenderError(format!("kan inte skapa `{}`: {e}", out.display())))?;
     let Rendered {
-        docs,
+        sections,
         bodies,
         synonyms,
     } = render_pages(&mut book, opts, out)?;
@@ -103,7 +103,14 @@ pub fn render_site(
     drop(book);
     search_index::memory::release_free_memory();
     phases.done_with_memory("boken släppt", Memory::Now);
-    if opts.search {
+    let n_sections = sections.len();
+    if let Sections::Spilled(sections) = sections {
+        let docs = sections.read().map_err(|e| {
+            RenderError(format!(
+                "kan inte läsa sidornas avsnitt tillbaka från en tillfällig fil i `{}`: {e}",
+                out.dir().display()
+            ))
+        })?;
         let dir = out
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
@@ -117,7 +124,7 @@ pub fn render_site(
     phases.done_with_memory("sökindex", Memory::Peak);
     Ok(RenderStats {
         pages,
-        sections: docs.len(),
+        sections: n_sections,
     })
 }
 
@@ -127,7 +134,7 @@ const RENDER_BATCH: usize = 512;
 /// What the search index needs of a rendered book (see [`render_pages`]).
 struct Rendered {
     /// The pages' sections (their texts in `bodies`).
-    docs: Vec<search_index::SectionDoc>,
+    sections: Sections,
     bodies: Bodies,
     /// The glossary's synonym pairs.
     synonyms: search_index::synonyms::Synonyms,
@@ -172,7 +179,7 @@ fn render_pages(
     }
     phases.done_with_memory("ändringssidor", Memory::Peak);
     Ok(Rendered {
-        docs: chapters.docs,
+        sections: chapters.sections,
         bodies: chapters.bodies,
         synonyms,
     })
@@ -181,8 +188,25 @@ fn render_pages(
 /// The chapter pages as [`render_chapters`] wrote them.
 struct Chapters {
     /// Their sections (their texts in `bodies`).
-    docs: Vec<search_index::SectionDoc>,
+    sections: Sections,
     bodies: Bodies,
+}
+
+/// The pages' sections for the search index, written to an unnamed temporary file
+/// (`search_index::bodies::SectionWriter`) and read back once the book is freed; without
+/// a search index only their number.
+enum Sections {
+    Spilled(search_index::bodies::SpilledSections),
+    Counted(usize),
+}
+
+impl Sections {
+    fn len(&self) -> usize {
+        match self {
+            Sections::Spilled(s) => s.len(),
+            Sections::Counted(n) => *n,
+        }
+    }
 }
 
 /// Renders and writes every chapter page (chapter i's Markdown: `markdown[i]`, freed once
@@ -207,15 +231,18 @@ fn render_chapters(
             disk_full_note(out.dir(), DISK_NEARLY_FULL)
         ))
     };
+    // For the search index: the sections' texts and the rest of them, each to a file.
     let mut spill = match opts.search {
-        true => Some(
-            tempfile::tempfile_in(out.dir())
-                .map(search_index::bodies::BodyWriter::new)
-                .map_err(spill_error)?,
-        ),
+        true => {
+            let file = || tempfile::tempfile_in(out.dir()).map_err(spill_error);
+            Some((
+                search_index::bodies::BodyWriter::new(file()?),
+                search_index::bodies::SectionWriter::new(file()?),
+            ))
+        }
         false => None,
     };
-    let mut docs: Vec<search_index::SectionDoc> = Vec::new();
+    let mut counted = 0;
     for start in (0..book.pages.len()).step_by(RENDER_BATCH) {
         let batch = start..(start + RENDER_BATCH).min(book.pages.len());
         let sections: Vec<Vec<page::Section>> = batch
@@ -232,25 +259,27 @@ fn render_chapters(
         for text in &mut markdown[batch.clone()] {
             drop(std::mem::take(text));
         }
-        // The sections the index keeps are made here, on this thread, so that they take
-        // the memory the pages' Markdown (read on this thread) leaves; made by the render's
-        // threads, they grew those threads' own heaps beside it (glibc) by 200 MB at
-        // 100,000 pages.
         for (i, sections) in batch.zip(sections) {
-            for mut doc in context::search_docs(book, i, &sections) {
-                if let Some(spill) = &mut spill {
-                    spill.push(&doc.body).map_err(spill_error)?;
-                    doc.body = String::new();
+            let docs = context::search_docs(book, i, &sections);
+            counted += docs.len();
+            if let Some((texts, rest)) = &mut spill {
+                for doc in &docs {
+                    texts.push(&doc.body).map_err(spill_error)?;
+                    rest.push(doc).map_err(spill_error)?;
                 }
-                docs.push(doc);
             }
         }
     }
-    let bodies = match spill {
-        Some(spill) => Bodies::Spilled(spill.finish().map_err(spill_error)?),
-        None => Bodies::InSections,
-    };
-    Ok(Chapters { docs, bodies })
+    Ok(match spill {
+        Some((texts, rest)) => Chapters {
+            sections: Sections::Spilled(rest.finish().map_err(spill_error)?),
+            bodies: Bodies::Spilled(texts.finish().map_err(spill_error)?),
+        },
+        None => Chapters {
+            sections: Sections::Counted(counted),
+            bodies: Bodies::InSections,
+        },
+    })
 }
 
 /// Writes the diff pages of every page (`render::changes`), in parallel.
