@@ -45,27 +45,29 @@ impl TermPostings {
     pub fn push(&mut self, doc: u32, tf: [u32; 3], positions: &[u32]) {
         let mut tail = Enc::default();
         encode_tail(&mut tail, tf, positions);
-        self.push_encoded(doc, &tail.buf)
-            .expect("a tail just encoded");
+        let mut d = Dec::new(&tail.buf);
+        self.push_from(doc, &mut d).expect("a tail just encoded");
+        assert!(d.at_end());
     }
 
-    /// Adds the posting of `doc` whose frequencies and positions `tail` holds, encoded as
-    /// [`encode_tail`] writes them (the packed form's own); corrupt if it is not one tail.
-    fn push_encoded(&mut self, doc: u32, tail: &[u8]) -> R<()> {
-        let mut d = Dec::new(tail);
+    /// Adds the posting of `doc` whose frequencies and positions come next in `d`, encoded
+    /// as [`encode_tail`] writes them (the packed form's own), and reads past them;
+    /// corrupt if they are not, or if `doc` does not follow the term's earlier postings.
+    fn push_from(&mut self, doc: u32, d: &mut Dec) -> R<()> {
+        let start = d.pos;
         for _ in 0..3 {
             d.var()?;
         }
         let positions_start = d.pos;
-        skip_position_list(&mut d)?;
-        if !d.at_end() || doc < self.next_doc {
+        skip_position_list(d)?;
+        if doc < self.next_doc {
             return Err(Corrupt);
         }
         let e = &mut self.packed;
         e.var(u64::from(doc - self.next_doc));
         self.next_doc = doc.saturating_add(1);
-        e.bytes(tail);
-        self.position_bytes += tail.len() - positions_start;
+        e.bytes(&d.buf[start..d.pos]);
+        self.position_bytes += d.pos - positions_start;
         self.count += 1;
         Ok(())
     }
@@ -226,28 +228,15 @@ impl SpilledPostings {
         };
         let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "postings read back corrupt");
         let mut terms: FxHashMap<u32, TermPostings> = FxHashMap::default();
-        let mut add_records = |block: &[u8]| -> io::Result<()> {
+        let mut add_records = |block: &[u8]| -> R<()> {
             let mut d = Dec::new(block);
             while !d.at_end() {
-                let (code, doc) = (|| -> R<(u32, u32)> {
-                    let code = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
-                    let doc = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
-                    Ok((code, doc))
-                })()
-                .map_err(|_| corrupt())?;
-                let start = d.pos;
-                for _ in 0..3 {
-                    d.var().map_err(|_| corrupt())?;
-                }
-                skip_position_list(&mut d).map_err(|_| corrupt())?;
+                let code = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
+                let doc = u32::try_from(d.var()?).map_err(|_| Corrupt)?;
                 if self.bucket_of.get(code as usize) != Some(&(bucket as u32)) {
-                    return Err(corrupt());
+                    return Err(Corrupt);
                 }
-                terms
-                    .entry(code)
-                    .or_default()
-                    .push_encoded(doc, &block[start..d.pos])
-                    .map_err(|_| corrupt())?;
+                terms.entry(code).or_default().push_from(doc, &mut d)?;
             }
             Ok(())
         };
@@ -269,10 +258,10 @@ impl SpilledPostings {
                 let len = usize::try_from(len).map_err(|_| corrupt())?;
                 block.resize(len, 0);
                 file.read_exact(&mut block)?;
-                add_records(&block)?;
+                add_records(&block).map_err(|_| corrupt())?;
             }
         }
-        add_records(&held.buf)?;
+        add_records(&held.buf).map_err(|_| corrupt())?;
         Ok(terms.into_iter().collect())
     }
 }
