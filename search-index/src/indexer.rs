@@ -595,7 +595,7 @@ pub(crate) fn export_static(
     let n_normal = a.terms.len();
     // Terms are numbered normal first, then exact ("codes"); their postings go to the
     // spill's buckets in the order of their keys, the order the shards are built in.
-    let exact_keys: Vec<String> = a.exact_terms.par_iter().map(|t| exact_key(t)).collect();
+    let mut exact_keys: Vec<String> = a.exact_terms.par_iter().map(|t| exact_key(t)).collect();
     let key_of = |code: u32| match (code as usize).checked_sub(n_normal) {
         None => a.terms[code as usize].as_str(),
         Some(x) => exact_keys[x].as_str(),
@@ -611,7 +611,6 @@ pub(crate) fn export_static(
     if how.flush_bytes > 0 {
         spill.set_flush_bytes(how.flush_bytes);
     }
-    drop(order);
     let spilling = || {
         format!(
             "writing postings to a temporary file in {}",
@@ -675,8 +674,10 @@ pub(crate) fn export_static(
         base: how.base,
     };
     let counts = spill.counts();
+    // In key order, so that sorting them with the facet terms below is a merge.
     let mut terms: Vec<TermData> = Vec::with_capacity(counts.len());
-    for (t, &count) in counts[..n_normal].iter().enumerate() {
+    for code in order {
+        let count = counts[code as usize];
         if count == 0 {
             continue;
         }
@@ -684,32 +685,30 @@ pub(crate) fn export_static(
             df: count,
             ..Default::default()
         };
-        let mut flags = FLAG_POSITIONS;
-        if let Some((display, parts)) = &a.display[t] {
-            info.word = true;
-            info.display = display.clone();
-            info.parts = parts.iter().map(|&p| a.terms[p as usize].clone()).collect();
-            flags |= FLAG_WORD;
-        }
-        terms.push(TermData {
-            key: a.terms[t].clone(),
-            info,
-            flags,
-            source: TermSource::Spilled(t as u32),
-        });
-    }
-    for ((x, key), &count) in exact_keys.into_iter().enumerate().zip(&counts[n_normal..]) {
-        if count == 0 {
-            continue;
-        }
-        terms.push(TermData {
-            key,
-            info: query::TermInfo {
-                df: count,
-                ..Default::default()
+        let source = TermSource::Spilled(code);
+        terms.push(match (code as usize).checked_sub(n_normal) {
+            None => {
+                let t = code as usize;
+                let mut flags = FLAG_POSITIONS;
+                if let Some((display, parts)) = &a.display[t] {
+                    info.word = true;
+                    info.display = display.clone();
+                    info.parts = parts.iter().map(|&p| a.terms[p as usize].clone()).collect();
+                    flags |= FLAG_WORD;
+                }
+                TermData {
+                    key: a.terms[t].clone(),
+                    info,
+                    flags,
+                    source,
+                }
+            }
+            Some(x) => TermData {
+                key: std::mem::take(&mut exact_keys[x]),
+                info,
+                flags: 0,
+                source,
             },
-            flags: 0,
-            source: TermSource::Spilled((n_normal + x) as u32),
         });
     }
     let mut spilled = spill.finish();
