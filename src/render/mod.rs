@@ -260,10 +260,10 @@ fn render_chapters(
             drop(std::mem::take(text));
         }
         for (i, sections) in batch.zip(sections) {
-            let docs = context::search_docs(book, i, &sections);
-            counted += docs.len();
+            counted += sections.len();
+            // The index's sections (one per rendered section) only for a search index.
             if let Some((texts, rest)) = &mut spill {
-                for doc in &docs {
+                for doc in &context::search_docs(book, i, &sections) {
                     texts.push(&doc.body).map_err(spill_error)?;
                     rest.push(doc).map_err(spill_error)?;
                 }
