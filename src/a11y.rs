@@ -10,7 +10,7 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 /// An automated accessibility check of the content, as the statement lists it.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Check {
     /// The diagnostic code it reports with.
     pub code: &'static str,
@@ -361,19 +361,49 @@ pub fn missing_contact(book: &LoadedBook) -> Option<Diagnostic> {
     ))))
 }
 
-/// How many warnings each accessibility check found in the book, for the statement.
-pub fn check_counts(book: &LoadedBook) -> Vec<(Check, usize)> {
-    let mut found: Vec<&'static str> = book
-        .pages
-        .iter()
-        .flat_map(content_warnings)
-        .map(|d| d.code)
-        .collect();
-    found.extend(book.diagnostics.iter().map(|d| d.code));
-    CONTENT_CHECKS
-        .iter()
-        .map(|check| (*check, found.iter().filter(|c| **c == check.code).count()))
-        .collect()
+/// What the accessibility statement counts: the links checked and each content check's
+/// warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckCounts {
+    pub links: usize,
+    /// Each of [`CONTENT_CHECKS`], in that order, with its number of warnings.
+    pub checks: Vec<(Check, usize)>,
+}
+
+impl CheckCounts {
+    /// From a check of the whole book (`validate::validate`): the links it checked and
+    /// its findings, so a build does not read every page's Markdown again for them.
+    pub fn from_check(links: usize, diagnostics: &[Diagnostic]) -> CheckCounts {
+        CheckCounts {
+            links,
+            checks: count_by_check(diagnostics.iter().map(|d| d.code)),
+        }
+    }
+
+    /// By reading every page again (the live preview, whose checks run page by page, and
+    /// a book loaded by mdBook).
+    pub fn of_book(book: &LoadedBook) -> CheckCounts {
+        let warnings: Vec<Diagnostic> = book.pages.iter().flat_map(content_warnings).collect();
+        CheckCounts {
+            links: book
+                .pages
+                .iter()
+                .map(|p| markdown::links(&p.markdown).len())
+                .sum(),
+            checks: count_by_check(warnings.iter().chain(&book.diagnostics).map(|d| d.code)),
+        }
+    }
+}
+
+/// How many of `codes` each content check reported.
+fn count_by_check<'a>(codes: impl Iterator<Item = &'a str>) -> Vec<(Check, usize)> {
+    let mut counts = vec![0; CONTENT_CHECKS.len()];
+    for code in codes {
+        if let Some(i) = CONTENT_CHECKS.iter().position(|c| c.code == code) {
+            counts[i] += 1;
+        }
+    }
+    CONTENT_CHECKS.iter().copied().zip(counts).collect()
 }
 
 #[cfg(test)]

@@ -138,6 +138,10 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         search: opts.search,
         on_page: &tick,
         history: history.as_ref().ok(),
+        check_counts: Some(crate::a11y::CheckCounts::from_check(
+            checked.links_checked,
+            &checked.diagnostics,
+        )),
     };
     let stats = renderer
         .render_with_stats(&ctx)
@@ -187,6 +191,8 @@ pub struct SamsynRenderer<'a> {
     pub on_page: &'a (dyn Fn() + Sync),
     /// The book's git history (read by [`build`]; none for a book from mdBook).
     pub history: Option<&'a crate::history::History>,
+    /// The accessibility statement's counts from samsyn's check of `prepared` ([`build`]).
+    pub check_counts: Option<crate::a11y::CheckCounts>,
 }
 
 impl SamsynRenderer<'_> {
@@ -200,14 +206,14 @@ impl SamsynRenderer<'_> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
-        let book = match prepared {
-            Some(b) => b,
+        let (book, check_counts) = match prepared {
+            Some(b) => (b, self.check_counts.as_ref()),
             None => {
                 // Not validated by samsyn: the lifecycle is computed here.
                 let mut loaded = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
                 let report = validate::validate(&loaded, &Resolver::new(&loaded), self.today);
                 loaded.lifecycle = std::sync::Arc::new(report.lifecycle);
-                loaded
+                (loaded, None)
             }
         };
         let opts = RenderOptions {
@@ -216,6 +222,7 @@ impl SamsynRenderer<'_> {
             on_page: self.on_page,
             search: self.search,
             history: self.history,
+            check_counts,
         };
         render::render_site(book, &opts, &ctx.destination)
     }

@@ -291,3 +291,49 @@ fn counts_use_swedish_singular_and_plural() {
         "{start}"
     );
 }
+
+/// A build takes the statement's counts from its check instead of reading every page
+/// again (the preview still reads them again): both give the same numbers, for a book with
+/// every kind of problem (a skipped heading level is found by the loader) and for the
+/// bundled book.
+#[test]
+fn the_statement_counts_from_the_check_equal_those_read_again() {
+    use samsyn::a11y::CheckCounts;
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(
+        tmp.path(),
+        &[
+            ("SUMMARY.md", SUMMARY),
+            ("a.md", &format!("{PROBLEMS}\n### Hoppar över en nivå\n")),
+            ("b/b.md", GOOD),
+            ("karta.png", "x"),
+        ],
+    );
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book");
+    for dir in [tmp.path().join("book"), bundled] {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let checked = samsyn::pipeline::check(&dir, today).unwrap();
+        let from_check = CheckCounts::from_check(checked.links_checked, &checked.diagnostics);
+        let read_again = CheckCounts::of_book(checked.book.as_ref().unwrap());
+        assert_eq!(from_check, read_again, "{}", dir.display());
+        assert!(from_check.links > 0, "{from_check:?}");
+    }
+    // The book with problems: every check found something.
+    let checked = samsyn::pipeline::check(
+        &tmp.path().join("book"),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    )
+    .unwrap();
+    let counts = CheckCounts::from_check(checked.links_checked, &checked.diagnostics);
+    let found: Vec<(&str, usize)> = counts.checks.iter().map(|(c, n)| (c.code, *n)).collect();
+    assert_eq!(
+        found,
+        [
+            ("image-missing-alt", 2),
+            ("link-text-unclear", 2),
+            ("link-text-url", 2),
+            ("table-missing-header", 2),
+            ("heading-level-skipped", 1),
+        ]
+    );
+}

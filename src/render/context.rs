@@ -632,12 +632,13 @@ fn problems(n: usize) -> String {
     crate::plural::count(n, "brist", "brister")
 }
 
-pub fn statement(book: &LoadedBook) -> Statement {
+pub fn statement(book: &LoadedBook, counts: &crate::a11y::CheckCounts) -> Statement {
     let config = crate::a11y::AccessibilityConfig::from_config(&book.config).unwrap_or_default();
     let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let checks: Vec<StatementCheck> = crate::a11y::check_counts(book)
-        .into_iter()
-        .map(|(check, count)| StatementCheck {
+    let checks: Vec<StatementCheck> = counts
+        .checks
+        .iter()
+        .map(|&(check, count)| StatementCheck {
             label: check.label,
             count,
             result: if count == 0 {
@@ -657,12 +658,7 @@ pub fn statement(book: &LoadedBook) -> Statement {
         last_review: config.last_review.map(|d| d.to_string()),
         supervision: config.supervision.unwrap_or(true),
         pages: crate::plural::pages(book.pages.len()),
-        links: crate::plural::links_checked(
-            book.pages
-                .iter()
-                .map(|p| crate::markdown::links(&p.markdown).len())
-                .sum(),
-        ),
+        links: crate::plural::links_checked(counts.links),
         checks,
         problems: (total > 0).then(|| problems(total)),
     }

@@ -31,6 +31,9 @@ pub struct RenderOptions<'a> {
     pub search: bool,
     /// The book's git history (change logs, diff pages, the feed), when there is one.
     pub history: Option<&'a crate::history::History>,
+    /// What the book's check counted for the accessibility statement; `None`: the pages
+    /// are read again for it.
+    pub check_counts: Option<&'a crate::a11y::CheckCounts>,
 }
 
 /// What a render produced.
@@ -150,8 +153,13 @@ fn render_pages(
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Rendered, RenderError> {
+    let mut phases = Phases::from_env("");
     let synonyms = crate::glossary::synonyms(book);
-    let statement = context::statement(book);
+    let statement = match opts.check_counts {
+        Some(counts) => context::statement(book, counts),
+        None => context::statement(book, &crate::a11y::CheckCounts::of_book(book)),
+    };
+    phases.done("ordlista och tillgänglighetsredogörelse");
     let mut markdown: Vec<String> = book
         .pages
         .iter_mut()
@@ -169,8 +177,7 @@ fn render_pages(
         }
     }
     copy_source_assets(book, opts.theme, out)?;
-
-    let mut phases = Phases::from_env("");
+    phases.done("tema och filer");
     let chapters = render_chapters(&env, &site, book, &mut markdown, resolver, opts, out)?;
     write_generated(&env, &site, book, &statement, out)?;
     phases.done_with_memory("sidor och genererade sidor", Memory::Peak);

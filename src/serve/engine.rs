@@ -944,7 +944,7 @@ impl Engine {
     ) -> Result<Vec<String>, RenderError> {
         let dir = self.out.temp_path("generated");
         let scratch = OutputRoot::new(&dir).map_err(|e| io_err(&dir, e))?;
-        let statement = context::statement(book);
+        let statement = context::statement(book, &crate::a11y::CheckCounts::of_book(book));
         render::write_generated(&self.env, site, book, &statement, &scratch)?;
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
