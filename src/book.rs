@@ -88,12 +88,27 @@ pub struct Page {
     /// byte offsets (and so lines and columns) are those of the file. The page's only
     /// copy of its text.
     pub markdown: String,
-    pub front: FrontMatter,
+    /// One value shared by every page whose front matter is empty ([`no_front_matter`]):
+    /// most pages of a large book have none, and the parsed form is about 450 bytes.
+    pub front: std::sync::Arc<FrontMatter>,
     pub headings: Vec<Heading>,
     /// URL relative to the site root.
     pub url: String,
-    /// Titles and pages of the ancestors in SUMMARY.md, outermost first.
-    pub ancestors: Vec<(String, Option<usize>)>,
+    /// Titles and pages of the ancestors in SUMMARY.md, outermost first (one list for all
+    /// the pages under the same entry).
+    pub ancestors: Ancestors,
+    /// Whether another page of the book has the same title (set by [`from_book`]).
+    pub title_shared: bool,
+}
+
+/// A page's ancestors in SUMMARY.md: titles and pages, outermost first.
+pub type Ancestors = std::sync::Arc<[(String, Option<usize>)]>;
+
+/// The front matter of a page without one (or with an empty block), one for all of them.
+fn no_front_matter() -> std::sync::Arc<FrontMatter> {
+    static NONE: std::sync::LazyLock<std::sync::Arc<FrontMatter>> =
+        std::sync::LazyLock::new(Default::default);
+    NONE.clone()
 }
 
 impl Page {
@@ -103,17 +118,18 @@ impl Page {
         path: String,
         src_name: &str,
         title: String,
-        ancestors: Vec<(String, Option<usize>)>,
+        ancestors: impl Into<Ancestors>,
     ) -> Page {
         Page {
             file: format!("{src_name}/{path}"),
             title,
             front_block: String::new(),
             markdown: String::new(),
-            front: FrontMatter::default(),
+            front: no_front_matter(),
             headings: Vec::new(),
             url: page_url(&path),
-            ancestors,
+            ancestors: ancestors.into(),
+            title_shared: false,
             path,
         }
     }
@@ -141,7 +157,11 @@ impl Page {
         text.replace_range(..body_offset, &blank);
         self.markdown = text;
         self.headings = markdown::headings(&self.markdown);
-        self.front = front;
+        self.headings.shrink_to_fit();
+        self.front = match front == FrontMatter::default() {
+            true => no_front_matter(),
+            false => std::sync::Arc::new(front),
+        };
         diags.extend(skipped_heading_levels(
             &self.file,
             &self.source(),
@@ -532,6 +552,16 @@ pub fn from_book(root: &Path, config: Config, book: Book) -> LoadedBook {
         &mut diagnostics,
         &src_name,
     );
+    // Grown by doubling: at 100,000 pages the spare room was 14 MB.
+    pages.shrink_to_fit();
+    let mut titles: HashMap<&str, usize> = HashMap::with_capacity(pages.len());
+    for page in &pages {
+        *titles.entry(&page.title).or_default() += 1;
+    }
+    let shared: Vec<bool> = pages.iter().map(|p| titles[p.title.as_str()] > 1).collect();
+    for (page, shared) in pages.iter_mut().zip(shared) {
+        page.title_shared = shared;
+    }
     let by_path = pages
         .iter()
         .enumerate()
@@ -564,6 +594,8 @@ fn collect(
     diagnostics: &mut Vec<Diagnostic>,
     src_name: &str,
 ) -> Vec<NavItem> {
+    // The ancestors of every page at this level.
+    let shared: Ancestors = ancestors.as_slice().into();
     items
         .into_iter()
         .map(|item| match item {
@@ -571,7 +603,7 @@ fn collect(
                 let sub_items = std::mem::take(&mut ch.sub_items);
                 let name = ch.name.clone();
                 let page = ch.path.take().map(|path| {
-                    let page = make_page(ch, &path, ancestors.clone(), src_name, diagnostics);
+                    let page = make_page(ch, &path, shared.clone(), src_name, diagnostics);
                     pages.push(page);
                     pages.len() - 1
                 });
@@ -593,7 +625,7 @@ fn collect(
 fn make_page(
     ch: Chapter,
     path: &Path,
-    ancestors: Vec<(String, Option<usize>)>,
+    ancestors: Ancestors,
     src_name: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Page {

@@ -280,13 +280,8 @@ pub fn history(front: &FrontMatter) -> Vec<HistoryRow> {
 /// the nearest ancestor's as well ("ReKo – Organisation"), so that no two pages share one.
 pub fn document_title(book: &LoadedBook, index: usize) -> String {
     let page = &book.pages[index];
-    let shared = book
-        .pages
-        .iter()
-        .enumerate()
-        .any(|(i, p)| i != index && p.title == page.title);
     match page.ancestors.last() {
-        Some((parent, _)) if shared => format!("{} – {parent}", page.title),
+        Some((parent, _)) if page.title_shared => format!("{} – {parent}", page.title),
         _ => page.title.clone(),
     }
 }
