@@ -563,11 +563,11 @@ pub(crate) struct Export<'a> {
     /// An overlay: every file name starts with this prefix, and there is no bundle, no
     /// meta file and no manifest (the meta is returned; the manifest inlines it).
     pub overlay_prefix: Option<&'a str>,
-    /// Occurrences per bucket of the postings' spill ([`BUCKET_OCCURRENCES`] when 0; tests
+    /// Occurrences per bucket of the postings' spill, if not [`BUCKET_OCCURRENCES`] (tests
     /// make a small book spill).
-    pub bucket_occurrences: u64,
-    /// Bytes a spill bucket holds before they go to its file (the spill's own when 0).
-    pub flush_bytes: usize,
+    pub bucket_occurrences: Option<u64>,
+    /// Bytes a spill bucket holds before they go to its file, if not the spill's own.
+    pub flush_bytes: Option<usize>,
 }
 
 /// What [`export_static`] wrote.
@@ -603,13 +603,10 @@ pub(crate) fn export_static(
     let mut order: Vec<u32> = (0..(n_normal + exact_keys.len()) as u32).collect();
     order.par_sort_unstable_by(|&x, &y| key_of(x).cmp(key_of(y)).then(x.cmp(&y)));
     let occurrences = a.term_occurrences();
-    let bucket_occurrences = match how.bucket_occurrences {
-        0 => BUCKET_OCCURRENCES,
-        n => n,
-    };
+    let bucket_occurrences = how.bucket_occurrences.unwrap_or(BUCKET_OCCURRENCES);
     let mut spill = PostingSpill::new(search_dir, &order, &occurrences, bucket_occurrences);
-    if how.flush_bytes > 0 {
-        spill.set_flush_bytes(how.flush_bytes);
+    if let Some(bytes) = how.flush_bytes {
+        spill.set_flush_bytes(bytes);
     }
     let spilling = || {
         format!(
@@ -2279,8 +2276,8 @@ mod tests {
         };
         let held = build(&Export::default());
         let spilled = build(&Export {
-            bucket_occurrences: 40,
-            flush_bytes: 64,
+            bucket_occurrences: Some(40),
+            flush_bytes: Some(64),
             ..Export::default()
         });
         assert!(held.len() > 3, "{:?}", held.keys());
