@@ -45,8 +45,11 @@ impl Phases {
         };
         let memory = match memory {
             None => String::new(),
-            Some(Memory::Peak) => format!(" (högsta minne hittills {})", memory_status("VmHWM:")),
-            Some(Memory::Now) => format!(" (minne nu {})", memory_status("VmRSS:")),
+            Some(Memory::Peak) => format!(
+                " (högsta minne hittills {})",
+                search_index::memory::status("VmHWM:")
+            ),
+            Some(Memory::Now) => format!(" (minne nu {})", search_index::memory::status("VmRSS:")),
         };
         eprintln!(
             "tid: {}{what} {:.3} s{memory}",
@@ -55,23 +58,4 @@ impl Phases {
         );
         *at = Instant::now();
     }
-}
-
-/// A memory line of `/proc/self/status` (`field` with its colon) in MB ("okänt" where
-/// there is none: not Linux).
-fn memory_status(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let kb: f64 = s
-                .lines()
-                .find_map(|l| l.strip_prefix(field))?
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()?;
-            Some(format!("{:.0} MB", kb / 1024.0))
-        })
-        .unwrap_or_else(|| "okänt".into())
 }

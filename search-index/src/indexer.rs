@@ -313,7 +313,11 @@ fn timing(what: &str) {
     let now = std::time::Instant::now();
     LAST.with(|l| {
         if let Some(prev) = l.get() {
-            eprintln!("tid:   sökindex {what} {:.3} s", (now - prev).as_secs_f64());
+            eprintln!(
+                "tid:   sökindex {what} {:.3} s (högsta minne hittills {})",
+                (now - prev).as_secs_f64(),
+                crate::memory::status("VmHWM:")
+            );
         }
         l.set(Some(now));
     });
