@@ -926,28 +926,29 @@ pub(crate) fn export_static(
         written_archive(last);
     }
     meta.pack_archives = pack_hashes;
+    // Every term's key and information is in its shard's entry now.
+    drop(terms);
     let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
         .into_par_iter()
-        .map(|i| foreign_parts(&shards, &bounds, &terms, i))
+        .map(|i| foreign_parts(&shards, i))
         .collect();
     for (shard, (f, heads)) in shards.iter_mut().zip(foreign) {
         shard.foreign = f;
         shard.heads.extend_from_slice(&heads);
     }
-    let encoded: Vec<Vec<u8>> = shards.par_iter().map(|s| compress(&s.encode())).collect();
-    drop(shards);
     // Each shard's weight for a bundle that cannot take them all: its postings beyond one
     // per term.
-    let weights: Vec<usize> = bounds
+    let weights: Vec<usize> = shards
         .iter()
-        .map(|&(start, end)| {
-            terms[start..end]
+        .map(|s| {
+            s.entries
                 .iter()
-                .map(|t| (t.info.df as usize).saturating_sub(1))
+                .map(|e| (e.info.df as usize).saturating_sub(1))
                 .sum()
         })
         .collect();
-    drop(terms);
+    let encoded: Vec<Vec<u8>> = shards.par_iter().map(|s| compress(&s.encode())).collect();
+    drop(shards);
     meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
     let group = meta.shard_group;
     let archives: Vec<(u32, Vec<Member>)> = encoded
@@ -1356,7 +1357,8 @@ fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> 
         } else {
             vec![order.len()]
         };
-        let mut chunks = Vec::new();
+        // Most terms have one chunk: no spare room (a growing list's first holds four).
+        let mut chunks = Vec::with_capacity(sizes.len());
         let mut rest = &order[..];
         for (ci, n) in sizes.into_iter().enumerate() {
             let (idx, r) = rest.split_at(n);
@@ -1400,9 +1402,11 @@ fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> 
                 pos,
             });
         }
+        // The entry takes the term's key and information: the shards keep them until
+        // every shard is built (the copies of compound parts read them), the terms do not.
         shard.entries.push(reader::Entry {
-            term: t.key.clone(),
-            info: t.info.clone(),
+            term: std::mem::take(&mut t.key),
+            info: std::mem::take(&mut t.info),
             flags: t.flags,
             chunks,
         });
@@ -1417,12 +1421,7 @@ fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> 
 /// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
 /// siblings of its words whose own shard is another (see [`reader::Foreign`]), sorted by
 /// term, and their head chunks, to append to its head area.
-fn foreign_parts(
-    shards: &[Shard],
-    bounds: &[(usize, usize)],
-    terms: &[TermData],
-    i: usize,
-) -> (Vec<reader::Foreign>, Vec<u8>) {
+fn foreign_parts(shards: &[Shard], i: usize) -> (Vec<reader::Foreign>, Vec<u8>) {
     let own = &shards[i];
     let parts: BTreeSet<String> = own
         .entries
@@ -1440,17 +1439,13 @@ fn foreign_parts(
     let mut heads = Vec::new();
     let mut out = Vec::new();
     for part in parts {
-        let Ok(t) = terms.binary_search_by(|t| t.key.as_str().cmp(&part)) else {
+        let Some((home, e)) = find_entry(shards, &part) else {
             continue;
         };
-        let home = bounds.partition_point(|&(_, end)| end <= t);
         if home == i {
             continue;
         }
         let s = &shards[home];
-        let Some(e) = s.entries.get(t - bounds[home].0) else {
-            continue;
-        };
         let mut entry = e.clone();
         for c in entry.chunks.iter_mut().filter(|c| c.pack.is_none()) {
             heads.extend_from_slice(&s.heads[c.off..c.off + c.len]);
@@ -1477,6 +1472,20 @@ fn foreign_parts(
         });
     }
     (out, heads)
+}
+
+/// The shard and entry of `term`, if it is a term of the index. Shards hold sorted,
+/// consecutive runs of the sorted terms.
+fn find_entry<'a>(shards: &'a [Shard], term: &str) -> Option<(usize, &'a reader::Entry)> {
+    // The last shard whose first term is not after `term`.
+    let home = shards
+        .partition_point(|s| s.entries.first().is_none_or(|e| e.term.as_str() <= term))
+        .checked_sub(1)?;
+    let entries = &shards[home].entries;
+    let at = entries
+        .binary_search_by(|e| e.term.as_str().cmp(term))
+        .ok()?;
+    Some((home, &entries[at]))
 }
 
 /// The packs of `set` that `refs` (pack numbers) name, in order, with `refs` renumbered
@@ -2291,6 +2300,30 @@ mod tests {
         );
         for (name, bytes) in &held {
             assert!(spilled[name] == *bytes, "{name} differs");
+        }
+    }
+
+    #[test]
+    fn an_entry_is_found_in_the_shard_that_holds_its_term() {
+        let shard = |terms: &[&str]| Shard {
+            entries: terms
+                .iter()
+                .map(|t| reader::Entry {
+                    term: t.to_string(),
+                    info: query::TermInfo::default(),
+                    flags: 0,
+                    chunks: Vec::new(),
+                })
+                .collect(),
+            ..Shard::default()
+        };
+        let shards = [shard(&["b", "c"]), shard(&["d"]), shard(&["f", "g", "h"])];
+        for (term, home) in [("b", 0), ("c", 0), ("d", 1), ("f", 2), ("h", 2)] {
+            let (found, entry) = find_entry(&shards, term).unwrap();
+            assert_eq!((found, entry.term.as_str()), (home, term));
+        }
+        for absent in ["a", "bb", "e", "i", ""] {
+            assert!(find_entry(&shards, absent).is_none(), "{absent}");
         }
     }
 
