@@ -1,6 +1,7 @@
 //! The tantivy index (feature `indexer`): the analyzer as tantivy tokenizers, the index in
 //! `<search_dir>/tantivy/`, the export of the static browser index, and `search_site`.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
@@ -861,7 +862,15 @@ pub(crate) fn export_static(
     // In runs of shards, so that only a run's packs and the open archive are held: an
     // archive is written once the next one is started.
     let mut packer = PackArchives::new(search_dir, prefix, PACK_ARCHIVE_TARGET);
-    let mut shards: Vec<Shard> = Vec::with_capacity(bounds.len());
+    // Each shard is encoded as soon as it is built, but for the copies it carries of
+    // other shards' entries (its words' compound parts and `-ing` siblings): those need
+    // every shard built. Until then only the entries that some word names are kept.
+    let wanted: FxHashSet<String> = terms
+        .iter()
+        .flat_map(|t| copies_named(&t.key, &t.info))
+        .collect();
+    let mut copyable: FxHashMap<String, Copyable> = FxHashMap::default();
+    let mut pending: Vec<PendingShard> = Vec::with_capacity(bounds.len());
     let mut pack_hashes: Vec<u32> = Vec::new();
     let mut spare: Vec<Vec<Spare>> = Vec::new();
     let mut written_archive = |a: ClosedArchive| {
@@ -919,36 +928,26 @@ pub(crate) fn export_static(
             }
             shard.packs = packer.place(packs)?;
             shard.pos_packs = packer.place(pos_packs)?;
-            shards.push(shard);
+            let home = pending.len();
+            for e in shard.entries.iter().filter(|e| wanted.contains(&e.term)) {
+                copyable.insert(e.term.clone(), Copyable::of(&shard, home, e));
+            }
+            pending.push(PendingShard::of(shard));
         }
     }
     if let Some(last) = packer.finish()? {
         written_archive(last);
     }
     meta.pack_archives = pack_hashes;
-    // Every term's key and information is in its shard's entry now.
     drop(terms);
-    let foreign: Vec<(Vec<reader::Foreign>, Vec<u8>)> = (0..shards.len())
+    drop(wanted);
+    let weights: Vec<usize> = pending.iter().map(|p| p.weight).collect();
+    let encoded: Vec<Vec<u8>> = pending
         .into_par_iter()
-        .map(|i| foreign_parts(&shards, i))
+        .enumerate()
+        .map(|(i, p)| compress(&p.finish(i, &copyable)))
         .collect();
-    for (shard, (f, heads)) in shards.iter_mut().zip(foreign) {
-        shard.foreign = f;
-        shard.heads.extend_from_slice(&heads);
-    }
-    // Each shard's weight for a bundle that cannot take them all: its postings beyond one
-    // per term.
-    let weights: Vec<usize> = shards
-        .iter()
-        .map(|s| {
-            s.entries
-                .iter()
-                .map(|e| (e.info.df as usize).saturating_sub(1))
-                .sum()
-        })
-        .collect();
-    let encoded: Vec<Vec<u8>> = shards.par_iter().map(|s| compress(&s.encode())).collect();
-    drop(shards);
+    drop(copyable);
     meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
     let group = meta.shard_group;
     let archives: Vec<(u32, Vec<Member>)> = encoded
@@ -1418,74 +1417,109 @@ fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> 
     })
 }
 
-/// The copies of other shards' entries that shard `i` carries: the compound parts and `-ing`
-/// siblings of its words whose own shard is another (see [`reader::Foreign`]), sorted by
-/// term, and their head chunks, to append to its head area.
-fn foreign_parts(shards: &[Shard], i: usize) -> (Vec<reader::Foreign>, Vec<u8>) {
-    let own = &shards[i];
-    let parts: BTreeSet<String> = own
-        .entries
-        .iter()
-        .flat_map(|e| {
-            let derived = e
-                .info
-                .derived
-                .then(|| query::derived_key(&e.term))
-                .flatten();
-            e.info.parts.iter().cloned().chain(derived)
-        })
-        .collect();
-    let mut base = own.heads.len();
-    let mut heads = Vec::new();
-    let mut out = Vec::new();
-    for part in parts {
-        let Some((home, e)) = find_entry(shards, &part) else {
-            continue;
-        };
-        if home == i {
-            continue;
+/// The entries a shard carries copies of when they live in another shard: the compound
+/// parts and the `-ing` sibling ([`query::derived_key`]) of a term (see [`reader::Foreign`]).
+fn copies_named(term: &str, info: &query::TermInfo) -> impl Iterator<Item = String> {
+    let derived = info.derived.then(|| query::derived_key(term)).flatten();
+    info.parts.iter().cloned().chain(derived)
+}
+
+/// A built shard until every shard is built.
+struct PendingShard {
+    /// Its pack sets and entries, encoded ([`Shard::encode_own`]).
+    own: Vec<u8>,
+    heads: Vec<u8>,
+    /// The entries it carries copies of ([`copies_named`] of its terms), sorted.
+    copies: Vec<String>,
+    /// Its weight for a bundle that cannot take every shard: its postings beyond one per
+    /// term.
+    weight: usize,
+}
+
+impl PendingShard {
+    fn of(shard: Shard) -> PendingShard {
+        let copies: BTreeSet<String> = shard
+            .entries
+            .iter()
+            .flat_map(|e| copies_named(&e.term, &e.info))
+            .collect();
+        PendingShard {
+            own: shard.encode_own(),
+            weight: shard
+                .entries
+                .iter()
+                .map(|e| (e.info.df as usize).saturating_sub(1))
+                .sum(),
+            heads: shard.heads,
+            copies: copies.into_iter().collect(),
         }
-        let s = &shards[home];
+    }
+
+    /// The bytes of shard `i`, with the copies of the entries it names that live in other
+    /// shards, their head chunks appended to its head area.
+    fn finish(self, i: usize, copyable: &FxHashMap<String, Copyable>) -> Vec<u8> {
+        let mut heads = self.heads;
+        let mut foreign = Vec::new();
+        for name in &self.copies {
+            let Some(c) = copyable.get(name).filter(|c| c.home != i) else {
+                continue;
+            };
+            let mut entry = c.entry.clone();
+            for chunk in entry.chunks.iter_mut().filter(|c| c.pack.is_none()) {
+                chunk.off += heads.len();
+            }
+            heads.extend_from_slice(&c.heads);
+            foreign.push(reader::Foreign {
+                home: c.home,
+                packs: c.packs.clone(),
+                pos_packs: c.pos_packs.clone(),
+                entry,
+            });
+        }
+        Shard::encode_with(self.own, &foreign, &heads)
+    }
+}
+
+/// An entry that other shards copy ([`reader::Foreign`]), as they copy it: its head chunks
+/// (offsets from the start of `heads`) and only the packs it reads.
+struct Copyable {
+    home: usize,
+    entry: reader::Entry,
+    heads: Vec<u8>,
+    packs: reader::PackSet,
+    pos_packs: reader::PackSet,
+}
+
+impl Copyable {
+    /// The copy of `e`, an entry of `shard`, shard number `home`.
+    fn of(shard: &Shard, home: usize, e: &reader::Entry) -> Copyable {
         let mut entry = e.clone();
+        let mut heads = Vec::new();
         for c in entry.chunks.iter_mut().filter(|c| c.pack.is_none()) {
-            heads.extend_from_slice(&s.heads[c.off..c.off + c.len]);
-            c.off = base;
-            base += c.len;
+            let at = heads.len();
+            heads.extend_from_slice(&shard.heads[c.off..c.off + c.len]);
+            c.off = at;
         }
         // Only the packs the copy reads (most copies read their head alone).
         let packs = packs_read(
-            &s.packs,
+            &shard.packs,
             entry.chunks.iter_mut().filter_map(|c| c.pack.as_mut()),
         );
         let pos_packs = packs_read(
-            &s.pos_packs,
+            &shard.pos_packs,
             entry
                 .chunks
                 .iter_mut()
                 .filter_map(|c| c.pos.as_mut().filter(|p| p.2 > 0).map(|p| &mut p.0)),
         );
-        out.push(reader::Foreign {
+        Copyable {
             home,
+            entry,
+            heads,
             packs,
             pos_packs,
-            entry,
-        });
+        }
     }
-    (out, heads)
-}
-
-/// The shard and entry of `term`, if it is a term of the index. Shards hold sorted,
-/// consecutive runs of the sorted terms.
-fn find_entry<'a>(shards: &'a [Shard], term: &str) -> Option<(usize, &'a reader::Entry)> {
-    // The last shard whose first term is not after `term`.
-    let home = shards
-        .partition_point(|s| s.entries.first().is_none_or(|e| e.term.as_str() <= term))
-        .checked_sub(1)?;
-    let entries = &shards[home].entries;
-    let at = entries
-        .binary_search_by(|e| e.term.as_str().cmp(term))
-        .ok()?;
-    Some((home, &entries[at]))
 }
 
 /// The packs of `set` that `refs` (pack numbers) name, in order, with `refs` renumbered
@@ -2304,27 +2338,70 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_is_found_in_the_shard_that_holds_its_term() {
-        let shard = |terms: &[&str]| Shard {
-            entries: terms
-                .iter()
-                .map(|t| reader::Entry {
-                    term: t.to_string(),
-                    info: query::TermInfo::default(),
-                    flags: 0,
-                    chunks: Vec::new(),
-                })
-                .collect(),
+    fn a_shard_finished_later_carries_copies_of_the_parts_it_names_with_their_heads() {
+        let chunk = |off, len| reader::ChunkRef {
+            count: 1,
+            max: 1.0,
+            pack: None,
+            off,
+            len,
+            pos: None,
+        };
+        let entry = |term: &str, parts: &[&str], off| reader::Entry {
+            term: term.into(),
+            info: query::TermInfo {
+                df: 1,
+                word: true,
+                parts: parts.iter().map(|p| p.to_string()).collect(),
+                ..Default::default()
+            },
+            flags: FLAG_WORD,
+            chunks: vec![chunk(off, 2)],
+        };
+        // Shard 0 holds the part "vård"; shard 1 the compound "vårdplan" naming it, and
+        // "plan", which it holds itself.
+        let parts = Shard {
+            entries: vec![entry("a", &[], 0), entry("vård", &[], 2)],
+            heads: vec![1, 2, 3, 4],
             ..Shard::default()
         };
-        let shards = [shard(&["b", "c"]), shard(&["d"]), shard(&["f", "g", "h"])];
-        for (term, home) in [("b", 0), ("c", 0), ("d", 1), ("f", 2), ("h", 2)] {
-            let (found, entry) = find_entry(&shards, term).unwrap();
-            assert_eq!((found, entry.term.as_str()), (home, term));
-        }
-        for absent in ["a", "bb", "e", "i", ""] {
-            assert!(find_entry(&shards, absent).is_none(), "{absent}");
-        }
+        let compound = Shard {
+            entries: vec![
+                entry("plan", &[], 0),
+                entry("vårdplan", &["plan", "vård"], 2),
+            ],
+            heads: vec![5, 6, 7, 8],
+            ..Shard::default()
+        };
+        let copyable: FxHashMap<String, Copyable> =
+            [("vård", 0, &parts, 1), ("plan", 1, &compound, 0)]
+                .into_iter()
+                .map(|(t, home, s, i)| (t.to_string(), Copyable::of(s, home, &s.entries[i])))
+                .collect();
+        let bytes = PendingShard::of(compound.clone()).finish(1, &copyable);
+        // As encoded in one step with the copy: "vård" from shard 0, its head after the
+        // shard's own; "plan" is not copied (its home is this shard).
+        let mut copy = parts.entries[1].clone();
+        copy.chunks[0].off = 4;
+        let whole = Shard {
+            foreign: vec![reader::Foreign {
+                home: 0,
+                packs: reader::PackSet::default(),
+                pos_packs: reader::PackSet::default(),
+                entry: copy,
+            }],
+            heads: vec![5, 6, 7, 8, 3, 4],
+            ..compound
+        };
+        assert_eq!(bytes, whole.encode());
+        let decoded = Shard::decode(&bytes).unwrap();
+        assert_eq!(decoded.foreign.len(), 1);
+        assert_eq!(decoded.foreign[0].entry.term, "vård");
+        // Shard 0 names no parts: nothing is copied into it.
+        assert_eq!(
+            PendingShard::of(parts.clone()).finish(0, &copyable),
+            parts.encode()
+        );
     }
 
     #[test]

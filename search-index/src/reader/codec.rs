@@ -464,6 +464,12 @@ fn decode_pack_set(d: &mut Dec) -> R<PackSet> {
 
 impl Shard {
     pub fn encode(&self) -> Vec<u8> {
+        Shard::encode_with(self.encode_own(), &self.foreign, &self.heads)
+    }
+
+    /// The start of the shard's bytes: its pack sets and its own entries (the indexer
+    /// encodes these as soon as the shard is built, the copies once every shard is).
+    pub fn encode_own(&self) -> Vec<u8> {
         let mut e = Enc::default();
         e.bytes(SHARD_MAGIC);
         encode_pack_set(&mut e, &self.packs);
@@ -477,15 +483,22 @@ impl Shard {
             prev = &en.term;
             encode_entry(&mut e, en);
         }
-        e.usize(self.foreign.len());
-        for f in &self.foreign {
+        e.buf
+    }
+
+    /// A shard's bytes from its start ([`Shard::encode_own`]), the copies of other
+    /// shards' entries and the head area.
+    pub fn encode_with(own: Vec<u8>, foreign: &[Foreign], heads: &[u8]) -> Vec<u8> {
+        let mut e = Enc { buf: own };
+        e.usize(foreign.len());
+        for f in foreign {
             e.str(&f.entry.term);
             e.usize(f.home);
             encode_pack_set(&mut e, &f.packs);
             encode_pack_set(&mut e, &f.pos_packs);
             encode_entry(&mut e, &f.entry);
         }
-        e.bytes(&self.heads);
+        e.bytes(heads);
         e.buf
     }
 
