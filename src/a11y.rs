@@ -380,8 +380,7 @@ impl CheckCounts {
         }
     }
 
-    /// By reading every page again (the live preview, whose checks run page by page, and
-    /// a book loaded by mdBook).
+    /// By reading every page again (the live preview, whose checks run page by page).
     pub fn of_book(book: &LoadedBook) -> CheckCounts {
         let warnings: Vec<Diagnostic> = book.pages.iter().flat_map(content_warnings).collect();
         CheckCounts {

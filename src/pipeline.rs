@@ -123,6 +123,8 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         .and_then(|u| u.message())
         .into_iter()
         .collect();
+    let check_counts =
+        crate::a11y::CheckCounts::from_check(checked.links_checked, &checked.diagnostics);
     let bar = progress_bar(opts.progress, book.pages.len());
     let tick = || bar.inc(1);
     let ctx = mdbook_renderer::RenderContext::new(
@@ -132,16 +134,12 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         staging.path(),
     );
     let renderer = SamsynRenderer {
-        prepared: std::sync::Mutex::new(Some(book)),
+        prepared: std::sync::Mutex::new(Some((book, check_counts))),
         theme: &opts.theme,
         today: opts.today,
         search: opts.search,
         on_page: &tick,
         history: history.as_ref().ok(),
-        check_counts: Some(crate::a11y::CheckCounts::from_check(
-            checked.links_checked,
-            &checked.diagnostics,
-        )),
     };
     let stats = renderer
         .render_with_stats(&ctx)
@@ -182,17 +180,16 @@ fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
 /// and validated by samsyn it renders that; otherwise it loads the book in the
 /// render context (as an mdBook backend would).
 pub struct SamsynRenderer<'a> {
-    /// A book loaded and validated by samsyn, taken by the first render (which frees it
-    /// as soon as it can: see [`render::render_site`]).
-    pub prepared: std::sync::Mutex<Option<LoadedBook>>,
+    /// A book loaded and validated by samsyn, with what its check counted for the
+    /// accessibility statement, taken by the first render (which frees the book as soon as
+    /// it can: see [`render::render_site`]).
+    pub prepared: std::sync::Mutex<Option<(LoadedBook, crate::a11y::CheckCounts)>>,
     pub theme: &'a Theme,
     pub today: NaiveDate,
     pub search: bool,
     pub on_page: &'a (dyn Fn() + Sync),
     /// The book's git history (read by [`build`]; none for a book from mdBook).
     pub history: Option<&'a crate::history::History>,
-    /// The accessibility statement's counts from samsyn's check of `prepared` ([`build`]).
-    pub check_counts: Option<crate::a11y::CheckCounts>,
 }
 
 impl SamsynRenderer<'_> {
@@ -207,13 +204,16 @@ impl SamsynRenderer<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         let (book, check_counts) = match prepared {
-            Some(b) => (b, self.check_counts.as_ref()),
+            Some(prepared) => prepared,
             None => {
-                // Not validated by samsyn: the lifecycle is computed here.
+                // Not validated by samsyn: the lifecycle and the statement's counts are
+                // computed here.
                 let mut loaded = book::from_book(&ctx.root, ctx.config.clone(), ctx.book.clone());
                 let report = validate::validate(&loaded, &Resolver::new(&loaded), self.today);
+                let counts =
+                    crate::a11y::CheckCounts::from_check(report.links_checked, &report.diagnostics);
                 loaded.lifecycle = std::sync::Arc::new(report.lifecycle);
-                (loaded, None)
+                (loaded, counts)
             }
         };
         let opts = RenderOptions {
@@ -222,7 +222,7 @@ impl SamsynRenderer<'_> {
             on_page: self.on_page,
             search: self.search,
             history: self.history,
-            check_counts,
+            check_counts: &check_counts,
         };
         render::render_site(book, &opts, &ctx.destination)
     }

@@ -31,9 +31,8 @@ pub struct RenderOptions<'a> {
     pub search: bool,
     /// The book's git history (change logs, diff pages, the feed), when there is one.
     pub history: Option<&'a crate::history::History>,
-    /// What the book's check counted for the accessibility statement; `None`: the pages
-    /// are read again for it.
-    pub check_counts: Option<&'a crate::a11y::CheckCounts>,
+    /// What the book's check counted for the accessibility statement.
+    pub check_counts: &'a crate::a11y::CheckCounts,
 }
 
 /// What a render produced.
@@ -155,10 +154,7 @@ fn render_pages(
 ) -> Result<Rendered, RenderError> {
     let mut phases = Phases::from_env("");
     let synonyms = crate::glossary::synonyms(book);
-    let statement = match opts.check_counts {
-        Some(counts) => context::statement(book, counts),
-        None => context::statement(book, &crate::a11y::CheckCounts::of_book(book)),
-    };
+    let statement = context::statement(book, opts.check_counts);
     phases.done("ordlista och tillgänglighetsredogörelse");
     let mut markdown: Vec<String> = book
         .pages
