@@ -49,6 +49,12 @@ pub enum Command {
         /// Skriv också .gz- och .br-kopior av sidorna, skripten och stilmallarna, för servrar som skickar förkomprimerade filer (se README)
         #[arg(long)]
         precompress: bool,
+        /// Spara byggcachen i denna mapp (i stället för `.samsyn-cache/` bredvid utmappen); nästa bygge bygger bara om de sidor en ändring berör
+        #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+        cache: Option<PathBuf>,
+        /// Bygg alla sidor och spara ingen byggcache
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Kör alla kontroller utan att skriva något
     Check {
@@ -335,6 +341,8 @@ pub fn run(cli: Cli) -> i32 {
             quiet,
             theme,
             precompress,
+            cache,
+            no_cache,
         } => {
             let theme = match theme {
                 Some(dir) => match Theme::from_dir(&dir) {
@@ -352,6 +360,11 @@ pub fn run(cli: Cli) -> i32 {
                 progress: !quiet,
                 search: true,
                 precompress,
+                cache: match (cache, no_cache) {
+                    (_, true) => pipeline::CacheDir::Off,
+                    (Some(dir), false) => pipeline::CacheDir::At(dir),
+                    (None, false) => pipeline::CacheDir::Beside,
+                },
             };
             let built = match pipeline::build(&opts) {
                 Ok(b) => b,
@@ -367,8 +380,12 @@ pub fn run(cli: Cli) -> i32 {
             match &built.stats {
                 Some(stats) => {
                     if !quiet {
+                        let reused = match stats.reused {
+                            0 => String::new(),
+                            n => format!(" ({n} oförändrade tagna från förra bygget)"),
+                        };
                         report(format_args!(
-                            "Klart: {}, {}, {} på {:.2} s → {}",
+                            "Klart: {}{reused}, {}, {} på {:.2} s → {}",
                             plural::pages(stats.pages),
                             plural::links_checked(built.checked.links_checked),
                             plural::warnings(warnings),

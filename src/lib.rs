@@ -3,6 +3,7 @@
 
 pub mod a11y;
 pub mod book;
+pub mod cache;
 pub mod cli;
 pub mod confine;
 pub mod csp;

@@ -86,6 +86,30 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Adds everything a link resolves against (the pages' paths, URLs, document ids and
+    /// heading ids in book order, and the files under the source folder) to a cache key
+    /// ([`crate::cache`]): pages whose links this does not change render the same.
+    pub fn digest_into(&self, h: &mut crate::cache::KeyHasher) {
+        h.part(self.book.src_name.as_bytes())
+            .part(&(self.book.pages.len() as u64).to_le_bytes());
+        for page in &self.book.pages {
+            let doc_id = page.front.doc_id.as_deref();
+            h.part(page.path.as_bytes())
+                .part(page.url.as_bytes())
+                .part(&[u8::from(doc_id.is_some())])
+                .part(doc_id.unwrap_or_default().as_bytes())
+                .part(&(page.headings.len() as u64).to_le_bytes());
+            for heading in &page.headings {
+                h.part(heading.id.as_bytes());
+            }
+        }
+        let mut files: Vec<&str> = self.files.iter().map(String::as_str).collect();
+        files.sort_unstable();
+        for file in files {
+            h.part(file.as_bytes());
+        }
+    }
+
     /// Resolves `dest`, written in page `from`.
     pub fn resolve(
         &self,

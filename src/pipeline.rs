@@ -43,7 +43,10 @@ impl Checked {
 
 /// Loads and validates the book in `book_dir`.
 pub fn check(book_dir: &Path, today: NaiveDate) -> Result<Checked, ConfigError> {
-    match book::load(book_dir)? {
+    let mut phases = crate::timings::Phases::from_env("");
+    let loaded = book::load(book_dir)?;
+    phases.done_with_memory("läsning", crate::timings::Memory::Peak);
+    match loaded {
         Err(diagnostics) => Ok(Checked {
             book: None,
             diagnostics,
@@ -55,6 +58,7 @@ pub fn check(book_dir: &Path, today: NaiveDate) -> Result<Checked, ConfigError> 
                 validate::validate(&book, &resolver, today)
             };
             book.lifecycle = std::sync::Arc::new(report.lifecycle);
+            phases.done_with_memory("kontroll", crate::timings::Memory::Peak);
             Ok(Checked {
                 book: Some(book),
                 diagnostics: report.diagnostics,
@@ -76,6 +80,19 @@ pub struct BuildOptions {
     pub search: bool,
     /// Also write `.gz` and `.br` copies of the site's text files ([`crate::precompress`]).
     pub precompress: bool,
+    /// Where the build cache is kept ([`crate::cache`]).
+    pub cache: CacheDir,
+}
+
+/// Where a build keeps its cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheDir {
+    /// Beside the output: [`crate::cache::default_dir`].
+    Beside,
+    /// In this folder (`--cache DIR`).
+    At(PathBuf),
+    /// No cache (`--no-cache`): every page is rendered, nothing is kept.
+    Off,
 }
 
 /// What a build did.
@@ -115,14 +132,20 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     };
     let staging = Staging::new(&opts.dest, &book.root, &book.src_dir).map_err(ConfigError)?;
     let mut phases = crate::timings::Phases::from_env("");
+    let mut notes: Vec<String> = Vec::new();
+    let cache = open_cache(opts, &book, staging.dest())?.and_then(|opened| match opened {
+        Ok(cache) => {
+            notes.extend(cache.note.clone());
+            Some(cache)
+        }
+        Err(why) => {
+            notes.push(format!("{why}; alla sidor byggs"));
+            None
+        }
+    });
     let history = crate::history::for_book(&book.config, &book.src_dir);
     phases.done("git-historik");
-    let notes: Vec<String> = history
-        .as_ref()
-        .err()
-        .and_then(|u| u.message())
-        .into_iter()
-        .collect();
+    notes.extend(history.as_ref().err().and_then(|u| u.message()));
     let check_counts =
         crate::a11y::CheckCounts::from_check(checked.links_checked, &checked.diagnostics);
     let bar = progress_bar(opts.progress, book.pages.len());
@@ -140,13 +163,21 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
         search: opts.search,
         on_page: &tick,
         history: history.as_ref().ok(),
+        cache: cache.as_ref(),
     };
     let stats = renderer
         .render_with_stats(&ctx)
         .map_err(|e| ConfigError(e.to_string()))?;
     bar.finish_and_clear();
+    let mut phases = crate::timings::Phases::from_env("");
     if opts.precompress {
-        crate::precompress::write_copies(staging.path()).map_err(|e| {
+        // The copies of the pages the cache took from the previous site are that site's.
+        let previous = staging
+            .dest()
+            .is_dir()
+            .then(|| crate::confine::OutputRoot::new(staging.dest()).ok())
+            .flatten();
+        crate::precompress::write_copies(staging.path(), previous.as_ref()).map_err(|e| {
             ConfigError(format!(
                 "kan inte skriva de komprimerade kopiorna (--precompress): {e}"
             ))
@@ -155,12 +186,51 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     staging
         .commit()
         .map_err(|e| ConfigError(format!("kan inte flytta webbplatsen på plats: {e}")))?;
+    if let Some(cache) = cache
+        && let Err(e) = cache.commit()
+    {
+        notes.push(format!(
+            "cachen kunde inte sparas ({e}); nästa bygge bygger alla sidor"
+        ));
+    }
+    phases.done("på plats");
     Ok(Built {
         checked,
         stats: Some(stats),
         elapsed: started.elapsed(),
         notes,
     })
+}
+
+/// The build cache `opts` asks for, for the site at `dest` (absolute): `None` without
+/// one, `Some(Err)` saying why it cannot be used (the build goes on without it). An error
+/// when `--cache` names a folder the build must not write (the book's source folder, the
+/// output).
+fn open_cache(
+    opts: &BuildOptions,
+    book: &LoadedBook,
+    dest: &Path,
+) -> Result<Option<Result<crate::cache::BuildCache, String>>, ConfigError> {
+    let dir = match &opts.cache {
+        CacheDir::Off => return Ok(None),
+        CacheDir::Beside => crate::cache::default_dir(dest),
+        CacheDir::At(dir) => {
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+            let src = book.src_dir.canonicalize().unwrap_or(book.src_dir.clone());
+            let resolved = dir.canonicalize().unwrap_or(dir.clone());
+            if resolved.starts_with(&src)
+                || resolved.starts_with(dest)
+                || dest.starts_with(&resolved)
+            {
+                return Err(ConfigError(format!(
+                    "cachemappen `{}` får inte ligga i bokens källmapp eller i utmappen, eller innehålla utmappen; välj en annan mapp med --cache",
+                    dir.display()
+                )));
+            }
+            dir
+        }
+    };
+    Ok(Some(crate::cache::BuildCache::open(&dir, dest)))
 }
 
 fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
@@ -190,6 +260,8 @@ pub struct SamsynRenderer<'a> {
     pub on_page: &'a (dyn Fn() + Sync),
     /// The book's git history (read by [`build`]; none for a book from mdBook).
     pub history: Option<&'a crate::history::History>,
+    /// The build cache (kept by [`build`]; none for a book from mdBook).
+    pub cache: Option<&'a crate::cache::BuildCache>,
 }
 
 impl SamsynRenderer<'_> {
@@ -223,6 +295,7 @@ impl SamsynRenderer<'_> {
             search: self.search,
             history: self.history,
             check_counts: &check_counts,
+            cache: self.cache,
         };
         render::render_site(book, &opts, &ctx.destination)
     }

@@ -7,6 +7,7 @@
 //! served with copies of an older build. The search index's own files are compressed
 //! already (raw DEFLATE) and get no copies; nor does a file that would not shrink.
 
+use crate::confine::OutputRoot;
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,8 +46,10 @@ fn is_text(path: &Path) -> bool {
 
 /// Writes `NAME.gz` and `NAME.br` beside every text file below `site` (a staging folder
 /// samsyn wrote itself: links are not followed). A file whose copies would not be smaller
-/// gets none. Returns how many files got copies.
-pub fn write_copies(site: &Path) -> std::io::Result<usize> {
+/// gets none. A file that is the `previous` site's own file (hard-linked by the build
+/// cache: the same inode) takes that site's copies, when they are not older than it.
+/// Returns how many files got copies.
+pub fn write_copies(site: &Path, previous: Option<&OutputRoot>) -> std::io::Result<usize> {
     let files: Vec<PathBuf> = walkdir::WalkDir::new(site)
         .follow_links(false)
         .into_iter()
@@ -56,8 +59,65 @@ pub fn write_copies(site: &Path) -> std::io::Result<usize> {
         .collect();
     files
         .par_iter()
-        .map(|path| write_file_copies(path))
+        .map(|path| {
+            let reused = previous.is_some_and(|old| {
+                path.strip_prefix(site)
+                    .ok()
+                    .and_then(|rel| rel.to_str())
+                    .is_some_and(|rel| link_previous_copies(path, rel, old))
+            });
+            if reused {
+                Ok(1)
+            } else {
+                write_file_copies(path)
+            }
+        })
         .try_reduce(|| 0, |a, b| Ok(a + b))
+}
+
+/// Hard-links the previous site's copies of `rel` beside `path` when `path` is that
+/// site's file `rel` itself and both copies are at least as new as it.
+fn link_previous_copies(path: &Path, rel: &str, previous: &OutputRoot) -> bool {
+    let rel = rel.replace('\\', "/");
+    let Ok(old) = previous.path(&rel) else {
+        return false;
+    };
+    let (Ok(new_meta), Ok(old_meta)) = (
+        std::fs::symlink_metadata(path),
+        std::fs::symlink_metadata(&old),
+    ) else {
+        return false;
+    };
+    if !same_file(&new_meta, &old_meta) {
+        return false;
+    }
+    let Ok(written) = old_meta.modified() else {
+        return false;
+    };
+    let copies: Vec<(PathBuf, PathBuf)> = [".gz", ".br"]
+        .iter()
+        .filter_map(|suffix| {
+            let from = previous.path(&format!("{rel}{suffix}")).ok()?;
+            let meta = std::fs::symlink_metadata(&from).ok()?;
+            (meta.is_file() && meta.modified().is_ok_and(|m| m >= written))
+                .then(|| (from, with_suffix(path, suffix)))
+        })
+        .collect();
+    copies.len() == 2
+        && copies
+            .iter()
+            .all(|(from, to)| std::fs::hard_link(from, to).is_ok())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.is_file() && b.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Writes the copies of one file; 1 if it got them, 0 if they would not be smaller.
@@ -142,7 +202,7 @@ mod tests {
         std::fs::write(dir.path().join("a/tiny.js"), "x").unwrap();
         std::fs::write(dir.path().join("a/search-index/t1-00.bin"), vec![7u8; 4000]).unwrap();
 
-        let written = write_copies(dir.path()).unwrap();
+        let written = write_copies(dir.path(), None).unwrap();
         assert_eq!(written, 2);
         let html = std::fs::read(dir.path().join("a/index.html")).unwrap();
         let gz = std::fs::read(dir.path().join("a/index.html.gz")).unwrap();
@@ -163,7 +223,7 @@ mod tests {
         );
         assert!(!dir.path().join("a/search-index/t1-00.bin.gz").exists());
 
-        let again = write_copies(dir.path()).unwrap();
+        let again = write_copies(dir.path(), None).unwrap();
         assert_eq!(again, written, "the copies are not copied again");
         assert_eq!(
             std::fs::read(dir.path().join("a/index.html.gz")).unwrap(),

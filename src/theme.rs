@@ -331,6 +331,17 @@ impl Theme {
     /// A template environment with this theme's templates. `asset("css/samsyn.css")` gives
     /// an asset's site path (relative to the site root); a name the theme lacks is an error
     /// of the template that asks for it.
+    /// Adds what pages rendered with this theme are made from (its templates, its assets'
+    /// names and content-named paths) to a cache key ([`crate::cache`]).
+    pub fn digest_into(&self, h: &mut crate::cache::KeyHasher) {
+        for (name, source) in &self.templates {
+            h.part(name.as_bytes()).part(source.as_bytes());
+        }
+        for asset in &self.assets {
+            h.part(asset.name.as_bytes()).part(asset.path.as_bytes());
+        }
+    }
+
     pub fn environment(&self) -> Result<minijinja::Environment<'static>, String> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);

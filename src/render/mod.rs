@@ -33,6 +33,8 @@ pub struct RenderOptions<'a> {
     pub history: Option<&'a crate::history::History>,
     /// What the book's check counted for the accessibility statement.
     pub check_counts: &'a crate::a11y::CheckCounts,
+    /// The build cache: pages whose key it recorded are taken from the previous site.
+    pub cache: Option<&'a crate::cache::BuildCache>,
 }
 
 /// What a render produced.
@@ -40,6 +42,8 @@ pub struct RenderOptions<'a> {
 pub struct RenderStats {
     pub pages: usize,
     pub sections: usize,
+    /// Pages taken from the previous site through the build cache, not rendered.
+    pub reused: usize,
 }
 
 /// A render failure (template error, I/O).
@@ -99,6 +103,7 @@ pub fn render_site(
         sections,
         bodies,
         synonyms,
+        reused,
     } = render_pages(&mut book, opts, out)?;
     let pages = book.pages.len();
     let mut phases = Phases::from_env("");
@@ -127,6 +132,7 @@ pub fn render_site(
     Ok(RenderStats {
         pages,
         sections: n_sections,
+        reused,
     })
 }
 
@@ -140,6 +146,8 @@ struct Rendered {
     bodies: Bodies,
     /// The glossary's synonym pairs.
     synonyms: search_index::synonyms::Synonyms,
+    /// Pages taken from the previous site.
+    reused: usize,
 }
 
 /// Everything of the site but the search index: the theme's and the book's assets, the
@@ -173,8 +181,26 @@ fn render_pages(
         }
     }
     copy_source_assets(book, opts.theme, out)?;
+    let site_key = opts.cache.and_then(|_| {
+        crate::cache::site_key(
+            book,
+            resolver,
+            opts.theme,
+            opts.search,
+            opts.history.is_some(),
+        )
+    });
     phases.done("tema och filer");
-    let chapters = render_chapters(&env, &site, book, &mut markdown, resolver, opts, out)?;
+    let chapters = render_chapters(
+        &env,
+        &site,
+        book,
+        &mut markdown,
+        resolver,
+        site_key.as_ref(),
+        opts,
+        out,
+    )?;
     write_generated(&env, &site, book, &statement, out)?;
     phases.done_with_memory("sidor och genererade sidor", Memory::Peak);
     if let Some(history) = opts.history {
@@ -185,6 +211,7 @@ fn render_pages(
         sections: chapters.sections,
         bodies: chapters.bodies,
         synonyms,
+        reused: chapters.reused,
     })
 }
 
@@ -193,6 +220,16 @@ struct Chapters {
     /// Their sections (their texts in `bodies`).
     sections: Sections,
     bodies: Bodies,
+    /// How many were taken from the previous site (the build cache).
+    reused: usize,
+}
+
+/// One chapter page as [`render_chapters`] wrote it.
+struct WrittenChapter {
+    sections: Vec<page::Section>,
+    /// Its cache key, and its file as written, when the build keeps a cache.
+    cached: Option<(crate::cache::Key, crate::cache::FileStamp)>,
+    reused: bool,
 }
 
 /// The pages' sections for the search index, written to an unnamed temporary file
@@ -217,13 +254,17 @@ impl Sections {
 /// a time. For the search index, each batch's sections' texts then go, in page order, to
 /// an unnamed temporary file in the output folder, which the index reads them from (see
 /// `search_index::bodies`): held in memory they were 340 MB at 100,000 pages, beside the
-/// book's own text.
+/// book's own text. With a build cache (`site_key` set), a page whose key the cache
+/// recorded is taken from the previous site instead, and every page is recorded for the
+/// next build.
+#[allow(clippy::too_many_arguments)]
 fn render_chapters(
     env: &Environment<'_>,
     site: &context::Site<'_>,
     book: &LoadedBook,
     markdown: &mut [String],
     resolver: &Resolver<'_>,
+    site_key: Option<&crate::cache::Key>,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Chapters, RenderError> {
@@ -245,42 +286,87 @@ fn render_chapters(
         }
         false => None,
     };
+    let cache = opts.cache.filter(|_| site_key.is_some());
+    // The cache left for the next build; none when it cannot be written.
+    let mut next = cache.and_then(|c| c.start_next().ok());
     let mut counted = 0;
+    let mut reused = 0;
     for start in (0..book.pages.len()).step_by(RENDER_BATCH) {
         let batch = start..(start + RENDER_BATCH).min(book.pages.len());
-        let sections: Vec<Vec<page::Section>> = batch
+        let written: Vec<WrittenChapter> = batch
             .clone()
             .into_par_iter()
             .map(|i| {
-                let body = page::render(book, resolver, i, &markdown[i]);
-                let html = render_chapter(env, site, book, i, &body.html)?;
-                write_file(out, &book.pages[i].url, html.as_bytes())?;
+                let page = &book.pages[i];
+                let context = chapter_context(site, book, i);
+                let key = site_key
+                    .and_then(|s| crate::cache::page_key(s, &page.title, &markdown[i], &context));
+                let taken = cache
+                    .zip(key.as_ref())
+                    .and_then(|(c, key)| c.reuse(&page.path, &page.url, key, out));
+                let chapter = match taken {
+                    Some(taken) => WrittenChapter {
+                        sections: taken.sections,
+                        cached: key.map(|k| (k, taken.file)),
+                        reused: true,
+                    },
+                    None => {
+                        let body = page::render(book, resolver, i, &markdown[i]);
+                        let html = fill_chapter(env, context, &body.html)?;
+                        write_file(out, &page.url, html.as_bytes())?;
+                        let file = || {
+                            let path = out.path(&page.url).ok()?;
+                            crate::cache::FileStamp::of(&path)
+                        };
+                        WrittenChapter {
+                            sections: body.sections,
+                            cached: key.and_then(|k| Some((k, file()?))),
+                            reused: false,
+                        }
+                    }
+                };
                 (opts.on_page)();
-                Ok(body.sections)
+                Ok(chapter)
             })
             .collect::<Result<_, RenderError>>()?;
         for text in &mut markdown[batch.clone()] {
             drop(std::mem::take(text));
         }
-        for (i, sections) in batch.zip(sections) {
-            counted += sections.len();
+        for (i, chapter) in batch.zip(written) {
+            counted += chapter.sections.len();
+            reused += usize::from(chapter.reused);
+            // A page the next build cannot check is left out of its cache (rendered then).
+            if let (Some(n), Some((key, file))) = (&mut next, &chapter.cached) {
+                let page = &book.pages[i];
+                if n.push(&page.path, &page.url, key, *file, &chapter.sections)
+                    .is_err()
+                {
+                    next = None;
+                }
+            }
             // The index's sections (one per rendered section) only for a search index.
             if let Some((texts, rest)) = &mut spill {
-                for doc in &context::search_docs(book, i, &sections) {
+                for doc in &context::search_docs(book, i, &chapter.sections) {
                     texts.push(&doc.body).map_err(spill_error)?;
                     rest.push(doc).map_err(spill_error)?;
                 }
             }
         }
     }
+    if let (Some(next), Some(cache)) = (next, cache) {
+        // Without it the next build renders every page: not a reason to fail this one.
+        let _ = next.finish(cache);
+    }
     Ok(match spill {
         Some((texts, rest)) => Chapters {
             sections: Sections::Spilled(rest.finish().map_err(spill_error)?),
             bodies: Bodies::Spilled(texts.finish().map_err(spill_error)?),
+            reused,
         },
         None => Chapters {
             sections: Sections::Counted(counted),
             bodies: Bodies::InSections,
+            reused,
         },
     })
 }
@@ -318,10 +404,19 @@ pub fn render_chapter(
     index: usize,
     body_html: &str,
 ) -> Result<String, RenderError> {
+    fill_chapter(env, chapter_context(site, book, index), body_html)
+}
+
+/// What the `page.html` template gets for chapter `index`, except its rendered body (a
+/// page's cache key is made from it: [`crate::cache::page_key`]).
+pub fn chapter_context(
+    site: &context::Site<'_>,
+    book: &LoadedBook,
+    index: usize,
+) -> minijinja::Value {
     let page = &book.pages[index];
     let common = site.common(&context::document_title(book, index), &page.url);
-    let ctx = context! {
-        content => minijinja::Value::from_safe_string(body_html.to_string()),
+    context! {
         meta => context::meta(book, index, site.today),
         referenced_by => context::referenced_by(book, index),
         history => context::history(&page.front),
@@ -332,6 +427,18 @@ pub fn render_chapter(
         cite => cite::citation(book, index),
         changes => site.history.and_then(|h| changes::change_log(h, book, index)),
         ..minijinja::Value::from_serialize(&common)
+    }
+}
+
+/// The `page.html` template filled with a chapter's `context` and its rendered body.
+fn fill_chapter(
+    env: &Environment<'_>,
+    context: minijinja::Value,
+    body_html: &str,
+) -> Result<String, RenderError> {
+    let ctx = context! {
+        content => minijinja::Value::from_safe_string(body_html.to_string()),
+        ..context
     };
     render_template(env, "page.html", ctx)
 }

@@ -1,0 +1,564 @@
+//! The build cache: what a build keeps (beside its output, or in `--cache DIR`) so that
+//! the next build renders again only the pages an edit affects.
+//!
+//! Each page gets a key: a hash of everything its HTML is made from (the site's key,
+//! [`site_key`]: samsyn itself, the theme, book.toml and what links resolve against; the
+//! page's title and Markdown; the whole template context, navigation and lifecycle
+//! included). A page is reused when its key is the one the cache recorded and the
+//! previous site's file is still the file the cache recorded (size, modification time,
+//! inode): the file is hard-linked into the new site (copied where links are not
+//! possible), and its sections for the search index are read from the cache. The
+//! generated pages, the assets and the search index are built as in a clean build.
+//!
+//! Anything unexpected (a cache from another samsyn, a damaged file, a cache another
+//! build holds) makes the build render everything; it never fails a build.
+
+use crate::confine::OutputRoot;
+use crate::render::page::Section;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A hash of what something is made from.
+pub type Key = [u8; 32];
+
+/// The version of the cache's layout; a cache of another version is not read.
+const FORMAT: u32 = 1;
+/// The cache's table of pages.
+const MANIFEST: &str = "manifest.json";
+/// The table being written by a build that has not committed yet.
+const MANIFEST_NEXT: &str = "manifest.next.json";
+/// Held locked by the build using the cache.
+const LOCK: &str = "lock";
+/// Prefix of the files of the pages' sections (`sections-<n>.bin`).
+const SECTIONS_PREFIX: &str = "sections-";
+
+/// The default cache folder of the site built into `dest`: `.samsyn-cache/<name>` in
+/// the output's parent folder.
+pub fn default_dir(dest: &Path) -> PathBuf {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    parent.join(".samsyn-cache").join(name)
+}
+
+/// Builds a [`Key`] from parts; each part is length-prefixed, so parts never run into
+/// each other. As an [`io::Write`] it takes serialised values.
+pub struct KeyHasher(Sha256);
+
+impl KeyHasher {
+    /// A hasher for keys of the kind `domain`.
+    pub fn new(domain: &str) -> KeyHasher {
+        let mut h = KeyHasher(Sha256::new());
+        h.part(domain.as_bytes());
+        h
+    }
+
+    /// Adds one part.
+    pub fn part(&mut self, bytes: &[u8]) -> &mut KeyHasher {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn finish(self) -> Key {
+        self.0.finalize().into()
+    }
+}
+
+impl Write for KeyHasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The running samsyn's own bytes, hashed once: a page rendered by another samsyn is
+/// never reused. `None` when the executable cannot be read.
+fn executable_key() -> Option<Key> {
+    static KEY: std::sync::OnceLock<Option<Key>> = std::sync::OnceLock::new();
+    *KEY.get_or_init(|| {
+        let exe = std::env::current_exe().ok()?;
+        let mut file = File::open(exe).ok()?;
+        let mut hasher = KeyHasher::new("samsyn");
+        io::copy(&mut file, &mut hasher).ok()?;
+        Some(hasher.finish())
+    })
+}
+
+/// What every page of the site is made from besides its own content: samsyn itself, the
+/// theme, book.toml, what the pages' links resolve against, and whether the site has a
+/// search index and a history. `None` when samsyn cannot tell (then nothing is reused).
+pub fn site_key(
+    book: &crate::book::LoadedBook,
+    resolver: &crate::links::Resolver<'_>,
+    theme: &crate::theme::Theme,
+    search: bool,
+    history: bool,
+) -> Option<Key> {
+    let mut h = KeyHasher::new("site");
+    h.part(&executable_key()?);
+    h.part(env!("CARGO_PKG_VERSION").as_bytes());
+    theme.digest_into(&mut h);
+    serde_json::to_writer(&mut h, &book.config).ok()?;
+    resolver.digest_into(&mut h);
+    h.part(&[u8::from(search), u8::from(history)]);
+    Some(h.finish())
+}
+
+/// A page's key: the site's, the page's title and Markdown, and its template context
+/// (everything `page.html` gets besides the rendered body).
+pub fn page_key(
+    site: &Key,
+    title: &str,
+    markdown: &str,
+    context: &minijinja::Value,
+) -> Option<Key> {
+    let mut h = KeyHasher::new("page");
+    h.part(site)
+        .part(title.as_bytes())
+        .part(markdown.as_bytes());
+    serde_json::to_writer(&mut h, context).ok()?;
+    Some(h.finish())
+}
+
+/// What identifies a file as the one the cache recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    len: u64,
+    modified_s: i64,
+    modified_ns: u32,
+    inode: u64,
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path` (not following a symlink); `None` unless it is a
+    /// regular file.
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(FileStamp {
+            len: meta.len(),
+            modified_s: i64::try_from(modified.as_secs()).ok()?,
+            modified_ns: modified.subsec_nanos(),
+            inode: inode(&meta),
+        })
+    }
+}
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// One page as the cache recorded it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    /// The page's source path (relative to the source folder).
+    path: String,
+    url: String,
+    /// Its [`page_key`], in hex.
+    key: String,
+    /// Its file in the site the cache belongs to.
+    file: FileStamp,
+    /// Where its sections are in the sections file: offset and length.
+    sections: (u64, u64),
+}
+
+/// The cache's table of pages.
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    format: u32,
+    /// The site folder the records describe.
+    dest: PathBuf,
+    /// The sections file's name in the cache folder.
+    sections: String,
+    pages: Vec<Record>,
+}
+
+/// The previous build's records, when they describe the site now at the destination.
+struct Previous {
+    /// Records by source path.
+    pages: HashMap<String, Record>,
+    sections: File,
+    sections_name: String,
+    /// The site at the destination.
+    site: OutputRoot,
+}
+
+/// A page the cache gave back: its sections (its file is already in the new site).
+pub struct Reused {
+    pub sections: Vec<Section>,
+    pub file: FileStamp,
+}
+
+/// The cache of one site, locked for this build.
+pub struct BuildCache {
+    dir: PathBuf,
+    dest: PathBuf,
+    previous: Option<Previous>,
+    /// The name of the sections file this build wrote ([`NextCache::finish`]).
+    written: Mutex<Option<String>>,
+    /// Why the previous build's records could not be used, when there were some.
+    pub note: Option<String>,
+    _lock: File,
+}
+
+impl BuildCache {
+    /// Opens (creating it) the cache folder `dir` of the site at `dest` (absolute). An
+    /// error when the folder cannot be used at all (then the build goes on without it).
+    pub fn open(dir: &Path, dest: &Path) -> Result<BuildCache, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("kan inte skapa cachemappen `{}`: {e}", dir.display()))?;
+        let lock = File::create(dir.join(LOCK))
+            .map_err(|e| format!("kan inte skriva i cachemappen `{}`: {e}", dir.display()))?;
+        if lock.try_lock().is_err() {
+            return Err(format!(
+                "cachemappen `{}` används av ett annat bygge just nu",
+                dir.display()
+            ));
+        }
+        let mut cache = BuildCache {
+            dir: dir.to_path_buf(),
+            dest: dest.to_path_buf(),
+            previous: None,
+            written: Mutex::new(None),
+            note: None,
+            _lock: lock,
+        };
+        match cache.read_previous() {
+            Ok(previous) => cache.previous = previous,
+            Err(why) => cache.note = Some(why),
+        }
+        cache.remove_stray_files();
+        Ok(cache)
+    }
+
+    /// The previous build's records, if they belong to this site and this samsyn's
+    /// cache format; `Ok(None)` when there are none; `Err` saying why they were not used.
+    fn read_previous(&self) -> Result<Option<Previous>, String> {
+        let text = match std::fs::read(self.dir.join(MANIFEST)) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cachen kunde inte läsas: {e}")),
+        };
+        let manifest: Manifest = serde_json::from_slice(&text)
+            .map_err(|e| format!("cachen är skadad ({e}) och byggs om"))?;
+        if manifest.format != FORMAT {
+            return Err("cachen är från en annan version av samsyn och byggs om".into());
+        }
+        if manifest.dest != self.dest || !self.dest.is_dir() {
+            return Ok(None);
+        }
+        if manifest.sections.contains(['/', '\\']) || manifest.sections.starts_with('.') {
+            return Err("cachen är skadad (sektionsfilens namn) och byggs om".into());
+        }
+        let sections = File::open(self.dir.join(&manifest.sections))
+            .map_err(|e| format!("cachens sektionsfil kunde inte läsas ({e}); den byggs om"))?;
+        let site = OutputRoot::new(&self.dest)
+            .map_err(|e| format!("den förra webbplatsen kunde inte läsas: {e}"))?;
+        Ok(Some(Previous {
+            pages: manifest
+                .pages
+                .into_iter()
+                .map(|r| (r.path.clone(), r))
+                .collect(),
+            sections,
+            sections_name: manifest.sections,
+            site,
+        }))
+    }
+
+    /// Removes what builds that did not finish left in the cache folder.
+    fn remove_stray_files(&self) {
+        let keep = self.previous.as_ref().map(|p| p.sections_name.as_str());
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stray = name == MANIFEST_NEXT
+                || (name.starts_with(SECTIONS_PREFIX) && Some(name.as_str()) != keep);
+            if stray && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// How many pages the previous build recorded.
+    pub fn recorded_pages(&self) -> usize {
+        self.previous.as_ref().map_or(0, |p| p.pages.len())
+    }
+
+    /// Puts the previous site's file of the page at source path `path` into the new site
+    /// `out` at `url`, when the page's key is `key` and the file is the one recorded;
+    /// returns its sections. `None` when the page must be rendered.
+    pub fn reuse(&self, path: &str, url: &str, key: &Key, out: &OutputRoot) -> Option<Reused> {
+        let previous = self.previous.as_ref()?;
+        let record = previous.pages.get(path)?;
+        if record.url != url || record.key != hex(key) {
+            return None;
+        }
+        let old = previous.site.path(url).ok()?;
+        if FileStamp::of(&old)? != record.file {
+            return None;
+        }
+        let sections = read_sections(&previous.sections, record.sections)?;
+        let new = out.prepare(url).ok()?;
+        if std::fs::hard_link(&old, &new).is_err() {
+            // A file system without hard links: a copy (whose stamp is its own).
+            std::fs::copy(&old, &new).ok()?;
+        }
+        Some(Reused {
+            sections,
+            file: FileStamp::of(&new)?,
+        })
+    }
+
+    /// Starts the cache this build leaves for the next one.
+    pub fn start_next(&self) -> io::Result<NextCache> {
+        let name = (1u32..)
+            .map(|n| format!("{SECTIONS_PREFIX}{n}.bin"))
+            .find(|n| !self.dir.join(n).exists())
+            .unwrap_or_else(|| format!("{SECTIONS_PREFIX}0.bin"));
+        let file = File::create(self.dir.join(&name))?;
+        Ok(NextCache {
+            dir: self.dir.clone(),
+            dest: self.dest.clone(),
+            name,
+            file: BufWriter::new(file),
+            offset: 0,
+            pages: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Makes the cache written by this build ([`NextCache::finish`]) the current one,
+    /// once its site is in place. Without a finished cache, the previous one stays.
+    pub fn commit(self) -> io::Result<()> {
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(name) = written else {
+            return Ok(());
+        };
+        std::fs::rename(self.dir.join(MANIFEST_NEXT), self.dir.join(MANIFEST))?;
+        if let Some(previous) = &self.previous
+            && previous.sections_name != name
+        {
+            let _ = std::fs::remove_file(self.dir.join(&previous.sections_name));
+        }
+        Ok(())
+    }
+
+    fn finished(&self, name: String) {
+        *self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(name);
+    }
+}
+
+/// The cache a build is writing: the pages' records and sections, in book order.
+pub struct NextCache {
+    dir: PathBuf,
+    dest: PathBuf,
+    name: String,
+    file: BufWriter<File>,
+    offset: u64,
+    pages: Vec<Record>,
+    scratch: Vec<u8>,
+}
+
+impl NextCache {
+    /// Records the page at source path `path`, written to `url` with key `key` (the file
+    /// as `file`), and its sections.
+    pub fn push(
+        &mut self,
+        path: &str,
+        url: &str,
+        key: &Key,
+        file: FileStamp,
+        sections: &[Section],
+    ) -> io::Result<()> {
+        self.scratch.clear();
+        encode_sections(sections, &mut self.scratch);
+        self.file.write_all(&self.scratch)?;
+        let len = self.scratch.len() as u64;
+        self.pages.push(Record {
+            path: path.to_string(),
+            url: url.to_string(),
+            key: hex(key),
+            file,
+            sections: (self.offset, len),
+        });
+        self.offset += len;
+        Ok(())
+    }
+
+    /// Writes the table; [`BuildCache::commit`] makes it current.
+    pub fn finish(self, cache: &BuildCache) -> io::Result<()> {
+        let NextCache {
+            dir,
+            dest,
+            name,
+            file,
+            pages,
+            ..
+        } = self;
+        file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let manifest = Manifest {
+            format: FORMAT,
+            dest,
+            sections: name.clone(),
+            pages,
+        };
+        let mut out = BufWriter::new(File::create(dir.join(MANIFEST_NEXT))?);
+        serde_json::to_writer(&mut out, &manifest)?;
+        out.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        cache.finished(name);
+        Ok(())
+    }
+}
+
+fn hex(key: &Key) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sections as bytes: their number, then each one's heading, id (empty: none, else a
+/// `#` before it) and text, each length-prefixed.
+fn encode_sections(sections: &[Section], out: &mut Vec<u8>) {
+    let string = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    out.extend_from_slice(&(sections.len() as u64).to_le_bytes());
+    for s in sections {
+        string(out, &s.heading);
+        let id = s.id.as_ref().map(|id| format!("#{id}")).unwrap_or_default();
+        string(out, &id);
+        string(out, &s.text);
+    }
+}
+
+fn decode_sections(mut bytes: &[u8]) -> Option<Vec<Section>> {
+    fn number(bytes: &mut &[u8]) -> Option<usize> {
+        let (n, rest) = bytes.split_first_chunk::<8>()?;
+        *bytes = rest;
+        usize::try_from(u64::from_le_bytes(*n)).ok()
+    }
+    fn string(bytes: &mut &[u8]) -> Option<String> {
+        let len = number(bytes)?;
+        let (s, rest) = bytes.split_at_checked(len)?;
+        *bytes = rest;
+        String::from_utf8(s.to_vec()).ok()
+    }
+    let count = number(&mut bytes)?;
+    let mut sections = Vec::with_capacity(count.min(bytes.len()));
+    for _ in 0..count {
+        let heading = string(&mut bytes)?;
+        let id = string(&mut bytes)?;
+        let text = string(&mut bytes)?;
+        sections.push(Section {
+            heading,
+            id: id.strip_prefix('#').map(str::to_string),
+            text,
+        });
+    }
+    bytes.is_empty().then_some(sections)
+}
+
+fn read_sections(file: &File, (offset, len): (u64, u64)) -> Option<Vec<Section>> {
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
+    read_exact_at(file, &mut bytes, offset).ok()?;
+    decode_sections(&bytes)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_come_back_as_they_were_written() {
+        let sections = vec![
+            Section {
+                heading: String::new(),
+                id: None,
+                text: "Inledning".into(),
+            },
+            Section {
+                heading: "Ansvar".into(),
+                id: Some("ansvar".into()),
+                text: "BUP och elevhälsan\n".into(),
+            },
+            Section {
+                heading: "Tom".into(),
+                id: Some(String::new()),
+                text: String::new(),
+            },
+        ];
+        let mut bytes = Vec::new();
+        encode_sections(&sections, &mut bytes);
+        assert_eq!(decode_sections(&bytes), Some(sections));
+        assert_eq!(decode_sections(&bytes[..bytes.len() - 1]), None);
+        bytes.push(0);
+        assert_eq!(decode_sections(&bytes), None, "trailing bytes");
+    }
+
+    #[test]
+    fn key_parts_do_not_run_into_each_other() {
+        let key = |parts: &[&str]| {
+            let mut h = KeyHasher::new("t");
+            for p in parts {
+                h.part(p.as_bytes());
+            }
+            h.finish()
+        };
+        assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
+        assert_eq!(key(&["ab", "c"]), key(&["ab", "c"]));
+    }
+}

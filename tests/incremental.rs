@@ -1,0 +1,320 @@
+//! Incremental builds: a build with the cache of the previous one writes, byte for byte,
+//! the site a clean build writes, whatever changed in between (pages, titles, headings,
+//! front matter, the date, the theme, the history), and renders again only the pages an
+//! edit affects.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// tantivy names its segment files at random: two clean builds differ there too.
+fn site_files(site: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(site);
+    files.retain(|path, _| !path.starts_with("search-index/tantivy"));
+    files
+}
+
+/// A book being edited, its site (built with the cache beside it) and the day.
+struct Editing {
+    tmp: tempfile::TempDir,
+    book: PathBuf,
+    site: PathBuf,
+    today: &'static str,
+    extra: Vec<String>,
+}
+
+impl Editing {
+    /// A copy of the bundled book.
+    fn bundled() -> Editing {
+        let tmp = tempfile::tempdir().unwrap();
+        let book = tmp.path().join("book");
+        copy_dir(&repo().join("book"), &book);
+        Editing::of(tmp, book)
+    }
+
+    fn of(tmp: tempfile::TempDir, book: PathBuf) -> Editing {
+        let site = tmp.path().join("site");
+        Editing {
+            tmp,
+            book,
+            site,
+            today: TODAY,
+            extra: Vec::new(),
+        }
+    }
+
+    fn src(&self, rel: &str) -> PathBuf {
+        self.book.join("src").join(rel)
+    }
+
+    fn edit(&self, rel: &str, change: impl FnOnce(String) -> String) {
+        let path = self.src(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let changed = change(text.clone());
+        assert_ne!(changed, text, "the edit of {rel} changes nothing");
+        std::fs::write(path, changed).unwrap();
+    }
+
+    fn run(&self, site: &Path, extra: &[&str]) -> String {
+        let mut args = vec![
+            "build",
+            self.book.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        args.extend(self.extra.iter().map(String::as_str));
+        args.extend(extra);
+        let out = samsyn_on(self.today, &repo(), &args);
+        assert!(out.status.success(), "build failed: {}", stderr(&out));
+        stderr(&out)
+    }
+
+    /// Builds with the cache; asserts that the site equals a clean build's (without a
+    /// cache, into another folder). Returns how many pages came from the previous site.
+    fn build(&self) -> usize {
+        let said = self.run(&self.site, &[]);
+        let clean = self.tmp.path().join("clean");
+        self.run(&clean, &["--no-cache"]);
+        let (incremental, fresh) = (site_files(&self.site), site_files(&clean));
+        let differing: Vec<&String> = fresh
+            .keys()
+            .chain(incremental.keys())
+            .filter(|p| fresh.get(*p) != incremental.get(*p))
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "the incremental build differs from a clean one in {differing:?}"
+        );
+        std::fs::remove_dir_all(&clean).unwrap();
+        reused(&said)
+    }
+}
+
+/// The number in the build's "(N oförändrade tagna från förra bygget)", else 0.
+fn reused(said: &str) -> usize {
+    said.split_once(" oförändrade tagna från förra bygget")
+        .and_then(|(before, _)| before.rsplit('(').next())
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// The number of chapter pages of the bundled book (its SUMMARY.md entries).
+fn chapters(book: &Path) -> usize {
+    std::fs::read_to_string(book.join("src/SUMMARY.md"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- [") || l.trim_start().starts_with('['))
+        .count()
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+#[test]
+fn an_incremental_build_writes_what_a_clean_build_writes_after_every_kind_of_edit() {
+    let mut e = Editing::bundled();
+    let pages = chapters(&e.book);
+    assert_eq!(e.build(), 0, "the first build has no cache");
+    assert!(
+        e.tmp
+            .path()
+            .join(".samsyn-cache/site/manifest.json")
+            .is_file(),
+        "the cache is kept beside the site"
+    );
+    assert_eq!(e.build(), pages, "nothing changed: every page is reused");
+
+    // A page's text: only that page is rendered again.
+    let page = "fakta/index.md";
+    #[cfg(unix)]
+    let other_before = inode(&e.site.join("begrepp.html"));
+    e.edit(page, |t| {
+        t + "\nEtt nytt stycke om samordnad individuell plan.\n"
+    });
+    assert_eq!(e.build(), pages - 1, "one page's text changed");
+    #[cfg(unix)]
+    assert_eq!(
+        inode(&e.site.join("begrepp.html")),
+        other_before,
+        "an unchanged page is the previous site's file, linked"
+    );
+
+    // A heading's text under its own id: links to it do not change.
+    e.edit("begrepp.md", |t| t.replacen("\n## ", "\n## Ny rubrik: ", 1));
+    assert_eq!(e.build(), pages - 1, "a heading's text changed, not its id");
+    // A new heading id: links resolve against heading ids, so every page is rendered.
+    e.edit("barndialogen/styrning.md", |t| {
+        t + "\n## Uppföljning\n\nStrategigruppen följer upp arbetet.\n"
+    });
+    assert_eq!(e.build(), 0, "a heading id was added");
+
+    // A title in SUMMARY.md (the navigation, neighbours' links, breadcrumbs).
+    e.edit("SUMMARY.md", |t| {
+        t.replacen(
+            "[Barndialogens styrning]",
+            "[Styrningen av Barndialogen]",
+            1,
+        )
+    });
+    let after_title = e.build();
+    assert!(after_title < pages, "a title shows on other pages");
+
+    // Front matter: a document's status and validity show on the pages that link to it.
+    let document = "overenskommelser/barn-och-unga/familjecentral.md";
+    e.edit(document, |t| {
+        t.replacen("+++\n", "+++\nvalid_until = 2026-01-31\n", 1)
+    });
+    e.build();
+
+    // A page added, then removed.
+    std::fs::write(
+        e.src("barndialogen/ny-sida.md"),
+        "# Ny sida\n\nOm [styrningen](styrning.md).\n",
+    )
+    .unwrap();
+    e.edit("SUMMARY.md", |t| {
+        t.replacen(
+            "  - [Styrningen av Barndialogen](barndialogen/styrning.md)\n",
+            "  - [Styrningen av Barndialogen](barndialogen/styrning.md)\n  - [Ny sida](barndialogen/ny-sida.md)\n",
+            1,
+        )
+    });
+    e.build();
+    e.edit("SUMMARY.md", |t| {
+        t.replacen("  - [Ny sida](barndialogen/ny-sida.md)\n", "", 1)
+    });
+    e.build();
+
+    // Another day: statuses, overdue revisions and the build date change.
+    e.today = "2027-06-30";
+    e.build();
+
+    // Another theme: nothing is reused.
+    let theme = e.tmp.path().join("theme");
+    copy_dir(&repo().join("theme"), &theme);
+    let template = theme.join("page.html");
+    let text = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        &template,
+        text.replacen("{% block main %}", "{% block main %}<!-- tema -->", 1),
+    )
+    .unwrap();
+    e.extra = vec!["--theme".into(), theme.to_str().unwrap().into()];
+    assert_eq!(e.build(), 0, "a template changed");
+    assert_eq!(e.build(), pages);
+}
+
+#[test]
+fn a_site_file_changed_by_hand_is_rendered_again() {
+    let e = Editing::bundled();
+    e.build();
+    let page = e.site.join("begrepp.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    // Written in place, as an editor on the server might.
+    std::fs::write(&page, text.replace("<main", "<!-- ändrad --><main")).unwrap();
+    let pages = chapters(&e.book);
+    assert_eq!(e.build(), pages - 1, "the changed file is not taken");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), text);
+}
+
+#[test]
+fn a_damaged_or_foreign_cache_is_rebuilt_and_said_so() {
+    let e = Editing::bundled();
+    e.build();
+    let manifest = e.tmp.path().join(".samsyn-cache/site/manifest.json");
+    std::fs::write(&manifest, "{ inte json").unwrap();
+    let said = e.run(&e.site, &[]);
+    assert!(said.contains("cachen är skadad"), "{said}");
+    assert_eq!(reused(&said), 0);
+    assert_eq!(e.build(), chapters(&e.book), "the cache was written again");
+
+    // A sections file cut short: its pages are rendered, the site is still right.
+    let cache = e.tmp.path().join(".samsyn-cache/site");
+    let sections = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sections-")
+        })
+        .unwrap();
+    let bytes = std::fs::read(&sections).unwrap();
+    std::fs::write(&sections, &bytes[..bytes.len() / 2]).unwrap();
+    let reused = e.build();
+    assert!(reused > 0 && reused < chapters(&e.book), "{reused}");
+}
+
+#[test]
+fn the_cache_goes_where_it_is_told_and_nowhere_it_must_not() {
+    let e = Editing::bundled();
+    let elsewhere = e.tmp.path().join("cachen");
+    e.run(&e.site, &["--cache", elsewhere.to_str().unwrap()]);
+    assert!(elsewhere.join("manifest.json").is_file());
+    assert!(!e.tmp.path().join(".samsyn-cache").exists());
+    let said = e.run(&e.site, &["--cache", elsewhere.to_str().unwrap()]);
+    assert_eq!(reused(&said), chapters(&e.book));
+
+    let none = e.tmp.path().join("utan");
+    e.run(&none, &["--no-cache"]);
+    assert!(!e.tmp.path().join(".samsyn-cache/utan").exists());
+
+    for forbidden in [e.src("cache"), e.site.join("cache")] {
+        let out = samsyn(
+            &repo(),
+            &[
+                "build",
+                e.book.to_str().unwrap(),
+                "-o",
+                e.site.to_str().unwrap(),
+                "--cache",
+                forbidden.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cachemappen"), "{}", stderr(&out));
+        assert!(
+            !forbidden.exists(),
+            "nothing written at {}",
+            forbidden.display()
+        );
+    }
+}
+
+#[test]
+fn a_new_commit_changes_the_history_pages_as_a_clean_build_would() {
+    let (tmp, book, _) = book_in_git("");
+    let e = Editing::of(tmp, book);
+    e.build();
+    e.edit("om.md", |t| t + "\nMer om webbplatsen.\n");
+    git(&e.book, &["add", "-A"], "2026-11-20T10:00:00+01:00");
+    git(
+        &e.book,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Om: mer text\n\nÄndring: Mer om webbplatsen",
+        ],
+        "2026-11-20T10:00:00+01:00",
+    );
+    e.build();
+}
+
+#[test]
+fn precompressed_copies_of_unchanged_pages_are_the_previous_sites() {
+    let mut e = Editing::bundled();
+    e.extra = vec!["--precompress".into()];
+    e.build();
+    let copy = e.site.join("begrepp.html.br");
+    #[cfg(unix)]
+    let before = inode(&copy);
+    e.edit("fakta/index.md", |t| t + "\nEtt nytt stycke.\n");
+    assert_eq!(e.build(), chapters(&e.book) - 1);
+    assert!(copy.is_file());
+    #[cfg(unix)]
+    assert_eq!(inode(&copy), before, "the unchanged page's copy is linked");
+}
