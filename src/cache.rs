@@ -28,10 +28,11 @@ pub type Key = [u8; 32];
 
 /// The version of the cache's layout; a cache of another version is not read.
 const FORMAT: u32 = 1;
-/// The cache's table of pages.
-const MANIFEST: &str = "manifest.json";
+/// The cache's table of pages: JSON lines, a [`Header`] and then a [`Record`] per page
+/// (written and read a line at a time: at 100,000 pages the table is 25 MB).
+const MANIFEST: &str = "manifest.jsonl";
 /// The table being written by a build that has not committed yet.
-const MANIFEST_NEXT: &str = "manifest.next.json";
+const MANIFEST_NEXT: &str = "manifest.next.jsonl";
 /// Held locked by the build using the cache.
 const LOCK: &str = "lock";
 /// Prefix of the files of the pages' sections (`sections-<n>.bin`).
@@ -172,7 +173,7 @@ fn inode(_: &std::fs::Metadata) -> u64 {
     0
 }
 
-/// One page as the cache recorded it.
+/// One page as the cache recorded it (a line of the table).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
     /// The page's source path (relative to the source folder).
@@ -186,21 +187,28 @@ struct Record {
     sections: (u64, u64),
 }
 
-/// The cache's table of pages.
+/// A record as it is held while pages are matched against it.
+struct Recorded {
+    url: String,
+    key: Key,
+    file: FileStamp,
+    sections: (u64, u64),
+}
+
+/// The first line of the table.
 #[derive(Debug, Serialize, Deserialize)]
-struct Manifest {
+struct Header {
     format: u32,
     /// The site folder the records describe.
     dest: PathBuf,
     /// The sections file's name in the cache folder.
     sections: String,
-    pages: Vec<Record>,
 }
 
 /// The previous build's records, when they describe the site now at the destination.
 struct Previous {
     /// Records by source path.
-    pages: HashMap<String, Record>,
+    pages: HashMap<String, Recorded>,
     sections: File,
     sections_name: String,
     /// The site at the destination.
@@ -217,7 +225,10 @@ pub struct Reused {
 pub struct BuildCache {
     dir: PathBuf,
     dest: PathBuf,
-    previous: Option<Previous>,
+    /// Dropped once the pages are rendered ([`BuildCache::release_previous`]).
+    previous: std::sync::RwLock<Option<Previous>>,
+    /// The previous build's sections file, removed when this build's cache is committed.
+    previous_sections: Option<String>,
     /// The name of the sections file this build wrote ([`NextCache::finish`]).
     written: Mutex<Option<String>>,
     /// Why the previous build's records could not be used, when there were some.
@@ -242,13 +253,17 @@ impl BuildCache {
         let mut cache = BuildCache {
             dir: dir.to_path_buf(),
             dest: dest.to_path_buf(),
-            previous: None,
+            previous: std::sync::RwLock::new(None),
+            previous_sections: None,
             written: Mutex::new(None),
             note: None,
             _lock: lock,
         };
         match cache.read_previous() {
-            Ok(previous) => cache.previous = previous,
+            Ok(previous) => {
+                cache.previous_sections = previous.as_ref().map(|p| p.sections_name.clone());
+                cache.previous = std::sync::RwLock::new(previous);
+            }
             Err(why) => cache.note = Some(why),
         }
         cache.remove_stray_files();
@@ -258,41 +273,57 @@ impl BuildCache {
     /// The previous build's records, if they belong to this site and this samsyn's
     /// cache format; `Ok(None)` when there are none; `Err` saying why they were not used.
     fn read_previous(&self) -> Result<Option<Previous>, String> {
-        let text = match std::fs::read(self.dir.join(MANIFEST)) {
-            Ok(text) => text,
+        use std::io::BufRead;
+        let file = match File::open(self.dir.join(MANIFEST)) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cachen kunde inte läsas: {e}")),
         };
-        let manifest: Manifest = serde_json::from_slice(&text)
-            .map_err(|e| format!("cachen är skadad ({e}) och byggs om"))?;
-        if manifest.format != FORMAT {
+        let damaged = |why: String| format!("cachen är skadad ({why}) och byggs om");
+        let mut lines = io::BufReader::new(file).lines();
+        let mut line = || -> Result<Option<String>, String> {
+            lines.next().transpose().map_err(|e| damaged(e.to_string()))
+        };
+        let header: Header = serde_json::from_str(&line()?.unwrap_or_default())
+            .map_err(|e| damaged(e.to_string()))?;
+        if header.format != FORMAT {
             return Err("cachen är från en annan version av samsyn och byggs om".into());
         }
-        if manifest.dest != self.dest || !self.dest.is_dir() {
+        if header.dest != self.dest || !self.dest.is_dir() {
             return Ok(None);
         }
-        if manifest.sections.contains(['/', '\\']) || manifest.sections.starts_with('.') {
-            return Err("cachen är skadad (sektionsfilens namn) och byggs om".into());
+        if header.sections.contains(['/', '\\']) || header.sections.starts_with('.') {
+            return Err(damaged("sektionsfilens namn".into()));
         }
-        let sections = File::open(self.dir.join(&manifest.sections))
+        let mut pages = HashMap::new();
+        while let Some(text) = line()? {
+            let record: Record = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+            let key = unhex(&record.key).ok_or_else(|| damaged("en sidas nyckel".into()))?;
+            pages.insert(
+                record.path,
+                Recorded {
+                    url: record.url,
+                    key,
+                    file: record.file,
+                    sections: record.sections,
+                },
+            );
+        }
+        let sections = File::open(self.dir.join(&header.sections))
             .map_err(|e| format!("cachens sektionsfil kunde inte läsas ({e}); den byggs om"))?;
         let site = OutputRoot::new(&self.dest)
             .map_err(|e| format!("den förra webbplatsen kunde inte läsas: {e}"))?;
         Ok(Some(Previous {
-            pages: manifest
-                .pages
-                .into_iter()
-                .map(|r| (r.path.clone(), r))
-                .collect(),
+            pages,
             sections,
-            sections_name: manifest.sections,
+            sections_name: header.sections,
             site,
         }))
     }
 
     /// Removes what builds that did not finish left in the cache folder.
     fn remove_stray_files(&self) {
-        let keep = self.previous.as_ref().map(|p| p.sections_name.as_str());
+        let keep = self.previous_sections.as_deref();
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
@@ -306,18 +337,26 @@ impl BuildCache {
         }
     }
 
-    /// How many pages the previous build recorded.
-    pub fn recorded_pages(&self) -> usize {
-        self.previous.as_ref().map_or(0, |p| p.pages.len())
+    /// Frees the previous build's records (once the pages are rendered).
+    pub fn release_previous(&self) {
+        let mut previous = self
+            .previous
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *previous = None;
     }
 
     /// Puts the previous site's file of the page at source path `path` into the new site
     /// `out` at `url`, when the page's key is `key` and the file is the one recorded;
     /// returns its sections. `None` when the page must be rendered.
     pub fn reuse(&self, path: &str, url: &str, key: &Key, out: &OutputRoot) -> Option<Reused> {
-        let previous = self.previous.as_ref()?;
+        let previous = self
+            .previous
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let previous = previous.as_ref()?;
         let record = previous.pages.get(path)?;
-        if record.url != url || record.key != hex(key) {
+        if record.url != url || record.key != *key {
             return None;
         }
         let old = previous.site.path(url).ok()?;
@@ -343,13 +382,19 @@ impl BuildCache {
             .find(|n| !self.dir.join(n).exists())
             .unwrap_or_else(|| format!("{SECTIONS_PREFIX}0.bin"));
         let file = File::create(self.dir.join(&name))?;
-        Ok(NextCache {
-            dir: self.dir.clone(),
+        let mut table = BufWriter::new(File::create(self.dir.join(MANIFEST_NEXT))?);
+        let header = Header {
+            format: FORMAT,
             dest: self.dest.clone(),
+            sections: name.clone(),
+        };
+        serde_json::to_writer(&mut table, &header)?;
+        table.write_all(b"\n")?;
+        Ok(NextCache {
             name,
             file: BufWriter::new(file),
+            table,
             offset: 0,
-            pages: Vec::new(),
             scratch: Vec::new(),
         })
     }
@@ -366,10 +411,10 @@ impl BuildCache {
             return Ok(());
         };
         std::fs::rename(self.dir.join(MANIFEST_NEXT), self.dir.join(MANIFEST))?;
-        if let Some(previous) = &self.previous
-            && previous.sections_name != name
+        if let Some(previous) = &self.previous_sections
+            && *previous != name
         {
-            let _ = std::fs::remove_file(self.dir.join(&previous.sections_name));
+            let _ = std::fs::remove_file(self.dir.join(previous));
         }
         Ok(())
     }
@@ -384,12 +429,12 @@ impl BuildCache {
 
 /// The cache a build is writing: the pages' records and sections, in book order.
 pub struct NextCache {
-    dir: PathBuf,
-    dest: PathBuf,
+    /// The sections file's name.
     name: String,
     file: BufWriter<File>,
+    /// The table, written as the pages come.
+    table: BufWriter<File>,
     offset: u64,
-    pages: Vec<Record>,
     scratch: Vec<u8>,
 }
 
@@ -408,13 +453,15 @@ impl NextCache {
         encode_sections(sections, &mut self.scratch);
         self.file.write_all(&self.scratch)?;
         let len = self.scratch.len() as u64;
-        self.pages.push(Record {
+        let record = Record {
             path: path.to_string(),
             url: url.to_string(),
             key: hex(key),
             file,
             sections: (self.offset, len),
-        });
+        };
+        serde_json::to_writer(&mut self.table, &record)?;
+        self.table.write_all(b"\n")?;
         self.offset += len;
         Ok(())
     }
@@ -422,23 +469,11 @@ impl NextCache {
     /// Writes the table; [`BuildCache::commit`] makes it current.
     pub fn finish(self, cache: &BuildCache) -> io::Result<()> {
         let NextCache {
-            dir,
-            dest,
-            name,
-            file,
-            pages,
-            ..
+            name, file, table, ..
         } = self;
         file.into_inner().map_err(io::IntoInnerError::into_error)?;
-        let manifest = Manifest {
-            format: FORMAT,
-            dest,
-            sections: name.clone(),
-            pages,
-        };
-        let mut out = BufWriter::new(File::create(dir.join(MANIFEST_NEXT))?);
-        serde_json::to_writer(&mut out, &manifest)?;
-        out.into_inner()
+        table
+            .into_inner()
             .map_err(io::IntoInnerError::into_error)?
             .sync_all()?;
         cache.finished(name);
@@ -448,6 +483,17 @@ impl NextCache {
 
 fn hex(key: &Key) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Key> {
+    let mut key = [0; 32];
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    for (byte, pair) in key.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(key)
 }
 
 /// Sections as bytes: their number, then each one's heading, id (empty: none, else a
@@ -560,5 +606,8 @@ mod tests {
         };
         assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
         assert_eq!(key(&["ab", "c"]), key(&["ab", "c"]));
+        let k = key(&["x"]);
+        assert_eq!(unhex(&hex(&k)), Some(k));
+        assert_eq!(unhex("zz"), None);
     }
 }

@@ -2,12 +2,13 @@
 //! entries, and the chapters it lists read through the confined source folder into
 //! mdBook's book model.
 
-use crate::book::read_chapter;
+use crate::book::{ChapterText, read_chapter};
 use crate::confine::{PathProblem, SourceRoot, normalize};
 use crate::diagnostics::{Diagnostic, Severity, nearest};
 use crate::markdown::{self, LinkSource};
 use mdbook_driver::book::{Book, BookItem, Chapter};
 use mdbook_summary::{Link, Summary, SummaryItem};
+use rayon::prelude::*;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -149,9 +150,30 @@ pub fn load_chapters(
     source: &SourceRoot,
     text: &SummaryText<'_>,
 ) -> Result<Chapters, Vec<Diagnostic>> {
+    let mut locations = Vec::new();
+    for item in [
+        &summary.prefix_chapters,
+        &summary.numbered_chapters,
+        &summary.suffix_chapters,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        chapter_locations(item, &mut locations);
+    }
+    // The chapters' files, read in parallel (at 100,000 pages one after another took
+    // 3.6 s); the walk below takes them in book order.
+    let read = locations
+        .into_par_iter()
+        .map(|location| {
+            let read = read_located(source, text, &location);
+            (location, read)
+        })
+        .collect();
     let mut loader = Loader {
         source,
         text,
+        read,
         problems: Vec::new(),
         diagnostics: Vec::new(),
         existing: OnceCell::new(),
@@ -176,9 +198,34 @@ pub fn load_chapters(
     })
 }
 
+/// Every chapter file location in `item` and below it, in book order.
+fn chapter_locations(item: &SummaryItem, out: &mut Vec<String>) {
+    if let SummaryItem::Link(link) = item {
+        if let Some(location) = &link.location {
+            out.push(location.to_string_lossy().into_owned());
+        }
+        for nested in &link.nested_items {
+            chapter_locations(nested, out);
+        }
+    }
+}
+
+/// A chapter file read: its path relative to the source folder and its text.
+type ReadChapter = Result<(String, ChapterText), PathProblem>;
+
+/// Reads the chapter file at `location` (as written in SUMMARY.md).
+fn read_located(source: &SourceRoot, text: &SummaryText<'_>, location: &str) -> ReadChapter {
+    source.resolve(location).and_then(|file| {
+        let display = format!("{}/{}", text.src_name, file.rel);
+        read_chapter(source, &file.rel, &display).map(|text| (file.rel, text))
+    })
+}
+
 struct Loader<'a, 'b> {
     source: &'a SourceRoot,
     text: &'a SummaryText<'b>,
+    /// The chapter files read ahead, by location.
+    read: HashMap<String, ReadChapter>,
     problems: Vec<Diagnostic>,
     diagnostics: Vec<Diagnostic>,
     /// The Markdown files under the source folder, for "did you mean" (read once).
@@ -199,10 +246,11 @@ impl Loader<'_, '_> {
         markdown::replace_nul(&mut name);
         let loaded = link.location.as_ref().and_then(|location| {
             let location = location.to_string_lossy().into_owned();
-            let read = self.source.resolve(&location).and_then(|file| {
-                let display = format!("{}/{}", self.text.src_name, file.rel);
-                read_chapter(self.source, &file.rel, &display).map(|text| (file.rel, text))
-            });
+            let read = match self.read.remove(&location) {
+                Some(read) => read,
+                // Read ahead once: a location that repeats is read again.
+                None => read_located(self.source, self.text, &location),
+            };
             match read {
                 Ok((rel, text)) => {
                     self.diagnostics.extend(text.problem);

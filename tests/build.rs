@@ -314,7 +314,7 @@ fn a_killed_build_leaves_the_previous_site_whole() {
         .collect();
     cache.sort();
     assert_eq!(cache.len(), 3, "{cache:?}");
-    assert_eq!(cache[..2], ["lock", "manifest.json"], "{cache:?}");
+    assert_eq!(cache[..2], ["lock", "manifest.jsonl"], "{cache:?}");
     assert!(cache[2].starts_with("sections-"), "{cache:?}");
 }
 

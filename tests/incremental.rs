@@ -120,7 +120,7 @@ fn an_incremental_build_writes_what_a_clean_build_writes_after_every_kind_of_edi
     assert!(
         e.tmp
             .path()
-            .join(".samsyn-cache/site/manifest.json")
+            .join(".samsyn-cache/site/manifest.jsonl")
             .is_file(),
         "the cache is kept beside the site"
     );
@@ -223,7 +223,7 @@ fn a_site_file_changed_by_hand_is_rendered_again() {
 fn a_damaged_or_foreign_cache_is_rebuilt_and_said_so() {
     let e = Editing::bundled();
     e.build();
-    let manifest = e.tmp.path().join(".samsyn-cache/site/manifest.json");
+    let manifest = e.tmp.path().join(".samsyn-cache/site/manifest.jsonl");
     std::fs::write(&manifest, "{ inte json").unwrap();
     let said = e.run(&e.site, &[]);
     assert!(said.contains("cachen är skadad"), "{said}");
@@ -253,7 +253,7 @@ fn the_cache_goes_where_it_is_told_and_nowhere_it_must_not() {
     let e = Editing::bundled();
     let elsewhere = e.tmp.path().join("cachen");
     e.run(&e.site, &["--cache", elsewhere.to_str().unwrap()]);
-    assert!(elsewhere.join("manifest.json").is_file());
+    assert!(elsewhere.join("manifest.jsonl").is_file());
     assert!(!e.tmp.path().join(".samsyn-cache").exists());
     let said = e.run(&e.site, &["--cache", elsewhere.to_str().unwrap()]);
     assert_eq!(reused(&said), chapters(&e.book));

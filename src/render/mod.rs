@@ -353,9 +353,12 @@ fn render_chapters(
             }
         }
     }
-    if let (Some(next), Some(cache)) = (next, cache) {
+    if let Some(cache) = cache {
+        cache.release_previous();
         // Without it the next build renders every page: not a reason to fail this one.
-        let _ = next.finish(cache);
+        if let Some(next) = next {
+            let _ = next.finish(cache);
+        }
     }
     Ok(match spill {
         Some((texts, rest)) => Chapters {
