@@ -37,6 +37,10 @@ const MANIFEST_NEXT: &str = "manifest.next.jsonl";
 const LOCK: &str = "lock";
 /// Prefix of the files of the pages' sections (`sections-<n>.bin`).
 const SECTIONS_PREFIX: &str = "sections-";
+/// The search index the previous build wrote: an [`IndexRecord`].
+const INDEX: &str = "index.json";
+/// The record being written by a build that has not committed yet.
+const INDEX_NEXT: &str = "index.next.json";
 
 /// The default cache folder of the site built into `dest`: `.samsyn-cache/<name>` in
 /// the output's parent folder.
@@ -130,6 +134,45 @@ pub fn page_key(
         .part(markdown.as_bytes());
     serde_json::to_writer(&mut h, context).ok()?;
     Some(h.finish())
+}
+
+/// Hashes what a search index is built from: samsyn itself, the glossary's synonym pairs
+/// and every section, in order. An index built from the same is the same.
+pub struct IndexKey(KeyHasher);
+
+impl IndexKey {
+    /// `None` when samsyn cannot tell which samsyn it is (then the index is built).
+    pub fn new(synonyms: &search_index::synonyms::Synonyms) -> Option<IndexKey> {
+        let mut h = KeyHasher::new("index");
+        h.part(&executable_key()?);
+        synonyms.digest_parts(&mut |bytes| {
+            h.part(bytes);
+        });
+        Some(IndexKey(h))
+    }
+
+    /// Adds the next section.
+    pub fn add(&mut self, doc: &search_index::SectionDoc) {
+        doc.digest_parts(&mut |bytes| {
+            self.0.part(bytes);
+        });
+    }
+
+    pub fn finish(self) -> Key {
+        self.0.finish()
+    }
+}
+
+/// The search index a build wrote: what it was built from and its files.
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexRecord {
+    format: u32,
+    /// The site folder it is in.
+    dest: PathBuf,
+    /// Its [`IndexKey`], in hex.
+    key: String,
+    /// Its files (relative to its folder, `/`-separated) and their stamps.
+    files: Vec<(String, FileStamp)>,
 }
 
 /// What identifies a file as the one the cache recorded.
@@ -231,6 +274,10 @@ pub struct BuildCache {
     previous_sections: Option<String>,
     /// The name of the sections file this build wrote ([`NextCache::finish`]).
     written: Mutex<Option<String>>,
+    /// The search index of the site at the destination, when the cache recorded it.
+    previous_index: Option<IndexRecord>,
+    /// The search index this build wrote ([`BuildCache::record_index`]).
+    next_index: Mutex<Option<IndexRecord>>,
     /// Why the previous build's records could not be used, when there were some.
     pub note: Option<String>,
     _lock: File,
@@ -256,6 +303,8 @@ impl BuildCache {
             previous: std::sync::RwLock::new(None),
             previous_sections: None,
             written: Mutex::new(None),
+            previous_index: None,
+            next_index: Mutex::new(None),
             note: None,
             _lock: lock,
         };
@@ -266,6 +315,7 @@ impl BuildCache {
             }
             Err(why) => cache.note = Some(why),
         }
+        cache.previous_index = cache.read_previous_index();
         cache.remove_stray_files();
         Ok(cache)
     }
@@ -321,6 +371,13 @@ impl BuildCache {
         }))
     }
 
+    /// The previous build's search index record, if it is of this format and this site.
+    fn read_previous_index(&self) -> Option<IndexRecord> {
+        let text = std::fs::read(self.dir.join(INDEX)).ok()?;
+        let record: IndexRecord = serde_json::from_slice(&text).ok()?;
+        (record.format == FORMAT && record.dest == self.dest).then_some(record)
+    }
+
     /// Removes what builds that did not finish left in the cache folder.
     fn remove_stray_files(&self) {
         let keep = self.previous_sections.as_deref();
@@ -330,6 +387,7 @@ impl BuildCache {
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
             let stray = name == MANIFEST_NEXT
+                || name == INDEX_NEXT
                 || (name.starts_with(SECTIONS_PREFIX) && Some(name.as_str()) != keep);
             if stray && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let _ = std::fs::remove_file(entry.path());
@@ -375,6 +433,64 @@ impl BuildCache {
         })
     }
 
+    /// Puts the previous site's search index (its folder `dir`) into the new site `out`
+    /// when it was built from what `key` hashes and every file of it is still the one
+    /// recorded; false when the index must be built.
+    pub fn reuse_index(&self, key: &Key, dir: &str, out: &OutputRoot) -> bool {
+        let Some(previous) = &self.previous_index else {
+            return false;
+        };
+        if unhex(&previous.key) != Some(*key) || !self.dest.is_dir() {
+            return false;
+        }
+        let Ok(site) = OutputRoot::new(&self.dest) else {
+            return false;
+        };
+        let mut files = Vec::with_capacity(previous.files.len());
+        for (rel, stamp) in &previous.files {
+            let rel = format!("{dir}/{rel}");
+            match site.path(&rel) {
+                Ok(old) if FileStamp::of(&old) == Some(*stamp) => files.push((rel, old)),
+                _ => return false,
+            }
+        }
+        files.iter().all(|(rel, old)| {
+            out.prepare(rel).is_ok_and(|new| {
+                std::fs::hard_link(old, &new).is_ok() || std::fs::copy(old, &new).is_ok()
+            })
+        })
+    }
+
+    /// Records the search index in the new site `out`'s folder `dir`, built from what
+    /// `key` hashes, for the next build.
+    pub fn record_index(&self, key: &Key, dir: &str, out: &OutputRoot) {
+        let root = out.dir().join(dir);
+        let files: Option<Vec<(String, FileStamp)>> = walkdir::WalkDir::new(&root)
+            .follow_links(false)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_type().is_dir())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(&root)
+                    .ok()?
+                    .to_str()?
+                    .replace('\\', "/");
+                Some((rel, FileStamp::of(e.path())?))
+            })
+            .collect();
+        *self
+            .next_index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = files.map(|files| IndexRecord {
+            format: FORMAT,
+            dest: self.dest.clone(),
+            key: hex(key),
+            files,
+        });
+    }
+
     /// Starts the cache this build leaves for the next one.
     pub fn start_next(&self) -> io::Result<NextCache> {
         let name = (1u32..)
@@ -411,6 +527,21 @@ impl BuildCache {
             return Ok(());
         };
         std::fs::rename(self.dir.join(MANIFEST_NEXT), self.dir.join(MANIFEST))?;
+        let index = self
+            .next_index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match index {
+            Some(index) => {
+                std::fs::write(self.dir.join(INDEX_NEXT), serde_json::to_vec(&index)?)?;
+                std::fs::rename(self.dir.join(INDEX_NEXT), self.dir.join(INDEX))?;
+            }
+            None => match std::fs::remove_file(self.dir.join(INDEX)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            },
+        }
         if let Some(previous) = &self.previous_sections
             && *previous != name
         {

@@ -380,9 +380,12 @@ pub fn run(cli: Cli) -> i32 {
             match &built.stats {
                 Some(stats) => {
                     if !quiet {
-                        let reused = match stats.reused {
-                            0 => String::new(),
-                            n => format!(" ({n} oförändrade tagna från förra bygget)"),
+                        let reused = match (stats.reused, stats.index_reused) {
+                            (0, false) => String::new(),
+                            (n, false) => format!(" ({n} oförändrade tagna från förra bygget)"),
+                            (n, true) => format!(
+                                " ({n} oförändrade tagna från förra bygget, sökindexet oförändrat)"
+                            ),
                         };
                         report(format_args!(
                             "Klart: {}{reused}, {}, {} på {:.2} s → {}",

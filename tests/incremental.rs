@@ -22,6 +22,8 @@ struct Editing {
     site: PathBuf,
     today: &'static str,
     extra: Vec<String>,
+    /// Whether the last [`Editing::build`] took the previous site's search index.
+    index_reused: bool,
 }
 
 impl Editing {
@@ -41,6 +43,7 @@ impl Editing {
             site,
             today: TODAY,
             extra: Vec::new(),
+            index_reused: false,
         }
     }
 
@@ -72,8 +75,9 @@ impl Editing {
 
     /// Builds with the cache; asserts that the site equals a clean build's (without a
     /// cache, into another folder). Returns how many pages came from the previous site.
-    fn build(&self) -> usize {
+    fn build(&mut self) -> usize {
         let said = self.run(&self.site, &[]);
+        self.index_reused = said.contains("sökindexet oförändrat");
         let clean = self.tmp.path().join("clean");
         self.run(&clean, &["--no-cache"]);
         let (incremental, fresh) = (site_files(&self.site), site_files(&clean));
@@ -125,6 +129,10 @@ fn an_incremental_build_writes_what_a_clean_build_writes_after_every_kind_of_edi
         "the cache is kept beside the site"
     );
     assert_eq!(e.build(), pages, "nothing changed: every page is reused");
+    assert!(
+        e.index_reused,
+        "nothing changed: the search index is the previous one"
+    );
 
     // A page's text: only that page is rendered again.
     let page = "fakta/index.md";
@@ -134,6 +142,7 @@ fn an_incremental_build_writes_what_a_clean_build_writes_after_every_kind_of_edi
         t + "\nEtt nytt stycke om samordnad individuell plan.\n"
     });
     assert_eq!(e.build(), pages - 1, "one page's text changed");
+    assert!(!e.index_reused, "a page's text changed: the index is built");
     #[cfg(unix)]
     assert_eq!(
         inode(&e.site.join("begrepp.html")),
@@ -203,12 +212,13 @@ fn an_incremental_build_writes_what_a_clean_build_writes_after_every_kind_of_edi
     .unwrap();
     e.extra = vec!["--theme".into(), theme.to_str().unwrap().into()];
     assert_eq!(e.build(), 0, "a template changed");
+    assert!(e.index_reused, "a template is not in the search index");
     assert_eq!(e.build(), pages);
 }
 
 #[test]
 fn a_site_file_changed_by_hand_is_rendered_again() {
-    let e = Editing::bundled();
+    let mut e = Editing::bundled();
     e.build();
     let page = e.site.join("begrepp.html");
     let text = std::fs::read_to_string(&page).unwrap();
@@ -217,11 +227,20 @@ fn a_site_file_changed_by_hand_is_rendered_again() {
     let pages = chapters(&e.book);
     assert_eq!(e.build(), pages - 1, "the changed file is not taken");
     assert_eq!(std::fs::read_to_string(&page).unwrap(), text);
+    assert!(e.index_reused);
+
+    // An index file changed by hand: the index is built again.
+    let manifest = e.site.join("search-index/manifest.json");
+    let index = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, b"{}").unwrap();
+    assert_eq!(e.build(), pages);
+    assert!(!e.index_reused, "the changed index file is not taken");
+    assert_eq!(std::fs::read(&manifest).unwrap(), index);
 }
 
 #[test]
 fn a_damaged_or_foreign_cache_is_rebuilt_and_said_so() {
-    let e = Editing::bundled();
+    let mut e = Editing::bundled();
     e.build();
     let manifest = e.tmp.path().join(".samsyn-cache/site/manifest.jsonl");
     std::fs::write(&manifest, "{ inte json").unwrap();
@@ -287,7 +306,7 @@ fn the_cache_goes_where_it_is_told_and_nowhere_it_must_not() {
 #[test]
 fn a_new_commit_changes_the_history_pages_as_a_clean_build_would() {
     let (tmp, book, _) = book_in_git("");
-    let e = Editing::of(tmp, book);
+    let mut e = Editing::of(tmp, book);
     e.build();
     e.edit("om.md", |t| t + "\nMer om webbplatsen.\n");
     git(&e.book, &["add", "-A"], "2026-11-20T10:00:00+01:00");

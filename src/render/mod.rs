@@ -44,6 +44,8 @@ pub struct RenderStats {
     pub sections: usize,
     /// Pages taken from the previous site through the build cache, not rendered.
     pub reused: usize,
+    /// Whether the search index was the previous site's (built from the same sections).
+    pub index_reused: bool,
 }
 
 /// A render failure (template error, I/O).
@@ -104,6 +106,7 @@ pub fn render_site(
         bodies,
         synonyms,
         reused,
+        index_key,
     } = render_pages(&mut book, opts, out)?;
     let pages = book.pages.len();
     let mut phases = Phases::from_env("");
@@ -111,28 +114,37 @@ pub fn render_site(
     search_index::memory::release_free_memory();
     phases.done_with_memory("boken släppt", Memory::Now);
     let n_sections = sections.len();
+    let mut index_reused = false;
     if let Sections::Spilled(sections) = sections {
-        let docs = sections.read().map_err(|e| {
-            RenderError(format!(
-                "kan inte läsa sidornas avsnitt tillbaka från en tillfällig fil i `{}`: {e}",
-                out.dir().display()
-            ))
-        })?;
         let dir = out
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
-        search_index::build_site_index_from(&docs, &bodies, &synonyms, &dir).map_err(|e| {
-            RenderError(format!(
-                "sökindexet kunde inte byggas: {e}{}",
-                disk_full_note(out.dir(), DISK_NEARLY_FULL)
-            ))
-        })?;
+        let cached = opts.cache.zip(index_key.as_ref());
+        index_reused = cached.is_some_and(|(c, key)| c.reuse_index(key, SEARCH_INDEX_DIR, out));
+        if !index_reused {
+            let docs = sections.read().map_err(|e| {
+                RenderError(format!(
+                    "kan inte läsa sidornas avsnitt tillbaka från en tillfällig fil i `{}`: {e}",
+                    out.dir().display()
+                ))
+            })?;
+            search_index::build_site_index_from(&docs, &bodies, &synonyms, &dir).map_err(|e| {
+                RenderError(format!(
+                    "sökindexet kunde inte byggas: {e}{}",
+                    disk_full_note(out.dir(), DISK_NEARLY_FULL)
+                ))
+            })?;
+        }
+        if let Some((cache, key)) = cached {
+            cache.record_index(key, SEARCH_INDEX_DIR, out);
+        }
     }
     phases.done_with_memory("sökindex", Memory::Peak);
     Ok(RenderStats {
         pages,
         sections: n_sections,
         reused,
+        index_reused,
     })
 }
 
@@ -148,6 +160,8 @@ struct Rendered {
     synonyms: search_index::synonyms::Synonyms,
     /// Pages taken from the previous site.
     reused: usize,
+    /// The key of what the search index is built from, with a build cache.
+    index_key: Option<crate::cache::Key>,
 }
 
 /// Everything of the site but the search index: the theme's and the book's assets, the
@@ -191,6 +205,9 @@ fn render_pages(
         )
     });
     phases.done("tema och filer");
+    let mut index_key = site_key
+        .filter(|_| opts.search)
+        .and_then(|_| crate::cache::IndexKey::new(&synonyms));
     let chapters = render_chapters(
         &env,
         &site,
@@ -198,6 +215,7 @@ fn render_pages(
         &mut markdown,
         resolver,
         site_key.as_ref(),
+        index_key.as_mut(),
         opts,
         out,
     )?;
@@ -212,6 +230,7 @@ fn render_pages(
         bodies: chapters.bodies,
         synonyms,
         reused: chapters.reused,
+        index_key: index_key.map(crate::cache::IndexKey::finish),
     })
 }
 
@@ -256,7 +275,7 @@ impl Sections {
 /// `search_index::bodies`): held in memory they were 340 MB at 100,000 pages, beside the
 /// book's own text. With a build cache (`site_key` set), a page whose key the cache
 /// recorded is taken from the previous site instead, and every page is recorded for the
-/// next build.
+/// next build; `index_key` is given every section of the index, in order.
 #[allow(clippy::too_many_arguments)]
 fn render_chapters(
     env: &Environment<'_>,
@@ -265,6 +284,7 @@ fn render_chapters(
     markdown: &mut [String],
     resolver: &Resolver<'_>,
     site_key: Option<&crate::cache::Key>,
+    mut index_key: Option<&mut crate::cache::IndexKey>,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Chapters, RenderError> {
@@ -347,6 +367,9 @@ fn render_chapters(
             // The index's sections (one per rendered section) only for a search index.
             if let Some((texts, rest)) = &mut spill {
                 for doc in &context::search_docs(book, i, &chapter.sections) {
+                    if let Some(key) = index_key.as_deref_mut() {
+                        key.add(doc);
+                    }
                     texts.push(&doc.body).map_err(spill_error)?;
                     rest.push(doc).map_err(spill_error)?;
                 }
