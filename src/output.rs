@@ -271,28 +271,61 @@ pub fn remove_leftovers(parent: &Path) -> usize {
     removed
 }
 
-fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
+/// `p` as an absolute path that compares correctly with others: the part that exists is
+/// canonicalised (symlinks and `..` resolved), and the rest, which does not exist yet, is
+/// appended with its `.` and `..` resolved by name.
+pub fn absolute(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // The longest part of the path that exists, and the parts after it.
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    let mut base = loop {
+        if let Ok(c) = existing.canonicalize() {
+            break c;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            // `a/..`-ending paths have no file name: resolve them by name from here.
+            (Some(parent), None) => {
+                rest.push("..".into());
+                existing = parent;
+            }
+            _ => return abs,
+        }
     };
-    // Canonicalise what exists so `a/../b` and symlinks compare correctly.
-    match abs.canonicalize() {
-        Ok(c) => c,
-        Err(_) => match (
-            abs.parent().and_then(|p| p.canonicalize().ok()),
-            abs.file_name(),
-        ) {
-            (Some(parent), Some(name)) => parent.join(name),
-            _ => abs,
-        },
+    for part in rest.iter().rev() {
+        match Path::new(part).components().next() {
+            Some(Component::ParentDir) => {
+                base.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            _ => base.push(part),
+        }
     }
+    base
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_paths_resolve_what_does_not_exist_yet_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().canonicalize().unwrap();
+        assert_eq!(absolute(tmp.path()), real);
+        assert_eq!(absolute(&tmp.path().join("a/b/../c")), real.join("a/c"));
+        assert_eq!(
+            absolute(&tmp.path().join("a/../../x")),
+            real.parent().unwrap().join("x")
+        );
+        std::fs::create_dir(tmp.path().join("src")).unwrap();
+        assert!(absolute(&tmp.path().join("nej/../src/cache")).starts_with(real.join("src")));
+    }
 
     #[test]
     fn refuses_to_replace_foreign_folders_and_the_book() {

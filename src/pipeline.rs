@@ -215,9 +215,8 @@ fn open_cache(
         CacheDir::Off => return Ok(None),
         CacheDir::Beside => crate::cache::default_dir(dest),
         CacheDir::At(dir) => {
-            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
-            let src = book.src_dir.canonicalize().unwrap_or(book.src_dir.clone());
-            let resolved = dir.canonicalize().unwrap_or(dir.clone());
+            let resolved = output::absolute(dir);
+            let src = output::absolute(&book.src_dir);
             if resolved.starts_with(&src)
                 || resolved.starts_with(dest)
                 || dest.starts_with(&resolved)
@@ -227,7 +226,7 @@ fn open_cache(
                     dir.display()
                 )));
             }
-            dir
+            resolved
         }
     };
     Ok(Some(crate::cache::BuildCache::open(&dir, dest)))

@@ -281,7 +281,8 @@ fn the_cache_goes_where_it_is_told_and_nowhere_it_must_not() {
     e.run(&none, &["--no-cache"]);
     assert!(!e.tmp.path().join(".samsyn-cache/utan").exists());
 
-    for forbidden in [e.src("cache"), e.site.join("cache")] {
+    let roundabout = e.book.join("nej/../src/cache");
+    for forbidden in [e.src("cache"), e.site.join("cache"), roundabout] {
         let out = samsyn(
             &repo(),
             &[
