@@ -49,52 +49,7 @@ pub struct PageFields {
     pub valid_until_day: Option<i32>,
 }
 
-/// Feeds an optional string to a digest: a flag, then the text.
-#[cfg(feature = "indexer")]
-fn optional_part(part: &mut dyn FnMut(&[u8]), value: Option<&str>) {
-    part(&[u8::from(value.is_some())]);
-    part(value.unwrap_or_default().as_bytes());
-}
-
-/// Feeds a list of strings to a digest: its length, then each one.
-#[cfg(feature = "indexer")]
-fn list_part(part: &mut dyn FnMut(&[u8]), values: &[String]) {
-    part(&(values.len() as u64).to_le_bytes());
-    for v in values {
-        part(v.as_bytes());
-    }
-}
-
 impl PageFields {
-    /// Feeds every field to `part`, one call per value, for a digest of what an index is
-    /// built from (the build cache's key of the index). Every field is named here, so a
-    /// field added to the struct cannot be left out of the digest unnoticed.
-    #[cfg(feature = "indexer")]
-    pub fn digest_parts(&self, part: &mut dyn FnMut(&[u8])) {
-        let PageFields {
-            title,
-            heading_path,
-            kind,
-            strategy_group,
-            services,
-            status,
-            doc_id,
-            valid_from_day,
-            valid_until_day,
-        } = self;
-        part(title.as_bytes());
-        list_part(part, heading_path);
-        part(kind.as_bytes());
-        optional_part(part, strategy_group.as_deref());
-        list_part(part, services);
-        optional_part(part, status.as_deref());
-        optional_part(part, doc_id.as_deref());
-        for day in [valid_from_day, valid_until_day] {
-            part(&[u8::from(day.is_some())]);
-            part(&day.unwrap_or_default().to_le_bytes());
-        }
-    }
-
     /// The interval a search by date uses ([`validity::effective_interval`]).
     pub fn validity(&self) -> Option<(i32, i32)> {
         validity::effective_interval(
@@ -116,23 +71,6 @@ pub struct SectionDoc {
     pub body: String,
     /// URL relative to the site root, with `#anchor` for sections.
     pub url: String,
-}
-
-impl SectionDoc {
-    /// Feeds every field (its page's too) to `part`, as [`PageFields::digest_parts`].
-    #[cfg(feature = "indexer")]
-    pub fn digest_parts(&self, part: &mut dyn FnMut(&[u8])) {
-        let SectionDoc {
-            page,
-            heading,
-            body,
-            url,
-        } = self;
-        page.digest_parts(part);
-        part(heading.as_bytes());
-        part(body.as_bytes());
-        part(url.as_bytes());
-    }
 }
 
 impl std::ops::Deref for SectionDoc {
@@ -180,3 +118,7 @@ pub use indexer::{
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
 pub use reader::{Filters, Request};
+
+/// What an index is built from, fed to a digest (the build cache's key of the index).
+#[cfg(feature = "indexer")]
+mod digest;

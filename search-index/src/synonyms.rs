@@ -31,23 +31,6 @@ pub struct Synonyms {
     pub pairs: Vec<Pair>,
 }
 
-impl Synonyms {
-    /// Feeds every pair to `part`, as [`crate::PageFields::digest_parts`].
-    #[cfg(feature = "indexer")]
-    pub fn digest_parts(&self, part: &mut dyn FnMut(&[u8])) {
-        let Synonyms { pairs } = self;
-        part(&(pairs.len() as u64).to_le_bytes());
-        for Pair {
-            abbreviation,
-            expansion,
-        } in pairs
-        {
-            part(abbreviation.as_bytes());
-            part(expansion.as_bytes());
-        }
-    }
-}
-
 /// The stems of the words of a form (each word analysed as a query word is).
 pub fn form_stems(text: &str) -> Vec<String> {
     let analyzer = Analyzer::new();
