@@ -137,7 +137,8 @@ pub fn page_key(
 }
 
 /// Hashes what a search index is built from: samsyn itself, the glossary's synonym pairs
-/// and every section, in order. An index built from the same is the same.
+/// and every section as the render spills it for the index (its record and its text), in
+/// order. An index built from the same is the same.
 pub struct IndexKey(KeyHasher);
 
 impl IndexKey {
@@ -145,17 +146,15 @@ impl IndexKey {
     pub fn new(synonyms: &search_index::synonyms::Synonyms) -> Option<IndexKey> {
         let mut h = KeyHasher::new("index");
         h.part(&executable_key()?);
-        synonyms.digest_parts(&mut |bytes| {
-            h.part(bytes);
-        });
+        let mut encoded = search_index::format::Enc::default();
+        synonyms.encode(&mut encoded);
+        h.part(&encoded.buf);
         Some(IndexKey(h))
     }
 
-    /// Adds the next section.
-    pub fn add(&mut self, doc: &search_index::SectionDoc) {
-        doc.digest_parts(&mut |bytes| {
-            self.0.part(bytes);
-        });
+    /// Adds the next section: its record (`SectionWriter::push`) and its text.
+    pub fn add(&mut self, record: &[u8], text: &str) {
+        self.0.part(record).part(text.as_bytes());
     }
 
     pub fn finish(self) -> Key {

@@ -156,8 +156,9 @@ impl SectionWriter {
         }
     }
 
-    /// Appends the next section; its `body` is not written.
-    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<()> {
+    /// Appends the next section; its `body` is not written. Returns the record written:
+    /// with the bodies, what the index is built from (a build cache hashes it).
+    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<&[u8]> {
         let e = &mut self.record;
         e.buf.clear();
         let same_page = self
@@ -173,7 +174,7 @@ impl SectionWriter {
         e.str(&doc.url);
         self.out.write_all(&e.buf)?;
         self.count += 1;
-        Ok(())
+        Ok(&self.record.buf)
     }
 
     /// Number of sections written.

@@ -118,7 +118,3 @@ pub use indexer::{
 #[cfg(feature = "inflate")]
 pub use reader::search_static;
 pub use reader::{Filters, Request};
-
-/// What an index is built from, fed to a digest (the build cache's key of the index).
-#[cfg(feature = "indexer")]
-mod digest;

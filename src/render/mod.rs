@@ -367,11 +367,11 @@ fn render_chapters(
             // The index's sections (one per rendered section) only for a search index.
             if let Some((texts, rest)) = &mut spill {
                 for doc in &context::search_docs(book, i, &chapter.sections) {
-                    if let Some(key) = index_key.as_deref_mut() {
-                        key.add(doc);
-                    }
                     texts.push(&doc.body).map_err(spill_error)?;
-                    rest.push(doc).map_err(spill_error)?;
+                    let record = rest.push(doc).map_err(spill_error)?;
+                    if let Some(key) = index_key.as_deref_mut() {
+                        key.add(record, &doc.body);
+                    }
                 }
             }
         }
