@@ -314,7 +314,11 @@ fn a_killed_build_leaves_the_previous_site_whole() {
         .collect();
     cache.sort();
     assert_eq!(cache.len(), 4, "{cache:?}");
-    assert_eq!(cache[..3], ["index.json", "lock", "manifest.jsonl"], "{cache:?}");
+    assert_eq!(
+        cache[..3],
+        ["index.json", "lock", "manifest.jsonl"],
+        "{cache:?}"
+    );
     assert!(cache[3].starts_with("sections-"), "{cache:?}");
 }
 
