@@ -112,7 +112,6 @@ pub fn site_key(
 ) -> Option<Key> {
     let mut h = KeyHasher::new("site");
     h.part(&executable_key()?);
-    h.part(env!("CARGO_PKG_VERSION").as_bytes());
     theme.digest_into(&mut h);
     serde_json::to_writer(&mut h, &book.config).ok()?;
     resolver.digest_into(&mut h);
@@ -422,14 +421,12 @@ impl BuildCache {
         }
         let sections = read_sections(&previous.sections, record.sections)?;
         let new = out.prepare(url).ok()?;
-        if std::fs::hard_link(&old, &new).is_err() {
-            // A file system without hard links: a copy (whose stamp is its own).
-            std::fs::copy(&old, &new).ok()?;
-        }
-        Some(Reused {
-            sections,
-            file: FileStamp::of(&new)?,
-        })
+        // A link is the recorded file itself; a copy has a stamp of its own.
+        let file = match link_or_copy(&old, &new).ok()? {
+            Placed::Linked => record.file,
+            Placed::Copied => FileStamp::of(&new)?,
+        };
+        Some(Reused { sections, file })
     }
 
     /// Puts the previous site's search index (its folder `dir`) into the new site `out`
@@ -454,9 +451,8 @@ impl BuildCache {
             }
         }
         files.iter().all(|(rel, old)| {
-            out.prepare(rel).is_ok_and(|new| {
-                std::fs::hard_link(old, &new).is_ok() || std::fs::copy(old, &new).is_ok()
-            })
+            out.prepare(rel)
+                .is_ok_and(|new| link_or_copy(old, &new).is_ok())
         })
     }
 
@@ -608,6 +604,21 @@ impl NextCache {
             .sync_all()?;
         cache.finished(name);
         Ok(())
+    }
+}
+
+/// How [`link_or_copy`] put a file in place.
+enum Placed {
+    Linked,
+    Copied,
+}
+
+/// Puts the previous site's file `old` at `new`: a hard link, or a copy on a file system
+/// without them.
+fn link_or_copy(old: &Path, new: &Path) -> io::Result<Placed> {
+    match std::fs::hard_link(old, new) {
+        Ok(()) => Ok(Placed::Linked),
+        Err(_) => std::fs::copy(old, new).map(|_| Placed::Copied),
     }
 }
 
