@@ -15,6 +15,7 @@
 
 use crate::confine::OutputRoot;
 use crate::render::page::Section;
+use search_index::indexer::IndexMemo;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use std::sync::Mutex;
 pub type Key = [u8; 32];
 
 /// The version of the cache's layout; a cache of another version is not read.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The cache's table of pages: JSON lines, a [`Header`] and then a [`Record`] per page
 /// (written and read a line at a time: at 100,000 pages the table is 25 MB).
 const MANIFEST: &str = "manifest.jsonl";
@@ -169,6 +170,11 @@ struct IndexRecord {
     dest: PathBuf,
     /// Its [`IndexKey`], in hex.
     key: String,
+    /// The samsyn that built it ([`executable_key`], in hex): only the same samsyn takes
+    /// over parts of it ([`search_index::indexer::IndexMemo`]).
+    executable: String,
+    /// What the next build can take over of it.
+    memo: IndexMemo,
     /// Its files (relative to its folder, `/`-separated) and their stamps.
     files: Vec<(String, FileStamp)>,
 }
@@ -433,32 +439,49 @@ impl BuildCache {
     /// when it was built from what `key` hashes and every file of it is still the one
     /// recorded; false when the index must be built.
     pub fn reuse_index(&self, key: &Key, dir: &str, out: &OutputRoot) -> bool {
-        let Some(previous) = &self.previous_index else {
+        let Some((previous, files)) = self.intact_previous_index(dir) else {
             return false;
         };
-        if unhex(&previous.key) != Some(*key) || !self.dest.is_dir() {
-            return false;
+        unhex(&previous.key) == Some(*key)
+            && files.iter().all(|(rel, old)| {
+                out.prepare(rel)
+                    .is_ok_and(|new| link_or_copy(old, &new).is_ok())
+            })
+    }
+
+    /// The previous site's search index folder (`dir` in it) and what this build can take
+    /// over of it, when this samsyn built it and every file of it is still the one
+    /// recorded.
+    pub fn previous_index(&self, dir: &str) -> Option<(PathBuf, IndexMemo)> {
+        let (previous, _) = self.intact_previous_index(dir)?;
+        let this = hex(&executable_key()?);
+        (previous.executable == this).then(|| (self.dest.join(dir), previous.memo.clone()))
+    }
+
+    /// The previous build's index record and its files in the previous site (the path in
+    /// the site, and the file), when every file is still the one recorded.
+    fn intact_previous_index(&self, dir: &str) -> Option<(&IndexRecord, Vec<(String, PathBuf)>)> {
+        let previous = self.previous_index.as_ref()?;
+        if !self.dest.is_dir() {
+            return None;
         }
-        let Ok(site) = OutputRoot::new(&self.dest) else {
-            return false;
-        };
+        let site = OutputRoot::new(&self.dest).ok()?;
         let mut files = Vec::with_capacity(previous.files.len());
         for (rel, stamp) in &previous.files {
             let rel = format!("{dir}/{rel}");
-            match site.path(&rel) {
-                Ok(old) if FileStamp::of(&old) == Some(*stamp) => files.push((rel, old)),
-                _ => return false,
+            let old = site.path(&rel).ok()?;
+            if FileStamp::of(&old) != Some(*stamp) {
+                return None;
             }
+            files.push((rel, old));
         }
-        files.iter().all(|(rel, old)| {
-            out.prepare(rel)
-                .is_ok_and(|new| link_or_copy(old, &new).is_ok())
-        })
+        Some((previous, files))
     }
 
     /// Records the search index in the new site `out`'s folder `dir`, built from what
-    /// `key` hashes, for the next build.
-    pub fn record_index(&self, key: &Key, dir: &str, out: &OutputRoot) {
+    /// `key` hashes, for the next build: with `memo`, or (an index taken whole) the
+    /// previous build's.
+    pub fn record_index(&self, key: &Key, memo: Option<IndexMemo>, dir: &str, out: &OutputRoot) {
         let root = out.dir().join(dir);
         let files: Option<Vec<(String, FileStamp)>> = walkdir::WalkDir::new(&root)
             .follow_links(false)
@@ -482,6 +505,10 @@ impl BuildCache {
             format: FORMAT,
             dest: self.dest.clone(),
             key: hex(key),
+            executable: executable_key().map(|k| hex(&k)).unwrap_or_default(),
+            memo: memo
+                .or_else(|| self.previous_index.as_ref().map(|p| p.memo.clone()))
+                .unwrap_or_default(),
             files,
         });
     }

@@ -338,3 +338,112 @@ fn precompressed_copies_of_unchanged_pages_are_the_previous_sites() {
     #[cfg(unix)]
     assert_eq!(inode(&copy), before, "the unchanged page's copy is linked");
 }
+
+/// The inodes of the files in `dir` (not below it), by name.
+#[cfg(unix)]
+fn inodes(dir: &Path) -> BTreeMap<String, u64> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                inode(&e.path()),
+            )
+        })
+        .collect()
+}
+
+/// How many of `after`'s files are `before`'s (the same inode), and how many are not.
+#[cfg(unix)]
+fn kept_and_new(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> (usize, usize) {
+    let old: std::collections::HashSet<u64> = before.values().copied().collect();
+    let kept = after.values().filter(|i| old.contains(i)).count();
+    (kept, after.len() - kept)
+}
+
+/// The search of `samsyn search --json` in `site`.
+fn search_json(site: &Path, query: &str) -> String {
+    let out = samsyn(
+        &repo(),
+        &[
+            "search",
+            site.to_str().unwrap(),
+            query,
+            "--json",
+            "--limit",
+            "30",
+        ],
+    );
+    assert!(out.status.success(), "search failed: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+#[cfg(unix)]
+fn a_text_edit_in_a_large_book_indexes_only_what_it_changed() {
+    // 1,000 pages of 10 sections: tantivy's index is three runs of sections, the
+    // fragments eight archives.
+    let tmp = tempfile::tempdir().unwrap();
+    let chapters: Vec<Chapter> = (0..1000)
+        .map(|i| {
+            let mut text = format!("# Sida {i}\n\nInledning om barn och skola {i}.\n");
+            for s in 0..9 {
+                text.push_str(&format!(
+                    "\n## Avsnitt {s}\n\nStycke om samverkan kring ord{} och vård nummer {i}.\n",
+                    (i * 7 + s) % 50
+                ));
+            }
+            Chapter {
+                depth: 0,
+                title: format!("Sida {i}"),
+                path: format!("sida-{i:04}.md"),
+                text,
+            }
+        })
+        .collect();
+    write_chapters(tmp.path(), "", "", &chapters);
+    let mut e = Editing::of(tmp, PathBuf::new());
+    e.book = e.tmp.path().join("book");
+    e.build();
+    let index = e.site.join("search-index");
+    let (static_before, tantivy_before) = (inodes(&index), inodes(&index.join("tantivy")));
+
+    // A word only this page has, in a section of its own: the number of sections stays.
+    e.edit("sida-0500.md", |t| {
+        t.replacen("vård nummer 500", "vård nummer 500 zebrafink", 1)
+    });
+    assert_eq!(e.build(), 999, "one page's text changed");
+    assert!(!e.index_reused);
+
+    let (kept, new) = kept_and_new(&static_before, &inodes(&index));
+    assert!(
+        kept >= 7,
+        "the unchanged fragment archives are linked: {kept} kept, {new} new"
+    );
+    let (kept, new) = kept_and_new(&tantivy_before, &inodes(&index.join("tantivy")));
+    assert!(
+        kept >= 10 && new >= 5,
+        "tantivy's unchanged runs are kept and the changed one is indexed again: \
+         {kept} files kept, {new} new"
+    );
+
+    // tantivy's answers (scores included) are a clean build's, and find the new word.
+    let clean = e.tmp.path().join("clean");
+    e.run(&clean, &["--no-cache"]);
+    for query in [
+        "zebrafink",
+        "barn",
+        "samverkan ord7",
+        "vård -skola",
+        "\"nummer 500\"",
+    ] {
+        assert_eq!(
+            search_json(&e.site, query),
+            search_json(&clean, query),
+            "{query}"
+        );
+    }
+    assert!(search_json(&e.site, "zebrafink").contains("sida-0500.html"));
+}

@@ -56,7 +56,7 @@ impl Tok {
     }
 
     /// Whether it stands at the position of the token before it.
-    fn at_previous_position(self) -> bool {
+    pub fn at_previous_position(self) -> bool {
         self.0 & Self::SAME_POSITION != 0
     }
 

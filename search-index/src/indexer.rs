@@ -32,6 +32,9 @@ use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
 use crate::synonyms::Synonyms;
 use crate::{Hit, IndexStats, SectionDoc};
 
+mod memo;
+pub use memo::{ArchiveMemo, IndexMemo, PreviousIndex, RunsMemo};
+
 /// Field boosts: title > headings > body; exact abbreviations and ids far above.
 pub const BOOST_TITLE: f32 = 3.0;
 pub const BOOST_HEADING: f32 = 2.0;
@@ -340,7 +343,7 @@ pub fn build_site_index_with(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    build_index(docs, &Bodies::InSections, synonyms, search_dir, true)
+    Ok(build_index(docs, &Bodies::InSections, synonyms, search_dir, true, None)?.0)
 }
 
 /// [`build_site_index_with`] with the sections' texts in `bodies` (a build spills them to a
@@ -351,7 +354,19 @@ pub fn build_site_index_from(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    build_index(docs, bodies, synonyms, search_dir, true)
+    Ok(build_index(docs, bodies, synonyms, search_dir, true, None)?.0)
+}
+
+/// [`build_site_index_from`] that takes over what it can of the previous build's index
+/// (see [`memo`]), and returns what the next build can take over of this one.
+pub fn build_site_index_reusing(
+    docs: &[SectionDoc],
+    bodies: &Bodies,
+    synonyms: &Synonyms,
+    search_dir: &Path,
+    previous: Option<&PreviousIndex>,
+) -> Result<(IndexStats, IndexMemo)> {
+    build_index(docs, bodies, synonyms, search_dir, true, previous)
 }
 
 /// The static browser index alone, without the tantivy index that `samsyn search` reads:
@@ -362,7 +377,7 @@ pub fn build_browser_index(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    build_index(docs, &Bodies::InSections, synonyms, search_dir, false)
+    Ok(build_index(docs, &Bodies::InSections, synonyms, search_dir, false, None)?.0)
 }
 
 fn build_index(
@@ -371,7 +386,8 @@ fn build_index(
     synonyms: &Synonyms,
     search_dir: &Path,
     with_tantivy: bool,
-) -> Result<IndexStats> {
+    previous: Option<&PreviousIndex>,
+) -> Result<(IndexStats, IndexMemo)> {
     timing("start");
     if let Bodies::Spilled(texts) = bodies
         && texts.len() != docs.len()
@@ -388,25 +404,46 @@ fn build_index(
         corpus::analyze_with(docs, bodies, synonyms).context("reading the sections' texts")?,
     );
     timing("analysis");
-    let whole = Export::default();
+    let whole = Export {
+        previous,
+        ..Export::default()
+    };
     if !with_tantivy {
-        return Ok(export_static(docs, bodies, &analysis, synonyms, search_dir, &whole)?.stats);
+        let exported = export_static(docs, bodies, &analysis, synonyms, search_dir, &whole)?;
+        let memo = IndexMemo {
+            fragments: exported.fragments,
+            tantivy: None,
+        };
+        return Ok((exported.stats, memo));
     }
     let tantivy_dir = search_dir.join("tantivy");
     std::fs::create_dir_all(&tantivy_dir)
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
-    std::thread::scope(|scope| -> Result<IndexStats> {
+    let previous_runs = previous.map(|p| (p.dir.join("tantivy"), p));
+    std::thread::scope(|scope| -> Result<(IndexStats, IndexMemo)> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
-        let tantivy = scope.spawn(move || write_tantivy(docs, bodies, shared, &tantivy_dir));
+        let previous_runs = previous_runs.as_ref().and_then(|(dir, p)| {
+            Some((
+                dir.as_path(),
+                p.runs(docs.len(), memo::run_len(docs.len()))?,
+            ))
+        });
+        let tantivy =
+            scope.spawn(move || write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs));
         let exported = export_static(docs, bodies, &analysis, synonyms, search_dir, &whole);
         let indexed = tantivy
             .join()
             .map_err(|_| anyhow::anyhow!("tantivy indexing panicked"))?;
         timing("static index written; waiting for tantivy");
-        indexed?;
+        let runs = indexed?;
         timing("tantivy done");
-        Ok(exported?.stats)
+        let exported = exported?;
+        let memo = IndexMemo {
+            fragments: exported.fragments,
+            tantivy: Some(runs),
+        };
+        Ok((exported.stats, memo))
     })
 }
 
@@ -430,86 +467,242 @@ fn tantivy_memory(sections: usize) -> usize {
 const TANTIVY_THREADS: usize = 1;
 
 /// Writes the tantivy index: one document per section, the text fields replayed from the
-/// analysis (see [`corpus::PreAnalyzed`]), the texts read a run of sections at a time.
+/// analysis (see [`corpus::PreAnalyzed`]), a run of sections at a time ([`RunsMemo`]).
+/// With the previous build's runs, its index is taken over and only the runs whose key
+/// changed are indexed again. Returns the runs' keys.
 fn write_tantivy(
     docs: &[SectionDoc],
     bodies: &Bodies,
     analysis: Arc<Analysis>,
     dir: &Path,
-) -> Result<()> {
+    previous: Option<(&Path, &RunsMemo)>,
+) -> Result<RunsMemo> {
     timing("tantivy start");
+    let run_len = memo::run_len(docs.len());
+    let runs: Vec<std::ops::Range<usize>> = (0..docs.len())
+        .step_by(run_len)
+        .map(|a| a..(a + run_len).min(docs.len()))
+        .collect();
     let (schema, f) = schema();
-    let index = Index::create_in_dir(dir, schema)?;
-    index.tokenizers().register(
-        "sv",
-        TextAnalyzer::from(corpus::PreAnalyzed {
-            analysis: analysis.clone(),
-            kind: corpus::Kind::Normal,
-        }),
-    );
+    let tokenizer = |kind| corpus::PreAnalyzed {
+        analysis: analysis.clone(),
+        kind,
+    };
+    // The previous index, linked in; a clean one where that fails.
+    let taken = previous.and_then(|(from, memo)| {
+        memo::link_tantivy_files(from, dir).ok()?;
+        Some((Index::open_in_dir(dir).ok()?, memo))
+    });
+    let (index, previous) = match taken {
+        Some((index, memo)) => (index, Some(memo)),
+        None => {
+            std::fs::remove_dir_all(dir)?;
+            std::fs::create_dir_all(dir)?;
+            (Index::create_in_dir(dir, schema)?, None)
+        }
+    };
+    index
+        .tokenizers()
+        .register("sv", TextAnalyzer::from(tokenizer(corpus::Kind::Normal)));
     index.tokenizers().register(
         "sv_exact",
-        TextAnalyzer::from(corpus::PreAnalyzed {
-            analysis: analysis.clone(),
-            kind: corpus::Kind::Exact,
-        }),
+        TextAnalyzer::from(tokenizer(corpus::Kind::Exact)),
     );
+    let words = word_digests(&analysis);
+    // Over a previous index, every run is hashed first (in parallel) to find the changed.
+    let keys: Vec<Option<String>> = match previous {
+        Some(_) => runs
+            .par_iter()
+            .map(|run| {
+                let mut h = RunHasher::new(&analysis, &words);
+                for_each_doc(docs, bodies, &f, run.clone(), |i, doc| {
+                    h.add(i, &doc);
+                    Ok(())
+                })?;
+                Ok(Some(h.finish()))
+            })
+            .collect::<Result<_>>()?,
+        None => vec![None; runs.len()],
+    };
+    timing("tantivy runs hashed");
     let mut writer: tantivy::IndexWriter =
         index.writer_with_num_threads(TANTIVY_THREADS, tantivy_memory(docs.len()))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    let mut texts = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
-        if i % EXPORT_CHUNK == 0 {
-            let range = i..(i + EXPORT_CHUNK).min(docs.len());
-            texts = bodies
-                .read(docs, range)
-                .context("reading the sections' texts")?;
+    let mut memo = RunsMemo {
+        sections: docs.len(),
+        run_len,
+        keys: Vec::with_capacity(runs.len()),
+    };
+    for (run, key) in runs.into_iter().zip(keys) {
+        if let (Some(key), Some(previous)) = (&key, previous) {
+            if previous.keys.get(memo.keys.len()) == Some(key) {
+                memo.keys.push(key.clone());
+                continue;
+            }
+            // Empties the run's segments, which the commit drops.
+            let bound = |i: usize| Term::from_field_u64(f.ord, i as u64);
+            writer.delete_query(Box::new(RangeQuery::new(
+                Bound::Included(bound(run.start)),
+                Bound::Excluded(bound(run.end)),
+            )))?;
         }
-        let body = &texts[i % EXPORT_CHUNK];
-        let key = |v: usize| corpus::value_key(i, v);
-        let n_text = Analysis::text_values(docs, i);
-        let mut doc = TantivyDocument::default();
-        doc.add_text(f.title, key(0));
-        doc.add_text(f.stored_title, &d.title);
-        for v in 1..n_text - 1 {
-            doc.add_text(f.heading, key(v));
-        }
-        doc.add_text(f.stored_heading, heading_line(d));
-        doc.add_text(f.body, key(n_text - 1));
-        doc.add_text(f.stored_body, body);
-        for v in 0..n_text {
-            doc.add_text(f.all, key(v));
-            doc.add_text(f.exact, key(v));
-        }
-        if let Some(id) = &d.doc_id {
-            doc.add_text(f.exact, key(n_text));
-            doc.add_text(f.doc_id, id);
-        }
-        doc.add_text(f.kind, &d.kind);
-        if let Some(g) = &d.strategy_group {
-            doc.add_text(f.group, g);
-        }
-        for s in &d.services {
-            doc.add_text(f.services, s);
-        }
-        if let Some(s) = &d.status {
-            doc.add_text(f.status, s);
-        }
-        doc.add_text(f.url, &d.url);
-        doc.add_u64(f.ord, i as u64);
-        doc.add_f64(f.factor, status_factor(d.status.as_deref()) as f64);
-        let (from, until) = d
-            .validity()
-            .map_or((i64::MIN, i64::MAX), |(a, b)| (i64::from(a), i64::from(b)));
-        doc.add_i64(f.valid_from, from);
-        doc.add_i64(f.valid_until, until);
-        writer.add_document(doc)?;
+        let mut h = RunHasher::new(&analysis, &words);
+        for_each_doc(docs, bodies, &f, run, |i, doc| {
+            h.add(i, &doc);
+            writer.add_document(doc)?;
+            Ok(())
+        })?;
+        // A run is committed alone, so that its segments hold no other run's sections.
+        writer.commit()?;
+        memo.keys.push(h.finish());
     }
-    timing("tantivy documents added");
-    writer.commit()?;
-    timing("tantivy commit");
+    timing("tantivy runs indexed");
     writer.wait_merging_threads()?;
+    Ok(memo)
+}
+
+/// Calls `each` with the tantivy document of every section in `range`, in order (their
+/// texts read a chunk at a time).
+fn for_each_doc(
+    docs: &[SectionDoc],
+    bodies: &Bodies,
+    f: &Fields,
+    range: std::ops::Range<usize>,
+    mut each: impl FnMut(usize, TantivyDocument) -> Result<()>,
+) -> Result<()> {
+    for start in range.clone().step_by(EXPORT_CHUNK) {
+        let chunk = start..(start + EXPORT_CHUNK).min(range.end);
+        let texts = bodies
+            .read(docs, chunk.clone())
+            .context("reading the sections' texts")?;
+        for (i, body) in chunk.zip(&texts) {
+            each(i, tantivy_doc(docs, i, body, f))?;
+        }
+    }
     Ok(())
+}
+
+/// The tantivy document of section `i`, its text fields named by value keys.
+fn tantivy_doc(docs: &[SectionDoc], i: usize, body: &str, f: &Fields) -> TantivyDocument {
+    let d = &docs[i];
+    let key = |v: usize| corpus::value_key(i, v);
+    let n_text = Analysis::text_values(docs, i);
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.title, key(0));
+    doc.add_text(f.stored_title, &d.title);
+    for v in 1..n_text - 1 {
+        doc.add_text(f.heading, key(v));
+    }
+    doc.add_text(f.stored_heading, heading_line(d));
+    doc.add_text(f.body, key(n_text - 1));
+    doc.add_text(f.stored_body, body);
+    for v in 0..n_text {
+        doc.add_text(f.all, key(v));
+        doc.add_text(f.exact, key(v));
+    }
+    if let Some(id) = &d.doc_id {
+        doc.add_text(f.exact, key(n_text));
+        doc.add_text(f.doc_id, id);
+    }
+    doc.add_text(f.kind, &d.kind);
+    if let Some(g) = &d.strategy_group {
+        doc.add_text(f.group, g);
+    }
+    for s in &d.services {
+        doc.add_text(f.services, s);
+    }
+    if let Some(s) = &d.status {
+        doc.add_text(f.status, s);
+    }
+    doc.add_text(f.url, &d.url);
+    doc.add_u64(f.ord, i as u64);
+    doc.add_f64(f.factor, status_factor(d.status.as_deref()) as f64);
+    let (from, until) = d
+        .validity()
+        .map_or((i64::MIN, i64::MAX), |(a, b)| (i64::from(a), i64::from(b)));
+    doc.add_i64(f.valid_from, from);
+    doc.add_i64(f.valid_until, until);
+    doc
+}
+
+/// A run's key: every value of its documents, and for each analyzed value the tokens
+/// tantivy makes of it: per token its word's terms ([`word_digests`]) and whether it
+/// stands at the previous token's position (which gives the positions).
+struct RunHasher<'a> {
+    h: memo::StepHasher,
+    analysis: &'a Analysis,
+    words: &'a [[u8; 16]],
+    buf: Vec<u8>,
+}
+
+impl<'a> RunHasher<'a> {
+    fn new(analysis: &'a Analysis, words: &'a [[u8; 16]]) -> Self {
+        RunHasher {
+            h: memo::StepHasher::default(),
+            analysis,
+            words,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Adds section `i`, whose document is `doc`.
+    fn add(&mut self, i: usize, doc: &TantivyDocument) {
+        let buf = &mut self.buf;
+        buf.clear();
+        let text = |buf: &mut Vec<u8>, bytes: &[u8]| {
+            buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            buf.extend_from_slice(bytes);
+        };
+        for (field, value) in doc.field_values() {
+            buf.extend_from_slice(&field.field_id().to_le_bytes());
+            if let Some(s) = value.as_str() {
+                text(buf, s.as_bytes());
+            } else if let Some(x) = value.as_u64() {
+                buf.extend_from_slice(&x.to_le_bytes());
+            } else if let Some(x) = value.as_i64() {
+                buf.extend_from_slice(&x.to_le_bytes());
+            } else if let Some(x) = value.as_f64() {
+                buf.extend_from_slice(&x.to_bits().to_le_bytes());
+            }
+        }
+        let a = self.analysis;
+        for &(s, e) in &a.values[i] {
+            buf.extend_from_slice(&(e - s).to_le_bytes());
+            for &t in &a.toks[s as usize..e as usize] {
+                buf.extend_from_slice(&self.words[t.word() as usize]);
+                buf.push(u8::from(t.at_previous_position()));
+            }
+        }
+        self.h.part(buf);
+    }
+
+    fn finish(self) -> String {
+        self.h.finish()
+    }
+}
+
+/// Per distinct word of the analysis, a digest of the terms its tokens give: the normal
+/// terms (main, then compound parts) and the exact term.
+fn word_digests(a: &Analysis) -> Vec<[u8; 16]> {
+    (0..a.word_main.len() as u32)
+        .into_par_iter()
+        .map(|w| {
+            let mut h = Sha256::new();
+            for t in a.word_terms(w) {
+                h.update((a.terms[t as usize].len() as u64).to_le_bytes());
+                h.update(a.terms[t as usize].as_bytes());
+            }
+            let exact = a.word_exact[w as usize];
+            if exact != corpus::NONE {
+                h.update([0xff]);
+                h.update(a.exact_terms[exact as usize].as_bytes());
+            }
+            let d = h.finalize();
+            let mut out = [0u8; 16];
+            out.copy_from_slice(&d[..16]);
+            out
+        })
+        .collect()
 }
 
 /// BM25 of one field, as tantivy computes it (`Bm25Weight`, fieldnorm ids).
@@ -573,6 +766,8 @@ pub(crate) struct Export<'a> {
     pub bucket_occurrences: Option<u64>,
     /// Bytes a spill bucket holds before they go to its file, if not the spill's own.
     pub flush_bytes: Option<usize>,
+    /// The previous build's index, whose unchanged fragment archives are taken over.
+    pub previous: Option<&'a PreviousIndex<'a>>,
 }
 
 /// What [`export_static`] wrote.
@@ -585,6 +780,8 @@ pub(crate) struct Exported {
     pub score_stats: Option<ScoreStats>,
     /// The virtual section number of each section.
     pub vdocs: Vec<u32>,
+    /// What the next build can take over of the fragment archives.
+    pub fragments: Vec<ArchiveMemo>,
 }
 
 /// Computes the static index from the analysis and writes it into `search_dir`.
@@ -1021,7 +1218,7 @@ pub(crate) fn export_static(
     let vpage_ranges: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
     meta.frag_group = hash_group(vpage_ranges.len(), MIN_FRAG_GROUP);
     let frag_group = meta.frag_group;
-    let frag_archives: Vec<(u32, MemberPlaces)> = vpage_ranges
+    let frag_archives: Vec<ArchiveMemo> = vpage_ranges
         .par_chunks(frag_group)
         .enumerate()
         .map(|(g, ranges)| -> Result<_> {
@@ -1037,19 +1234,35 @@ pub(crate) fn export_static(
                         .zip(&texts[a - first..b - first])
                         .map(|(d, text)| frag(d, text))
                         .collect();
-                    compress(&reader::encode_fragments(&chunk))
+                    reader::encode_fragments(&chunk)
                 })
                 .collect();
+            let key = memo::archive_key(&members);
+            // An overlay's files have a prefix; the previous index is a site's.
+            let taken = how
+                .previous
+                .filter(|_| prefix.is_empty())
+                .and_then(|p| p.take_archive(g, &key, search_dir));
+            if let Some((memo, len)) = taken {
+                written.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+                n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(memo.clone());
+            }
+            let members: Vec<Vec<u8>> = members.iter().map(|m| compress(m)).collect();
             let (bytes, places) = archive(&members);
-            let h = short_hash(&bytes);
-            write(&frag_archive(g, h), &bytes)?;
-            Ok((h, places))
+            let hash = short_hash(&bytes);
+            write(&frag_archive(g, hash), &bytes)?;
+            Ok(ArchiveMemo { key, hash, places })
         })
         .collect::<Result<_>>()?;
-    meta.frag_groups = frag_archives.iter().map(|a| a.0).collect();
+    meta.frag_groups = frag_archives.iter().map(|a| a.hash).collect();
+    let fragments = frag_archives;
     meta.frag_places = place(
         FRAG_PLACES,
-        frag_archives.into_iter().flat_map(|a| a.1).collect(),
+        fragments
+            .iter()
+            .flat_map(|a| a.places.iter().copied())
+            .collect(),
     );
     timing("fragments");
     // An overlay is a few pages: its few files are fetched as needed.
@@ -1078,6 +1291,7 @@ pub(crate) fn export_static(
         meta: meta_bytes,
         score_stats: kept,
         vdocs,
+        fragments,
     })
 }
 

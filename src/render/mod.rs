@@ -19,6 +19,7 @@ use minijinja::{Environment, context};
 pub use nav::Navigation;
 use rayon::prelude::*;
 use search_index::bodies::Bodies;
+use search_index::indexer::PreviousIndex;
 use std::path::Path;
 
 /// Everything a render needs besides the book.
@@ -121,6 +122,7 @@ pub fn render_site(
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
         let cached = opts.cache.zip(index_key.as_ref());
         index_reused = cached.is_some_and(|(c, key)| c.reuse_index(key, SEARCH_INDEX_DIR, out));
+        let mut memo = None;
         if !index_reused {
             let docs = sections.read().map_err(|e| {
                 RenderError(format!(
@@ -128,15 +130,27 @@ pub fn render_site(
                     out.dir().display()
                 ))
             })?;
-            search_index::build_site_index_from(&docs, &bodies, &synonyms, &dir).map_err(|e| {
+            let previous = opts.cache.and_then(|c| c.previous_index(SEARCH_INDEX_DIR));
+            let previous = previous
+                .as_ref()
+                .map(|(dir, memo)| PreviousIndex { dir, memo });
+            let (_, built) = search_index::indexer::build_site_index_reusing(
+                &docs,
+                &bodies,
+                &synonyms,
+                &dir,
+                previous.as_ref(),
+            )
+            .map_err(|e| {
                 RenderError(format!(
                     "sökindexet kunde inte byggas: {e}{}",
                     disk_full_note(out.dir(), DISK_NEARLY_FULL)
                 ))
             })?;
+            memo = Some(built);
         }
         if let Some((cache, key)) = cached {
-            cache.record_index(key, SEARCH_INDEX_DIR, out);
+            cache.record_index(key, memo, SEARCH_INDEX_DIR, out);
         }
     }
     phases.done_with_memory("sökindex", Memory::Peak);
