@@ -446,4 +446,17 @@ fn a_text_edit_in_a_large_book_indexes_only_what_it_changed() {
         );
     }
     assert!(search_json(&e.site, "zebrafink").contains("sida-0500.html"));
+    // Equal scores come in section order, as in the browser, whatever the order of
+    // tantivy's segments: every page's introduction scores the same for "barn".
+    let hits: serde_json::Value = serde_json::from_str(&search_json(&e.site, "barn")).unwrap();
+    let urls: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["url"].as_str().unwrap())
+        .collect();
+    let first: Vec<String> = (0..30)
+        .map(|i| format!("sida-{i:04}.html#sida-{i}"))
+        .collect();
+    assert_eq!(urls, first);
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::DocSetCollector;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{
     Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -2415,21 +2415,88 @@ pub fn search_tantivy(
 }
 
 /// The top `limit` documents, each score multiplied by its document's status factor
-/// (in-force above drafts and repealed documents), as the static index ranks them.
-fn status_weighted_top(
+/// (in-force above drafts and repealed documents), ties broken by section order: as the
+/// static index ranks them, whatever the order of tantivy's segments (which is not fixed).
+fn status_weighted_top(limit: usize) -> StatusWeightedTop {
+    StatusWeightedTop { limit }
+}
+
+struct StatusWeightedTop {
     limit: usize,
-) -> impl tantivy::collector::Collector<Fruit = Vec<(tantivy::Score, tantivy::DocAddress)>> {
-    TopDocs::with_limit(limit).tweak_score(|seg: &SegmentReader| {
-        let col = seg
-            .fast_fields()
-            .f64("factor")
-            .ok()
-            .map(|c| c.first_or_default_col(1.0));
-        move |doc: tantivy::DocId, score: tantivy::Score| match &col {
+}
+
+/// A segment's part of [`StatusWeightedTop`]: its best documents as (score, section
+/// number, document), at most twice the limit between prunings.
+struct SegmentTop {
+    limit: usize,
+    segment: tantivy::SegmentOrdinal,
+    factor: Option<Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
+    ord: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+    best: Vec<(tantivy::Score, u64, tantivy::DocAddress)>,
+}
+
+/// Best first: higher score, then lower section number.
+fn rank(best: &mut Vec<(tantivy::Score, u64, tantivy::DocAddress)>, limit: usize) {
+    best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.truncate(limit);
+}
+
+impl tantivy::collector::Collector for StatusWeightedTop {
+    type Fruit = Vec<(tantivy::Score, tantivy::DocAddress)>;
+    type Child = SegmentTop;
+
+    fn for_segment(
+        &self,
+        segment: tantivy::SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentTop> {
+        let fast = reader.fast_fields();
+        Ok(SegmentTop {
+            limit: self.limit,
+            segment,
+            factor: fast.f64("factor").ok().map(|c| c.first_or_default_col(1.0)),
+            ord: fast.u64("ord").ok().map(|c| c.first_or_default_col(0)),
+            best: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(
+        &self,
+        segments: Vec<Vec<(tantivy::Score, u64, tantivy::DocAddress)>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut best: Vec<_> = segments.into_iter().flatten().collect();
+        rank(&mut best, self.limit);
+        Ok(best
+            .into_iter()
+            .map(|(score, _, doc)| (score, doc))
+            .collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentTop {
+    type Fruit = Vec<(tantivy::Score, u64, tantivy::DocAddress)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        let score = match &self.factor {
             Some(c) => score * c.get_val(doc) as f32,
             None => score,
+        };
+        let ord = self.ord.as_ref().map_or(0, |c| c.get_val(doc));
+        self.best
+            .push((score, ord, tantivy::DocAddress::new(self.segment, doc)));
+        if self.best.len() >= 2 * self.limit.max(16) {
+            rank(&mut self.best, self.limit);
         }
-    })
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        rank(&mut self.best, self.limit);
+        self.best
+    }
 }
 
 /// `samsyn search`: searches the site's index (tantivy), with snippets.
