@@ -556,6 +556,9 @@ fn write_tantivy(
         writer.commit()?;
         memo.keys.push(h.finish());
     }
+    if memo.keys.is_empty() {
+        writer.commit()?; // A book without sections: an empty index.
+    }
     timing("tantivy runs indexed");
     writer.wait_merging_threads()?;
     Ok(memo)
