@@ -343,7 +343,16 @@ pub fn build_site_index_with(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    Ok(build_index(docs, &Bodies::InSections, synonyms, search_dir, true, None)?.0)
+    Ok(build_index(
+        docs,
+        &Bodies::InSections,
+        synonyms,
+        search_dir,
+        true,
+        None,
+        false,
+    )?
+    .0)
 }
 
 /// [`build_site_index_with`] with the sections' texts in `bodies` (a build spills them to a
@@ -354,7 +363,7 @@ pub fn build_site_index_from(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    Ok(build_index(docs, bodies, synonyms, search_dir, true, None)?.0)
+    Ok(build_index(docs, bodies, synonyms, search_dir, true, None, false)?.0)
 }
 
 /// [`build_site_index_from`] that takes over what it can of the previous build's index
@@ -366,7 +375,7 @@ pub fn build_site_index_reusing(
     search_dir: &Path,
     previous: Option<&PreviousIndex>,
 ) -> Result<(IndexStats, IndexMemo)> {
-    build_index(docs, bodies, synonyms, search_dir, true, previous)
+    build_index(docs, bodies, synonyms, search_dir, true, previous, true)
 }
 
 /// The static browser index alone, without the tantivy index that `samsyn search` reads:
@@ -377,7 +386,16 @@ pub fn build_browser_index(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    Ok(build_index(docs, &Bodies::InSections, synonyms, search_dir, false, None)?.0)
+    Ok(build_index(
+        docs,
+        &Bodies::InSections,
+        synonyms,
+        search_dir,
+        false,
+        None,
+        false,
+    )?
+    .0)
 }
 
 fn build_index(
@@ -387,6 +405,7 @@ fn build_index(
     search_dir: &Path,
     with_tantivy: bool,
     previous: Option<&PreviousIndex>,
+    record: bool,
 ) -> Result<(IndexStats, IndexMemo)> {
     timing("start");
     if let Bodies::Spilled(texts) = bodies
@@ -429,8 +448,9 @@ fn build_index(
                 p.runs(docs.len(), memo::run_len(docs.len()))?,
             ))
         });
-        let tantivy =
-            scope.spawn(move || write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs));
+        let tantivy = scope.spawn(move || {
+            write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs, record)
+        });
         let exported = export_static(docs, bodies, &analysis, synonyms, search_dir, &whole);
         let indexed = tantivy
             .join()
@@ -441,7 +461,7 @@ fn build_index(
         let exported = exported?;
         let memo = IndexMemo {
             fragments: exported.fragments,
-            tantivy: Some(runs),
+            tantivy: runs,
         };
         Ok((exported.stats, memo))
     })
@@ -449,11 +469,10 @@ fn build_index(
 
 /// Memory budget of the tantivy writer (one indexing thread) for a book of `sections`.
 /// Above it tantivy writes a segment and starts another; segments are never merged (BM25
-/// statistics are index-wide, so scores do not depend on the segmentation). Each segment
-/// is six files of the site: a large book gets twice the budget, so half the files (at
-/// 100,000 pages 15 segments of at most 12 MB a file, where 20 MB made 73 segments, 439
-/// files; 64 MB made stored-text files of 24 MB, close to a host's 25 MiB cap), and a
-/// smaller book keeps its memory (10,000 pages: 7 segments).
+/// statistics are index-wide, so scores do not depend on the segmentation). A run of
+/// sections ([`memo::run_len`]) is committed alone and stays under the budget (one segment,
+/// six files of the site): at 100,000 pages 32 runs of 20,313 sections each. A large book
+/// gets twice the budget, so that its runs do too.
 fn tantivy_memory(sections: usize) -> usize {
     if sections > 200_000 {
         40_000_000
@@ -469,14 +488,16 @@ const TANTIVY_THREADS: usize = 1;
 /// Writes the tantivy index: one document per section, the text fields replayed from the
 /// analysis (see [`corpus::PreAnalyzed`]), a run of sections at a time ([`RunsMemo`]).
 /// With the previous build's runs, its index is taken over and only the runs whose key
-/// changed are indexed again. Returns the runs' keys.
+/// changed are indexed again. Returns the runs' keys, when there is a previous index or
+/// `record` asks for them.
 fn write_tantivy(
     docs: &[SectionDoc],
     bodies: &Bodies,
     analysis: Arc<Analysis>,
     dir: &Path,
     previous: Option<(&Path, &RunsMemo)>,
-) -> Result<RunsMemo> {
+    record: bool,
+) -> Result<Option<RunsMemo>> {
     timing("tantivy start");
     let run_len = memo::run_len(docs.len());
     let runs: Vec<std::ops::Range<usize>> = (0..docs.len())
@@ -509,59 +530,70 @@ fn write_tantivy(
         TextAnalyzer::from(tokenizer(corpus::Kind::Exact)),
     );
     let words = word_digests(&analysis);
-    // Over a previous index, every run is hashed first (in parallel) to find the changed.
-    let keys: Vec<Option<String>> = match previous {
-        Some(_) => runs
-            .par_iter()
+    let hash_runs = |runs: &[std::ops::Range<usize>]| -> Result<Vec<String>> {
+        runs.par_iter()
             .map(|run| {
                 let mut h = RunHasher::new(&analysis, &words);
                 for_each_doc(docs, bodies, &f, run.clone(), |i, doc| {
                     h.add(i, &doc);
                     Ok(())
                 })?;
-                Ok(Some(h.finish()))
+                Ok(h.finish())
             })
-            .collect::<Result<_>>()?,
-        None => vec![None; runs.len()],
+            .collect()
+    };
+    // Over a previous index, every run is hashed first, to find the changed ones.
+    let known = match previous {
+        Some(_) => Some(hash_runs(&runs)?),
+        None => None,
     };
     timing("tantivy runs hashed");
     let mut writer: tantivy::IndexWriter =
         index.writer_with_num_threads(TANTIVY_THREADS, tantivy_memory(docs.len()))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    let mut memo = RunsMemo {
-        sections: docs.len(),
-        run_len,
-        keys: Vec::with_capacity(runs.len()),
-    };
-    for (run, key) in runs.into_iter().zip(keys) {
-        if let (Some(key), Some(previous)) = (&key, previous) {
-            if previous.keys.get(memo.keys.len()) == Some(key) {
-                memo.keys.push(key.clone());
-                continue;
-            }
-            // Empties the run's segments, which the commit drops.
-            let bound = |i: usize| Term::from_field_u64(f.ord, i as u64);
-            writer.delete_query(Box::new(RangeQuery::new(
-                Bound::Included(bound(run.start)),
-                Bound::Excluded(bound(run.end)),
-            )))?;
+    let mut later = None;
+    rayon::in_place_scope(|scope| -> Result<()> {
+        // Without a previous index the keys are only recorded: hashed on the thread pool
+        // while this thread indexes.
+        if known.is_none() && record {
+            scope.spawn(|_| later = Some(hash_runs(&runs)));
         }
-        let mut h = RunHasher::new(&analysis, &words);
-        for_each_doc(docs, bodies, &f, run, |i, doc| {
-            h.add(i, &doc);
-            writer.add_document(doc)?;
-            Ok(())
-        })?;
-        // A run is committed alone, so that its segments hold no other run's sections.
-        writer.commit()?;
-        memo.keys.push(h.finish());
-    }
-    if memo.keys.is_empty() {
-        writer.commit()?; // A book without sections: an empty index.
-    }
+        for (j, run) in runs.iter().enumerate() {
+            if let (Some(keys), Some(previous)) = (&known, previous) {
+                if previous.keys.get(j) == Some(&keys[j]) {
+                    continue;
+                }
+                // Empties the run's segments, which the commit drops.
+                let bound = |i: usize| Term::from_field_u64(f.ord, i as u64);
+                writer.delete_query(Box::new(RangeQuery::new(
+                    Bound::Included(bound(run.start)),
+                    Bound::Excluded(bound(run.end)),
+                )))?;
+            }
+            for_each_doc(docs, bodies, &f, run.clone(), |_, doc| {
+                writer.add_document(doc)?;
+                Ok(())
+            })?;
+            // A run is committed alone, so that its segments hold no other run's sections.
+            writer.commit()?;
+        }
+        if runs.is_empty() {
+            writer.commit()?; // A book without sections: an empty index.
+        }
+        Ok(())
+    })?;
     timing("tantivy runs indexed");
     writer.wait_merging_threads()?;
-    Ok(memo)
+    let keys = match (known, later) {
+        (Some(keys), _) => Some(keys),
+        (None, Some(keys)) => Some(keys?),
+        (None, None) => None,
+    };
+    Ok(keys.map(|keys| RunsMemo {
+        sections: docs.len(),
+        run_len,
+        keys,
+    }))
 }
 
 /// Calls `each` with the tantivy document of every section in `range`, in order (their
