@@ -122,12 +122,7 @@ pub fn site_key(
 
 /// A page's key: the site's, the page's title and Markdown, and its template context
 /// (everything `page.html` gets besides the rendered body).
-pub fn page_key(
-    site: &Key,
-    title: &str,
-    markdown: &str,
-    context: &minijinja::Value,
-) -> Option<Key> {
+pub fn page_key(site: &Key, title: &str, markdown: &str, context: &impl Serialize) -> Option<Key> {
     let mut h = KeyHasher::new("page");
     h.part(site)
         .part(title.as_bytes())

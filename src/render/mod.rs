@@ -346,7 +346,7 @@ fn render_chapters(
                     },
                     None => {
                         let body = page::render(book, resolver, i, &markdown[i]);
-                        let html = fill_chapter(env, context, &body.html)?;
+                        let html = fill_chapter(env, &context, &body.html)?;
                         write_file(out, &page.url, html.as_bytes())?;
                         let file = || {
                             let path = out.path(&page.url).ok()?;
@@ -444,41 +444,61 @@ pub fn render_chapter(
     index: usize,
     body_html: &str,
 ) -> Result<String, RenderError> {
-    fill_chapter(env, chapter_context(site, book, index), body_html)
+    fill_chapter(env, &chapter_context(site, book, index), body_html)
 }
 
-/// What the `page.html` template gets for chapter `index`, except its rendered body (a
-/// page's cache key is made from it: [`crate::cache::page_key`]).
-pub fn chapter_context(
-    site: &context::Site<'_>,
+/// What the `page.html` template gets for a chapter, except its rendered body (a page's
+/// cache key is made from it: [`crate::cache::page_key`], so a reused page never has it
+/// turned into template values).
+#[derive(serde::Serialize)]
+pub struct ChapterContext<'a> {
+    meta: Option<context::Meta>,
+    referenced_by: Vec<context::Link>,
+    history: Vec<context::HistoryRow>,
+    breadcrumbs: Vec<context::Link>,
+    headings: Vec<context::TocHeading>,
+    prev: Option<context::Link>,
+    next: Option<context::Link>,
+    cite: cite::Citation,
+    changes: Option<changes::ChangeLog>,
+    #[serde(flatten)]
+    common: Common<'a>,
+}
+
+/// The [`ChapterContext`] of chapter `index`.
+pub fn chapter_context<'a>(
+    site: &context::Site<'a>,
     book: &LoadedBook,
     index: usize,
-) -> minijinja::Value {
+) -> ChapterContext<'a> {
     let page = &book.pages[index];
-    let common = site.common(&context::document_title(book, index), &page.url);
-    context! {
-        meta => context::meta(book, index, site.today),
-        referenced_by => context::referenced_by(book, index),
-        history => context::history(&page.front),
-        breadcrumbs => context::breadcrumbs(book, index),
-        headings => context::toc_headings(page),
-        prev => index.checked_sub(1).map(|p| context::link_to(book, index, p)),
-        next => (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
-        cite => cite::citation(book, index),
-        changes => site.history.and_then(|h| changes::change_log(h, book, index)),
-        ..minijinja::Value::from_serialize(&common)
+    ChapterContext {
+        meta: context::meta(book, index, site.today),
+        referenced_by: context::referenced_by(book, index),
+        history: context::history(&page.front),
+        breadcrumbs: context::breadcrumbs(book, index),
+        headings: context::toc_headings(page),
+        prev: index
+            .checked_sub(1)
+            .map(|p| context::link_to(book, index, p)),
+        next: (index + 1 < book.pages.len()).then(|| context::link_to(book, index, index + 1)),
+        cite: cite::citation(book, index),
+        changes: site
+            .history
+            .and_then(|h| changes::change_log(h, book, index)),
+        common: site.common(&context::document_title(book, index), &page.url),
     }
 }
 
 /// The `page.html` template filled with a chapter's `context` and its rendered body.
 fn fill_chapter(
     env: &Environment<'_>,
-    context: minijinja::Value,
+    context: &ChapterContext<'_>,
     body_html: &str,
 ) -> Result<String, RenderError> {
     let ctx = context! {
         content => minijinja::Value::from_safe_string(body_html.to_string()),
-        ..context
+        ..minijinja::Value::from_serialize(context)
     };
     render_template(env, "page.html", ctx)
 }
