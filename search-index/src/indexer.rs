@@ -438,16 +438,16 @@ fn build_index(
     let tantivy_dir = search_dir.join("tantivy");
     std::fs::create_dir_all(&tantivy_dir)
         .with_context(|| format!("creating {}", tantivy_dir.display()))?;
-    let previous_runs = previous.map(|p| (p.dir.join("tantivy"), p));
+    let previous_runs = previous.and_then(|p| {
+        let runs = p.runs(docs.len(), memo::run_len(docs.len()))?;
+        Some((p.dir.join("tantivy"), runs))
+    });
     std::thread::scope(|scope| -> Result<(IndexStats, IndexMemo)> {
         // tantivy indexes on its own thread while the static index is computed and written.
         let shared = analysis.clone();
-        let previous_runs = previous_runs.as_ref().and_then(|(dir, p)| {
-            Some((
-                dir.as_path(),
-                p.runs(docs.len(), memo::run_len(docs.len()))?,
-            ))
-        });
+        let previous_runs = previous_runs
+            .as_ref()
+            .map(|(dir, runs)| (dir.as_path(), *runs));
         let tantivy = scope.spawn(move || {
             write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs, record)
         });
@@ -517,8 +517,11 @@ fn write_tantivy(
     let (index, previous) = match taken {
         Some((index, memo)) => (index, Some(memo)),
         None => {
-            std::fs::remove_dir_all(dir)?;
-            std::fs::create_dir_all(dir)?;
+            if previous.is_some() {
+                // What was linked before the previous index failed to open.
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+            }
             (Index::create_in_dir(dir, schema)?, None)
         }
     };
@@ -529,7 +532,12 @@ fn write_tantivy(
         "sv_exact",
         TextAnalyzer::from(tokenizer(corpus::Kind::Exact)),
     );
-    let words = word_digests(&analysis);
+    let hashed = previous.is_some() || record;
+    let words = if hashed {
+        word_digests(&analysis)
+    } else {
+        Vec::new()
+    };
     let hash_runs = |runs: &[std::ops::Range<usize>]| -> Result<Vec<String>> {
         runs.par_iter()
             .map(|run| {
@@ -555,7 +563,7 @@ fn write_tantivy(
     rayon::in_place_scope(|scope| -> Result<()> {
         // Without a previous index the keys are only recorded: hashed on the thread pool
         // while this thread indexes.
-        if known.is_none() && record {
+        if known.is_none() && hashed {
             scope.spawn(|_| later = Some(hash_runs(&runs)));
         }
         for (j, run) in runs.iter().enumerate() {
@@ -1253,7 +1261,7 @@ pub(crate) fn export_static(
     let vpage_ranges: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
     meta.frag_group = hash_group(vpage_ranges.len(), MIN_FRAG_GROUP);
     let frag_group = meta.frag_group;
-    let frag_archives: Vec<ArchiveMemo> = vpage_ranges
+    let fragments: Vec<ArchiveMemo> = vpage_ranges
         .par_chunks(frag_group)
         .enumerate()
         .map(|(g, ranges)| -> Result<_> {
@@ -1290,8 +1298,7 @@ pub(crate) fn export_static(
             Ok(ArchiveMemo { key, hash, places })
         })
         .collect::<Result<_>>()?;
-    meta.frag_groups = frag_archives.iter().map(|a| a.hash).collect();
-    let fragments = frag_archives;
+    meta.frag_groups = fragments.iter().map(|a| a.hash).collect();
     meta.frag_places = place(
         FRAG_PLACES,
         fragments
@@ -2381,28 +2388,12 @@ pub fn search_tantivy(
             fallback = all_words == 0;
             top = any
                 .into_iter()
-                .map(|(s, addr)| {
+                .map(|(s, ord, addr)| {
                     let k = sat.get(&addr).copied().unwrap_or(0);
-                    (s * query::coverage(k, n), addr)
+                    (s * query::coverage(k, n), ord, addr)
                 })
                 .collect();
-            // Ties broken by section order below; keep the best `limit` by score, then order.
-            let ords: Vec<Option<tantivy::columnar::Column<u64>>> = searcher
-                .segment_readers()
-                .iter()
-                .map(|seg| seg.fast_fields().u64("ord").ok())
-                .collect();
-            let ord = |addr: tantivy::DocAddress| -> u32 {
-                ords.get(addr.segment_ord as usize)
-                    .and_then(|c| c.as_ref())
-                    .and_then(|c| c.first(addr.doc_id))
-                    .unwrap_or(0) as u32
-            };
-            let mut keyed: Vec<(f32, u32, tantivy::DocAddress)> =
-                top.into_iter().map(|(s, a)| (s, ord(a), a)).collect();
-            keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            keyed.truncate(limit);
-            top = keyed.into_iter().map(|(s, _, a)| (s, a)).collect();
+            rank(&mut top, limit);
         }
     }
     // The sections of the terms that tell a match through a synonym.
@@ -2418,7 +2409,7 @@ pub fn search_tantivy(
         ));
     }
     let mut hits = Vec::new();
-    for (score, addr) in top {
+    for (score, _, addr) in top {
         let via = crate::synonyms::via(&plan.synonyms, |key| {
             via_docs
                 .iter()
@@ -2460,24 +2451,28 @@ struct StatusWeightedTop {
     limit: usize,
 }
 
-/// A segment's part of [`StatusWeightedTop`]: its best documents as (score, section
-/// number, document), at most twice the limit between prunings.
+/// A document [`StatusWeightedTop`] found: its weighted score, its section number and
+/// where it is.
+type Ranked = (tantivy::Score, u64, tantivy::DocAddress);
+
+/// A segment's part of [`StatusWeightedTop`]: its best documents, at most twice the limit
+/// between prunings.
 struct SegmentTop {
     limit: usize,
     segment: tantivy::SegmentOrdinal,
     factor: Option<Arc<dyn tantivy::columnar::ColumnValues<f64>>>,
     ord: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
-    best: Vec<(tantivy::Score, u64, tantivy::DocAddress)>,
+    best: Vec<Ranked>,
 }
 
-/// Best first: higher score, then lower section number.
-fn rank(best: &mut Vec<(tantivy::Score, u64, tantivy::DocAddress)>, limit: usize) {
+/// Best first: higher score, then lower section number; the first `limit` kept.
+fn rank(best: &mut Vec<Ranked>, limit: usize) {
     best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     best.truncate(limit);
 }
 
 impl tantivy::collector::Collector for StatusWeightedTop {
-    type Fruit = Vec<(tantivy::Score, tantivy::DocAddress)>;
+    type Fruit = Vec<Ranked>;
     type Child = SegmentTop;
 
     fn for_segment(
@@ -2499,21 +2494,15 @@ impl tantivy::collector::Collector for StatusWeightedTop {
         true
     }
 
-    fn merge_fruits(
-        &self,
-        segments: Vec<Vec<(tantivy::Score, u64, tantivy::DocAddress)>>,
-    ) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, segments: Vec<Vec<Ranked>>) -> tantivy::Result<Self::Fruit> {
         let mut best: Vec<_> = segments.into_iter().flatten().collect();
         rank(&mut best, self.limit);
-        Ok(best
-            .into_iter()
-            .map(|(score, _, doc)| (score, doc))
-            .collect())
+        Ok(best)
     }
 }
 
 impl tantivy::collector::SegmentCollector for SegmentTop {
-    type Fruit = Vec<(tantivy::Score, u64, tantivy::DocAddress)>;
+    type Fruit = Vec<Ranked>;
 
     fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
         let score = match &self.factor {
