@@ -447,10 +447,10 @@ impl BuildCache {
     /// The previous site's search index folder (`dir` in it) and what this build can take
     /// over of it, when this samsyn built it and every file of it is still the one
     /// recorded.
-    pub fn previous_index(&self, dir: &str) -> Option<(PathBuf, IndexMemo)> {
+    pub fn previous_index(&self, dir: &str) -> Option<(PathBuf, &IndexMemo)> {
         let (previous, _) = self.intact_previous_index(dir)?;
         let this = hex(&executable_key()?);
-        (previous.executable == this).then(|| (self.dest.join(dir), previous.memo.clone()))
+        (previous.executable == this).then(|| (self.dest.join(dir), &previous.memo))
     }
 
     /// The previous build's index record and its files in the previous site (the path in

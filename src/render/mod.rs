@@ -130,24 +130,35 @@ pub fn render_site(
                     out.dir().display()
                 ))
             })?;
-            let previous = opts.cache.and_then(|c| c.previous_index(SEARCH_INDEX_DIR));
-            let previous = previous
-                .as_ref()
-                .map(|(dir, memo)| PreviousIndex { dir, memo });
-            let (_, built) = search_index::indexer::build_site_index_reusing(
-                &docs,
-                &bodies,
-                &synonyms,
-                &dir,
-                previous.as_ref(),
-            )
-            .map_err(|e| {
+            let failed = |e: anyhow::Error| {
                 RenderError(format!(
                     "sökindexet kunde inte byggas: {e}{}",
                     disk_full_note(out.dir(), DISK_NEARLY_FULL)
                 ))
-            })?;
-            memo = Some(built);
+            };
+            // With a cache, what the next build can take over is recorded; without one
+            // there is nothing to record it in.
+            match cached {
+                Some((cache, _)) => {
+                    let previous = cache.previous_index(SEARCH_INDEX_DIR);
+                    let previous = previous
+                        .as_ref()
+                        .map(|(dir, memo)| PreviousIndex { dir, memo });
+                    let (_, built) = search_index::indexer::build_site_index_reusing(
+                        &docs,
+                        &bodies,
+                        &synonyms,
+                        &dir,
+                        previous.as_ref(),
+                    )
+                    .map_err(failed)?;
+                    memo = Some(built);
+                }
+                None => {
+                    search_index::build_site_index_from(&docs, &bodies, &synonyms, &dir)
+                        .map_err(failed)?;
+                }
+            }
         }
         if let Some((cache, key)) = cached {
             cache.record_index(key, memo, SEARCH_INDEX_DIR, out);
