@@ -425,6 +425,7 @@ fn build_index(
     timing("analysis");
     let whole = Export {
         previous,
+        record,
         ..Export::default()
     };
     if !with_tantivy {
@@ -432,6 +433,7 @@ fn build_index(
         let memo = IndexMemo {
             fragments: exported.fragments,
             tantivy: None,
+            compressed: exported.compressed,
         };
         return Ok((exported.stats, memo));
     }
@@ -462,6 +464,7 @@ fn build_index(
         let memo = IndexMemo {
             fragments: exported.fragments,
             tantivy: runs,
+            compressed: exported.compressed,
         };
         Ok((exported.stats, memo))
     })
@@ -809,8 +812,11 @@ pub(crate) struct Export<'a> {
     pub bucket_occurrences: Option<u64>,
     /// Bytes a spill bucket holds before they go to its file, if not the spill's own.
     pub flush_bytes: Option<usize>,
-    /// The previous build's index, whose unchanged fragment archives are taken over.
+    /// The previous build's index, whose unchanged fragment archives and compressed
+    /// members are taken over.
     pub previous: Option<&'a PreviousIndex<'a>>,
+    /// Key the compressed members for the next build ([`IndexMemo::compressed`]).
+    pub record: bool,
 }
 
 /// What [`export_static`] wrote.
@@ -825,6 +831,8 @@ pub(crate) struct Exported {
     pub vdocs: Vec<u32>,
     /// What the next build can take over of the fragment archives.
     pub fragments: Vec<ArchiveMemo>,
+    /// And of the compressed members ([`IndexMemo::compressed`]).
+    pub compressed: Vec<memo::CompressedFile>,
 }
 
 /// Computes the static index from the analysis and writes it into `search_dir`.
@@ -838,6 +846,11 @@ pub(crate) fn export_static(
 ) -> Result<Exported> {
     let n = docs.len();
     let n_normal = a.terms.len();
+    // An overlay's files have a prefix; the previous index is a site's.
+    let previous = how.previous.filter(|_| how.overlay_prefix.is_none());
+    let compressor = memo::Compressor::new(previous, how.record);
+    // The compressed members written, for the next build.
+    let mut compressed: Vec<memo::CompressedFile> = Vec::new();
     // Terms are numbered normal first, then exact ("codes"); their postings go to the
     // spill's buckets in the order of their keys, the order the shards are built in.
     let mut exact_keys: Vec<String> = a.exact_terms.par_iter().map(|t| exact_key(t)).collect();
@@ -1085,7 +1098,9 @@ pub(crate) fn export_static(
     // What a bundle may copy whole: (name, kind, stored size).
     let mut bundled: Vec<(String, usize, u64)> = Vec::new();
     for (name, bytes) in files {
-        let z = compress(&bytes);
+        let z = compressor.compress(&bytes, COMPRESSION_LEVEL);
+        compressed.extend(memo::compressed_file(&name, [(z.key, (0, z.bytes.len()))]));
+        let z = z.bytes;
         let kind = if name.starts_with("vocab-") {
             VOCAB
         } else {
@@ -1114,6 +1129,7 @@ pub(crate) fn export_static(
     let mut pack_hashes: Vec<u32> = Vec::new();
     let mut spare: Vec<Vec<Spare>> = Vec::new();
     let mut written_archive = |a: ClosedArchive| {
+        compressed.extend(a.members);
         written.fetch_add(a.len as u64, std::sync::atomic::Ordering::Relaxed);
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         pack_hashes.push(a.hash);
@@ -1147,7 +1163,7 @@ pub(crate) fn export_static(
         }
         let built: Vec<BuiltShard> = slices
             .into_par_iter()
-            .map(|shard_terms| build_shard(shard_terms, &scoring))
+            .map(|shard_terms| build_shard(shard_terms, &scoring, &compressor))
             .collect::<Result<_>>()?;
         for BuiltShard {
             mut shard,
@@ -1162,7 +1178,11 @@ pub(crate) fn export_static(
                     }
                 }
             }
-            let size = packs.iter().chain(&pos_packs).map(|p| p.0.len()).sum();
+            let size = packs
+                .iter()
+                .chain(&pos_packs)
+                .map(|p| p.0.bytes.len())
+                .sum();
             if let Some(full) = packer.make_room(size)? {
                 written_archive(full);
             }
@@ -1182,29 +1202,34 @@ pub(crate) fn export_static(
     drop(terms);
     drop(wanted);
     let weights: Vec<usize> = pending.iter().map(|p| p.weight).collect();
-    let encoded: Vec<Vec<u8>> = pending
+    let (encoded, keys): (Vec<Vec<u8>>, Vec<Option<memo::MemberKey>>) = pending
         .into_par_iter()
         .enumerate()
-        .map(|(i, p)| compress(&p.finish(i, &copyable)))
-        .collect();
+        .map(|(i, p)| {
+            let z = compressor.compress(&p.finish(i, &copyable), COMPRESSION_LEVEL);
+            (z.bytes, z.key)
+        })
+        .unzip();
     drop(copyable);
     meta.shard_group = hash_group(bounds.len(), MIN_SHARD_GROUP);
     let group = meta.shard_group;
-    let archives: Vec<(u32, Vec<Member>)> = encoded
+    let archives: Vec<(u32, Vec<Member>, Option<memo::CompressedFile>)> = encoded
         .par_chunks(group)
         .zip(weights.par_chunks(group))
+        .zip(keys.par_chunks(group))
         .enumerate()
-        .map(|(g, (members, weights))| -> Result<_> {
+        .map(|(g, ((members, weights), keys))| -> Result<_> {
             let (bytes, places) = archive(members);
             let h = short_hash(&bytes);
             let name = shard_archive(g, h);
             write(&name, &bytes)?;
+            let file = memo::compressed_file(&name, keys.iter().copied().zip(places.clone()));
             let members = places
                 .into_iter()
                 .zip(weights)
                 .map(|(place, &weight)| Member::named(&name, place, weight))
                 .collect();
-            Ok((h, members))
+            Ok((h, members, file))
         })
         .collect::<Result<_>>()?;
     // The directory of a kind: in the meta file while it is small, else in the bundle,
@@ -1229,8 +1254,9 @@ pub(crate) fn export_static(
     let mut shard_members = Vec::new();
     let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
-    for (h, members) in archives {
+    for (h, members, file) in archives {
         hashes.push(h);
+        compressed.extend(file);
         for m in members {
             bundled.push((m.name.clone(), SHARDS, m.place.1 as u64));
             shard_members.push((m.name, m.place.1 as u64, m.weight));
@@ -1334,6 +1360,7 @@ pub(crate) fn export_static(
         score_stats: kept,
         vdocs,
         fragments,
+        compressed,
     })
 }
 
@@ -1582,7 +1609,11 @@ struct BuiltShard {
 
 /// Builds one shard: its entries and heads, its posting packs and position packs. The
 /// terms are scored here, which frees their packed postings.
-fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> {
+fn build_shard(
+    terms: &mut [TermData],
+    scoring: &Scoring,
+    compressor: &memo::Compressor,
+) -> Result<BuiltShard> {
     let mut packs = Packer::default();
     let mut pos_packs = Packer::default();
     let mut shard = Shard::default();
@@ -1668,7 +1699,7 @@ fn build_shard(terms: &mut [TermData], scoring: &Scoring) -> Result<BuiltShard> 
     }
     Ok(BuiltShard {
         shard,
-        packs: [packs.packs, pos_packs.packs].map(compress_packs),
+        packs: [packs.packs, pos_packs.packs].map(|p| compress_packs(p, compressor)),
         dfs: term_dfs,
     })
 }
@@ -1925,12 +1956,12 @@ fn write_bundle(
 }
 
 /// A pack as stored: its compressed bytes and its weight (see [`Pack`]).
-type StoredPack = (Vec<u8>, usize);
+type StoredPack = (memo::Compressed, usize);
 
-fn compress_packs(packs: Vec<Pack>) -> Vec<StoredPack> {
+fn compress_packs(packs: Vec<Pack>, compressor: &memo::Compressor) -> Vec<StoredPack> {
     packs
         .into_iter()
-        .map(|(bytes, level, weight)| (compress_at(&bytes, level), weight))
+        .map(|(bytes, level, weight)| (compressor.compress(&bytes, level), weight))
         .collect()
 }
 
@@ -1960,6 +1991,8 @@ struct OpenArchive {
     hasher: Sha256,
     /// The packs the bundle may take.
     spare: SparePacks,
+    /// Each pack's key and place, for the next build ([`memo::compressed_file`]).
+    members: Vec<(Option<memo::MemberKey>, (usize, usize))>,
 }
 
 /// A written pack archive: its name, size, content hash and the packs the bundle may take.
@@ -1968,6 +2001,8 @@ struct ClosedArchive {
     len: usize,
     hash: u32,
     spare: SparePacks,
+    /// Its packs for the next build (`None` when they are not keyed).
+    members: Option<memo::CompressedFile>,
 }
 
 impl<'a> PackArchives<'a> {
@@ -2002,6 +2037,7 @@ impl<'a> PackArchives<'a> {
             len: 0,
             hasher: Sha256::new(),
             spare: Vec::new(),
+            members: Vec::new(),
         };
         self.open.replace(opened).map(|a| self.close(a)).transpose()
     }
@@ -2016,15 +2052,17 @@ impl<'a> PackArchives<'a> {
         let a = self.open.as_mut().context("no open pack archive")?;
         let mut ranges = Vec::with_capacity(packs.len());
         for (z, weight) in packs {
+            let z_len = z.bytes.len();
             if weight > 0 {
-                a.spare.push((a.len, z.len(), weight));
+                a.spare.push((a.len, z_len, weight));
             }
-            ranges.push((a.len, z.len()));
+            ranges.push((a.len, z_len));
+            a.members.push((z.key, (a.len, z_len)));
             a.file
-                .write_all(&z)
+                .write_all(&z.bytes)
                 .with_context(|| format!("writing {}", a.path.display()))?;
-            a.hasher.update(&z);
-            a.len += z.len();
+            a.hasher.update(&z.bytes);
+            a.len += z_len;
         }
         Ok(reader::PackSet {
             archive: a.number,
@@ -2049,11 +2087,13 @@ impl<'a> PackArchives<'a> {
         let name = pack_archive(a.number, hash);
         let dest = self.dir.join(format!("{}{name}", self.prefix));
         std::fs::rename(&a.path, &dest).with_context(|| format!("writing {}", dest.display()))?;
+        let members = memo::compressed_file(&name, a.members);
         Ok(ClosedArchive {
             name,
             len: a.len,
             hash,
             spare: a.spare,
+            members,
         })
     }
 }
@@ -2726,7 +2766,10 @@ mod tests {
     fn pack_archives_are_streamed_out_under_their_content_hash_a_shards_packs_in_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut packer = PackArchives::new(dir.path(), "o1-", 100);
-        let pack = |n: usize, byte: u8, weight: usize| (vec![byte; n], weight);
+        let pack = |n: usize, byte: u8, weight: usize| {
+            let bytes = vec![byte; n];
+            (memo::Compressed { bytes, key: None }, weight)
+        };
         let mut closed = Vec::new();
         let mut sets = Vec::new();
         // Shards' packs: 60 + 30 fit one archive; 50 more start a second; 150 alone is
@@ -2736,7 +2779,7 @@ mod tests {
             vec![pack(50, 3, 0)],
             vec![pack(150, 4, 9)],
         ] {
-            let size = shard.iter().map(|p| p.0.len()).sum();
+            let size = shard.iter().map(|p| p.0.bytes.len()).sum();
             closed.extend(packer.make_room(size).unwrap());
             sets.push(packer.place(shard).unwrap());
         }

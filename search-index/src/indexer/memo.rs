@@ -7,7 +7,10 @@
 //! the previous build, the previous build's file is the step's output, byte for byte, and
 //! is hard-linked instead of made again.
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -20,6 +23,160 @@ pub struct IndexMemo {
     pub fragments: Vec<ArchiveMemo>,
     /// tantivy's runs of sections; `None` for an index without tantivy.
     pub tantivy: Option<RunsMemo>,
+    /// The compressed members of the term shard and pack archives and the files of one
+    /// member (vocabulary, validity table), file by file.
+    #[serde(default)]
+    pub compressed: Vec<CompressedFile>,
+}
+
+/// A file of compressed members: its name, and each member's key ([`Compressor`]: the
+/// hash of its bytes before compression and of the level), offset and length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompressedFile {
+    pub name: String,
+    pub members: Vec<(String, u64, u64)>,
+}
+
+/// The key of a member before compression ([`Compressor::compress`]).
+pub(super) type MemberKey = [u8; 16];
+
+/// A member compressed by a [`Compressor`]: its stored bytes, and its key when the
+/// compressor keys members.
+pub(super) struct Compressed {
+    pub bytes: Vec<u8>,
+    pub key: Option<MemberKey>,
+}
+
+/// Compresses the members of the static index (term shards, posting and position
+/// packs, the vocabulary). A member whose bytes and level the previous build compressed
+/// too is that build's stored bytes, read from its file, instead of compressed again:
+/// DEFLATE at a level is a function of its input, so they are the same bytes.
+pub(super) struct Compressor<'a> {
+    /// Whether members are keyed (for the next build's memo, or to look them up).
+    keyed: bool,
+    previous: Option<PreviousMembers<'a>>,
+}
+
+/// The previous build's compressed members, by key: (file, offset, length).
+struct PreviousMembers<'a> {
+    dir: &'a Path,
+    files: &'a [CompressedFile],
+    by_key: HashMap<MemberKey, (usize, u64, u64)>,
+    /// The files opened so far.
+    open: Mutex<HashMap<usize, Arc<File>>>,
+}
+
+impl<'a> Compressor<'a> {
+    /// A compressor that takes members from `previous` and, when `keyed`, keys every
+    /// member for the next build.
+    pub fn new(previous: Option<&PreviousIndex<'a>>, keyed: bool) -> Compressor<'a> {
+        let previous = previous.map(|p| {
+            let files = p.memo.compressed.as_slice();
+            let mut by_key = HashMap::new();
+            for (f, file) in files.iter().enumerate() {
+                for (key, offset, len) in &file.members {
+                    if let Some(key) = unhex(key) {
+                        by_key.insert(key, (f, *offset, *len));
+                    }
+                }
+            }
+            PreviousMembers {
+                dir: p.dir,
+                files,
+                by_key,
+                open: Mutex::default(),
+            }
+        });
+        Compressor {
+            keyed: keyed || previous.is_some(),
+            previous,
+        }
+    }
+
+    /// `bytes` compressed at DEFLATE `level` (1–9).
+    pub fn compress(&self, bytes: &[u8], level: u8) -> Compressed {
+        if !self.keyed {
+            return Compressed {
+                bytes: crate::format::compress_at(bytes, level),
+                key: None,
+            };
+        }
+        let mut h = Sha256::new();
+        h.update([level]);
+        h.update(bytes);
+        let key: MemberKey = h.finalize()[..16].try_into().expect("16 of 32 bytes");
+        let taken = self.previous.as_ref().and_then(|p| p.read(&key));
+        Compressed {
+            bytes: taken.unwrap_or_else(|| crate::format::compress_at(bytes, level)),
+            key: Some(key),
+        }
+    }
+}
+
+impl PreviousMembers<'_> {
+    /// The stored bytes of the previous member `key`; `None` when there is none or it
+    /// cannot be read.
+    fn read(&self, key: &MemberKey) -> Option<Vec<u8>> {
+        let &(f, offset, len) = self.by_key.get(key)?;
+        let file = {
+            let mut open = self.open.lock().ok()?;
+            match open.get(&f) {
+                Some(file) => file.clone(),
+                None => {
+                    let file = Arc::new(File::open(self.dir.join(&self.files[f].name)).ok()?);
+                    open.insert(f, file.clone());
+                    file
+                }
+            }
+        };
+        let mut bytes = vec![0; usize::try_from(len).ok()?];
+        read_exact_at(&file, &mut bytes, offset).ok()?;
+        Some(bytes)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// A member's key in hex, for the memo.
+pub(super) fn hex(key: &MemberKey) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<MemberKey> {
+    let mut key = [0; 16];
+    if s.len() != 32 {
+        return None;
+    }
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
+/// The members of one file for the memo: each key with its (offset, length); members
+/// without a key (a compressor that does not key them) leave the file out.
+pub(super) fn compressed_file(
+    name: &str,
+    members: impl IntoIterator<Item = (Option<MemberKey>, (usize, usize))>,
+) -> Option<CompressedFile> {
+    let members = members
+        .into_iter()
+        .map(|(key, (offset, len))| Some((hex(&key?), offset as u64, len as u64)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(CompressedFile {
+        name: name.to_string(),
+        members,
+    })
 }
 
 /// A fragment archive: the hash of its members before compression, its content hash
@@ -150,5 +307,56 @@ mod tests {
         let b = archive_key(&[b"a".to_vec(), b"bc".to_vec()]);
         assert_ne!(a, b);
         assert_eq!(a, archive_key(&[b"ab".to_vec(), b"c".to_vec()]));
+    }
+
+    #[test]
+    fn a_member_the_previous_build_compressed_is_read_from_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"barn och unga, barn och unga, barn och unga".as_slice();
+        // The previous build's file: another member first, then this one's stored bytes.
+        let first = Compressor::new(None, true).compress(text, 6);
+        assert_eq!(first.bytes, crate::format::compress_at(text, 6));
+        // Bytes that are not DEFLATE's, so that taking them shows they were read.
+        let stored = b"stored".to_vec();
+        std::fs::write(
+            dir.path().join("p0-1.bin"),
+            [b"xx".as_slice(), &stored].concat(),
+        )
+        .unwrap();
+        let memo = IndexMemo {
+            compressed: vec![
+                compressed_file("p0-1.bin", [(first.key, (2, stored.len()))]).unwrap(),
+            ],
+            ..IndexMemo::default()
+        };
+        let previous = PreviousIndex {
+            dir: dir.path(),
+            memo: &memo,
+        };
+        let compressor = Compressor::new(Some(&previous), false);
+        assert_eq!(compressor.compress(text, 6).bytes, stored);
+        // Another level or other bytes are compressed.
+        assert_eq!(
+            compressor.compress(text, 1).bytes,
+            crate::format::compress_at(text, 1)
+        );
+        assert_eq!(
+            compressor.compress(b"unga", 6).bytes,
+            crate::format::compress_at(b"unga", 6)
+        );
+        // A file cut short is not read past its end: the member is compressed.
+        std::fs::write(dir.path().join("p0-1.bin"), b"xxsto").unwrap();
+        let compressor = Compressor::new(Some(&previous), false);
+        assert_eq!(compressor.compress(text, 6).bytes, first.bytes);
+    }
+
+    #[test]
+    fn members_without_keys_are_not_recorded() {
+        let plain = Compressor::new(None, false).compress(b"barn", 6);
+        assert!(plain.key.is_none());
+        assert!(compressed_file("f", [(plain.key, (0, 4))]).is_none());
+        let keyed = Compressor::new(None, true).compress(b"barn", 6);
+        let file = compressed_file("f", [(keyed.key, (0, 4))]).unwrap();
+        assert_eq!(unhex(&file.members[0].0), keyed.key);
     }
 }
