@@ -90,7 +90,7 @@ impl Write for KeyHasher {
 
 /// The running samsyn's own bytes, hashed once: a page rendered by another samsyn is
 /// never reused. `None` when the executable cannot be read.
-fn executable_key() -> Option<Key> {
+pub(crate) fn executable_key() -> Option<Key> {
     static KEY: std::sync::OnceLock<Option<Key>> = std::sync::OnceLock::new();
     *KEY.get_or_init(|| {
         let exe = std::env::current_exe().ok()?;
@@ -102,11 +102,13 @@ fn executable_key() -> Option<Key> {
 }
 
 /// What every page of the site is made from besides its own content: samsyn itself, the
-/// theme, book.toml, what the pages' links resolve against, and whether the site has a
-/// search index and a history. `None` when samsyn cannot tell (then nothing is reused).
+/// theme, book.toml, what the pages' links resolve against, what their sidebars are made
+/// from, and whether the site has a search index and a history. `None` when samsyn
+/// cannot tell (then nothing is reused).
 pub fn site_key(
     book: &crate::book::LoadedBook,
     resolver: &crate::links::Resolver<'_>,
+    nav: &crate::render::Navigation,
     theme: &crate::theme::Theme,
     search: bool,
     history: bool,
@@ -116,6 +118,7 @@ pub fn site_key(
     theme.digest_into(&mut h);
     serde_json::to_writer(&mut h, &book.config).ok()?;
     resolver.digest_into(&mut h);
+    nav.digest_into(&mut h);
     h.part(&[u8::from(search), u8::from(history)]);
     Some(h.finish())
 }
@@ -387,6 +390,7 @@ impl BuildCache {
             let name = entry.file_name().to_string_lossy().into_owned();
             let stray = name == MANIFEST_NEXT
                 || name == INDEX_NEXT
+                || name.starts_with(crate::check_memo::NEXT_PREFIX)
                 || (name.starts_with(SECTIONS_PREFIX) && Some(name.as_str()) != keep);
             if stray && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let _ = std::fs::remove_file(entry.path());

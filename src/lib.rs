@@ -4,6 +4,7 @@
 pub mod a11y;
 pub mod book;
 pub mod cache;
+pub mod check_memo;
 pub mod cli;
 pub mod confine;
 pub mod csp;

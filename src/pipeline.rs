@@ -1,6 +1,8 @@
 //! The jobs samsyn does on a book: check it, and build the site from it.
 
 use crate::book::{self, ConfigError, LoadedBook};
+use crate::cache::Key;
+use crate::check_memo::{CheckMemo, Clean, PageKeys};
 use crate::diagnostics::{self, Diagnostic};
 use crate::links::Resolver;
 use crate::output::{self, Staging};
@@ -43,27 +45,43 @@ impl Checked {
 
 /// Loads and validates the book in `book_dir`.
 pub fn check(book_dir: &Path, today: NaiveDate) -> Result<Checked, ConfigError> {
+    Ok(check_with(book_dir, today, None)?.0)
+}
+
+/// [`check`], not checking again the pages `memo` found clean ([`crate::check_memo`]);
+/// also returns the keys of the pages found clean now (none without a memo).
+fn check_with(
+    book_dir: &Path,
+    today: NaiveDate,
+    memo: Option<&CheckMemo>,
+) -> Result<(Checked, Vec<(Key, Clean)>), ConfigError> {
     let mut phases = crate::timings::Phases::from_env("");
     let loaded = book::load(book_dir)?;
     phases.done_with_memory("läsning", crate::timings::Memory::Peak);
     match loaded {
-        Err(diagnostics) => Ok(Checked {
-            book: None,
-            diagnostics,
-            links_checked: 0,
-        }),
+        Err(diagnostics) => Ok((
+            Checked {
+                book: None,
+                diagnostics,
+                links_checked: 0,
+            },
+            Vec::new(),
+        )),
         Ok(mut book) => {
-            let report = {
+            let (report, clean) = {
                 let resolver = Resolver::new(&book);
-                validate::validate(&book, &resolver, today)
+                let keys = memo.and_then(|_| PageKeys::new(&resolver));
+                let memo = memo.zip(keys.as_ref());
+                validate::validate_with(&book, &resolver, today, memo)
             };
             book.lifecycle = std::sync::Arc::new(report.lifecycle);
             phases.done_with_memory("kontroll", crate::timings::Memory::Peak);
-            Ok(Checked {
+            let checked = Checked {
                 book: Some(book),
                 diagnostics: report.diagnostics,
                 links_checked: report.links_checked,
-            })
+            };
+            Ok((checked, clean))
         }
     }
 }
@@ -113,15 +131,24 @@ pub struct Built {
 pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     let started = Instant::now();
     let config = book::load_config(&opts.book_dir)?;
-    output::check_destination(
-        &opts.dest,
-        &opts.book_dir,
-        &opts.book_dir.join(&config.book.src),
-    )
-    .map_err(ConfigError)?;
-    let mut checked = check(&opts.book_dir, opts.today)?;
+    let src_dir = opts.book_dir.join(&config.book.src);
+    let dest =
+        output::check_destination(&opts.dest, &opts.book_dir, &src_dir).map_err(ConfigError)?;
+    let cache_dir = cache_dir(opts, &src_dir, &dest)?;
+    let memo = cache_dir.as_deref().map(CheckMemo::read);
+    let (mut checked, clean) = check_with(&opts.book_dir, opts.today, memo.as_ref())?;
     // The render takes the book (and frees it before the search index is built).
     let failed = checked.failed(opts.deny_warnings);
+    if let (Some(dir), Some(memo), false) = (&cache_dir, &memo, failed) {
+        // The next build checks every page again when it cannot be kept: not a reason
+        // to fail this one.
+        let changed = clean.len() != memo.len() || clean.iter().any(|(k, _)| memo.get(k).is_none());
+        if changed {
+            let _ = crate::check_memo::write(dir, &clean);
+        }
+    }
+    // 100,000 pages' entries are some 20 MB: not kept through the render.
+    drop((memo, clean));
     let Some(book) = checked.book.take_if(|_| !failed) else {
         return Ok(Built {
             checked,
@@ -133,7 +160,8 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     let staging = Staging::new(&opts.dest, &book.root, &book.src_dir).map_err(ConfigError)?;
     let mut phases = crate::timings::Phases::from_env("");
     let mut notes: Vec<String> = Vec::new();
-    let cache = open_cache(opts, &book, staging.dest())?.and_then(|opened| match opened {
+    let opened = cache_dir.map(|dir| crate::cache::BuildCache::open(&dir, staging.dest()));
+    let cache = opened.and_then(|opened| match opened {
         Ok(cache) => {
             notes.extend(cache.note.clone());
             Some(cache)
@@ -206,17 +234,18 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
 /// one, `Some(Err)` saying why it cannot be used (the build goes on without it). An error
 /// when `--cache` names a folder the build must not write (the book's source folder, the
 /// output).
-fn open_cache(
+/// The build cache's folder; `None` for a build without a cache (`--no-cache`).
+fn cache_dir(
     opts: &BuildOptions,
-    book: &LoadedBook,
+    src_dir: &Path,
     dest: &Path,
-) -> Result<Option<Result<crate::cache::BuildCache, String>>, ConfigError> {
-    let dir = match &opts.cache {
+) -> Result<Option<PathBuf>, ConfigError> {
+    Ok(Some(match &opts.cache {
         CacheDir::Off => return Ok(None),
         CacheDir::Beside => crate::cache::default_dir(dest),
         CacheDir::At(dir) => {
             let resolved = output::absolute(dir);
-            let src = output::absolute(&book.src_dir);
+            let src = output::absolute(src_dir);
             if resolved.starts_with(&src)
                 || resolved.starts_with(dest)
                 || dest.starts_with(&resolved)
@@ -228,8 +257,7 @@ fn open_cache(
             }
             resolved
         }
-    };
-    Ok(Some(crate::cache::BuildCache::open(&dir, dest)))
+    }))
 }
 
 fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {

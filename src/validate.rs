@@ -2,6 +2,8 @@
 //! documents' relations and validity (`crate::lifecycle`).
 
 use crate::book::LoadedBook;
+use crate::cache::Key;
+use crate::check_memo::{CheckMemo, Clean, PageKeys};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::lifecycle::Lifecycle;
 use crate::links::{Resolver, Target};
@@ -24,31 +26,81 @@ pub struct Report {
 /// Checks every page of `book`; `today` decides which revisions are overdue and which
 /// documents are in force.
 pub fn validate(book: &LoadedBook, resolver: &Resolver<'_>, today: NaiveDate) -> Report {
+    validate_with(book, resolver, today, None).0
+}
+
+/// [`validate`], taking the pages `memo` has found clean with the same key
+/// ([`crate::check_memo`]) as found again; also returns every clean page's key, for the
+/// next build's memo (empty without a memo).
+pub fn validate_with(
+    book: &LoadedBook,
+    resolver: &Resolver<'_>,
+    today: NaiveDate,
+    memo: Option<(&CheckMemo, &PageKeys)>,
+) -> (Report, Vec<(Key, Clean)>) {
     let mut diagnostics = book.diagnostics.clone();
     diagnostics.extend(duplicate_doc_ids(book));
     diagnostics.extend(crate::a11y::missing_contact(book));
     diagnostics.extend(crate::glossary::check(book));
-    let per_page: Vec<(Vec<Diagnostic>, usize, Vec<usize>)> = (0..book.pages.len())
+    let per_page: Vec<PageCheck> = (0..book.pages.len())
         .into_par_iter()
-        .map(|i| markdown_checks(book, resolver, i))
+        .map(|i| {
+            let key = memo.map(|(_, keys)| keys.of(book, i));
+            if let Some(clean) = memo.zip(key.as_ref()).and_then(|((m, _), k)| m.get(k)) {
+                return PageCheck {
+                    diags: Vec::new(),
+                    links: clean.links,
+                    targets: clean.targets.clone(),
+                    clean: key,
+                };
+            }
+            let (diags, links, targets) = markdown_checks(book, resolver, i);
+            let clean = key.filter(|_| diags.is_empty());
+            PageCheck {
+                diags,
+                links,
+                targets,
+                clean,
+            }
+        })
         .collect();
     let mut links_checked = 0;
     let mut links = Vec::with_capacity(per_page.len());
-    for (diags, count, targets) in per_page {
-        diagnostics.extend(diags);
-        links_checked += count;
-        links.push(targets);
+    let mut clean = Vec::new();
+    for page in per_page {
+        diagnostics.extend(page.diags);
+        links_checked += page.links;
+        if let Some(key) = page.clean {
+            clean.push((
+                key,
+                Clean {
+                    links: page.links,
+                    targets: page.targets.clone(),
+                },
+            ));
+        }
+        links.push(page.targets);
     }
     let (lifecycle, lifecycle_diags) = Lifecycle::new(book, resolver, &links, today);
     diagnostics.extend(lifecycle_diags);
     diagnostics.extend(overdue_reviews(book, &lifecycle, today));
     crate::diagnostics::sort(&mut diagnostics);
-    Report {
+    let report = Report {
         diagnostics,
         links_checked,
         links,
         lifecycle,
-    }
+    };
+    (report, clean)
+}
+
+/// What [`validate_with`] found in one page.
+struct PageCheck {
+    diags: Vec<Diagnostic>,
+    links: usize,
+    targets: Vec<usize>,
+    /// The page's key when it has no finding and the check keeps a memo.
+    clean: Option<Key>,
 }
 
 /// The problems in the Markdown of page `index` (its links, HTML the site's policy blocks,

@@ -307,19 +307,20 @@ fn a_killed_build_leaves_the_previous_site_whole() {
         .filter(|n| n.contains(".samsyn-") && n != ".samsyn-cache")
         .collect();
     assert!(left.is_empty(), "leftovers: {left:?}");
-    // The build cache keeps only its tables, its lock and the sections file the table names.
+    // The build cache keeps only its tables, its lock, the sections file the table names
+    // and the check's memo (no memo a killed build was writing).
     let mut cache: Vec<_> = std::fs::read_dir(tmp.path().join(".samsyn-cache/site"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     cache.sort();
-    assert_eq!(cache.len(), 4, "{cache:?}");
+    assert_eq!(cache.len(), 5, "{cache:?}");
     assert_eq!(
-        cache[..3],
-        ["index.json", "lock", "manifest.jsonl"],
+        cache[..4],
+        ["checks.bin", "index.json", "lock", "manifest.jsonl"],
         "{cache:?}"
     );
-    assert!(cache[3].starts_with("sections-"), "{cache:?}");
+    assert!(cache[4].starts_with("sections-"), "{cache:?}");
 }
 
 /// Titles, front matter and the book's title are the editors' text, not markup: wherever

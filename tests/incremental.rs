@@ -460,3 +460,76 @@ fn a_text_edit_in_a_large_book_indexes_only_what_it_changed() {
         .collect();
     assert_eq!(urls, first);
 }
+
+/// The findings a build printed: each `error[…]`/`warning[…]` line and where it points.
+fn findings(said: &str) -> Vec<&str> {
+    said.lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning[") || l.contains(" --> "))
+        .collect()
+}
+
+#[test]
+fn a_page_found_clean_is_checked_again_when_what_its_links_point_at_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_book(
+        tmp.path(),
+        &[
+            (
+                "SUMMARY.md",
+                "# S\n\n- [A](a.md)\n- [B](b.md)\n- [C](c.md)\n",
+            ),
+            ("a.md", "# A\n\nSe [delen](b.md#del).\n"),
+            ("b.md", "# B\n\n## Del\n\nText.\n"),
+            ("c.md", "# C\n\n![](bild.png)\n"),
+            ("bild.png", "png"),
+        ],
+    );
+    let book = tmp.path().join("book");
+    let site = tmp.path().join("site");
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            book.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        samsyn_on(TODAY, &repo(), &args)
+    };
+    let first = build(&[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let memo = tmp.path().join(".samsyn-cache/site/checks.bin");
+    assert!(
+        memo.is_file(),
+        "the clean pages are kept for the next check"
+    );
+    let warned = stderr(&first);
+    assert!(
+        findings(&warned).iter().any(|l| l.contains("src/c.md:3:")),
+        "the image without alt text is found: {warned}"
+    );
+    // Unchanged: the page with a finding is checked again and reports it again.
+    let again = build(&[]);
+    assert!(again.status.success());
+    assert_eq!(findings(&stderr(&again)), findings(&warned));
+
+    // a.md is unchanged, but the heading its link points at is gone.
+    let b = book.join("src/b.md");
+    std::fs::write(&b, "# B\n\n## Annan\n\nText.\n").unwrap();
+    let broken = build(&[]);
+    assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
+    let said = stderr(&broken);
+    assert!(said.contains("error[broken-anchor]"), "{said}");
+    assert!(said.contains("src/a.md:3:12"), "{said}");
+    let uncached = build(&["--no-cache"]);
+    assert_eq!(findings(&said), findings(&stderr(&uncached)));
+
+    // A damaged memo is not believed.
+    std::fs::write(&memo, b"SSCHECK1 nonsense").unwrap();
+    assert_eq!(findings(&stderr(&build(&[]))), findings(&said));
+
+    std::fs::write(&b, "# B\n\n## Del\n\nText.\n").unwrap();
+    let mended = build(&[]);
+    assert!(mended.status.success(), "{}", stderr(&mended));
+    assert_eq!(findings(&stderr(&mended)), findings(&warned));
+}

@@ -36,11 +36,20 @@ impl<'a> Site<'a> {
     /// The common context of a page at `url` (relative to the site root).
     pub fn common(&self, page_title: &str, url: &str) -> Common<'a> {
         Common {
+            sidebar: self.nav.sidebar(url),
+            ..self.common_without_sidebar(page_title, url)
+        }
+    }
+
+    /// [`Site::common`] without the sidebar (a chapter's is made only when it is
+    /// rendered: its cache key holds the navigation's digest instead).
+    pub fn common_without_sidebar(&self, page_title: &str, url: &str) -> Common<'a> {
+        Common {
             root: crate::book::root_prefix(url),
             site_title: self.title,
             page_title: page_title.to_string(),
             nav_script: self.nav.script_path(),
-            sidebar: self.nav.sidebar(url),
+            sidebar: None,
             current_path: url.to_string(),
             build_date: self.today.to_string(),
             csp: &crate::csp::META_POLICY,

@@ -224,6 +224,7 @@ fn render_pages(
         crate::cache::site_key(
             book,
             resolver,
+            &nav,
             opts.theme,
             opts.search,
             opts.history.is_some(),
@@ -357,7 +358,7 @@ fn render_chapters(
                     },
                     None => {
                         let body = page::render(book, resolver, i, &markdown[i]);
-                        let html = fill_chapter(env, &context, &body.html)?;
+                        let html = fill_chapter(env, site, &context, &body.html)?;
                         write_file(out, &page.url, html.as_bytes())?;
                         let file = || {
                             let path = out.path(&page.url).ok()?;
@@ -455,7 +456,7 @@ pub fn render_chapter(
     index: usize,
     body_html: &str,
 ) -> Result<String, RenderError> {
-    fill_chapter(env, &chapter_context(site, book, index), body_html)
+    fill_chapter(env, site, &chapter_context(site, book, index), body_html)
 }
 
 /// What the `page.html` template gets for a chapter, except its rendered body (a page's
@@ -497,18 +498,21 @@ pub fn chapter_context<'a>(
         changes: site
             .history
             .and_then(|h| changes::change_log(h, book, index)),
-        common: site.common(&context::document_title(book, index), &page.url),
+        common: site.common_without_sidebar(&context::document_title(book, index), &page.url),
     }
 }
 
-/// The `page.html` template filled with a chapter's `context` and its rendered body.
+/// The `page.html` template filled with a chapter's `context`, its sidebar and its
+/// rendered body.
 fn fill_chapter(
     env: &Environment<'_>,
+    site: &context::Site<'_>,
     context: &ChapterContext<'_>,
     body_html: &str,
 ) -> Result<String, RenderError> {
     let ctx = context! {
         content => minijinja::Value::from_safe_string(body_html.to_string()),
+        sidebar => site.nav.sidebar(&context.common.current_path),
         ..minijinja::Value::from_serialize(context)
     };
     render_template(env, "page.html", ctx)

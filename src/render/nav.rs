@@ -103,6 +103,27 @@ impl Navigation {
         }
     }
 
+    /// Adds what every page's sidebar is made from to a cache key ([`crate::cache`]): the
+    /// form, the entries and the branch files' names (named by their content). A page's
+    /// key then holds its address, not its sidebar's HTML.
+    pub fn digest_into(&self, h: &mut crate::cache::KeyHasher) {
+        let Form::Branches(branches) = &self.form else {
+            h.part(b"whole");
+            return;
+        };
+        h.part(b"branches")
+            .part(&(self.tree.entries.len() as u64).to_le_bytes());
+        for e in &self.tree.entries {
+            h.part(e.title.as_bytes())
+                .part(e.url.as_deref().unwrap_or_default().as_bytes())
+                .part(&[u8::from(e.url.is_some()), u8::from(e.part)])
+                .part(&(e.parent as u64).to_le_bytes());
+        }
+        for file in &branches.files {
+            h.part(file.path.as_bytes());
+        }
+    }
+
     /// The sidebar of the page at `url` as HTML (the branches form only; the whole form
     /// builds it in the browser).
     pub fn sidebar(&self, url: &str) -> Option<String> {
