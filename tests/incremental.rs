@@ -533,3 +533,51 @@ fn a_page_found_clean_is_checked_again_when_what_its_links_point_at_changes() {
     assert!(mended.status.success(), "{}", stderr(&mended));
     assert_eq!(findings(&stderr(&mended)), findings(&warned));
 }
+
+/// The build cache's sections file: its name and size.
+fn sections_file(cache: &Path) -> (String, u64) {
+    let files: Vec<(String, u64)> = std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("sections-"))
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, e.metadata().unwrap().len())
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "one sections file: {files:?}");
+    files.into_iter().next().unwrap()
+}
+
+#[test]
+fn the_sections_of_pages_taken_over_stay_in_the_previous_file_until_most_of_it_is_stale() {
+    let mut e = Editing::bundled();
+    let pages = chapters(&e.book);
+    let cache = e.tmp.path().join(".samsyn-cache/site");
+    e.build();
+    let (name, size) = sections_file(&cache);
+    // One page's text: its sections are added to the file, the others stay where they are.
+    e.edit("fakta/index.md", |t| t + "\nEtt nytt stycke.\n");
+    assert_eq!(e.build(), pages - 1);
+    let (same, grown) = sections_file(&cache);
+    assert_eq!(same, name, "the previous file is appended to");
+    assert!(grown > size && grown < size + size / 4, "{size} → {grown}");
+    // Another day renders every page: their sections are added too, until the file
+    // holds more than as much again as its table names; then it starts over.
+    let mut files = vec![(same, grown)];
+    for today in ["2026-11-24", "2026-11-25", "2026-11-26"] {
+        e.today = today;
+        assert_eq!(e.build(), 0, "every page shows the build date");
+        files.push(sections_file(&cache));
+    }
+    let appended = files
+        .windows(2)
+        .any(|w| w[1].0 == w[0].0 && w[1].1 > w[0].1 + size / 2);
+    let restarted = files
+        .windows(2)
+        .any(|w| w[1].0 != w[0].0 && w[1].1 < w[0].1 / 2);
+    assert!(appended && restarted, "{files:?}");
+    assert!(files.iter().all(|f| f.1 <= 3 * size), "{files:?}");
+    // And the pages are taken from the new file.
+    assert_eq!(e.build(), pages);
+}

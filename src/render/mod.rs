@@ -274,7 +274,8 @@ struct WrittenChapter {
     sections: Vec<page::Section>,
     /// Its cache key, and its file as written, when the build keeps a cache.
     cached: Option<(crate::cache::Key, crate::cache::FileStamp)>,
-    reused: bool,
+    /// Where its sections are in the previous cache, when it was taken from there.
+    reused: Option<crate::cache::SectionsPlace>,
 }
 
 /// The pages' sections for the search index, written to an unnamed temporary file
@@ -354,7 +355,7 @@ fn render_chapters(
                     Some(taken) => WrittenChapter {
                         sections: taken.sections,
                         cached: key.map(|k| (k, taken.file)),
-                        reused: true,
+                        reused: Some(taken.place),
                     },
                     None => {
                         let body = page::render(book, resolver, i, &markdown[i]);
@@ -367,7 +368,7 @@ fn render_chapters(
                         WrittenChapter {
                             sections: body.sections,
                             cached: key.and_then(|k| Some((k, file()?))),
-                            reused: false,
+                            reused: None,
                         }
                     }
                 };
@@ -380,13 +381,19 @@ fn render_chapters(
         }
         for (i, chapter) in batch.zip(written) {
             counted += chapter.sections.len();
-            reused += usize::from(chapter.reused);
+            reused += usize::from(chapter.reused.is_some());
             // A page the next build cannot check is left out of its cache (rendered then).
             if let (Some(n), Some((key, file))) = (&mut next, &chapter.cached) {
                 let page = &book.pages[i];
-                if n.push(&page.path, &page.url, key, *file, &chapter.sections)
-                    .is_err()
-                {
+                let pushed = n.push(
+                    &page.path,
+                    &page.url,
+                    key,
+                    *file,
+                    &chapter.sections,
+                    chapter.reused,
+                );
+                if pushed.is_err() {
                     next = None;
                 }
             }
