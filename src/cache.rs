@@ -135,8 +135,8 @@ pub fn page_key(site: &Key, title: &str, markdown: &str, context: &impl Serializ
 }
 
 /// Hashes what a search index is built from: samsyn itself, the glossary's synonym pairs
-/// and every section as the render spills it for the index (its record and its text), in
-/// order. An index built from the same is the same.
+/// and every page's sections as the render spills them for the index (their records and
+/// texts), in order. An index built from the same is the same.
 pub struct IndexKey(KeyHasher);
 
 impl IndexKey {
@@ -150,9 +150,20 @@ impl IndexKey {
         Some(IndexKey(h))
     }
 
-    /// Adds the next section: its record (`SectionWriter::push`) and its text.
-    pub fn add(&mut self, record: &[u8], text: &str) {
-        self.0.part(record).part(text.as_bytes());
+    /// The digest of one page's sections ([`IndexKey::add_page`]), made apart so that
+    /// pages are hashed in parallel.
+    pub fn page_digest(page: &search_index::bodies::EncodedPage) -> Key {
+        let mut h = KeyHasher::new("index-page");
+        h.part(page.records()).part(page.texts());
+        for end in page.text_ends() {
+            h.part(&(*end as u64).to_le_bytes());
+        }
+        h.finish()
+    }
+
+    /// Adds the next page, by its [`IndexKey::page_digest`].
+    pub fn add_page(&mut self, digest: &Key) {
+        self.0.part(digest);
     }
 
     pub fn finish(self) -> Key {

@@ -118,6 +118,15 @@ impl BodyWriter {
         Ok(())
     }
 
+    /// Appends the texts of a page's sections.
+    pub fn push_page(&mut self, page: &EncodedPage) -> io::Result<()> {
+        self.out.write_all(&page.texts)?;
+        self.ends
+            .extend(page.text_ends.iter().map(|&end| self.at + end as u64));
+        self.at += page.texts.len() as u64;
+        Ok(())
+    }
+
     /// The texts written, to be read back.
     pub fn finish(self) -> io::Result<SpilledBodies> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
@@ -134,31 +143,65 @@ impl BodyWriter {
 /// freed Markdown, which the allocator reused only in part (200 MB at 100,000 pages).
 pub struct SectionWriter {
     out: BufWriter<File>,
-    record: Enc,
-    /// The page of the last section written.
-    page: Option<Arc<PageFields>>,
+    records: SectionRecords,
     count: usize,
 }
 
-/// The sections a [`SectionWriter`] wrote.
-pub struct SpilledSections {
-    file: File,
-    count: usize,
+/// One page's sections as a [`SectionWriter`] and a [`BodyWriter`] write them, encoded
+/// ahead, so that the pages of a batch are encoded in parallel and written in order.
+pub struct EncodedPage {
+    /// The sections' records, as [`SectionWriter::push`] writes them one after another.
+    records: Vec<u8>,
+    /// Their texts, one after another, and where each ends.
+    texts: Vec<u8>,
+    text_ends: Vec<usize>,
 }
 
-impl SectionWriter {
-    pub fn new(file: File) -> SectionWriter {
-        SectionWriter {
-            out: BufWriter::with_capacity(1 << 20, file),
-            record: Enc::default(),
-            page: None,
-            count: 0,
+impl EncodedPage {
+    /// `docs`: the sections of one page (sharing its fields), in order.
+    pub fn of(docs: &[SectionDoc]) -> EncodedPage {
+        let mut writer = SectionRecords::default();
+        let mut texts = Vec::new();
+        let mut text_ends = Vec::with_capacity(docs.len());
+        let mut records = Vec::new();
+        for doc in docs {
+            records.extend_from_slice(writer.encode(doc));
+            texts.extend_from_slice(doc.body.as_bytes());
+            text_ends.push(texts.len());
+        }
+        EncodedPage {
+            records,
+            texts,
+            text_ends,
         }
     }
 
-    /// Appends the next section; its `body` is not written. Returns the record written:
-    /// with the bodies, what the index is built from (a build cache hashes it).
-    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<&[u8]> {
+    /// What the index is built from, of this page: the sections' records and texts.
+    pub fn records(&self) -> &[u8] {
+        &self.records
+    }
+
+    pub fn texts(&self) -> &[u8] {
+        &self.texts
+    }
+
+    /// Where each section's text ends in [`EncodedPage::texts`].
+    pub fn text_ends(&self) -> &[usize] {
+        &self.text_ends
+    }
+}
+
+/// Encodes sections' records one after another: a section of the same page as the one
+/// before it does not repeat the page's fields.
+#[derive(Default)]
+struct SectionRecords {
+    record: Enc,
+    /// The page of the last section encoded.
+    page: Option<Arc<PageFields>>,
+}
+
+impl SectionRecords {
+    fn encode(&mut self, doc: &SectionDoc) -> &[u8] {
         let e = &mut self.record;
         e.buf.clear();
         let same_page = self
@@ -172,9 +215,42 @@ impl SectionWriter {
         }
         e.str(&doc.heading);
         e.str(&doc.url);
-        self.out.write_all(&e.buf)?;
+        &e.buf
+    }
+}
+
+/// The sections a [`SectionWriter`] wrote.
+pub struct SpilledSections {
+    file: File,
+    count: usize,
+}
+
+impl SectionWriter {
+    pub fn new(file: File) -> SectionWriter {
+        SectionWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            records: SectionRecords::default(),
+            count: 0,
+        }
+    }
+
+    /// Appends the next section; its `body` is not written. Returns the record written:
+    /// with the bodies, what the index is built from (a build cache hashes it).
+    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<&[u8]> {
+        let record = self.records.encode(doc);
+        self.out.write_all(record)?;
         self.count += 1;
-        Ok(&self.record.buf)
+        Ok(record)
+    }
+
+    /// Appends a page's sections, encoded ahead ([`EncodedPage::of`]); as
+    /// [`SectionWriter::push`] would write them.
+    pub fn push_page(&mut self, page: &EncodedPage) -> io::Result<()> {
+        self.out.write_all(&page.records)?;
+        // The next section pushed alone starts a page of its own.
+        self.records.page = None;
+        self.count += page.text_ends.len();
+        Ok(())
     }
 
     /// Number of sections written.
@@ -384,5 +460,68 @@ mod tests {
         }
         assert!(Arc::ptr_eq(&read[0].page, &read[1].page));
         assert!(!Arc::ptr_eq(&read[1].page, &read[3].page));
+    }
+
+    #[test]
+    fn pages_encoded_ahead_are_written_as_their_sections_one_by_one() {
+        let page = |title: &str| {
+            Arc::new(PageFields {
+                title: title.into(),
+                ..Default::default()
+            })
+        };
+        let (a, b) = (page("A"), page("B"));
+        let section = |page: &Arc<PageFields>, heading: &str, body: &str| SectionDoc {
+            page: page.clone(),
+            heading: heading.into(),
+            body: body.into(),
+            url: format!("{}.html", page.title),
+        };
+        let pages = [
+            vec![section(&a, "", "ett"), section(&a, "Två", "två och tre")],
+            vec![],
+            vec![section(&b, "Hej", "")],
+        ];
+        let files = || (tempfile::tempfile().unwrap(), tempfile::tempfile().unwrap());
+        let read = |(texts, records): (BodyWriter, SectionWriter)| {
+            let texts = Bodies::Spilled(texts.finish().unwrap());
+            let docs = records.finish().unwrap().read().unwrap();
+            let bodies: Vec<String> = texts
+                .read(&docs, 0..docs.len())
+                .unwrap()
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect();
+            (docs, bodies)
+        };
+        let (t, r) = files();
+        let mut one_by_one = (BodyWriter::new(t), SectionWriter::new(r));
+        let (t, r) = files();
+        let mut ahead = (BodyWriter::new(t), SectionWriter::new(r));
+        for docs in &pages {
+            for d in docs {
+                one_by_one.0.push(&d.body).unwrap();
+                one_by_one.1.push(d).unwrap();
+            }
+            let encoded = EncodedPage::of(docs);
+            ahead.0.push_page(&encoded).unwrap();
+            ahead.1.push_page(&encoded).unwrap();
+        }
+        // A section pushed alone after a page encoded ahead starts a page of its own.
+        one_by_one.1.push(&pages[0][0]).unwrap();
+        one_by_one.0.push(&pages[0][0].body).unwrap();
+        ahead.1.push(&pages[0][0]).unwrap();
+        ahead.0.push(&pages[0][0].body).unwrap();
+        assert_eq!(ahead.1.len(), 4);
+        let (expected, ahead) = (read(one_by_one), read(ahead));
+        assert_eq!(ahead.1, ["ett", "två och tre", "", "ett"]);
+        assert_eq!(ahead.1, expected.1);
+        for (x, y) in ahead.0.iter().zip(&expected.0) {
+            assert_eq!(
+                (&*x.page, &x.heading, &x.url),
+                (&*y.page, &y.heading, &y.url)
+            );
+        }
+        assert_eq!(ahead.0.len(), expected.0.len());
     }
 }

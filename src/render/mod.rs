@@ -18,7 +18,7 @@ use context::Common;
 use minijinja::{Environment, context};
 pub use nav::Navigation;
 use rayon::prelude::*;
-use search_index::bodies::Bodies;
+use search_index::bodies::{Bodies, EncodedPage};
 use search_index::indexer::PreviousIndex;
 use std::path::Path;
 
@@ -276,6 +276,9 @@ struct WrittenChapter {
     cached: Option<(crate::cache::Key, crate::cache::FileStamp)>,
     /// Where its sections are in the previous cache, when it was taken from there.
     reused: Option<crate::cache::SectionsPlace>,
+    /// Its sections for the search index, encoded (without a search index none), and
+    /// their digest for the index's key (without a cache none).
+    indexed: Option<(EncodedPage, Option<crate::cache::Key>)>,
 }
 
 /// The pages' sections for the search index, written to an unnamed temporary file
@@ -334,6 +337,7 @@ fn render_chapters(
         false => None,
     };
     let cache = opts.cache.filter(|_| site_key.is_some());
+    let indexing_key = index_key.is_some();
     // The cache left for the next build; none when it cannot be written.
     let mut next = cache.and_then(|c| c.start_next().ok());
     let mut counted = 0;
@@ -356,6 +360,7 @@ fn render_chapters(
                         sections: taken.sections,
                         cached: key.map(|k| (k, taken.file)),
                         reused: Some(taken.place),
+                        indexed: None,
                     },
                     None => {
                         let body = page::render(book, resolver, i, &markdown[i]);
@@ -369,8 +374,20 @@ fn render_chapters(
                             sections: body.sections,
                             cached: key.and_then(|k| Some((k, file()?))),
                             reused: None,
+                            indexed: None,
                         }
                     }
+                };
+                // The index's sections (one per rendered section) only for a search index.
+                let chapter = WrittenChapter {
+                    indexed: opts.search.then(|| {
+                        let docs = context::search_docs(book, i, &chapter.sections);
+                        let encoded = EncodedPage::of(&docs);
+                        let digest =
+                            indexing_key.then(|| crate::cache::IndexKey::page_digest(&encoded));
+                        (encoded, digest)
+                    }),
+                    ..chapter
                 };
                 (opts.on_page)();
                 Ok(chapter)
@@ -397,14 +414,11 @@ fn render_chapters(
                     next = None;
                 }
             }
-            // The index's sections (one per rendered section) only for a search index.
-            if let Some((texts, rest)) = &mut spill {
-                for doc in &context::search_docs(book, i, &chapter.sections) {
-                    texts.push(&doc.body).map_err(spill_error)?;
-                    let record = rest.push(doc).map_err(spill_error)?;
-                    if let Some(key) = index_key.as_deref_mut() {
-                        key.add(record, &doc.body);
-                    }
+            if let (Some((texts, rest)), Some((encoded, digest))) = (&mut spill, &chapter.indexed) {
+                texts.push_page(encoded).map_err(spill_error)?;
+                rest.push_page(encoded).map_err(spill_error)?;
+                if let (Some(key), Some(digest)) = (index_key.as_deref_mut(), digest) {
+                    key.add_page(digest);
                 }
             }
         }
