@@ -230,11 +230,9 @@ pub fn build(opts: &BuildOptions) -> Result<Built, ConfigError> {
     })
 }
 
-/// The build cache `opts` asks for, for the site at `dest` (absolute): `None` without
-/// one, `Some(Err)` saying why it cannot be used (the build goes on without it). An error
-/// when `--cache` names a folder the build must not write (the book's source folder, the
-/// output).
-/// The build cache's folder; `None` for a build without a cache (`--no-cache`).
+/// The folder of the build cache `opts` asks for, for the site at `dest` (absolute):
+/// `None` for a build without one (`--no-cache`). An error when `--cache` names a folder
+/// the build must not write (the book's source folder `src_dir`, the output).
 fn cache_dir(
     opts: &BuildOptions,
     src_dir: &Path,
