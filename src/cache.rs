@@ -473,7 +473,7 @@ impl BuildCache {
     /// recorded.
     pub fn previous_index(&self, dir: &str) -> Option<(PathBuf, &IndexMemo)> {
         let (previous, _) = self.intact_previous_index(dir)?;
-        let this = hex(&executable_key()?);
+        let this = hex::encode(executable_key()?);
         (previous.executable == this).then(|| (self.dest.join(dir), &previous.memo))
     }
 
@@ -523,8 +523,8 @@ impl BuildCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = files.map(|files| IndexRecord {
             format: FORMAT,
             dest: self.dest.clone(),
-            key: hex(key),
-            executable: executable_key().map(|k| hex(&k)).unwrap_or_default(),
+            key: hex::encode(key),
+            executable: executable_key().map(hex::encode).unwrap_or_default(),
             memo: memo
                 .or_else(|| self.previous_index.as_ref().map(|p| p.memo.clone()))
                 .unwrap_or_default(),
@@ -679,7 +679,7 @@ impl NextCache {
         let record = Record {
             path: path.to_string(),
             url: url.to_string(),
-            key: hex(key),
+            key: hex::encode(key),
             file,
             sections: place,
         };
@@ -718,18 +718,10 @@ fn link_or_copy(old: &Path, new: &Path) -> io::Result<Placed> {
     }
 }
 
-fn hex(key: &Key) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// A key from the cache's hex; `None` unless it is one.
 fn unhex(text: &str) -> Option<Key> {
     let mut key = [0; 32];
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    for (byte, pair) in key.iter_mut().zip(text.as_bytes().chunks(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
+    hex::decode_to_slice(text, &mut key).ok()?;
     Some(key)
 }
 
@@ -844,7 +836,7 @@ mod tests {
         assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
         assert_eq!(key(&["ab", "c"]), key(&["ab", "c"]));
         let k = key(&["x"]);
-        assert_eq!(unhex(&hex(&k)), Some(k));
+        assert_eq!(unhex(&hex::encode(k)), Some(k));
         assert_eq!(unhex("zz"), None);
     }
 }

@@ -140,26 +140,32 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
-#[cfg(not(unix))]
-fn read_exact_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Read, Seek};
-    file.seek(std::io::SeekFrom::Start(offset))?;
-    file.read_exact(buf)
+/// Reads at an offset without moving a cursor that other threads share (a seek and a
+/// read could interleave with theirs).
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
-/// A member's key in hex, for the memo.
-pub(super) fn hex(key: &MemberKey) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
+/// Elsewhere the member is compressed again.
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
+/// A member's key from the memo's hex; `None` unless it is one.
 fn unhex(s: &str) -> Option<MemberKey> {
     let mut key = [0; 16];
-    if s.len() != 32 {
-        return None;
-    }
-    for (i, b) in key.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(s, &mut key).ok()?;
     Some(key)
 }
 
@@ -171,7 +177,7 @@ pub(super) fn compressed_file(
 ) -> Option<CompressedFile> {
     let members = members
         .into_iter()
-        .map(|(key, (offset, len))| Some((hex(&key?), offset as u64, len as u64)))
+        .map(|(key, (offset, len))| Some((hex::encode(key?), offset as u64, len as u64)))
         .collect::<Option<Vec<_>>>()?;
     Some(CompressedFile {
         name: name.to_string(),
@@ -227,11 +233,7 @@ impl StepHasher {
     }
 
     pub fn finish(self) -> String {
-        self.0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(self.0.finalize())
     }
 }
 
