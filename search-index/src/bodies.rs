@@ -110,15 +110,7 @@ impl BodyWriter {
         }
     }
 
-    /// Appends the text of the next section.
-    pub fn push(&mut self, text: &str) -> io::Result<()> {
-        self.out.write_all(text.as_bytes())?;
-        self.at += text.len() as u64;
-        self.ends.push(self.at);
-        Ok(())
-    }
-
-    /// Appends the texts of a page's sections.
+    /// Appends the texts of the next page's sections.
     pub fn push_page(&mut self, page: &EncodedPage) -> io::Result<()> {
         self.out.write_all(&page.texts)?;
         self.ends
@@ -143,14 +135,13 @@ impl BodyWriter {
 /// freed Markdown, which the allocator reused only in part (200 MB at 100,000 pages).
 pub struct SectionWriter {
     out: BufWriter<File>,
-    records: SectionRecords,
     count: usize,
 }
 
 /// One page's sections as a [`SectionWriter`] and a [`BodyWriter`] write them, encoded
 /// ahead, so that the pages of a batch are encoded in parallel and written in order.
 pub struct EncodedPage {
-    /// The sections' records, as [`SectionWriter::push`] writes them one after another.
+    /// The sections' records, one after another: the first with the page's fields.
     records: Vec<u8>,
     /// Their texts, one after another, and where each ends.
     texts: Vec<u8>,
@@ -160,17 +151,26 @@ pub struct EncodedPage {
 impl EncodedPage {
     /// `docs`: the sections of one page (sharing its fields), in order.
     pub fn of(docs: &[SectionDoc]) -> EncodedPage {
-        let mut writer = SectionRecords::default();
+        let mut e = Enc::default();
         let mut texts = Vec::new();
         let mut text_ends = Vec::with_capacity(docs.len());
-        let mut records = Vec::new();
+        // The page of the section before: a section of the same page does not repeat its
+        // fields.
+        let mut page: Option<&Arc<PageFields>> = None;
         for doc in docs {
-            records.extend_from_slice(writer.encode(doc));
+            let same_page = page.is_some_and(|p| Arc::ptr_eq(p, &doc.page));
+            e.u8(u8::from(!same_page));
+            if !same_page {
+                encode_page(&mut e, &doc.page);
+                page = Some(&doc.page);
+            }
+            e.str(&doc.heading);
+            e.str(&doc.url);
             texts.extend_from_slice(doc.body.as_bytes());
             text_ends.push(texts.len());
         }
         EncodedPage {
-            records,
+            records: e.buf,
             texts,
             text_ends,
         }
@@ -191,34 +191,6 @@ impl EncodedPage {
     }
 }
 
-/// Encodes sections' records one after another: a section of the same page as the one
-/// before it does not repeat the page's fields.
-#[derive(Default)]
-struct SectionRecords {
-    record: Enc,
-    /// The page of the last section encoded.
-    page: Option<Arc<PageFields>>,
-}
-
-impl SectionRecords {
-    fn encode(&mut self, doc: &SectionDoc) -> &[u8] {
-        let e = &mut self.record;
-        e.buf.clear();
-        let same_page = self
-            .page
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(p, &doc.page));
-        e.u8(u8::from(!same_page));
-        if !same_page {
-            encode_page(e, &doc.page);
-            self.page = Some(doc.page.clone());
-        }
-        e.str(&doc.heading);
-        e.str(&doc.url);
-        &e.buf
-    }
-}
-
 /// The sections a [`SectionWriter`] wrote.
 pub struct SpilledSections {
     file: File,
@@ -229,26 +201,14 @@ impl SectionWriter {
     pub fn new(file: File) -> SectionWriter {
         SectionWriter {
             out: BufWriter::with_capacity(1 << 20, file),
-            records: SectionRecords::default(),
             count: 0,
         }
     }
 
-    /// Appends the next section; its `body` is not written. Returns the record written:
-    /// with the bodies, what the index is built from (a build cache hashes it).
-    pub fn push(&mut self, doc: &SectionDoc) -> io::Result<&[u8]> {
-        let record = self.records.encode(doc);
-        self.out.write_all(record)?;
-        self.count += 1;
-        Ok(record)
-    }
-
-    /// Appends a page's sections, encoded ahead ([`EncodedPage::of`]); as
-    /// [`SectionWriter::push`] would write them.
+    /// Appends the next page's sections ([`EncodedPage::of`]); their texts are not
+    /// written.
     pub fn push_page(&mut self, page: &EncodedPage) -> io::Result<()> {
         self.out.write_all(&page.records)?;
-        // The next section pushed alone starts a page of its own.
-        self.records.page = None;
         self.count += page.text_ends.len();
         Ok(())
     }
@@ -395,12 +355,27 @@ fn decode_page(d: &mut Dec) -> R<PageFields> {
 mod tests {
     use super::*;
 
+    /// Sections of one page without fields, with these texts.
+    fn texts_page(texts: &[&str]) -> EncodedPage {
+        let page = Arc::new(PageFields::default());
+        let docs: Vec<SectionDoc> = texts
+            .iter()
+            .map(|t| SectionDoc {
+                page: page.clone(),
+                body: t.to_string(),
+                ..Default::default()
+            })
+            .collect();
+        EncodedPage::of(&docs)
+    }
+
     #[test]
     fn spilled_texts_read_back_in_runs() {
         let texts = ["första", "", "tredje med å, ä och ö", "fjärde"];
         let mut w = BodyWriter::new(tempfile::tempfile().unwrap());
-        for t in texts {
-            w.push(t).unwrap();
+        // Two pages, and one without sections.
+        for page in [&texts[..2], &[], &texts[2..]] {
+            w.push_page(&texts_page(page)).unwrap();
         }
         let bodies = Bodies::Spilled(w.finish().unwrap());
         let docs = vec![SectionDoc::default(); texts.len()];
@@ -447,8 +422,9 @@ mod tests {
             section(&first, "Syfte igen", "a.html#syfte-1"),
         ];
         let mut w = SectionWriter::new(tempfile::tempfile().unwrap());
-        for d in &docs {
-            w.push(d).unwrap();
+        // Pages as the render writes them, one without sections among them.
+        for page in [&docs[..2], &[], &docs[2..3], &docs[3..]] {
+            w.push_page(&EncodedPage::of(page)).unwrap();
         }
         assert_eq!(w.len(), 4);
         let read = w.finish().unwrap().read().unwrap();
@@ -463,65 +439,14 @@ mod tests {
     }
 
     #[test]
-    fn pages_encoded_ahead_are_written_as_their_sections_one_by_one() {
-        let page = |title: &str| {
-            Arc::new(PageFields {
-                title: title.into(),
-                ..Default::default()
-            })
-        };
-        let (a, b) = (page("A"), page("B"));
-        let section = |page: &Arc<PageFields>, heading: &str, body: &str| SectionDoc {
-            page: page.clone(),
-            heading: heading.into(),
-            body: body.into(),
-            url: format!("{}.html", page.title),
-        };
-        let pages = [
-            vec![section(&a, "", "ett"), section(&a, "Två", "två och tre")],
-            vec![],
-            vec![section(&b, "Hej", "")],
-        ];
-        let files = || (tempfile::tempfile().unwrap(), tempfile::tempfile().unwrap());
-        let read = |(texts, records): (BodyWriter, SectionWriter)| {
-            let texts = Bodies::Spilled(texts.finish().unwrap());
-            let docs = records.finish().unwrap().read().unwrap();
-            let bodies: Vec<String> = texts
-                .read(&docs, 0..docs.len())
-                .unwrap()
-                .into_iter()
-                .map(Cow::into_owned)
-                .collect();
-            (docs, bodies)
-        };
-        let (t, r) = files();
-        let mut one_by_one = (BodyWriter::new(t), SectionWriter::new(r));
-        let (t, r) = files();
-        let mut ahead = (BodyWriter::new(t), SectionWriter::new(r));
-        for docs in &pages {
-            for d in docs {
-                one_by_one.0.push(&d.body).unwrap();
-                one_by_one.1.push(d).unwrap();
-            }
-            let encoded = EncodedPage::of(docs);
-            ahead.0.push_page(&encoded).unwrap();
-            ahead.1.push_page(&encoded).unwrap();
-        }
-        // A section pushed alone after a page encoded ahead starts a page of its own.
-        one_by_one.1.push(&pages[0][0]).unwrap();
-        one_by_one.0.push(&pages[0][0].body).unwrap();
-        ahead.1.push(&pages[0][0]).unwrap();
-        ahead.0.push(&pages[0][0].body).unwrap();
-        assert_eq!(ahead.1.len(), 4);
-        let (expected, ahead) = (read(one_by_one), read(ahead));
-        assert_eq!(ahead.1, ["ett", "två och tre", "", "ett"]);
-        assert_eq!(ahead.1, expected.1);
-        for (x, y) in ahead.0.iter().zip(&expected.0) {
-            assert_eq!(
-                (&*x.page, &x.heading, &x.url),
-                (&*y.page, &y.heading, &y.url)
-            );
-        }
-        assert_eq!(ahead.0.len(), expected.0.len());
+    fn a_page_encoded_ahead_holds_its_fields_once_and_its_texts_with_their_ends() {
+        let page = texts_page(&["ett", "två och tre", ""]);
+        assert_eq!(page.texts(), "etttvå och tre".as_bytes());
+        assert_eq!(page.text_ends(), [3, 15, 15]);
+        // The first record carries the page's fields, the others a 0 flag.
+        let one = texts_page(&["ett"]);
+        assert_eq!(one.records()[0], 1);
+        assert!(page.records().len() < 3 * one.records().len());
+        assert!(EncodedPage::of(&[]).records().is_empty());
     }
 }
