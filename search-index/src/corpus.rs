@@ -498,32 +498,57 @@ fn contextual_terms(
     words: &mut ContextWords,
     intern: &mut dyn FnMut(&str) -> u32,
 ) {
-    let mut known: FxHashSet<String> = vocab
-        .iter()
+    let families: Vec<String> = vocab
+        .par_iter()
         .filter_map(|s| derivation::family(s, &mut FxVocab(vocab)))
         .collect();
+    let mut known: FxHashSet<String> = families.into_iter().collect();
     known.extend(vocab.iter().cloned());
+    // Per word: whether it is a particle, a negation. Only a token with a particle among
+    // the words after it (a verb's particle) or a negation among the two before it (a
+    // negated word) can take a term from its neighbours.
+    const PARTICLE: u8 = 1;
+    const NEGATION: u8 = 2;
+    let marks: Vec<u8> = analyzed
+        .par_iter()
+        .map(|(f, _, _)| {
+            let particle = derivation::particle_prefix(f).is_some();
+            u8::from(particle) * PARTICLE + u8::from(derivation::is_negation(f)) * NEGATION
+        })
+        .collect();
     let mut variants: FxHashMap<(u32, Vec<u32>), u32> = FxHashMap::default();
+    // The value's folded words; its strings are reused from value to value.
+    let mut folded: Vec<String> = Vec::new();
+    let mut value_marks: Vec<u8> = Vec::new();
     for &(s, e) in values.iter().flatten() {
         let range = &mut toks[s as usize..e as usize];
-        if !range.iter().any(|t| {
-            let f = analyzed[t.word() as usize].0.as_str();
-            derivation::particle_prefix(f).is_some() || derivation::is_negation(f)
-        }) {
+        value_marks.clear();
+        value_marks.extend(range.iter().map(|t| marks[t.word() as usize]));
+        if value_marks.iter().all(|&m| m == 0) {
             continue;
         }
-        let folded: Vec<String> = range
-            .iter()
-            .map(|t| analyzed[t.word() as usize].0.clone())
-            .collect();
+        folded.resize_with(range.len(), String::new);
+        for (f, t) in folded.iter_mut().zip(range.iter()) {
+            f.clear();
+            f.push_str(&analyzed[t.word() as usize].0);
+        }
+        let folded = &folded[..range.len()];
+        let near = |from: usize, to: usize, mark: u8| {
+            value_marks[from.min(value_marks.len())..to.min(value_marks.len())]
+                .iter()
+                .any(|&m| m & mark != 0)
+        };
         for (i, tok) in range.iter_mut().enumerate() {
             let mut extra: Vec<u32> = Vec::new();
-            if let Some((key, j)) = derivation::particle_verb(analyzer, &folded, i)
-                && derivation::keeps_particle_verb(&folded, i, j, known.contains(&key))
+            if near(i + 1, i + 2 + derivation::MAX_PARTICLE_GAP, PARTICLE)
+                && let Some((key, j)) = derivation::particle_verb(analyzer, folded, i)
+                && derivation::keeps_particle_verb(folded, i, j, known.contains(&key))
             {
                 extra.push(intern(&key));
             }
-            if let Some(key) = derivation::negated(&folded, i) {
+            if near(i.saturating_sub(2), i, NEGATION)
+                && let Some(key) = derivation::negated(folded, i)
+            {
                 extra.push(intern(key));
             }
             let w = tok.word();
@@ -667,8 +692,9 @@ pub fn doc_stats(a: &Analysis, docs: &[SectionDoc], d: usize) -> DocStats {
     let vals = &a.values[d];
     let n_text = Analysis::text_values(docs, d);
     let body_v = n_text - 1;
-    // (term, field 0..3, position in all)
-    let mut occ: Vec<(u32, u8, u32)> = Vec::new();
+    // (term << 32 | position in all, field 0..3): sorted by term, then position. A term
+    // has one field at a position (each value starts past the end of the one before).
+    let mut occ: Vec<(u64, u8)> = Vec::new();
     let mut st = DocStats::default();
     let mut end = 0u32;
     for (vi, &(s, e)) in vals.iter().enumerate().take(n_text) {
@@ -685,7 +711,7 @@ pub fn doc_stats(a: &Analysis, docs: &[SectionDoc], d: usize) -> DocStats {
             let pos = positions.of(t);
             let mut any = false;
             for term in a.word_terms(t.word()) {
-                occ.push((term, field, base + pos));
+                occ.push(((u64::from(term) << 32) | u64::from(base + pos), field));
                 st.norms[field as usize] += 1;
                 any = true;
             }
@@ -695,19 +721,18 @@ pub fn doc_stats(a: &Analysis, docs: &[SectionDoc], d: usize) -> DocStats {
         }
         end += 1;
     }
-    occ.sort_unstable();
+    occ.sort_unstable_by_key(|o| o.0);
     let mut i = 0;
     while i < occ.len() {
-        let term = occ[i].0;
+        let term = (occ[i].0 >> 32) as u32;
         let mut tf = [0u32; 3];
         let ps = st.positions.len() as u32;
-        while i < occ.len() && occ[i].0 == term {
+        while i < occ.len() && (occ[i].0 >> 32) as u32 == term {
             tf[occ[i].1 as usize] += 1;
-            st.positions.push(occ[i].2);
+            st.positions.push(occ[i].0 as u32);
             i += 1;
         }
         let pe = st.positions.len() as u32;
-        st.positions[ps as usize..pe as usize].sort_unstable();
         st.terms.push((term, tf, ps, pe));
     }
     let mut ex: Vec<u32> = Vec::new();
