@@ -17,15 +17,13 @@ use crate::confine::OutputRoot;
 use crate::render::page::Section;
 use search_index::indexer::IndexMemo;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// A hash of what something is made from.
-pub type Key = [u8; 32];
+pub use search_index::keys::{Key, KeyHasher};
 
 /// The version of the cache's layout; a cache of another version is not read.
 const FORMAT: u32 = 2;
@@ -51,41 +49,6 @@ pub fn default_dir(dest: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     parent.join(".samsyn-cache").join(name)
-}
-
-/// Builds a [`Key`] from parts; each part is length-prefixed, so parts never run into
-/// each other. As an [`io::Write`] it takes serialised values.
-pub struct KeyHasher(Sha256);
-
-impl KeyHasher {
-    /// A hasher for keys of the kind `domain`.
-    pub fn new(domain: &str) -> KeyHasher {
-        let mut h = KeyHasher(Sha256::new());
-        h.part(domain.as_bytes());
-        h
-    }
-
-    /// Adds one part.
-    pub fn part(&mut self, bytes: &[u8]) -> &mut KeyHasher {
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn finish(self) -> Key {
-        self.0.finalize().into()
-    }
-}
-
-impl Write for KeyHasher {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The running samsyn's own bytes, hashed once: a page rendered by another samsyn is

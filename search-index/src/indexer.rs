@@ -26,6 +26,7 @@ use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 use crate::bodies::Bodies;
 use crate::corpus::{self, Analysis};
 use crate::format::*;
+use crate::keys::{KeyHasher, PageDigests};
 use crate::postings::{BUCKET_OCCURRENCES, PostingSpill, SpilledPostings, TermPostings};
 use crate::query::{self, Lexicon, Plan};
 use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
@@ -350,7 +351,7 @@ pub fn build_site_index_with(
         search_dir,
         true,
         None,
-        false,
+        None,
     )?
     .0)
 }
@@ -363,19 +364,24 @@ pub fn build_site_index_from(
     synonyms: &Synonyms,
     search_dir: &Path,
 ) -> Result<IndexStats> {
-    Ok(build_index(docs, bodies, synonyms, search_dir, true, None, false)?.0)
+    Ok(build_index(docs, bodies, synonyms, search_dir, true, None, None)?.0)
 }
 
 /// [`build_site_index_from`] that takes over what it can of the previous build's index
-/// (see [`memo`]), and returns what the next build can take over of this one.
+/// (see [`memo`]), and returns what the next build can take over of this one. `pages`
+/// are the digests of the pages the sections are of, which key the parts of the index
+/// (a digests that do not count every section are not used, and nothing is taken over).
 pub fn build_site_index_reusing(
     docs: &[SectionDoc],
     bodies: &Bodies,
     synonyms: &Synonyms,
     search_dir: &Path,
     previous: Option<&PreviousIndex>,
+    pages: &PageDigests,
 ) -> Result<(IndexStats, IndexMemo)> {
-    build_index(docs, bodies, synonyms, search_dir, true, previous, true)
+    let pages = (pages.sections() == docs.len()).then_some(pages);
+    let previous = previous.filter(|_| pages.is_some());
+    build_index(docs, bodies, synonyms, search_dir, true, previous, pages)
 }
 
 /// The static browser index alone, without the tantivy index that `samsyn search` reads:
@@ -393,7 +399,7 @@ pub fn build_browser_index(
         search_dir,
         false,
         None,
-        false,
+        None,
     )?
     .0)
 }
@@ -405,7 +411,7 @@ fn build_index(
     search_dir: &Path,
     with_tantivy: bool,
     previous: Option<&PreviousIndex>,
-    record: bool,
+    pages: Option<&PageDigests>,
 ) -> Result<(IndexStats, IndexMemo)> {
     timing("start");
     if let Bodies::Spilled(texts) = bodies
@@ -425,7 +431,7 @@ fn build_index(
     timing("analysis");
     let whole = Export {
         previous,
-        record,
+        pages,
         ..Export::default()
     };
     if !with_tantivy {
@@ -450,9 +456,8 @@ fn build_index(
         let previous_runs = previous_runs
             .as_ref()
             .map(|(dir, runs)| (dir.as_path(), *runs));
-        let tantivy = scope.spawn(move || {
-            write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs, record)
-        });
+        let tantivy = scope
+            .spawn(move || write_tantivy(docs, bodies, shared, &tantivy_dir, previous_runs, pages));
         let exported = export_static(docs, bodies, &analysis, synonyms, search_dir, &whole);
         let indexed = tantivy
             .join()
@@ -499,7 +504,7 @@ fn write_tantivy(
     analysis: Arc<Analysis>,
     dir: &Path,
     previous: Option<(&Path, &RunsMemo)>,
-    record: bool,
+    pages: Option<&PageDigests>,
 ) -> Result<Option<RunsMemo>> {
     timing("tantivy start");
     let run_len = memo::run_len(docs.len());
@@ -535,29 +540,26 @@ fn write_tantivy(
         "sv_exact",
         TextAnalyzer::from(tokenizer(corpus::Kind::Exact)),
     );
-    let hashed = previous.is_some() || record;
-    let words = if hashed {
-        word_digests(&analysis)
-    } else {
-        Vec::new()
+    // Runs are keyed only with the pages' digests (and always are then: the keys are
+    // recorded for the next build).
+    let previous = previous.filter(|_| pages.is_some());
+    let words = match pages {
+        Some(_) => word_digests(&analysis),
+        None => Vec::new(),
     };
-    let hash_runs = |runs: &[std::ops::Range<usize>]| -> Result<Vec<String>> {
+    let hash_runs = |pages: &PageDigests| -> Vec<String> {
         runs.par_iter()
             .map(|run| {
-                let mut h = RunHasher::new(&analysis, &words);
-                for_each_doc(docs, bodies, &f, run.clone(), |i, doc| {
-                    h.add(i, &doc);
-                    Ok(())
-                })?;
-                Ok(h.finish())
+                let mut h = RunHasher::new(&analysis, &words, pages, run.clone());
+                for i in run.clone() {
+                    h.add(i);
+                }
+                h.finish()
             })
             .collect()
     };
     // Over a previous index, every run is hashed first, to find the changed ones.
-    let known = match previous {
-        Some(_) => Some(hash_runs(&runs)?),
-        None => None,
-    };
+    let known = previous.and(pages).map(hash_runs);
     timing("tantivy runs hashed");
     let mut writer: tantivy::IndexWriter =
         index.writer_with_num_threads(TANTIVY_THREADS, tantivy_memory(docs.len()))?;
@@ -566,8 +568,8 @@ fn write_tantivy(
     rayon::in_place_scope(|scope| -> Result<()> {
         // Without a previous index the keys are only recorded: hashed on the thread pool
         // while this thread indexes.
-        if known.is_none() && hashed {
-            scope.spawn(|_| later = Some(hash_runs(&runs)));
+        if let (None, Some(pages)) = (&known, pages) {
+            scope.spawn(|_| later = Some(hash_runs(pages)));
         }
         for (j, run) in runs.iter().enumerate() {
             if let (Some(keys), Some(previous)) = (&known, previous) {
@@ -595,11 +597,7 @@ fn write_tantivy(
     })?;
     timing("tantivy runs indexed");
     writer.wait_merging_threads()?;
-    let keys = match (known, later) {
-        (Some(keys), _) => Some(keys),
-        (None, Some(keys)) => Some(keys?),
-        (None, None) => None,
-    };
+    let keys = known.or(later);
     Ok(keys.map(|keys| RunsMemo {
         sections: docs.len(),
         run_len,
@@ -671,16 +669,17 @@ fn tantivy_doc(docs: &[SectionDoc], i: usize, body: &str, f: &Fields) -> Tantivy
     doc
 }
 
-/// A run's key: every value of its documents, and for each analyzed value the tokens
-/// tantivy makes of it: per token its word's terms ([`word_digests`]) and whether it
-/// stands at the previous token's position (which gives the positions).
+/// A run's key: the digests of the pages its sections are of (see [`PageDigests`]:
+/// everything tantivy's documents are made of but the tokens), and for each analyzed
+/// value the tokens tantivy makes of it: per token its word's terms ([`word_digests`])
+/// and whether it stands at the previous token's position (which gives the positions).
 ///
 /// A token is hashed as its word's number in the run (in order of first occurrence there)
 /// and its position flag, 4 bytes; the run's words' digests are hashed once, in that
 /// order, when the run is finished. The two together name every token's digest, at a
 /// quarter of the bytes of hashing each token's digest.
 struct RunHasher<'a> {
-    h: memo::StepHasher,
+    h: KeyHasher,
     analysis: &'a Analysis,
     words: &'a [[u8; 16]],
     /// Per word of the analysis, its number in the run plus one (0: not yet seen).
@@ -691,9 +690,16 @@ struct RunHasher<'a> {
 }
 
 impl<'a> RunHasher<'a> {
-    fn new(analysis: &'a Analysis, words: &'a [[u8; 16]]) -> Self {
+    fn new(
+        analysis: &'a Analysis,
+        words: &'a [[u8; 16]],
+        pages: &PageDigests,
+        run: std::ops::Range<usize>,
+    ) -> Self {
+        let mut h = KeyHasher::new("tantivy-run");
+        pages.hash_range(run, &mut h);
         RunHasher {
-            h: memo::StepHasher::default(),
+            h,
             analysis,
             words,
             numbers: vec![0; words.len()],
@@ -702,26 +708,10 @@ impl<'a> RunHasher<'a> {
         }
     }
 
-    /// Adds section `i`, whose document is `doc`.
-    fn add(&mut self, i: usize, doc: &TantivyDocument) {
+    /// Adds the tokens of section `i`.
+    fn add(&mut self, i: usize) {
         let buf = &mut self.buf;
         buf.clear();
-        let text = |buf: &mut Vec<u8>, bytes: &[u8]| {
-            buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            buf.extend_from_slice(bytes);
-        };
-        for (field, value) in doc.field_values() {
-            buf.extend_from_slice(&field.field_id().to_le_bytes());
-            if let Some(s) = value.as_str() {
-                text(buf, s.as_bytes());
-            } else if let Some(x) = value.as_u64() {
-                buf.extend_from_slice(&x.to_le_bytes());
-            } else if let Some(x) = value.as_i64() {
-                buf.extend_from_slice(&x.to_le_bytes());
-            } else if let Some(x) = value.as_f64() {
-                buf.extend_from_slice(&x.to_bits().to_le_bytes());
-            }
-        }
         let a = self.analysis;
         for &(s, e) in &a.values[i] {
             buf.extend_from_slice(&(e - s).to_le_bytes());
@@ -745,7 +735,7 @@ impl<'a> RunHasher<'a> {
             self.buf.extend_from_slice(&self.words[w as usize]);
         }
         self.h.part(&self.buf);
-        self.h.finish()
+        self.h.finish_hex()
     }
 }
 
@@ -837,8 +827,9 @@ pub(crate) struct Export<'a> {
     /// The previous build's index, whose unchanged fragment archives and compressed
     /// members are taken over.
     pub previous: Option<&'a PreviousIndex<'a>>,
-    /// Key the compressed members for the next build ([`IndexMemo::compressed`]).
-    pub record: bool,
+    /// The digests of the pages the sections are of: with them the fragment archives and
+    /// the compressed members are keyed for the next build ([`IndexMemo`]).
+    pub pages: Option<&'a PageDigests>,
 }
 
 /// What [`export_static`] wrote.
@@ -870,7 +861,7 @@ pub(crate) fn export_static(
     let n_normal = a.terms.len();
     // An overlay's files have a prefix; the previous index is a site's.
     let previous = how.previous.filter(|_| how.overlay_prefix.is_none());
-    let compressor = memo::Compressor::new(previous, how.record);
+    let compressor = memo::Compressor::new(previous, how.pages.is_some());
     // The compressed members written, for the next build.
     let mut compressed: Vec<memo::CompressedFile> = Vec::new();
     // Terms are numbered normal first, then exact ("codes"); their postings go to the
@@ -880,8 +871,25 @@ pub(crate) fn export_static(
         None => a.terms[code as usize].as_str(),
         Some(x) => exact_keys[x].as_str(),
     };
-    let mut order: Vec<u32> = (0..(n_normal + exact_keys.len()) as u32).collect();
-    order.par_sort_unstable_by(|&x, &y| key_of(x).cmp(key_of(y)).then(x.cmp(&y)));
+    // Sorted by the keys' first 8 bytes (zero-padded, big-endian: in the keys' order)
+    // before the keys themselves, which then are read only where those are equal.
+    let mut by_key: Vec<(u64, u32)> = (0..(n_normal + exact_keys.len()) as u32)
+        .into_par_iter()
+        .map(|code| {
+            let mut head = [0u8; 8];
+            let key = key_of(code).as_bytes();
+            let n = key.len().min(8);
+            head[..n].copy_from_slice(&key[..n]);
+            (u64::from_be_bytes(head), code)
+        })
+        .collect();
+    by_key.par_sort_unstable_by(|x, y| {
+        x.0.cmp(&y.0)
+            .then_with(|| key_of(x.1).cmp(key_of(y.1)))
+            .then(x.1.cmp(&y.1))
+    });
+    let order: Vec<u32> = by_key.into_iter().map(|(_, code)| code).collect();
+    timing("terms ordered");
     let occurrences = a.term_occurrences();
     let bucket_occurrences = how.bucket_occurrences.unwrap_or(BUCKET_OCCURRENCES);
     let mut spill = PostingSpill::new(search_dir, &order, &occurrences, bucket_occurrences);
@@ -895,25 +903,41 @@ pub(crate) fn export_static(
         )
     };
     let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
-    for start in (0..n).step_by(EXPORT_CHUNK) {
-        let stats: Vec<corpus::DocStats> = (start..(start + EXPORT_CHUNK).min(n))
+    // The statistics of a chunk of sections, computed on the thread pool.
+    let chunk_stats = |start: usize| -> Vec<corpus::DocStats> {
+        (start..(start + EXPORT_CHUNK).min(n))
             .into_par_iter()
             .map(|d| corpus::doc_stats(a, docs, d))
-            .collect();
-        for (k, st) in stats.into_iter().enumerate() {
-            let d = (start + k) as u32;
-            norms.push(st.norms);
-            for (t, tf, ps, pe) in st.terms {
-                spill
-                    .push(t, d, tf, &st.positions[ps as usize..pe as usize])
-                    .with_context(spilling)?;
-            }
-            for (t, tf) in st.exact {
-                spill
-                    .push(n_normal as u32 + t, d, [tf, 0, 0], &[])
-                    .with_context(spilling)?;
-            }
-        }
+            .collect()
+    };
+    // Each chunk's postings go to the spill (on this thread) while the next chunk's
+    // statistics are computed.
+    let mut ready = (n > 0).then(|| chunk_stats(0));
+    for start in (0..n).step_by(EXPORT_CHUNK) {
+        let stats = ready.take().unwrap_or_default();
+        let next = start + EXPORT_CHUNK;
+        let (pushed, following) = rayon::join(
+            || -> Result<()> {
+                for (k, st) in stats.into_iter().enumerate() {
+                    let d = (start + k) as u32;
+                    norms.push(st.norms);
+                    for (t, tf, ps, pe) in st.terms {
+                        spill
+                            .push(t, d, tf, &st.positions[ps as usize..pe as usize])
+                            .with_context(spilling)?;
+                    }
+                    for (t, tf) in st.exact {
+                        spill
+                            .push(n_normal as u32 + t, d, [tf, 0, 0], &[])
+                            .with_context(spilling)?;
+                    }
+                }
+                Ok(())
+            },
+            || (next < n).then(|| chunk_stats(next)),
+        );
+        pushed?;
+        ready = following;
     }
     timing("postings");
     let (vdocs, n_vpages) = virtual_docs(docs);
@@ -1314,8 +1338,29 @@ pub(crate) fn export_static(
         .enumerate()
         .map(|(g, ranges)| -> Result<_> {
             let first = ranges[0].0;
+            let end = ranges[ranges.len() - 1].1;
+            // The archive's key: where its members are cut, and the pages they are made of.
+            let key = how.pages.map(|pages| {
+                let mut h = KeyHasher::new("fragments");
+                for &(a, b) in ranges {
+                    h.part(&((b - a) as u64).to_le_bytes());
+                }
+                pages.hash_range(first..end, &mut h);
+                h.finish_hex()
+            });
+            // An overlay's files have a prefix; the previous index is a site's.
+            let taken = key.as_ref().and_then(|key| {
+                how.previous
+                    .filter(|_| prefix.is_empty())
+                    .and_then(|p| p.take_archive(g, key, search_dir))
+            });
+            if let Some((memo, len)) = taken {
+                written.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+                n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(memo.clone());
+            }
             let texts = bodies
-                .read(docs, first..ranges[ranges.len() - 1].1)
+                .read(docs, first..end)
                 .context("reading the sections' texts")?;
             let members: Vec<Vec<u8>> = ranges
                 .iter()
@@ -1325,25 +1370,17 @@ pub(crate) fn export_static(
                         .zip(&texts[a - first..b - first])
                         .map(|(d, text)| frag(d, text))
                         .collect();
-                    reader::encode_fragments(&chunk)
+                    compress(&reader::encode_fragments(&chunk))
                 })
                 .collect();
-            let key = memo::archive_key(&members);
-            // An overlay's files have a prefix; the previous index is a site's.
-            let taken = how
-                .previous
-                .filter(|_| prefix.is_empty())
-                .and_then(|p| p.take_archive(g, &key, search_dir));
-            if let Some((memo, len)) = taken {
-                written.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
-                n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return Ok(memo.clone());
-            }
-            let members: Vec<Vec<u8>> = members.iter().map(|m| compress(m)).collect();
             let (bytes, places) = archive(&members);
             let hash = short_hash(&bytes);
             write(&frag_archive(g, hash), &bytes)?;
-            Ok(ArchiveMemo { key, hash, places })
+            Ok(ArchiveMemo {
+                key: key.unwrap_or_default(),
+                hash,
+                places,
+            })
         })
         .collect::<Result<_>>()?;
     meta.frag_groups = fragments.iter().map(|a| a.hash).collect();

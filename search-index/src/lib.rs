@@ -12,6 +12,8 @@ pub mod format;
 pub mod indexer;
 pub mod json;
 #[cfg(feature = "indexer")]
+pub mod keys;
+#[cfg(feature = "indexer")]
 pub mod memory;
 #[cfg(feature = "indexer")]
 pub mod overlay;

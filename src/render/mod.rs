@@ -108,6 +108,7 @@ pub fn render_site(
         synonyms,
         reused,
         index_key,
+        page_digests,
     } = render_pages(&mut book, opts, out)?;
     let pages = book.pages.len();
     let mut phases = Phases::from_env("");
@@ -150,6 +151,7 @@ pub fn render_site(
                         &synonyms,
                         &dir,
                         previous.as_ref(),
+                        &page_digests,
                     )
                     .map_err(failed)?;
                     memo = Some(built);
@@ -187,6 +189,8 @@ struct Rendered {
     reused: usize,
     /// The key of what the search index is built from, with a build cache.
     index_key: Option<crate::cache::Key>,
+    /// With it, the digests of the pages, which key the parts of the index.
+    page_digests: search_index::keys::PageDigests,
 }
 
 /// Everything of the site but the search index: the theme's and the book's assets, the
@@ -257,6 +261,7 @@ fn render_pages(
         synonyms,
         reused: chapters.reused,
         index_key: index_key.map(crate::cache::IndexKey::finish),
+        page_digests: chapters.page_digests,
     })
 }
 
@@ -267,6 +272,8 @@ struct Chapters {
     bodies: Bodies,
     /// How many were taken from the previous site (the build cache).
     reused: usize,
+    /// With an index key, each page's digest (see [`crate::cache::IndexKey::page_digest`]).
+    page_digests: search_index::keys::PageDigests,
 }
 
 /// One chapter page as [`render_chapters`] wrote it.
@@ -342,6 +349,7 @@ fn render_chapters(
     let mut next = cache.and_then(|c| c.start_next().ok());
     let mut counted = 0;
     let mut reused = 0;
+    let mut page_digests = search_index::keys::PageDigests::default();
     for start in (0..book.pages.len()).step_by(RENDER_BATCH) {
         let batch = start..(start + RENDER_BATCH).min(book.pages.len());
         let written: Vec<WrittenChapter> = batch
@@ -419,6 +427,7 @@ fn render_chapters(
                 rest.push_page(encoded).map_err(spill_error)?;
                 if let (Some(key), Some(digest)) = (index_key.as_deref_mut(), digest) {
                     key.add_page(digest);
+                    page_digests.push(encoded.text_ends().len(), *digest);
                 }
             }
         }
@@ -435,11 +444,13 @@ fn render_chapters(
             sections: Sections::Spilled(rest.finish().map_err(spill_error)?),
             bodies: Bodies::Spilled(texts.finish().map_err(spill_error)?),
             reused,
+            page_digests,
         },
         None => Chapters {
             sections: Sections::Counted(counted),
             bodies: Bodies::InSections,
             reused,
+            page_digests,
         },
     })
 }

@@ -221,32 +221,6 @@ pub(super) fn run_len(sections: usize) -> usize {
     sections.div_ceil(32).max(4096)
 }
 
-/// A step's key: SHA-256 of its parts, each with its length, in hex.
-#[derive(Default)]
-pub(super) struct StepHasher(Sha256);
-
-impl StepHasher {
-    pub fn part(&mut self, bytes: &[u8]) -> &mut Self {
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-        self
-    }
-
-    pub fn finish(self) -> String {
-        hex::encode(self.0.finalize())
-    }
-}
-
-/// The key of a fragment archive made of `members` (before compression).
-pub(super) fn archive_key(members: &[Vec<u8>]) -> String {
-    let mut h = StepHasher::default();
-    h.part(b"fragments");
-    for m in members {
-        h.part(m);
-    }
-    h.finish()
-}
-
 impl PreviousIndex<'_> {
     /// The previous build's fragment archive number `g`, when its key is `key`: its file
     /// is linked into `dir` (copied where links fail); returns its memo and size.
@@ -301,14 +275,6 @@ mod tests {
         assert_eq!(run_len(65_000), 4096);
         assert_eq!(run_len(650_000), 20_313);
         assert!(650_000usize.div_ceil(run_len(650_000)) <= 32);
-    }
-
-    #[test]
-    fn an_archive_key_sees_where_members_are_cut() {
-        let a = archive_key(&[b"ab".to_vec(), b"c".to_vec()]);
-        let b = archive_key(&[b"a".to_vec(), b"bc".to_vec()]);
-        assert_ne!(a, b);
-        assert_eq!(a, archive_key(&[b"ab".to_vec(), b"c".to_vec()]));
     }
 
     #[test]
