@@ -23,6 +23,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use search_index::indexer::{Placed, link_or_copy};
 pub use search_index::keys::{Key, KeyHasher};
 
 /// The version of the cache's layout; a cache of another version is not read.
@@ -132,6 +133,15 @@ impl IndexKey {
     pub fn finish(self) -> Key {
         self.0.finish()
     }
+}
+
+/// What a build can take of the previous build's search index ([`BuildCache::reuse_index`]).
+pub enum IndexReuse<'a> {
+    /// The whole index, already put into the new site.
+    Whole,
+    /// Parts of it: its folder in the previous site, and what its memo says of them.
+    Parts(PathBuf, &'a IndexMemo),
+    Nothing,
 }
 
 /// The search index a build wrote: what it was built from and its files.
@@ -417,27 +427,29 @@ impl BuildCache {
         })
     }
 
-    /// Puts the previous site's search index (its folder `dir`) into the new site `out`
-    /// when it was built from what `key` hashes and every file of it is still the one
-    /// recorded; false when the index must be built.
-    pub fn reuse_index(&self, key: &Key, dir: &str, out: &OutputRoot) -> bool {
+    /// What this build can take of the previous site's search index (its folder `dir`):
+    /// all of it, put into the new site `out`, when it was built from what `key` hashes;
+    /// else, when this samsyn built it, the folder and what can be taken over of it.
+    /// Nothing unless every file of it is still the one recorded.
+    pub fn reuse_index(&self, key: &Key, dir: &str, out: &OutputRoot) -> IndexReuse<'_> {
         let Some((previous, files)) = self.intact_previous_index(dir) else {
-            return false;
+            return IndexReuse::Nothing;
         };
-        unhex(&previous.key) == Some(*key)
-            && files.iter().all(|(rel, old)| {
+        let linked = || {
+            files.iter().all(|(rel, old)| {
                 out.prepare(rel)
                     .is_ok_and(|new| link_or_copy(old, &new).is_ok())
             })
-    }
-
-    /// The previous site's search index folder (`dir` in it) and what this build can take
-    /// over of it, when this samsyn built it and every file of it is still the one
-    /// recorded.
-    pub fn previous_index(&self, dir: &str) -> Option<(PathBuf, &IndexMemo)> {
-        let (previous, _) = self.intact_previous_index(dir)?;
-        let this = hex::encode(executable_key()?);
-        (previous.executable == this).then(|| (self.dest.join(dir), &previous.memo))
+        };
+        if unhex(&previous.key) == Some(*key) && linked() {
+            return IndexReuse::Whole;
+        }
+        match executable_key() {
+            Some(this) if previous.executable == hex::encode(this) => {
+                IndexReuse::Parts(self.dest.join(dir), &previous.memo)
+            }
+            _ => IndexReuse::Nothing,
+        }
     }
 
     /// The previous build's index record and its files in the previous site (the path in
@@ -663,21 +675,6 @@ impl NextCache {
             .sync_all()?;
         cache.finished(name);
         Ok(())
-    }
-}
-
-/// How [`link_or_copy`] put a file in place.
-enum Placed {
-    Linked,
-    Copied,
-}
-
-/// Puts the previous site's file `old` at `new`: a hard link, or a copy on a file system
-/// without them.
-fn link_or_copy(old: &Path, new: &Path) -> io::Result<Placed> {
-    match std::fs::hard_link(old, new) {
-        Ok(()) => Ok(Placed::Linked),
-        Err(_) => std::fs::copy(old, new).map(|_| Placed::Copied),
     }
 }
 

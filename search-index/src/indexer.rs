@@ -34,7 +34,7 @@ use crate::synonyms::Synonyms;
 use crate::{Hit, IndexStats, SectionDoc};
 
 mod memo;
-pub use memo::{ArchiveMemo, IndexMemo, PreviousIndex, RunsMemo};
+pub use memo::{ArchiveMemo, IndexMemo, Placed, PreviousIndex, RunsMemo, link_or_copy};
 
 /// Field boosts: title > headings > body; exact abbreviations and ids far above.
 pub const BOOST_TITLE: f32 = 3.0;

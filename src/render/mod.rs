@@ -9,6 +9,7 @@ pub mod nav;
 pub mod page;
 
 use crate::book::{LoadedBook, SEARCH_INDEX_DIR};
+use crate::cache::IndexReuse;
 use crate::confine::OutputRoot;
 use crate::links::Resolver;
 use crate::theme::Theme;
@@ -122,7 +123,8 @@ pub fn render_site(
             .subdir(SEARCH_INDEX_DIR)
             .map_err(|e| write_error(out, SEARCH_INDEX_DIR, e))?;
         let cached = opts.cache.zip(index_key.as_ref());
-        index_reused = cached.is_some_and(|(c, key)| c.reuse_index(key, SEARCH_INDEX_DIR, out));
+        let reuse = cached.map(|(c, key)| c.reuse_index(key, SEARCH_INDEX_DIR, out));
+        index_reused = matches!(reuse, Some(IndexReuse::Whole));
         let mut memo = None;
         if !index_reused {
             let docs = sections.read().map_err(|e| {
@@ -139,12 +141,12 @@ pub fn render_site(
             };
             // With a cache, what the next build can take over is recorded; without one
             // there is nothing to record it in.
-            match cached {
-                Some((cache, _)) => {
-                    let previous = cache.previous_index(SEARCH_INDEX_DIR);
-                    let previous = previous
-                        .as_ref()
-                        .map(|(dir, memo)| PreviousIndex { dir, memo });
+            match reuse {
+                Some(reuse) => {
+                    let previous = match &reuse {
+                        IndexReuse::Parts(dir, memo) => Some(PreviousIndex { dir, memo }),
+                        _ => None,
+                    };
                     let (_, built) = search_index::indexer::build_site_index_reusing(
                         &docs,
                         &bodies,

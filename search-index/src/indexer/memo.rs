@@ -261,8 +261,20 @@ pub(super) fn link_tantivy_files(from: &Path, to: &Path) -> std::io::Result<()> 
     Ok(())
 }
 
-fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
+/// How [`link_or_copy`] put a file in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    Linked,
+    Copied,
+}
+
+/// Puts a previous build's file `from` at `to`: a hard link (the previous build never
+/// changes its files), or a copy on a file system without them.
+pub fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<Placed> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(Placed::Linked),
+        Err(_) => std::fs::copy(from, to).map(|_| Placed::Copied),
+    }
 }
 
 #[cfg(test)]
