@@ -516,61 +516,77 @@ fn contextual_terms(
             u8::from(particle) * PARTICLE + u8::from(derivation::is_negation(f)) * NEGATION
         })
         .collect();
+    // The tokens that take keys from their neighbours, found on the thread pool (a chunk
+    // of sections at a time): (token, keys).
+    let found: Vec<Vec<(usize, Vec<String>)>> = values
+        .par_chunks(CHUNK)
+        .map(|values| {
+            let mut found = Vec::new();
+            // The value's folded words; its strings are reused from value to value.
+            let mut folded: Vec<String> = Vec::new();
+            let mut value_marks: Vec<u8> = Vec::new();
+            for &(s, e) in values.iter().flatten() {
+                let range = &toks[s as usize..e as usize];
+                value_marks.clear();
+                value_marks.extend(range.iter().map(|t| marks[t.word() as usize]));
+                if value_marks.iter().all(|&m| m == 0) {
+                    continue;
+                }
+                folded.resize_with(range.len(), String::new);
+                for (f, t) in folded.iter_mut().zip(range) {
+                    f.clear();
+                    f.push_str(&analyzed[t.word() as usize].0);
+                }
+                let folded = &folded[..range.len()];
+                let near = |from: usize, to: usize, mark: u8| {
+                    value_marks[from.min(value_marks.len())..to.min(value_marks.len())]
+                        .iter()
+                        .any(|&m| m & mark != 0)
+                };
+                for i in 0..range.len() {
+                    let mut keys: Vec<String> = Vec::new();
+                    if near(i + 1, i + 2 + derivation::MAX_PARTICLE_GAP, PARTICLE)
+                        && let Some((key, j)) = derivation::particle_verb(analyzer, folded, i)
+                        && derivation::keeps_particle_verb(folded, i, j, known.contains(&key))
+                    {
+                        keys.push(key);
+                    }
+                    if near(i.saturating_sub(2), i, NEGATION)
+                        && let Some(key) = derivation::negated(folded, i)
+                    {
+                        keys.push(key.to_string());
+                    }
+                    if !keys.is_empty() {
+                        found.push((s as usize + i, keys));
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    // In token order, so that keys and variants are numbered as they come.
     let mut variants: FxHashMap<(u32, Vec<u32>), u32> = FxHashMap::default();
-    // The value's folded words; its strings are reused from value to value.
-    let mut folded: Vec<String> = Vec::new();
-    let mut value_marks: Vec<u8> = Vec::new();
-    for &(s, e) in values.iter().flatten() {
-        let range = &mut toks[s as usize..e as usize];
-        value_marks.clear();
-        value_marks.extend(range.iter().map(|t| marks[t.word() as usize]));
-        if value_marks.iter().all(|&m| m == 0) {
+    for (t, keys) in found.into_iter().flatten() {
+        let mut extra: Vec<u32> = keys.iter().map(|k| intern(k)).collect();
+        let tok = &mut toks[t];
+        let w = tok.word();
+        let (a, b) = words.word_parts[w as usize];
+        extra.retain(|x| {
+            *x != words.word_main[w as usize] && !words.part_ids[a as usize..b as usize].contains(x)
+        });
+        if extra.is_empty() || words.word_main[w as usize] == NONE {
             continue;
         }
-        folded.resize_with(range.len(), String::new);
-        for (f, t) in folded.iter_mut().zip(range.iter()) {
-            f.clear();
-            f.push_str(&analyzed[t.word() as usize].0);
-        }
-        let folded = &folded[..range.len()];
-        let near = |from: usize, to: usize, mark: u8| {
-            value_marks[from.min(value_marks.len())..to.min(value_marks.len())]
-                .iter()
-                .any(|&m| m & mark != 0)
-        };
-        for (i, tok) in range.iter_mut().enumerate() {
-            let mut extra: Vec<u32> = Vec::new();
-            if near(i + 1, i + 2 + derivation::MAX_PARTICLE_GAP, PARTICLE)
-                && let Some((key, j)) = derivation::particle_verb(analyzer, folded, i)
-                && derivation::keeps_particle_verb(folded, i, j, known.contains(&key))
-            {
-                extra.push(intern(&key));
-            }
-            if near(i.saturating_sub(2), i, NEGATION)
-                && let Some(key) = derivation::negated(folded, i)
-            {
-                extra.push(intern(key));
-            }
-            let w = tok.word();
-            let (a, b) = words.word_parts[w as usize];
-            extra.retain(|x| {
-                *x != words.word_main[w as usize]
-                    && !words.part_ids[a as usize..b as usize].contains(x)
-            });
-            if extra.is_empty() || words.word_main[w as usize] == NONE {
-                continue;
-            }
-            let variant = *variants.entry((w, extra)).or_insert_with_key(|(_, extra)| {
-                let start = words.part_ids.len() as u32;
-                words.part_ids.extend_from_within(a as usize..b as usize);
-                words.part_ids.extend(extra);
-                words.word_parts.push((start, words.part_ids.len() as u32));
-                words.word_main.push(words.word_main[w as usize]);
-                words.word_exact.push(words.word_exact[w as usize]);
-                (words.word_main.len() - 1) as u32
-            });
-            *tok = tok.with_word(variant);
-        }
+        let variant = *variants.entry((w, extra)).or_insert_with_key(|(_, extra)| {
+            let start = words.part_ids.len() as u32;
+            words.part_ids.extend_from_within(a as usize..b as usize);
+            words.part_ids.extend(extra);
+            words.word_parts.push((start, words.part_ids.len() as u32));
+            words.word_main.push(words.word_main[w as usize]);
+            words.word_exact.push(words.word_exact[w as usize]);
+            (words.word_main.len() - 1) as u32
+        });
+        *tok = tok.with_word(variant);
     }
 }
 
