@@ -903,41 +903,25 @@ pub(crate) fn export_static(
         )
     };
     let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
-    // The statistics of a chunk of sections, computed on the thread pool.
-    let chunk_stats = |start: usize| -> Vec<corpus::DocStats> {
-        (start..(start + EXPORT_CHUNK).min(n))
+    for start in (0..n).step_by(EXPORT_CHUNK) {
+        let stats: Vec<corpus::DocStats> = (start..(start + EXPORT_CHUNK).min(n))
             .into_par_iter()
             .map(|d| corpus::doc_stats(a, docs, d))
-            .collect()
-    };
-    // Each chunk's postings go to the spill (on this thread) while the next chunk's
-    // statistics are computed.
-    let mut ready = (n > 0).then(|| chunk_stats(0));
-    for start in (0..n).step_by(EXPORT_CHUNK) {
-        let stats = ready.take().unwrap_or_default();
-        let next = start + EXPORT_CHUNK;
-        let (pushed, following) = rayon::join(
-            || -> Result<()> {
-                for (k, st) in stats.into_iter().enumerate() {
-                    let d = (start + k) as u32;
-                    norms.push(st.norms);
-                    for (t, tf, ps, pe) in st.terms {
-                        spill
-                            .push(t, d, tf, &st.positions[ps as usize..pe as usize])
-                            .with_context(spilling)?;
-                    }
-                    for (t, tf) in st.exact {
-                        spill
-                            .push(n_normal as u32 + t, d, [tf, 0, 0], &[])
-                            .with_context(spilling)?;
-                    }
-                }
-                Ok(())
-            },
-            || (next < n).then(|| chunk_stats(next)),
-        );
-        pushed?;
-        ready = following;
+            .collect();
+        for (k, st) in stats.into_iter().enumerate() {
+            let d = (start + k) as u32;
+            norms.push(st.norms);
+            for (t, tf, ps, pe) in st.terms {
+                spill
+                    .push(t, d, tf, &st.positions[ps as usize..pe as usize])
+                    .with_context(spilling)?;
+            }
+            for (t, tf) in st.exact {
+                spill
+                    .push(n_normal as u32 + t, d, [tf, 0, 0], &[])
+                    .with_context(spilling)?;
+            }
+        }
     }
     timing("postings");
     let (vdocs, n_vpages) = virtual_docs(docs);
