@@ -370,7 +370,7 @@ pub fn build_site_index_from(
 /// [`build_site_index_from`] that takes over what it can of the previous build's index
 /// (see [`memo`]), and returns what the next build can take over of this one. `pages`
 /// are the digests of the pages the sections are of, which key the parts of the index
-/// (a digests that do not count every section are not used, and nothing is taken over).
+/// (digests that do not count every section are not used, and nothing is taken over).
 pub fn build_site_index_reusing(
     docs: &[SectionDoc],
     bodies: &Bodies,
