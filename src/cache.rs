@@ -114,8 +114,8 @@ impl IndexKey {
         Some(IndexKey(h))
     }
 
-    /// The digest of one page's sections ([`IndexKey::add_page`]), made apart so that
-    /// pages are hashed in parallel.
+    /// The digest of one page's sections, made apart so that pages are hashed in
+    /// parallel; the key is finished with every page's ([`IndexKey::finish`]).
     pub fn page_digest(page: &search_index::bodies::EncodedPage) -> Key {
         let mut h = KeyHasher::new("index-page");
         h.part(page.records()).part(page.texts());
@@ -125,12 +125,11 @@ impl IndexKey {
         h.finish()
     }
 
-    /// Adds the next page, by its [`IndexKey::page_digest`].
-    pub fn add_page(&mut self, digest: &Key) {
-        self.0.part(digest);
-    }
-
-    pub fn finish(self) -> Key {
+    /// The key, with the pages' [`IndexKey::page_digest`]s in order.
+    pub fn finish(mut self, pages: &search_index::keys::PageDigests) -> Key {
+        for digest in pages.digests() {
+            self.0.part(digest);
+        }
         self.0.finish()
     }
 }

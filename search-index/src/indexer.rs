@@ -1332,12 +1332,9 @@ pub(crate) fn export_static(
                 pages.hash_range(first..end, &mut h);
                 h.finish_hex()
             });
-            // An overlay's files have a prefix; the previous index is a site's.
-            let taken = key.as_ref().and_then(|key| {
-                how.previous
-                    .filter(|_| prefix.is_empty())
-                    .and_then(|p| p.take_archive(g, key, search_dir))
-            });
+            let taken = key
+                .as_ref()
+                .and_then(|key| previous.and_then(|p| p.take_archive(g, key, search_dir)));
             if let Some((memo, len)) = taken {
                 written.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
                 n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

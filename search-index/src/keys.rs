@@ -72,6 +72,11 @@ impl PageDigests {
         self.sections
     }
 
+    /// The pages' digests, in page order.
+    pub fn digests(&self) -> &[Key] {
+        &self.digests
+    }
+
     /// Hashes into `h` what sections `range` are made from: the range, and each page it
     /// covers (its digest and the part of it covered, counted from its first section).
     pub fn hash_range(&self, range: std::ops::Range<usize>, h: &mut KeyHasher) {

@@ -237,7 +237,7 @@ fn render_pages(
         )
     });
     phases.done("tema och filer");
-    let mut index_key = site_key
+    let index_key = site_key
         .filter(|_| opts.search)
         .and_then(|_| crate::cache::IndexKey::new(&synonyms));
     let chapters = render_chapters(
@@ -247,7 +247,7 @@ fn render_pages(
         &mut markdown,
         resolver,
         site_key.as_ref(),
-        index_key.as_mut(),
+        index_key.is_some(),
         opts,
         out,
     )?;
@@ -262,7 +262,7 @@ fn render_pages(
         bodies: chapters.bodies,
         synonyms,
         reused: chapters.reused,
-        index_key: index_key.map(crate::cache::IndexKey::finish),
+        index_key: index_key.map(|key| key.finish(&chapters.page_digests)),
         page_digests: chapters.page_digests,
     })
 }
@@ -314,7 +314,7 @@ impl Sections {
 /// `search_index::bodies`): held in memory they were 340 MB at 100,000 pages, beside the
 /// book's own text. With a build cache (`site_key` set), a page whose key the cache
 /// recorded is taken from the previous site instead, and every page is recorded for the
-/// next build; `index_key` is given every section of the index, in order.
+/// next build; with `indexing_key`, each page's digest for the index's key is made.
 #[allow(clippy::too_many_arguments)]
 fn render_chapters(
     env: &Environment<'_>,
@@ -323,7 +323,7 @@ fn render_chapters(
     markdown: &mut [String],
     resolver: &Resolver<'_>,
     site_key: Option<&crate::cache::Key>,
-    mut index_key: Option<&mut crate::cache::IndexKey>,
+    indexing_key: bool,
     opts: &RenderOptions<'_>,
     out: &OutputRoot,
 ) -> Result<Chapters, RenderError> {
@@ -346,7 +346,6 @@ fn render_chapters(
         false => None,
     };
     let cache = opts.cache.filter(|_| site_key.is_some());
-    let indexing_key = index_key.is_some();
     // The cache left for the next build; none when it cannot be written.
     let mut next = cache.and_then(|c| c.start_next().ok());
     let mut counted = 0;
@@ -427,8 +426,7 @@ fn render_chapters(
             if let (Some((texts, rest)), Some((encoded, digest))) = (&mut spill, &chapter.indexed) {
                 texts.push_page(encoded).map_err(spill_error)?;
                 rest.push_page(encoded).map_err(spill_error)?;
-                if let (Some(key), Some(digest)) = (index_key.as_deref_mut(), digest) {
-                    key.add_page(digest);
+                if let Some(digest) = digest {
                     page_digests.push(encoded.text_ends().len(), *digest);
                 }
             }
