@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use tantivy::collector::DocSetCollector;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
@@ -26,7 +26,7 @@ use tantivy::{Index, SegmentReader, TantivyDocument, Term};
 use crate::bodies::Bodies;
 use crate::corpus::{self, Analysis};
 use crate::format::*;
-use crate::keys::{KeyHasher, PageDigests};
+use crate::keys::{Key, KeyHasher, PageDigests};
 use crate::postings::{BUCKET_OCCURRENCES, PostingSpill, SpilledPostings, TermPostings};
 use crate::query::{self, Lexicon, Plan};
 use crate::reader::{self, Engine, Filters, Fragment, Meta, Shard, page_of};
@@ -34,7 +34,10 @@ use crate::synonyms::Synonyms;
 use crate::{Hit, IndexStats, SectionDoc};
 
 mod memo;
-pub use memo::{ArchiveMemo, IndexMemo, Placed, PreviousIndex, RunsMemo, link_or_copy};
+use memo::SECTION_SCORING_BYTES;
+pub use memo::{
+    ArchiveMemo, IndexMemo, Placed, PreviousIndex, RunsMemo, ShardMemo, ShardsMemo, link_or_copy,
+};
 
 /// Field boosts: title > headings > body; exact abbreviations and ids far above.
 pub const BOOST_TITLE: f32 = 3.0;
@@ -440,6 +443,7 @@ fn build_index(
             fragments: exported.fragments,
             tantivy: None,
             compressed: exported.compressed,
+            shards: exported.shards,
         };
         return Ok((exported.stats, memo));
     }
@@ -470,6 +474,7 @@ fn build_index(
             fragments: exported.fragments,
             tantivy: runs,
             compressed: exported.compressed,
+            shards: exported.shards,
         };
         Ok((exported.stats, memo))
     })
@@ -775,7 +780,7 @@ impl FieldScorer {
         let total: u64 = norms.map(u64::from).sum();
         FieldScorer {
             n_docs: n_docs as u64,
-            avg: total as f32 / n_docs.max(1) as f32,
+            avg: scoring_total(total) as f32 / n_docs.max(1) as f32,
             boost,
         }
     }
@@ -784,6 +789,39 @@ impl FieldScorer {
     fn weight(&self, df: u64) -> Bm25Weight {
         Bm25Weight::for_one_term_without_explain(df.min(self.n_docs), self.n_docs, self.avg)
             .boost_by(self.boost)
+    }
+}
+
+/// Significant bits of a field's token total that scores are computed with.
+const SCORING_TOTAL_BITS: u32 = 8;
+
+/// The token total of a field as BM25's average field length is computed from, by the
+/// static index and by tantivy ([`ScoringTotals`]): the book's own total rounded to
+/// [`SCORING_TOTAL_BITS`] significant bits (within 0.4% of it). An edit that changes a few
+/// sections' lengths then leaves the average, and so the scores of every term it does not
+/// touch, as they were, so that the next build can take those terms' shards over.
+fn scoring_total(total: u64) -> u64 {
+    let shift = (u64::BITS - total.leading_zeros()).saturating_sub(SCORING_TOTAL_BITS);
+    if shift == 0 {
+        return total;
+    }
+    let half = 1u64 << (shift - 1);
+    (total.saturating_add(half) >> shift) << shift
+}
+
+/// tantivy's statistics for BM25, with each field's token total as the static index
+/// scores with it ([`scoring_total`]), so that `samsyn search` and the browser agree.
+struct ScoringTotals<'a>(&'a tantivy::Searcher);
+
+impl Bm25StatisticsProvider for ScoringTotals<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_tokens(self.0, field).map(scoring_total)
+    }
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_docs(self.0)
+    }
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::doc_freq(self.0, term)
     }
 }
 
@@ -846,6 +884,8 @@ pub(crate) struct Exported {
     pub fragments: Vec<ArchiveMemo>,
     /// And of the compressed members ([`IndexMemo::compressed`]).
     pub compressed: Vec<memo::CompressedFile>,
+    /// And of the term shards.
+    pub shards: Option<ShardsMemo>,
 }
 
 /// Computes the static index from the analysis and writes it into `search_dir`.
@@ -862,6 +902,14 @@ pub(crate) fn export_static(
     // An overlay's files have a prefix; the previous index is a site's.
     let previous = how.previous.filter(|_| how.overlay_prefix.is_none());
     let compressor = memo::Compressor::new(previous, how.pages.is_some());
+    // Term shards are taken over, and keyed for the next build, where the scores are the
+    // book's own (an overlay's are its base's; statistics kept are counted as built).
+    let own_scores = how.base.is_none() && !how.keep_stats;
+    let previous_shards = previous
+        .filter(|_| own_scores)
+        .and_then(memo::PreviousShards::new);
+    let record_shards = own_scores && how.pages.is_some();
+    let key_shards = record_shards || previous_shards.is_some();
     // The compressed members written, for the next build.
     let mut compressed: Vec<memo::CompressedFile> = Vec::new();
     // Terms are numbered normal first, then exact ("codes"); their postings go to the
@@ -902,7 +950,23 @@ pub(crate) fn export_static(
             search_dir.display()
         )
     };
+    let (vdocs, n_vpages) = virtual_docs(docs);
+    let factors: Vec<f32> = docs
+        .iter()
+        .map(|d| status_factor(d.status.as_deref()))
+        .collect();
     let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
+    // What scoring reads of each section, for the next build's shards.
+    let mut section_values: Vec<[u8; SECTION_SCORING_BYTES]> = Vec::new();
+    // The terms (codes) of sections whose values are not the previous build's.
+    let mut touched = vec![
+        false;
+        if previous_shards.is_some() {
+            occurrences.len()
+        } else {
+            0
+        }
+    ];
     for start in (0..n).step_by(EXPORT_CHUNK) {
         let stats: Vec<corpus::DocStats> = (start..(start + EXPORT_CHUNK).min(n))
             .into_par_iter()
@@ -911,6 +975,23 @@ pub(crate) fn export_static(
         for (k, st) in stats.into_iter().enumerate() {
             let d = (start + k) as u32;
             norms.push(st.norms);
+            if key_shards {
+                let values =
+                    section_scoring_values(st.norms, factors[d as usize], vdocs[d as usize]);
+                if let Some(p) = &previous_shards
+                    && p.section(d as usize) != Some(values.as_slice())
+                {
+                    for &(t, ..) in &st.terms {
+                        touched[t as usize] = true;
+                    }
+                    for &(t, _) in &st.exact {
+                        touched[n_normal + t as usize] = true;
+                    }
+                }
+                if record_shards {
+                    section_values.push(values);
+                }
+            }
             for (t, tf, ps, pe) in st.terms {
                 spill
                     .push(t, d, tf, &st.positions[ps as usize..pe as usize])
@@ -924,11 +1005,6 @@ pub(crate) fn export_static(
         }
     }
     timing("postings");
-    let (vdocs, n_vpages) = virtual_docs(docs);
-    let factors: Vec<f32> = docs
-        .iter()
-        .map(|d| status_factor(d.status.as_deref()))
-        .collect();
     let fields: Vec<FieldScorer> = [BOOST_TITLE, BOOST_HEADING, BOOST_BODY, BOOST_EXACT]
         .iter()
         .enumerate()
@@ -941,6 +1017,16 @@ pub(crate) fn export_static(
             None => FieldScorer::new(norms.iter().map(|x| x[i]), n, *b),
         })
         .collect();
+    // What every term's scores depend on beside its postings and their sections' values.
+    let scoring_key = {
+        let mut h = KeyHasher::new("scoring");
+        for f in &fields {
+            h.part(&f.n_docs.to_le_bytes())
+                .part(&f.avg.to_bits().to_le_bytes())
+                .part(&f.boost.to_bits().to_le_bytes());
+        }
+        h.finish()
+    };
     let mut kept = how.keep_stats.then(|| ScoreStats {
         n_docs: n,
         avg: std::array::from_fn(|i| fields[i].avg),
@@ -1078,6 +1164,16 @@ pub(crate) fn export_static(
             slot_of[code as usize] = i as u32;
         }
     }
+    // The terms found in a section whose values changed (built again whatever their keys).
+    let touched: Vec<bool> = terms
+        .iter()
+        .take(if previous_shards.is_some() {
+            terms.len()
+        } else {
+            0
+        })
+        .map(|t| matches!(t.source, TermSource::Spilled(code) if touched[code as usize]))
+        .collect();
     timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -1157,8 +1253,13 @@ pub(crate) fn export_static(
     let mut copyable: FxHashMap<String, Copyable> = FxHashMap::default();
     let mut pending: Vec<PendingShard> = Vec::with_capacity(bounds.len());
     let mut pack_hashes: Vec<u32> = Vec::new();
+    let mut pack_names: Vec<String> = Vec::new();
     let mut spare: Vec<Vec<Spare>> = Vec::new();
+    // Each shard's key and its posting packs' bundle weights, for the next build.
+    let mut shard_records: Vec<(Option<Key>, Vec<usize>)> = Vec::with_capacity(bounds.len());
+    let taken_over = std::sync::atomic::AtomicUsize::new(0);
     let mut written_archive = |a: ClosedArchive| {
+        pack_names.push(a.name.clone());
         compressed.extend(a.members);
         written.fetch_add(a.len as u64, std::sync::atomic::Ordering::Relaxed);
         n_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1191,16 +1292,37 @@ pub(crate) fn export_static(
             slices.push(shard_terms);
             rest = after;
         }
-        let built: Vec<BuiltShard> = slices
+        let built: Vec<(BuiltShard, Option<Key>)> = slices
             .into_par_iter()
-            .map(|shard_terms| build_shard(shard_terms, &scoring, &compressor))
+            .zip(run.par_iter())
+            .map(|(shard_terms, &(start, end))| {
+                let key = key_shards.then(|| shard_key(&scoring_key, shard_terms));
+                if let (Some(previous), Some(key)) = (&previous_shards, &key)
+                    && !touched[start..end].contains(&true)
+                    && let Some(taken) = previous
+                        .shard(&hex::encode(key))
+                        .and_then(|m| take_shard(previous, m))
+                {
+                    // Its postings are not needed: freed as a built shard frees them.
+                    for t in shard_terms.iter_mut() {
+                        t.source = TermSource::Taken;
+                    }
+                    taken_over.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return Ok((taken, Some(*key)));
+                }
+                Ok((build_shard(shard_terms, &scoring, &compressor)?, key))
+            })
             .collect::<Result<_>>()?;
-        for BuiltShard {
-            mut shard,
-            packs: [packs, pos_packs],
-            dfs,
-        } in built
+        for (
+            BuiltShard {
+                mut shard,
+                packs: [packs, pos_packs],
+                dfs,
+            },
+            key,
+        ) in built
         {
+            shard_records.push((key, packs.iter().map(|p| p.1).collect()));
             if let Some(kept) = &mut kept {
                 for (entry, dfs) in shard.entries.iter().zip(dfs) {
                     if let Some(dfs) = dfs {
@@ -1284,6 +1406,31 @@ pub(crate) fn export_static(
     let mut shard_members = Vec::new();
     let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
+    let shards_memo = record_shards.then(|| ShardsMemo {
+        sections: memo::encode_sections(&section_values),
+        shard_archives: archives
+            .iter()
+            .enumerate()
+            .map(|(g, a)| shard_archive(g, a.0))
+            .collect(),
+        pack_archives: pack_names,
+        shards: archives
+            .iter()
+            .enumerate()
+            .flat_map(|(g, a)| a.1.iter().map(move |m| (g, m.place)))
+            .zip(shard_records)
+            .filter_map(|((group, (offset, len)), (key, weights))| {
+                Some(ShardMemo {
+                    key: hex::encode(key?),
+                    group,
+                    offset: offset as u64,
+                    len: len as u64,
+                    weights,
+                })
+            })
+            .collect(),
+    });
+    drop(section_values);
     for (h, members, file) in archives {
         hashes.push(h);
         compressed.extend(file);
@@ -1298,7 +1445,11 @@ pub(crate) fn export_static(
         .map(|(i, sep)| (sep, hashes[i / group]))
         .collect();
     meta.n_shards = meta.shards.len();
-    timing("shards");
+    let taken_over_shards = taken_over.into_inner();
+    timing(&format!(
+        "shards ({taken_over_shards} of {} taken over)",
+        bounds.len()
+    ));
     // Fragments: one member per virtual page, in archives of `frag_group`.
     let frag = |d: &SectionDoc, body: &str| Fragment {
         title: d.title.clone(),
@@ -1395,12 +1546,14 @@ pub(crate) fn export_static(
         stats: IndexStats {
             sections: docs.len(),
             bytes,
+            taken_over_shards,
         },
         meta: meta_bytes,
         score_stats: kept,
         vdocs,
         fragments,
         compressed,
+        shards: shards_memo,
     })
 }
 
@@ -1741,6 +1894,111 @@ fn build_shard(
         shard,
         packs: [packs.packs, pos_packs.packs].map(|p| compress_packs(p, compressor)),
         dfs: term_dfs,
+    })
+}
+
+/// What scoring reads of a section: its field norm ids, status factor and virtual number.
+fn section_scoring_values(norms: [u32; 4], factor: f32, vdoc: u32) -> [u8; SECTION_SCORING_BYTES] {
+    let mut v = [0; SECTION_SCORING_BYTES];
+    v[..4].copy_from_slice(&norms.map(FieldNormReader::fieldnorm_to_id));
+    v[4..8].copy_from_slice(&factor.to_bits().to_le_bytes());
+    v[8..].copy_from_slice(&vdoc.to_le_bytes());
+    v
+}
+
+/// The key of a shard: the scoring statistics ([`export_static`]'s `scoring_key`) and
+/// each of its terms, with its postings as the statistics pass packed them. With the
+/// values of the sections those postings are in, that is everything [`build_shard`]
+/// reads.
+fn shard_key(scoring: &Key, terms: &[TermData]) -> Key {
+    let mut h = KeyHasher::new("shard");
+    h.part(scoring);
+    for t in terms {
+        h.part(t.key.as_bytes())
+            .part(&t.info.df.to_le_bytes())
+            .part(&[t.flags, u8::from(t.info.word), u8::from(t.info.derived)])
+            .part(t.info.display.as_bytes())
+            .part(&(t.info.parts.len() as u64).to_le_bytes());
+        for p in &t.info.parts {
+            h.part(p.as_bytes());
+        }
+        match &t.source {
+            TermSource::Normal(p) => {
+                h.part(b"normal");
+                p.hash_into(&mut h);
+            }
+            TermSource::Exact(p) => {
+                h.part(b"exact");
+                p.hash_into(&mut h);
+            }
+            TermSource::Facet(docs) => {
+                h.part(b"facet");
+                for d in docs {
+                    h.part(&d.to_le_bytes());
+                }
+            }
+            TermSource::Spilled(_) | TermSource::Taken => {
+                h.part(b"missing");
+            }
+        }
+    }
+    h.finish()
+}
+
+/// The previous build's shard `m` as [`build_shard`] would build it again: its own
+/// entries and head area from its member, its packs' stored bytes (with their keys and
+/// bundle weights) from the pack archives, to be placed anew. `None` when any of it
+/// cannot be read: the shard is then built.
+fn take_shard(previous: &memo::PreviousShards, m: &ShardMemo) -> Option<BuiltShard> {
+    let archive = previous.memo.shard_archives.get(m.group)?;
+    let stored = previous.files.read(archive, m.offset, m.len)?;
+    let mut shard = Shard::decode(&decompress(&stored).ok()?).ok()?;
+    // The copies of other shards' entries and their heads come after its own.
+    let own_heads = shard
+        .entries
+        .iter()
+        .flat_map(|e| &e.chunks)
+        .filter(|c| c.pack.is_none())
+        .map(|c| c.off + c.len)
+        .max()
+        .unwrap_or(0);
+    shard.heads.truncate(own_heads);
+    shard.foreign.clear();
+    if m.weights.len() != shard.packs.count() {
+        return None;
+    }
+    let packs = |set: &reader::PackSet, weights: &[usize]| -> Option<Vec<StoredPack>> {
+        if set.ranges.is_empty() {
+            return Some(Vec::new());
+        }
+        let name = previous.memo.pack_archives.get(set.archive)?;
+        set.ranges
+            .iter()
+            .enumerate()
+            .map(|(j, &(offset, len))| {
+                let bytes = previous.files.read(name, offset as u64, len as u64)?;
+                let key = previous.pack_key(set.archive, offset as u64)?;
+                let weight = weights.get(j).copied().unwrap_or(0);
+                Some((
+                    memo::Compressed {
+                        bytes,
+                        key: Some(key),
+                    },
+                    weight,
+                ))
+            })
+            .collect()
+    };
+    let built = [
+        packs(&shard.packs, &m.weights)?,
+        packs(&shard.pos_packs, &[])?,
+    ];
+    shard.packs = reader::PackSet::default();
+    shard.pos_packs = reader::PackSet::default();
+    Some(BuiltShard {
+        dfs: vec![None; shard.entries.len()],
+        shard,
+        packs: built,
     })
 }
 
@@ -2440,13 +2698,17 @@ pub fn search_tantivy(
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let collector = status_weighted_top(limit);
+    let stats = ScoringTotals(&searcher);
+    let scored = |query: &dyn Query, top: &StatusWeightedTop| {
+        searcher.search_with_statistics_provider(query, top, &stats)
+    };
     let mut fallback = false;
     let n = plan.clauses.len();
     let mut top = if limit < query::WEAK_MATCHES {
         let weak = status_weighted_top(query::WEAK_MATCHES);
-        searcher.search(&*build_query(&f, &plan, &filter_keys, day, true), &weak)?
+        scored(&*build_query(&f, &plan, &filter_keys, day, true), &weak)?
     } else {
-        searcher.search(
+        scored(
             &*build_query(&f, &plan, &filter_keys, day, true),
             &collector,
         )?
@@ -2457,7 +2719,7 @@ pub fn search_tantivy(
         // Ranked fallback: every section matching any word, its score scaled by the share
         // of words it matches (the same rule as the static reader).
         let all = status_weighted_top(searcher.num_docs().max(1) as usize);
-        let any = searcher.search(&*build_query(&f, &plan, &filter_keys, day, false), &all)?;
+        let any = scored(&*build_query(&f, &plan, &filter_keys, day, false), &all)?;
         if !any.is_empty() {
             let mut sat: HashMap<tantivy::DocAddress, usize> = HashMap::new();
             for c in &plan.clauses {
@@ -2637,6 +2899,32 @@ pub fn search_site(
 mod tests {
     use super::*;
 
+    #[test]
+    fn scoring_totals_keep_eight_significant_bits() {
+        // Small totals are exact; larger ones are rounded to the nearest multiple of their
+        // last kept bit, within 0.4% of the total.
+        for t in [0, 1, 200, 255] {
+            assert_eq!(scoring_total(t), t);
+        }
+        assert_eq!(scoring_total(256), 256);
+        assert_eq!(scoring_total(257), 258);
+        assert_eq!(scoring_total(1_000_001), 999_424);
+        assert_eq!(scoring_total(1_002_000), 1_003_520);
+        for t in [300u64, 4_567, 98_765, 12_345_678, 5_000_000_000] {
+            let q = scoring_total(t);
+            assert!(q.abs_diff(t) as f64 <= t as f64 / 256.0, "{t} → {q}");
+            // A rounded total is its own rounding.
+            assert_eq!(scoring_total(q), q);
+        }
+        // Monotonic, so nothing is reordered by it.
+        let mut last = 0;
+        for t in (0..200_000u64).step_by(7) {
+            let q = scoring_total(t);
+            assert!(q >= last);
+            last = q;
+        }
+    }
+
     fn spare(list: &[(&str, u64, usize)]) -> Vec<Spare> {
         list.iter()
             .map(|&(n, s, w)| (n.to_string(), s, w))
@@ -2647,12 +2935,99 @@ mod tests {
     fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         std::fs::read_dir(dir)
             .unwrap()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().unwrap().is_file())
             .map(|e| {
-                let e = e.unwrap();
                 let name = e.file_name().to_string_lossy().into_owned();
                 (name, std::fs::read(e.path()).unwrap())
             })
             .collect()
+    }
+
+    /// After an edit that lengthens one section, every shard but those of that section's
+    /// terms is taken over from the previous build, and the index is a clean build's.
+    #[test]
+    fn shards_whose_terms_and_sections_did_not_change_are_taken_over() {
+        let syllables = ["ba", "ke", "lo", "mu", "ni", "po", "ra", "si", "tu", "vy"];
+        let word = |k: usize| {
+            format!(
+                "{}{}{}",
+                syllables[k % 10],
+                syllables[k / 10 % 10],
+                syllables[k / 100 % 10]
+            )
+        };
+        let page = Arc::new(crate::PageFields {
+            title: "Samverkan kring barn".into(),
+            kind: "agreement".into(),
+            ..Default::default()
+        });
+        let docs = |grown: bool| -> Vec<SectionDoc> {
+            (0..400usize)
+                .map(|i| {
+                    let mut body: Vec<String> =
+                        (0..12).map(|j| word((i * 31 + j * 7) % 1000)).collect();
+                    // A compound of two of the words: shards carry copies of its parts.
+                    let (a, b) = (word(i * 31 % 1000), word((i * 31 + 7) % 1000));
+                    body.push(format!("{a}{b}"));
+                    if grown && i == 200 {
+                        body.push("samverkan kring barnen".into());
+                    }
+                    SectionDoc {
+                        page: page.clone(),
+                        heading: format!("Avsnitt {i}"),
+                        body: body.join(" "),
+                        url: format!("sida-{}.html#a{i}", i / 4),
+                    }
+                })
+                .collect()
+        };
+        // A page's digest: what the render would key it by (here its sections' texts).
+        let digests = |docs: &[SectionDoc]| {
+            let mut pages = PageDigests::default();
+            for page in docs.chunks(4) {
+                let mut h = KeyHasher::new("test page");
+                for d in page {
+                    h.part(d.body.as_bytes());
+                }
+                pages.push(page.len(), h.finish());
+            }
+            pages
+        };
+        let synonyms = Synonyms::default();
+        let build = |docs: &[SectionDoc], previous: Option<&PreviousIndex>| {
+            let dir = tempfile::tempdir().unwrap();
+            let (stats, memo) = build_site_index_reusing(
+                docs,
+                &Bodies::InSections,
+                &synonyms,
+                dir.path(),
+                previous,
+                &digests(docs),
+            )
+            .unwrap();
+            (dir, stats, memo)
+        };
+        let (first, stats, memo) = build(&docs(false), None);
+        assert_eq!(stats.taken_over_shards, 0);
+        let shards = memo.shards.as_ref().unwrap().shards.len();
+        assert!(shards >= 8, "{shards} shards");
+        let grown = docs(true);
+        let previous = PreviousIndex {
+            dir: first.path(),
+            memo: &memo,
+        };
+        let (again, stats, _) = build(&grown, Some(&previous));
+        let (clean, _, _) = build(&grown, None);
+        assert!(files_of(again.path()) == files_of(clean.path()));
+        assert!(
+            stats.taken_over_shards > 0 && stats.taken_over_shards + 3 <= shards,
+            "{} of {shards} shards taken over",
+            stats.taken_over_shards
+        );
+        // Without an edit, every shard is taken over.
+        let (_, stats, _) = build(&docs(false), Some(&previous));
+        assert_eq!(stats.taken_over_shards, shards);
     }
 
     /// The postings of a book spilled in many small buckets, each through its file, give

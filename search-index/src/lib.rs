@@ -88,6 +88,8 @@ pub struct IndexStats {
     pub sections: usize,
     /// Bytes of the static browser index (without the tantivy index).
     pub bytes: u64,
+    /// Term shards taken over from the previous build's index.
+    pub taken_over_shards: usize,
 }
 
 /// One search result.

@@ -39,6 +39,13 @@ pub(crate) struct Postings {
 }
 
 impl TermPostings {
+    /// Hashes the postings as packed (every document, frequency and position).
+    pub fn hash_into(&self, h: &mut crate::keys::KeyHasher) {
+        h.part(&self.count.to_le_bytes())
+            .part(&(self.position_bytes as u64).to_le_bytes())
+            .part(&self.packed.buf);
+    }
+
     /// Adds the posting of `doc`, which follows the term's earlier ones; `positions`
     /// ascend.
     #[cfg(test)]

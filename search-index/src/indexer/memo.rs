@@ -27,6 +27,42 @@ pub struct IndexMemo {
     /// member (vocabulary, validity table), file by file.
     #[serde(default)]
     pub compressed: Vec<CompressedFile>,
+    /// The term shards, each with the key of what it was built from.
+    #[serde(default)]
+    pub shards: Option<ShardsMemo>,
+}
+
+/// The term shards of an index, so that the next build takes over each shard whose terms,
+/// postings and scoring did not change: its entries from its member of the shard archive,
+/// its packs' stored bytes from the pack archives. Its bytes, once its packs are placed
+/// again, are then what building it would give.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardsMemo {
+    /// What scoring read of each section (the field norm ids, the status factor and the
+    /// virtual section number: [`SECTION_SCORING_BYTES`] bytes a section), base64. A term
+    /// found in a section whose values changed is scored anew.
+    pub sections: String,
+    /// The shard archives' file names, by group, and the pack archives', by number.
+    pub shard_archives: Vec<String>,
+    pub pack_archives: Vec<String>,
+    /// Each shard, in shard order.
+    pub shards: Vec<ShardMemo>,
+}
+
+/// Bytes of a section's values in [`ShardsMemo::sections`].
+pub const SECTION_SCORING_BYTES: usize = 12;
+
+/// One term shard ([`ShardsMemo`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardMemo {
+    /// The hash of the scoring statistics and of its terms with their postings (hex).
+    pub key: String,
+    /// Its member (compressed): shard archive group, offset and length.
+    pub group: usize,
+    pub offset: u64,
+    pub len: u64,
+    /// The bundle weight of each of its posting packs.
+    pub weights: Vec<usize>,
 }
 
 /// A file of compressed members: its name, and each member's key ([`Compressor`]: the
@@ -59,11 +95,42 @@ pub(super) struct Compressor<'a> {
 
 /// The previous build's compressed members, by key: (file, offset, length).
 struct PreviousMembers<'a> {
-    dir: &'a Path,
     files: &'a [CompressedFile],
     by_key: HashMap<MemberKey, (usize, u64, u64)>,
-    /// The files opened so far.
-    open: Mutex<HashMap<usize, Arc<File>>>,
+    reader: PreviousFiles<'a>,
+}
+
+/// Reads parts of the previous build's files, each file opened once.
+pub(super) struct PreviousFiles<'a> {
+    dir: &'a Path,
+    open: Mutex<HashMap<String, Arc<File>>>,
+}
+
+impl<'a> PreviousFiles<'a> {
+    pub fn new(dir: &'a Path) -> Self {
+        PreviousFiles {
+            dir,
+            open: Mutex::default(),
+        }
+    }
+
+    /// `len` bytes at `offset` of the file `name`; `None` when it cannot be read.
+    pub fn read(&self, name: &str, offset: u64, len: u64) -> Option<Vec<u8>> {
+        let file = {
+            let mut open = self.open.lock().ok()?;
+            match open.get(name) {
+                Some(file) => file.clone(),
+                None => {
+                    let file = Arc::new(File::open(self.dir.join(name)).ok()?);
+                    open.insert(name.to_string(), file.clone());
+                    file
+                }
+            }
+        };
+        let mut bytes = vec![0; usize::try_from(len).ok()?];
+        read_exact_at(&file, &mut bytes, offset).ok()?;
+        Some(bytes)
+    }
 }
 
 impl<'a> Compressor<'a> {
@@ -81,10 +148,9 @@ impl<'a> Compressor<'a> {
                 }
             }
             PreviousMembers {
-                dir: p.dir,
                 files,
                 by_key,
-                open: Mutex::default(),
+                reader: PreviousFiles::new(p.dir),
             }
         });
         Compressor {
@@ -118,20 +184,7 @@ impl PreviousMembers<'_> {
     /// cannot be read.
     fn read(&self, key: &MemberKey) -> Option<Vec<u8>> {
         let &(f, offset, len) = self.by_key.get(key)?;
-        let file = {
-            let mut open = self.open.lock().ok()?;
-            match open.get(&f) {
-                Some(file) => file.clone(),
-                None => {
-                    let file = Arc::new(File::open(self.dir.join(&self.files[f].name)).ok()?);
-                    open.insert(f, file.clone());
-                    file
-                }
-            }
-        };
-        let mut bytes = vec![0; usize::try_from(len).ok()?];
-        read_exact_at(&file, &mut bytes, offset).ok()?;
-        Some(bytes)
+        self.reader.read(&self.files[f].name, offset, len)
     }
 }
 
@@ -213,6 +266,75 @@ pub struct RunsMemo {
 pub struct PreviousIndex<'a> {
     pub dir: &'a Path,
     pub memo: &'a IndexMemo,
+}
+
+/// The previous build's term shards ([`ShardsMemo`]), found by key.
+pub(super) struct PreviousShards<'a> {
+    pub memo: &'a ShardsMemo,
+    by_key: HashMap<&'a str, &'a ShardMemo>,
+    /// [`ShardsMemo::sections`], decoded.
+    sections: Vec<u8>,
+    /// Each pack archive's members' keys, by offset.
+    pack_keys: Vec<HashMap<u64, MemberKey>>,
+    pub files: PreviousFiles<'a>,
+}
+
+impl<'a> PreviousShards<'a> {
+    /// The shards of `previous`; `None` when its memo has none, or they cannot be read.
+    pub fn new(previous: &PreviousIndex<'a>) -> Option<Self> {
+        let memo = previous.memo.shards.as_ref()?;
+        let engine = &base64::engine::general_purpose::STANDARD;
+        let sections = base64::Engine::decode(engine, &memo.sections).ok()?;
+        let files: HashMap<&str, &CompressedFile> = previous
+            .memo
+            .compressed
+            .iter()
+            .map(|f| (f.name.as_str(), f))
+            .collect();
+        let pack_keys = memo
+            .pack_archives
+            .iter()
+            .map(|name| {
+                files.get(name.as_str()).map_or_else(HashMap::new, |f| {
+                    f.members
+                        .iter()
+                        .filter_map(|(key, offset, _)| Some((*offset, unhex(key)?)))
+                        .collect()
+                })
+            })
+            .collect();
+        Some(PreviousShards {
+            memo,
+            by_key: memo.shards.iter().map(|m| (m.key.as_str(), m)).collect(),
+            sections,
+            pack_keys,
+            files: PreviousFiles::new(previous.dir),
+        })
+    }
+
+    /// What scoring read of section `d` in the previous build, if it had it.
+    pub fn section(&self, d: usize) -> Option<&[u8]> {
+        self.sections
+            .get(d * SECTION_SCORING_BYTES..(d + 1) * SECTION_SCORING_BYTES)
+    }
+
+    /// The previous shard built from what `key` hashes.
+    pub fn shard(&self, key: &str) -> Option<&'a ShardMemo> {
+        self.by_key.get(key).copied()
+    }
+
+    /// The key of the pack at `offset` of pack archive number `archive`.
+    pub fn pack_key(&self, archive: usize, offset: u64) -> Option<MemberKey> {
+        self.pack_keys.get(archive)?.get(&offset).copied()
+    }
+}
+
+/// [`ShardsMemo::sections`] from the values of every section, in order.
+pub(super) fn encode_sections(values: &[[u8; SECTION_SCORING_BYTES]]) -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        values.as_flattened(),
+    )
 }
 
 /// Sections per tantivy run in a book of `sections`: at most 32 runs (a run is about six
