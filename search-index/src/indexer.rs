@@ -956,8 +956,6 @@ pub(crate) fn export_static(
         .map(|d| status_factor(d.status.as_deref()))
         .collect();
     let mut norms: Vec<[u32; 4]> = Vec::with_capacity(n);
-    // What scoring reads of each section, for the next build's shards.
-    let mut section_values: Vec<[u8; SECTION_SCORING_BYTES]> = Vec::new();
     // The terms (codes) of sections whose values are not the previous build's.
     let mut touched = vec![
         false;
@@ -975,21 +973,15 @@ pub(crate) fn export_static(
         for (k, st) in stats.into_iter().enumerate() {
             let d = (start + k) as u32;
             norms.push(st.norms);
-            if key_shards {
-                let values =
-                    section_scoring_values(st.norms, factors[d as usize], vdocs[d as usize]);
-                if let Some(p) = &previous_shards
-                    && p.section(d as usize) != Some(values.as_slice())
-                {
+            if let Some(p) = &previous_shards {
+                let (d, norm_ids) = (d as usize, st.norms.map(FieldNormReader::fieldnorm_to_id));
+                if p.section(d) != Some(&section_scoring_values(norm_ids, factors[d], vdocs[d])) {
                     for &(t, ..) in &st.terms {
                         touched[t as usize] = true;
                     }
                     for &(t, _) in &st.exact {
                         touched[n_normal + t as usize] = true;
                     }
-                }
-                if record_shards {
-                    section_values.push(values);
                 }
             }
             for (t, tf, ps, pe) in st.terms {
@@ -1407,7 +1399,9 @@ pub(crate) fn export_static(
     let spare: Vec<Spare> = spare.into_iter().flatten().collect();
     let mut hashes = Vec::new();
     let shards_memo = record_shards.then(|| ShardsMemo {
-        sections: memo::encode_sections(&section_values),
+        sections: memo::encode_sections(
+            (0..n).map(|d| section_scoring_values(norm_ids[d], factors[d], vdocs[d])),
+        ),
         shard_archives: archives
             .iter()
             .enumerate()
@@ -1430,7 +1424,6 @@ pub(crate) fn export_static(
             })
             .collect(),
     });
-    drop(section_values);
     for (h, members, file) in archives {
         hashes.push(h);
         compressed.extend(file);
@@ -1898,9 +1891,13 @@ fn build_shard(
 }
 
 /// What scoring reads of a section: its field norm ids, status factor and virtual number.
-fn section_scoring_values(norms: [u32; 4], factor: f32, vdoc: u32) -> [u8; SECTION_SCORING_BYTES] {
+fn section_scoring_values(
+    norm_ids: [u8; 4],
+    factor: f32,
+    vdoc: u32,
+) -> [u8; SECTION_SCORING_BYTES] {
     let mut v = [0; SECTION_SCORING_BYTES];
-    v[..4].copy_from_slice(&norms.map(FieldNormReader::fieldnorm_to_id));
+    v[..4].copy_from_slice(&norm_ids);
     v[4..8].copy_from_slice(&factor.to_bits().to_le_bytes());
     v[8..].copy_from_slice(&vdoc.to_le_bytes());
     v

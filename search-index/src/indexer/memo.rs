@@ -330,11 +330,14 @@ impl<'a> PreviousShards<'a> {
 }
 
 /// [`ShardsMemo::sections`] from the values of every section, in order.
-pub(super) fn encode_sections(values: &[[u8; SECTION_SCORING_BYTES]]) -> String {
-    base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        values.as_flattened(),
-    )
+pub(super) fn encode_sections(
+    values: impl ExactSizeIterator<Item = [u8; SECTION_SCORING_BYTES]>,
+) -> String {
+    let mut bytes = Vec::with_capacity(values.len() * SECTION_SCORING_BYTES);
+    for v in values {
+        bytes.extend_from_slice(&v);
+    }
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
 }
 
 /// Sections per tantivy run in a book of `sections`: at most 32 runs (a run is about six
