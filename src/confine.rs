@@ -6,7 +6,7 @@
 //! (or staging) folder. Paths are checked lexically first (not absolute, no drive or
 //! UNC prefix, no `..` that leaves the root), then on disk (symlinks resolved).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -171,9 +171,46 @@ impl SourceRoot {
         Ok(SourceFile { rel, path })
     }
 
+    /// [`SourceRoot::resolve`] in a pass over many files (a book's load): each folder's
+    /// real path is found once (in `dirs`), so that a file costs one `lstat` where
+    /// resolving its whole path costs one per folder on the way and a `readlink` each.
+    /// A file that is a symlink is resolved whole. For one pass only: a folder replaced
+    /// by a symlink after it was resolved would not be seen.
+    pub fn resolve_in(&self, rel: &str, dirs: &ResolvedDirs) -> Result<SourceFile, PathProblem> {
+        let rel = normalize(rel)?;
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel.as_str()));
+        let known = dirs.0.lock().ok().and_then(|d| d.get(parent).cloned());
+        let dir = match known {
+            Some(dir) => dir,
+            None => {
+                let dir = self.dir.join(parent).canonicalize().map_err(from_io)?;
+                if !dir.starts_with(&self.canonical) {
+                    return Err(PathProblem::OutsideRoot);
+                }
+                if let Ok(mut d) = dirs.0.lock() {
+                    d.insert(parent.to_string(), dir.clone());
+                }
+                dir
+            }
+        };
+        let path = dir.join(name);
+        let meta = std::fs::symlink_metadata(&path).map_err(from_io)?;
+        if meta.file_type().is_symlink() {
+            return self.resolve(&rel);
+        }
+        if !meta.is_file() {
+            return Err(PathProblem::NotAFile);
+        }
+        Ok(SourceFile { rel, path })
+    }
+
     /// Reads the file `rel` (see [`SourceRoot::resolve`]).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, PathProblem> {
-        let file = self.resolve(rel)?;
+        Self::read_resolved(&self.resolve(rel)?)
+    }
+
+    /// Reads a file [`SourceRoot::resolve`] found (a regular file when it is opened too).
+    pub fn read_resolved(file: &SourceFile) -> Result<Vec<u8>, PathProblem> {
         let mut opened = std::fs::File::open(&file.path).map_err(from_io)?;
         if !opened.metadata().map_err(from_io)?.is_file() {
             return Err(PathProblem::NotAFile);
@@ -219,6 +256,10 @@ impl SourceRoot {
         out
     }
 }
+
+/// The folders [`SourceRoot::resolve_in`] resolved, by their path under the root.
+#[derive(Debug, Default)]
+pub struct ResolvedDirs(Mutex<HashMap<String, PathBuf>>);
 
 /// A folder samsyn writes (the staging folder of a build, the served folder of the
 /// preview): nothing is written outside it.
@@ -390,6 +431,30 @@ mod tests {
         assert!(matches!(root.read("del"), Err(PathProblem::NotAFile)));
         assert!(matches!(root.read("saknas.md"), Err(PathProblem::NotFound)));
         assert_eq!(root.links_out(), vec!["ut.md", "utmapp"]);
+
+        // A load's resolution, each folder once, finds what resolving each path finds,
+        // from its folders' first resolution and from the ones it remembers.
+        let dirs = ResolvedDirs::default();
+        let cases = [
+            "del/a.md",
+            "del/../del/a.md",
+            "inne.md",
+            "ut.md",
+            "utmapp/secret.md",
+            "../victim/secret.md",
+            absolute.to_str().unwrap(),
+            "del",
+            "saknas.md",
+            "del/saknas.md",
+            "saknas/a.md",
+        ];
+        for _ in 0..2 {
+            for rel in cases {
+                let whole = root.resolve(rel).map(|f| (f.rel, f.path));
+                let by_folder = root.resolve_in(rel, &dirs).map(|f| (f.rel, f.path));
+                assert_eq!(format!("{whole:?}"), format!("{by_folder:?}"), "{rel}");
+            }
+        }
     }
 
     #[cfg(unix)]

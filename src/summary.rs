@@ -2,8 +2,8 @@
 //! entries, and the chapters it lists read through the confined source folder into
 //! mdBook's book model.
 
-use crate::book::{ChapterText, read_chapter};
-use crate::confine::{PathProblem, SourceRoot, normalize};
+use crate::book::{ChapterText, chapter_text};
+use crate::confine::{PathProblem, ResolvedDirs, SourceRoot, normalize};
 use crate::diagnostics::{Diagnostic, Severity, nearest};
 use crate::markdown::{self, LinkSource};
 use mdbook_driver::book::{Book, BookItem, Chapter};
@@ -163,10 +163,11 @@ pub fn load_chapters(
     }
     // The chapters' files, read in parallel (at 100,000 pages one after another took
     // 3.6 s); the walk below takes them in book order.
+    let dirs = ResolvedDirs::default();
     let read = locations
         .into_par_iter()
         .map(|location| {
-            let read = read_located(source, text, &location);
+            let read = read_located(source, &dirs, text, &location);
             (location, read)
         })
         .collect();
@@ -214,11 +215,17 @@ fn chapter_locations(item: &SummaryItem, out: &mut Vec<String>) {
 type ReadChapter = Result<(String, ChapterText), PathProblem>;
 
 /// Reads the chapter file at `location` (as written in SUMMARY.md).
-fn read_located(source: &SourceRoot, text: &SummaryText<'_>, location: &str) -> ReadChapter {
-    source.resolve(location).and_then(|file| {
-        let display = format!("{}/{}", text.src_name, file.rel);
-        read_chapter(source, &file.rel, &display).map(|text| (file.rel, text))
-    })
+fn read_located(
+    source: &SourceRoot,
+    dirs: &ResolvedDirs,
+    text: &SummaryText<'_>,
+    location: &str,
+) -> ReadChapter {
+    // Resolved once: the file it found is the one read.
+    let file = source.resolve_in(location, dirs)?;
+    let display = format!("{}/{}", text.src_name, file.rel);
+    let bytes = SourceRoot::read_resolved(&file)?;
+    Ok((file.rel, chapter_text(bytes, &display)))
 }
 
 struct Loader<'a, 'b> {
@@ -249,7 +256,7 @@ impl Loader<'_, '_> {
             let read = match self.read.remove(&location) {
                 Some(read) => read,
                 // Read ahead once: a location that repeats is read again.
-                None => read_located(self.source, self.text, &location),
+                None => read_located(self.source, &ResolvedDirs::default(), self.text, &location),
             };
             match read {
                 Ok((rel, text)) => {
