@@ -1157,15 +1157,13 @@ pub(crate) fn export_static(
         }
     }
     // The terms found in a section whose values changed (built again whatever their keys).
-    let touched: Vec<bool> = terms
-        .iter()
-        .take(if previous_shards.is_some() {
-            terms.len()
-        } else {
-            0
-        })
-        .map(|t| matches!(t.source, TermSource::Spilled(code) if touched[code as usize]))
-        .collect();
+    let touched: Vec<bool> = match previous_shards {
+        Some(_) => terms
+            .iter()
+            .map(|t| matches!(t.source, TermSource::Spilled(code) if touched[code as usize]))
+            .collect(),
+        None => Vec::new(),
+    };
     timing("impacts");
     // Write the static index.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
