@@ -174,6 +174,7 @@ pub fn load_chapters(
     let mut loader = Loader {
         source,
         text,
+        dirs,
         read,
         problems: Vec::new(),
         diagnostics: Vec::new(),
@@ -231,6 +232,8 @@ fn read_located(
 struct Loader<'a, 'b> {
     source: &'a SourceRoot,
     text: &'a SummaryText<'b>,
+    /// The folders the read-ahead resolved, for a location read again.
+    dirs: ResolvedDirs,
     /// The chapter files read ahead, by location.
     read: HashMap<String, ReadChapter>,
     problems: Vec<Diagnostic>,
@@ -256,7 +259,7 @@ impl Loader<'_, '_> {
             let read = match self.read.remove(&location) {
                 Some(read) => read,
                 // Read ahead once: a location that repeats is read again.
-                None => read_located(self.source, &ResolvedDirs::default(), self.text, &location),
+                None => read_located(self.source, &self.dirs, self.text, &location),
             };
             match read {
                 Ok((rel, text)) => {
